@@ -1,0 +1,52 @@
+# Kinerja: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PG := deploy/local/pg.sh
+BIN := .build/debug
+ADMIN := $(BIN)/kinerja-admin
+SERVER := $(BIN)/kinerja-server
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: help run test build release db-start db-stop db-status db-reset db-migrate seed
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server on $(HOST):$(PORT)
+	@$(ADMIN) db migrate
+	@$(ADMIN) demo seed
+	@deploy/local/demo-key.sh $(ADMIN) "$(HOST)" "$(PORT)"
+	@exec $(SERVER) --http-host $(HOST) --http-port $(PORT)
+
+test: db-start ## The whole test suite against the private PostgreSQL
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+build: ## Debug build of kinerja-server and kinerja-admin
+	swift build $(SWIFT_BUILD_FLAGS) --product kinerja-admin
+	swift build $(SWIFT_BUILD_FLAGS) --product kinerja-server
+
+release: ## Release build, for deployments (about 18 minutes on 2 cores)
+	swift build -c release --product kinerja-admin
+	swift build -c release --product kinerja-server
+
+db-start: ## Install (if needed), create and start the private cluster under .data/
+	@$(PG) up
+
+db-stop: ## Stop the private cluster
+	@$(PG) stop
+
+db-status: ## Is the private cluster running?
+	@$(PG) status
+
+db-reset: ## Delete the private cluster and its data (asks first; FORCE=1 does not)
+	@$(PG) reset
+
+db-migrate: db-start build ## Apply pending migrations
+	@$(ADMIN) db migrate
+
+seed: db-start build ## Onboard and fill the demo cities (EMPLOYEES=300 per city)
+	@$(ADMIN) db migrate
+	@$(ADMIN) demo seed --employees $${EMPLOYEES:-300}

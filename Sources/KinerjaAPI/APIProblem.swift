@@ -1,0 +1,86 @@
+public import Foundation
+public import HTTPTypes
+public import Hummingbird
+public import KinerjaStore
+
+/// An error at the HTTP edge: a status, a stable code, a title in Indonesian and English, and the detail
+/// that names the bad value. Rendered as `application/problem+json` (RFC 9457).
+public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var titleID: String
+    public var titleEN: String
+    public var detail: String?
+
+    public init(_ status: HTTPResponse.Status, code: String, id: String, en: String, detail: String? = nil) {
+        self.status = status
+        self.code = code
+        self.titleID = id
+        self.titleEN = en
+        self.detail = detail
+    }
+
+    public static func unauthenticated(_ detail: String) -> APIProblem {
+        .init(.unauthorized, code: "unauthenticated", id: "Kredensial tidak valid", en: "Invalid credentials", detail: detail)
+    }
+    public static let keyRevoked = APIProblem(.unauthorized, code: "key_revoked", id: "Kunci API telah dicabut",
+                                              en: "The API key has been revoked", detail: "ask the city's HR admin for a new key")
+    public static func tenantSuspended(_ code: String) -> APIProblem {
+        .init(.forbidden, code: "tenant_suspended", id: "Kota ditangguhkan", en: "City suspended",
+              detail: "city '\(code)' is suspended; its data are kept, and access returns when it is resumed")
+    }
+    public static func tenantNotGranted(_ code: String) -> APIProblem {
+        .init(.forbidden, code: "tenant_not_granted", id: "Kota tidak termasuk dalam hak akses kunci ini",
+              en: "The key is not granted this city", detail: "Kinerja-Tenant '\(code)' is not among this key's cities")
+    }
+    public static func forbidden(_ detail: String) -> APIProblem {
+        .init(.forbidden, code: "forbidden", id: "Akses ditolak", en: "Forbidden", detail: detail)
+    }
+    public static func notFound(_ detail: String) -> APIProblem {
+        .init(.notFound, code: "not_found", id: "Tidak ditemukan", en: "Not found", detail: detail)
+    }
+    public static func invalid(_ detail: String) -> APIProblem {
+        .init(.badRequest, code: "invalid_parameter", id: "Parameter tidak valid", en: "Invalid parameter", detail: detail)
+    }
+    public static func notReady(_ detail: String) -> APIProblem {
+        .init(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
+    }
+    public static let internalError = APIProblem(.internalServerError, code: "internal", id: "Kesalahan internal",
+                                                 en: "Internal error", detail: "the error was logged with this request's id")
+
+    /// The problem for a store error, without leaking another city's existence.
+    public static func from(_ error: StoreError) -> APIProblem {
+        switch error {
+        case .notFound(let what, let key): .notFound("\(what) '\(key)' not found")
+        case .invalid(let message): .invalid(message)
+        case .tenantSuspended(let code): .tenantSuspended(code)
+        case .migrationsPending, .checksumMismatch: .notReady(error.description)
+        default: .internalError
+        }
+    }
+
+    struct Document: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String?
+        var code: String
+        var instance: String?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
+        return try response(english: english, instance: request.uri.path)
+    }
+
+    func response(english: Bool, instance: String?) throws -> Response {
+        let doc = Document(type: "https://kinerja.dev/problems/\(code)", title: english ? titleEN : titleID,
+                           status: Int(status.code), detail: detail, code: code, instance: instance)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(doc))))
+    }
+}

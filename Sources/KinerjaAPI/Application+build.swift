@@ -1,0 +1,49 @@
+public import Hummingbird
+public import KinerjaStore
+public import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+public import Prometheus
+
+/// What the server needs to run: shared by `kinerja-server` and the tests.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var keyCacheTTL: Duration
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5)) {
+        self.host = host
+        self.port = port
+        self.keyCacheTTL = keyCacheTTL
+    }
+}
+
+/// The router: problem documents and request ids outermost, metrics, authentication, then the handlers
+/// generated from `openapi.yaml`.
+public func buildRouter(
+    database: KinerjaDatabase, settings: ServerSettings, metrics: PrometheusCollectorRegistry?
+) throws -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
+    try KinerjaService(database: database, metrics: metrics)
+        .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
+    return router
+}
+
+/// The application: the HTTP server and the database pool as one service group, which drains in-flight
+/// requests on SIGTERM before it exits.
+public func buildApplication(
+    database: KinerjaDatabase, settings: ServerSettings, metrics: PrometheusCollectorRegistry?, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(database: database, settings: settings, metrics: metrics)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "kinerja"),
+        services: [database.client],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger
+    )
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KinerjaStore
+import Logging
+
+/// Resolves `Authorization: Bearer <key>` to a ``Principal`` for every `/v1` request, and refuses revoked
+/// keys and suspended cities. A `bkn_admin` key granted several cities picks one with `Kinerja-Tenant`.
+struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let database: KinerjaDatabase
+    let cache: KeyCache
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var logger = context.logger
+        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
+            return try await RequestState.$current.withValue(RequestState(principal: nil, logger: logger)) {
+                try await next(request, context)
+            }
+        }
+        let principal = try await authenticate(request)
+        logger[metadataKey: "tenant"] = "\(principal.tenantCode)"
+        logger[metadataKey: "key"] = "\(principal.keyPrefix)"
+        var context = context
+        context.logger = logger
+        return try await RequestState.$current.withValue(RequestState(principal: principal, logger: logger)) {
+            try await next(request, context)
+        }
+    }
+
+    func authenticate(_ request: Request) async throws -> Principal {
+        guard let header = request.headers[.authorization] else {
+            throw APIProblem.unauthenticated("send the API key as 'Authorization: Bearer <key>'")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw APIProblem.unauthenticated("the Authorization header is not 'Bearer <key>'")
+        }
+        let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        let hash = APIToken.hash(token)
+        let grants = try await cache.grants(for: hash) { try await database.platform.lookUpKey(hash: hash) }
+        guard let first = grants.first else { throw APIProblem.unauthenticated("the API key is not known") }
+        if first.revoked { throw APIProblem.keyRevoked }
+
+        let chosen: KeyGrant
+        if let wanted = request.headers[.kinerjaTenant], first.role == .bknAdmin {
+            guard let g = grants.first(where: { $0.tenantCode == wanted }) else { throw APIProblem.tenantNotGranted(wanted) }
+            chosen = g
+        } else {
+            chosen = first
+        }
+        guard chosen.tenantActive else { throw APIProblem.tenantSuspended(chosen.tenantCode) }
+        return Principal(keyID: chosen.keyID, keyPrefix: APIToken.prefix(token), role: chosen.role, label: chosen.label,
+                         employeeNIP: chosen.employeeNIP, tenant: chosen.tenant, tenantCode: chosen.tenantCode,
+                         grants: grants.map(\.tenantCode))
+    }
+}
+
+extension HTTPField.Name {
+    static let kinerjaTenant = Self("Kinerja-Tenant")!
+    static let requestID = Self("X-Request-Id")!
+}
+
+/// Credential look-ups kept for a short time, so a request does not pay a round trip to authenticate.
+/// Revocation and suspension take effect within `ttl`.
+public actor KeyCache {
+    let ttl: Duration
+    let clock = ContinuousClock()
+    var entries: [[UInt8]: (grants: [KeyGrant], at: ContinuousClock.Instant)] = [:]
+
+    public init(ttl: Duration = .seconds(5)) { self.ttl = ttl }
+
+    func grants(for hash: [UInt8], load: @Sendable () async throws -> [KeyGrant]) async throws -> [KeyGrant] {
+        let now = clock.now
+        if let hit = entries[hash], now - hit.at < ttl { return hit.grants }
+        let grants = try await load()
+        if ttl > .zero {
+            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (grants, now)
+        }
+        return grants
+    }
+}

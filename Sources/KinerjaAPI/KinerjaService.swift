@@ -1,0 +1,145 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import OpenAPIRuntime
+import PostgresNIO
+import Prometheus
+
+/// The handlers of `openapi.yaml`. Each tenant-scoped handler takes the city from the authenticated
+/// principal and does its work inside one `withTenant` transaction.
+struct KinerjaService: APIProtocol {
+    let database: KinerjaDatabase
+    let metrics: PrometheusCollectorRegistry?
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        .ok(.init(body: .json(.init(status: "ok"))))
+    }
+
+    func getReady(_ input: Operations.GetReady.Input) async throws -> Operations.GetReady.Output {
+        let report: MigrationReport
+        do {
+            report = try await database.migrationState()
+        } catch {
+            throw APIProblem.notReady("database unreachable: \(StoreError.describe(error))")
+        }
+        if let bad = report.mismatched.first {
+            throw APIProblem.notReady(StoreError.checksumMismatch(version: bad.version, name: bad.name).description)
+        }
+        guard report.pending.isEmpty else {
+            throw APIProblem.notReady("\(StoreError.migrationsPending(report.pending)); run 'kinerja-admin db migrate'")
+        }
+        return .ok(.init(body: .json(.init(status: "ready", migrations: "current"))))
+    }
+
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        .ok(.init(body: .plainText(HTTPBody(metrics?.emitToString() ?? ""))))
+    }
+
+    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws -> Operations.GetOpenAPIDocument.Output {
+        .ok(.init(body: .yaml(HTTPBody(OpenAPIDocument.text))))
+    }
+
+    func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
+        let p = try RequestState.principal()
+        return .ok(.init(body: .json(.init(
+            role: .init(rawValue: p.role.rawValue)!, keyPrefix: p.keyPrefix, label: p.label, tenant: p.tenantCode,
+            grants: p.grants, employeeNip: p.employeeNIP))))
+    }
+
+    func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
+        let p = try RequestState.principal()
+        let (row, profileJSON) = try await database.withTenant(p.tenant) { tx in
+            let rows = try await tx.query("""
+                select code, name, adapter, status, profile_version, profile::text from tenants where tenant_id = \(p.tenant.uuid)
+                """)
+            for try await r in rows.decode((String, String, String, String, Int, String).self) {
+                return ((r.0, r.1, r.2, r.3, r.4), r.5)
+            }
+            throw APIProblem.notFound("city not found")
+        }
+        let profile = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(profileJSON.utf8))
+        return .ok(.init(body: .json(.init(
+            code: row.0, name: row.1, adapter: row.2, status: .init(rawValue: row.3) ?? .suspended,
+            profileVersion: row.4, profile: .init(additionalProperties: profile)))))
+    }
+
+    func listOrgUnits(_ input: Operations.ListOrgUnits.Input) async throws -> Operations.ListOrgUnits.Output {
+        let p = try RequestState.principal()
+        let units = try await database.withTenant(p.tenant) { try await $0.orgUnits() }
+        let codeByID = Dictionary(uniqueKeysWithValues: units.map { ($0.id, $0.code) })
+        func schema(_ u: OrgUnit, children: [Components.Schemas.OrgUnit]?) -> Components.Schemas.OrgUnit {
+            .init(code: u.code, name: u.name, kind: .init(rawValue: u.kind) ?? .opd,
+                  parentCode: u.parentID.flatMap { codeByID[$0] }, employeeCount: u.employeeCount, children: children)
+        }
+        if input.query.view == .tree {
+            let byParent = Dictionary(grouping: units, by: \.parentID)
+            func subtree(_ parent: UUID?) -> [Components.Schemas.OrgUnit] {
+                (byParent[parent] ?? []).map { u in
+                    let children = subtree(u.id)
+                    return schema(u, children: children.isEmpty ? nil : children)
+                }
+            }
+            return .ok(.init(body: .json(.init(units: subtree(nil)))))
+        }
+        return .ok(.init(body: .json(.init(units: units.map { schema($0, children: nil) }))))
+    }
+
+    func listEmployees(_ input: Operations.ListEmployees.Input) async throws -> Operations.ListEmployees.Output {
+        let p = try RequestState.principal()
+        let q = input.query
+        var filter = EmployeeFilter(unitCode: q.unit, includeSubunits: q.includeSubunits ?? true, status: q.status?.rawValue,
+                                    text: q.q, after: q.cursor, limit: q.limit ?? 50)
+        if let cursor = q.cursor, !(cursor.count == 18 && cursor.allSatisfy(\.isNumber)) {
+            throw APIProblem.invalid("cursor '\(cursor)' is not a cursor this API gave out")
+        }
+        switch p.role {
+        case .pegawai: filter.subordinatesOf = nil; filter.onlyNIP = p.employeeNIP ?? ""
+        case .atasan: filter.subordinatesOf = p.employeeNIP ?? ""
+        default: break
+        }
+        let page = try await database.withTenant(p.tenant) { try await $0.employees(filter) }
+        return .ok(.init(body: .json(.init(items: page.employees.map(Self.schema),
+                                           nextCursor: page.hasMore ? page.employees.last?.nip : nil))))
+    }
+
+    func getEmployee(_ input: Operations.GetEmployee.Input) async throws -> Operations.GetEmployee.Output {
+        let p = try RequestState.principal()
+        let raw = input.path.nip
+        let nip: NIP
+        do { nip = try NIP(raw, type: .pppk) } catch { throw APIProblem.invalid(error.description) }
+        let notFound = APIProblem.notFound("employee '\(nip.digits)' not found")
+        let found = try await database.withTenant(p.tenant) { tx -> Employee? in
+            switch p.role {
+            case .pegawai:
+                guard p.employeeNIP == nip.digits else { return nil }
+            case .atasan:
+                guard let me = p.employeeNIP else { return nil }
+                if me != nip.digits, try await !tx.isSubordinate(nip.digits, of: me) { return nil }
+            default: break
+            }
+            return try await tx.employee(nip: nip.digits)
+        }
+        guard let e = found else { throw notFound }
+        return .ok(.init(body: .json(Self.schema(e))))
+    }
+
+    static func schema(_ e: Employee) -> Components.Schemas.Employee {
+        let full = [e.gelarDepan, e.name].compactMap { $0 }.joined(separator: " ") + (e.gelarBelakang.map { ", \($0)" } ?? "")
+        return .init(
+            nip: e.nip, nipDisplay: NIP(unchecked: e.nip).displayForm, name: e.name, fullName: full,
+            gelarDepan: e.gelarDepan, gelarBelakang: e.gelarBelakang, employeeType: .init(rawValue: e.employeeType) ?? .pns,
+            jabatanKind: .init(rawValue: e.jabatanKind) ?? .pelaksana, jabatanLevel: e.jabatanLevel.flatMap { .init(rawValue: $0) },
+            jabatanName: e.jabatanName, golongan: e.golongan, unitCode: e.unitCode, unitName: e.unitName,
+            atasanNip: e.atasanNIP, status: .init(rawValue: e.status) ?? .inactive, email: e.email,
+            birthDate: e.birthDate, gender: .init(rawValue: e.gender) ?? .l)
+    }
+}
+
+/// The contract itself, served at `/openapi.yaml`.
+enum OpenAPIDocument {
+    static let text: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { return "" }
+        return text
+    }()
+}

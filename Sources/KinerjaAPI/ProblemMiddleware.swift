@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import KinerjaStore
+import Logging
+import OpenAPIRuntime
+
+/// The outermost middleware: gives every request an id (echoed in `X-Request-Id`), logs it, and turns
+/// every error into a problem document. Unexpected errors are logged and answered with a plain 500.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let requestID = request.headers[.requestID].flatMap { $0.count <= 64 ? $0 : nil } ?? UUID().uuidString.lowercased()
+        var context = context
+        context.logger[metadataKey: "request_id"] = "\(requestID)"
+        let english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, logger: context.logger, path: request.uri.path)
+            response = try problem.response(english: english, instance: request.uri.path)
+            if problem.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        response.headers[.requestID] = requestID
+        context.logger.info("request", metadata: [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+        ])
+        return response
+    }
+
+    static func problem(for error: any Error, logger: Logger, path: String) -> APIProblem {
+        switch error {
+        case let p as APIProblem: return p
+        case let s as StoreError: return APIProblem.from(s)
+        case let s as ServerError:
+            if let p = s.underlyingError as? APIProblem { return p }
+            if let st = s.underlyingError as? StoreError { return APIProblem.from(st) }
+            // The generated code rejects input that breaks the contract before a handler runs.
+            if case DecodingError.dataCorrupted(let ctx)? = s.underlyingError as? DecodingError {
+                let value = ctx.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
+                return .invalid("value '\(value)' is not allowed in \(s.operationID); the allowed values are in /openapi.yaml")
+            }
+            if s.httpStatus.code < 500 {
+                return .invalid("\(s.causeDescription) (\(s.operationID))")
+            }
+            return .internalError
+        case let h as HTTPError:
+            return APIProblem(h.status, code: h.status == .notFound ? "not_found" : "invalid_parameter",
+                              id: h.status == .notFound ? "Tidak ditemukan" : "Permintaan tidak valid",
+                              en: h.status == .notFound ? "Not found" : "Bad request", detail: h.body ?? path)
+        default:
+            return .internalError
+        }
+    }
+}

@@ -1,0 +1,31 @@
+public import Foundation
+public import KinerjaStore
+public import Logging
+
+/// Who is calling and for which city, set by ``AuthMiddleware`` for the handlers of this request.
+public struct Principal: Sendable, Equatable {
+    public var keyID: UUID
+    public var keyPrefix: String
+    public var role: Role
+    public var label: String
+    public var employeeNIP: String?
+    /// The city this request acts on: from the credential, never from the path.
+    public var tenant: TenantID
+    public var tenantCode: String
+    /// Every city the key may act on.
+    public var grants: [String]
+}
+
+/// Per-request values the generated handlers cannot receive as arguments.
+public struct RequestState: Sendable {
+    public var principal: Principal?
+    public var logger: Logger
+
+    @TaskLocal public static var current: RequestState?
+
+    /// The authenticated caller; the auth middleware guarantees one on `/v1` routes.
+    static func principal() throws -> Principal {
+        guard let p = current?.principal else { throw APIProblem.unauthenticated("no credential") }
+        return p
+    }
+}

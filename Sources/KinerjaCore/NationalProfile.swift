@@ -1,0 +1,71 @@
+/// The national default profile (PermenPANRB 6/2022). Every city's profile is this, with the city's
+/// own keys laid over it. Figures marked *(unconfirmed)* in the domain reference are defaults here, as data.
+public enum NationalProfile {
+    public static let yaml = #"""
+name: Nasional (PermenPANRB 6/2022)
+regulation: PermenPANRB 6/2022
+periods:
+  cadence: quarterly
+rating:
+  regime: permenpanrb-6-2022
+  skpWeight: 70
+  behaviourWeight: 30
+behaviour360:
+  atasan: 50
+  peer: 30
+  subordinate: 20
+  peerWithoutSubordinates: 50
+  minimumPeers: 3
+  selfAssessment: true
+distributionCurve:
+  Istimewa:
+    - { predikat: [Sangat Baik], maxPercent: 70 }
+  Baik:
+    - { predikat: [Baik], maxPercent: 70 }
+    - { predikat: [Butuh Perbaikan, Kurang/Misconduct], minCount: 1 }
+  Butuh Perbaikan:
+    - { predikat: [Butuh Perbaikan], minPercent: 60 }
+    - { predikat: [Sangat Baik], maxPercent: 10 }
+  Kurang:
+    - { predikat: [Kurang/Misconduct], minPercent: 60 }
+    - { predikat: [Butuh Perbaikan], minPercent: 10 }
+    - { predikat: [Sangat Baik], maxPercent: 10 }
+  Sangat Kurang:
+    - { predikat: [Sangat Kurang], minPercent: 60 }
+    - { predikat: [Kurang/Misconduct, Butuh Perbaikan], minPercent: 10 }
+    - { predikat: [Sangat Baik], maxPercent: 0 }
+indicators:
+  - id: layanan-tepat-waktu
+    appliesTo: [pelaksana]
+    rhk: Terlaksananya layanan administrasi unit kerja
+    iki: Persentase layanan yang diselesaikan tepat waktu
+    aspect: waktu
+    unit: persen
+    target: 90
+followUps:
+  rewards:
+    - { name: Penghargaan kinerja, when: [Sangat Baik] }
+  coaching:
+    - { name: Pembinaan oleh atasan, when: [Butuh Perbaikan, Kurang/Misconduct, Sangat Kurang] }
+  sanctions:
+    - { name: Usulan pemeriksaan disiplin, when: [Sangat Kurang], note: "PP 94/2021: the system proposes, an authorised official decides" }
+  training:
+    - { name: Pengembangan kompetensi sesuai kebutuhan, when: [Butuh Perbaikan, Kurang/Misconduct] }
+  improvementMonths: 6
+tpp:
+  kinerjaPercent: 60
+  disiplinPercent: 40
+  deductions:
+    - { event: terlambat-1-30, percent: 0.5 }
+    - { event: terlambat-31-60, percent: 1 }
+    - { event: terlambat-61-90, percent: 1.25 }
+    - { event: terlambat-lebih-90-atau-tanpa-rekam, percent: 1.5 }
+    - { event: tidak-ikut-upacara, percent: 2 }
+reports:
+  formats:
+    - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }
+    - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
+  publicAnnualReport: false
+hooks: []
+"""#
+}

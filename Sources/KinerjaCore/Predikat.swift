@@ -1,0 +1,36 @@
+/// Rating hasil kerja or rating perilaku kerja (PermenPANRB 6/2022).
+public enum Rating: String, Sendable, Codable, CaseIterable {
+    case diAtasEkspektasi = "Di Atas Ekspektasi"
+    case sesuaiEkspektasi = "Sesuai Ekspektasi"
+    case diBawahEkspektasi = "Di Bawah Ekspektasi"
+}
+
+/// Predikat kinerja pegawai.
+public enum Predikat: String, Sendable, Codable, CaseIterable {
+    case sangatBaik = "Sangat Baik"
+    case baik = "Baik"
+    case butuhPerbaikan = "Butuh Perbaikan"
+    case kurang = "Kurang/Misconduct"
+    case sangatKurang = "Sangat Kurang"
+
+    /// The matrix of PermenPANRB 6/2022: rows hasil kerja, columns perilaku kerja.
+    public init(hasilKerja: Rating, perilakuKerja: Rating) {
+        switch (hasilKerja, perilakuKerja) {
+        case (.diAtasEkspektasi, .diAtasEkspektasi): self = .sangatBaik
+        case (.diAtasEkspektasi, .sesuaiEkspektasi), (.sesuaiEkspektasi, .sesuaiEkspektasi),
+             (.sesuaiEkspektasi, .diAtasEkspektasi): self = .baik
+        case (.diAtasEkspektasi, .diBawahEkspektasi), (.sesuaiEkspektasi, .diBawahEkspektasi): self = .kurang
+        case (.diBawahEkspektasi, .diBawahEkspektasi): self = .sangatKurang
+        case (.diBawahEkspektasi, .sesuaiEkspektasi), (.diBawahEkspektasi, .diAtasEkspektasi): self = .butuhPerbaikan
+        }
+    }
+}
+
+/// Predikat kinerja organisasi: set by the leader above, it bounds the employee distribution.
+public enum PredikatOrganisasi: String, Sendable, Codable, CaseIterable {
+    case istimewa = "Istimewa"
+    case baik = "Baik"
+    case butuhPerbaikan = "Butuh Perbaikan"
+    case kurang = "Kurang"
+    case sangatKurang = "Sangat Kurang"
+}

@@ -1,0 +1,69 @@
+/// Checks that a decoded profile makes sense: weights add up, percentages lie in 0-100, ids are unique.
+enum ProfileValidator {
+    static func issues(in p: TenantProfile) -> [ProfileIssue] {
+        var out: [ProfileIssue] = []
+        func check(_ ok: Bool, _ path: String, _ value: some CustomStringConvertible, _ allowed: String) {
+            if !ok { out.append(ProfileIssue(path: path, value: "\(value)", allowed: allowed)) }
+        }
+        func percent(_ v: Int, _ path: String) { check((0...100).contains(v), path, v, "a percentage 0-100") }
+        func percent(_ v: Double, _ path: String) { check((0...100).contains(v), path, v, "a percentage 0-100") }
+
+        check(!p.name.isEmpty, "name", "''", "a non-empty name")
+        let r = p.rating
+        percent(r.skpWeight, "rating.skpWeight")
+        percent(r.behaviourWeight, "rating.behaviourWeight")
+        check(r.skpWeight + r.behaviourWeight == 100, "rating.behaviourWeight", r.behaviourWeight,
+              "skpWeight + behaviourWeight must be 100 (skpWeight is \(r.skpWeight))")
+
+        let b = p.behaviour360
+        for (v, k) in [(b.atasan, "atasan"), (b.peer, "peer"), (b.subordinate, "subordinate"), (b.peerWithoutSubordinates, "peerWithoutSubordinates")] {
+            percent(v, "behaviour360.\(k)")
+        }
+        check(b.atasan + b.peer + b.subordinate == 100, "behaviour360.subordinate", b.subordinate,
+              "atasan + peer + subordinate must be 100 (atasan \(b.atasan), peer \(b.peer))")
+        check(b.atasan + b.peerWithoutSubordinates == 100, "behaviour360.peerWithoutSubordinates", b.peerWithoutSubordinates,
+              "atasan + peerWithoutSubordinates must be 100 (atasan \(b.atasan))")
+        check(b.minimumPeers >= 0, "behaviour360.minimumPeers", b.minimumPeers, "zero or more")
+
+        for (org, rules) in p.distributionCurve.sorted(by: { $0.key < $1.key }) {
+            for (i, rule) in rules.enumerated() {
+                let at = "distributionCurve.\(org)[\(i)]"
+                check(!rule.predikat.isEmpty, "\(at).predikat", "[]", "at least one predikat")
+                if let v = rule.minPercent { percent(v, "\(at).minPercent") }
+                if let v = rule.maxPercent { percent(v, "\(at).maxPercent") }
+                if let v = rule.minCount { check(v >= 0, "\(at).minCount", v, "zero or more") }
+                check(rule.minPercent != nil || rule.maxPercent != nil || rule.minCount != nil, at, "a rule with no bound",
+                      "minPercent, maxPercent or minCount")
+                if let lo = rule.minPercent, let hi = rule.maxPercent {
+                    check(lo <= hi, "\(at).minPercent", lo, "at most maxPercent (\(hi))")
+                }
+            }
+        }
+
+        var seen: Set<String> = []
+        for (i, t) in p.indicators.enumerated() {
+            check(!t.id.isEmpty, "indicators[\(i)].id", "''", "a non-empty id")
+            check(seen.insert(t.id).inserted, "indicators[\(i)].id", t.id, "an id not used by another indicator")
+            if let target = t.target { check(target > 0, "indicators[\(i)].target", target, "a target above 0") }
+        }
+        let f = p.followUps
+        check((1...24).contains(f.improvementMonths), "followUps.improvementMonths", f.improvementMonths, "1-24 months")
+
+        let tpp = p.tpp
+        percent(tpp.kinerjaPercent, "tpp.kinerjaPercent")
+        percent(tpp.disiplinPercent, "tpp.disiplinPercent")
+        check(tpp.kinerjaPercent + tpp.disiplinPercent == 100, "tpp.disiplinPercent", tpp.disiplinPercent,
+              "kinerjaPercent + disiplinPercent must be 100 (kinerjaPercent is \(tpp.kinerjaPercent))")
+        if let cut = tpp.kinerjaCut {
+            percent(cut.belowPercent, "tpp.kinerjaCut.belowPercent")
+            percent(cut.cutPercent, "tpp.kinerjaCut.cutPercent")
+        }
+        for (i, d) in tpp.deductions.enumerated() { percent(d.percent, "tpp.deductions[\(i)].percent") }
+
+        var formatIDs: Set<String> = []
+        for (i, fmt) in p.reports.formats.enumerated() {
+            check(formatIDs.insert(fmt.id).inserted, "reports.formats[\(i)].id", fmt.id, "an id not used by another format")
+        }
+        return out
+    }
+}

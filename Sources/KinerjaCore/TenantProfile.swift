@@ -1,0 +1,121 @@
+/// Everything that differs between cities, as data. Loaded from YAML; a city's file states only what
+/// differs from the national default (``NationalProfile``), and the two are merged key by key.
+public struct TenantProfile: Codable, Sendable, Equatable {
+    /// Human name of the profile, e.g. "Kota Makassar".
+    public var name: String
+    /// The regulation the profile follows, e.g. "PermenPANRB 6/2022".
+    public var regulation: String
+    public var periods: Periods
+    public var rating: RatingRegime
+    public var behaviour360: Behaviour360
+    public var distributionCurve: [PredikatOrganisasi.RawValue: [CurveRule]]
+    public var indicators: [IndicatorTemplate]
+    public var followUps: FollowUps
+    public var tpp: TPP
+    public var reports: Reports
+    /// Names of the code hooks the city's adapter provides (for example `complaintResponsiveness`).
+    public var hooks: [String]
+
+    /// How often periodic evaluation runs.
+    public struct Periods: Codable, Sendable, Equatable {
+        public enum Cadence: String, Codable, Sendable, CaseIterable { case monthly, quarterly }
+        public var cadence: Cadence
+    }
+
+    public struct RatingRegime: Codable, Sendable, Equatable {
+        public enum Regime: String, Codable, Sendable, CaseIterable {
+            /// The 2022 matrix of ratings to predikat.
+            case permenpanrb2022 = "permenpanrb-6-2022"
+            /// PP 30/2019 / PermenPANRB 8/2021: numeric, 70/30 or 60/40.
+            case pp30of2019 = "pp-30-2019"
+            /// PP 46/2011: numeric, 60/40.
+            case pp46of2011 = "pp-46-2011"
+        }
+        public var regime: Regime
+        /// Weights of SKP and perilaku for the numeric regimes, in percent; ignored by the 2022 matrix.
+        public var skpWeight: Int
+        public var behaviourWeight: Int
+    }
+
+    /// Weights of each source of 360 behaviour feedback, in percent.
+    public struct Behaviour360: Codable, Sendable, Equatable {
+        public var atasan: Int
+        public var peer: Int
+        public var subordinate: Int
+        /// Peer weight used when the employee has no subordinates (atasan + this = 100).
+        public var peerWithoutSubordinates: Int
+        /// Fewest peer ratings before peers count in a score.
+        public var minimumPeers: Int
+        public var selfAssessment: Bool
+    }
+
+    /// One line of the organisation's distribution table: a share of employees in the listed predikat.
+    public struct CurveRule: Codable, Sendable, Equatable {
+        public var predikat: [Predikat]
+        public var minPercent: Double?
+        public var maxPercent: Double?
+        /// "Must include some": at least this many employees.
+        public var minCount: Int?
+    }
+
+    public struct IndicatorTemplate: Codable, Sendable, Equatable {
+        public enum Aspect: String, Codable, Sendable, CaseIterable { case kuantitas, kualitas, waktu, biaya }
+        public var id: String
+        /// Jabatan names (or unit kinds) the template is offered for.
+        public var appliesTo: [String]
+        public var rhk: String
+        public var iki: String
+        public var aspect: Aspect
+        public var unit: String
+        public var target: Double?
+        public var lowerIsBetter: Bool?
+        /// Pematangsiantar: formulated with the employees, so it needs their agreement before use.
+        public var agreedWithEmployee: Bool?
+    }
+
+    public struct FollowUps: Codable, Sendable, Equatable {
+        public var rewards: [Rule]
+        public var coaching: [Rule]
+        public var sanctions: [Rule]
+        public var training: [Rule]
+        /// Months to improve after poor performance before reassignment.
+        public var improvementMonths: Int
+
+        public struct Rule: Codable, Sendable, Equatable {
+            public var name: String
+            public var when: [Predikat]
+            public var note: String?
+        }
+    }
+
+    /// Tambahan Penghasilan Pegawai.
+    public struct TPP: Codable, Sendable, Equatable {
+        public var kinerjaPercent: Int
+        public var disiplinPercent: Int
+        /// Cut the whole TPP by `cutPercent` when monthly kinerja is below `belowPercent`.
+        public var kinerjaCut: Cut?
+        public var deductions: [Deduction]
+
+        public struct Cut: Codable, Sendable, Equatable {
+            public var belowPercent: Double
+            public var cutPercent: Double
+        }
+        public struct Deduction: Codable, Sendable, Equatable {
+            public var event: String
+            public var percent: Double
+        }
+    }
+
+    public struct Reports: Codable, Sendable, Equatable {
+        public var formats: [Format]
+        /// Palu: an annual ASN performance report published for the public.
+        public var publicAnnualReport: Bool
+
+        public struct Format: Codable, Sendable, Equatable {
+            public enum Kind: String, Codable, Sendable, CaseIterable { case csv, json, html }
+            public var id: String
+            public var title: String
+            public var kind: Kind
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// A table of text cells that renders as aligned columns for a terminal, as CSV, or as JSON records.
+public struct Table: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[String]]
+
+    public init(columns: [String], rows: [[String]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    public enum Format: String, Sendable, CaseIterable {
+        case text, csv, json
+    }
+
+    public func render(_ format: Format) -> String {
+        switch format {
+        case .text: text()
+        case .csv: csv()
+        case .json: json()
+        }
+    }
+
+    /// Columns padded to their widest cell, two spaces apart.
+    public func text() -> String {
+        let widths = columns.indices.map { i in ([columns[i]] + rows.map { i < $0.count ? $0[i] : "" }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count) }
+                .joined(separator: "  ")
+        }
+        return ([line(columns)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
+    public func csv() -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        return ([columns] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// An array of objects keyed by column name, all values strings.
+    public func json() -> String {
+        func quote(_ s: String) -> String {
+            var out = "\""
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where ch.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(ch.value, radix: 16).count) + String(ch.value, radix: 16)
+                default: out.unicodeScalars.append(ch)
+                }
+            }
+            return out + "\""
+        }
+        let objects = rows.map { row in
+            "  {" + columns.enumerated().map { i, c in "\(quote(c)): \(quote(i < row.count ? row[i] : ""))" }.joined(separator: ", ") + "}"
+        }
+        return "[\n" + objects.joined(separator: ",\n") + (objects.isEmpty ? "]\n" : "\n]\n")
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,98 @@
+import Crypto
+public import Foundation
+import NIOCore
+import PostgresNIO
+
+/// An API key as listed: never the token, only its prefix.
+public struct APIKey: Sendable, Equatable, Codable {
+    public var id: UUID
+    public var prefix: String
+    public var role: Role
+    public var label: String
+    public var employeeNIP: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+}
+
+/// Opaque, random API tokens stored only as a SHA-256 hash.
+public enum APIToken {
+    static let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+    /// `kin_` and 40 random characters from the system's secure generator (~238 bits).
+    public static func generate() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return "kin_" + String((0..<40).map { _ in alphabet[Int(rng.next(upperBound: UInt32(alphabet.count)))] })
+    }
+
+    public static func hash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Data(token.utf8))) }
+
+    /// What `apikey list` shows to tell keys apart.
+    public static func prefix(_ token: String) -> String { String(token.prefix(12)) }
+}
+
+extension KinerjaDatabase {
+    /// Creates a key for one city, or for several (bkn_admin only), in one transaction; returns the token,
+    /// which is shown once and never stored.
+    public func createAPIKey(
+        tenants: [TenantID], role: Role, label: String, employeeNIP: String?, actor: String
+    ) async throws -> (token: String, id: UUID) {
+        guard !tenants.isEmpty else { throw StoreError.invalid("a key needs at least one city") }
+        if tenants.count > 1 && role != .bknAdmin {
+            throw StoreError.invalid("only bkn_admin keys may cover several cities; role \(role.rawValue) is for one city")
+        }
+        if (role == .atasan || role == .pegawai) && employeeNIP == nil {
+            throw StoreError.invalid("role \(role.rawValue) acts for one employee: give --nip")
+        }
+        let token = APIToken.generate()
+        let id = UUID()
+        let hash = APIToken.hash(token)
+        let prefix = APIToken.prefix(token)
+        try await transaction { conn in
+            for tenant in tenants {
+                try await conn.query("select set_config('kinerja.tenant_id', \(tenant.description), true)", logger: logger)
+                let tx = TenantTransaction(connection: conn, tenant: tenant, logger: logger)
+                if let nip = employeeNIP {
+                    let found = try await tx.query("select count(*) from employees where tenant_id = \(tenant.uuid) and nip = \(nip)")
+                    for try await n in found.decode(Int.self) where n == 0 { throw StoreError.notFound(what: "employee", key: nip) }
+                }
+                try await tx.query("""
+                    insert into api_keys (tenant_id, key_id, prefix, key_hash, role, label, employee_nip)
+                    values (\(tenant.uuid), \(id), \(prefix), \(ByteBuffer(bytes: hash)), \(role.rawValue), \(label), \(employeeNIP))
+                    """)
+                try await tx.audit(actor: actor, action: "apikey.create", subject: prefix,
+                                   detail: ["role": role.rawValue, "label": label])
+            }
+        }
+        return (token, id)
+    }
+}
+
+extension TenantTransaction {
+    public func apiKeys() async throws -> [APIKey] {
+        let rows = try await query("""
+            select key_id, prefix, role, label, employee_nip::text, created_at, last_used_at, revoked_at
+            from api_keys where tenant_id = \(tenant.uuid) order by created_at, prefix
+            """)
+        var out: [APIKey] = []
+        for try await (id, prefix, role, label, nip, created, used, revoked) in rows.decode(
+            (UUID, String, String, String, String?, Date, Date?, Date?).self)
+        {
+            out.append(APIKey(id: id, prefix: prefix, role: Role(rawValue: role) ?? .pegawai, label: label,
+                              employeeNIP: nip, createdAt: created, lastUsedAt: used, revokedAt: revoked))
+        }
+        return out
+    }
+
+    /// Revokes a key by its prefix or id. Revoking twice is refused, so the caller learns it was already done.
+    @discardableResult
+    public func revokeAPIKey(_ prefixOrID: String, actor: String) async throws -> APIKey {
+        let keys = try await apiKeys()
+        let matches = keys.filter { $0.prefix == prefixOrID || $0.id.uuidString.lowercased() == prefixOrID.lowercased() }
+        guard let key = matches.first else { throw StoreError.notFound(what: "API key", key: prefixOrID) }
+        if key.revokedAt != nil { throw StoreError.invalid("API key '\(prefixOrID)' is already revoked") }
+        try await query("update api_keys set revoked_at = now() where tenant_id = \(tenant.uuid) and key_id = \(key.id)")
+        try await audit(actor: actor, action: "apikey.revoke", subject: key.prefix)
+        return key
+    }
+}

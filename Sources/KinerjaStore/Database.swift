@@ -1,0 +1,84 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// A city's id: the uuid every tenant row carries in `tenant_id`.
+public struct TenantID: Hashable, Sendable, CustomStringConvertible {
+    public let uuid: UUID
+    public init(_ uuid: UUID) { self.uuid = uuid }
+    public var description: String { uuid.uuidString.lowercased() }
+}
+
+/// The pooled connection to PostgreSQL as the application role. Tenant rows are reached only through
+/// ``withTenant(_:_:)``; platform work (cities, key look-up) only through ``platform``.
+public final class KinerjaDatabase: Sendable {
+    public let client: PostgresClient
+    public let settings: DatabaseSettings
+    public let logger: Logger
+
+    public init(settings: DatabaseSettings, maximumConnections: Int = 20, logger: Logger) {
+        var config = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: settings.database, tls: .disable
+        )
+        config.options.maximumConnections = maximumConnections
+        config.options.minimumConnections = 0
+        self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs the connection pool until the task is cancelled. Call it in a task group or as a service.
+    public func run() async { await client.run() }
+
+    /// Runs `body` in one transaction whose first statement sets the tenant transaction-locally, so
+    /// row-level security admits that city's rows only and a pooled connection carries nothing onward.
+    public func withTenant<R: Sendable>(
+        _ tenant: TenantID, _ body: (TenantTransaction) async throws -> R
+    ) async throws -> R {
+        try await transaction { connection in
+            try await connection.query(
+                "select set_config('kinerja.tenant_id', \(tenant.description), true)", logger: logger)
+            return try await body(TenantTransaction(connection: connection, tenant: tenant, logger: logger))
+        }
+    }
+
+    /// A transaction whose errors come out as thrown inside it (the driver wraps them).
+    func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        do {
+            return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
+    /// Cross-city work through the audited platform functions.
+    public var platform: PlatformStore { PlatformStore(database: self) }
+
+    /// Applied and pending migrations, as seen by the application role.
+    public func migrationState() async throws -> MigrationReport {
+        try await Migrator.report(client: client, logger: logger)
+    }
+}
+
+/// One transaction bound to one city. Every repository call goes through it and every query it runs
+/// still names `tenant_id` (index use, and routing when tables are distributed).
+public struct TenantTransaction: Sendable {
+    public let connection: PostgresConnection
+    public let tenant: TenantID
+    public let logger: Logger
+
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+
+    /// Appends to the audit log in this transaction.
+    public func audit(actor: String, action: String, subject: String, detail: [String: String] = [:]) async throws {
+        let json = String(data: try JSONEncoder().encode(detail), encoding: .utf8) ?? "{}"
+        try await query("""
+            insert into audit_log (tenant_id, actor, action, subject, detail)
+            values (\(tenant.uuid), \(actor), \(action), \(subject), \(json)::jsonb)
+            """)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+public import KinerjaCore
+import PostgresNIO
+
+extension TenantTransaction {
+    /// Writes a demo population into this (empty) city: units, then employees, each with one COPY into a
+    /// staging table and one set-based insert. Refuses a city that already has employees.
+    public func seed(_ population: DemoPopulation, actor: String) async throws {
+        if try await employeeCount() > 0 {
+            throw StoreError.conflict(what: "employees of this city", key: tenant.description)
+        }
+        try await query("""
+            create temporary table seed_units (unit_id uuid, parent_id uuid, code text, name text, kind text) on commit drop
+            """)
+        try await copyIntoStaging(
+            table: "seed_units", columns: ["unit_id", "parent_id", "code", "name", "kind"],
+            rows: population.units.map { [$0.id.uuidString, $0.parent?.uuidString, $0.code, $0.name, $0.kind] })
+        try await query("""
+            insert into org_units (tenant_id, unit_id, parent_id, code, name, kind)
+            select \(tenant.uuid), unit_id, parent_id, code, name, kind from seed_units
+            """)
+
+        try await query("""
+            create temporary table seed_employees (
+                nip text, name text, gelar_depan text, gelar_belakang text, employee_type text, jabatan_kind text,
+                jabatan_level text, jabatan_name text, golongan text, unit_id uuid, atasan_nip text, email text,
+                birth_date date, gender text) on commit drop
+            """)
+        try await copyIntoStaging(
+            table: "seed_employees",
+            columns: ["nip", "name", "gelar_depan", "gelar_belakang", "employee_type", "jabatan_kind", "jabatan_level",
+                      "jabatan_name", "golongan", "unit_id", "atasan_nip", "email", "birth_date", "gender"],
+            rows: population.people.map { p in
+                [p.nip, p.name, p.gelarDepan, p.gelarBelakang, p.type.rawValue, p.jabatanKind, p.jabatanLevel,
+                 p.jabatanName, p.golongan, p.unit.uuidString, p.atasan, p.email, p.birthDate.description, p.gender.rawValue]
+            })
+        try await query("""
+            insert into employees (tenant_id, nip, name, gelar_depan, gelar_belakang, employee_type, jabatan_kind,
+                                   jabatan_level, jabatan_name, golongan, unit_id, atasan_nip, email, birth_date, gender)
+            select \(tenant.uuid), nip, name, gelar_depan, gelar_belakang, employee_type, jabatan_kind, jabatan_level,
+                   jabatan_name, golongan, unit_id, atasan_nip, email, birth_date, gender
+            from seed_employees
+            """)
+        try await audit(actor: actor, action: "demo.seed", subject: "",
+                        detail: ["units": String(population.units.count), "employees": String(population.people.count)])
+    }
+}

@@ -1,0 +1,142 @@
+public import Foundation
+import PostgresNIO
+
+/// An ASN as the city's records hold them. Personal fields the product does not need are never stored.
+public struct Employee: Sendable, Equatable, Codable {
+    public var nip: String
+    public var name: String
+    public var gelarDepan: String?
+    public var gelarBelakang: String?
+    public var employeeType: String
+    public var jabatanKind: String
+    public var jabatanLevel: String?
+    public var jabatanName: String
+    public var golongan: String?
+    public var unitCode: String
+    public var unitName: String
+    public var atasanNIP: String?
+    public var status: String
+    public var email: String?
+    public var birthDate: String
+    public var gender: String
+}
+
+/// Which employees to list: all filters optional; `after` is the cursor (the last NIP of the previous page).
+public struct EmployeeFilter: Sendable, Equatable {
+    public var unitCode: String?
+    /// Include the units below `unitCode`.
+    public var includeSubunits: Bool
+    public var status: String?
+    /// Matches name or NIP, case-insensitive.
+    public var text: String?
+    public var after: String?
+    public var limit: Int
+    /// Only this atasan's chain of subordinates (direct and below).
+    public var subordinatesOf: String?
+    /// Only this one employee.
+    public var onlyNIP: String?
+
+    public init(unitCode: String? = nil, includeSubunits: Bool = true, status: String? = nil, text: String? = nil,
+                after: String? = nil, limit: Int = 50) {
+        self.unitCode = unitCode
+        self.includeSubunits = includeSubunits
+        self.status = status
+        self.text = text
+        self.after = after
+        self.limit = limit
+    }
+}
+
+extension TenantTransaction {
+    static let employeeColumns = """
+        e.nip::text, e.name, e.gelar_depan, e.gelar_belakang, e.employee_type, e.jabatan_kind, e.jabatan_level,
+        e.jabatan_name, e.golongan, u.code, u.name, e.atasan_nip::text, e.status, e.email, e.birth_date::text, e.gender::text
+        """
+
+    typealias EmployeeRow = (String, String, String?, String?, String, String, String?, String, String?, String, String,
+                             String?, String, String?, String, String)
+
+    static func employee(_ r: EmployeeRow) -> Employee {
+        Employee(nip: r.0, name: r.1, gelarDepan: r.2, gelarBelakang: r.3, employeeType: r.4, jabatanKind: r.5,
+                 jabatanLevel: r.6, jabatanName: r.7, golongan: r.8, unitCode: r.9, unitName: r.10, atasanNIP: r.11,
+                 status: r.12, email: r.13, birthDate: r.14, gender: r.15)
+    }
+
+    /// One page of employees ordered by NIP, and whether more follow.
+    public func employees(_ f: EmployeeFilter) async throws -> (employees: [Employee], hasMore: Bool) {
+        guard (1...500).contains(f.limit) else { throw StoreError.invalid("limit \(f.limit) is out of range: use 1-500") }
+        if let s = f.status, !["active", "inactive"].contains(s) {
+            throw StoreError.invalid("status '\(s)' is not one of: active, inactive")
+        }
+        var unitIDs: [UUID]? = nil
+        if let code = f.unitCode {
+            let rows = try await query("""
+                with recursive below as (
+                    select unit_id from org_units where tenant_id = \(tenant.uuid) and code = \(code)
+                    union all
+                    select u.unit_id from org_units u join below b on u.parent_id = b.unit_id
+                    where u.tenant_id = \(tenant.uuid) and \(f.includeSubunits)
+                )
+                select unit_id from below
+                """)
+            var ids: [UUID] = []
+            for try await id in rows.decode(UUID.self) { ids.append(id) }
+            guard !ids.isEmpty else { throw StoreError.notFound(what: "org unit", key: code) }
+            unitIDs = ids
+        }
+        let pattern = f.text.map { "%" + $0.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let rows = try await query("""
+            select \(unescaped: Self.employeeColumns)
+            from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
+            where e.tenant_id = \(tenant.uuid)
+              and (\(unitIDs)::uuid[] is null or e.unit_id = any(\(unitIDs)::uuid[]))
+              and (\(f.status)::text is null or e.status = \(f.status))
+              and (\(pattern)::text is null or lower(e.name) like \(pattern) or e.nip like \(pattern))
+              and (\(f.after)::text is null or e.nip > \(f.after))
+              and (\(f.onlyNIP)::text is null or e.nip = \(f.onlyNIP))
+              and (\(f.subordinatesOf)::text is null or e.nip in (
+                    with recursive chain as (
+                        select nip from employees where tenant_id = \(tenant.uuid) and atasan_nip = \(f.subordinatesOf)
+                        union
+                        select c.nip from employees c join chain on c.atasan_nip = chain.nip where c.tenant_id = \(tenant.uuid)
+                    ) select nip from chain))
+            order by e.nip
+            limit \(f.limit + 1)
+            """)
+        var out: [Employee] = []
+        for try await r in rows.decode(EmployeeRow.self) { out.append(Self.employee(r)) }
+        let more = out.count > f.limit
+        return (Array(out.prefix(f.limit)), more)
+    }
+
+    public func employee(nip: String) async throws -> Employee? {
+        let rows = try await query("""
+            select \(unescaped: Self.employeeColumns)
+            from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
+            where e.tenant_id = \(tenant.uuid) and e.nip = \(nip)
+            """)
+        for try await r in rows.decode(EmployeeRow.self) { return Self.employee(r) }
+        return nil
+    }
+
+    /// Whether `nip` stands anywhere below `atasan` in the atasan chain.
+    public func isSubordinate(_ nip: String, of atasan: String) async throws -> Bool {
+        let rows = try await query("""
+            with recursive up as (
+                select atasan_nip from employees where tenant_id = \(tenant.uuid) and nip = \(nip)
+                union
+                select e.atasan_nip from employees e join up on e.nip = up.atasan_nip where e.tenant_id = \(tenant.uuid)
+            )
+            select exists (select 1 from up where atasan_nip = \(atasan))
+            """)
+        for try await found in rows.decode(Bool.self) { return found }
+        return false
+    }
+
+    public func employeeCount() async throws -> Int {
+        let rows = try await query("select count(*) from employees where tenant_id = \(tenant.uuid)")
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+}

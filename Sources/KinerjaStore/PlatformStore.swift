@@ -1,0 +1,120 @@
+public import Foundation
+public import KinerjaCore
+import NIOCore
+public import PostgresNIO
+
+/// The one narrow path that crosses cities: onboarding, suspending, listing, and finding an API key
+/// before any tenant is known. Each goes through a SECURITY DEFINER function that audits what it does.
+public struct PlatformStore: Sendable {
+    let database: KinerjaDatabase
+    var client: PostgresClient { database.client }
+
+    /// Onboards a city with its validated profile (stored as a snapshot, version 1).
+    @discardableResult
+    public func onboard(code: String, name: String, adapter: String, profile: TenantProfile, actor: String) async throws -> Tenant {
+        try TenantCode.check(code)
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw StoreError.invalid("city name is empty") }
+        if try await tenant(code: code) != nil { throw StoreError.conflict(what: "city", key: code) }
+        let json = String(data: try JSONEncoder().encode(profile), encoding: .utf8)!
+        let id = UUID()
+        do {
+            try await client.query(
+                "select platform_onboard_tenant(\(id), \(code), \(name), \(adapter), \(json)::jsonb, \(actor))",
+                logger: database.logger)
+        } catch where StoreError.sqlState(error) == "23505" {
+            throw StoreError.conflict(what: "city", key: code)
+        }
+        guard let t = try await tenant(code: code) else { throw StoreError.notFound(what: "city", key: code) }
+        return t
+    }
+
+    /// Every city, ordered by code.
+    public func tenants() async throws -> [Tenant] {
+        let rows = try await client.query(
+            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees from platform_tenants()",
+            logger: database.logger)
+        var out: [Tenant] = []
+        for try await (id, code, name, adapter, status, version, created, count) in rows.decode(
+            (UUID, String, String, String, String, Int, Date, Int).self)
+        {
+            out.append(Tenant(id: TenantID(id), code: code, name: name, adapter: adapter,
+                              status: Tenant.Status(rawValue: status) ?? .suspended, profileVersion: version,
+                              createdAt: created, employeeCount: count))
+        }
+        return out
+    }
+
+    public func tenant(code: String) async throws -> Tenant? {
+        try await tenants().first { $0.code == code }
+    }
+
+    public func requireTenant(code: String) async throws -> Tenant {
+        guard let t = try await tenant(code: code) else { throw StoreError.notFound(what: "city", key: code) }
+        return t
+    }
+
+    /// Suspends or resumes a city; returns the status it had before. Data are untouched.
+    @discardableResult
+    public func setStatus(code: String, to status: Tenant.Status, actor: String) async throws -> Tenant.Status {
+        do {
+            let rows = try await client.query(
+                "select platform_set_tenant_status(\(code), \(status.rawValue), \(actor))", logger: database.logger)
+            for try await old in rows.decode(String.self) { return Tenant.Status(rawValue: old) ?? .active }
+        } catch where StoreError.sqlState(error) == "P0002" {
+            throw StoreError.notFound(what: "city", key: code)
+        }
+        throw StoreError.notFound(what: "city", key: code)
+    }
+
+    /// The profile snapshot stored for a city.
+    public func profile(of tenant: TenantID) async throws -> TenantProfile {
+        try await database.withTenant(tenant) { tx in
+            let rows = try await tx.query("select profile::text from tenants where tenant_id = \(tenant.uuid)")
+            for try await json in rows.decode(String.self) {
+                return try JSONDecoder().decode(TenantProfile.self, from: Data(json.utf8))
+            }
+            throw StoreError.notFound(what: "city", key: tenant.description)
+        }
+    }
+
+    /// The grants of an API key, by the SHA-256 of the token: one row per city (several only for bkn_admin).
+    public func lookUpKey(hash: [UInt8]) async throws -> [KeyGrant] {
+        let rows = try await client.query(
+            """
+            select tenant_id, tenant_code, tenant_status, key_id, role, label, employee_nip, revoked
+            from auth_api_key(\(ByteBuffer(bytes: hash)))
+            """, logger: database.logger)
+        var out: [KeyGrant] = []
+        for try await (tid, code, status, keyID, role, label, nip, revoked) in rows.decode(
+            (UUID, String, String, UUID, String, String, String?, Bool).self)
+        {
+            out.append(KeyGrant(tenant: TenantID(tid), tenantCode: code, tenantActive: status == "active",
+                                keyID: keyID, role: Role(rawValue: role) ?? .pegawai, label: label,
+                                employeeNIP: nip, revoked: revoked))
+        }
+        return out
+    }
+}
+
+/// One city an API key may act on.
+public struct KeyGrant: Sendable, Equatable {
+    public var tenant: TenantID
+    public var tenantCode: String
+    public var tenantActive: Bool
+    public var keyID: UUID
+    public var role: Role
+    public var label: String
+    public var employeeNIP: String?
+    public var revoked: Bool
+}
+
+/// Who a credential speaks for.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    /// Regional BKN admin: a grant over a listed set of cities.
+    case bknAdmin = "bkn_admin"
+    /// City HR (BKPSDM): one city.
+    case hrAdmin = "hr_admin"
+    case atasan
+    case pegawai
+    case integrator
+}

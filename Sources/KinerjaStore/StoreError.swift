@@ -1,0 +1,49 @@
+public import PostgresNIO
+
+/// What the store can refuse, with the offending values. The edges (HTTP, CLI) turn these into problem
+/// documents and exit codes.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(what: String, key: String)
+    case conflict(what: String, key: String)
+    case invalid(String)
+    case tenantSuspended(code: String)
+    case configuration(String)
+    case migrationsPending([Int])
+    case checksumMismatch(version: Int, name: String)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what, let key): "\(what) '\(key)' not found"
+        case .conflict(let what, let key): "\(what) '\(key)' already exists"
+        case .invalid(let message): message
+        case .tenantSuspended(let code): "city '\(code)' is suspended"
+        case .configuration(let message): message
+        case .migrationsPending(let versions): "migrations pending: \(versions.map(String.init).joined(separator: ", "))"
+        case .checksumMismatch(let version, let name):
+            "migration \(version) (\(name)) was changed after it was applied: its checksum differs from the recorded one"
+        case .database(let message): message
+        }
+    }
+
+    /// The server's SQLSTATE and message from a PostgresNIO error, or its description.
+    public static func describe(_ error: any Error) -> String {
+        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
+            return describe(inner)
+        }
+        if let e = error as? PSQLError, let message = e.serverInfo?[.message] {
+            let state = e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + state
+        }
+        if let e = error as? StoreError { return e.description }
+        return String(describing: error)
+    }
+
+    /// The SQLSTATE of a server error, if it is one.
+    public static func sqlState(_ error: any Error) -> String? {
+        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
+            return sqlState(inner)
+        }
+        return (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}

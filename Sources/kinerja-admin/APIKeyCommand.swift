@@ -1,0 +1,85 @@
+public import ArgumentParser
+import Foundation
+import KinerjaReports
+public import KinerjaStore
+
+struct APIKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apikey", abstract: "API keys: opaque, stored only as a hash, listable and revocable.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key. Prints the token alone on stdout (shown once); the rest goes to stderr.",
+            discussion: "Example: TOKEN=$(kinerja-admin apikey create --tenant makassar --role hr_admin --label 'BKPSDM')")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code; for bkn_admin a comma-separated list of the cities granted.") var tenant: String
+        @Option(help: "bkn_admin, hr_admin, atasan, pegawai or integrator.") var role: Role
+        @Option(help: "A note to tell keys apart (who or what uses it).") var label: String = ""
+        @Option(help: "NIP of the employee the key acts for (atasan and pegawai).") var nip: String?
+
+        func run() async throws {
+            let codes = tenant.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let (role, label, nip) = (role, label, nip)
+            let (token, prefix) = try await connection.withDatabase { db in
+                var ids: [TenantID] = []
+                for code in codes { ids.append(try await db.platform.requireTenant(code: code).id) }
+                let made = try await db.createAPIKey(tenants: ids, role: role, label: label, employeeNIP: nip, actor: cliActor)
+                return (made.token, APIToken.prefix(made.token))
+            }
+            print(token)
+            printError("created \(role.rawValue) key \(prefix)… for \(codes.joined(separator: ", ")); it is shown once, store it now")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A city's keys: prefix, role, label, last use.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code.") var tenant: String
+        @Option(help: "text, csv or json") var format: Table.Format = .text
+
+        func run() async throws {
+            let code = tenant
+            let keys = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                return try await db.withTenant(t.id) { try await $0.apiKeys() }
+            }
+            let rows = keys.map { k in
+                [k.prefix, k.role.rawValue, k.label, k.employeeNIP ?? "", "\(k.createdAt)", k.lastUsedAt.map { "\($0)" } ?? "never",
+                 k.revokedAt.map { "revoked \($0)" } ?? "active"]
+            }
+            print(Table(columns: ["prefix", "role", "label", "nip", "created_at", "last_used", "state"], rows: rows).render(format), terminator: "")
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a key by its prefix (from 'apikey list'); a bkn_admin key is revoked in every city it covers.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code the key belongs to.") var tenant: String
+        @Argument(help: "Key prefix (kin_xxxxxxxx) or id.") var key: String
+
+        func run() async throws {
+            let (code, key) = (tenant, key)
+            let revoked = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                let k = try await db.withTenant(t.id) { try await $0.revokeAPIKey(key, actor: cliActor) }
+                var cities = [code]
+                if k.role == .bknAdmin {
+                    for other in try await db.platform.tenants() where other.code != code {
+                        let done = try await db.withTenant(other.id) { tx -> Bool in
+                            guard try await tx.apiKeys().contains(where: { $0.id == k.id && $0.revokedAt == nil }) else { return false }
+                            try await tx.revokeAPIKey(k.id.uuidString, actor: cliActor)
+                            return true
+                        }
+                        if done { cities.append(other.code) }
+                    }
+                }
+                return (k, cities)
+            }
+            printError("revoked \(revoked.0.prefix) (\(revoked.0.role.rawValue)) in \(revoked.1.joined(separator: ", "))")
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}

@@ -1,0 +1,83 @@
+public import ArgumentParser
+import Configuration
+import Foundation
+import KinerjaStore
+public import KinerjaReports
+import Logging
+
+/// Where the database is: flags > KINERJA_* / DATABASE_URL > the local cluster.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "Application-role URL postgres://user:pass@host:port/db.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("owner-database-url"), help: "Owner-role URL, used only by 'db migrate'.")
+    var ownerDatabaseURL: String?
+
+    func config() -> ConfigReader {
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let databaseURL { flags["database.url"] = .init(.string(databaseURL), isSecret: true) }
+        if let ownerDatabaseURL { flags["owner.database.url"] = .init(.string(ownerDatabaseURL), isSecret: true) }
+        let env = EnvironmentVariablesProvider(
+            secretsSpecifier: .specific(["DATABASE_URL", "KINERJA_DATABASE_URL", "KINERJA_OWNER_DATABASE_URL"]))
+        return ConfigReader(providers: [InMemoryProvider(name: "flags", values: flags), env.prefixKeys(with: "kinerja"), env])
+    }
+
+    func appSettings() throws -> DatabaseSettings {
+        if let url = config().string(forKey: "database.url", isSecret: true) { return try DatabaseSettings(url: url) }
+        if let local = LocalCluster.find() { return local.app }
+        throw CLIError("no database configured: give --database-url, set DATABASE_URL or KINERJA_DATABASE_URL, or run 'make db-start'")
+    }
+
+    func ownerSettings() throws -> DatabaseSettings {
+        if let url = config().string(forKey: "owner.database.url", isSecret: true) { return try DatabaseSettings(url: url) }
+        if let local = LocalCluster.find() { return local.owner }
+        throw CLIError("no owner database configured: give --owner-database-url, set KINERJA_OWNER_DATABASE_URL, or run 'make db-start'")
+    }
+
+    /// Runs `body` with a connected database as the application role.
+    func withDatabase<R: Sendable>(_ body: @Sendable (KinerjaDatabase) async throws -> R) async throws -> R {
+        try await Self.with(settings: try appSettings(), body)
+    }
+
+    /// Runs `body` with a connected database as the owner role.
+    func withOwnerDatabase<R: Sendable>(_ body: @Sendable (KinerjaDatabase) async throws -> R) async throws -> R {
+        try await Self.with(settings: try ownerSettings(), body)
+    }
+
+    static func with<R: Sendable>(settings: DatabaseSettings, _ body: @Sendable (KinerjaDatabase) async throws -> R) async throws -> R {
+        var logger = Logger(label: "kinerja-admin")
+        logger.logLevel = .error
+        let database = KinerjaDatabase(settings: settings, maximumConnections: 4, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            do {
+                return try await body(database)
+            } catch let error as StoreError {
+                throw CLIError(error.description)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("\(StoreError.describe(error)) [database \(settings.redactedDescription)]")
+            }
+        }
+    }
+}
+
+/// A message for the user; ArgumentParser prints it and exits 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Who did it, for the audit log.
+var cliActor: String {
+    let user = ProcessInfo.processInfo.environment["KINERJA_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+    return "kinerja-admin:\(user)"
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension Table.Format: ExpressibleByArgument {}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// kinerja-admin: the CLI of regional BKN admins and city HR.
+@main
+struct KinerjaAdmin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kinerja-admin",
+        abstract: "Administer Kinerja: database, adapters, cities, API keys and demo data.",
+        discussion: """
+            With no database setting, commands use the local cluster that 'make db-start' started
+            (.data/local.env in this folder or a parent). Otherwise: --database-url, KINERJA_DATABASE_URL
+            or DATABASE_URL (application role), and for 'db migrate' --owner-database-url or
+            KINERJA_OWNER_DATABASE_URL (owner role).
+            """,
+        subcommands: [DBCommand.self, AdapterCommand.self, TenantCommand.self, APIKeyCommand.self, DemoCommand.self]
+    )
+}

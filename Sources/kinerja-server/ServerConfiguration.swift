@@ -1,0 +1,50 @@
+import Configuration
+import KinerjaAPI
+import KinerjaStore
+import Logging
+
+/// The server's settings, each named in the error when missing or malformed.
+struct ServerConfiguration {
+    var server: ServerSettings
+    var database: DatabaseSettings
+    var databaseSource: String
+    var connections: Int
+    var logLevel: Logger.Level
+
+    init(_ config: ConfigReader) throws {
+        let host = config.string(forKey: "http.host", default: "127.0.0.1")
+        let port = try Self.int(config, "http.port", default: 8080, range: 1...65535)
+        let connections = try Self.int(config, "database.connections", default: 20, range: 1...500)
+        let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...3600)
+        let levelText = config.string(forKey: "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ConfigurationError("log level '\(levelText)' is not one of: trace, debug, info, notice, warning, error, critical")
+        }
+        if let url = config.string(forKey: "database.url", isSecret: true) {
+            database = try DatabaseSettings(url: url)
+            databaseSource = "database.url"
+        } else if let local = LocalCluster.find() {
+            database = local.app
+            databaseSource = local.file
+        } else {
+            throw ConfigurationError(
+                "no database configured: set DATABASE_URL (or KINERJA_DATABASE_URL, or --database-url), or start the local cluster with 'make db-start'")
+        }
+        server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache))
+        self.connections = connections
+        self.logLevel = level
+    }
+
+    static func int(_ config: ConfigReader, _ key: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = config.string(forKey: ConfigKey(key)) else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw ConfigurationError("setting \(key) is '\(text)': expected a whole number in \(range.lowerBound)-\(range.upperBound)")
+        }
+        return n
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import KinerjaAPI
+import KinerjaStore
+import KinerjaTestSupport
+import Testing
+
+@Suite struct APIBehaviourTests {
+    @Test func operationsEndpoints() async throws {
+        try await withAPI { client in
+            let health = try await client.get("/health", token: nil)
+            #expect(health.status == .ok && health.json["status"] as? String == "ok")
+            let ready = try await client.get("/ready", token: nil)
+            #expect(ready.status == .ok && ready.json["migrations"] as? String == "current")
+            let spec = try await client.get("/openapi.yaml", token: nil)
+            #expect(spec.status == .ok && spec.body.hasPrefix("openapi: 3.1.0"))
+            #expect(try await client.get("/metrics", token: nil).status == .ok)
+            #expect(health.headers[HTTPField.Name("X-Request-Id")!] != nil)
+        }
+    }
+
+    @Test func problemsNameTheBadValueInTheAskedLanguage() async throws {
+        let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("api-problems")
+        let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI { client in
+            let id = try await client.get("/v1/employees/12345", token: key)
+            #expect(id.status == .badRequest && id.code == "invalid_parameter")
+            #expect(id.json["title"] as? String == "Parameter tidak valid")
+            #expect((id.json["detail"] as? String)?.contains("'12345'") == true)
+            let en = try await client.get("/v1/employees/12345", token: key, headers: [.acceptLanguage: "en-US"])
+            #expect(en.json["title"] as? String == "Invalid parameter")
+
+            let limit = try await client.get("/v1/employees?limit=9999", token: key)
+            #expect(limit.code == "invalid_parameter" && (limit.json["detail"] as? String)?.contains("9999") == true)
+            let status = try await client.get("/v1/employees?status=pensiun", token: key)
+            #expect(status.code == "invalid_parameter" && (status.json["detail"] as? String)?.contains("pensiun") == true)
+            let unit = try await client.get("/v1/employees?unit=NOPE", token: key)
+            #expect(unit.status == .notFound && (unit.json["detail"] as? String)?.contains("NOPE") == true)
+            let cursor = try await client.get("/v1/employees?cursor=abc", token: key)
+            #expect(cursor.code == "invalid_parameter")
+        }
+    }
+
+    @Test func filtersAndTree() async throws {
+        let db = try await TestDatabase.app()
+        let (a, pop) = try await TestDatabase.city("api-filter")
+        let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI { client in
+            let disdik = try await client.get("/v1/employees?unit=DISDIK&limit=500", token: key)
+            let disdikUnits = Set(pop.units.filter { $0.code.hasPrefix("DISDIK") }.map(\.id))
+            #expect(disdik.items.count == pop.people.filter { disdikUnits.contains($0.unit) }.count)
+            let onlyTop = try await client.get("/v1/employees?unit=DISDIK&includeSubunits=false&limit=500", token: key)
+            #expect(onlyTop.items.count == 1, "only the kepala dinas sits in the OPD itself")
+
+            let name = pop.people[10].name
+            let found = try await client.get("/v1/employees?q=\(name.split(separator: " ")[0].lowercased())&limit=500", token: key)
+            #expect(found.nips.contains(pop.people[10].nip))
+
+            let tree = try await client.get("/v1/org-units?view=tree", token: key)
+            let roots = tree.json["units"] as? [[String: Any]] ?? []
+            #expect(roots.count == pop.units.filter { $0.parent == nil }.count)
+            #expect(roots.contains { ($0["children"] as? [Any])?.isEmpty == false })
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// The real `kinerja-server` binary: start-up, `/ready` before and after migration, SIGTERM drain.
+@Suite(.serialized) struct ServerProcessTests {
+    static var binary: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/kinerja-server").path
+    }
+
+    /// Starts the server on a free port and returns it with its port once it listens.
+    func start(databaseURL: String) async throws -> (Process, Int, Pipe) {
+        let binary = Self.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build it first: swift build --product kinerja-server")
+        let port = Int.random(in: 20_000...29_000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--http-port", "\(port)", "--log-level", "warning"]
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = databaseURL
+        process.environment = env
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        for _ in 0..<100 {
+            if (try? await httpGet(port: port, path: "/health")) != nil { return (process, port, output) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.terminate()
+        Issue.record("server did not start: \(String(data: output.fileHandleForReading.availableData, encoding: .utf8) ?? "")")
+        throw CancellationError()
+    }
+
+    func httpGet(port: Int, path: String, token: String? = nil) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        request.timeoutInterval = 20
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, String(data: data, encoding: .utf8) ?? "")
+    }
+
+    static func url(_ s: DatabaseSettings) -> String {
+        "postgres://\(s.username):\(s.password ?? "")@\(s.host):\(s.port)/\(s.database)"
+    }
+
+    @Test func readyOnlyOnceMigrated() async throws {
+        let empty = try await TestDatabase.emptyDatabase()
+        let (server, port, _) = try await start(databaseURL: Self.url(empty.app))
+        defer { server.terminate(); Task { try? await TestDatabase.drop(empty.name) } }
+
+        let (before, body) = try await httpGet(port: port, path: "/ready")
+        #expect(before == 503 && body.contains("not_ready") && body.contains("migrations pending"))
+        try await TestDatabase.with(empty.owner) { owner in
+            try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
+        }
+        let (after, _) = try await httpGet(port: port, path: "/ready")
+        #expect(after == 200)
+    }
+
+    @Test func sigtermDrainsInFlightRequestsAndExitsZero() async throws {
+        let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("drain")
+        let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let settings = try TestDatabase.settings()
+        let (server, port, _) = try await start(databaseURL: Self.url(settings.app))
+
+        // Hold a lock the request needs, so it is still in flight when SIGTERM arrives.
+        let owner = try await TestDatabase.owner()
+        try await owner.client.withConnection { conn in
+            try await conn.query("begin", logger: TestDatabase.logger)
+            try await conn.query("lock table tenants in access exclusive mode", logger: TestDatabase.logger)
+            let inFlight = Task { try await httpGet(port: port, path: "/v1/tenant", token: key) }
+            try await Task.sleep(for: .milliseconds(500))
+            kill(server.processIdentifier, SIGTERM)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(server.isRunning, "the server waits for the request in flight")
+            try await conn.query("commit", logger: TestDatabase.logger)
+            let (status, body) = try await inFlight.value
+            #expect(status == 200 && body.contains(a.code))
+        }
+        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!server.isRunning)
+        #expect(server.terminationStatus == 0 && server.terminationReason == .exit)
+    }
+
+    @Test func missingDatabaseSettingStopsStartUpNamingIt() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--http-port", "not-a-port"]
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        #expect(process.terminationStatus == 1)
+        #expect(text.contains("http.port") && text.contains("not-a-port"))
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// With city A's tenant set, nothing of city B can be read, listed, counted or changed, through every
+/// store function and through raw SQL as the application role.
+@Suite struct IsolationTests {
+    @Test func storeFunctionsSeeOnlyTheirCity() async throws {
+        let db = try await TestDatabase.app()
+        let (a, popA) = try await TestDatabase.city("iso-a", seed: 1)
+        let (b, popB) = try await TestDatabase.city("iso-b", seed: 2)
+        let bNIP = popB.people[0].nip
+        let bUnit = popB.units[0].code
+        _ = try await db.createAPIKey(tenants: [b.id], role: .hrAdmin, label: "b's key", employeeNIP: nil, actor: "tests")
+
+        try await db.withTenant(a.id) { tx in
+            #expect(try await tx.employeeCount() == popA.people.count)
+            #expect(try await tx.employee(nip: bNIP) == nil)
+            let all = try await tx.employees(EmployeeFilter(limit: 500))
+            #expect(!all.employees.contains { popB.people.map(\.nip).contains($0.nip) })
+            #expect(try await tx.employees(EmployeeFilter(text: String(bNIP.prefix(14)), limit: 500)).employees.allSatisfy { $0.nip != bNIP })
+            // B's unit codes are unknown in A (the demo codes repeat across cities, so look by id).
+            let aUnits = try await tx.orgUnits()
+            #expect(Set(aUnits.map(\.id)).isDisjoint(with: popB.units.map(\.id)))
+            #expect(try await tx.apiKeys().allSatisfy { $0.label != "b's key" })
+            #expect(try await tx.isSubordinate(bNIP, of: popB.people.first { $0.atasan == nil }!.nip) == false)
+            _ = bUnit
+        }
+
+        // Raw SQL as the application role, tenant A set: B's rows are invisible and untouchable.
+        try await db.withTenant(a.id) { tx in
+            let counted = try await tx.query("select count(*) from employees where tenant_id = \(b.id.uuid)")
+            for try await n in counted.decode(Int.self) { #expect(n == 0) }
+            let any = try await tx.query("select count(*) from employees")
+            for try await n in any.decode(Int.self) { #expect(n == popA.people.count, "no where clause still shows A only") }
+            let updated = try await tx.query("update employees set name = 'X' where nip = \(bNIP) returning nip")
+            var touched = 0
+            for try await _ in updated.decode(String.self) { touched += 1 }
+            #expect(touched == 0)
+            let deleted = try await tx.query("delete from org_units where tenant_id = \(b.id.uuid) returning code")
+            for try await _ in deleted.decode(String.self) { Issue.record("deleted one of B's units") }
+            let audit = try await tx.query("select count(*) from audit_log where tenant_id = \(b.id.uuid)")
+            for try await n in audit.decode(Int.self) { #expect(n == 0) }
+            let tenants = try await tx.query("select count(*) from tenants")
+            for try await n in tenants.decode(Int.self) { #expect(n == 1, "a city sees only its own tenant row") }
+        }
+
+        // Writing a row that claims to be B's, from A: refused by the policy's WITH CHECK.
+        await #expect(throws: (any Error).self) {
+            try await db.withTenant(a.id) { tx in
+                try await tx.query("""
+                    insert into audit_log (tenant_id, actor, action) values (\(b.id.uuid), 'attacker', 'forge')
+                    """)
+            }
+        }
+        await #expect(throws: (any Error).self) {
+            try await db.withTenant(a.id) { tx in
+                try await tx.query("update employees set tenant_id = \(b.id.uuid) where nip = \(popA.people[0].nip)")
+            }
+        }
+        // B is unchanged.
+        let (name, count) = try await db.withTenant(b.id) { tx in
+            (try await tx.employee(nip: bNIP)?.name, try await tx.employeeCount())
+        }
+        #expect(name == popB.people[0].name)
+        #expect(count == popB.people.count)
+    }
+
+    @Test func noTenantSetIsAnErrorNotAnEmptyResult() async throws {
+        let db = try await TestDatabase.app()
+        _ = try await TestDatabase.city("iso-none")
+        for table in ["employees", "org_units", "api_keys", "audit_log", "tenants"] {
+            await #expect(throws: (any Error).self, "\(table) without a tenant") {
+                // Errors of a select arrive with its rows: read them.
+                let rows = try await db.client.query(PostgresQuery(unsafeSQL: "select count(*) from \(table)"), logger: TestDatabase.logger)
+                for try await n in rows.decode(Int.self) { Issue.record("\(table) answered \(n) rows with no tenant set") }
+            }
+        }
+        // A connection that once had a tenant (transaction-local) carries nothing to the next use.
+        try await db.client.withConnection { conn in
+            try await conn.query("begin", logger: TestDatabase.logger)
+            try await conn.query("select set_config('kinerja.tenant_id', \(UUID().uuidString), true)", logger: TestDatabase.logger)
+            try await conn.query("commit", logger: TestDatabase.logger)
+            await #expect(throws: (any Error).self) {
+                let rows = try await conn.query("select count(*) from employees", logger: TestDatabase.logger)
+                for try await n in rows.decode(Int.self) { Issue.record("answered \(n) with no tenant set") }
+            }
+        }
+    }
+
+    @Test(arguments: [
+        "alter table employees disable row level security",
+        "alter table employees no force row level security",
+        "alter table employees add column leak text",
+        "drop policy tenant_isolation on employees",
+        "set role kinerja_owner",
+        "create policy open_door on employees using (true)",
+        "alter table employees owner to kinerja_app",
+        "alter role kinerja_app bypassrls",
+        "create table sneaky (x int)",
+        "delete from audit_log",
+        "update audit_log set actor = 'x'",
+        "set row_security = off; select count(*) from employees",
+    ])
+    func applicationRoleCannotWeakenIsolation(_ sql: String) async throws {
+        let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("iso-role")
+        await #expect(throws: (any Error).self, "\(sql)") {
+            try await db.withTenant(a.id) { tx in
+                for statement in sql.split(separator: ";") {
+                    for try await _ in try await tx.query(PostgresQuery(unsafeSQL: String(statement))) {}
+                }
+            }
+        }
+    }
+
+    @Test func applicationRoleIsNoSuperuserAndCannotBypass() async throws {
+        let db = try await TestDatabase.app()
+        let rows = try await db.client.query("""
+            select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = current_user
+            """, logger: TestDatabase.logger)
+        for try await (superuser, bypass, createRole, createDB) in rows.decode((Bool, Bool, Bool, Bool).self) {
+            #expect(!superuser && !bypass && !createRole && !createDB)
+        }
+        let owned = try await db.client.query("""
+            select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'public' and pg_get_userbyid(c.relowner) = current_user
+            """, logger: TestDatabase.logger)
+        for try await n in owned.decode(Int.self) { #expect(n == 0, "the application role owns nothing") }
+    }
+}

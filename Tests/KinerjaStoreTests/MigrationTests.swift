@@ -1,0 +1,69 @@
+import Foundation
+@testable import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+@Suite struct MigrationTests {
+    @Test func applyOnEmptyDatabaseThenNoOpThenChecksumMismatch() async throws {
+        let empty = try await TestDatabase.emptyDatabase()
+        do {
+            try await TestDatabase.with(empty.owner) { owner in
+                let before = try await Migrator.report(client: owner.client, logger: TestDatabase.logger)
+                #expect(before.pending == [1])
+                #expect(!before.isCurrent)
+
+                let applied = try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
+                #expect(applied.map(\.version) == [1])
+                let again = try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
+                #expect(again.isEmpty, "a second run applies nothing")
+                #expect(try await Migrator.report(client: owner.client, logger: TestDatabase.logger).isCurrent)
+
+                // Someone edits a landed migration: status reports it and migrate refuses.
+                try await owner.client.query("update schema_migrations set checksum = 'edited' where version = 1", logger: TestDatabase.logger)
+                let report = try await Migrator.report(client: owner.client, logger: TestDatabase.logger)
+                #expect(report.mismatched.map(\.version) == [1])
+                await #expect(throws: StoreError.checksumMismatch(version: 1, name: "foundation")) {
+                    try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
+                }
+            }
+            // The application role sees the same state (the server's /ready uses it).
+            let seen = try await TestDatabase.with(empty.app) { app in try await app.migrationState() }
+            #expect(seen.mismatched.count == 1)
+        } catch {
+            try await TestDatabase.drop(empty.name)
+            throw error
+        }
+        try await TestDatabase.drop(empty.name)
+    }
+
+    @Test func aFailingMigrationChangesNothing() async throws {
+        let empty = try await TestDatabase.emptyDatabase()
+        defer { Task { try? await TestDatabase.drop(empty.name) } }
+        let good = try Migration.bundled()
+        let bad = Migration(version: 2, name: "broken", sql: "create table half_done (x int); select no_such_function();")
+        try await TestDatabase.with(empty.owner) { owner in
+            await #expect(throws: StoreError.self) {
+                try await Migrator.migrate(client: owner.client, migrations: good + [bad], logger: TestDatabase.logger)
+            }
+            let report = try await Migrator.report(client: owner.client, migrations: good + [bad], logger: TestDatabase.logger)
+            #expect(report.pending == [2], "the good one stays applied, the broken one is not recorded")
+            let rows = try await owner.client.query("select to_regclass('public.half_done') is null", logger: TestDatabase.logger)
+            for try await gone in rows.decode(Bool.self) { #expect(gone, "the broken migration's table was rolled back") }
+        }
+    }
+
+    @Test func scriptSplitterKeepsBodiesWhole() {
+        let sql = """
+            -- a comment; with a semicolon
+            create table a (x text default 'a;b');
+            create function f() returns int language plpgsql as $$ begin return 1; end $$;
+            /* block; comment */ do $body$ begin perform 1; end $body$;
+            select "odd;name" from a
+            """
+        let statements = SQLScript.statements(sql)
+        #expect(statements.count == 4)
+        #expect(statements[1].hasSuffix("end $$"))
+        #expect(statements[2].contains("perform 1; end $body$"))
+    }
+}

@@ -1,0 +1,52 @@
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// Reads the catalog: every table but the migration ledger is a tenant table, and every tenant table has
+/// tenant_id first in its primary key and in every foreign key, and RLS enabled and forced with a policy.
+@Suite struct SchemaGuardTests {
+    @Test func everyTenantTableIsKeyedAndGuarded() async throws {
+        let db = try await TestDatabase.owner()
+        let rows = try await db.client.query("""
+            select c.relname,
+                   exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped),
+                   coalesce((select a.attname = 'tenant_id' from pg_constraint k
+                             join pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
+                             where k.conrelid = c.oid and k.contype = 'p'), false),
+                   c.relrowsecurity, c.relforcerowsecurity,
+                   (select count(*) from pg_policy p where p.polrelid = c.oid),
+                   coalesce((select bool_and(a.attname = 'tenant_id' and fa.attname = 'tenant_id')
+                             from pg_constraint k
+                             join pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
+                             join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
+                             where k.conrelid = c.oid and k.contype = 'f'), true)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relname <> 'schema_migrations'
+            order by c.relname
+            """, logger: TestDatabase.logger)
+        var seen: [String] = []
+        for try await (table, hasTenant, pkFirst, rls, forced, policies, fkFirst) in rows.decode(
+            (String, Bool, Bool, Bool, Bool, Int, Bool).self)
+        {
+            seen.append(table)
+            #expect(hasTenant, "\(table) has no tenant_id")
+            #expect(pkFirst, "\(table): tenant_id is not first in the primary key")
+            #expect(fkFirst, "\(table): a foreign key does not start with tenant_id")
+            #expect(rls && forced, "\(table): row-level security must be enabled and forced")
+            #expect(policies >= 1, "\(table) has no policy")
+        }
+        #expect(Set(["tenants", "org_units", "employees", "api_keys", "audit_log"]).isSubset(of: seen))
+    }
+
+    @Test func policiesReadTheTransactionLocalSetting() async throws {
+        let db = try await TestDatabase.owner()
+        let rows = try await db.client.query("""
+            select c.relname, pg_get_expr(p.polqual, p.polrelid) from pg_policy p join pg_class c on c.oid = p.polrelid
+            """, logger: TestDatabase.logger)
+        for try await (table, qual) in rows.decode((String, String).self) {
+            #expect(qual.contains("current_setting('kinerja.tenant_id'"), "\(table): \(qual)")
+            #expect(!qual.contains("true)"), "\(table): missing_ok would turn a missing tenant into an empty result")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+public import Foundation
+public import KinerjaCore
+public import KinerjaStore
+public import Logging
+public import PostgresNIO
+
+/// The test database: `kinerja_test` in the private cluster of `deploy/local` (or the databases named by
+/// KINERJA_TEST_DATABASE_URL and KINERJA_TEST_OWNER_DATABASE_URL), migrated once per test process. Each
+/// test makes its own cities, so tests run in any order and in parallel.
+public enum TestDatabase {
+    public static let logger: Logger = {
+        var l = Logger(label: "kinerja-tests")
+        l.logLevel = .error
+        return l
+    }()
+
+    public static func settings() throws -> (app: DatabaseSettings, owner: DatabaseSettings) {
+        let env = ProcessInfo.processInfo.environment
+        if let app = env["KINERJA_TEST_DATABASE_URL"], let owner = env["KINERJA_TEST_OWNER_DATABASE_URL"] {
+            return (try DatabaseSettings(url: app), try DatabaseSettings(url: owner))
+        }
+        guard let local = LocalCluster.find() else {
+            throw StoreError.configuration("no test database: run 'make db-start' (or 'make test'), or set KINERJA_TEST_DATABASE_URL and KINERJA_TEST_OWNER_DATABASE_URL")
+        }
+        return (local.app.with(database: "kinerja_test"), local.owner.with(database: "kinerja_test"))
+    }
+
+    private actor Shared {
+        var task: Task<(KinerjaDatabase, KinerjaDatabase), any Error>?
+        func get() async throws -> (KinerjaDatabase, KinerjaDatabase) {
+            if let task { return try await task.value }
+            let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase) in
+                let s = try TestDatabase.settings()
+                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 4, logger: TestDatabase.logger)
+                let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.logger)
+                Task.detached { await owner.run() }
+                Task.detached { await app.run() }
+                // Another test process may be migrating the same database: take turns.
+                try await owner.client.withConnection { conn in
+                    try await conn.query("select pg_advisory_lock(724001)", logger: TestDatabase.logger)
+                    do {
+                        try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
+                    } catch {
+                        try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger)
+                        throw error
+                    }
+                    try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger)
+                }
+                return (app, owner)
+            }
+            task = t
+            return try await t.value
+        }
+    }
+    private static let shared = Shared()
+
+    /// The application-role database, migrated.
+    public static func app() async throws -> KinerjaDatabase { try await shared.get().0 }
+    /// The owner-role database (for checks the application role must not be able to do).
+    public static func owner() async throws -> KinerjaDatabase { try await shared.get().1 }
+
+    /// A new city with a unique code and a small demo population.
+    public static func city(_ label: String, employees: Int = DemoPopulation.minimumEmployees, seed: UInt64 = 7) async throws -> (Tenant, DemoPopulation) {
+        let db = try await app()
+        let code = "t-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+        let tenant = try await db.platform.onboard(code: code, name: "Kota \(label)", adapter: "nasional",
+                                                   profile: try NationalAdapter().effectiveProfile(), actor: "tests")
+        let population = DemoPopulation(city: code, employees: employees, seed: seed)
+        try await db.withTenant(tenant.id) { try await $0.seed(population, actor: "tests") }
+        return (tenant, population)
+    }
+
+    /// An empty database owned by the owner role, dropped by `drop(_:)`.
+    public static func emptyDatabase() async throws -> (name: String, app: DatabaseSettings, owner: DatabaseSettings) {
+        let s = try settings()
+        let name = "kinerja_t_\(UUID().uuidString.prefix(8).lowercased())"
+        try await owner().client.query(PostgresQuery(unsafeSQL: "create database \(name)"), logger: logger)
+        return (name, s.app.with(database: name), s.owner.with(database: name))
+    }
+
+    public static func drop(_ name: String) async throws {
+        try await owner().client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"), logger: logger)
+    }
+
+    /// Runs `body` with a short-lived database handle whose pool runs for the duration.
+    public static func with<R: Sendable>(_ settings: DatabaseSettings, _ body: (KinerjaDatabase) async throws -> R) async throws -> R {
+        let db = KinerjaDatabase(settings: settings, maximumConnections: 2, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await db.run() }
+            defer { group.cancelAll() }
+            return try await body(db)
+        }
+    }
+}

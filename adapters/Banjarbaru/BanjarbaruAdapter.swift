@@ -1,0 +1,37 @@
+public import KinerjaCore
+
+/// Kota Banjarbaru: a yearly assessment with constructive feedback, indicators set in advance (an education
+/// officer judged on the student participation rate), training matched to need, awards and sanctions.
+public struct BanjarbaruAdapter: TenantAdapter {
+    public init() {}
+    public var name: String { "banjarbaru" }
+    public var displayName: String { "Kota Banjarbaru" }
+    public var profileOverlay: String { Self.overlay }
+
+    static let overlay = #"""
+name: Kota Banjarbaru
+periods:
+  cadence: quarterly
+indicators:
+  - id: angka-partisipasi-sekolah
+    appliesTo: [Dinas Pendidikan]
+    rhk: Meningkatnya akses pendidikan dasar
+    iki: Angka partisipasi sekolah usia 7-15 tahun
+    aspect: kuantitas
+    unit: persen
+    target: 98
+followUps:
+  rewards:
+    - { name: Sertifikat penghargaan, when: [Sangat Baik] }
+    - { name: Kesempatan pelatihan lanjutan, when: [Sangat Baik] }
+  coaching:
+    - { name: Umpan balik konstruktif dan pembinaan, when: [Butuh Perbaikan, Kurang/Misconduct] }
+  sanctions:
+    - { name: Teguran, when: [Kurang/Misconduct], note: "indiscipline: proposed only" }
+    - { name: Usulan penurunan jabatan, when: [Sangat Kurang], note: "PP 94/2021, decided by the authorised official" }
+  training:
+    - { name: Seminar, when: [Butuh Perbaikan, Baik] }
+    - { name: Workshop, when: [Butuh Perbaikan, Kurang/Misconduct] }
+  improvementMonths: 6
+"""#
+}

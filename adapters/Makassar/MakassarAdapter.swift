@@ -1,0 +1,64 @@
+public import KinerjaCore
+
+/// Kota Makassar: real-time e-Kinerja (monthly periods), 360 from self, atasan and peers, teachers judged on
+/// results and on classroom process, complaint response tied to officers' performance, an annual award.
+public struct MakassarAdapter: TenantAdapter {
+    public init() {}
+    public var name: String { "makassar" }
+    public var displayName: String { "Kota Makassar" }
+    public var profileOverlay: String { Self.overlay }
+
+    static let overlay = #"""
+name: Kota Makassar
+periods:
+  cadence: monthly
+behaviour360:
+  atasan: 60
+  peer: 40
+  subordinate: 0
+  peerWithoutSubordinates: 40
+  minimumPeers: 3
+  selfAssessment: true
+indicators:
+  - id: guru-hasil-ujian
+    appliesTo: [Guru]
+    rhk: Meningkatnya hasil belajar peserta didik
+    iki: Rata-rata nilai ujian peserta didik yang diampu
+    aspect: kualitas
+    unit: nilai
+    target: 75
+  - id: guru-pengelolaan-kelas
+    appliesTo: [Guru]
+    rhk: Terselenggaranya pembelajaran yang interaktif
+    iki: Skor observasi pengelolaan kelas dan interaksi dengan peserta didik
+    aspect: kualitas
+    unit: skor
+    target: 80
+  - id: respons-pengaduan
+    appliesTo: [struktural, pelaksana]
+    rhk: Pengaduan masyarakat ditindaklanjuti
+    iki: Persentase pengaduan yang ditindaklanjuti dalam 5 hari kerja
+    aspect: waktu
+    unit: persen
+    target: 90
+followUps:
+  rewards:
+    - { name: Penghargaan ASN Berprestasi tahunan, when: [Sangat Baik] }
+    - { name: Insentif finansial, when: [Sangat Baik, Baik] }
+  coaching:
+    - { name: Pembinaan karena target tidak tercapai, when: [Butuh Perbaikan, Kurang/Misconduct] }
+  sanctions:
+    - { name: Usulan sanksi karena target tidak tercapai, when: [Sangat Kurang], note: "proposed only; an authorised official decides" }
+  training:
+    - { name: Pelatihan teknis, when: [Butuh Perbaikan] }
+    - { name: Mentoring pegawai baru oleh senior, when: [Sangat Baik, Baik], note: seniors mentor new staff }
+  improvementMonths: 6
+reports:
+  formats:
+    - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }
+    - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
+    - { id: dasbor-pimpinan, title: Data kinerja untuk keputusan pimpinan, kind: json }
+  publicAnnualReport: false
+hooks: [complaintResponsiveness]
+"""#
+}

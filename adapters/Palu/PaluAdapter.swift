@@ -1,0 +1,32 @@
+public import KinerjaCore
+
+/// Kota Palu: real-time monitoring of each employee's contribution to agency goals, periodic evaluation,
+/// training, rewards that drive healthy competition, and an annual performance report for the public.
+public struct PaluAdapter: TenantAdapter {
+    public init() {}
+    public var name: String { "palu" }
+    public var displayName: String { "Kota Palu" }
+    public var profileOverlay: String { Self.overlay }
+
+    static let overlay = #"""
+name: Kota Palu
+periods:
+  cadence: quarterly
+followUps:
+  rewards:
+    - { name: Peringkat ASN terbaik per OPD, when: [Sangat Baik], note: published ranking for healthy competition }
+  coaching:
+    - { name: Pembinaan dan umpan balik periodik, when: [Butuh Perbaikan, Kurang/Misconduct, Sangat Kurang] }
+  sanctions:
+    - { name: Usulan pemeriksaan disiplin, when: [Sangat Kurang] }
+  training:
+    - { name: Pelatihan, when: [Butuh Perbaikan, Kurang/Misconduct] }
+  improvementMonths: 6
+reports:
+  formats:
+    - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }
+    - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
+    - { id: laporan-tahunan-publik, title: Laporan Kinerja ASN Tahunan Kota Palu, kind: html }
+  publicAnnualReport: true
+"""#
+}

@@ -1,0 +1,48 @@
+public import KinerjaCore
+
+/// Kota Pematangsiantar: measurable indicators per job, formulated together with the employees;
+/// certificates and incentives for reaching targets; coaching below expectation; employees see their results.
+public struct PematangsiantarAdapter: TenantAdapter {
+    public init() {}
+    public var name: String { "pematangsiantar" }
+    public var displayName: String { "Kota Pematangsiantar" }
+    public var profileOverlay: String { Self.overlay }
+
+    static let overlay = #"""
+name: Kota Pematangsiantar
+periods:
+  cadence: monthly
+indicators:
+  - id: pelayanan-administrasi
+    appliesTo: [pelaksana]
+    rhk: Terselesaikannya pelayanan administrasi
+    iki: Jumlah berkas yang diselesaikan
+    aspect: kuantitas
+    unit: berkas
+    target: 240
+    agreedWithEmployee: true
+  - id: ketepatan-laporan
+    appliesTo: [struktural]
+    rhk: Tersusunnya laporan kinerja unit tepat waktu
+    iki: Laporan bulanan disampaikan paling lambat tanggal 5
+    aspect: waktu
+    unit: laporan
+    target: 12
+    agreedWithEmployee: true
+followUps:
+  rewards:
+    - { name: Sertifikat pencapaian target, when: [Sangat Baik, Baik] }
+    - { name: Insentif pencapaian target, when: [Sangat Baik] }
+  coaching:
+    - { name: Pembinaan di bawah ekspektasi, when: [Butuh Perbaikan, Kurang/Misconduct, Sangat Kurang] }
+  sanctions: []
+  training:
+    - { name: Pengembangan kompetensi, when: [Butuh Perbaikan] }
+  improvementMonths: 6
+tpp:
+  # Figures seen in some cities (unconfirmed for this one): 80/20 and a 20% cut below 80% kinerja.
+  kinerjaPercent: 80
+  disiplinPercent: 20
+  kinerjaCut: { belowPercent: 80, cutPercent: 20 }
+"""#
+}
