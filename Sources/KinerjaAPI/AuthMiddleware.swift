@@ -20,6 +20,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         let principal = try await authenticate(request)
         logger[metadataKey: "tenant"] = "\(principal.tenantCode)"
         logger[metadataKey: "key"] = "\(principal.keyPrefix)"
+        AccessLogFields.current?.set("tenant", principal.tenantCode)
+        AccessLogFields.current?.set("key", principal.keyPrefix)
         var context = context
         context.logger = logger
         return try await RequestState.$current.withValue(RequestState(principal: principal, logger: logger)) {

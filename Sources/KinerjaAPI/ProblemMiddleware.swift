@@ -13,8 +13,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = "\(requestID)"
         let english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
         var response: Response
+        let fields = AccessLogFields()
         do {
-            response = try await next(request, context)
+            response = try await AccessLogFields.$current.withValue(fields) { try await next(request, context) }
         } catch {
             let problem = Self.problem(for: error, logger: context.logger, path: request.uri.path)
             response = try problem.response(english: english, instance: request.uri.path)
@@ -23,9 +24,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         response.headers[.requestID] = requestID
-        context.logger.info("request", metadata: [
+        context.logger.info("request", metadata: fields.metadata.merging([
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
-        ])
+        ]) { $1 })
         return response
     }
 

@@ -29,3 +29,22 @@ public struct RequestState: Sendable {
         return p
     }
 }
+
+/// What the access log line needs to know from inner middleware (the city and key, once authenticated).
+/// One per request, written by ``AuthMiddleware`` and read by ``ProblemMiddleware`` after the response.
+final class AccessLogFields: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: Logger.Metadata = [:]
+
+    @TaskLocal static var current: AccessLogFields?
+
+    func set(_ key: String, _ value: String) {
+        lock.lock(); defer { lock.unlock() }
+        values[key] = "\(value)"
+    }
+
+    var metadata: Logger.Metadata {
+        lock.lock(); defer { lock.unlock() }
+        return values
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaStore
+import KinerjaTestSupport
+import Logging
+import Synchronization
+import Testing
+
+/// Every request is logged once with its request id, and with its city once the key is known.
+@Suite struct AccessLogTests {
+    final class Capture: Sendable {
+        let records = Mutex<[(String, Logger.Metadata)]>([])
+        var handler: some LogHandler { Handler(capture: self) }
+
+        struct Handler: LogHandler {
+            let capture: Capture
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .info
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+                capture.records.withLock { $0.append(("\(event.message)", merged)) }
+            }
+        }
+    }
+
+    @Test func requestLinesCarryRequestIDAndTenant() async throws {
+        let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("log")
+        let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let capture = Capture()
+        let logger = Logger(label: "test") { _ in capture.handler }
+        let router = try buildRouter(database: db, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+        try await Application(router: router, logger: logger).test(.router) { client in
+            _ = try await client.get("/v1/me", token: key, headers: [HTTPField.Name("X-Request-Id")!: "req-123"])
+            _ = try await client.get("/v1/me", token: nil)
+        }
+        let lines = capture.records.withLock { $0 }.filter { $0.0 == "request" }
+        #expect(lines.count == 2)
+        let authed = lines.first { $0.1["request_id"] == "req-123" }
+        #expect(authed?.1["tenant"] == "\(a.code)")
+        #expect(authed?.1["status"] == "200")
+        #expect(lines.contains { $0.1["status"] == "401" && $0.1["tenant"] == nil && $0.1["request_id"] != nil })
+    }
+}
