@@ -33,6 +33,11 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         .init(.forbidden, code: "tenant_not_granted", id: "Kota tidak termasuk dalam hak akses kunci ini",
               en: "The key is not granted this city", detail: "Kinerja-Tenant '\(code)' is not among this key's cities")
     }
+    public static func tenantRequired(_ grants: [String]) -> APIProblem {
+        .init(.badRequest, code: "tenant_required", id: "Pilih kota dengan header Kinerja-Tenant",
+              en: "Choose a city with the Kinerja-Tenant header",
+              detail: "this key covers several cities: send Kinerja-Tenant with one of: \(grants.joined(separator: ", "))")
+    }
     public static func forbidden(_ detail: String) -> APIProblem {
         .init(.forbidden, code: "forbidden", id: "Akses ditolak", en: "Forbidden", detail: detail)
     }

@@ -39,11 +39,27 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(database: database, settings: settings, metrics: metrics)
-    return Application(
+    var app = Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "kinerja"),
         services: [database.client],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )
+    // Refuse to serve as a role that row-level security would not bind. An unreachable database is
+    // not a reason to refuse: /ready reports it until the database answers.
+    app.beforeServerStarts {
+        if let problems = try? await database.roleProblems(), !problems.isEmpty {
+            throw UnsafeDatabaseRole(problems: problems)
+        }
+    }
+    return app
+}
+
+/// The server was pointed at a database role that could see every city.
+public struct UnsafeDatabaseRole: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "refusing to start: " + problems.joined(separator: "; ") + ". Connect as the application role (kinerja_app)."
+    }
 }

@@ -41,19 +41,25 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         let hash = APIToken.hash(token)
         let grants = try await cache.grants(for: hash) { try await database.platform.lookUpKey(hash: hash) }
         guard let first = grants.first else { throw APIProblem.unauthenticated("the API key is not known") }
-        if first.revoked { throw APIProblem.keyRevoked }
+        let live = grants.filter { !$0.revoked }
+        if live.isEmpty { throw APIProblem.keyRevoked }
 
+        // Only a regional key chooses among its cities; every other key has exactly one.
         let chosen: KeyGrant
-        if let wanted = request.headers[.kinerjaTenant], first.role == .bknAdmin {
+        if first.role == .bknAdmin, grants.count > 1 {
+            guard let wanted = request.headers[.kinerjaTenant] else {
+                throw APIProblem.tenantRequired(live.map(\.tenantCode))
+            }
             guard let g = grants.first(where: { $0.tenantCode == wanted }) else { throw APIProblem.tenantNotGranted(wanted) }
             chosen = g
         } else {
             chosen = first
         }
+        if chosen.revoked { throw APIProblem.keyRevoked }
         guard chosen.tenantActive else { throw APIProblem.tenantSuspended(chosen.tenantCode) }
         return Principal(keyID: chosen.keyID, keyPrefix: APIToken.prefix(token), role: chosen.role, label: chosen.label,
                          employeeNIP: chosen.employeeNIP, tenant: chosen.tenant, tenantCode: chosen.tenantCode,
-                         grants: grants.map(\.tenantCode))
+                         grants: live.map(\.tenantCode))
     }
 }
 

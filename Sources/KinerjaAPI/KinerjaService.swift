@@ -22,6 +22,9 @@ struct KinerjaService: APIProtocol {
         } catch {
             throw APIProblem.notReady("database unreachable: \(StoreError.describe(error))")
         }
+        if let problem = try? await database.roleProblems().first {
+            throw APIProblem.notReady("\(problem): connect as the application role")
+        }
         if let bad = report.mismatched.first {
             throw APIProblem.notReady(StoreError.checksumMismatch(version: bad.version, name: bad.name).description)
         }

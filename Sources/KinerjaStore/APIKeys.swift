@@ -84,15 +84,17 @@ extension TenantTransaction {
         return out
     }
 
-    /// Revokes a key by its prefix or id. Revoking twice is refused, so the caller learns it was already done.
+    /// Revokes a key by its prefix or id, in every city it covers (a bkn_admin key covers several), in this
+    /// transaction. Returns the key and the codes of the cities where it was still active.
     @discardableResult
-    public func revokeAPIKey(_ prefixOrID: String, actor: String) async throws -> APIKey {
+    public func revokeAPIKey(_ prefixOrID: String, actor: String) async throws -> (key: APIKey, cities: [String]) {
         let keys = try await apiKeys()
         let matches = keys.filter { $0.prefix == prefixOrID || $0.id.uuidString.lowercased() == prefixOrID.lowercased() }
         guard let key = matches.first else { throw StoreError.notFound(what: "API key", key: prefixOrID) }
-        if key.revokedAt != nil { throw StoreError.invalid("API key '\(prefixOrID)' is already revoked") }
-        try await query("update api_keys set revoked_at = now() where tenant_id = \(tenant.uuid) and key_id = \(key.id)")
-        try await audit(actor: actor, action: "apikey.revoke", subject: key.prefix)
-        return key
+        let rows = try await query("select tenant_code from platform_revoke_api_key(\(key.id), \(actor))")
+        var cities: [String] = []
+        for try await code in rows.decode(String.self) { cities.append(code) }
+        if cities.isEmpty { throw StoreError.invalid("API key '\(prefixOrID)' is already revoked") }
+        return (key, cities)
     }
 }

@@ -52,6 +52,23 @@ public final class KinerjaDatabase: Sendable {
         }
     }
 
+    /// Why this connection must not serve tenant traffic: a superuser, a role that bypasses row-level
+    /// security, or one that owns tables would see every city. Empty when the role is safe.
+    public func roleProblems() async throws -> [String] {
+        let rows = try await client.query("""
+            select current_user::text, r.rolsuper, r.rolbypassrls,
+                   (select count(*) from pg_class c where c.relowner = r.oid and c.relkind in ('r', 'p'))
+            from pg_roles r where r.rolname = current_user
+            """, logger: logger)
+        var problems: [String] = []
+        for try await (name, superuser, bypass, owned) in rows.decode((String, Bool, Bool, Int).self) {
+            if superuser { problems.append("database role '\(name)' is a superuser") }
+            if bypass { problems.append("database role '\(name)' bypasses row-level security") }
+            if owned > 0 { problems.append("database role '\(name)' owns \(owned) table(s), so row-level security does not bind it") }
+        }
+        return problems
+    }
+
     /// Cross-city work through the audited platform functions.
     public var platform: PlatformStore { PlatformStore(database: self) }
 

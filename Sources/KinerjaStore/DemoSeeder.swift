@@ -6,8 +6,9 @@ extension TenantTransaction {
     /// Writes a demo population into this (empty) city: units, then employees, each with one COPY into a
     /// staging table and one set-based insert. Refuses a city that already has employees.
     public func seed(_ population: DemoPopulation, actor: String) async throws {
-        if try await employeeCount() > 0 {
-            throw StoreError.conflict(what: "employees of this city", key: tenant.description)
+        let existing = try await employeeCount()
+        if existing > 0 {
+            throw StoreError.invalid("this city already has \(existing) employees; demo data go only into an empty city")
         }
         try await query("""
             create temporary table seed_units (unit_id uuid, parent_id uuid, code text, name text, kind text) on commit drop

@@ -73,7 +73,7 @@ extension TenantTransaction {
             let rows = try await query("""
                 with recursive below as (
                     select unit_id from org_units where tenant_id = \(tenant.uuid) and code = \(code)
-                    union all
+                    union
                     select u.unit_id from org_units u join below b on u.parent_id = b.unit_id
                     where u.tenant_id = \(tenant.uuid) and \(f.includeSubunits)
                 )

@@ -18,9 +18,11 @@ public struct PlatformStore: Sendable {
         let json = String(data: try JSONEncoder().encode(profile), encoding: .utf8)!
         let id = UUID()
         do {
-            try await client.query(
+            // The function's errors arrive with its row: read it.
+            let rows = try await client.query(
                 "select platform_onboard_tenant(\(id), \(code), \(name), \(adapter), \(json)::jsonb, \(actor))",
                 logger: database.logger)
+            for try await _ in rows {}
         } catch where StoreError.sqlState(error) == "23505" {
             throw StoreError.conflict(what: "city", key: code)
         }

@@ -63,21 +63,9 @@ struct APIKeyCommand: AsyncParsableCommand {
             let (code, key) = (tenant, key)
             let revoked = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                let k = try await db.withTenant(t.id) { try await $0.revokeAPIKey(key, actor: cliActor) }
-                var cities = [code]
-                if k.role == .bknAdmin {
-                    for other in try await db.platform.tenants() where other.code != code {
-                        let done = try await db.withTenant(other.id) { tx -> Bool in
-                            guard try await tx.apiKeys().contains(where: { $0.id == k.id && $0.revokedAt == nil }) else { return false }
-                            try await tx.revokeAPIKey(k.id.uuidString, actor: cliActor)
-                            return true
-                        }
-                        if done { cities.append(other.code) }
-                    }
-                }
-                return (k, cities)
+                return try await db.withTenant(t.id) { try await $0.revokeAPIKey(key, actor: cliActor) }
             }
-            printError("revoked \(revoked.0.prefix) (\(revoked.0.role.rawValue)) in \(revoked.1.joined(separator: ", "))")
+            printError("revoked \(revoked.key.prefix) (\(revoked.key.role.rawValue)) in \(revoked.cities.joined(separator: ", "))")
         }
     }
 }

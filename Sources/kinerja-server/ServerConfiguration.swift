@@ -15,7 +15,7 @@ struct ServerConfiguration {
         let host = config.string(forKey: "http.host", default: "127.0.0.1")
         let port = try Self.int(config, "http.port", default: 8080, range: 1...65535)
         let connections = try Self.int(config, "database.connections", default: 20, range: 1...500)
-        let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...3600)
+        let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...300)
         let levelText = config.string(forKey: "log.level", default: "info")
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError("log level '\(levelText)' is not one of: trace, debug, info, notice, warning, error, critical")

@@ -94,12 +94,23 @@ import Testing
         let header = HTTPField.Name("Kinerja-Tenant")!
 
         try await withAPI { client in
-            let me = try await client.get("/v1/me", token: key)
+            let me = try await client.get("/v1/me", token: key, headers: [header: a.code])
             #expect(Set(me.json["grants"] as? [String] ?? []) == [a.code, b.code])
             #expect(try await client.get("/v1/tenant", token: key, headers: [header: b.code]).json["code"] as? String == b.code)
             #expect(try await client.get("/v1/tenant", token: key, headers: [header: a.code]).json["code"] as? String == a.code)
             let denied = try await client.get("/v1/tenant", token: key, headers: [header: c.code])
             #expect(denied.status == .forbidden && denied.code == "tenant_not_granted")
+            let unchosen = try await client.get("/v1/tenant", token: key)
+            #expect(unchosen.status == .badRequest && unchosen.code == "tenant_required")
+            #expect((unchosen.json["detail"] as? String)?.contains(b.code) == true)
+
+            // Revoked from the second of its cities, the key is refused in both.
+            let revoked = try await db.withTenant(b.id) { try await $0.revokeAPIKey(APIToken.prefix(key), actor: "t") }
+            #expect(Set(revoked.cities) == [a.code, b.code])
+            for city in [a.code, b.code] {
+                let r = try await client.get("/v1/tenant", token: key, headers: [header: city])
+                #expect(r.status == .unauthorized && r.code == "key_revoked", "\(city)")
+            }
         }
     }
 

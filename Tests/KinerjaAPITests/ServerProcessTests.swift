@@ -53,7 +53,6 @@ import Testing
     @Test func readyOnlyOnceMigrated() async throws {
         let empty = try await TestDatabase.emptyDatabase()
         let (server, port, _) = try await start(databaseURL: Self.url(empty.app))
-        defer { server.terminate(); Task { try? await TestDatabase.drop(empty.name) } }
 
         let (before, body) = try await httpGet(port: port, path: "/ready")
         #expect(before == 503 && body.contains("not_ready") && body.contains("migrations pending"))
@@ -62,6 +61,24 @@ import Testing
         }
         let (after, _) = try await httpGet(port: port, path: "/ready")
         #expect(after == 200)
+        server.terminate()
+        server.waitUntilExit()
+        try await TestDatabase.drop(empty.name)
+    }
+
+    @Test func refusesToServeAsARoleThatRLSDoesNotBind() throws {
+        let owner = try TestDatabase.settings().owner
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--http-port", "\(Int.random(in: 29_001...29_999))", "--database-url", Self.url(owner)]
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("refusing to start") && text.contains("bypasses row-level security"), "\(text)")
     }
 
     @Test func sigtermDrainsInFlightRequestsAndExitsZero() async throws {

@@ -45,6 +45,27 @@ import Testing
         #expect(codes.isDisjoint(with: ["Pare Pare", "x", "t-empty-name", "t-missing"]), "nothing bad was added")
     }
 
+    @Test func concurrentOnboardingOfOneCodeLetsExactlyOneWin() async throws {
+        let db = try await TestDatabase.app()
+        let code = "t-race-\(UUID().uuidString.prefix(6).lowercased())"
+        let profile = try NationalAdapter().effectiveProfile()
+        let outcomes = await withTaskGroup(of: Result<String, any Error>.self) { group in
+            for name in ["Kota Satu", "Kota Dua", "Kota Tiga", "Kota Empat"] {
+                group.addTask {
+                    do { return .success(try await db.platform.onboard(code: code, name: name, adapter: "nasional", profile: profile, actor: "t").name) }
+                    catch { return .failure(error) }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let winners = outcomes.compactMap { try? $0.get() }
+        #expect(winners.count == 1)
+        for case .failure(let error) in outcomes {
+            #expect(error as? StoreError == .conflict(what: "city", key: code))
+        }
+        #expect(try await db.platform.tenant(code: code)?.name == winners.first)
+    }
+
     @Test func apiKeysAreHashedGrantedAndRevocable() async throws {
         let db = try await TestDatabase.app()
         let (a, popA) = try await TestDatabase.city("keys-a")
@@ -72,10 +93,15 @@ import Testing
         try await db.withTenant(a.id) { _ = try await $0.revokeAPIKey(APIToken.prefix(made.token), actor: "t") }
         #expect(try await db.platform.lookUpKey(hash: APIToken.hash(made.token)).first?.revoked == true)
         await #expect(throws: StoreError.self) { try await db.withTenant(a.id) { _ = try await $0.revokeAPIKey(APIToken.prefix(made.token), actor: "t") } }
-        // B cannot revoke A's key: it does not exist there.
-        await #expect(throws: StoreError.notFound(what: "API key", key: "kin_whatever")) {
-            try await db.withTenant(b.id) { _ = try await $0.revokeAPIKey("kin_whatever", actor: "t") }
+        // B cannot revoke (or even find) A's key, by prefix or by id.
+        let other = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "A's", employeeNIP: nil, actor: "t")
+        await #expect(throws: StoreError.notFound(what: "API key", key: APIToken.prefix(other.token))) {
+            try await db.withTenant(b.id) { _ = try await $0.revokeAPIKey(APIToken.prefix(other.token), actor: "t") }
         }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(b.id) { _ = try await $0.revokeAPIKey(other.id.uuidString, actor: "t") }
+        }
+        #expect(try await db.platform.lookUpKey(hash: APIToken.hash(other.token)).first?.revoked == false)
 
         let regional = try await db.createAPIKey(tenants: [a.id, b.id], role: .bknAdmin, label: "Kanreg", employeeNIP: nil, actor: "t")
         #expect(Set(try await db.platform.lookUpKey(hash: APIToken.hash(regional.token)).map(\.tenantCode)) == [a.code, b.code])

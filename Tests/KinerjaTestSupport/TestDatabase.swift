@@ -37,14 +37,15 @@ public enum TestDatabase {
                 Task.detached { await app.run() }
                 // Another test process may be migrating the same database: take turns.
                 try await owner.client.withConnection { conn in
-                    try await conn.query("select pg_advisory_lock(724001)", logger: TestDatabase.logger)
+                    // A select's effect is certain only once its rows are read.
+                    for try await _ in try await conn.query("select pg_advisory_lock(724001)", logger: TestDatabase.logger) {}
                     do {
                         try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
                     } catch {
-                        try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger)
+                        for try await _ in try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger) {}
                         throw error
                     }
-                    try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger)
+                    for try await _ in try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger) {}
                 }
                 return (app, owner)
             }
@@ -78,8 +79,17 @@ public enum TestDatabase {
         return (name, s.app.with(database: name), s.owner.with(database: name))
     }
 
+    /// Drops a database made by ``emptyDatabase()``, waiting for closing pools to let go of it (the owner
+    /// may not end other roles' sessions, so `WITH (FORCE)` is no help).
     public static func drop(_ name: String) async throws {
-        try await owner().client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"), logger: logger)
+        for attempt in 1...50 {
+            do {
+                try await owner().client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name)"), logger: logger)
+                return
+            } catch where StoreError.sqlState(error) == "55006" && attempt < 50 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Runs `body` with a short-lived database handle whose pool runs for the duration.

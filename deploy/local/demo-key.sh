@@ -12,7 +12,7 @@ if [ -s "$KEYFILE" ]; then
   "$ADMIN" apikey list --tenant makassar --format csv | grep -q "^$prefix,.*,active" || key=""
 fi
 if [ -z "$key" ]; then
-  key="$("$ADMIN" apikey create --tenant makassar --role hr_admin --label "make run demo" 2>/dev/null)"
+  key="$("$ADMIN" apikey create --tenant makassar --role hr_admin --label "make run demo")"
   (umask 077; printf '%s\n' "$key" > "$KEYFILE")
 fi
 cat <<TXT

@@ -21,9 +21,14 @@ PGUSER_OS=postgres
 say() { printf '[kinerja/local] %s\n' "$*" >&2; }
 die() { printf '[kinerja/local] error: %s\n' "$*" >&2; exit 1; }
 
+# The server programs: those of the cluster's own version once it exists, else PostgreSQL 15, else any.
 bindir() {
+  local want=15
+  [ -f "$PGDATA/PG_VERSION" ] && want="$(cat "$PGDATA/PG_VERSION")"
+  [ -x "/usr/lib/postgresql/$want/bin/initdb" ] && { echo "/usr/lib/postgresql/$want/bin"; return; }
+  [ -f "$PGDATA/PG_VERSION" ] && return 1
   if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then pg_config --bindir; return; fi
-  for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+  for d in /usr/lib/postgresql/*/bin; do
     [ -x "$d/initdb" ] && { echo "$d"; return; }
   done
   return 1
@@ -43,8 +48,15 @@ cmd_install() {
   [ "$(id -u)" = 0 ] || die "PostgreSQL is not installed and this is not root: install Debian's 'postgresql' package"
   say "installing PostgreSQL from Debian (apt-get update && apt-get install postgresql)"
   export DEBIAN_FRONTEND=noninteractive
+  # Debian would also create and start a system cluster on port 5432: this project needs none.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/kinerja.conf
   apt-get update -q >&2
-  apt-get install -y -q postgresql postgresql-contrib >&2
+  if apt-cache show postgresql-15 >/dev/null 2>&1; then
+    apt-get install -y -q postgresql-15 postgresql-contrib >&2
+  else
+    apt-get install -y -q postgresql postgresql-contrib >&2
+  fi
   bindir >/dev/null || die "initdb still not found after installing postgresql"
 }
 
@@ -62,20 +74,35 @@ ensure_traversable() {
 
 gen_secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
+# The socket folder: .data/run, unless the checkout's path is so long that the socket's path would pass
+# the 107 bytes a Unix socket path may have; then a folder of this port's own under /tmp.
+rundir() {
+  local p; p="$(port)"
+  if [ $(( ${#DATA} + 20 )) -lt 100 ]; then echo "$DATA/run"; else echo "/tmp/kinerja-pg-$p"; fi
+}
+
 cmd_init() {
   cmd_install
   local bin; bin="$(bindir)"
   id "$PGUSER_OS" >/dev/null 2>&1 || die "OS user '$PGUSER_OS' is missing (Debian's postgresql package creates it)"
   mkdir -p "$DATA"; chmod 755 "$DATA"
   ensure_traversable
-  if [ -f "$PGDATA/PG_VERSION" ]; then return; fi
+  if [ -f "$PGDATA/PG_VERSION" ]; then
+    [ -f "$ENVFILE" ] || die "$ENVFILE is missing though the cluster exists: run 'make db-reset' to start afresh"
+    return
+  fi
   local p; p="$(port)"
+  RUNDIR="$(rundir)"
   say "creating a private cluster in $PGDATA (port $p)"
-  mkdir -p "$PGDATA" "$RUNDIR" "$LOGDIR"
-  chown "$PGUSER_OS" "$PGDATA" "$RUNDIR" "$LOGDIR"; chmod 700 "$PGDATA"
-  as_pg "$bin/initdb" -D "$PGDATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+  # Built in a side folder and moved into place when complete, so an interrupted first run leaves no
+  # half-configured cluster behind.
+  local tmp="$DATA/pg.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp" "$RUNDIR" "$LOGDIR"
+  chown "$PGUSER_OS" "$tmp" "$RUNDIR" "$LOGDIR"; chmod 700 "$tmp"
+  as_pg "$bin/initdb" -D "$tmp" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 >"$LOGDIR/initdb.log" 2>&1 || { cat "$LOGDIR/initdb.log" >&2; die "initdb failed"; }
-  cat >>"$PGDATA/postgresql.conf" <<CONF
+  cat >>"$tmp/postgresql.conf" <<CONF
 # kinerja: private cluster
 listen_addresses = '127.0.0.1'
 port = $p
@@ -97,24 +124,29 @@ KINERJA_DB_OWNER_PASSWORD=$(gen_secret)
 KINERJA_DB_SOCKET_DIR=$RUNDIR
 ENV
   umask 022
+  mv "$tmp" "$PGDATA"
 }
 
 running() { [ -f "$PGDATA/postmaster.pid" ] && as_pg "$(bindir)/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 
 cmd_start() {
   cmd_init
+  RUNDIR="$(rundir)"
   if running; then return; fi
+  mkdir -p "$RUNDIR"; chown "$PGUSER_OS" "$RUNDIR"
   say "starting PostgreSQL (log: $LOGDIR/postgres.log)"
-  as_pg "$(bindir)/pg_ctl" -D "$PGDATA" -l "$LOGDIR/postgres.log" -w -t 60 start >/dev/null \
+  # Port and socket folder are passed here as well as in postgresql.conf: never the system's 5432.
+  as_pg "$(bindir)/pg_ctl" -D "$PGDATA" -l "$LOGDIR/postgres.log" -o "-p $(port) -k $RUNDIR" -w -t 60 start >/dev/null \
     || { tail -20 "$LOGDIR/postgres.log" >&2; die "PostgreSQL did not start"; }
 }
 
-psql_su() { as_pg "$(bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUNDIR" -p "$(port)" -U postgres "$@"; }
+psql_su() { as_pg "$(bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$(rundir)" -p "$(port)" -U postgres "$@"; }
 
 # Roles and databases: an owner that migrates (and, through a few audited SECURITY DEFINER functions,
 # does platform work across cities, hence BYPASSRLS), an application role that owns nothing and cannot
 # bypass row-level security. Idempotent.
 cmd_bootstrap() {
+  [ -f "$ENVFILE" ] || die "$ENVFILE is missing: run 'make db-reset' to start afresh"
   # shellcheck disable=SC1090
   . "$ENVFILE"
   psql_su -d postgres <<SQL >/dev/null
