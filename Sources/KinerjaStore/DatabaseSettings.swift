@@ -48,7 +48,11 @@ public struct DatabaseSettings: Sendable, Equatable {
 /// The settings of the private cluster that `deploy/local` started, read from `.data/local.env` in the
 /// current folder or the nearest parent that has one. This is what lets a newcomer type no connection string.
 public struct LocalCluster: Sendable {
+    /// The server's role.
     public var app: DatabaseSettings
+    /// The CLI's role: tenant work plus the platform functions.
+    public var admin: DatabaseSettings
+    /// The role that migrates.
     public var owner: DatabaseSettings
     public var file: String
 
@@ -74,8 +78,12 @@ public struct LocalCluster: Sendable {
         guard let host = v["KINERJA_DB_HOST"], let port = v["KINERJA_DB_PORT"].flatMap(Int.init),
               let db = v["KINERJA_DB_NAME"], let appUser = v["KINERJA_DB_APP_USER"], let ownerUser = v["KINERJA_DB_OWNER_USER"]
         else { return nil }
+        let app = DatabaseSettings(host: host, port: port, database: db, username: appUser, password: v["KINERJA_DB_APP_PASSWORD"])
+        let admin = v["KINERJA_DB_ADMIN_USER"].map {
+            DatabaseSettings(host: host, port: port, database: db, username: $0, password: v["KINERJA_DB_ADMIN_PASSWORD"])
+        }
         return LocalCluster(
-            app: DatabaseSettings(host: host, port: port, database: db, username: appUser, password: v["KINERJA_DB_APP_PASSWORD"]),
+            app: app, admin: admin ?? app,
             owner: DatabaseSettings(host: host, port: port, database: db, username: ownerUser, password: v["KINERJA_DB_OWNER_PASSWORD"]),
             file: file
         )

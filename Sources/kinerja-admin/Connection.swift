@@ -7,7 +7,7 @@ import Logging
 
 /// Where the database is: flags > KINERJA_* / DATABASE_URL > the local cluster.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "Application-role URL postgres://user:pass@host:port/db.")
+    @Option(name: .customLong("database-url"), help: "Admin-role URL postgres://user:pass@host:port/db (the CLI's role).")
     var databaseURL: String?
 
     @Option(name: .customLong("owner-database-url"), help: "Owner-role URL, used only by 'db migrate'.")
@@ -15,17 +15,21 @@ struct ConnectionOptions: ParsableArguments {
 
     func config() -> ConfigReader {
         var flags: [AbsoluteConfigKey: ConfigValue] = [:]
-        if let databaseURL { flags["database.url"] = .init(.string(databaseURL), isSecret: true) }
+        if let databaseURL { flags["admin.database.url"] = .init(.string(databaseURL), isSecret: true) }
         if let ownerDatabaseURL { flags["owner.database.url"] = .init(.string(ownerDatabaseURL), isSecret: true) }
         let env = EnvironmentVariablesProvider(
-            secretsSpecifier: .specific(["DATABASE_URL", "KINERJA_DATABASE_URL", "KINERJA_OWNER_DATABASE_URL"]))
+            secretsSpecifier: .specific(["DATABASE_URL", "KINERJA_DATABASE_URL", "KINERJA_ADMIN_DATABASE_URL", "KINERJA_OWNER_DATABASE_URL"]))
         return ConfigReader(providers: [InMemoryProvider(name: "flags", values: flags), env.prefixKeys(with: "kinerja"), env])
     }
 
+    /// The CLI's own role (kinerja_admin): --database-url, KINERJA_ADMIN_DATABASE_URL, the local cluster, and
+    /// last the server's DATABASE_URL (enough for tenant work; platform commands then say what is missing).
     func appSettings() throws -> DatabaseSettings {
-        if let url = config().string(forKey: "database.url", isSecret: true) { return try DatabaseSettings(url: url) }
-        if let local = LocalCluster.find() { return local.app }
-        throw CLIError("no database configured: give --database-url, set DATABASE_URL or KINERJA_DATABASE_URL, or run 'make db-start'")
+        let config = config()
+        if let url = config.string(forKey: "admin.database.url", isSecret: true) { return try DatabaseSettings(url: url) }
+        if let local = LocalCluster.find() { return local.admin }
+        if let url = config.string(forKey: "database.url", isSecret: true) { return try DatabaseSettings(url: url) }
+        throw CLIError("no database configured: give --database-url, set KINERJA_ADMIN_DATABASE_URL, or run 'make db-start'")
     }
 
     func ownerSettings() throws -> DatabaseSettings {
@@ -57,6 +61,8 @@ struct ConnectionOptions: ParsableArguments {
                 throw CLIError(error.description)
             } catch let error as CLIError {
                 throw error
+            } catch where StoreError.sqlState(error) == "42501" {
+                throw CLIError("\(StoreError.describe(error)): role '\(settings.username)' may not do this; platform commands need the admin role (kinerja_admin, KINERJA_ADMIN_DATABASE_URL)")
             } catch {
                 throw CLIError("\(StoreError.describe(error)) [database \(settings.redactedDescription)]")
             }

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func problemsNameTheBadValueInTheAskedLanguage() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, _) = try await TestDatabase.city("api-problems")
         let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
         try await withAPI { client in
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func filtersAndTree() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, pop) = try await TestDatabase.city("api-filter")
         let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
         try await withAPI { client in

@@ -8,7 +8,7 @@ import Testing
 /// Every endpoint, called with city A's key, fails to show or reach city B's rows.
 @Suite struct APIIsolationTests {
     @Test func cityAKeyNeverSeesCityB() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, popA) = try await TestDatabase.city("api-a", seed: 11)
         let (b, popB) = try await TestDatabase.city("api-b", seed: 12)
         let keyA = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func credentialsAreCheckedOnEveryV1Route() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, _) = try await TestDatabase.city("api-auth")
         let key = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "", employeeNIP: nil, actor: "t").token
 
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func regionalKeyActsOnlyWithinItsGrant() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, _) = try await TestDatabase.city("api-reg-a")
         let (b, _) = try await TestDatabase.city("api-reg-b")
         let (c, _) = try await TestDatabase.city("api-reg-c")
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func pegawaiSeesOnlyThemselvesAndAtasanTheirChain() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, pop) = try await TestDatabase.city("api-roles")
         let disdik = pop.units.first { $0.code == "DISDIK" }!.id
         let head = pop.people.first { $0.unit == disdik && $0.atasan == nil }!

@@ -31,12 +31,12 @@ import Testing
     }
 
     @Test func requestLinesCarryRequestIDAndTenant() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, _) = try await TestDatabase.city("log")
         let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
         let capture = Capture()
         let logger = Logger(label: "test") { _ in capture.handler }
-        let router = try buildRouter(database: db, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+        let router = try buildRouter(database: try await TestDatabase.app(), settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
         try await Application(router: router, logger: logger).test(.router) { client in
             _ = try await client.get("/v1/me", token: key, headers: [HTTPField.Name("X-Request-Id")!: "req-123"])
             _ = try await client.get("/v1/me", token: nil)

@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func sigtermDrainsInFlightRequestsAndExitsZero() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, _) = try await TestDatabase.city("drain")
         let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
         let settings = try TestDatabase.settings()

@@ -105,20 +105,34 @@ import Testing
         "update audit_log set actor = 'x'",
         "set row_security = off; select count(*) from employees",
     ])
-    func applicationRoleCannotWeakenIsolation(_ sql: String) async throws {
-        let db = try await TestDatabase.app()
+    func applicationRolesCannotWeakenIsolation(_ sql: String) async throws {
         let (a, _) = try await TestDatabase.city("iso-role")
-        await #expect(throws: (any Error).self, "\(sql)") {
-            try await db.withTenant(a.id) { tx in
-                for statement in sql.split(separator: ";") {
-                    for try await _ in try await tx.query(PostgresQuery(unsafeSQL: String(statement))) {}
+        for db in [try await TestDatabase.app(), try await TestDatabase.admin()] {
+            await #expect(throws: (any Error).self, "\(db.settings.username): \(sql)") {
+                try await db.withTenant(a.id) { tx in
+                    for statement in sql.split(separator: ";") {
+                        for try await _ in try await tx.query(PostgresQuery(unsafeSQL: String(statement))) {}
+                    }
                 }
             }
         }
     }
 
-    @Test func applicationRoleIsNoSuperuserAndCannotBypass() async throws {
+    @Test func theServersRoleCannotDoPlatformWork() async throws {
         let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("iso-platform")
+        let profile = try NationalAdapter().effectiveProfile()
+        await #expect(throws: (any Error).self) { try await db.platform.tenants() }
+        await #expect(throws: (any Error).self) { try await db.platform.setStatus(code: a.code, to: .suspended, actor: "x") }
+        await #expect(throws: (any Error).self) {
+            try await db.platform.onboard(code: "t-srv-\(UUID().uuidString.prefix(6).lowercased())", name: "x", adapter: "x", profile: profile, actor: "x")
+        }
+        #expect(try await TestDatabase.admin().platform.tenant(code: a.code)?.status == .active)
+    }
+
+    @Test(arguments: ["app", "admin"])
+    func applicationRolesAreNoSuperuserAndCannotBypass(_ which: String) async throws {
+        let db = try await which == "app" ? TestDatabase.app() : TestDatabase.admin()
         let rows = try await db.client.query("""
             select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = current_user
             """, logger: TestDatabase.logger)

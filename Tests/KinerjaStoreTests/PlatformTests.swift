@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct PlatformTests {
     @Test func onboardSuspendResumeAreAudited() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let code = "t-plat-\(UUID().uuidString.prefix(6).lowercased())"
         let t = try await db.platform.onboard(code: code, name: "Kota Parepare", adapter: "profile",
                                               profile: try ProfileLoader.load(overlay: "name: Kota Parepare", source: "t"), actor: "tests")
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func badInputIsRefusedAndChangesNothing() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let profile = try NationalAdapter().effectiveProfile()
         await #expect(throws: StoreError.self) { try await db.platform.onboard(code: "Pare Pare", name: "x", adapter: "a", profile: profile, actor: "t") }
         await #expect(throws: StoreError.self) { try await db.platform.onboard(code: "x", name: "x", adapter: "a", profile: profile, actor: "t") }
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func concurrentOnboardingOfOneCodeLetsExactlyOneWin() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let code = "t-race-\(UUID().uuidString.prefix(6).lowercased())"
         let profile = try NationalAdapter().effectiveProfile()
         let outcomes = await withTaskGroup(of: Result<String, any Error>.self) { group in
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func apiKeysAreHashedGrantedAndRevocable() async throws {
-        let db = try await TestDatabase.app()
+        let db = try await TestDatabase.admin()
         let (a, popA) = try await TestDatabase.city("keys-a")
         let (b, _) = try await TestDatabase.city("keys-b")
 

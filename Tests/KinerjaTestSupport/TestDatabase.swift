@@ -14,27 +14,31 @@ public enum TestDatabase {
         return l
     }()
 
-    public static func settings() throws -> (app: DatabaseSettings, owner: DatabaseSettings) {
+    public static func settings() throws -> (app: DatabaseSettings, admin: DatabaseSettings, owner: DatabaseSettings) {
         let env = ProcessInfo.processInfo.environment
-        if let app = env["KINERJA_TEST_DATABASE_URL"], let owner = env["KINERJA_TEST_OWNER_DATABASE_URL"] {
-            return (try DatabaseSettings(url: app), try DatabaseSettings(url: owner))
+        if let app = env["KINERJA_TEST_DATABASE_URL"], let admin = env["KINERJA_TEST_ADMIN_DATABASE_URL"],
+           let owner = env["KINERJA_TEST_OWNER_DATABASE_URL"] {
+            return (try DatabaseSettings(url: app), try DatabaseSettings(url: admin), try DatabaseSettings(url: owner))
         }
         guard let local = LocalCluster.find() else {
-            throw StoreError.configuration("no test database: run 'make db-start' (or 'make test'), or set KINERJA_TEST_DATABASE_URL and KINERJA_TEST_OWNER_DATABASE_URL")
+            throw StoreError.configuration("no test database: run 'make db-start' (or 'make test'), or set KINERJA_TEST_DATABASE_URL, KINERJA_TEST_ADMIN_DATABASE_URL and KINERJA_TEST_OWNER_DATABASE_URL")
         }
-        return (local.app.with(database: "kinerja_test"), local.owner.with(database: "kinerja_test"))
+        return (local.app.with(database: "kinerja_test"), local.admin.with(database: "kinerja_test"),
+                local.owner.with(database: "kinerja_test"))
     }
 
     private actor Shared {
-        var task: Task<(KinerjaDatabase, KinerjaDatabase), any Error>?
-        func get() async throws -> (KinerjaDatabase, KinerjaDatabase) {
+        var task: Task<(KinerjaDatabase, KinerjaDatabase, KinerjaDatabase), any Error>?
+        func get() async throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) {
             if let task { return try await task.value }
-            let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase) in
+            let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) in
                 let s = try TestDatabase.settings()
                 let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 4, logger: TestDatabase.logger)
                 let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.logger)
+                let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, logger: TestDatabase.logger)
                 Task.detached { await owner.run() }
                 Task.detached { await app.run() }
+                Task.detached { await admin.run() }
                 // Another test process may be migrating the same database: take turns.
                 try await owner.client.withConnection { conn in
                     // A select's effect is certain only once its rows are read.
@@ -47,7 +51,7 @@ public enum TestDatabase {
                     }
                     for try await _ in try await conn.query("select pg_advisory_unlock(724001)", logger: TestDatabase.logger) {}
                 }
-                return (app, owner)
+                return (app, admin, owner)
             }
             task = t
             return try await t.value
@@ -55,14 +59,16 @@ public enum TestDatabase {
     }
     private static let shared = Shared()
 
-    /// The application-role database, migrated.
+    /// The server's role (kinerja_app), migrated.
     public static func app() async throws -> KinerjaDatabase { try await shared.get().0 }
-    /// The owner-role database (for checks the application role must not be able to do).
-    public static func owner() async throws -> KinerjaDatabase { try await shared.get().1 }
+    /// The CLI's role (kinerja_admin): tenant work and the platform functions.
+    public static func admin() async throws -> KinerjaDatabase { try await shared.get().1 }
+    /// The owner role (for checks the other roles must not be able to do).
+    public static func owner() async throws -> KinerjaDatabase { try await shared.get().2 }
 
     /// A new city with a unique code and a small demo population.
     public static func city(_ label: String, employees: Int = DemoPopulation.minimumEmployees, seed: UInt64 = 7) async throws -> (Tenant, DemoPopulation) {
-        let db = try await app()
+        let db = try await admin()
         let code = "t-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
         let tenant = try await db.platform.onboard(code: code, name: "Kota \(label)", adapter: "nasional",
                                                    profile: try NationalAdapter().effectiveProfile(), actor: "tests")

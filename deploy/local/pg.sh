@@ -121,6 +121,8 @@ KINERJA_DB_APP_USER=kinerja_app
 KINERJA_DB_APP_PASSWORD=$(gen_secret)
 KINERJA_DB_OWNER_USER=kinerja_owner
 KINERJA_DB_OWNER_PASSWORD=$(gen_secret)
+KINERJA_DB_ADMIN_USER=kinerja_admin
+KINERJA_DB_ADMIN_PASSWORD=$(gen_secret)
 KINERJA_DB_SOCKET_DIR=$RUNDIR
 ENV
   umask 022
@@ -143,24 +145,31 @@ cmd_start() {
 psql_su() { as_pg "$(bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$(rundir)" -p "$(port)" -U postgres "$@"; }
 
 # Roles and databases: an owner that migrates (and, through a few audited SECURITY DEFINER functions,
-# does platform work across cities, hence BYPASSRLS), an application role that owns nothing and cannot
+# does platform work across cities, hence BYPASSRLS); the server's role kinerja_app and the CLI's role
+# kinerja_admin (which alone may call the platform functions), both owning nothing and unable to
 # bypass row-level security. Idempotent.
 cmd_bootstrap() {
   [ -f "$ENVFILE" ] || die "$ENVFILE is missing: run 'make db-reset' to start afresh"
+  # Clusters made before the CLI had a role of its own get one now.
+  if ! grep -q '^KINERJA_DB_ADMIN_USER=' "$ENVFILE"; then
+    printf 'KINERJA_DB_ADMIN_USER=kinerja_admin\nKINERJA_DB_ADMIN_PASSWORD=%s\n' "$(gen_secret)" >> "$ENVFILE"
+  fi
   # shellcheck disable=SC1090
   . "$ENVFILE"
   psql_su -d postgres <<SQL >/dev/null
 SELECT format('CREATE ROLE %I LOGIN', '$KINERJA_DB_OWNER_USER') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$KINERJA_DB_OWNER_USER') \gexec
 SELECT format('CREATE ROLE %I LOGIN', '$KINERJA_DB_APP_USER') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$KINERJA_DB_APP_USER') \gexec
+SELECT format('CREATE ROLE %I LOGIN', '$KINERJA_DB_ADMIN_USER') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$KINERJA_DB_ADMIN_USER') \gexec
 ALTER ROLE $KINERJA_DB_OWNER_USER NOSUPERUSER CREATEDB NOCREATEROLE BYPASSRLS PASSWORD '$KINERJA_DB_OWNER_PASSWORD';
 ALTER ROLE $KINERJA_DB_APP_USER NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$KINERJA_DB_APP_PASSWORD';
+ALTER ROLE $KINERJA_DB_ADMIN_USER NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '$KINERJA_DB_ADMIN_PASSWORD';
 SELECT 'CREATE DATABASE kinerja OWNER $KINERJA_DB_OWNER_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'kinerja') \gexec
 SELECT 'CREATE DATABASE kinerja_test OWNER $KINERJA_DB_OWNER_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'kinerja_test') \gexec
 SQL
   for db in kinerja kinerja_test; do
     psql_su -d "$db" >/dev/null <<SQL
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO $KINERJA_DB_APP_USER;
+GRANT USAGE ON SCHEMA public TO $KINERJA_DB_APP_USER, $KINERJA_DB_ADMIN_USER;
 ALTER SCHEMA public OWNER TO $KINERJA_DB_OWNER_USER;
 SQL
   done
