@@ -11,10 +11,8 @@ struct DemoCommand: AsyncParsableCommand {
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Onboard the demo cities (Makassar, Pematangsiantar, Banjarbaru, Palu) and fill them with employees.",
-            discussion: """
-                A city that already has employees is left as it is. The same --seed gives the same people.
-                Employees are written with COPY and one set-based insert per city.
-                """)
+            discussion: "A city that already has employees is left as it is. The same --seed gives the same people. "
+                + "Employees are written with COPY and one set-based insert per city.")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Employees per city (at least \(DemoPopulation.minimumEmployees)).") var employees: Int = 300
         @Option(help: "Only this city (makassar, pematangsiantar, banjarbaru, palu).") var city: String?

@@ -6,12 +6,10 @@ struct KinerjaAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kinerja-admin",
         abstract: "Administer Kinerja: database, adapters, cities, API keys and demo data.",
-        discussion: """
-            With no database setting, commands use the local cluster that 'make db-start' started
-            (.data/local.env in this folder or a parent). Otherwise: --database-url or
-            KINERJA_ADMIN_DATABASE_URL (the CLI's role, kinerja_admin), and for 'db migrate'
-            --owner-database-url or KINERJA_OWNER_DATABASE_URL (the owner role).
-            """,
+        discussion: "With no database setting, commands use the local cluster that 'make db-start' started "
+            + "(.data/local.env in this folder or a parent). Otherwise: --database-url or KINERJA_ADMIN_DATABASE_URL "
+            + "(the CLI's role, kinerja_admin), and for 'db migrate' --owner-database-url or KINERJA_OWNER_DATABASE_URL "
+            + "(the owner role).",
         subcommands: [DBCommand.self, AdapterCommand.self, TenantCommand.self, APIKeyCommand.self, DemoCommand.self]
     )
 }

@@ -36,10 +36,11 @@ bindir() {
 
 as_pg() { runuser -u "$PGUSER_OS" -- "$@"; }
 
-# A port of this checkout's own, fixed at first use, so two checkouts never share a cluster.
+# A port of this checkout's own, fixed at first use, so two checkouts never share a cluster
+# (KINERJA_PG_PORT chooses it when the cluster is created).
 port() {
   if [ -f "$DATA/port" ]; then cat "$DATA/port"; return; fi
-  local p=$(( 54000 + $(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 1000 ))
+  local p=${KINERJA_PG_PORT:-$(( 54000 + $(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 1000 ))}
   mkdir -p "$DATA"; echo "$p" > "$DATA/port"; echo "$p"
 }
 
@@ -136,6 +137,9 @@ cmd_start() {
   RUNDIR="$(rundir)"
   if running; then return; fi
   mkdir -p "$RUNDIR"; chown "$PGUSER_OS" "$RUNDIR"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$(port)") 2>/dev/null; then
+    die "port $(port) on 127.0.0.1 is taken by another program (perhaps the cluster of a checkout once at this path, still running): stop it, or start afresh on another port: FORCE=1 make db-reset && KINERJA_PG_PORT=<free port> make db-start"
+  fi
   say "starting PostgreSQL (log: $LOGDIR/postgres.log)"
   # Port and socket folder are passed here as well as in postgresql.conf: never the system's 5432.
   as_pg "$(bindir)/pg_ctl" -D "$PGDATA" -l "$LOGDIR/postgres.log" -o "-p $(port) -k $RUNDIR" -w -t 60 start >/dev/null \
