@@ -18,9 +18,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         let principal = try await authenticate(request)
-        logger[metadataKey: "tenant"] = "\(principal.tenantCode)"
+        logger[metadataKey: "tenant"] = "\(principal.tenantCode ?? "-")"
         logger[metadataKey: "key"] = "\(principal.keyPrefix)"
-        AccessLogFields.current?.set("tenant", principal.tenantCode)
+        AccessLogFields.current?.set("tenant", principal.tenantCode ?? "-")
         AccessLogFields.current?.set("key", principal.keyPrefix)
         var context = context
         context.logger = logger
@@ -44,21 +44,25 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         let live = grants.filter { !$0.revoked }
         if live.isEmpty { throw APIProblem.keyRevoked }
 
-        // Only a regional key chooses among its cities; every other key has exactly one.
-        let chosen: KeyGrant
+        // Only a regional key chooses among its cities; every other key has exactly one. A regional key
+        // that names none may still ask who it is; handlers that work in a city refuse it (tenant_required).
+        let chosen: KeyGrant?
         if first.role == .bknAdmin, grants.count > 1 {
-            guard let wanted = request.headers[.kinerjaTenant] else {
-                throw APIProblem.tenantRequired(live.map(\.tenantCode))
+            if let wanted = request.headers[.kinerjaTenant] {
+                guard let g = grants.first(where: { $0.tenantCode == wanted }) else { throw APIProblem.tenantNotGranted(wanted) }
+                chosen = g
+            } else {
+                chosen = nil
             }
-            guard let g = grants.first(where: { $0.tenantCode == wanted }) else { throw APIProblem.tenantNotGranted(wanted) }
-            chosen = g
         } else {
             chosen = first
         }
-        if chosen.revoked { throw APIProblem.keyRevoked }
-        guard chosen.tenantActive else { throw APIProblem.tenantSuspended(chosen.tenantCode) }
-        return Principal(keyID: chosen.keyID, keyPrefix: APIToken.prefix(token), role: chosen.role, label: chosen.label,
-                         employeeNIP: chosen.employeeNIP, tenant: chosen.tenant, tenantCode: chosen.tenantCode,
+        if let chosen {
+            if chosen.revoked { throw APIProblem.keyRevoked }
+            guard chosen.tenantActive else { throw APIProblem.tenantSuspended(chosen.tenantCode) }
+        }
+        return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,
+                         employeeNIP: chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
                          grants: live.map(\.tenantCode))
     }
 }

@@ -51,9 +51,10 @@ struct KinerjaService: APIProtocol {
 
     func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
         let p = try RequestState.principal()
-        let (row, profileJSON) = try await database.withTenant(p.tenant) { tx in
+        let city = try p.city()
+        let (row, profileJSON) = try await database.withTenant(city) { tx in
             let rows = try await tx.query("""
-                select code, name, adapter, status, profile_version, profile::text from tenants where tenant_id = \(p.tenant.uuid)
+                select code, name, adapter, status, profile_version, profile::text from tenants where tenant_id = \(city.uuid)
                 """)
             for try await r in rows.decode((String, String, String, String, Int, String).self) {
                 return ((r.0, r.1, r.2, r.3, r.4), r.5)
@@ -68,7 +69,7 @@ struct KinerjaService: APIProtocol {
 
     func listOrgUnits(_ input: Operations.ListOrgUnits.Input) async throws -> Operations.ListOrgUnits.Output {
         let p = try RequestState.principal()
-        let units = try await database.withTenant(p.tenant) { try await $0.orgUnits() }
+        let units = try await database.withTenant(try p.city()) { try await $0.orgUnits() }
         let codeByID = Dictionary(uniqueKeysWithValues: units.map { ($0.id, $0.code) })
         func schema(_ u: OrgUnit, children: [Components.Schemas.OrgUnit]?) -> Components.Schemas.OrgUnit {
             .init(code: u.code, name: u.name, kind: .init(rawValue: u.kind) ?? .opd,
@@ -100,7 +101,7 @@ struct KinerjaService: APIProtocol {
         case .atasan: filter.subordinatesOf = p.employeeNIP ?? ""
         default: break
         }
-        let page = try await database.withTenant(p.tenant) { try await $0.employees(filter) }
+        let page = try await database.withTenant(try p.city()) { try await $0.employees(filter) }
         return .ok(.init(body: .json(.init(items: page.employees.map(Self.schema),
                                            nextCursor: page.hasMore ? page.employees.last?.nip : nil))))
     }
@@ -111,7 +112,7 @@ struct KinerjaService: APIProtocol {
         let nip: NIP
         do { nip = try NIP(raw, type: .pppk) } catch { throw APIProblem.invalid(error.description) }
         let notFound = APIProblem.notFound("employee '\(nip.digits)' not found")
-        let found = try await database.withTenant(p.tenant) { tx -> Employee? in
+        let found = try await database.withTenant(try p.city()) { tx -> Employee? in
             switch p.role {
             case .pegawai:
                 guard p.employeeNIP == nip.digits else { return nil }

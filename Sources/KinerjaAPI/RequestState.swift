@@ -9,11 +9,18 @@ public struct Principal: Sendable, Equatable {
     public var role: Role
     public var label: String
     public var employeeNIP: String?
-    /// The city this request acts on: from the credential, never from the path.
-    public var tenant: TenantID
-    public var tenantCode: String
+    /// The city this request acts on: from the credential, never from the path. Absent only for a regional
+    /// key granted several cities that named none with `Kinerja-Tenant`.
+    public var tenant: TenantID?
+    public var tenantCode: String?
     /// Every city the key may act on.
     public var grants: [String]
+
+    /// The city, for handlers that work inside one: refused when the request chose none.
+    func city() throws -> TenantID {
+        guard let tenant else { throw APIProblem.tenantRequired(grants) }
+        return tenant
+    }
 }
 
 /// Per-request values the generated handlers cannot receive as arguments.

@@ -94,8 +94,10 @@ import Testing
         let header = HTTPField.Name("Kinerja-Tenant")!
 
         try await withAPI { client in
-            let me = try await client.get("/v1/me", token: key, headers: [header: a.code])
-            #expect(Set(me.json["grants"] as? [String] ?? []) == [a.code, b.code])
+            let me = try await client.get("/v1/me", token: key)
+            #expect(me.status == .ok && Set(me.json["grants"] as? [String] ?? []) == [a.code, b.code])
+            #expect(me.json["tenant"] == nil, "no city chosen")
+            #expect(try await client.get("/v1/me", token: key, headers: [header: a.code]).json["tenant"] as? String == a.code)
             #expect(try await client.get("/v1/tenant", token: key, headers: [header: b.code]).json["code"] as? String == b.code)
             #expect(try await client.get("/v1/tenant", token: key, headers: [header: a.code]).json["code"] as? String == a.code)
             let denied = try await client.get("/v1/tenant", token: key, headers: [header: c.code])
@@ -103,6 +105,9 @@ import Testing
             let unchosen = try await client.get("/v1/tenant", token: key)
             #expect(unchosen.status == .badRequest && unchosen.code == "tenant_required")
             #expect((unchosen.json["detail"] as? String)?.contains(b.code) == true)
+            for path in ["/v1/org-units", "/v1/employees", "/v1/employees/198503152010011001"] {
+                #expect(try await client.get(path, token: key).code == "tenant_required", "\(path)")
+            }
 
             // Revoked from the second of its cities, the key is refused in both.
             let revoked = try await db.withTenant(b.id) { try await $0.revokeAPIKey(APIToken.prefix(key), actor: "t") }
