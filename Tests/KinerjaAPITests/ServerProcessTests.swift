@@ -72,18 +72,28 @@ import Testing
         try await TestDatabase.drop(empty.name)
     }
 
-    @Test func refusesToServeAsARoleThatRLSDoesNotBind() throws {
-        let owner = try TestDatabase.settings().owner
+    /// Runs the server to its exit (for start-ups that must fail) and returns its status and output.
+    func runToExit(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--http-port", "\(Int.random(in: 29_001...29_999))", "--database-url", Self.url(owner)]
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = nil
+        env["KINERJA_DATABASE_URL"] = nil
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe()
         process.standardError = output
         process.standardOutput = output
         try process.run()
         process.waitUntilExit()
-        let text = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
-        #expect(process.terminationStatus != 0)
+        return (process.terminationStatus, String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? "")
+    }
+
+    @Test func refusesToServeAsARoleThatRLSDoesNotBind() throws {
+        let owner = try TestDatabase.settings().owner
+        let (status, text) = try runToExit(["--http-port", "\(Int.random(in: 29_001...29_999))", "--database-url", Self.url(owner)])
+        #expect(status != 0)
         #expect(text.contains("refusing to start") && text.contains("bypasses row-level security"), "\(text)")
     }
 
@@ -113,17 +123,16 @@ import Testing
         #expect(server.terminationStatus == 0 && server.terminationReason == .exit)
     }
 
-    @Test func missingDatabaseSettingStopsStartUpNamingIt() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--http-port", "not-a-port"]
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
-        #expect(process.terminationStatus == 1)
+    @Test func aBadSettingStopsStartUpNamingIt() throws {
+        let (status, text) = try runToExit(["--http-port", "not-a-port"])
+        #expect(status == 1)
         #expect(text.contains("http.port") && text.contains("not-a-port"))
+    }
+
+    @Test func noDatabaseAnywhereStopsStartUpNamingTheSettings() throws {
+        // Outside any checkout, with no database variable: nothing to connect to.
+        let (status, text) = try runToExit(["--http-port", "29998"], in: "/")
+        #expect(status == 1)
+        #expect(text.contains("DATABASE_URL") && text.contains("make db-start"), "\(text)")
     }
 }
