@@ -72,7 +72,7 @@ import Testing
     @Test func noTenantSetIsAnErrorNotAnEmptyResult() async throws {
         let db = try await TestDatabase.app()
         _ = try await TestDatabase.city("iso-none")
-        for table in ["employees", "org_units", "api_keys", "audit_log", "tenants"] {
+        for table in ["employees", "org_units", "api_keys", "audit_log", "tenants", "periods"] {
             await #expect(throws: (any Error).self, "\(table) without a tenant") {
                 // Errors of a select arrive with its rows: read them.
                 let rows = try await db.client.query(PostgresQuery(unsafeSQL: "select count(*) from \(table)"), logger: TestDatabase.logger)

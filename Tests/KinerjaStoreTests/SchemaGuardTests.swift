@@ -36,7 +36,7 @@ import Testing
             #expect(rls && forced, "\(table): row-level security must be enabled and forced")
             #expect(policies >= 1, "\(table) has no policy")
         }
-        #expect(Set(["tenants", "org_units", "employees", "api_keys", "audit_log"]).isSubset(of: seen))
+        #expect(Set(["tenants", "org_units", "employees", "api_keys", "audit_log", "periods"]).isSubset(of: seen))
     }
 
     @Test func policiesReadTheTransactionLocalSetting() async throws {
