@@ -1,0 +1,238 @@
+/// One employee as read from a SIASN-style file, checked and normalised; ready for staging.
+public struct SIASNRow: Sendable, Equatable {
+    public var line: Int
+    public var nip: String
+    public var name: String
+    public var gelarDepan: String?
+    public var gelarBelakang: String?
+    public var type: NIP.EmployeeType
+    public var jabatanKind: String
+    public var jabatanLevel: String?
+    public var jabatanName: String
+    public var golongan: String?
+    public var unitCode: String
+    public var unitName: String
+    public var unitKind: String
+    public var parentCode: String?
+    public var parentName: String?
+    public var atasanNIP: String?
+    public var active: Bool
+    public var email: String?
+    public var birthDate: CivilDate
+    public var gender: Gender
+}
+
+/// One problem of one row: where, the bad value, and why.
+public struct RowError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+    public var line: Int
+    public var column: String
+    public var value: String
+    public var reason: String
+
+    public init(line: Int, column: String, value: String, reason: String) {
+        self.line = line
+        self.column = column
+        self.value = value
+        self.reason = reason
+    }
+
+    public var description: String { "line \(line), \(column) '\(value)': \(reason)" }
+}
+
+/// Every problem found in an input, in line order.
+public struct RowErrors: Error, Sendable, Equatable, CustomStringConvertible {
+    public var errors: [RowError]
+    public init(_ errors: [RowError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// The columns of a SIASN download that the import uses, found by name (upper case, spaces; other columns
+/// are ignored). `NIP ATASAN`, `KODE UNOR`, `KODE UNOR INDUK` and `ESELON` are optional extras.
+public struct SIASNColumns: Sendable {
+    public static let required = ["NIP", "NAMA", "NAMA JABATAN", "JENIS JABATAN", "NAMA UNOR"]
+    public static let optional = ["GELAR DEPAN", "GELAR BELAKANG", "TANGGAL LAHIR", "JENIS KELAMIN", "EMAIL",
+                                  "JENIS PEGAWAI", "STATUS CPNS PNS", "KEDUDUKAN HUKUM", "GOL AKHIR", "UNOR INDUK",
+                                  "NIP ATASAN", "KODE UNOR", "KODE UNOR INDUK", "ESELON"]
+
+    let index: [String: Int]
+    public var hasAtasanColumn: Bool { index["NIP ATASAN"] != nil }
+
+    /// Reads the header line; every required column missing is named.
+    public init(header: [String]) throws(RowError) {
+        var index: [String: Int] = [:]
+        for (i, raw) in header.enumerated() {
+            let name = raw.trimmingSpaces.uppercased().split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+            if index[name] == nil { index[name] = i }
+        }
+        let missing = Self.required.filter { index[$0] == nil }
+        guard missing.isEmpty else {
+            throw RowError(line: 1, column: missing.joined(separator: ", "), value: "",
+                           reason: "required column(s) missing from the header; found: " + header.prefix(40).joined(separator: ", "))
+        }
+        self.index = index
+    }
+
+    func value(_ column: String, _ fields: [String]) -> String? {
+        guard let i = index[column], i < fields.count else { return nil }
+        let v = fields[i].trimmingSpaces
+        return v.isEmpty ? nil : v
+    }
+
+    /// Checks and normalises one record; every problem of the row is reported, not just the first.
+    public func row(_ record: CSVParser.Record) throws(RowErrors) -> SIASNRow {
+        let f = record.fields
+        var errors: [RowError] = []
+        func fail(_ column: String, _ value: String?, _ reason: String) {
+            errors.append(RowError(line: record.line, column: column, value: value ?? "", reason: reason))
+        }
+        func required(_ column: String) -> String {
+            guard let v = value(column, f) else { fail(column, nil, "is empty; it is required"); return "" }
+            return v
+        }
+
+        // Employee type first: the NIP is checked differently for PPPK.
+        let typeText = (value("JENIS PEGAWAI", f) ?? value("STATUS CPNS PNS", f) ?? "PNS").uppercased()
+        let type: NIP.EmployeeType = typeText.contains("PPPK") ? .pppk : .pns
+        if !(typeText.contains("PNS") || typeText.contains("PPPK") || typeText.contains("CPNS")) {
+            fail(index["JENIS PEGAWAI"] != nil ? "JENIS PEGAWAI" : "STATUS CPNS PNS", typeText, "is neither PNS nor PPPK")
+        }
+
+        let nipText = required("NIP")
+        var nip: NIP?
+        if !nipText.isEmpty {
+            do { nip = try NIP(nipText, type: type) } catch { fail("NIP", nipText, error.description) }
+        }
+        let name = required("NAMA")
+        let jabatanName = required("NAMA JABATAN")
+        let kindText = required("JENIS JABATAN")
+        let kind = Self.jabatanKind(kindText)
+        if kind == nil && !kindText.isEmpty { fail("JENIS JABATAN", kindText, "is not one of: Struktural, Fungsional, Pelaksana") }
+
+        var level: String? = nil
+        if let eselon = value("ESELON", f) {
+            level = Self.level(eselon)
+            if level == nil { fail("ESELON", eselon, "is not an eselon such as II.a, III.b or IV.a") }
+        }
+
+        var golongan: String? = nil
+        if let g = value("GOL AKHIR", f) {
+            golongan = Self.golongan(g)
+            if golongan == nil { fail("GOL AKHIR", g, "is not a golongan such as III/a (PNS) or IX (PPPK)") }
+        }
+
+        var birth = nip?.birthDate
+        if let d = value("TANGGAL LAHIR", f) {
+            if let parsed = Self.date(d) {
+                if let fromNIP = nip?.birthDate, fromNIP != parsed {
+                    fail("TANGGAL LAHIR", d, "differs from the birth date in the NIP (\(fromNIP))")
+                }
+                birth = parsed
+            } else {
+                fail("TANGGAL LAHIR", d, "is not a date dd-mm-yyyy or yyyy-mm-dd")
+            }
+        }
+        var gender = nip?.gender
+        if let g = value("JENIS KELAMIN", f) {
+            if let parsed = Gender(parsing: g) {
+                if let fromNIP = nip?.gender, fromNIP != parsed {
+                    fail("JENIS KELAMIN", g, "differs from the gender digit of the NIP")
+                }
+                gender = parsed
+            } else {
+                fail("JENIS KELAMIN", g, "is not L/P, M/F, laki-laki or perempuan")
+            }
+        }
+
+        var atasan: String? = nil
+        if let a = value("NIP ATASAN", f) {
+            do {
+                atasan = try NIP(a, type: .pppk).digits
+                if atasan == nip?.digits { fail("NIP ATASAN", a, "is the employee's own NIP") }
+            } catch { fail("NIP ATASAN", a, error.description) }
+        }
+
+        let email = value("EMAIL", f)
+        if let e = email, !(e.contains("@") && !e.contains(" ")) { fail("EMAIL", e, "is not an e-mail address") }
+
+        let unitName = value("NAMA UNOR", f) ?? ""
+        let unitCode = value("KODE UNOR", f) ?? Self.code(unitName)
+        if unitName.isEmpty && value("KODE UNOR", f) == nil { fail("NAMA UNOR", nil, "is empty; it is required") }
+        let parentName = value("UNOR INDUK", f)
+        var parentCode = value("KODE UNOR INDUK", f) ?? parentName.map(Self.code)
+        if parentCode == unitCode { parentCode = nil }
+
+        let status = value("KEDUDUKAN HUKUM", f)?.uppercased()
+        let active = status.map { $0 == "AKTIF" || $0.hasPrefix("AKTIF") } ?? true
+
+        guard errors.isEmpty, let nip, let kind, let birth, let gender else { throw RowErrors(errors) }
+        return SIASNRow(
+            line: record.line, nip: nip.digits, name: name, gelarDepan: value("GELAR DEPAN", f),
+            gelarBelakang: value("GELAR BELAKANG", f), type: type, jabatanKind: kind, jabatanLevel: level,
+            jabatanName: jabatanName, golongan: golongan, unitCode: unitCode, unitName: unitName.isEmpty ? unitCode : unitName,
+            unitKind: Self.unitKind(unitName, top: parentCode == nil), parentCode: parentCode,
+            parentName: parentCode == nil ? nil : (parentName ?? parentCode), atasanNIP: atasan, active: active,
+            email: email, birthDate: birth, gender: gender)
+    }
+
+    static func jabatanKind(_ raw: String) -> String? {
+        let t = raw.lowercased()
+        if t.contains("struktural") { return "struktural" }
+        if t.contains("fungsional umum") || t.contains("pelaksana") { return "pelaksana" }
+        if t.contains("fungsional") { return "fungsional" }
+        return nil
+    }
+
+    static func level(_ raw: String) -> String? {
+        let t = raw.uppercased().replacingOccurrences(of: " ", with: "")
+        if t.hasPrefix("IV") { return "Pengawas" }
+        if t.hasPrefix("III") { return "Administrator" }
+        if t.hasPrefix("II") || t.hasPrefix("I.") || t == "I" || t.hasPrefix("JPT") { return "JPT" }
+        return nil
+    }
+
+    static let romans = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII"]
+
+    /// `III/a`, `III/A`, `III-a`, `III a` become `III/a`; PPPK's `IX` stays `IX`.
+    static func golongan(_ raw: String) -> String? {
+        let t = raw.uppercased().replacingOccurrences(of: " ", with: "/").replacingOccurrences(of: "-", with: "/")
+        let parts = t.split(separator: "/")
+        guard let roman = parts.first, romans.contains(String(roman)) else { return nil }
+        if parts.count == 1 { return String(roman) }
+        guard parts.count == 2, ["I", "II", "III", "IV"].contains(String(roman)), parts[1].count == 1,
+              let letter = parts[1].first, ("A"..."E").contains(letter) else { return nil }
+        return "\(roman)/\(letter.lowercased())"
+    }
+
+    /// `dd-mm-yyyy`, `dd/mm/yyyy` or `yyyy-mm-dd`.
+    static func date(_ raw: String) -> CivilDate? {
+        let parts = raw.split(whereSeparator: { $0 == "-" || $0 == "/" }).map(String.init)
+        guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), let c = Int(parts[2]) else { return nil }
+        let (y, m, d) = parts[0].count == 4 ? (a, b, c) : (c, b, a)
+        guard parts[0].count == 4 || parts[2].count == 4, CivilDate.isValid(year: y, month: m, day: d), y >= 1900 else { return nil }
+        return CivilDate(year: y, month: m, day: d)
+    }
+
+    /// A unit's code from its name, when the file has no KODE UNOR: upper case, words joined by dashes.
+    public static func code(_ name: String) -> String {
+        let words = name.uppercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+        return String(words.joined(separator: "-").prefix(80))
+    }
+
+    static func unitKind(_ name: String, top: Bool) -> String {
+        let t = name.lowercased()
+        if t.hasPrefix("kecamatan") { return "kecamatan" }
+        if top { return "opd" }
+        if t.hasPrefix("kelurahan") { return "kelurahan" }
+        if t.contains("puskesmas") { return "puskesmas" }
+        if t.hasPrefix("sd ") || t.hasPrefix("smp ") || t.hasPrefix("sma ") || t.hasPrefix("tk ") || t.contains("sekolah") { return "sekolah" }
+        if t.hasPrefix("seksi") || t.hasPrefix("subbagian") || t.hasPrefix("sub bagian") || t.hasPrefix("subbidang") { return "seksi" }
+        if t.hasPrefix("upt") { return "upt" }
+        return "bidang"
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

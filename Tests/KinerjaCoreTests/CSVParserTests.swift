@@ -1,0 +1,44 @@
+import KinerjaCore
+import Testing
+
+@Suite struct CSVParserTests {
+    func parse(_ text: String, chunk: Int = 1_000_000) throws -> [CSVParser.Record] {
+        var p = CSVParser()
+        var out: [CSVParser.Record] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            out += try p.feed(bytes[i..<min(i + chunk, bytes.count)])
+            i += chunk
+        }
+        return out + (try p.finish())
+    }
+
+    static let tricky = "\u{FEFF}NIP;NAMA;ALAMAT\r\n198503152010011001;\"Andi; S.E.\";\"Jl. \"\"Mawar\"\"\r\nNo. 5\"\r\n\r\n198503152010012001;Siti;\n"
+
+    @Test(arguments: [1, 2, 3, 7, 64, 1_000_000])
+    func bomSemicolonQuotesCRLFAndLineBreaksInFields(chunk: Int) throws {
+        let records = try parse(Self.tricky, chunk: chunk)
+        #expect(records.map(\.fields) == [
+            ["NIP", "NAMA", "ALAMAT"],
+            ["198503152010011001", "Andi; S.E.", "Jl. \"Mawar\"\r\nNo. 5"],
+            ["198503152010012001", "Siti", ""],
+        ])
+        #expect(records.map(\.line) == [1, 2, 5], "line numbers count the line break inside the quoted field and the blank line")
+    }
+
+    @Test func commaSeparatedWithoutFinalLineBreak() throws {
+        #expect(try parse("a,b\n1,\"x,y\"").map(\.fields) == [["a", "b"], ["1", "x,y"]])
+    }
+
+    @Test func unterminatedQuoteIsReportedWithItsLine() {
+        #expect(throws: CSVParser.Problem.unterminatedQuote(line: 2)) { try parse("a,b\n1,\"open\n") }
+    }
+
+    @Test func notUTF8() {
+        var p = CSVParser()
+        #expect(throws: CSVParser.Problem.notUTF8(line: 2)) {
+            _ = try p.feed(Array("a,b\n".utf8) + [0x31, 0x2C, 0xFF, 0x0A])
+        }
+    }
+}

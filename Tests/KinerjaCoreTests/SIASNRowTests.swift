@@ -1,0 +1,95 @@
+import KinerjaCore
+import Testing
+
+/// The SIASN download as DOMAIN.md describes it: columns by name, dates dd-mm-yyyy or yyyy-mm-dd,
+/// golongan III/a or III/A, gender L/P, M/F or words.
+@Suite struct SIASNRowTests {
+    static let header = ["NAMA", "NIP", "GELAR DEPAN", "GELAR BELAKANG", "TANGGAL LAHIR", "JENIS KELAMIN", "NIK",
+                         "JENIS PEGAWAI", "KEDUDUKAN HUKUM", "GOL AKHIR", "JENIS JABATAN", "NAMA JABATAN", "NAMA UNOR", "UNOR INDUK", "EMAIL"]
+    let columns = try! SIASNColumns(header: Self.header)
+
+    func record(_ values: [String: String], line: Int = 2) -> CSVParser.Record {
+        let base: [String: String] = [
+            "NAMA": "Andi Saputra", "NIP": "198503152010011001", "TANGGAL LAHIR": "15-03-1985", "JENIS KELAMIN": "L",
+            "NIK": "7371000000000001", "JENIS PEGAWAI": "PNS", "KEDUDUKAN HUKUM": "Aktif", "GOL AKHIR": "III/C",
+            "JENIS JABATAN": "Fungsional Tertentu", "NAMA JABATAN": "Guru Ahli Muda", "NAMA UNOR": "SD Negeri 1 Makassar",
+            "UNOR INDUK": "Dinas Pendidikan", "EMAIL": "andi@makassar.go.id",
+        ]
+        let merged = base.merging(values) { $1 }
+        return CSVParser.Record(line: line, fields: Self.header.map { merged[$0] ?? "" })
+    }
+
+    @Test func aGoodRowIsNormalised() throws {
+        let r = try columns.row(record([:]))
+        #expect(r.nip == "198503152010011001" && r.type == .pns && r.active)
+        #expect(r.golongan == "III/c")
+        #expect(r.jabatanKind == "fungsional")
+        #expect(r.birthDate == CivilDate(year: 1985, month: 3, day: 15) && r.gender == .male)
+        #expect(r.unitCode == "SD-NEGERI-1-MAKASSAR" && r.unitKind == "sekolah")
+        #expect(r.parentCode == "DINAS-PENDIDIKAN" && r.parentName == "Dinas Pendidikan")
+    }
+
+    @Test(arguments: [
+        (["TANGGAL LAHIR": "1985-03-15"], "iso date"),
+        (["JENIS KELAMIN": "Laki-laki"], "gender in words"),
+        (["JENIS KELAMIN": "M"], "gender M"),
+        (["GOL AKHIR": "III/c"], "golongan lower case"),
+        (["GOL AKHIR": "III-C"], "golongan with a dash"),
+        (["JENIS JABATAN": "Struktural"], "struktural"),
+    ])
+    func acceptedSpellings(_ values: [String: String], _ why: String) throws {
+        _ = try columns.row(record(values))
+    }
+
+    @Test(arguments: [
+        (["NIP": "19850315201001100"], "NIP", "18"),
+        (["NIP": "198503152010131001"], "NIP", "digits 13-14"),
+        (["NIP": "198503152010013001"], "NIP", "digit 15"),
+        (["TANGGAL LAHIR": "16-03-1985"], "TANGGAL LAHIR", "differs from the birth date"),
+        (["TANGGAL LAHIR": "31-02-1985"], "TANGGAL LAHIR", "not a date"),
+        (["JENIS KELAMIN": "P"], "JENIS KELAMIN", "differs"),
+        (["JENIS KELAMIN": "X"], "JENIS KELAMIN", "L/P"),
+        (["GOL AKHIR": "III/z"], "GOL AKHIR", "golongan"),
+        (["JENIS JABATAN": "Honorer"], "JENIS JABATAN", "Struktural"),
+        (["NAMA": ""], "NAMA", "required"),
+        (["NAMA UNOR": ""], "NAMA UNOR", "required"),
+        (["EMAIL": "andi at makassar"], "EMAIL", "e-mail"),
+        (["JENIS PEGAWAI": "HONORER"], "JENIS PEGAWAI", "PNS nor PPPK"),
+    ])
+    func refusedNamingColumnValueAndReason(_ values: [String: String], _ column: String, _ reason: String) {
+        do {
+            _ = try columns.row(record(values, line: 7))
+            Issue.record("accepted \(values)")
+        } catch {
+            let e = error.errors.first { $0.column == column }
+            #expect(e?.line == 7)
+            #expect(e?.reason.contains(reason) == true, "\(error.errors)")
+            if let bad = values[column], !bad.isEmpty { #expect(e?.value == bad) }
+        }
+    }
+
+    @Test func everyProblemOfARowIsReported() {
+        do {
+            _ = try columns.row(record(["NIP": "1985031520100110XX", "GOL AKHIR": "Z", "EMAIL": "x"]))
+        } catch {
+            #expect(Set(error.errors.map(\.column)) == ["NIP", "GOL AKHIR", "EMAIL"])
+        }
+    }
+
+    @Test func pppkNIPCarriesACode() throws {
+        let r = try columns.row(record(["NIP": "199001012023212001", "JENIS PEGAWAI": "PPPK", "GOL AKHIR": "IX",
+                                        "TANGGAL LAHIR": "01-01-1990", "JENIS KELAMIN": "P"]))
+        #expect(r.type == .pppk && r.golongan == "IX")
+    }
+
+    @Test func inactiveUnlessAktif() throws {
+        #expect(try columns.row(record(["KEDUDUKAN HUKUM": "Pensiun"])).active == false)
+    }
+
+    @Test func missingRequiredColumnsAreNamed() {
+        #expect(throws: RowError.self) { try SIASNColumns(header: ["NAMA", "NIP"]) }
+        do { _ = try SIASNColumns(header: ["nama", " nip ", "NAMA JABATAN"]) } catch {
+            #expect(error.column == "JENIS JABATAN, NAMA UNOR")
+        }
+    }
+}
