@@ -59,6 +59,8 @@ struct ConnectionOptions: ParsableArguments {
                 return try await body(database)
             } catch let error as StoreError {
                 throw CLIError(error.description)
+            } catch let error as ImportRejected {
+                throw CLIError(error.description)
             } catch let error as CLIError {
                 throw error
             } catch where StoreError.sqlState(error) == "42501" {

@@ -6,7 +6,26 @@ import KinerjaStore
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self])
+        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self])
+
+    struct SIASNFile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "siasn-csv",
+            abstract: "Write a demo city as a SIASN-style CSV on stdout (for trying 'import employees').")
+        @Option(help: "Employees (at least \(DemoPopulation.minimumEmployees)).") var employees: Int = 300
+        @Option(help: "City the people belong to (names, e-mail domain).") var city: String = "parepare"
+        @Option(help: "Seed of the generator.") var seed: UInt64 = 2022
+
+        func validate() throws {
+            guard employees >= DemoPopulation.minimumEmployees else {
+                throw ValidationError("--employees \(employees) is too few: at least \(DemoPopulation.minimumEmployees)")
+            }
+        }
+
+        func run() throws {
+            for line in DemoPopulation(city: city, employees: employees, seed: seed).siasnLines() { print(line) }
+        }
+    }
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,199 @@
+import Foundation
+import KinerjaCore
+import PostgresNIO
+
+/// The set-based half of the import: checks across rows, the derived atasan, counting, and the merge.
+extension TenantTransaction {
+    func rowErrors(_ sql: PostgresQuery) async throws -> [RowError] {
+        var out: [RowError] = []
+        for try await (line, column, value, reason) in try await query(sql).decode((Int, String, String, String).self) {
+            out.append(RowError(line: line, column: column, value: value, reason: reason))
+        }
+        return out
+    }
+
+    func crossRowProblems(atasanFromFile: Bool) async throws -> [RowError] {
+        var out = try await rowErrors("""
+            select s.line, 'NIP', s.nip, 'appears more than once in the file (first on line ' || f.first || ')'
+            from import_stage s
+            join (select nip, min(line) as first from import_stage group by nip having count(*) > 1) f on f.nip = s.nip
+            where s.line <> f.first
+            """)
+        // A unit has one place in the tree: the same code under two parents, or as a parent and a child.
+        out += try await rowErrors("""
+            with firsts as (
+                select distinct on (unit_code) unit_code, parent_code, line from import_stage order by unit_code, line
+            )
+            select s.line, 'UNOR INDUK', coalesce(s.parent_name, ''),
+                   'unit ' || s.unit_code || ' is placed under ' || coalesce(f.parent_code, 'no parent')
+                   || ' on line ' || f.line || ', and under ' || coalesce(s.parent_code, 'no parent') || ' here'
+            from import_stage s join firsts f on f.unit_code = s.unit_code
+            where s.parent_code is distinct from f.parent_code
+            union all
+            select min(s.line), 'UNOR INDUK', min(s.parent_name),
+                   'unit ' || s.parent_code || ' is a parent here but itself sits under ' || min(c.parent_code) || ' on line ' || min(c.line)
+            from import_stage s join import_stage c on c.unit_code = s.parent_code and c.parent_code is not null
+            group by s.parent_code
+            """)
+        guard atasanFromFile else { return out }
+        out += try await rowErrors("""
+            select s.line, 'NIP ATASAN', s.atasan_nip, 'is neither in the file nor among the city''s employees'
+            from import_stage s
+            where s.atasan_nip is not null
+              and not exists (select 1 from import_stage t where t.nip = s.atasan_nip)
+              and not exists (select 1 from employees e where e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip)
+            """)
+        out += try await rowErrors("""
+            with recursive edges as (
+                select nip, atasan_nip from import_stage where atasan_nip is not null
+                union all
+                select e.nip::text, e.atasan_nip::text from employees e
+                where e.tenant_id = \(tenant.uuid) and e.atasan_nip is not null
+                  and not exists (select 1 from import_stage s where s.nip = e.nip)
+            ), walk (start, cur, path, depth) as (
+                select nip, atasan_nip, array[nip, atasan_nip], 1 from edges
+                union all
+                select w.start, e.atasan_nip, w.path || e.atasan_nip, w.depth + 1
+                from walk w join edges e on e.nip = w.cur
+                where w.cur <> w.start and w.depth < 64
+            )
+            select s.line, 'NIP ATASAN', s.atasan_nip, 'makes a cycle of atasan: ' || array_to_string(w.path, ' -> ')
+            from walk w join import_stage s on s.nip = w.start
+            where w.cur = w.start
+            """)
+        return out
+    }
+
+    /// Without `NIP ATASAN`: the holder of a unit's highest struktural post leads it; staff report to the head
+    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above.
+    func deriveAtasan(into summary: inout ImportSummary) async throws {
+        try await query("""
+            with ranked as (
+                select unit_code, nip,
+                       rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
+                           when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end) as r
+                from import_stage where jabatan_kind = 'struktural' and status = 'active'
+            ), heads as (
+                select unit_code, min(nip) as nip from ranked where r = 1 group by unit_code having count(*) = 1
+            ), units as (
+                select distinct unit_code, parent_code from import_stage
+            ), derived as (
+                select s.nip,
+                       case when h.nip is not null and h.nip <> s.nip then h.nip else ph.nip end as atasan
+                from import_stage s
+                join units u on u.unit_code = s.unit_code
+                left join heads h on h.unit_code = s.unit_code
+                left join heads ph on ph.unit_code = u.parent_code
+            )
+            update import_stage s set atasan_nip = d.atasan from derived d where d.nip = s.nip and d.atasan is not null
+            """)
+        // Heads of top units have no atasan inside the city; anyone else without one is listed.
+        let rows = try await query("""
+            select s.nip from import_stage s
+            where s.atasan_nip is null and s.status = 'active'
+              and not (s.parent_code is null and s.jabatan_kind = 'struktural')
+            order by s.line
+            """)
+        for try await nip in rows.decode(String.self) {
+            summary.atasanNotDerivedCount += 1
+            if summary.atasanNotDerived.count < 100 { summary.atasanNotDerived.append(nip) }
+        }
+    }
+
+    func classify(into summary: inout ImportSummary, deactivateMissing: Bool) async throws {
+        let counts = try await query("""
+            select count(*) filter (where e.nip is null),
+                   count(*) filter (where e.nip is not null and (s.name, s.gelar_depan, s.gelar_belakang, s.employee_type,
+                        s.jabatan_kind, s.jabatan_level, s.jabatan_name, s.golongan, s.unit_code, s.atasan_nip, s.status,
+                        s.email, s.birth_date, s.gender)
+                        is distinct from (e.name, e.gelar_depan, e.gelar_belakang, e.employee_type, e.jabatan_kind,
+                        e.jabatan_level, e.jabatan_name, e.golongan, u.code, e.atasan_nip::text, e.status, e.email,
+                        e.birth_date, e.gender::text)),
+                   (select count(*) from employees m where m.tenant_id = \(tenant.uuid) and m.status = 'active'
+                        and not exists (select 1 from import_stage t where t.nip = m.nip))
+            from import_stage s
+            left join employees e on e.tenant_id = \(tenant.uuid) and e.nip = s.nip
+            left join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
+            """)
+        for try await (new, changed, missing) in counts.decode((Int, Int, Int).self) {
+            summary.new = new
+            summary.changed = changed
+            summary.unchanged = summary.rows - new - changed
+            if deactivateMissing { summary.deactivated = missing } else { summary.missing = missing }
+        }
+        let units = try await query("""
+            with wanted as (
+                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind, parent_code
+                from import_stage order by unit_code, line
+            ), parents as (
+                select distinct on (parent_code) parent_code as code, parent_name as name,
+                       case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end as kind,
+                       null::text as parent_code
+                from import_stage where parent_code is not null
+                  and parent_code not in (select unit_code from import_stage) order by parent_code, line
+            ), incoming as (select * from wanted union all select * from parents)
+            select count(*) filter (where o.code is null),
+                   count(*) filter (where o.code is not null and (i.name, i.kind, i.parent_code) is distinct from (o.name, o.kind, p.code))
+            from incoming i
+            left join org_units o on o.tenant_id = \(tenant.uuid) and o.code = i.code
+            left join org_units p on p.tenant_id = o.tenant_id and p.unit_id = o.parent_id
+            """)
+        for try await (new, changed) in units.decode((Int, Int).self) {
+            summary.unitsNew = new
+            summary.unitsChanged = changed
+        }
+    }
+
+    func merge(deactivateMissing: Bool) async throws {
+        try await query("""
+            insert into org_units (tenant_id, unit_id, code, name, kind)
+            select \(tenant.uuid), gen_random_uuid(), code, name, kind from (
+                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind
+                from import_stage order by unit_code, line
+            ) w
+            union all
+            select \(tenant.uuid), gen_random_uuid(), code, name, kind from (
+                select distinct on (parent_code) parent_code as code, parent_name as name,
+                       case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end as kind
+                from import_stage where parent_code is not null
+                  and parent_code not in (select unit_code from import_stage) order by parent_code, line
+            ) p
+            on conflict (tenant_id, code) do update set name = excluded.name, kind = excluded.kind
+            where (org_units.name, org_units.kind) is distinct from (excluded.name, excluded.kind)
+            """)
+        try await query("""
+            update org_units o set parent_id = p.unit_id
+            from (select distinct unit_code, parent_code from import_stage) s
+            left join org_units p on p.tenant_id = \(tenant.uuid) and p.code = s.parent_code
+            where o.tenant_id = \(tenant.uuid) and o.code = s.unit_code and o.parent_id is distinct from p.unit_id
+            """)
+        try await query("""
+            insert into employees (tenant_id, nip, name, gelar_depan, gelar_belakang, employee_type, jabatan_kind,
+                                   jabatan_level, jabatan_name, golongan, unit_id, atasan_nip, status, email, birth_date, gender)
+            select \(tenant.uuid), s.nip, s.name, s.gelar_depan, s.gelar_belakang, s.employee_type, s.jabatan_kind,
+                   s.jabatan_level, s.jabatan_name, s.golongan, u.unit_id, s.atasan_nip, s.status, s.email, s.birth_date, s.gender
+            from import_stage s join org_units u on u.tenant_id = \(tenant.uuid) and u.code = s.unit_code
+            on conflict (tenant_id, nip) do update set
+                name = excluded.name, gelar_depan = excluded.gelar_depan, gelar_belakang = excluded.gelar_belakang,
+                employee_type = excluded.employee_type, jabatan_kind = excluded.jabatan_kind,
+                jabatan_level = excluded.jabatan_level, jabatan_name = excluded.jabatan_name, golongan = excluded.golongan,
+                unit_id = excluded.unit_id, atasan_nip = excluded.atasan_nip, status = excluded.status,
+                email = excluded.email, birth_date = excluded.birth_date, gender = excluded.gender, updated_at = now()
+            where (employees.name, employees.gelar_depan, employees.gelar_belakang, employees.employee_type,
+                   employees.jabatan_kind, employees.jabatan_level, employees.jabatan_name, employees.golongan,
+                   employees.unit_id, employees.atasan_nip, employees.status, employees.email, employees.birth_date,
+                   employees.gender)
+               is distinct from (excluded.name, excluded.gelar_depan, excluded.gelar_belakang, excluded.employee_type,
+                   excluded.jabatan_kind, excluded.jabatan_level, excluded.jabatan_name, excluded.golongan,
+                   excluded.unit_id, excluded.atasan_nip, excluded.status, excluded.email, excluded.birth_date,
+                   excluded.gender)
+            """)
+        if deactivateMissing {
+            try await query("""
+                update employees m set status = 'inactive', updated_at = now()
+                where m.tenant_id = \(tenant.uuid) and m.status = 'active'
+                  and not exists (select 1 from import_stage t where t.nip = m.nip)
+                """)
+        }
+    }
+}

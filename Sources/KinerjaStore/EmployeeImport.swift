@@ -1,0 +1,149 @@
+import Foundation
+public import KinerjaCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// What an import did (or, in a dry run, would do).
+public struct ImportSummary: Sendable, Equatable, Codable {
+    public var rows = 0
+    public var new = 0
+    public var changed = 0
+    public var unchanged = 0
+    /// Employees absent from the file marked inactive (with `deactivateMissing`), or that would be.
+    public var deactivated = 0
+    /// Active employees absent from the file, left as they are (without `deactivateMissing`).
+    public var missing = 0
+    public var unitsNew = 0
+    public var unitsChanged = 0
+    /// Whether the file had `NIP ATASAN`; without it the atasan is derived from the unit tree.
+    public var atasanFromFile = false
+    /// NIPs whose atasan could not be derived (no head in their unit or the one above), first 100.
+    public var atasanNotDerived: [String] = []
+    public var atasanNotDerivedCount = 0
+    public var dryRun = false
+}
+
+public struct ImportOptions: Sendable {
+    public var dryRun: Bool
+    public var deactivateMissing: Bool
+    public init(dryRun: Bool = false, deactivateMissing: Bool = false) {
+        self.dryRun = dryRun
+        self.deactivateMissing = deactivateMissing
+    }
+}
+
+/// The import changed nothing: every problem found, in line order (at most `limit`), and how many there were.
+public struct ImportRejected: Error, Sendable, Equatable, CustomStringConvertible {
+    public var errors: [RowError]
+    public var total: Int
+    public static let limit = 1_000
+    public var description: String {
+        "the import changed nothing: \(total) problem(s)\n" + errors.map { "  \($0)" }.joined(separator: "\n")
+            + (total > errors.count ? "\n  … and \(total - errors.count) more" : "")
+    }
+}
+
+extension TenantTransaction {
+    /// Imports a SIASN-style CSV read chunk by chunk from `next` (nil at the end): rows are checked as they
+    /// stream into a staging table with COPY, then checked across rows and merged with a few set-based
+    /// statements, all in this transaction. Any problem rejects the whole file and changes nothing.
+    public func importEmployees(
+        options: ImportOptions, actor: String, progress: @Sendable (Int) -> Void = { _ in },
+        next: () async throws -> [UInt8]?
+    ) async throws -> ImportSummary {
+        try await query("""
+            create temporary table import_stage (
+                line integer, nip text, name text, gelar_depan text, gelar_belakang text, employee_type text,
+                jabatan_kind text, jabatan_level text, jabatan_name text, golongan text, unit_code text, unit_name text,
+                unit_kind text, parent_code text, parent_name text, atasan_nip text, status text, email text,
+                birth_date date, gender text) on commit drop
+            """)
+        var errors: [RowError] = []
+        var errorCount = 0
+        var rows = 0
+        var atasanFromFile = false
+        func reject(_ e: RowError) {
+            errorCount += 1
+            if errors.count < ImportRejected.limit { errors.append(e) }
+        }
+
+        try await connection.copyFrom(table: "import_stage", columns: Self.stageColumns, logger: logger) { writer in
+            var parser = CSVParser()
+            var columns: SIASNColumns?
+            var buffer = ByteBuffer()
+            func take(_ records: [CSVParser.Record]) throws {
+                for record in records {
+                    guard let cols = columns else {
+                        do { columns = try SIASNColumns(header: record.fields) } catch {
+                            reject(error)
+                            throw ImportRejected(errors: errors, total: errorCount)
+                        }
+                        atasanFromFile = columns!.hasAtasanColumn
+                        continue
+                    }
+                    rows += 1
+                    if rows % 10_000 == 0 { progress(rows) }
+                    do {
+                        let r = try cols.row(record)
+                        buffer.writeString(CopyText.line([
+                            String(r.line), r.nip, r.name, r.gelarDepan, r.gelarBelakang, r.type.rawValue, r.jabatanKind,
+                            r.jabatanLevel, r.jabatanName, r.golongan, r.unitCode, r.unitName, r.unitKind, r.parentCode,
+                            r.parentName, r.atasanNIP, r.active ? "active" : "inactive", r.email, r.birthDate.description,
+                            r.gender.rawValue,
+                        ]))
+                    } catch {
+                        for e in error.errors { reject(e) }
+                    }
+                }
+            }
+            do {
+                while let chunk = try await next() {
+                    try take(try parser.feed(chunk))
+                    if buffer.readableBytes > 256 * 1024 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                try take(try parser.finish())
+            } catch let problem as CSVParser.Problem {
+                reject(RowError(line: 0, column: "", value: "", reason: problem.description))
+                throw ImportRejected(errors: errors, total: errorCount)
+            }
+            if columns == nil {
+                reject(RowError(line: 1, column: "", value: "", reason: "the file is empty: it needs a header line and rows"))
+                throw ImportRejected(errors: errors, total: errorCount)
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+        if rows > 0 { progress(rows) }
+        if rows == 0 && errorCount == 0 {
+            reject(RowError(line: 2, column: "", value: "", reason: "the file has a header but no rows"))
+        }
+        for e in try await crossRowProblems(atasanFromFile: atasanFromFile) { reject(e) }
+        if errorCount > 0 {
+            throw ImportRejected(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }, total: errorCount)
+        }
+
+        var summary = ImportSummary()
+        summary.rows = rows
+        summary.dryRun = options.dryRun
+        summary.atasanFromFile = atasanFromFile
+        if !atasanFromFile { try await deriveAtasan(into: &summary) }
+        try await classify(into: &summary, deactivateMissing: options.deactivateMissing)
+        if !options.dryRun {
+            try await merge(deactivateMissing: options.deactivateMissing)
+            try await audit(actor: actor, action: "employees.import", subject: "", detail: [
+                "rows": String(rows), "new": String(summary.new), "changed": String(summary.changed),
+                "deactivated": String(summary.deactivated), "units_new": String(summary.unitsNew),
+            ])
+        }
+        return summary
+    }
+
+    static let stageColumns = [
+        "line", "nip", "name", "gelar_depan", "gelar_belakang", "employee_type", "jabatan_kind", "jabatan_level",
+        "jabatan_name", "golongan", "unit_code", "unit_name", "unit_kind", "parent_code", "parent_name", "atasan_nip",
+        "status", "email", "birth_date", "gender",
+    ]
+}

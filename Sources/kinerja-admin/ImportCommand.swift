@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import KinerjaCore
+import KinerjaStore
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Bring data in.", subcommands: [Employees.self])
+
+    struct Employees: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import employees and org units from a SIASN-style CSV (all or nothing).",
+            discussion: "Columns are found by name; see the README for the ones used. Rows are matched by NIP, units by "
+                + "KODE UNOR (or a code made from NAMA UNOR). One bad row rejects the file and changes nothing; every "
+                + "problem is listed with its line, column, value and reason.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
+        @Option(help: "City code.") var tenant: String
+        @Flag(help: "Check and count, write nothing.") var dryRun = false
+        @Flag(help: "Mark active employees absent from the file inactive (never deleted).") var deactivateMissing = false
+        @Option(help: "Summary as text or json.") var format: SummaryFormat = .text
+
+        enum SummaryFormat: String, ExpressibleByArgument { case text, json }
+
+        func run() async throws {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read '\(file)'") }
+            defer { try? handle.close() }
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            let (code, options) = (tenant, ImportOptions(dryRun: dryRun, deactivateMissing: deactivateMissing))
+            let started = ContinuousClock.now
+            let summary: ImportSummary
+            do {
+                summary = try await connection.withDatabase { db in
+                    let t = try await db.platform.requireTenant(code: code)
+                    return try await db.withTenant(t.id) { tx in
+                        try await tx.importEmployees(options: options, actor: cliActor, progress: { n in
+                            if size > 1_000_000 { printError("  \(n) rows read…") }
+                        }, next: {
+                            let chunk = try handle.read(upToCount: 1 << 20)
+                            return chunk.map { Array($0) }
+                        })
+                    }
+                }
+            } catch let error as CLIError where error.description.hasPrefix("the import changed nothing") {
+                throw error
+            }
+            let elapsed = ContinuousClock.now - started
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(data: try encoder.encode(summary), encoding: .utf8)!)
+            case .text:
+                print(Self.text(summary))
+            }
+            printError("\(code): \(summary.dryRun ? "dry run, nothing written" : "imported") in "
+                       + elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))
+        }
+
+        static func text(_ s: ImportSummary) -> String {
+            var lines = [
+                "rows:        \(s.rows)",
+                "new:         \(s.new)",
+                "changed:     \(s.changed)",
+                "unchanged:   \(s.unchanged)",
+                s.dryRun ? "would deactivate: \(s.deactivated)" : "deactivated: \(s.deactivated)",
+                "units new:   \(s.unitsNew)",
+                "units changed: \(s.unitsChanged)",
+            ]
+            if s.missing > 0 { lines.append("absent from the file and still active: \(s.missing) (--deactivate-missing marks them inactive)") }
+            lines.append("atasan: " + (s.atasanFromFile ? "from NIP ATASAN" : "derived from the unit tree"))
+            if s.atasanNotDerivedCount > 0 {
+                lines.append("atasan not derived for \(s.atasanNotDerivedCount): " + s.atasanNotDerived.prefix(20).joined(separator: " ")
+                             + (s.atasanNotDerivedCount > 20 ? " …" : ""))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+@Suite struct EmployeeImportTests {
+    static let header = "NAMA;NIP;JENIS KELAMIN;TANGGAL LAHIR;JENIS PEGAWAI;GOL AKHIR;JENIS JABATAN;NAMA JABATAN;ESELON;NAMA UNOR;UNOR INDUK;AGAMA"
+    static let rows = [
+        "Andi Saputra;198001012005011001;L;01-01-1980;PNS;IV/b;Struktural;Kepala Dinas Pendidikan;II.b;Dinas Pendidikan;Dinas Pendidikan;Islam",
+        "Siti Rahma;198502022010012001;P;1985-02-02;PNS;III/d;Struktural;Kepala SD Negeri 1;IV.a;SD Negeri 1;Dinas Pendidikan;Islam",
+        "\"Budi, S.Pd.\";199003032015031001;L;03-03-1990;PNS;III/b;Fungsional Tertentu;Guru Ahli Muda;;SD Negeri 1;Dinas Pendidikan;Kristen",
+        "Rina Lestari;199504042023212001;P;04-04-1995;PPPK;IX;Fungsional Tertentu;Guru Ahli Pertama;;SD Negeri 1;Dinas Pendidikan;Islam",
+    ]
+    static func file(_ rows: [String] = rows, header: String = header) -> String {
+        "\u{FEFF}" + ([header] + rows).joined(separator: "\r\n") + "\r\n"
+    }
+
+    func run(_ db: KinerjaDatabase, _ tenant: TenantID, _ text: String, chunk: Int = 64 * 1024,
+             _ options: ImportOptions = .init()) async throws -> ImportSummary {
+        let bytes = Array(text.utf8)
+        let feed = Feed(bytes: bytes, chunk: chunk)
+        return try await db.withTenant(tenant) { tx in
+            try await tx.importEmployees(options: options, actor: "hr", next: { await feed.next() })
+        }
+    }
+
+    actor Feed {
+        let bytes: [UInt8]
+        let chunk: Int
+        var at = 0
+        init(bytes: [UInt8], chunk: Int) { self.bytes = bytes; self.chunk = chunk }
+        func next() -> [UInt8]? {
+            guard at < bytes.count else { return nil }
+            defer { at += chunk }
+            return Array(bytes[at..<min(at + chunk, bytes.count)])
+        }
+    }
+
+    func snapshot(_ db: KinerjaDatabase, _ tenant: TenantID) async throws -> [String] {
+        try await db.withTenant(tenant) { tx in
+            var out: [String] = []
+            for try await row in try await tx.query("""
+                select e::text from employees e where tenant_id = \(tenant.uuid)
+                union all select o::text from org_units o where tenant_id = \(tenant.uuid) order by 1
+                """).decode(String.self) { out.append(row) }
+            return out
+        }
+    }
+
+    func empty(_ label: String) async throws -> (KinerjaDatabase, Tenant) {
+        let db = try await TestDatabase.admin()
+        let t = try await db.platform.onboard(code: "t-imp-\(label)-\(UUID().uuidString.prefix(6).lowercased())", name: "Kota Impor",
+                                              adapter: "nasional", profile: try NationalAdapter().effectiveProfile(), actor: "t")
+        return (db, t)
+    }
+
+    @Test func importsThenReimportChangesNothingAndAtasanIsDerived() async throws {
+        let (db, t) = try await empty("ok")
+        let first = try await run(db, t.id, Self.file(), chunk: 7)
+        #expect((first.rows, first.new, first.changed, first.unchanged, first.unitsNew) == (4, 4, 0, 0, 2))
+        #expect(!first.atasanFromFile && first.atasanNotDerivedCount == 0)
+        let people = try await db.withTenant(t.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+        let byNIP = Dictionary(uniqueKeysWithValues: people.map { ($0.nip, $0) })
+        #expect(byNIP["198001012005011001"]?.atasanNIP == nil, "the kepala dinas heads the OPD")
+        #expect(byNIP["198502022010012001"]?.atasanNIP == "198001012005011001", "the school head reports to the kepala dinas")
+        #expect(byNIP["199003032015031001"]?.atasanNIP == "198502022010012001", "a teacher reports to the school head")
+        #expect(byNIP["199003032015031001"]?.name == "Budi, S.Pd.")
+        #expect(byNIP["199504042023212001"]?.employeeType == "PPPK" && byNIP["199504042023212001"]?.golongan == "IX")
+        #expect(byNIP["198502022010012001"]?.unitCode == "SD-NEGERI-1")
+
+        let before = try await snapshot(db, t.id)
+        let again = try await run(db, t.id, Self.file())
+        #expect((again.new, again.changed, again.unchanged, again.unitsNew, again.unitsChanged) == (0, 0, 4, 0, 0))
+        #expect(try await snapshot(db, t.id) == before, "re-import of the same file changes nothing")
+
+        // A changed golongan is one change; a teacher absent from the file stays, unless asked.
+        var edited = Self.rows
+        edited[2] = edited[2].replacingOccurrences(of: "III/b", with: "III/c")
+        let changed = try await run(db, t.id, Self.file(Array(edited.prefix(3))))
+        #expect((changed.changed, changed.unchanged, changed.missing, changed.deactivated) == (1, 2, 1, 0))
+        let dry = try await run(db, t.id, Self.file(Array(edited.prefix(3))), .init(dryRun: true, deactivateMissing: true))
+        #expect(dry.deactivated == 1 && dry.dryRun)
+        let gone = try await run(db, t.id, Self.file(Array(edited.prefix(3))), .init(deactivateMissing: true))
+        #expect(gone.deactivated == 1)
+        let rina = try await db.withTenant(t.id) { try await $0.employee(nip: "199504042023212001") }
+        #expect(rina?.status == "inactive", "never deleted: history stays")
+    }
+
+    @Test func dryRunWritesNothing() async throws {
+        let (db, t) = try await empty("dry")
+        let s = try await run(db, t.id, Self.file(), .init(dryRun: true))
+        #expect(s.new == 4 && s.unitsNew == 2 && s.dryRun)
+        #expect(try await snapshot(db, t.id).isEmpty)
+    }
+
+    struct Bad: Sendable, CustomTestStringConvertible {
+        var rows: [String]
+        var header: String = EmployeeImportTests.header
+        var line: Int
+        var column: String
+        var reason: String
+        var testDescription: String { "\(column): \(reason)" }
+    }
+
+    static let bad: [Bad] = [
+        .init(rows: rows + [rows[2].replacingOccurrences(of: "Budi", with: "Budi Lain")], line: 6, column: "NIP", reason: "more than once"),
+        .init(rows: [rows[0], rows[1].replacingOccurrences(of: "198502022010012001", with: "198502022010132001")], line: 3, column: "NIP", reason: "digits 13-14"),
+        .init(rows: [rows[0], rows[1].replacingOccurrences(of: ";Dinas Pendidikan;Islam", with: ";Dinas Kesehatan;Islam"), rows[2]],
+              line: 4, column: "UNOR INDUK", reason: "placed under"),
+        .init(rows: ["A;198001012005011001;L;01-01-1980;PNS;IV/b;Struktural;Kepala;II.b;Dinas X;Dinas X;-;198502022010012001",
+                     "B;198502022010012001;P;02-02-1985;PNS;III/d;Struktural;Kepala;IV.a;Dinas X;Dinas X;-;198001012005011001"],
+              header: header + ";NIP ATASAN", line: 2, column: "NIP ATASAN", reason: "cycle"),
+        .init(rows: ["A;198001012005011001;L;01-01-1980;PNS;IV/b;Struktural;Kepala;II.b;Dinas X;Dinas X;-;199912312022121999"],
+              header: header + ";NIP ATASAN", line: 2, column: "NIP ATASAN", reason: "neither in the file"),
+        .init(rows: [], line: 2, column: "", reason: "no rows"),
+        .init(rows: rows, header: "NAMA;NIP;JENIS JABATAN", line: 1, column: "NAMA JABATAN, NAMA UNOR", reason: "missing"),
+    ]
+
+    @Test(arguments: bad)
+    func oneBadRowRejectsTheFileAndChangesNothing(_ b: Bad) async throws {
+        let (db, t) = try await empty("bad")
+        _ = try await run(db, t.id, Self.file([Self.rows[0]]))
+        let before = try await snapshot(db, t.id)
+        do {
+            _ = try await run(db, t.id, Self.file(b.rows, header: b.header))
+            Issue.record("accepted")
+        } catch let rejected as ImportRejected {
+            let hit = rejected.errors.first { $0.line == b.line && $0.column == b.column }
+            #expect(hit != nil, "\(rejected.errors)")
+            #expect(hit?.reason.contains(b.reason) == true, "\(rejected.errors)")
+        }
+        #expect(try await snapshot(db, t.id) == before)
+    }
+
+    @Test func everyBadRowIsReported() async throws {
+        let (db, t) = try await empty("many")
+        let rows = Self.rows.map { $0.replacingOccurrences(of: ";PNS;", with: ";HONORER;") }
+        await #expect(throws: ImportRejected.self) { try await run(db, t.id, Self.file(rows)) }
+        do { _ = try await run(db, t.id, Self.file(rows)) } catch let r as ImportRejected {
+            #expect(r.total == 3 && Set(r.errors.map(\.line)) == [2, 3, 4])
+        }
+    }
+
+    @Test func anotherCitysEmployeeIsNoAtasanHere() async throws {
+        let (a, popA) = try await TestDatabase.city("imp-iso-a")
+        let (db, b) = try await empty("iso-b")
+        let foreign = popA.people[0].nip
+        let row = "A;198001012005011001;L;01-01-1980;PNS;IV/b;Struktural;Kepala;II.b;Dinas X;Dinas X;-;\(foreign)"
+        await #expect(throws: ImportRejected.self) {
+            try await run(db, b.id, Self.file([row], header: Self.header + ";NIP ATASAN"))
+        }
+        // Importing into B leaves A as it was, even for a NIP that A also has.
+        let clash = popA.people[1]
+        let mine = "Orang Lain;\(clash.nip);\(clash.gender.rawValue);;\(clash.type.rawValue);;Pelaksana;Staf;;Dinas X;Dinas X;-"
+        _ = try await run(db, b.id, Self.file([mine]))
+        let stillA = try await db.withTenant(a.id) { try await $0.employee(nip: clash.nip) }
+        #expect(stillA?.name == clash.name)
+    }
+
+    @Test func aDemoCityRoundTripsThroughTheSIASNFile() async throws {
+        let (db, t) = try await empty("demo")
+        let population = DemoPopulation(city: "parepare", employees: 400, seed: 3)
+        let text = population.siasnLines().joined(separator: "\n") + "\n"
+        let s = try await run(db, t.id, text, chunk: 4096)
+        #expect(s.rows == 400 && s.new == 400)
+        let again = try await run(db, t.id, text)
+        #expect(again.unchanged == 400)
+    }
+}
