@@ -1,6 +1,7 @@
 public import Foundation
 public import HTTPTypes
 public import Hummingbird
+public import KinerjaCore
 public import KinerjaStore
 
 /// An error at the HTTP edge: a status, a stable code, a title in Indonesian and English, and the detail
@@ -11,6 +12,9 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
     public var titleID: String
     public var titleEN: String
     public var detail: String?
+    /// Row errors of a rejected import.
+    public var rowErrors: [RowError]? = nil
+    public var total: Int? = nil
 
     public init(_ status: HTTPResponse.Status, code: String, id: String, en: String, detail: String? = nil) {
         self.status = status
@@ -50,6 +54,14 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
     public static func notReady(_ detail: String) -> APIProblem {
         .init(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
     }
+    public static func importRejected(_ r: ImportRejected) -> APIProblem {
+        var p = APIProblem(.unprocessableContent, code: "import_rejected", id: "Impor ditolak; tidak ada yang diubah",
+                           en: "Import rejected; nothing was changed",
+                           detail: "\(r.total) problem(s) in the file; see errors")
+        p.rowErrors = r.errors
+        p.total = r.total
+        return p
+    }
     public static let internalError = APIProblem(.internalServerError, code: "internal", id: "Kesalahan internal",
                                                  en: "Internal error", detail: "the error was logged with this request's id")
 
@@ -71,6 +83,8 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         var detail: String?
         var code: String
         var instance: String?
+        var errors: [RowError]?
+        var total: Int?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -80,7 +94,8 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
 
     func response(english: Bool, instance: String?) throws -> Response {
         let doc = Document(type: "https://kinerja.dev/problems/\(code)", title: english ? titleEN : titleID,
-                           status: Int(status.code), detail: detail, code: code, instance: instance)
+                           status: Int(status.code), detail: detail, code: code, instance: instance,
+                           errors: rowErrors, total: total)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var headers = HTTPFields()

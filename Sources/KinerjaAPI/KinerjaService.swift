@@ -127,6 +127,28 @@ struct KinerjaService: APIProtocol {
         return .ok(.init(body: .json(Self.schema(e))))
     }
 
+    func importEmployees(_ input: Operations.ImportEmployees.Input) async throws -> Operations.ImportEmployees.Output {
+        let p = try RequestState.principal()
+        guard p.role == .hrAdmin || p.role == .integrator else {
+            throw APIProblem.forbidden("importing employees is for hr_admin and integrator keys; this key is \(p.role.rawValue)")
+        }
+        guard case .csv(let body) = input.body else { throw APIProblem.invalid("send the file as text/csv") }
+        let options = ImportOptions(dryRun: input.query.dryRun ?? false, deactivateMissing: input.query.deactivateMissing ?? false)
+        let actor = "api:\(p.keyPrefix)"
+        let summary = try await database.withTenant(try p.city()) { tx in
+            var chunks = body.makeAsyncIterator()
+            return try await tx.importEmployees(options: options, actor: actor) {
+                try await chunks.next().map { Array($0) }
+            }
+        }
+        return .ok(.init(body: .json(.init(
+            rows: summary.rows, new: summary.new, changed: summary.changed, unchanged: summary.unchanged,
+            deactivated: summary.deactivated, missing: summary.missing, unitsNew: summary.unitsNew,
+            unitsChanged: summary.unitsChanged, atasanFromFile: summary.atasanFromFile,
+            atasanNotDerived: summary.atasanNotDerived, atasanNotDerivedCount: summary.atasanNotDerivedCount,
+            dryRun: summary.dryRun))))
+    }
+
     static func schema(_ e: Employee) -> Components.Schemas.Employee {
         let full = [e.gelarDepan, e.name].compactMap { $0 }.joined(separator: " ") + (e.gelarBelakang.map { ", \($0)" } ?? "")
         return .init(

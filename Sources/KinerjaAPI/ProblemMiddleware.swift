@@ -34,8 +34,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let p as APIProblem: return p
         case let s as StoreError: return APIProblem.from(s)
+        case let r as ImportRejected: return APIProblem.importRejected(r)
         case let s as ServerError:
             if let p = s.underlyingError as? APIProblem { return p }
+            if let r = s.underlyingError as? ImportRejected { return APIProblem.importRejected(r) }
             if let st = s.underlyingError as? StoreError { return APIProblem.from(st) }
             // The generated code rejects input that breaks the contract before a handler runs.
             if case DecodingError.dataCorrupted(let ctx)? = s.underlyingError as? DecodingError {
