@@ -1,4 +1,4 @@
-public import Yams
+import Yams
 
 /// One thing wrong with a profile: where (a key path such as `behaviour360.atasan`), the bad value,
 /// and what is allowed there.

@@ -14,7 +14,7 @@ extension TenantTransaction {
 
     func crossRowProblems(atasanFromFile: Bool) async throws -> [RowError] {
         var out = try await rowErrors("""
-            select s.line, 'NIP', s.nip, 'appears more than once in the file (first on line ' || f.first || ')'
+            select s.line, 'NIP', s.nip::text, 'appears more than once in the file (first on line ' || f.first || ')'
             from import_stage s
             join (select nip, min(line) as first from import_stage group by nip having count(*) > 1) f on f.nip = s.nip
             where s.line <> f.first
@@ -37,7 +37,7 @@ extension TenantTransaction {
             """)
         guard atasanFromFile else { return out }
         out += try await rowErrors("""
-            select s.line, 'NIP ATASAN', s.atasan_nip, 'is neither in the file nor among the city''s employees'
+            select s.line, 'NIP ATASAN', s.atasan_nip::text, 'is neither in the file nor among the city''s employees'
             from import_stage s
             where s.atasan_nip is not null
               and not exists (select 1 from import_stage t where t.nip = s.atasan_nip)
@@ -47,17 +47,17 @@ extension TenantTransaction {
             with recursive edges as (
                 select nip, atasan_nip from import_stage where atasan_nip is not null
                 union all
-                select e.nip::text, e.atasan_nip::text from employees e
+                select e.nip, e.atasan_nip from employees e
                 where e.tenant_id = \(tenant.uuid) and e.atasan_nip is not null
                   and not exists (select 1 from import_stage s where s.nip = e.nip)
             ), walk (start, cur, path, depth) as (
-                select nip, atasan_nip, array[nip, atasan_nip], 1 from edges
+                select nip, atasan_nip, array[nip::text, atasan_nip::text], 1 from edges
                 union all
-                select w.start, e.atasan_nip, w.path || e.atasan_nip, w.depth + 1
+                select w.start, e.atasan_nip, w.path || e.atasan_nip::text, w.depth + 1
                 from walk w join edges e on e.nip = w.cur
                 where w.cur <> w.start and w.depth < 64
             )
-            select s.line, 'NIP ATASAN', s.atasan_nip, 'makes a cycle of atasan: ' || array_to_string(w.path, ' -> ')
+            select s.line, 'NIP ATASAN', s.atasan_nip::text, 'makes a cycle of atasan: ' || array_to_string(w.path, ' -> ')
             from walk w join import_stage s on s.nip = w.start
             where w.cur = w.start
             """)
@@ -89,7 +89,7 @@ extension TenantTransaction {
             """)
         // Heads of top units have no atasan inside the city; anyone else without one is listed.
         let rows = try await query("""
-            select s.nip from import_stage s
+            select s.nip::text from import_stage s
             where s.atasan_nip is null and s.status = 'active'
               and not (s.parent_code is null and s.jabatan_kind = 'struktural')
             order by s.line
@@ -107,7 +107,7 @@ extension TenantTransaction {
                         s.jabatan_kind, s.jabatan_level, s.jabatan_name, s.golongan, s.unit_code, s.atasan_nip, s.status,
                         s.email, s.birth_date, s.gender)
                         is distinct from (e.name, e.gelar_depan, e.gelar_belakang, e.employee_type, e.jabatan_kind,
-                        e.jabatan_level, e.jabatan_name, e.golongan, u.code, e.atasan_nip::text, e.status, e.email,
+                        e.jabatan_level, e.jabatan_name, e.golongan, u.code, e.atasan_nip, e.status, e.email,
                         e.birth_date, e.gender::text)),
                    (select count(*) from employees m where m.tenant_id = \(tenant.uuid) and m.status = 'active'
                         and not exists (select 1 from import_stage t where t.nip = m.nip))
