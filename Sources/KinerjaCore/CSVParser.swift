@@ -24,6 +24,9 @@ public struct CSVParser: Sendable {
     }
 
     public private(set) var separator: UInt8?
+    /// Columns to turn into text; others come out empty, saving the work for files with many unused
+    /// columns. Nil (the default) keeps every column.
+    public var keep: [Bool]?
     private var pending: [UInt8] = []
     private var line = 1
     private var started = false
@@ -62,7 +65,9 @@ public struct CSVParser: Sendable {
         var recordLine = line
         var lineHere = line
         let n = pending.count
-        func text(_ bytes: [UInt8]) throws(Problem) -> String {
+        let keep = self.keep
+        func text(_ bytes: [UInt8], column: Int) throws(Problem) -> String {
+            if let keep, column >= keep.count || !keep[column] { return "" }
             guard let s = String(validating: bytes, as: UTF8.self) else { throw .notUTF8(line: recordLine) }
             return s
         }
@@ -87,13 +92,13 @@ public struct CSVParser: Sendable {
             case 0x22 where field.isEmpty:
                 inQuotes = true; i += 1
             case sep:
-                fields.append(try text(field)); field.removeAll(keepingCapacity: true); i += 1
+                fields.append(try text(field, column: fields.count)); field.removeAll(keepingCapacity: true); i += 1
             case 0x0D where i + 1 < n && pending[i + 1] == 0x0A:
                 i += 1
             case 0x0D where i + 1 == n && !final:
                 break
             case 0x0A:
-                fields.append(try text(field)); field.removeAll(keepingCapacity: true)
+                fields.append(try text(field, column: fields.count)); field.removeAll(keepingCapacity: true)
                 if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
                 fields.removeAll(keepingCapacity: true)
                 i += 1
@@ -109,7 +114,7 @@ public struct CSVParser: Sendable {
         if final {
             if inQuotes { throw .unterminatedQuote(line: recordLine) }
             if !field.isEmpty || !fields.isEmpty {
-                fields.append(try text(field))
+                fields.append(try text(field, column: fields.count))
                 records.append(Record(line: recordLine, fields: fields))
             }
             pending.removeAll()

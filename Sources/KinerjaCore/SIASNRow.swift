@@ -57,6 +57,12 @@ public struct SIASNColumns: Sendable {
     let index: [String: Int]
     public var hasAtasanColumn: Bool { index["NIP ATASAN"] != nil }
 
+    /// Which columns of the file the import reads (for ``CSVParser/keep``).
+    public var used: [Bool] {
+        let wanted = Set((Self.required + Self.optional).compactMap { index[$0] })
+        return (0...(index.values.max() ?? 0)).map { wanted.contains($0) }
+    }
+
     /// Reads the header line; every required column missing is named.
     public init(header: [String]) throws(RowError) {
         var index: [String: Int] = [:]

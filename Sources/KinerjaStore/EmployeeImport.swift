@@ -80,6 +80,7 @@ extension TenantTransaction {
                             throw ImportRejected(errors: errors, total: errorCount)
                         }
                         atasanFromFile = columns!.hasAtasanColumn
+                        parser.keep = columns!.used
                         continue
                     }
                     rows += 1

@@ -31,6 +31,13 @@ import Testing
         #expect(try parse("a,b\n1,\"x,y\"").map(\.fields) == [["a", "b"], ["1", "x,y"]])
     }
 
+    @Test func onlyKeptColumnsBecomeText() throws {
+        var p = CSVParser()
+        p.keep = [true, false, true]
+        let records = try p.feed(Array("a,b,c,d\n1,2,3,4\n".utf8)) + (try p.finish())
+        #expect(records.map(\.fields) == [["a", "", "c", ""], ["1", "", "3", ""]])
+    }
+
     @Test func unterminatedQuoteIsReportedWithItsLine() {
         #expect(throws: CSVParser.Problem.unterminatedQuote(line: 2)) { try parse("a,b\n1,\"open\n") }
     }
