@@ -135,7 +135,9 @@ struct KinerjaService: APIProtocol {
         guard case .csv(let body) = input.body else { throw APIProblem.invalid("send the file as text/csv") }
         let options = ImportOptions(dryRun: input.query.dryRun ?? false, deactivateMissing: input.query.deactivateMissing ?? false)
         let actor = "api:\(p.keyPrefix)"
-        let summary = try await database.withTenant(try p.city()) { tx in
+        let city = try p.city()
+        try await database.refreshImportStatistics()
+        let summary = try await database.withTenant(city) { tx in
             var chunks = body.makeAsyncIterator()
             return try await tx.importEmployees(options: options, actor: actor) {
                 try await chunks.next().map { Array($0) }

@@ -15,6 +15,11 @@ public struct CSVParser: Sendable {
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
         case unterminatedQuote(line: Int)
         case notUTF8(line: Int)
+        public var line: Int {
+            switch self {
+            case .unterminatedQuote(let line), .notUTF8(let line): line
+            }
+        }
         public var description: String {
             switch self {
             case .unterminatedQuote(let line): "line \(line): a quoted field is never closed"
@@ -51,6 +56,11 @@ public struct CSVParser: Sendable {
             started = true
         }
         if separator == nil {
+            // Blank lines before the header say nothing about the separator.
+            while let first = pending.first, first == 0x0A || first == 0x0D {
+                if first == 0x0A { line += 1 }
+                pending.removeFirst()
+            }
             guard let end = pending.firstIndex(of: 0x0A) ?? (final ? pending.endIndex : nil) else { return [] }
             let header = pending[..<end]
             separator = header.filter { $0 == 0x3B }.count > header.filter { $0 == 0x2C }.count ? 0x3B : 0x2C
@@ -62,6 +72,7 @@ public struct CSVParser: Sendable {
         var fields: [String] = []
         var field: [UInt8] = []
         var inQuotes = false
+        var nonBlank = false
         var recordLine = line
         var lineHere = line
         let n = pending.count
@@ -85,6 +96,7 @@ public struct CSVParser: Sendable {
                     }
                 }
                 if c == 0x0A { lineHere += 1 }
+                if c != 0x20 && c != 0x09 { nonBlank = true }
                 field.append(c); i += 1
                 continue
             }
@@ -99,14 +111,17 @@ public struct CSVParser: Sendable {
                 break
             case 0x0A:
                 fields.append(try text(field, column: fields.count)); field.removeAll(keepingCapacity: true)
-                if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
+                // Blank lines and lines of separators only (spreadsheets write them) are no records.
+                if nonBlank { records.append(Record(line: recordLine, fields: fields)) }
                 fields.removeAll(keepingCapacity: true)
+                nonBlank = false
                 i += 1
                 lineHere += 1
                 recordLine = lineHere
                 consumedUpTo = i
                 continue
             default:
+                if c != 0x20 && c != 0x09 { nonBlank = true }
                 field.append(c); i += 1
             }
             if c == 0x0D && i + 1 == n && !final { break }
@@ -115,7 +130,7 @@ public struct CSVParser: Sendable {
             if inQuotes { throw .unterminatedQuote(line: recordLine) }
             if !field.isEmpty || !fields.isEmpty {
                 fields.append(try text(field, column: fields.count))
-                records.append(Record(line: recordLine, fields: fields))
+                if nonBlank { records.append(Record(line: recordLine, fields: fields)) }
             }
             pending.removeAll()
             line = lineHere

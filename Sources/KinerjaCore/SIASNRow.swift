@@ -75,13 +75,18 @@ public struct SIASNColumns: Sendable {
             throw RowError(line: 1, column: missing.joined(separator: ", "), value: "",
                            reason: "required column(s) missing from the header; found: " + header.prefix(40).joined(separator: ", "))
         }
+        if (index["KODE UNOR"] == nil) != (index["KODE UNOR INDUK"] == nil) {
+            throw RowError(line: 1, column: index["KODE UNOR"] == nil ? "KODE UNOR" : "KODE UNOR INDUK", value: "",
+                           reason: "give both KODE UNOR and KODE UNOR INDUK, or neither (units are then matched by name)")
+        }
         self.index = index
     }
 
+    /// The field's text, or nil when empty. SIASN downloads write `-` for "no value": that is empty too.
     func value(_ column: String, _ fields: [String]) -> String? {
         guard let i = index[column], i < fields.count else { return nil }
         let v = fields[i].trimmingSpaces
-        return v.isEmpty ? nil : v
+        return v.isEmpty || v.allSatisfy({ $0 == "-" }) ? nil : v
     }
 
     /// Checks and normalises one record; every problem of the row is reported, not just the first.
@@ -97,16 +102,27 @@ public struct SIASNColumns: Sendable {
         }
 
         // Employee type first: the NIP is checked differently for PPPK.
-        let typeText = (value("JENIS PEGAWAI", f) ?? value("STATUS CPNS PNS", f) ?? "PNS").uppercased()
-        let type: NIP.EmployeeType = typeText.contains("PPPK") ? .pppk : .pns
-        if !(typeText.contains("PNS") || typeText.contains("PPPK") || typeText.contains("CPNS")) {
-            fail(index["JENIS PEGAWAI"] != nil ? "JENIS PEGAWAI" : "STATUS CPNS PNS", typeText, "is neither PNS nor PPPK")
+        let typeColumn = value("JENIS PEGAWAI", f) != nil ? "JENIS PEGAWAI" : "STATUS CPNS PNS"
+        let typeText = value(typeColumn, f)?.uppercased()
+        var type: NIP.EmployeeType = typeText?.contains("PPPK") == true ? .pppk : .pns
+        if let typeText, !(typeText.contains("PNS") || typeText.contains("PPPK")) {
+            fail(typeColumn, typeText, "is neither PNS nor PPPK")
         }
 
         let nipText = required("NIP")
         var nip: NIP?
         if !nipText.isEmpty {
-            do { nip = try NIP(nipText, type: type) } catch { fail("NIP", nipText, error.description) }
+            do {
+                nip = try NIP(nipText, type: type)
+            } catch {
+                // With no type in the file, a NIP that is valid only as PPPK (a code in digits 9-14) is PPPK.
+                if typeText == nil, let pppk = try? NIP(nipText, type: .pppk) {
+                    nip = pppk
+                    type = .pppk
+                } else {
+                    fail("NIP", nipText, error.description)
+                }
+            }
         }
         let name = required("NAMA")
         let jabatanName = required("NAMA JABATAN")
@@ -162,10 +178,19 @@ public struct SIASNColumns: Sendable {
 
         let unitName = value("NAMA UNOR", f) ?? ""
         let unitCode = value("KODE UNOR", f) ?? Self.code(unitName)
-        if unitName.isEmpty && value("KODE UNOR", f) == nil { fail("NAMA UNOR", nil, "is empty; it is required") }
+        if unitName.isEmpty && value("KODE UNOR", f) == nil {
+            fail("NAMA UNOR", nil, "is empty; it is required")
+        } else if unitCode.isEmpty {
+            fail("NAMA UNOR", unitName, "has no letters or digits to make a unit code from")
+        }
         let parentName = value("UNOR INDUK", f)
         var parentCode = value("KODE UNOR INDUK", f) ?? parentName.map(Self.code)
+        if parentCode?.isEmpty == true { fail("UNOR INDUK", parentName, "has no letters or digits to make a unit code from") }
         if parentCode == unitCode { parentCode = nil }
+        for (column, text) in zip(["NAMA", "NAMA JABATAN", "NAMA UNOR", "UNOR INDUK"], [name, jabatanName, unitName, parentName ?? ""])
+        where text.contains("\0") {
+            fail(column, text.replacingOccurrences(of: "\0", with: "\\0"), "contains a NUL character")
+        }
 
         let status = value("KEDUDUKAN HUKUM", f)?.uppercased()
         let active = status.map { $0 == "AKTIF" || $0.hasPrefix("AKTIF") } ?? true

@@ -12,7 +12,7 @@ extension TenantTransaction {
         return out
     }
 
-    func crossRowProblems(atasanFromFile: Bool) async throws -> [RowError] {
+    func crossRowProblems(atasanFromFile: Bool, deactivateMissing: Bool) async throws -> [RowError] {
         var out = try await rowErrors("""
             select s.line, 'NIP', s.nip::text, 'appears more than once in the file (first on line ' || f.first || ')'
             from import_stage s
@@ -37,11 +37,14 @@ extension TenantTransaction {
             """)
         guard atasanFromFile else { return out }
         out += try await rowErrors("""
-            select s.line, 'NIP ATASAN', s.atasan_nip::text, 'is neither in the file nor among the city''s employees'
+            select s.line, 'NIP ATASAN', s.atasan_nip::text,
+                   case when \(deactivateMissing) then 'is not in the file; with deactivate-missing every atasan must be in it'
+                        else 'is neither in the file nor among the city''s employees' end
             from import_stage s
             where s.atasan_nip is not null
               and not exists (select 1 from import_stage t where t.nip = s.atasan_nip)
-              and not exists (select 1 from employees e where e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip)
+              and (\(deactivateMissing)
+                   or not exists (select 1 from employees e where e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip))
             """)
         out += try await rowErrors("""
             with recursive edges as (
@@ -123,17 +126,20 @@ extension TenantTransaction {
         }
         let units = try await query("""
             with wanted as (
-                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind, parent_code
+                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind, parent_code,
+                       false as only_parent
                 from import_stage order by unit_code, line
             ), parents as (
                 select distinct on (parent_code) parent_code as code, parent_name as name,
                        case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end as kind,
-                       null::text as parent_code
+                       null::text as parent_code, true as only_parent
                 from import_stage where parent_code is not null
                   and parent_code not in (select unit_code from import_stage) order by parent_code, line
             ), incoming as (select * from wanted union all select * from parents)
+            -- A unit named only as a parent keeps whatever parent it has: only its name and kind count.
             select count(*) filter (where o.code is null),
-                   count(*) filter (where o.code is not null and (i.name, i.kind, i.parent_code) is distinct from (o.name, o.kind, p.code))
+                   count(*) filter (where o.code is not null and ((i.name, i.kind) is distinct from (o.name, o.kind)
+                                    or (not i.only_parent and i.parent_code is distinct from p.code)))
             from incoming i
             left join org_units o on o.tenant_id = \(tenant.uuid) and o.code = i.code
             left join org_units p on p.tenant_id = o.tenant_id and p.unit_id = o.parent_id

@@ -44,6 +44,14 @@ public struct ImportRejected: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
+extension KinerjaDatabase {
+    /// Refreshes the planner's statistics of employees and org units when many rows changed (a previous
+    /// import), in a transaction of its own: run before an import, whose set-based checks depend on them.
+    public func refreshImportStatistics() async throws {
+        for try await _ in try await client.query("select refresh_import_statistics()", logger: logger) {}
+    }
+}
+
 extension TenantTransaction {
     /// Imports a SIASN-style CSV read chunk by chunk from `next` (nil at the end): rows are checked as they
     /// stream into a staging table with COPY, then checked across rows and merged with a few set-based
@@ -108,7 +116,7 @@ extension TenantTransaction {
                 }
                 try take(try parser.finish())
             } catch let problem as CSVParser.Problem {
-                reject(RowError(line: 0, column: "", value: "", reason: problem.description))
+                reject(RowError(line: problem.line, column: "", value: "", reason: problem.description))
                 throw ImportRejected(errors: errors, total: errorCount)
             }
             if columns == nil {
@@ -125,14 +133,13 @@ extension TenantTransaction {
         try await query("create index on import_stage (nip)")
         try await query("create index on import_stage (unit_code)")
         try await query("analyze import_stage")
-        for try await _ in try await query("select refresh_import_statistics()") {}
         // Every statement below touches all staged rows at once: hash joins, never row-by-row loops that a
         // stale row estimate for employees (right after a bulk import) would otherwise choose.
         try await query("set local enable_nestloop = off")
         if rows == 0 && errorCount == 0 {
             reject(RowError(line: 2, column: "", value: "", reason: "the file has a header but no rows"))
         }
-        for e in try await crossRowProblems(atasanFromFile: atasanFromFile) { reject(e) }
+        for e in try await crossRowProblems(atasanFromFile: atasanFromFile, deactivateMissing: options.deactivateMissing) { reject(e) }
         if errorCount > 0 {
             throw ImportRejected(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }, total: errorCount)
         }

@@ -32,6 +32,7 @@ struct ImportCommand: AsyncParsableCommand {
             do {
                 summary = try await connection.withDatabase { db in
                     let t = try await db.platform.requireTenant(code: code)
+                    try await db.refreshImportStatistics()
                     return try await db.withTenant(t.id) { tx in
                         try await tx.importEmployees(options: options, actor: cliActor, progress: { n in
                             if size > 1_000_000 { printError("  \(n) rows read…") }

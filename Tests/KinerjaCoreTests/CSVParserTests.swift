@@ -38,6 +38,12 @@ import Testing
         #expect(records.map(\.fields) == [["a", "", "c", ""], ["1", "", "3", ""]])
     }
 
+    @Test func blankAndSeparatorOnlyLinesAreSkipped() throws {
+        let records = try parse("\r\n\nNIP;NAMA\n;;\n1;a\n  \n;\n")
+        #expect(records.map(\.fields) == [["NIP", "NAMA"], ["1", "a"]])
+        #expect(records.map(\.line) == [3, 5], "the semicolon is still found after leading blank lines")
+    }
+
     @Test func unterminatedQuoteIsReportedWithItsLine() {
         #expect(throws: CSVParser.Problem.unterminatedQuote(line: 2)) { try parse("a,b\n1,\"open\n") }
     }

@@ -82,6 +82,31 @@ import Testing
         #expect(r.type == .pppk && r.golongan == "IX")
     }
 
+    @Test func dashMeansNoValue() throws {
+        let r = try columns.row(record(["GOL AKHIR": "-", "EMAIL": "-", "TANGGAL LAHIR": "-", "GELAR DEPAN": "-"]))
+        #expect(r.golongan == nil && r.email == nil && r.gelarDepan == nil)
+        #expect(r.birthDate == CivilDate(year: 1985, month: 3, day: 15), "from the NIP")
+    }
+
+    @Test func withoutATypeColumnAPPPKNumberIsPPPK() throws {
+        let cols = try SIASNColumns(header: ["NIP", "NAMA", "NAMA JABATAN", "JENIS JABATAN", "NAMA UNOR"])
+        let r = try cols.row(CSVParser.Record(line: 2, fields: ["199001012023212001", "Rina", "Guru", "Fungsional", "SD 1"]))
+        #expect(r.type == .pppk)
+        #expect(throws: RowErrors.self) {
+            try cols.row(CSVParser.Record(line: 2, fields: ["199001012023213001", "Rina", "Guru", "Fungsional", "SD 1"]))
+        }
+    }
+
+    @Test func aUnitNameWithoutLettersOrDigitsIsRefused() {
+        #expect(throws: RowErrors.self) { try columns.row(record(["NAMA UNOR": "!!!"])) }
+    }
+
+    @Test func unitCodesComeInPairs() {
+        #expect(throws: RowError.self) {
+            try SIASNColumns(header: ["NIP", "NAMA", "NAMA JABATAN", "JENIS JABATAN", "NAMA UNOR", "KODE UNOR"])
+        }
+    }
+
     @Test func inactiveUnlessAktif() throws {
         #expect(try columns.row(record(["KEDUDUKAN HUKUM": "Pensiun"])).active == false)
     }

@@ -21,6 +21,7 @@ import Testing
              _ options: ImportOptions = .init()) async throws -> ImportSummary {
         let bytes = Array(text.utf8)
         let feed = Feed(bytes: bytes, chunk: chunk)
+        try await db.refreshImportStatistics()
         return try await db.withTenant(tenant) { tx in
             try await tx.importEmployees(options: options, actor: "hr", next: { await feed.next() })
         }
@@ -86,6 +87,18 @@ import Testing
         #expect(gone.deactivated == 1)
         let rina = try await db.withTenant(t.id) { try await $0.employee(nip: "199504042023212001") }
         #expect(rina?.status == "inactive", "never deleted: history stays")
+    }
+
+    @Test func withDeactivateMissingEveryAtasanMustBeInTheFile() async throws {
+        let (db, t) = try await empty("deact")
+        _ = try await run(db, t.id, Self.file())
+        let header = Self.header + ";NIP ATASAN"
+        let teacher = Self.rows[2] + ";198502022010012001"
+        await #expect(throws: ImportRejected.self) {
+            try await run(db, t.id, Self.file([teacher], header: header), .init(deactivateMissing: true))
+        }
+        let kept = try await run(db, t.id, Self.file([teacher], header: header))
+        #expect(kept.missing == 3 && kept.deactivated == 0)
     }
 
     @Test func dryRunWritesNothing() async throws {
