@@ -11,7 +11,8 @@ public struct SIASNRow: Sendable, Equatable {
     public var jabatanName: String
     public var golongan: String?
     public var unitCode: String
-    public var unitName: String
+    /// Nil when the file gives only the unit's code: an existing unit then keeps its name.
+    public var unitName: String?
     public var unitKind: String
     public var parentCode: String?
     public var parentName: String?
@@ -199,9 +200,9 @@ public struct SIASNColumns: Sendable {
         return SIASNRow(
             line: record.line, nip: nip.digits, name: name, gelarDepan: value("GELAR DEPAN", f),
             gelarBelakang: value("GELAR BELAKANG", f), type: type, jabatanKind: kind, jabatanLevel: level,
-            jabatanName: jabatanName, golongan: golongan, unitCode: unitCode, unitName: unitName.isEmpty ? unitCode : unitName,
-            unitKind: Self.unitKind(unitName, top: parentCode == nil), parentCode: parentCode,
-            parentName: parentCode == nil ? nil : (parentName ?? parentCode), atasanNIP: atasan, active: active,
+            jabatanName: jabatanName, golongan: golongan, unitCode: unitCode, unitName: unitName.isEmpty ? nil : unitName,
+            unitKind: Self.unitKind(unitName.isEmpty ? unitCode : unitName, top: parentCode == nil), parentCode: parentCode,
+            parentName: parentCode == nil ? nil : parentName, atasanNIP: atasan, active: active,
             email: email, birthDate: birth, gender: gender)
     }
 

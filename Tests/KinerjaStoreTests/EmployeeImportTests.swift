@@ -101,6 +101,22 @@ import Testing
         #expect(kept.missing == 3 && kept.deactivated == 0)
     }
 
+    @Test func unitsNamedOnlyByCodeKeepTheirNames() async throws {
+        let (db, t) = try await empty("codes")
+        let header = "NAMA;NIP;JENIS JABATAN;NAMA JABATAN;ESELON;KODE UNOR;NAMA UNOR;KODE UNOR INDUK;UNOR INDUK"
+        let named = "Andi;198001012005011001;Struktural;Kepala Dinas;II.b;DINSOS;Dinas Sosial;DINSOS;Dinas Sosial"
+        let first = try await run(db, t.id, Self.file([named], header: header))
+        #expect(first.unitsNew == 1)
+        let bare = "Andi;198001012005011001;Struktural;Kepala Dinas;II.b;DINSOS;;DINSOS;"
+        let again = try await run(db, t.id, Self.file([bare], header: header))
+        #expect(again.unitsChanged == 0 && again.unchanged == 1)
+        let units = try await db.withTenant(t.id) { try await $0.orgUnits() }
+        #expect(units.map(\.name) == ["Dinas Sosial"], "the name given once is kept")
+        let fresh = "Budi;198502022010011001;Pelaksana;Staf;;DINKES-UPT9;;DINSOS;"
+        _ = try await run(db, t.id, Self.file([bare, fresh], header: header))
+        #expect(try await db.withTenant(t.id) { try await $0.orgUnits() }.contains { $0.code == "DINKES-UPT9" && $0.name == "DINKES-UPT9" })
+    }
+
     @Test func dryRunWritesNothing() async throws {
         let (db, t) = try await empty("dry")
         let s = try await run(db, t.id, Self.file(), .init(dryRun: true))
