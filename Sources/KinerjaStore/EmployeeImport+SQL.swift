@@ -124,25 +124,29 @@ extension TenantTransaction {
             summary.unchanged = summary.rows - new - changed
             if deactivateMissing { summary.deactivated = missing } else { summary.missing = missing }
         }
+        // The file's units once, for counting and merging: each code with the first name the file gives it;
+        // units that appear only as a parent (UNOR INDUK) are OPDs or kecamatan.
+        try await query("""
+            create temporary table import_units on commit drop as
+            select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind, parent_code,
+                   false as only_parent
+            from import_stage order by unit_code, unit_name is null, line
+            """)
+        try await query("""
+            insert into import_units
+            select distinct on (parent_code) parent_code, parent_name,
+                   case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end, null, true
+            from import_stage where parent_code is not null
+              and parent_code not in (select unit_code from import_stage) order by parent_code, parent_name is null, line
+            """)
         let units = try await query("""
-            with wanted as (
-                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind, parent_code,
-                       false as only_parent
-                from import_stage order by unit_code, line
-            ), parents as (
-                select distinct on (parent_code) parent_code as code, parent_name as name,
-                       case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end as kind,
-                       null::text as parent_code, true as only_parent
-                from import_stage where parent_code is not null
-                  and parent_code not in (select unit_code from import_stage) order by parent_code, line
-            ), incoming as (select * from wanted union all select * from parents)
             -- A unit named only as a parent keeps whatever parent it has: only its name and kind count.
             -- A unit the file names only by code keeps its name and kind.
             select count(*) filter (where o.code is null),
                    count(*) filter (where o.code is not null
                                     and ((i.name is not null and (i.name, i.kind) is distinct from (o.name, o.kind))
                                          or (not i.only_parent and i.parent_code is distinct from p.code)))
-            from incoming i
+            from import_units i
             left join org_units o on o.tenant_id = \(tenant.uuid) and o.code = i.code
             left join org_units p on p.tenant_id = o.tenant_id and p.unit_id = o.parent_id
             """)
@@ -155,33 +159,16 @@ extension TenantTransaction {
     func merge(deactivateMissing: Bool) async throws {
         // New units: a unit the file names only by code is called by its code until a file names it.
         try await query("""
-            with incoming as (
-                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind
-                from import_stage order by unit_code, line
-            ), parents as (
-                select distinct on (parent_code) parent_code as code, parent_name as name,
-                       case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end as kind
-                from import_stage where parent_code is not null
-                  and parent_code not in (select unit_code from import_stage) order by parent_code, line
-            ), everything as (select * from incoming union all select * from parents)
             insert into org_units (tenant_id, unit_id, code, name, kind)
-            select \(tenant.uuid), gen_random_uuid(), code, coalesce(name, code), kind from everything
+            select \(tenant.uuid), gen_random_uuid(), code, coalesce(name, code), kind from import_units
             on conflict (tenant_id, code) do nothing
             """)
         // Existing units take the names (and the kinds they imply) that the file gives.
         try await query("""
-            with incoming as (
-                select distinct on (unit_code) unit_code as code, unit_name as name, unit_kind as kind
-                from import_stage where unit_name is not null order by unit_code, line
-            ), parents as (
-                select distinct on (parent_code) parent_code as code, parent_name as name,
-                       case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end as kind
-                from import_stage where parent_name is not null
-                  and parent_code not in (select unit_code from import_stage) order by parent_code, line
-            ), everything as (select * from incoming union all select * from parents)
-            update org_units o set name = e.name, kind = e.kind
-            from everything e
-            where o.tenant_id = \(tenant.uuid) and o.code = e.code and (o.name, o.kind) is distinct from (e.name, e.kind)
+            update org_units o set name = i.name, kind = i.kind
+            from import_units i
+            where o.tenant_id = \(tenant.uuid) and o.code = i.code and i.name is not null
+              and (o.name, o.kind) is distinct from (i.name, i.kind)
             """)
         try await query("""
             update org_units o set parent_id = p.unit_id
