@@ -51,6 +51,10 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
     public static func invalid(_ detail: String) -> APIProblem {
         .init(.badRequest, code: "invalid_parameter", id: "Parameter tidak valid", en: "Invalid parameter", detail: detail)
     }
+    public static func conflict(_ detail: String) -> APIProblem {
+        .init(.conflict, code: "conflict", id: "Bertentangan dengan keadaan data saat ini", en: "Conflicts with the current state",
+              detail: detail)
+    }
     public static func notReady(_ detail: String) -> APIProblem {
         .init(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
     }
@@ -70,6 +74,9 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         switch error {
         case .notFound(let what, let key): .notFound("\(what) '\(key)' not found")
         case .invalid(let message): .invalid(message)
+        case .forbidden(let message): .forbidden(message)
+        case .state(let message): .conflict(message)
+        case .conflict: .conflict(error.description)
         case .tenantSuspended(let code): .tenantSuspended(code)
         case .migrationsPending, .checksumMismatch: .notReady(error.description)
         default: .internalError

@@ -67,5 +67,7 @@ reports:
     - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
   publicAnnualReport: false
 hooks: []
+skp:
+  indicatorProposals: false
 """#
 }

@@ -15,6 +15,16 @@ public struct TenantProfile: Codable, Sendable, Equatable {
     public var reports: Reports
     /// Names of the code hooks the city's adapter provides (for example `complaintResponsiveness`).
     public var hooks: [String]
+    /// Planning settings. Optional so that profiles stored before it existed still read.
+    public var skp: SKPSettings?
+
+    /// Pematangsiantar formulates indicators with the employees: an employee proposes an IKI, the atasan
+    /// accepts or rejects it. Off unless the city's profile turns it on.
+    public var indicatorProposals: Bool { skp?.indicatorProposals ?? false }
+
+    public struct SKPSettings: Codable, Sendable, Equatable {
+        public var indicatorProposals: Bool
+    }
 
     /// How often periodic evaluation runs.
     public struct Periods: Codable, Sendable, Equatable {

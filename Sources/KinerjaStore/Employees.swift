@@ -69,21 +69,7 @@ extension TenantTransaction {
             throw StoreError.invalid("status '\(s)' is not one of: active, inactive")
         }
         var unitIDs: [UUID]? = nil
-        if let code = f.unitCode {
-            let rows = try await query("""
-                with recursive below as (
-                    select unit_id from org_units where tenant_id = \(tenant.uuid) and code = \(code)
-                    union
-                    select u.unit_id from org_units u join below b on u.parent_id = b.unit_id
-                    where u.tenant_id = \(tenant.uuid) and \(f.includeSubunits)
-                )
-                select unit_id from below
-                """)
-            var ids: [UUID] = []
-            for try await id in rows.decode(UUID.self) { ids.append(id) }
-            guard !ids.isEmpty else { throw StoreError.notFound(what: "org unit", key: code) }
-            unitIDs = ids
-        }
+        if let code = f.unitCode { unitIDs = try await unitSubtree(code: code, includeSubunits: f.includeSubunits) }
         let pattern = f.text.map { "%" + $0.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let rows = try await query("""
@@ -138,5 +124,22 @@ extension TenantTransaction {
         let rows = try await query("select count(*) from employees where tenant_id = \(tenant.uuid)")
         for try await n in rows.decode(Int.self) { return n }
         return 0
+    }
+
+    /// The ids of a unit and (when asked) every unit below it; not found when the code is unknown.
+    func unitSubtree(code: String, includeSubunits: Bool = true) async throws -> [UUID] {
+        let rows = try await query("""
+            with recursive below as (
+                select unit_id from org_units where tenant_id = \(tenant.uuid) and code = \(code)
+                union
+                select u.unit_id from org_units u join below b on u.parent_id = b.unit_id
+                where u.tenant_id = \(tenant.uuid) and \(includeSubunits)
+            )
+            select unit_id from below
+            """)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        guard !ids.isEmpty else { throw StoreError.notFound(what: "org unit", key: code) }
+        return ids
     }
 }

@@ -37,4 +37,20 @@ extension TenantTransaction {
     public func orgUnit(code: String) async throws -> OrgUnit? {
         try await orgUnits().first { $0.code == code }
     }
+
+    /// The names and codes of a unit and of every unit above it, nearest first.
+    public func unitPath(code: String) async throws -> [String] {
+        let rows = try await query("""
+            with recursive up as (
+                select unit_id, parent_id, code, name, 0 as depth from org_units where tenant_id = \(tenant.uuid) and code = \(code)
+                union all
+                select u.unit_id, u.parent_id, u.code, u.name, up.depth + 1 from org_units u join up on u.unit_id = up.parent_id
+                where u.tenant_id = \(tenant.uuid) and up.depth < 50
+            )
+            select code, name from up order by depth
+            """)
+        var out: [String] = []
+        for try await (c, n) in rows.decode((String, String).self) { out += [n, c] }
+        return out
+    }
 }

@@ -6,6 +6,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(what: String, key: String)
     case conflict(what: String, key: String)
     case invalid(String)
+    /// The actor may not do this to this row.
+    case forbidden(String)
+    /// Not in the row's present state (an SKP that is not a draft, a closed period).
+    case state(String)
     case tenantSuspended(code: String)
     case configuration(String)
     case migrationsPending([Int])
@@ -17,6 +21,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let what, let key): "\(what) '\(key)' not found"
         case .conflict(let what, let key): "\(what) '\(key)' already exists"
         case .invalid(let message): message
+        case .forbidden(let message): message
+        case .state(let message): message
         case .tenantSuspended(let code): "city '\(code)' is suspended"
         case .configuration(let message): message
         case .migrationsPending(let versions): "migrations pending: \(versions.map(String.init).joined(separator: ", "))"

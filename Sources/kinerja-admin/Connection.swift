@@ -88,4 +88,10 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-extension Table.Format: ExpressibleByArgument {}
+extension Table.Format: ExpressibleByArgument {
+    /// `table` is the terminal layout (also called `text`).
+    public init?(argument: String) {
+        self.init(rawValue: argument == "table" ? "text" : argument)
+    }
+    public static var allValueStrings: [String] { ["table", "csv", "json"] }
+}

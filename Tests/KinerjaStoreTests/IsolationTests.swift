@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
@@ -69,10 +70,78 @@ import Testing
         #expect(count == popB.people.count)
     }
 
+    /// City B plans, reports and proposes; with A's tenant set, no SKP function reads, lists, links to or
+    /// writes any of it, and raw SQL sees none of B's rows in the SKP tables.
+    @Test func skpRowsStayInTheirCity() async throws {
+        let db = try await TestDatabase.app()
+        let profile = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile()
+        let (a, popA) = try await TestDatabase.city("iso-skp-a", employees: 300, seed: 3, profile: profile)
+        let (b, popB) = try await TestDatabase.city("iso-skp-b", employees: 300, seed: 4, profile: profile)
+        let bPlanned = try await SKPStoreTests.plannedChain(db, b, popB)
+        _ = try await SKPStoreTests.plannedChain(db, a, popA)
+        let cb = TestDatabase.chain(popB), ca = TestDatabase.chain(popA)
+        let bStaff = bPlanned[3]
+        let q1 = SubPeriod(kind: .quarterly, sequence: 1)
+        let bProposal = try await db.withTenant(b.id) { tx in
+            _ = try await tx.reportRealisasi(nip: cb.staff.nip, year: 2026, ikiKey: bStaff.content.rhk[0].iki[0].key, period: q1, value: 3,
+                                             narrative: nil, evidence: [], actor: .hr("b"))
+            _ = try await tx.addFeedback(nip: cb.staff.nip, year: 2026, rhkKey: bStaff.content.rhk[0].key, period: q1, text: "B only", actor: .hr("b"))
+            return try await tx.proposeIKI(nip: cb.staff.nip, year: 2026, rhkKey: bStaff.content.rhk[0].key,
+                                           iki: SKP.IKI(text: "B", dimension: .kuantitas, targetValue: 1, targetUnit: "x"), actor: .hr("b"))
+        }
+        let hr = SKPActor.hr("a")
+        func refused(_ body: (TenantTransaction) async throws -> Void) async {
+            await #expect(throws: (any Error).self) { try await db.withTenant(a.id) { try await body($0) } }
+        }
+        try await db.withTenant(a.id) { tx in
+            let revisions = try await tx.skpRevisions(nip: cb.staff.nip, year: 2026)
+            #expect(revisions.isEmpty)
+            let view = try await tx.skpView(nip: cb.staff.nip, year: 2026)
+            #expect(view == nil)
+            let inForce = try await tx.skpInForce(nip: cb.staff.nip, year: 2026)
+            #expect(inForce == nil)
+            let proposals = try await tx.proposals(nip: nil, year: 2026)
+            #expect(!proposals.contains { $0.id == bProposal.id })
+            let summaries = try await tx.skpSummaries(SKPFilter(year: 2026))
+            #expect(Set(summaries.map(\.nip)) == Set(popA.people.map(\.nip)), "exactly A's employees (a NIP may exist in both cities)")
+            for table in ["skp", "skp_rhk", "skp_iki", "realisasi", "skp_feedback", "iki_proposals"] {
+                let rows = try await tx.query(PostgresQuery(unsafeSQL: "select count(*) from \(table) where tenant_id = '\(b.id)'"))
+                for try await n in rows.decode(Int.self) { #expect(n == 0, "\(table)") }
+            }
+        }
+        await refused { _ = try await $0.skpTree(nip: cb.staff.nip, year: 2026) }
+        await refused { _ = try await $0.saveSKP(nip: cb.staff.nip, year: 2026, content: SKPStoreTests.content(jpt: false), actor: hr) }
+        await refused { _ = try await $0.submitSKP(nip: cb.staff.nip, year: 2026, actor: hr) }
+        await refused { _ = try await $0.decideSKP(nip: cb.staff.nip, year: 2026, approve: true, note: nil, actor: hr) }
+        await refused {
+            _ = try await $0.reportRealisasi(nip: cb.staff.nip, year: 2026, ikiKey: bStaff.content.rhk[0].iki[0].key, period: q1, value: 1,
+                                             narrative: nil, evidence: [], actor: hr)
+        }
+        await refused { _ = try await $0.addFeedback(nip: cb.staff.nip, year: 2026, rhkKey: bStaff.content.rhk[0].key, period: q1, text: "x", actor: hr) }
+        await refused { _ = try await $0.decideProposal(id: bProposal.id, accept: true, reason: nil, actor: hr) }
+        // A's employee cannot cascade from B's RHK, even naming it exactly.
+        await refused {
+            _ = try await $0.saveSKP(nip: ca.peer.nip, year: 2026, content: SKPStoreTests.content(jpt: false, parents: [bPlanned[2].content.rhk[0].key, nil]),
+                                     actor: hr)
+        }
+        // Raw writes claiming B's tenant are refused by the policies.
+        await refused { tx in
+            try await tx.query("""
+                insert into skp_feedback (tenant_id, nip, year, rhk_key, period_kind, period_seq, author, text)
+                values (\(b.id.uuid), \(cb.staff.nip), 2026, \(UUID()), 'quarterly', 1, 'x', 'forged')
+                """)
+        }
+        // B is as it was.
+        let bView = try await db.withTenant(b.id) { try await $0.skpView(nip: cb.staff.nip, year: 2026) }
+        let bFeedback = bView?.feedback.map { $0.text }
+        #expect(bView?.realisasi.count == 1 && bFeedback == ["B only"] && bView?.revision.revision == 1)
+    }
+
     @Test func noTenantSetIsAnErrorNotAnEmptyResult() async throws {
         let db = try await TestDatabase.app()
         _ = try await TestDatabase.city("iso-none")
-        for table in ["employees", "org_units", "api_keys", "audit_log", "tenants", "periods"] {
+        for table in ["employees", "org_units", "api_keys", "audit_log", "tenants", "periods", "skp", "skp_rhk", "skp_iki",
+                      "realisasi", "skp_feedback", "iki_proposals"] {
             await #expect(throws: (any Error).self, "\(table) without a tenant") {
                 // Errors of a select arrive with its rows: read them.
                 let rows = try await db.client.query(PostgresQuery(unsafeSQL: "select count(*) from \(table)"), logger: TestDatabase.logger)

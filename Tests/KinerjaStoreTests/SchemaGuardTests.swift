@@ -36,7 +36,8 @@ import Testing
             #expect(rls && forced, "\(table): row-level security must be enabled and forced")
             #expect(policies >= 1, "\(table) has no policy")
         }
-        #expect(Set(["tenants", "org_units", "employees", "api_keys", "audit_log", "periods"]).isSubset(of: seen))
+        #expect(Set(["tenants", "org_units", "employees", "api_keys", "audit_log", "periods", "skp", "skp_rhk", "skp_iki", "realisasi",
+                     "skp_feedback", "iki_proposals"]).isSubset(of: seen))
     }
 
     @Test func policiesReadTheTransactionLocalSetting() async throws {

@@ -67,11 +67,12 @@ public enum TestDatabase {
     public static func owner() async throws -> KinerjaDatabase { try await shared.get().2 }
 
     /// A new city with a unique code and a small demo population.
-    public static func city(_ label: String, employees: Int = DemoPopulation.minimumEmployees, seed: UInt64 = 7) async throws -> (Tenant, DemoPopulation) {
+    public static func city(_ label: String, employees: Int = DemoPopulation.minimumEmployees, seed: UInt64 = 7,
+                            profile: TenantProfile? = nil) async throws -> (Tenant, DemoPopulation) {
         let db = try await admin()
         let code = "t-\(label)-\(UUID().uuidString.prefix(8).lowercased())"
         let tenant = try await db.platform.onboard(code: code, name: "Kota \(label)", adapter: "nasional",
-                                                   profile: try NationalAdapter().effectiveProfile(), actor: "tests")
+                                                   profile: try profile ?? NationalAdapter().effectiveProfile(), actor: "tests")
         let population = DemoPopulation(city: code, employees: employees, seed: seed)
         try await db.withTenant(tenant.id) { try await $0.seed(population, actor: "tests") }
         return (tenant, population)
@@ -106,5 +107,20 @@ public enum TestDatabase {
             defer { group.cancelAll() }
             return try await body(db)
         }
+    }
+
+    /// A line of the demo tree: a kepala OPD (JPT, no atasan), a kepala bidang under them, a kepala seksi under
+    /// that, and a member of staff under the seksi, with a second member of the same seksi (a city of 300 has such lines).
+    public static func chain(_ p: DemoPopulation) -> (kepala: DemoPopulation.Person, kabid: DemoPopulation.Person,
+                                                     kasi: DemoPopulation.Person, staff: DemoPopulation.Person, peer: DemoPopulation.Person) {
+        let byNIP = Dictionary(uniqueKeysWithValues: p.people.map { ($0.nip, $0) })
+        for staff in p.people where staff.jabatanLevel == nil {
+            guard let kasi = staff.atasan.flatMap({ byNIP[$0] }), kasi.jabatanLevel == "Pengawas",
+                  let kabid = kasi.atasan.flatMap({ byNIP[$0] }), kabid.jabatanLevel == "Administrator",
+                  let kepala = kabid.atasan.flatMap({ byNIP[$0] }), kepala.jabatanLevel == "JPT", kepala.atasan == nil,
+                  let peer = p.people.first(where: { $0.atasan == kasi.nip && $0.nip != staff.nip }) else { continue }
+            return (kepala, kabid, kasi, staff, peer)
+        }
+        fatalError("the demo tree has no kepala > kabid > kasi > two staff line")
     }
 }

@@ -12,6 +12,9 @@ public struct PematangsiantarAdapter: TenantAdapter {
 name: Kota Pematangsiantar
 periods:
   cadence: monthly
+skp:
+  # Indicators are formulated together with the employees: they propose, the atasan decides.
+  indicatorProposals: true
 indicators:
   - id: pelayanan-administrasi
     appliesTo: [pelaksana]

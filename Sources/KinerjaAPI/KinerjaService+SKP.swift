@@ -1,0 +1,354 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+
+/// SKP handlers: planning, cascading, the workflow, realisasi, feedback and proposals. Reads follow the
+/// employee rules (pegawai: self; atasan: self and the chain below; hr_admin, bkn_admin and integrator: the
+/// city). Writes are for the employee, the atasan and city HR; the store decides which of them may do what.
+extension KinerjaService {
+    typealias Schemas = Components.Schemas
+
+    // MARK: access
+
+    static func parseNIP(_ raw: String) throws -> String {
+        do { return try NIP(raw, type: .pppk).digits } catch { throw APIProblem.invalid(error.description) }
+    }
+
+    static func parseYear(_ year: Int) throws -> Int {
+        guard EvaluationPeriod.years.contains(year) else {
+            throw APIProblem.invalid("year \(year) is out of range: use \(EvaluationPeriod.years.lowerBound)-\(EvaluationPeriod.years.upperBound)")
+        }
+        return year
+    }
+
+    static func parsePeriod(_ text: String) throws -> SubPeriod {
+        guard let p = SubPeriod(text) else { throw APIProblem.invalid("period '\(text)' is not a month M1-M12 or a quarter Q1-Q4") }
+        return p
+    }
+
+    static func parseKey(_ text: String, _ field: String) throws -> UUID {
+        guard let u = UUID(uuidString: text) else { throw APIProblem.invalid("\(field) '\(text)' is not a uuid") }
+        return u
+    }
+
+    /// The employee, if the caller may see them; otherwise 404, exactly as for a NIP nobody has.
+    static func visibleEmployee(_ p: Principal, _ nip: String, _ tx: TenantTransaction) async throws -> Employee {
+        let notFound = APIProblem.notFound("employee '\(nip)' not found")
+        switch p.role {
+        case .pegawai:
+            guard p.employeeNIP == nip else { throw notFound }
+        case .atasan:
+            guard let me = p.employeeNIP else { throw notFound }
+            if me != nip, try await !tx.isSubordinate(nip, of: me) { throw notFound }
+        default: break
+        }
+        guard let e = try await tx.employee(nip: nip) else { throw notFound }
+        return e
+    }
+
+    /// Who acts, for writes: city HR, or the employee behind a pegawai/atasan key.
+    static func actor(_ p: Principal) throws -> SKPActor {
+        let name = "api:\(p.keyPrefix)"
+        switch p.role {
+        case .hrAdmin: return .hr(name)
+        case .pegawai, .atasan:
+            guard let nip = p.employeeNIP else { throw APIProblem.forbidden("this \(p.role.rawValue) key is not tied to an employee") }
+            return .employee(nip, name: name)
+        default:
+            throw APIProblem.forbidden("\(p.role.rawValue) keys may read SKPs but not change them")
+        }
+    }
+
+    // MARK: mapping
+
+    static func iki(_ s: Schemas.Iki, at path: String) throws -> SKP.IKI {
+        SKP.IKI(key: try s.key.map { try parseKey($0, "\(path).key") } ?? UUID(), text: s.text,
+                dimension: SKP.Dimension(rawValue: s.dimension.rawValue) ?? .kuantitas, targetValue: s.targetValue,
+                targetUnit: s.targetUnit, targetNarrative: s.targetNarrative, lowerIsBetter: s.lowerIsBetter ?? false,
+                accumulation: s.accumulation.flatMap { SKP.Accumulation(rawValue: $0.rawValue) }, templateID: s.templateId)
+    }
+
+    static func content(_ s: Schemas.SKPContent) throws -> SKP.Content {
+        let rhk = try s.rhk.enumerated().map { i, r in
+            SKP.RHK(key: try r.key.map { try parseKey($0, "rhk[\(i)].key") } ?? UUID(),
+                    kind: SKP.RHKKind(rawValue: r.kind.rawValue) ?? .utama, text: r.text,
+                    parentKey: try r.parentKey.map { try parseKey($0, "rhk[\(i)].parentKey") },
+                    iki: try r.iki.enumerated().map { j, k in try iki(k, at: "rhk[\(i)].iki[\(j)]") })
+        }
+        return SKP.Content(approach: SKP.Approach(rawValue: s.approach.rawValue) ?? .kuantitatif, rhk: rhk)
+    }
+
+    static func schema(_ k: SKP.IKI, capaian: Double? = nil, year: Double? = nil) -> Schemas.Iki {
+        .init(key: k.key.uuidString.lowercased(), text: k.text, dimension: .init(rawValue: k.dimension.rawValue) ?? .kuantitas,
+              targetValue: k.targetValue, targetUnit: k.targetUnit, targetNarrative: k.targetNarrative, lowerIsBetter: k.lowerIsBetter,
+              accumulation: .init(rawValue: k.accumulation.rawValue), templateId: k.templateID, capaian: capaian, yearRealisasi: year)
+    }
+
+    static func schema(_ r: SKP.RHK, summary: Capaian.Summary? = nil, years: [UUID: Double] = [:]) -> Schemas.Rhk {
+        .init(key: r.key.uuidString.lowercased(), kind: .init(rawValue: r.kind.rawValue) ?? .utama, text: r.text,
+              parentKey: r.parentKey?.uuidString.lowercased(),
+              iki: r.iki.map { schema($0, capaian: summary?.byIKI[$0.key], year: years[$0.key]) }, capaian: summary?.byRHK[r.key])
+    }
+
+    static func schema(_ r: SKPRevision, summary: Capaian.Summary? = nil, years: [UUID: Double] = [:]) -> Schemas.SKPRevision {
+        .init(nip: r.nip, year: r.year, revision: r.revision, status: .init(rawValue: r.status.rawValue) ?? .draft, jpt: r.jpt,
+              atasanNip: r.atasanNIP, returnNote: r.returnNote, approach: .init(rawValue: r.content.approach.rawValue) ?? .kuantitatif,
+              rhk: r.content.rhk.map { schema($0, summary: summary, years: years) }, createdAt: r.createdAt, createdBy: r.createdBy,
+              updatedAt: r.updatedAt, submittedAt: r.submittedAt, decidedAt: r.decidedAt, decidedBy: r.decidedBy)
+    }
+
+    static func schema(_ r: Realisasi) -> Schemas.Realisasi {
+        .init(ikiKey: r.ikiKey.uuidString.lowercased(), period: r.period.description, value: r.value, narrative: r.narrative,
+              evidence: r.evidence.map { .init(url: $0.url, note: $0.note) }, reportedAt: r.reportedAt, reportedBy: r.reportedBy)
+    }
+
+    static func schema(_ f: Feedback) -> Schemas.Feedback {
+        .init(id: f.id.uuidString.lowercased(), rhkKey: f.rhkKey.uuidString.lowercased(), period: f.period.description,
+              author: f.author, authorNip: f.authorNIP, text: f.text, createdAt: f.createdAt)
+    }
+
+    static func schema(_ v: SKPView) -> Schemas.SKPView {
+        var years: [UUID: Double] = [:]
+        var values: [UUID: [Double]] = [:]
+        for r in v.realisasi.sorted(by: { $0.period < $1.period }) { if let x = r.value { values[r.ikiKey, default: []].append(x) } }
+        for k in v.revision.content.allIKI { years[k.key] = Capaian.accumulate(values[k.key] ?? [], k.accumulation) }
+        return .init(skp: schema(v.revision, summary: v.capaian, years: years), pending: v.pending.map { schema($0) },
+                     capaian: v.capaian.skp, realisasi: v.realisasi.map(schema), feedback: v.feedback.map(schema))
+    }
+
+    static func schema(_ p: IKIProposal) -> Schemas.Proposal {
+        .init(id: p.id.uuidString.lowercased(), nip: p.nip, year: p.year, rhkKey: p.rhkKey.uuidString.lowercased(),
+              iki: schema(p.iki), status: .init(rawValue: p.status.rawValue) ?? .proposed, reason: p.reason,
+              proposedBy: p.proposedBy, createdAt: p.createdAt, decidedBy: p.decidedBy, decidedAt: p.decidedAt)
+    }
+
+    static func schema(_ n: CascadeNode) -> Schemas.CascadeNode {
+        .init(nip: n.nip, name: n.name, jabatanName: n.jabatanName, revision: n.revision,
+              status: .init(rawValue: n.status.rawValue) ?? .draft, rhk: schema(n.rhk), children: n.children.map(schema))
+    }
+
+    // MARK: reading
+
+    func getMySKP(_ input: Operations.GetMySKP.Input) async throws -> Operations.GetMySKP.Output {
+        let p = try RequestState.principal()
+        guard let nip = p.employeeNIP else {
+            throw APIProblem.invalid("this \(p.role.rawValue) key is not an employee's: use /v1/employees/{nip}/skp/{year}")
+        }
+        let year = try Self.parseYear(input.query.year)
+        let view = try await database.withTenant(try p.city()) { tx in try await tx.skpView(nip: nip, year: year) }
+        guard let view else { throw APIProblem.notFound("no SKP for \(year) yet") }
+        return .ok(.init(body: .json(Self.schema(view))))
+    }
+
+    func getSKP(_ input: Operations.GetSKP.Input) async throws -> Operations.GetSKP.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let view = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.skpView(nip: nip, year: year)
+        }
+        guard let view else { throw APIProblem.notFound("employee '\(nip)' has no SKP for \(year)") }
+        return .ok(.init(body: .json(Self.schema(view))))
+    }
+
+    func listSKPRevisions(_ input: Operations.ListSKPRevisions.Input) async throws -> Operations.ListSKPRevisions.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let revisions = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.skpRevisions(nip: nip, year: year)
+        }
+        return .ok(.init(body: .json(.init(items: revisions.map { Self.schema($0) }))))
+    }
+
+    func getSKPTree(_ input: Operations.GetSKPTree.Input) async throws -> Operations.GetSKPTree.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let roots = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.skpTree(nip: nip, year: year)
+        }
+        return .ok(.init(body: .json(.init(nip: nip, year: year, roots: roots.map(Self.schema)))))
+    }
+
+    func getTeamSKP(_ input: Operations.GetTeamSKP.Input) async throws -> Operations.GetTeamSKP.Output {
+        let p = try RequestState.principal()
+        let year = try Self.parseYear(input.query.year)
+        let atasan: String
+        switch p.role {
+        case .atasan, .pegawai:
+            guard let me = p.employeeNIP else { throw APIProblem.forbidden("this key is not tied to an employee") }
+            if let other = input.query.atasan, (try? Self.parseNIP(other)) != me {
+                throw APIProblem.forbidden("an atasan key shows its own team only")
+            }
+            atasan = me
+        case .hrAdmin, .bknAdmin:
+            guard let raw = input.query.atasan else { throw APIProblem.invalid("name the atasan with ?atasan=NIP") }
+            atasan = try Self.parseNIP(raw)
+        case .integrator:
+            throw APIProblem.forbidden("integrator keys have no team view")
+        }
+        let asked = try input.query.period.map(Self.parsePeriod)
+        let (period, items) = try await database.withTenant(try p.city()) { tx in
+            guard try await tx.employee(nip: atasan) != nil else { throw APIProblem.notFound("employee '\(atasan)' not found") }
+            var period = asked
+            if period == nil {
+                let today = CivilDate.today()
+                period = try await tx.periods(year: year).filter { $0.period.kind != .annual && $0.period.startsOn <= today }
+                    .last.map { SubPeriod(kind: $0.period.kind, sequence: $0.period.sequence) }
+            }
+            let items = try await tx.skpSummaries(SKPFilter(year: year, directReportsOf: atasan, period: period))
+            return (period, items)
+        }
+        let rows = items.map { s in
+            Schemas.SKPSummary(nip: s.nip, name: s.name, jabatanName: s.jabatanName, unitCode: s.unitCode, revision: s.revision,
+                               status: s.status.flatMap { .init(rawValue: $0.rawValue) }, revisionInForce: s.revisionInForce,
+                               capaian: s.capaian, ikiCount: s.ikiCount, ikiReported: s.ikiReported,
+                               reported: s.ikiCount > 0 && s.ikiReported == s.ikiCount)
+        }
+        let notReported = period == nil ? [] : rows.filter { !$0.reported }.map(\.nip)
+        return .ok(.init(body: .json(.init(year: year, period: period?.description, atasanNip: atasan, items: rows,
+                                           notReported: notReported))))
+    }
+
+    func listIndicatorTemplates(_ input: Operations.ListIndicatorTemplates.Input) async throws -> Operations.ListIndicatorTemplates.Output {
+        let p = try RequestState.principal()
+        let nip = try Self.parseNIP(input.path.nip)
+        let (templates, enabled) = try await database.withTenant(try p.city()) { tx in
+            let e = try await Self.visibleEmployee(p, nip, tx)
+            let profile = try await tx.profile()
+            let position = IndicatorCatalogue.Position(jabatanName: e.jabatanName, jabatanKind: e.jabatanKind, jabatanLevel: e.jabatanLevel,
+                                                       units: try await tx.unitPath(code: e.unitCode))
+            return (IndicatorCatalogue.templates(profile.indicators, for: position), profile.indicatorProposals)
+        }
+        return .ok(.init(body: .json(.init(items: templates.map { t in
+            .init(id: t.id, appliesTo: t.appliesTo, rhk: t.rhk, iki: t.iki, dimension: t.aspect.rawValue, unit: t.unit,
+                  target: t.target, lowerIsBetter: t.lowerIsBetter ?? false, agreedWithEmployee: t.agreedWithEmployee)
+        }, proposalsEnabled: enabled))))
+    }
+
+    func listProposals(_ input: Operations.ListProposals.Input) async throws -> Operations.ListProposals.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let items = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.proposals(nip: nip, year: year)
+        }
+        return .ok(.init(body: .json(.init(items: items.map(Self.schema)))))
+    }
+
+    // MARK: writing
+
+    func saveSKP(_ input: Operations.SaveSKP.Input) async throws -> Operations.SaveSKP.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the SKP as application/json") }
+        let content = try Self.content(body)
+        let actor = try Self.actor(p)
+        let saved = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)
+        }
+        return .ok(.init(body: .json(Self.schema(saved))))
+    }
+
+    func submitSKP(_ input: Operations.SubmitSKP.Input) async throws -> Operations.SubmitSKP.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let actor = try Self.actor(p)
+        let r = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.submitSKP(nip: nip, year: year, actor: actor)
+        }
+        return .ok(.init(body: .json(Self.schema(r))))
+    }
+
+    func approveSKP(_ input: Operations.ApproveSKP.Input) async throws -> Operations.ApproveSKP.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let actor = try Self.actor(p)
+        let r = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.decideSKP(nip: nip, year: year, approve: true, note: nil, actor: actor)
+        }
+        return .ok(.init(body: .json(Self.schema(r))))
+    }
+
+    func returnSKP(_ input: Operations.ReturnSKP.Input) async throws -> Operations.ReturnSKP.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send {\"note\": ...} as application/json") }
+        let actor = try Self.actor(p)
+        let r = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.decideSKP(nip: nip, year: year, approve: false, note: body.note, actor: actor)
+        }
+        return .ok(.init(body: .json(Self.schema(r))))
+    }
+
+    func reportRealisasi(_ input: Operations.ReportRealisasi.Input) async throws -> Operations.ReportRealisasi.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the realisasi as application/json") }
+        let key = try Self.parseKey(body.ikiKey, "ikiKey")
+        let period = try Self.parsePeriod(body.period)
+        let evidence = (body.evidence ?? []).map { Evidence(url: $0.url, note: $0.note) }
+        let actor = try Self.actor(p)
+        let r = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.reportRealisasi(nip: nip, year: year, ikiKey: key, period: period, value: body.value,
+                                                narrative: body.narrative, evidence: evidence, actor: actor)
+        }
+        return .ok(.init(body: .json(Self.schema(r))))
+    }
+
+    func addFeedback(_ input: Operations.AddFeedback.Input) async throws -> Operations.AddFeedback.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the feedback as application/json") }
+        let key = try Self.parseKey(body.rhkKey, "rhkKey")
+        let period = try Self.parsePeriod(body.period)
+        let actor = try Self.actor(p)
+        let f = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.addFeedback(nip: nip, year: year, rhkKey: key, period: period, text: body.text, actor: actor)
+        }
+        return .created(.init(body: .json(Self.schema(f))))
+    }
+
+    func proposeIKI(_ input: Operations.ProposeIKI.Input) async throws -> Operations.ProposeIKI.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the proposal as application/json") }
+        let key = try Self.parseKey(body.rhkKey, "rhkKey")
+        let iki = try Self.iki(body.iki, at: "iki")
+        let actor = try Self.actor(p)
+        let proposal = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.proposeIKI(nip: nip, year: year, rhkKey: key, iki: iki, actor: actor)
+        }
+        return .created(.init(body: .json(Self.schema(proposal))))
+    }
+
+    func decideProposal(_ input: Operations.DecideProposal.Input) async throws -> Operations.DecideProposal.Output {
+        let p = try RequestState.principal()
+        let id = try Self.parseKey(input.path.id, "proposal id")
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send {\"accept\": true|false} as application/json") }
+        let actor = try Self.actor(p)
+        let proposal = try await database.withTenant(try p.city()) { tx in
+            try await tx.decideProposal(id: id, accept: body.accept, reason: body.reason, actor: actor)
+        }
+        return .ok(.init(body: .json(Self.schema(proposal))))
+    }
+}
+
+extension CivilDate {
+    /// Today's date in Indonesia's central time (WITA, where three of the four cities are); a day's difference
+    /// at midnight elsewhere only moves which period counts as the latest begun.
+    static func today() -> CivilDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Makassar") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CivilDate(year: c.year ?? 2000, month: c.month ?? 1, day: c.day ?? 1)
+    }
+}
