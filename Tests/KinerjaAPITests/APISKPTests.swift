@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KinerjaAdapters
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import NIOCore
+import Testing
+
+extension TestClientProtocol {
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil) async throws -> Reply {
+        var headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { r in
+            Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
+        }
+    }
+}
+
+/// The SKP endpoints with each kind of key: the employee plans and reports, the atasan approves and gives
+/// feedback, HR does either, an integrator only reads, and another city's key sees nothing.
+@Suite struct APISKPTests {
+    static func draft(parent: String?, jpt: Bool) -> String {
+        let d1 = jpt ? "penerima_layanan" : "kuantitas", d2 = jpt ? "proses_bisnis" : "waktu"
+        let p = parent.map { #","parentKey":"\#($0)""# } ?? ""
+        return #"""
+            {"approach":"kuantitatif","rhk":[
+              {"kind":"utama","text":"Hasil kerja 1"\#(p),"iki":[{"text":"Jumlah dokumen","dimension":"\#(d1)","targetValue":48,"targetUnit":"dokumen"}]},
+              {"kind":"utama","text":"Hasil kerja 2"\#(p),"iki":[{"text":"Hari proses","dimension":"\#(d2)","targetValue":5,"targetUnit":"hari","lowerIsBetter":true}]}]}
+            """#
+    }
+
+    @Test func planApproveReportAndSeeIt() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, popA) = try await TestDatabase.city("api-skp-a", employees: 300)
+        let (b, _) = try await TestDatabase.city("api-skp-b")
+        let c = TestDatabase.chain(popA)
+        func key(_ role: Role, _ nip: String?, _ city: Tenant = a) async throws -> String {
+            try await admin.createAPIKey(tenants: [city.id], role: role, label: "", employeeNIP: nip, actor: "t").token
+        }
+        let hr = try await key(.hrAdmin, nil), hrB = try await key(.hrAdmin, nil, b)
+        let integrator = try await key(.integrator, nil)
+        let kasi = try await key(.atasan, c.kasi.nip), staff = try await key(.pegawai, c.staff.nip), peer = try await key(.pegawai, c.peer.nip)
+        try await admin.withTenant(a.id) { _ = try await $0.openYear(2026, cadence: .quarterly, actor: "t") }
+        // The chain above the kasi is planned by HR.
+        var parent: String? = nil
+        for nip in [c.kepala.nip, c.kabid.nip, c.kasi.nip] {
+            let jpt = nip == c.kepala.nip
+            let content = try JSONDecoder().decode(SKP.Content.self, from: Data(Self.draft(parent: parent, jpt: jpt).utf8))
+            let r = try await admin.withTenant(a.id) { tx in
+                _ = try await tx.saveSKP(nip: nip, year: 2026, content: content, actor: .hr("t"))
+                _ = try await tx.submitSKP(nip: nip, year: 2026, actor: .hr("t"))
+                return try await tx.decideSKP(nip: nip, year: 2026, approve: true, note: nil, actor: .hr("t"))
+            }
+            parent = r.content.rhk[0].key.uuidString.lowercased()
+        }
+        let base = "/v1/employees/\(c.staff.nip)/skp/2026"
+        let kasiRHK = parent
+
+        try await withAPI { client in
+            // The employee drafts their own SKP, cascading from the kasi's RHK, and submits it.
+            let saved = try await client.send(.put, base, token: staff, json: Self.draft(parent: kasiRHK, jpt: false))
+            #expect(saved.status == .ok, "\(saved.body)")
+            #expect(saved.json["status"] as? String == "draft" && saved.json["revision"] as? Int == 1)
+            // Another employee of the same city cannot see or touch it; the integrator reads but does not write.
+            #expect(try await client.send(.get, base, token: peer).status == .notFound)
+            #expect(try await client.send(.put, base, token: peer, json: Self.draft(parent: nil, jpt: false)).status == .notFound)
+            #expect(try await client.send(.get, base, token: integrator).status == .ok)
+            let byIntegrator = try await client.send(.post, base + "/submit", token: integrator)
+            #expect(byIntegrator.status == .forbidden && byIntegrator.code == "forbidden")
+            // Bad input names the bad value.
+            let badKey = try await client.send(.put, base, token: staff,
+                                               json: #"{"approach":"kuantitatif","rhk":[{"kind":"utama","text":"x","parentKey":"nope","iki":[]}]}"#)
+            #expect(badKey.status == .badRequest && (badKey.json["detail"] as? String)?.contains("'nope'") == true)
+            let badYear = try await client.send(.get, "/v1/employees/\(c.staff.nip)/skp/1999", token: staff)
+            #expect(badYear.status == .badRequest)
+
+            #expect(try await client.send(.post, base + "/submit", token: staff).status == .ok)
+            // The employee cannot approve their own; the atasan can.
+            let own = try await client.send(.post, base + "/approve", token: staff)
+            #expect(own.status == .forbidden, "\(own.body)")
+            let again = try await client.send(.post, base + "/submit", token: staff)
+            #expect(again.status == .conflict && again.code == "conflict")
+            let approved = try await client.send(.post, base + "/approve", token: kasi)
+            #expect(approved.status == .ok && approved.json["status"] as? String == "approved")
+            let rhk = try #require((approved.json["rhk"] as? [[String: Any]])?.first)
+            let rhkKey = try #require(rhk["key"] as? String)
+            let ikiKey = try #require((rhk["iki"] as? [[String: Any]])?.first?["key"] as? String)
+
+            // Realisasi by the employee, feedback by the atasan; both show in the employee's own view.
+            let real = try await client.send(.put, base + "/realisasi", token: staff, json: """
+                {"ikiKey":"\(ikiKey)","period":"Q1","value":12,"evidence":[{"url":"https://lapor.example.go.id/1","note":"Laporan"}]}
+                """)
+            #expect(real.status == .ok, "\(real.body)")
+            let byAtasan = try await client.send(.put, base + "/realisasi", token: kasi, json: #"{"ikiKey":"\#(ikiKey)","period":"Q1","value":1}"#)
+            #expect(byAtasan.status == .forbidden)
+            let badPeriod = try await client.send(.put, base + "/realisasi", token: staff, json: #"{"ikiKey":"\#(ikiKey)","period":"M13","value":1}"#)
+            #expect(badPeriod.status == .badRequest && (badPeriod.json["detail"] as? String)?.contains("'M13'") == true)
+            let fb = try await client.send(.post, base + "/feedback", token: kasi, json: #"{"rhkKey":"\#(rhkKey)","period":"Q1","text":"Bagus"}"#)
+            #expect(fb.status == .created, "\(fb.body)")
+            let mine = try await client.send(.get, "/v1/me/skp?year=2026", token: staff)
+            #expect(mine.status == .ok)
+            let mineRHK = ((mine.json["skp"] as? [String: Any])?["rhk"] as? [[String: Any]])?.first
+            // 12 of 48 documents = 25 percent.
+            #expect((mineRHK?["iki"] as? [[String: Any]])?.first?["capaian"] as? Double == 25)
+            #expect((mine.json["feedback"] as? [[String: Any]])?.first?["text"] as? String == "Bagus")
+
+            // The atasan's team: the staff member reported one of two indicators for Q1; the peer has no SKP.
+            let team = try await client.send(.get, "/v1/team/skp?year=2026&period=Q1", token: kasi)
+            #expect(team.status == .ok)
+            let items = team.json["items"] as? [[String: Any]] ?? []
+            let me = items.first { $0["nip"] as? String == c.staff.nip }
+            #expect(me?["ikiReported"] as? Int == 1 && me?["reported"] as? Bool == false)
+            #expect(Set(team.json["notReported"] as? [String] ?? []).isSuperset(of: [c.staff.nip, c.peer.nip]))
+
+            // The cascade from the staff member up to the kepala OPD.
+            let tree = try await client.send(.get, base + "/tree", token: staff)
+            let root = (tree.json["roots"] as? [[String: Any]])?.first
+            #expect(root?["nip"] as? String == c.kepala.nip)
+
+            // Revising an approved SKP makes revision 2; both are listed.
+            #expect(try await client.send(.put, base, token: staff, json: Self.draft(parent: kasiRHK, jpt: false)).json["revision"] as? Int == 2)
+            let revisions = try await client.send(.get, base + "/revisions", token: hr)
+            #expect((revisions.json["items"] as? [[String: Any]])?.compactMap { $0["status"] as? String } == ["approved", "draft"])
+
+            // Proposals are off in this (national) profile; templates are listed for the employee.
+            let propose = try await client.send(.post, base + "/proposals", token: staff, json: """
+                {"rhkKey":"\(rhkKey)","iki":{"text":"Usulan","dimension":"kuantitas","targetValue":1,"targetUnit":"x"}}
+                """)
+            #expect(propose.status == .forbidden)
+            let templates = try await client.send(.get, "/v1/employees/\(c.staff.nip)/indicator-templates", token: staff)
+            #expect(templates.status == .ok && templates.json["proposalsEnabled"] as? Bool == false)
+
+            // Another city's HR key: the same paths answer 404, as for a NIP nobody has.
+            for (method, path) in [(HTTPRequest.Method.get, base), (.get, base + "/tree"), (.get, base + "/revisions"),
+                                   (.post, base + "/approve"), (.get, "/v1/employees/\(c.staff.nip)/indicator-templates")] {
+                let r = try await client.send(method, path, token: hrB)
+                #expect(r.status == .notFound, "\(method) \(path): \(r.status)")
+            }
+            let forged = try await client.send(.put, base + "/realisasi", token: hrB, json: #"{"ikiKey":"\#(ikiKey)","period":"Q1","value":99}"#)
+            #expect(forged.status == .notFound)
+        }
+        let view = try await admin.withTenant(a.id) { try await $0.skpView(nip: c.staff.nip, year: 2026) }
+        #expect(view?.realisasi.map(\.value) == [12], "B's key changed nothing")
+    }
+}
