@@ -193,6 +193,8 @@ extension TenantTransaction {
             return copy
         }
         let roots = nodes.filter { n in n.rhk.parentKey.map { byKey[$0] == nil } ?? true }
-        return roots.compactMap { build($0, below: false, depth: 0) }
+        // The cascade from above first; the focus's own RHK that link to nothing (tambahan, or not yet linked) last.
+        let ordered = roots.filter { $0.nip != focus } + roots.filter { $0.nip == focus }
+        return ordered.compactMap { build($0, below: false, depth: 0) }
     }
 }

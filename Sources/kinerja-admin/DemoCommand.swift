@@ -31,11 +31,15 @@ struct DemoCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Onboard the demo cities (Makassar, Pematangsiantar, Banjarbaru, Palu) and fill them with employees.",
             discussion: "A city that already has employees is left as it is. The same --seed gives the same people. "
-                + "Employees are written with COPY and one set-based insert per city.")
+                + "Employees are written with COPY and one set-based insert per city. Then the year is opened (this year "
+                + "unless --year) and every employee gets an approved, cascaded SKP with realisasi for the periods already "
+                + "ended, unless the year has SKPs already or --no-plans is given.")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Employees per city (at least \(DemoPopulation.minimumEmployees)).") var employees: Int = 300
         @Option(help: "Only this city (makassar, pematangsiantar, banjarbaru, palu).") var city: String?
         @Option(help: "Seed of the generator; the same seed gives the same data.") var seed: UInt64 = 2022
+        @Option(help: "The year to plan (default: this year).") var year: Int?
+        @Flag(help: "Only employees: no year, no SKPs.") var noPlans = false
 
         func validate() throws {
             guard employees >= DemoPopulation.minimumEmployees, employees <= 2_000_000 else {
@@ -48,7 +52,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         func run() async throws {
             let cities = AdapterRegistry.demoCities.filter { city == nil || $0.name == city }
-            let (employees, seed) = (employees, seed)
+            let (employees, seed, plans) = (employees, seed, !noPlans)
+            let today = DemoCommand.today()
+            let year = year ?? today.year
             try await connection.withDatabase { db in
                 for adapter in cities {
                     let started = ContinuousClock.now
@@ -62,16 +68,36 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                     if tenant.employeeCount > 0 {
                         printError("\(adapter.name): already has \(tenant.employeeCount) employees, left as it is")
-                        continue
+                    } else {
+                        printError("\(adapter.name): generating \(employees) employees…")
+                        let population = DemoPopulation(city: adapter.name, employees: employees, seed: seed)
+                        printError("\(adapter.name): writing \(population.units.count) units and \(population.people.count) employees…")
+                        try await db.withTenant(tenant.id) { tx in try await tx.seed(population, actor: cliActor) }
                     }
-                    printError("\(adapter.name): generating \(employees) employees…")
-                    let population = DemoPopulation(city: adapter.name, employees: employees, seed: seed)
-                    printError("\(adapter.name): writing \(population.units.count) units and \(population.people.count) employees…")
-                    try await db.withTenant(tenant.id) { tx in try await tx.seed(population, actor: cliActor) }
+                    if plans {
+                        let profile = try await db.platform.profile(of: tenant.id)
+                        let planned = try await db.withTenant(tenant.id) { tx -> (Int, Int)? in
+                            if try await tx.periods(year: year).isEmpty {
+                                try await tx.openYear(year, cadence: profile.periods.cadence, actor: cliActor)
+                            }
+                            guard try await tx.skpSummaries(SKPFilter(year: year, includeMissing: false)).isEmpty else { return nil }
+                            return try await tx.seedSKPs(year: year, profile: profile, realisasiUntil: today, seed: seed, actor: cliActor)
+                        }
+                        if let (skp, reported) = planned {
+                            printError("\(adapter.name): \(year) opened; \(skp) approved SKPs, \(reported) realisasi")
+                        } else {
+                            printError("\(adapter.name): \(year) already has SKPs, left as they are")
+                        }
+                    }
                     let elapsed = ContinuousClock.now - started
                     printError("\(adapter.name): done in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
                 }
             }
         }
+    }
+
+    static func today() -> CivilDate {
+        let c = Calendar(identifier: .gregorian).dateComponents([.year, .month, .day], from: Date())
+        return CivilDate(year: c.year ?? 2026, month: c.month ?? 1, day: c.day ?? 1)
     }
 }

@@ -259,9 +259,8 @@ struct SKPCommand: AsyncParsableCommand {
                     if try await tx.periods(year: year).isEmpty {
                         try await tx.openYear(year, cadence: profile.periods.cadence, actor: cliActor)
                     }
-                    let now = Calendar(identifier: .gregorian).dateComponents([.year, .month, .day], from: Date())
-                    let today = CivilDate(year: now.year ?? year, month: now.month ?? 1, day: now.day ?? 1)
-                    return try await tx.seedSKPs(year: year, profile: profile, realisasiUntil: realisasi ? today : nil, actor: cliActor)
+                    return try await tx.seedSKPs(year: year, profile: profile, realisasiUntil: realisasi ? DemoCommand.today() : nil,
+                                                 actor: cliActor)
                 }
             }
             let elapsed = ContinuousClock.now - started
