@@ -101,3 +101,14 @@ extension StringProtocol {
         return String(self[start...end])
     }
 }
+
+extension String {
+    /// The text without leading and trailing white space. Most fields start and end with a printable ASCII
+    /// character: then there is nothing to trim and no Unicode work to do.
+    var trimmingSpaces: String {
+        if let first = utf8.first, let last = utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) {
+            return self
+        }
+        return self[...].trimmingSpaces
+    }
+}

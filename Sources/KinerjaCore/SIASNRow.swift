@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One employee as read from a SIASN-style file, checked and normalised; ready for staging.
 public struct SIASNRow: Sendable, Equatable {
     public var line: Int
@@ -56,6 +58,8 @@ public struct SIASNColumns: Sendable {
                                   "NIP ATASAN", "KODE UNOR", "KODE UNOR INDUK", "ESELON"]
 
     let index: [String: Int]
+    /// Values that repeat across rows (unit names, jabatan kinds, golongan, dates) are worked out once.
+    let memo = Memo()
     public var hasAtasanColumn: Bool { index["NIP ATASAN"] != nil }
 
     /// Which columns of the file the import reads (for ``CSVParser/keep``).
@@ -87,7 +91,7 @@ public struct SIASNColumns: Sendable {
     func value(_ column: String, _ fields: [String]) -> String? {
         guard let i = index[column], i < fields.count else { return nil }
         let v = fields[i].trimmingSpaces
-        return v.isEmpty || v.allSatisfy({ $0 == "-" }) ? nil : v
+        return v.isEmpty || v.utf8.allSatisfy({ $0 == UInt8(ascii: "-") }) ? nil : v
     }
 
     /// Checks and normalises one record; every problem of the row is reported, not just the first.
@@ -105,8 +109,9 @@ public struct SIASNColumns: Sendable {
         // Employee type first: the NIP is checked differently for PPPK.
         let typeColumn = value("JENIS PEGAWAI", f) != nil ? "JENIS PEGAWAI" : "STATUS CPNS PNS"
         let typeText = value(typeColumn, f)?.uppercased()
-        var type: NIP.EmployeeType = typeText?.contains("PPPK") == true ? .pppk : .pns
-        if let typeText, !(typeText.contains("PNS") || typeText.contains("PPPK")) {
+        let typeKind = typeText.flatMap { t in memo.text(.type, t) { t.contains("PPPK") ? "PPPK" : t.contains("PNS") ? "PNS" : nil } }
+        var type: NIP.EmployeeType = typeKind == "PPPK" ? .pppk : .pns
+        if let typeText, typeKind == nil {
             fail(typeColumn, typeText, "is neither PNS nor PPPK")
         }
 
@@ -128,24 +133,24 @@ public struct SIASNColumns: Sendable {
         let name = required("NAMA")
         let jabatanName = required("NAMA JABATAN")
         let kindText = required("JENIS JABATAN")
-        let kind = Self.jabatanKind(kindText)
+        let kind = memo.text(.jabatanKind, kindText) { Self.jabatanKind(kindText) }
         if kind == nil && !kindText.isEmpty { fail("JENIS JABATAN", kindText, "is not one of: Struktural, Fungsional, Pelaksana") }
 
         var level: String? = nil
         if let eselon = value("ESELON", f) {
-            level = Self.level(eselon)
+            level = memo.text(.level, eselon) { Self.level(eselon) }
             if level == nil { fail("ESELON", eselon, "is not an eselon such as II.a, III.b or IV.a") }
         }
 
         var golongan: String? = nil
         if let g = value("GOL AKHIR", f) {
-            golongan = Self.golongan(g)
+            golongan = memo.text(.golongan, g) { Self.golongan(g) }
             if golongan == nil { fail("GOL AKHIR", g, "is not a golongan such as III/a (PNS) or IX (PPPK)") }
         }
 
         var birth = nip?.birthDate
         if let d = value("TANGGAL LAHIR", f) {
-            if let parsed = Self.date(d) {
+            if let parsed = memo.date(d) {
                 if let fromNIP = nip?.birthDate, fromNIP != parsed {
                     fail("TANGGAL LAHIR", d, "differs from the birth date in the NIP (\(fromNIP))")
                 }
@@ -175,21 +180,22 @@ public struct SIASNColumns: Sendable {
         }
 
         let email = value("EMAIL", f)
-        if let e = email, !(e.contains("@") && !e.contains(" ")) { fail("EMAIL", e, "is not an e-mail address") }
+        if let e = email, !(e.utf8.contains(UInt8(ascii: "@")) && !e.utf8.contains(UInt8(ascii: " "))) { fail("EMAIL", e, "is not an e-mail address") }
 
         let unitName = value("NAMA UNOR", f) ?? ""
-        let unitCode = value("KODE UNOR", f) ?? Self.code(unitName)
+        let unitCode = value("KODE UNOR", f) ?? memo.text(.code, unitName) { Self.code(unitName) } ?? ""
+
         if unitName.isEmpty && value("KODE UNOR", f) == nil {
             fail("NAMA UNOR", nil, "is empty; it is required")
         } else if unitCode.isEmpty {
             fail("NAMA UNOR", unitName, "has no letters or digits to make a unit code from")
         }
         let parentName = value("UNOR INDUK", f)
-        var parentCode = value("KODE UNOR INDUK", f) ?? parentName.map(Self.code)
+        var parentCode = value("KODE UNOR INDUK", f) ?? parentName.flatMap { p in memo.text(.code, p) { Self.code(p) } }
         if parentCode?.isEmpty == true { fail("UNOR INDUK", parentName, "has no letters or digits to make a unit code from") }
         if parentCode == unitCode { parentCode = nil }
         for (column, text) in zip(["NAMA", "NAMA JABATAN", "NAMA UNOR", "UNOR INDUK"], [name, jabatanName, unitName, parentName ?? ""])
-        where text.contains("\0") {
+        where text.utf8.contains(0) {
             fail(column, text.replacingOccurrences(of: "\0", with: "\\0"), "contains a NUL character")
         }
 
@@ -201,7 +207,7 @@ public struct SIASNColumns: Sendable {
             line: record.line, nip: nip.digits, name: name, gelarDepan: value("GELAR DEPAN", f),
             gelarBelakang: value("GELAR BELAKANG", f), type: type, jabatanKind: kind, jabatanLevel: level,
             jabatanName: jabatanName, golongan: golongan, unitCode: unitCode, unitName: unitName.isEmpty ? nil : unitName,
-            unitKind: Self.unitKind(unitName.isEmpty ? unitCode : unitName, top: parentCode == nil), parentCode: parentCode,
+            unitKind: Self.unitKind(unitName.isEmpty ? unitCode : unitName, top: parentCode == nil, memo: memo), parentCode: parentCode,
             parentName: parentCode == nil ? nil : parentName, atasanNIP: atasan, active: active,
             email: email, birthDate: birth, gender: gender)
     }
@@ -250,6 +256,10 @@ public struct SIASNColumns: Sendable {
         return String(words.joined(separator: "-").prefix(80))
     }
 
+    static func unitKind(_ name: String, top: Bool, memo: Memo) -> String {
+        memo.text(top ? .unitKindTop : .unitKind, name) { unitKind(name, top: top) } ?? "bidang"
+    }
+
     static func unitKind(_ name: String, top: Bool) -> String {
         let t = name.lowercased()
         if t.hasPrefix("kecamatan") { return "kecamatan" }
@@ -266,5 +276,30 @@ public struct SIASNColumns: Sendable {
 extension String {
     fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// Conversions of values that repeat across a file's rows, each worked out once. Bounded: past `limit`
+/// entries a value is converted without being kept.
+final class Memo: Sendable {
+    enum Kind: UInt8 { case type, jabatanKind, level, golongan, code, unitKind, unitKindTop }
+    struct Key: Hashable { var kind: Kind; var text: String }
+    static let limit = 50_000
+    private let texts = Mutex<[Key: String?]>([:])
+    private let dates = Mutex<[String: CivilDate?]>([:])
+
+    func text(_ kind: Kind, _ raw: String, _ compute: () -> String?) -> String? {
+        let key = Key(kind: kind, text: raw)
+        if let hit = texts.withLock({ $0[key] }) { return hit }
+        let value = compute()
+        texts.withLock { if $0.count < Self.limit { $0[key] = value } }
+        return value
+    }
+
+    func date(_ raw: String) -> CivilDate? {
+        if let hit = dates.withLock({ $0[raw] }) { return hit }
+        let value = SIASNColumns.date(raw)
+        dates.withLock { if $0.count < Self.limit { $0[raw] = value } }
+        return value
     }
 }

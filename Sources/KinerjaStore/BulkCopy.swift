@@ -5,14 +5,30 @@ import PostgresNIO
 
 /// Rows for `COPY ... FROM STDIN` in PostgreSQL's text format, written in chunks.
 struct CopyText {
-    /// `nil` is written as `\N`; tabs, newlines and backslashes are escaped.
-    static func line(_ fields: [String?]) -> String {
-        fields.map { field in
-            guard let f = field else { return "\\N" }
-            guard f.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return f }
-            return f.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
-                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
-        }.joined(separator: "\t") + "\n"
+    /// One line written straight into `buffer`: `nil` as `\N`; tabs, newlines and backslashes escaped.
+    static func write(_ fields: [String?], into buffer: inout ByteBuffer) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+            guard let f = field else {
+                buffer.writeStaticString("\\N")
+                continue
+            }
+            let u = f.utf8
+            guard u.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+                buffer.writeString(f)
+                continue
+            }
+            for byte in u {
+                switch byte {
+                case 0x5C: buffer.writeStaticString("\\\\")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\n"))
     }
 }
 
@@ -23,7 +39,7 @@ extension TenantTransaction {
         var buffer = ByteBuffer()
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
             for row in rows {
-                buffer.writeString(CopyText.line(row))
+                CopyText.write(row, into: &buffer)
                 if buffer.readableBytes > 256 * 1024 {
                     try await writer.write(buffer)
                     buffer.clear()

@@ -67,10 +67,23 @@ extension TenantTransaction {
         return out
     }
 
+    /// Where the merge takes each row's atasan from.
+    enum AtasanSource {
+        /// `import_stage.atasan_nip`, from the file's `NIP ATASAN`.
+        case file
+        /// `import_atasan`, derived from the unit tree.
+        case derived
+
+        /// A join to add after `from import_stage s`, and the expression of the atasan.
+        var join: String { self == .file ? "" : "left join import_atasan d on d.nip = s.nip" }
+        var column: String { self == .file ? "s.atasan_nip" : "d.atasan" }
+    }
+
     /// Without `NIP ATASAN`: the holder of a unit's highest struktural post leads it; staff report to the head
     /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above.
     func deriveAtasan(into summary: inout ImportSummary) async throws {
         try await query("""
+            create temporary table import_atasan on commit drop as
             with ranked as (
                 select unit_code, nip,
                        rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
@@ -80,20 +93,19 @@ extension TenantTransaction {
                 select unit_code, min(nip) as nip from ranked where r = 1 group by unit_code having count(*) = 1
             ), units as (
                 select distinct unit_code, parent_code from import_stage
-            ), derived as (
-                select s.nip,
-                       case when h.nip is not null and h.nip <> s.nip then h.nip else ph.nip end as atasan
-                from import_stage s
-                join units u on u.unit_code = s.unit_code
-                left join heads h on h.unit_code = s.unit_code
-                left join heads ph on ph.unit_code = u.parent_code
             )
-            update import_stage s set atasan_nip = d.atasan from derived d where d.nip = s.nip and d.atasan is not null
+            select s.nip, case when h.nip is not null and h.nip <> s.nip then h.nip else ph.nip end as atasan
+            from import_stage s
+            join units u on u.unit_code = s.unit_code
+            left join heads h on h.unit_code = s.unit_code
+            left join heads ph on ph.unit_code = u.parent_code
             """)
+        try await query("create index on import_atasan (nip)")
+        try await query("analyze import_atasan")
         // Heads of top units have no atasan inside the city; anyone else without one is listed.
         let rows = try await query("""
-            select s.nip::text from import_stage s
-            where s.atasan_nip is null and s.status = 'active'
+            select s.nip::text from import_stage s join import_atasan d on d.nip = s.nip
+            where d.atasan is null and s.status = 'active'
               and not (s.parent_code is null and s.jabatan_kind = 'struktural')
             order by s.line
             """)
@@ -103,18 +115,18 @@ extension TenantTransaction {
         }
     }
 
-    func classify(into summary: inout ImportSummary, deactivateMissing: Bool) async throws {
+    func classify(into summary: inout ImportSummary, deactivateMissing: Bool, atasan: AtasanSource) async throws {
         let counts = try await query("""
             select count(*) filter (where e.nip is null),
                    count(*) filter (where e.nip is not null and (s.name, s.gelar_depan, s.gelar_belakang, s.employee_type,
-                        s.jabatan_kind, s.jabatan_level, s.jabatan_name, s.golongan, s.unit_code, s.atasan_nip, s.status,
+                        s.jabatan_kind, s.jabatan_level, s.jabatan_name, s.golongan, s.unit_code, \(unescaped: atasan.column), s.status,
                         s.email, s.birth_date, s.gender)
                         is distinct from (e.name, e.gelar_depan, e.gelar_belakang, e.employee_type, e.jabatan_kind,
                         e.jabatan_level, e.jabatan_name, e.golongan, u.code, e.atasan_nip, e.status, e.email,
                         e.birth_date, e.gender::text)),
                    (select count(*) from employees m where m.tenant_id = \(tenant.uuid) and m.status = 'active'
                         and not exists (select 1 from import_stage t where t.nip = m.nip))
-            from import_stage s
+            from import_stage s \(unescaped: atasan.join)
             left join employees e on e.tenant_id = \(tenant.uuid) and e.nip = s.nip
             left join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
             """)
@@ -137,7 +149,8 @@ extension TenantTransaction {
             select distinct on (parent_code) parent_code, parent_name,
                    case when lower(parent_name) like 'kecamatan%' then 'kecamatan' else 'opd' end, null, true
             from import_stage where parent_code is not null
-              and parent_code not in (select unit_code from import_stage) order by parent_code, parent_name is null, line
+              and not exists (select 1 from import_units u where u.code = import_stage.parent_code)
+            order by parent_code, parent_name is null, line
             """)
         let units = try await query("""
             -- A unit named only as a parent keeps whatever parent it has: only its name and kind count.
@@ -156,7 +169,7 @@ extension TenantTransaction {
         }
     }
 
-    func merge(deactivateMissing: Bool) async throws {
+    func merge(deactivateMissing: Bool, atasan: AtasanSource) async throws {
         // New units: a unit the file names only by code is called by its code until a file names it.
         try await query("""
             insert into org_units (tenant_id, unit_id, code, name, kind)
@@ -180,8 +193,10 @@ extension TenantTransaction {
             insert into employees (tenant_id, nip, name, gelar_depan, gelar_belakang, employee_type, jabatan_kind,
                                    jabatan_level, jabatan_name, golongan, unit_id, atasan_nip, status, email, birth_date, gender)
             select \(tenant.uuid), s.nip, s.name, s.gelar_depan, s.gelar_belakang, s.employee_type, s.jabatan_kind,
-                   s.jabatan_level, s.jabatan_name, s.golongan, u.unit_id, s.atasan_nip, s.status, s.email, s.birth_date, s.gender
-            from import_stage s join org_units u on u.tenant_id = \(tenant.uuid) and u.code = s.unit_code
+                   s.jabatan_level, s.jabatan_name, s.golongan, u.unit_id, \(unescaped: atasan.column), s.status, s.email, s.birth_date,
+                   s.gender
+            from import_stage s \(unescaped: atasan.join)
+            join org_units u on u.tenant_id = \(tenant.uuid) and u.code = s.unit_code
             on conflict (tenant_id, nip) do update set
                 name = excluded.name, gelar_depan = excluded.gelar_depan, gelar_belakang = excluded.gelar_belakang,
                 employee_type = excluded.employee_type, jabatan_kind = excluded.jabatan_kind,

@@ -95,12 +95,12 @@ extension TenantTransaction {
                     if rows % 10_000 == 0 { progress(rows) }
                     do {
                         let r = try cols.row(record)
-                        buffer.writeString(CopyText.line([
+                        CopyText.write([
                             String(r.line), r.nip, r.name, r.gelarDepan, r.gelarBelakang, r.type.rawValue, r.jabatanKind,
                             r.jabatanLevel, r.jabatanName, r.golongan, r.unitCode, r.unitName, r.unitKind, r.parentCode,
                             r.parentName, r.atasanNIP, r.active ? "active" : "inactive", r.email, r.birthDate.description,
                             r.gender.rawValue,
-                        ]))
+                        ], into: &buffer)
                     } catch {
                         for e in error.errors { reject(e) }
                     }
@@ -132,7 +132,7 @@ extension TenantTransaction {
         // index instead of scanning 100,000 rows for each of 100,000.
         try await query("create index on import_stage (nip)")
         try await query("create index on import_stage (unit_code)")
-        try await query("analyze import_stage")
+        try await query("analyze import_stage (line, nip, unit_code, parent_code, atasan_nip, status)")
         // Every statement below touches all staged rows at once: hash joins, never row-by-row loops that a
         // stale row estimate for employees (right after a bulk import) would otherwise choose.
         try await query("set local enable_nestloop = off")
@@ -149,9 +149,12 @@ extension TenantTransaction {
         summary.dryRun = options.dryRun
         summary.atasanFromFile = atasanFromFile
         if !atasanFromFile { try await deriveAtasan(into: &summary) }
-        try await classify(into: &summary, deactivateMissing: options.deactivateMissing)
+        // The atasan of each staged row: from the file, or derived into `import_atasan` (a narrow table,
+        // cheaper to write than updating every staged row).
+        let atasan = atasanFromFile ? AtasanSource.file : .derived
+        try await classify(into: &summary, deactivateMissing: options.deactivateMissing, atasan: atasan)
         if !options.dryRun {
-            try await merge(deactivateMissing: options.deactivateMissing)
+            try await merge(deactivateMissing: options.deactivateMissing, atasan: atasan)
             try await audit(actor: actor, action: "employees.import", subject: "", detail: [
                 "rows": String(rows), "new": String(summary.new), "changed": String(summary.changed),
                 "deactivated": String(summary.deactivated), "units_new": String(summary.unitsNew),
