@@ -32,9 +32,12 @@ public struct PlatformStore: Sendable {
 
     /// Every city, ordered by code.
     public func tenants() async throws -> [Tenant] {
-        let rows = try await client.query(
+        try await tenants(client.query(
             "select tenant_id, code, name, adapter, status, profile_version, created_at, employees from platform_tenants()",
-            logger: database.logger)
+            logger: database.logger))
+    }
+
+    func tenants(_ rows: PostgresRowSequence) async throws -> [Tenant] {
         var out: [Tenant] = []
         for try await (id, code, name, adapter, status, version, created, count) in rows.decode(
             (UUID, String, String, String, String, Int, Date, Int).self)
@@ -47,7 +50,9 @@ public struct PlatformStore: Sendable {
     }
 
     public func tenant(code: String) async throws -> Tenant? {
-        try await tenants().first { $0.code == code }
+        try await tenants(client.query(
+            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees from platform_tenant(\(code))",
+            logger: database.logger)).first
     }
 
     public func requireTenant(code: String) async throws -> Tenant {
