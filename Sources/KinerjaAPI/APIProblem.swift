@@ -55,6 +55,15 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         .init(.conflict, code: "conflict", id: "Bertentangan dengan keadaan data saat ini", en: "Conflicts with the current state",
               detail: detail)
     }
+    /// A database refusal that means "not now, not in this state": a concurrent change won (unique violation)
+    /// or the row's state forbids it (the SKP and period guards). Their own message names the row.
+    static func conflict(from error: any Error) -> APIProblem? {
+        switch StoreError.sqlState(error) {
+        case "23505": return .conflict("a concurrent change to the same record came first; read it again and retry")
+        case "55000": return .conflict(StoreError.describe(error))
+        default: return nil
+        }
+    }
     public static func notReady(_ detail: String) -> APIProblem {
         .init(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
     }

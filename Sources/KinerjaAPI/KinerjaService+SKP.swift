@@ -166,7 +166,8 @@ extension KinerjaService {
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         let roots = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            return try await tx.skpTree(nip: nip, year: year)
+            // A pegawai key sees its own SKP and what it cascades from, not the RHK of anyone below.
+            return try await tx.skpTree(nip: nip, year: year, includeBelow: p.role != .pegawai)
         }
         return .ok(.init(body: .json(.init(nip: nip, year: year, roots: roots.map(Self.schema)))))
     }
@@ -176,7 +177,7 @@ extension KinerjaService {
         let year = try Self.parseYear(input.query.year)
         let atasan: String
         switch p.role {
-        case .atasan, .pegawai:
+        case .atasan:
             guard let me = p.employeeNIP else { throw APIProblem.forbidden("this key is not tied to an employee") }
             if let other = input.query.atasan, (try? Self.parseNIP(other)) != me {
                 throw APIProblem.forbidden("an atasan key shows its own team only")
@@ -185,8 +186,8 @@ extension KinerjaService {
         case .hrAdmin, .bknAdmin:
             guard let raw = input.query.atasan else { throw APIProblem.invalid("name the atasan with ?atasan=NIP") }
             atasan = try Self.parseNIP(raw)
-        case .integrator:
-            throw APIProblem.forbidden("integrator keys have no team view")
+        case .integrator, .pegawai:
+            throw APIProblem.forbidden("the team view is for atasan and hr_admin keys; this key is \(p.role.rawValue)")
         }
         let asked = try input.query.period.map(Self.parsePeriod)
         let (period, items) = try await database.withTenant(try p.city()) { tx in
@@ -334,9 +335,15 @@ extension KinerjaService {
         let p = try RequestState.principal()
         let id = try Self.parseKey(input.path.id, "proposal id")
         guard case .json(let body) = input.body else { throw APIProblem.invalid("send {\"accept\": true|false} as application/json") }
+        guard p.role == .atasan || p.role == .hrAdmin else {
+            throw APIProblem.forbidden("proposals are decided with atasan or hr_admin keys; this key is \(p.role.rawValue)")
+        }
         let actor = try Self.actor(p)
         let proposal = try await database.withTenant(try p.city()) { tx in
-            try await tx.decideProposal(id: id, accept: body.accept, reason: body.reason, actor: actor)
+            // Someone the caller may not see: answered like a proposal that does not exist.
+            guard let nip = try await tx.proposalOwner(id: id) else { throw APIProblem.notFound("proposal '\(input.path.id)' not found") }
+            do { _ = try await Self.visibleEmployee(p, nip, tx) } catch { throw APIProblem.notFound("proposal '\(input.path.id)' not found") }
+            return try await tx.decideProposal(id: id, accept: body.accept, reason: body.reason, actor: actor)
         }
         return .ok(.init(body: .json(Self.schema(proposal))))
     }

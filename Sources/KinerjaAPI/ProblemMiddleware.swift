@@ -39,6 +39,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if let p = s.underlyingError as? APIProblem { return p }
             if let r = s.underlyingError as? ImportRejected { return APIProblem.importRejected(r) }
             if let st = s.underlyingError as? StoreError { return APIProblem.from(st) }
+            if let conflict = APIProblem.conflict(from: s.underlyingError) { return conflict }
             // The generated code rejects input that breaks the contract before a handler runs.
             if case DecodingError.dataCorrupted(let ctx)? = s.underlyingError as? DecodingError {
                 let value = ctx.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
@@ -53,7 +54,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                               id: h.status == .notFound ? "Tidak ditemukan" : "Permintaan tidak valid",
                               en: h.status == .notFound ? "Not found" : "Bad request", detail: h.body ?? path)
         default:
-            return .internalError
+            return APIProblem.conflict(from: error) ?? .internalError
         }
     }
 }

@@ -194,9 +194,9 @@ public struct SIASNColumns: Sendable {
         var parentCode = value("KODE UNOR INDUK", f) ?? parentName.flatMap { p in memo.text(.code, p) { Self.code(p) } }
         if parentCode?.isEmpty == true { fail("UNOR INDUK", parentName, "has no letters or digits to make a unit code from") }
         if parentCode == unitCode { parentCode = nil }
-        for (column, text) in zip(["NAMA", "NAMA JABATAN", "NAMA UNOR", "UNOR INDUK"], [name, jabatanName, unitName, parentName ?? ""])
-        where text.utf8.contains(0) {
-            fail(column, text.replacingOccurrences(of: "\0", with: "\\0"), "contains a NUL character")
+        // PostgreSQL text cannot hold NUL: name it here rather than fail the whole COPY.
+        for (column, i) in index.sorted(by: { $0.value < $1.value }) where i < f.count && f[i].utf8.contains(0) {
+            fail(column, f[i].replacingOccurrences(of: "\0", with: "\\0"), "contains a NUL character")
         }
 
         let status = value("KEDUDUKAN HUKUM", f)?.uppercased()

@@ -131,7 +131,7 @@ extension TenantTransaction {
     /// The cascade around one employee's SKP: from the top of their atasan chain down through the RHK their own
     /// RHK intervene in, their RHK, and below them every subordinate's RHK that intervenes in theirs. Each
     /// employee's approved SKP is used, or their latest revision before the first approval.
-    public func skpTree(nip: String, year: Int) async throws -> [CascadeNode] {
+    public func skpTree(nip: String, year: Int, includeBelow: Bool = true) async throws -> [CascadeNode] {
         _ = try await requireEmployee(nip)
         let rows = try await query("""
             with recursive up as (
@@ -140,7 +140,7 @@ extension TenantTransaction {
                 select e.nip, e.atasan_nip, up.depth + 1 from employees e join up on e.nip = up.atasan_nip
                 where e.tenant_id = \(tenant.uuid) and up.depth < 50
             ), down as (
-                select nip, 0 as depth from employees where tenant_id = \(tenant.uuid) and atasan_nip = \(nip)
+                select nip, 0 as depth from employees where tenant_id = \(tenant.uuid) and atasan_nip = \(nip) and \(includeBelow)
                 union all
                 select e.nip, down.depth + 1 from employees e join down on e.atasan_nip = down.nip
                 where e.tenant_id = \(tenant.uuid) and down.depth < 50
@@ -175,26 +175,30 @@ extension TenantTransaction {
     }
 
     /// Links the nodes by parent key and keeps what concerns `focus`: the chain above its RHK and all below.
+    /// A node is known by its employee and key; each appears once, so bad links cannot loop or multiply.
     static func cascade(_ nodes: [CascadeNode], focus: String) -> [CascadeNode] {
+        struct ID: Hashable { var nip: String; var key: UUID }
         let byKey = Dictionary(nodes.map { ($0.rhk.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let childrenOf = Dictionary(grouping: nodes.filter { n in n.rhk.parentKey.map { byKey[$0] != nil } ?? false },
-                                    by: { $0.rhk.parentKey! })
+        let childrenOf = Dictionary(grouping: nodes.filter { n in
+            n.rhk.parentKey.map { p in p != n.rhk.key && byKey[p] != nil } ?? false
+        }, by: { $0.rhk.parentKey! })
         // Keys on the path above the focus's RHK.
         var above = Set<UUID>()
         for n in nodes where n.nip == focus {
             var parent = n.rhk.parentKey
             while let p = parent, let node = byKey[p], above.insert(p).inserted { parent = node.rhk.parentKey }
         }
-        func build(_ n: CascadeNode, below: Bool, depth: Int) -> CascadeNode? {
+        var placed = Set<ID>()
+        func build(_ n: CascadeNode, below: Bool) -> CascadeNode? {
             let inFocus = below || n.nip == focus
-            guard inFocus || above.contains(n.rhk.key), depth < 60 else { return nil }
+            guard inFocus || above.contains(n.rhk.key), placed.insert(ID(nip: n.nip, key: n.rhk.key)).inserted else { return nil }
             var copy = n
-            copy.children = (childrenOf[n.rhk.key] ?? []).compactMap { build($0, below: inFocus, depth: depth + 1) }
+            copy.children = (childrenOf[n.rhk.key] ?? []).compactMap { build($0, below: inFocus) }
             return copy
         }
-        let roots = nodes.filter { n in n.rhk.parentKey.map { byKey[$0] == nil } ?? true }
+        let roots = nodes.filter { n in n.rhk.parentKey.map { p in p == n.rhk.key || byKey[p] == nil } ?? true }
         // The cascade from above first; the focus's own RHK that link to nothing (tambahan, or not yet linked) last.
         let ordered = roots.filter { $0.nip != focus } + roots.filter { $0.nip == focus }
-        return ordered.compactMap { build($0, below: false, depth: 0) }
+        return ordered.compactMap { build($0, below: false) }
     }
 }

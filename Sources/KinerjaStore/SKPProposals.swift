@@ -87,6 +87,13 @@ extension TenantTransaction {
         return out
     }
 
+    /// Whose proposal `id` is, if it exists in this city.
+    public func proposalOwner(id: UUID) async throws -> String? {
+        let rows = try await query("select nip::text from iki_proposals where tenant_id = \(tenant.uuid) and proposal_id = \(id)")
+        for try await nip in rows.decode(String.self) { return nip }
+        return nil
+    }
+
     /// The atasan (or city HR) accepts a proposal, which puts the IKI into the SKP being drafted (or, when the
     /// SKP is approved, into a new revision of it), or rejects it with a reason.
     public func decideProposal(id: UUID, accept: Bool, reason: String?, actor: SKPActor) async throws -> IKIProposal {
@@ -106,6 +113,8 @@ extension TenantTransaction {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if !accept && reason.isEmpty { throw StoreError.invalid("rejecting a proposal needs a reason") }
         if accept {
+            // Read the SKP under its lock: a concurrent edit or a second acceptance waits, then builds on this one.
+            _ = try await lockSKP(nip: nip, year: year)
             guard let proposal = try await proposals(nip: nip, year: year).first(where: { $0.id == id }),
                   let latest = try await skpRevisions(nip: nip, year: year).last else {
                 throw StoreError.notFound(what: "proposal", key: id.uuidString.lowercased())

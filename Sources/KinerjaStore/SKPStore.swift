@@ -123,8 +123,13 @@ extension TenantTransaction {
         throw StoreError.invalid("the year \(year) is not open in this city: open it first ('kinerja-admin period open --year \(year)')")
     }
 
-    /// Locks an employee's SKP rows for the year and returns the revisions (content not loaded).
+    /// Serialises work on one employee's SKP for the year (also before its first revision exists, which a
+    /// row lock could not) and returns the revisions (content not loaded).
     func lockSKP(nip: String, year: Int) async throws -> [(revision: Int, status: SKP.Status)] {
+        let lock = try await query("""
+            select pg_advisory_xact_lock(hashtextextended('skp:' || \(tenant.description) || ':' || \(nip) || ':' || \(year), 0))
+            """)
+        for try await _ in lock {}
         let rows = try await query("""
             select revision, status from skp where tenant_id = \(tenant.uuid) and nip = \(nip) and year = \(year)
             order by revision for update
@@ -161,6 +166,7 @@ extension TenantTransaction {
         let jpt = owner.jabatanLevel == "JPT"
         var problems = SKP.problems(content, jpt: jpt, requireParents: false)
         problems += try await cascadeProblems(content, owner: owner, year: year)
+        problems += try await keyProblems(content, owner: nip, year: year)
         if !problems.isEmpty { throw StoreError.invalid(problems.map(\.description).joined(separator: "; ")) }
 
         let revision: Int
@@ -174,8 +180,9 @@ extension TenantTransaction {
                 """)
         default:
             revision = latest!.revision
+            // The JPT flag and the atasan follow the employee's record as it is now (a promotion, a move).
             try await query("""
-                update skp set approach = \(content.approach.rawValue), updated_at = now()
+                update skp set approach = \(content.approach.rawValue), jpt = \(jpt), atasan_nip = \(owner.atasanNIP), updated_at = now()
                 where tenant_id = \(tenant.uuid) and nip = \(nip) and year = \(year) and revision = \(revision)
                 """)
             try await query("""
@@ -220,6 +227,28 @@ extension TenantTransaction {
             from unnest(\(rk), \(ik), \(pos), \(text), \(dim), \(tv), \(tu), \(tn), \(lower), \(acc), \(tpl))
                  as x(rk, ik, p, t, d, tv, tu, tn, l, a, tp)
             """)
+    }
+
+    /// RHK keys are the employee's own: not the RHK it intervenes in, and not used by anyone else that year
+    /// (a copied key would make one RHK stand in two places of the cascade).
+    func keyProblems(_ content: SKP.Content, owner: String, year: Int) async throws -> [SKP.Problem] {
+        var out: [SKP.Problem] = []
+        for (i, r) in content.rhk.enumerated() where r.parentKey == r.key {
+            out.append(SKP.Problem("rhk[\(i)].key", "is the key of the RHK it intervenes in: give the RHK a key of its own (or none)"))
+        }
+        let keys = content.rhk.map(\.key)
+        let rows = try await query("""
+            select distinct rhk_key, nip::text from skp_rhk
+            where tenant_id = \(tenant.uuid) and year = \(year) and rhk_key = any(\(keys)::uuid[]) and nip <> \(owner)
+            """)
+        var taken: [UUID: String] = [:]
+        for try await (key, nip) in rows.decode((UUID, String).self) { taken[key] = nip }
+        for (i, r) in content.rhk.enumerated() {
+            if let other = taken[r.key] {
+                out.append(SKP.Problem("rhk[\(i)].key", "'\(r.key.uuidString.lowercased())' is an RHK of \(other): give the RHK a key of its own (or none)"))
+            }
+        }
+        return out
     }
 
     /// Problems with the cascading links of `content`: each parent must be an RHK of the atasan's approved SKP.

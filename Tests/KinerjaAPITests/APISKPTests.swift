@@ -133,6 +133,14 @@ extension TestClientProtocol {
             let templates = try await client.send(.get, "/v1/employees/\(c.staff.nip)/indicator-templates", token: staff)
             #expect(templates.status == .ok && templates.json["proposalsEnabled"] as? Bool == false)
 
+            // A pegawai key of someone who is an atasan has no atasan powers: no team view, no RHK below in the tree.
+            let kasiAsPegawai = try await admin.createAPIKey(tenants: [a.id], role: .pegawai, label: "", employeeNIP: c.kasi.nip, actor: "t").token
+            #expect(try await client.send(.get, "/v1/team/skp?year=2026", token: kasiAsPegawai).status == .forbidden)
+            let kasiTree = try await client.send(.get, "/v1/employees/\(c.kasi.nip)/skp/2026/tree", token: kasiAsPegawai)
+            #expect(kasiTree.status == .ok && !kasiTree.body.contains(c.staff.nip))
+            let kasiTreeAsAtasan = try await client.send(.get, "/v1/employees/\(c.kasi.nip)/skp/2026/tree", token: kasi)
+            #expect(kasiTreeAsAtasan.body.contains(c.staff.nip))
+
             // Another city's HR key: the same paths answer 404, as for a NIP nobody has.
             for (method, path) in [(HTTPRequest.Method.get, base), (.get, base + "/tree"), (.get, base + "/revisions"),
                                    (.post, base + "/approve"), (.get, "/v1/employees/\(c.staff.nip)/indicator-templates")] {
@@ -144,5 +152,42 @@ extension TestClientProtocol {
         }
         let view = try await admin.withTenant(a.id) { try await $0.skpView(nip: c.staff.nip, year: 2026) }
         #expect(view?.realisasi.map(\.value) == [12], "B's key changed nothing")
+    }
+
+    /// Found in review: the proposal decision did not check the key's role or visibility, so a pegawai key of
+    /// someone's atasan could accept their proposal. Now only the direct atasan's (or HR's) key decides;
+    /// anyone who may not see the employee gets 404.
+    @Test func onlyTheAtasanDecidesAProposal() async throws {
+        let admin = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile()
+        let (a, popA) = try await TestDatabase.city("api-prop", employees: 300, profile: profile)
+        let c = TestDatabase.chain(popA)
+        func key(_ role: Role, _ nip: String?) async throws -> String {
+            try await admin.createAPIKey(tenants: [a.id], role: role, label: "", employeeNIP: nip, actor: "t").token
+        }
+        let staff = try await key(.pegawai, c.staff.nip), kasiPegawai = try await key(.pegawai, c.kasi.nip)
+        let kasi = try await key(.atasan, c.kasi.nip), kabid = try await key(.atasan, c.kabid.nip)
+        let other = try #require(popA.people.first { $0.jabatanLevel == "Pengawas" && $0.nip != c.kasi.nip && $0.atasan != c.kabid.nip })
+        let stranger = try await key(.atasan, other.nip)
+        try await admin.withTenant(a.id) { _ = try await $0.openYear(2026, cadence: .monthly, actor: "t") }
+        let rhk = try await admin.withTenant(a.id) { tx in
+            try await tx.saveSKP(nip: c.staff.nip, year: 2026, content: SKP.Content(approach: .kuantitatif, rhk: [
+                SKP.RHK(kind: .utama, text: "Layanan", iki: [SKP.IKI(text: "Berkas", dimension: .kuantitas, targetValue: 10, targetUnit: "berkas")]),
+            ]), actor: .hr("t")).content.rhk[0].key
+        }
+        try await withAPI { client in
+            let proposed = try await client.send(.post, "/v1/employees/\(c.staff.nip)/skp/2026/proposals", token: staff, json: """
+                {"rhkKey":"\(rhk.uuidString.lowercased())","iki":{"text":"Warga dilayani","dimension":"kuantitas","targetValue":300,"targetUnit":"orang"}}
+                """)
+            #expect(proposed.status == .created, "\(proposed.body)")
+            let id = try #require(proposed.json["id"] as? String)
+            let path = "/v1/iki-proposals/\(id)/decision"
+            #expect(try await client.send(.post, path, token: kasiPegawai, json: #"{"accept":true}"#).status == .forbidden)
+            #expect(try await client.send(.post, path, token: staff, json: #"{"accept":true}"#).status == .forbidden)
+            #expect(try await client.send(.post, path, token: stranger, json: #"{"accept":true}"#).status == .notFound)
+            #expect(try await client.send(.post, path, token: kabid, json: #"{"accept":true}"#).status == .forbidden, "not the direct atasan")
+            let accepted = try await client.send(.post, path, token: kasi, json: #"{"accept":true}"#)
+            #expect(accepted.status == .ok && accepted.json["status"] as? String == "accepted")
+        }
     }
 }

@@ -19,6 +19,18 @@ import Testing
         return CSVParser.Record(line: line, fields: Self.header.map { merged[$0] ?? "" })
     }
 
+    /// A NUL in any column the import reads is a row error naming the column (it used to reach COPY, which
+    /// refused the whole file with an internal error, for every column but four).
+    @Test(arguments: ["EMAIL", "GELAR DEPAN", "NAMA"])
+    func aNulIsARowError(_ column: String) {
+        let value = column == "EMAIL" ? "andi\0@makassar.go.id" : "A\0B"
+        #expect {
+            _ = try columns.row(record([column: value]))
+        } throws: { error in
+            (error as? RowErrors)?.errors.contains { $0.column == column && $0.reason.contains("NUL") } == true
+        }
+    }
+
     @Test func aGoodRowIsNormalised() throws {
         let r = try columns.row(record([:]))
         #expect(r.nip == "198503152010011001" && r.type == .pns && r.active)

@@ -338,6 +338,71 @@ import Testing
         }
     }
 
+    /// Found in review: an RHK whose key was its parent's (or another employee's) made the tree recurse on
+    /// itself; such keys are refused now.
+    @Test func anRHKKeyIsTheEmployeesOwn() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-keys", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let kasiKey = planned[2].content.rhk[0].key
+        var copied = Self.content(jpt: false, parents: [kasiKey, kasiKey])
+        copied.rhk[0].key = kasiKey
+        await expectStore(Self.isInvalid("is the key of the RHK it intervenes in")) {
+            try await db.withTenant(city.id) { try await $0.saveSKP(nip: c.peer.nip, year: 2026, content: copied, actor: .hr("t")) }
+        }
+        var borrowed = Self.content(jpt: false, parents: [kasiKey, kasiKey])
+        borrowed.rhk[1].key = planned[3].content.rhk[1].key
+        await expectStore(Self.isInvalid("is an RHK of \(c.staff.nip)")) {
+            try await db.withTenant(city.id) { try await $0.saveSKP(nip: c.peer.nip, year: 2026, content: borrowed, actor: .hr("t")) }
+        }
+        // Keeping one's own keys across revisions is what keys are for.
+        let again = try await db.withTenant(city.id) { tx in
+            try await tx.saveSKP(nip: c.staff.nip, year: 2026, content: planned[3].content, actor: .hr("t"))
+        }
+        #expect(again.revision == 2 && again.content.rhk.map(\.key) == planned[3].content.rhk.map(\.key))
+    }
+
+    /// Found in review: two first saves at once both tried to insert revision 1 and one failed with a
+    /// unique violation (an internal error). They now take turns: one creates the draft, the other edits it.
+    @Test func concurrentFirstSavesTakeTurns() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-race")
+        let kepala = try #require(pop.people.first { $0.jabatanLevel == "JPT" && $0.atasan == nil })
+        try await db.withTenant(city.id) { _ = try await $0.openYear(2026, cadence: .quarterly, actor: "t") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<4 {
+                group.addTask {
+                    _ = try await db.withTenant(city.id) { tx in
+                        try await tx.saveSKP(nip: kepala.nip, year: 2026, content: Self.content(jpt: true, target: Double(10 + i)),
+                                             actor: .hr("t\(i)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let revisions = try await db.withTenant(city.id) { try await $0.skpRevisions(nip: kepala.nip, year: 2026) }
+        #expect(revisions.count == 1 && revisions[0].status == .draft)
+    }
+
+    /// Found in review: a draft kept the JPT flag of the day it was started, so a promotion left it unsavable
+    /// or unsubmittable. The flag now follows the employee's record.
+    @Test func aPromotionMidDraftIsFollowed() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-promo", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.saveSKP(nip: c.peer.nip, year: 2026, content: Self.content(jpt: false, parents: planned[2].content.rhk.map(\.key)),
+                                     actor: .hr("t"))
+            try await tx.query("update employees set jabatan_level = 'JPT', atasan_nip = null where nip = \(c.peer.nip)")
+            let saved = try await tx.saveSKP(nip: c.peer.nip, year: 2026, content: Self.content(jpt: true), actor: .hr("t"))
+            #expect(saved.jpt && saved.atasanNIP == nil)
+            let submitted = try await tx.submitSKP(nip: c.peer.nip, year: 2026, actor: .hr("t"))
+            #expect(submitted.status == .submitted)
+        }
+    }
+
     @Test func demoPlansCascadeForAWholeCity() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("skp-demo", employees: 300)

@@ -76,6 +76,10 @@ CREATE FUNCTION skp_content_is_editable() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
+    -- Hold the revisions' status still until commit, so that none is approved under the new content.
+    PERFORM 1 FROM (SELECT DISTINCT tenant_id, nip, year, revision FROM changed) c
+      JOIN skp s ON s.tenant_id = c.tenant_id AND s.nip = c.nip AND s.year = c.year AND s.revision = c.revision
+       FOR SHARE OF s;
     SELECT s.nip, s.year, s.revision, s.status INTO bad
       FROM (SELECT DISTINCT tenant_id, nip, year, revision FROM changed) c
       JOIN skp s ON s.tenant_id = c.tenant_id AND s.nip = c.nip AND s.year = c.year AND s.revision = c.revision
