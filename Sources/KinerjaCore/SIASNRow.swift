@@ -58,6 +58,8 @@ public struct SIASNColumns: Sendable {
                                   "NIP ATASAN", "KODE UNOR", "KODE UNOR INDUK", "ESELON"]
 
     let index: [String: Int]
+    /// The columns read, in file order (for checks over every one of them).
+    let ordered: [(name: String, index: Int)]
     /// Values that repeat across rows (unit names, jabatan kinds, golongan, dates) are worked out once.
     let memo = Memo()
     public var hasAtasanColumn: Bool { index["NIP ATASAN"] != nil }
@@ -85,6 +87,8 @@ public struct SIASNColumns: Sendable {
                            reason: "give both KODE UNOR and KODE UNOR INDUK, or neither (units are then matched by name)")
         }
         self.index = index
+        self.ordered = index.filter { Self.required.contains($0.key) || Self.optional.contains($0.key) }
+            .sorted { $0.value < $1.value }.map { (name: $0.key, index: $0.value) }
     }
 
     /// The field's text, or nil when empty. SIASN downloads write `-` for "no value": that is empty too.
@@ -195,7 +199,7 @@ public struct SIASNColumns: Sendable {
         if parentCode?.isEmpty == true { fail("UNOR INDUK", parentName, "has no letters or digits to make a unit code from") }
         if parentCode == unitCode { parentCode = nil }
         // PostgreSQL text cannot hold NUL: name it here rather than fail the whole COPY.
-        for (column, i) in index.sorted(by: { $0.value < $1.value }) where i < f.count && f[i].utf8.contains(0) {
+        for (column, i) in ordered where i < f.count && f[i].utf8.contains(0) {
             fail(column, f[i].replacingOccurrences(of: "\0", with: "\\0"), "contains a NUL character")
         }
 
