@@ -69,5 +69,11 @@ reports:
 hooks: []
 skp:
   indicatorProposals: false
+# Thresholds for proposing the two ratings before the atasan confirms (unconfirmed defaults, data).
+ratingProposal:
+  hasilKerja: { diAtas: 110, sesuai: 80 }   # capaian of the SKP, percent
+  perilaku: { diAtas: 4.5, sesuai: 3 }      # weighted 360 score on the scale below
+  scaleMin: 1
+  scaleMax: 5
 """#
 }

@@ -15,6 +15,15 @@ enum ProfileValidator {
         check(r.skpWeight + r.behaviourWeight == 100, "rating.behaviourWeight", r.behaviourWeight,
               "skpWeight + behaviourWeight must be 100 (skpWeight is \(r.skpWeight))")
 
+        let rp = p.ratingProposalOrDefault
+        check(rp.scaleMin < rp.scaleMax, "ratingProposal.scaleMax", rp.scaleMax, "a number above scaleMin (\(rp.scaleMin))")
+        check(rp.hasilKerja.sesuai <= rp.hasilKerja.diAtas, "ratingProposal.hasilKerja.sesuai", rp.hasilKerja.sesuai,
+              "at most diAtas (\(rp.hasilKerja.diAtas))")
+        check(rp.perilaku.sesuai <= rp.perilaku.diAtas, "ratingProposal.perilaku.sesuai", rp.perilaku.sesuai,
+              "at most diAtas (\(rp.perilaku.diAtas))")
+        let onScale = { (v: Double) in v >= rp.scaleMin && v <= rp.scaleMax }
+        check(onScale(rp.perilaku.diAtas) && onScale(rp.perilaku.sesuai),
+              "ratingProposal.perilaku", "\(rp.perilaku.sesuai)-\(rp.perilaku.diAtas)", "thresholds on the scale \(rp.scaleMin)-\(rp.scaleMax)")
         let b = p.behaviour360
         for (v, k) in [(b.atasan, "atasan"), (b.peer, "peer"), (b.subordinate, "subordinate"), (b.peerWithoutSubordinates, "peerWithoutSubordinates")] {
             percent(v, "behaviour360.\(k)")

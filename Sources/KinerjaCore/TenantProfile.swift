@@ -17,6 +17,30 @@ public struct TenantProfile: Codable, Sendable, Equatable {
     public var hooks: [String]
     /// Planning settings. Optional so that profiles stored before it existed still read.
     public var skp: SKPSettings?
+    /// How the system proposes the two ratings (2022 regime) before the atasan confirms them. Optional for
+    /// profiles stored before it existed; ``ratingProposalOrDefault`` then gives the national default.
+    public var ratingProposal: RatingProposal?
+
+    public var ratingProposalOrDefault: RatingProposal { ratingProposal ?? .national }
+
+    /// Thresholds for proposing ratings *(unconfirmed defaults, data)*: capaian of the SKP in percent for
+    /// rating hasil kerja, and the weighted 360 score on the behaviour scale for rating perilaku kerja.
+    public struct RatingProposal: Codable, Sendable, Equatable {
+        public var hasilKerja: Bands
+        public var perilaku: Bands
+        /// The scale behaviour is rated on (for example 1-5).
+        public var scaleMin: Double
+        public var scaleMax: Double
+
+        /// At or above `diAtas`: Di Atas Ekspektasi; at or above `sesuai`: Sesuai; below: Di Bawah.
+        public struct Bands: Codable, Sendable, Equatable {
+            public var diAtas: Double
+            public var sesuai: Double
+        }
+
+        public static let national = RatingProposal(hasilKerja: Bands(diAtas: 110, sesuai: 80),
+                                                    perilaku: Bands(diAtas: 4.5, sesuai: 3), scaleMin: 1, scaleMax: 5)
+    }
 
     /// Pematangsiantar formulates indicators with the employees: an employee proposes an IKI, the atasan
     /// accepts or rejects it. Off unless the city's profile turns it on.

@@ -12,8 +12,11 @@ import Testing
         let (a, popA) = try await TestDatabase.city("api-a", seed: 11)
         let (b, popB) = try await TestDatabase.city("api-b", seed: 12)
         let keyA = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
-        let bNIP = popB.people[3].nip
-        let bNIPs = Set(popB.people.map(\.nip))
+        // Demo NIPs are random, so the two cities may share one by chance (legal: NIPs are unique per city):
+        // check only B's NIPs that A does not also have.
+        let aNIPs = Set(popA.people.map(\.nip))
+        let bNIPs = Set(popB.people.map(\.nip)).subtracting(aNIPs)
+        let bNIP = try #require(popB.people.first { !aNIPs.contains($0.nip) }).nip
 
         try await withAPI { client in
             let me = try await client.get("/v1/me", token: keyA)

@@ -61,7 +61,7 @@ import Testing
         let winners = outcomes.compactMap { try? $0.get() }
         #expect(winners.count == 1)
         for case .failure(let error) in outcomes {
-            #expect(error as? StoreError == .conflict(what: "city", key: code))
+            #expect(error as? StoreError == .conflict(what: "city", key: code), "\(StoreError.describe(error))")
         }
         #expect(try await db.platform.tenant(code: code)?.name == winners.first)
     }
