@@ -20,12 +20,16 @@ public struct SubPeriod: Sendable, Hashable, Comparable, CustomStringConvertible
         self.kind = kind
         self.sequence = sequence
     }
-    /// `2026-03` style for months is not used: the name is `M3` or `Q1`, as in the API.
-    public var description: String { (kind == .monthly ? "M" : "Q") + String(sequence) }
+    /// The name in the API: `M3`, `Q1`, or `Y` for the year itself.
+    public var description: String { kind == .annual ? "Y" : (kind == .monthly ? "M" : "Q") + String(sequence) }
 
-    /// Reads `M1`-`M12` or `Q1`-`Q4` (case does not matter).
+    /// The year itself (evaluasi tahunan).
+    public static let year = SubPeriod(kind: .annual, sequence: 0)
+
+    /// Reads `M1`-`M12`, `Q1`-`Q4` or `Y` (case does not matter).
     public init?(_ text: String) {
         let t = text.uppercased()
+        if t == "Y" { self = .year; return }
         guard let first = t.first, let n = Int(t.dropFirst()) else { return nil }
         switch first {
         case "M" where (1...12).contains(n): self.init(kind: .monthly, sequence: n)
@@ -120,7 +124,10 @@ extension TenantTransaction {
 
     /// Checks that `period` is one of the year's months or quarters in this city, and locks it against closing
     /// while the caller writes; returns whether it is open.
-    func lockPeriod(year: Int, _ period: SubPeriod) async throws -> Bool {
+    func lockPeriod(year: Int, _ period: SubPeriod, annualAllowed: Bool = false) async throws -> Bool {
+        if period.kind == .annual && !annualAllowed {
+            throw StoreError.invalid("period Y (the year) takes no realisasi or feedback: name a month M1-M12 or a quarter Q1-Q4")
+        }
         let rows = try await query("""
             select status from periods
             where tenant_id = \(tenant.uuid) and year = \(year) and kind = \(period.kind.rawValue) and sequence = \(period.sequence)

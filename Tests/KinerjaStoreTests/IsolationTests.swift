@@ -107,7 +107,7 @@ import Testing
             #expect(!proposals.contains { $0.id == bProposal.id })
             let summaries = try await tx.skpSummaries(SKPFilter(year: 2026))
             #expect(Set(summaries.map(\.nip)) == Set(popA.people.map(\.nip)), "exactly A's employees (a NIP may exist in both cities)")
-            for table in ["skp", "skp_rhk", "skp_iki", "realisasi", "skp_feedback", "iki_proposals"] {
+            for table in ["skp", "skp_rhk", "skp_iki", "realisasi", "skp_feedback", "iki_proposals", "behaviour_raters", "behaviour_ratings"] {
                 let rows = try await tx.query(PostgresQuery(unsafeSQL: "select count(*) from \(table) where tenant_id = '\(b.id)'"))
                 for try await n in rows.decode(Int.self) { #expect(n == 0, "\(table)") }
             }
@@ -144,7 +144,7 @@ import Testing
         let db = try await TestDatabase.app()
         _ = try await TestDatabase.city("iso-none")
         for table in ["employees", "org_units", "api_keys", "audit_log", "tenants", "periods", "skp", "skp_rhk", "skp_iki",
-                      "realisasi", "skp_feedback", "iki_proposals"] {
+                      "realisasi", "skp_feedback", "iki_proposals", "behaviour_raters", "behaviour_ratings"] {
             await #expect(throws: (any Error).self, "\(table) without a tenant") {
                 // Errors of a select arrive with its rows: read them.
                 let rows = try await db.client.query(PostgresQuery(unsafeSQL: "select count(*) from \(table)"), logger: TestDatabase.logger)

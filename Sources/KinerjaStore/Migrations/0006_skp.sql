@@ -199,17 +199,19 @@ CREATE TABLE iki_proposals (
 );
 CREATE INDEX iki_proposals_by_skp ON iki_proposals (tenant_id, nip, year);
 
-DO $$
-DECLARE t text;
+-- Row-level security on a tenant table, the same way for every table from here on: enabled, forced, and
+-- one policy on the transaction-local setting (a missing setting is an error, not an empty result).
+CREATE FUNCTION guard_tenant_table(t regclass) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    FOREACH t IN ARRAY ARRAY['skp', 'skp_rhk', 'skp_iki', 'realisasi', 'skp_feedback', 'iki_proposals'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-            USING (tenant_id = (SELECT current_setting('kinerja.tenant_id')::uuid))
-            WITH CHECK (tenant_id = (SELECT current_setting('kinerja.tenant_id')::uuid))$p$, t);
-    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format($p$CREATE POLICY tenant_isolation ON %s
+        USING (tenant_id = (SELECT current_setting('kinerja.tenant_id')::uuid))
+        WITH CHECK (tenant_id = (SELECT current_setting('kinerja.tenant_id')::uuid))$p$, t);
 END $$;
+REVOKE ALL ON FUNCTION guard_tenant_table FROM PUBLIC;
+
+SELECT guard_tenant_table(t) FROM unnest(ARRAY['skp', 'skp_rhk', 'skp_iki', 'realisasi', 'skp_feedback', 'iki_proposals']::regclass[]) AS t;
 
 GRANT SELECT, INSERT, UPDATE ON skp, realisasi, iki_proposals TO kinerja_app, kinerja_admin;
 GRANT SELECT, INSERT, DELETE ON skp_rhk, skp_iki TO kinerja_app, kinerja_admin;

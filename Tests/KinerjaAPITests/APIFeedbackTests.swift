@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KinerjaAdapters
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import Testing
+
+/// 360 feedback over the API: requests, ratings, and summaries that never name a peer to the employee.
+@Suite struct APIFeedbackTests {
+    static let fours = #"{"scores":{"berorientasi_pelayanan":4,"akuntabel":4,"kompeten":4,"harmonis":4,"loyal":4,"adaptif":4,"kolaboratif":4}}"#
+
+    @Test func ratingsAreAnonymousInAggregate() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("api-fb", employees: 300)
+        let (b, _) = try await TestDatabase.city("api-fb-b")
+        let c = TestDatabase.chain(pop)
+        let colleagues = pop.people.filter { p in p.jabatanLevel == nil && ![c.staff.nip, c.peer.nip].contains(p.nip) }.prefix(2).map(\.nip)
+        func key(_ role: Role, _ nip: String?, _ city: Tenant? = nil) async throws -> String {
+            try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
+        }
+        let staff = try await key(.pegawai, c.staff.nip), kasi = try await key(.atasan, c.kasi.nip), hrB = try await key(.hrAdmin, nil, b)
+        var keys: [String] = []
+        for nip in [c.peer.nip] + colleagues { keys.append(try await key(.pegawai, nip)) }
+        let peerKeys = keys
+        let profile = try NationalAdapter().effectiveProfile()
+        try await admin.withTenant(a.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.assignRaters(year: 2026, period: .year, profile: profile, actor: "t")
+        }
+        let rate = "/v1/me/feedback/2026/Y/\(c.staff.nip)"
+        try await withAPI { client in
+            // The atasan names the peers; a colleague cannot.
+            for nip in [c.peer.nip] + colleagues {
+                let r = try await client.send(.post, "/v1/employees/\(c.staff.nip)/peers", token: kasi, json: #"{"rater":"\#(nip)","year":2026,"period":"Y"}"#)
+                #expect(r.status == .noContent, "\(r.body)")
+            }
+            #expect(try await client.send(.post, "/v1/employees/\(c.staff.nip)/peers", token: peerKeys[0],
+                                          json: #"{"rater":"\#(c.kabid.nip)","year":2026,"period":"Y"}"#).status == .notFound)
+
+            let requests = try await client.send(.get, "/v1/me/feedback-requests?year=2026", token: peerKeys[0])
+            #expect(requests.items.contains { $0["rateeNip"] as? String == c.staff.nip && $0["source"] as? String == "peer" })
+            #expect(try await client.send(.put, rate, token: kasi, json: Self.fours).status == .noContent)
+            #expect(try await client.send(.put, rate, token: staff, json: Self.fours).status == .noContent)
+            let offScale = try await client.send(.put, rate, token: peerKeys[0], json: Self.fours.replacingOccurrences(of: ":4,\"akuntabel\"", with: ":9,\"akuntabel\""))
+            #expect(offScale.status == .badRequest && (offScale.json["detail"] as? String)?.contains("9") == true)
+            for k in peerKeys.prefix(2) { #expect(try await client.send(.put, rate, token: k, json: Self.fours).status == .noContent) }
+
+            // Two peers: counted but not shown; no NIP of a rater in what the employee sees.
+            let mine = try await client.send(.get, "/v1/me/behaviour?year=2026&period=Y", token: staff)
+            #expect(mine.status == .ok)
+            let peerSource = (mine.json["sources"] as? [[String: Any]])?.first { $0["source"] as? String == "peer" }
+            #expect(peerSource?["answered"] as? Int == 2 && peerSource?["mean"] == nil)
+            for nip in [c.peer.nip] + colleagues + [c.kasi.nip] { #expect(!mine.body.contains(nip), "a rater's NIP in the employee's view") }
+            // The third peer makes the aggregate visible.
+            #expect(try await client.send(.put, rate, token: peerKeys[2], json: Self.fours).status == .noContent)
+            let shown = try await client.send(.get, "/v1/me/behaviour?year=2026&period=Y", token: staff)
+            let peers = (shown.json["sources"] as? [[String: Any]])?.first { $0["source"] as? String == "peer" }
+            #expect((peers?["mean"] as? [String: Any])?["loyal"] as? Double == 4)
+            #expect(shown.json["score"] as? Double == 4 && shown.json["proposedRating"] as? String == "Sesuai Ekspektasi")
+            // The atasan sees the same aggregate; another city's key sees nothing.
+            let byAtasan = try await client.send(.get, "/v1/employees/\(c.staff.nip)/behaviour?year=2026&period=Y", token: kasi)
+            #expect(byAtasan.status == .ok && !byAtasan.body.contains(c.peer.nip))
+            #expect(try await client.send(.get, "/v1/employees/\(c.staff.nip)/behaviour?year=2026&period=Y", token: hrB).status == .notFound)
+            #expect(try await client.send(.put, rate, token: hrB, json: Self.fours).status == .forbidden)
+        }
+    }
+}

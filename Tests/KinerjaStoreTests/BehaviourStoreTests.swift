@@ -1,0 +1,95 @@
+import Foundation
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// 360 feedback in the store: who is asked, the checks on a rating, and a summary that never names a rater.
+@Suite struct BehaviourStoreTests {
+    static func all(_ x: Double) -> [Behaviour.Value: Double] { Dictionary(uniqueKeysWithValues: Behaviour.Value.allCases.map { ($0, x) }) }
+
+    @Test func askRateAndSummariseAnonymously() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("beh", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        let year = 2026, y = SubPeriod.year
+        let colleagues = pop.people.filter { p in
+            p.jabatanLevel == nil && ![c.staff.nip, c.peer.nip].contains(p.nip) && p.atasan != c.staff.nip
+        }.prefix(3).map(\.nip)
+
+        let added = try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(year, cadence: .quarterly, actor: "t")
+            return try await tx.assignRaters(year: year, period: y, profile: profile, actor: "t")
+        }
+        // Every active employee rates themselves; everyone with an atasan is rated by them and rates them.
+        let withAtasan = pop.people.filter { $0.atasan != nil }.count
+        #expect(added == pop.people.count + 2 * withAtasan)
+        let kasiRequests = try await db.withTenant(city.id) { try await $0.feedbackRequests(rater: c.kasi.nip, year: year) }
+        #expect(Set(kasiRequests.map(\.source)) == ["self", "atasan", "bawahan"])
+        #expect(kasiRequests.contains { $0.rateeNIP == c.staff.nip && $0.source == "atasan" && !$0.done })
+
+        // Peers are named by the atasan or HR, never by a colleague; the atasan is no peer.
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) {
+                try await $0.assignPeer(ratee: c.staff.nip, rater: colleagues[0], year: year, period: y, actor: .employee(c.peer.nip, name: "peer"))
+            }
+        }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) { try await $0.assignPeer(ratee: c.staff.nip, rater: c.kasi.nip, year: year, period: y, actor: .hr("t")) }
+        }
+        try await db.withTenant(city.id) { tx in
+            for nip in [c.peer.nip] + colleagues.prefix(1) {
+                try await tx.assignPeer(ratee: c.staff.nip, rater: nip, year: year, period: y, actor: .employee(c.kasi.nip, name: "kasi"))
+            }
+        }
+
+        // A rating: all seven values, on the scale, only by someone asked; ekspektasi only from the atasan.
+        func rate(_ rater: String, _ x: Double, ekspektasi: [Behaviour.Value: String] = [:]) async throws {
+            try await db.withTenant(city.id) {
+                try await $0.rate(rater: rater, ratee: c.staff.nip, year: year, period: y, scores: Self.all(x), ekspektasi: ekspektasi,
+                                  comment: nil, profile: profile)
+            }
+        }
+        await #expect(throws: StoreError.self) { try await rate(colleagues[2], 4) }          // not asked
+        await #expect(throws: StoreError.self) { try await rate(c.kasi.nip, 6) }             // off the 1-5 scale
+        await #expect(throws: StoreError.self) { try await rate(c.peer.nip, 4, ekspektasi: [.loyal: "x"]) }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) {
+                try await $0.rate(rater: c.kasi.nip, ratee: c.staff.nip, year: year, period: y, scores: [.loyal: 4], ekspektasi: [:],
+                                  comment: nil, profile: profile)
+            }
+        }
+        try await rate(c.kasi.nip, 4, ekspektasi: [.berorientasiPelayanan: "Layani warga dengan ramah"])
+        try await rate(c.staff.nip, 5)
+        try await rate(c.peer.nip, 2)
+        try await rate(colleagues[0], 3)
+
+        // Two peers are below the minimum of three: counted, but neither shown nor scored.
+        let two = try await db.withTenant(city.id) { try await $0.behaviourSummary(ratee: c.staff.nip, year: year, period: y, profile: profile) }
+        let peers = try #require(two.sources.first { $0.source == "peer" })
+        #expect(peers.answered == 2 && peers.meanByValue == nil)
+        #expect(two.score?.value == 4 && two.score?.leftOut == [.peer])
+        #expect(two.ekspektasi[.berorientasiPelayanan] == "Layani warga dengan ramah")
+
+        // A third peer: shown as a mean, weighted 50 / 50 with the atasan (no bawahan): 0.5 x 4 + 0.5 x mean(2, 3, 4) = 3.5.
+        try await db.withTenant(city.id) {
+            try await $0.assignPeer(ratee: c.staff.nip, rater: colleagues[1], year: year, period: y, actor: .hr("t"))
+        }
+        try await rate(colleagues[1], 4)
+        let three = try await db.withTenant(city.id) { try await $0.behaviourSummary(ratee: c.staff.nip, year: year, period: y, profile: profile) }
+        #expect(three.sources.first { $0.source == "peer" }?.meanByValue?[.loyal] == 3)
+        #expect(three.score?.value == 3.5)
+        #expect(!String(describing: three).contains(c.peer.nip) && !String(describing: three).contains(colleagues[0]))
+
+        // Progress per OPD, and a closed period takes no more ratings.
+        let progress = try await db.withTenant(city.id) { try await $0.feedbackProgress(year: year, period: y) }
+        #expect(progress.reduce(0) { $0 + $1.done } == 5 && progress.reduce(0) { $0 + $1.assigned } == added + 3)
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.setPeriod(try EvaluationPeriod.period(year: year, kind: .annual, sequence: 0), open: false, reason: nil, actor: "t")
+        }
+        await #expect(throws: StoreError.self) { try await rate(c.kasi.nip, 3) }
+    }
+}
