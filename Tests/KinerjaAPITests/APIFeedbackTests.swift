@@ -67,4 +67,37 @@ import Testing
             #expect(try await client.send(.put, rate, token: hrB, json: Self.fours).status == .forbidden)
         }
     }
+
+    @Test func evaluationsAreReadByTheChainAndConfirmedByTheAtasan() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("api-eval", employees: 300)
+        let (b, _) = try await TestDatabase.city("api-eval-b")
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        try await admin.withTenant(a.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+        }
+        func key(_ role: Role, _ nip: String?, _ city: Tenant? = nil) async throws -> String {
+            try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
+        }
+        let staff = try await key(.pegawai, c.staff.nip), peer = try await key(.pegawai, c.peer.nip)
+        let kasi = try await key(.atasan, c.kasi.nip), hrB = try await key(.hrAdmin, nil, b)
+        let path = "/v1/employees/\(c.staff.nip)/evaluations/2026/Y"
+        try await withAPI { client in
+            let mine = try await client.send(.get, path, token: staff)
+            #expect(mine.status == .ok && mine.json["status"] as? String == "proposed")
+            #expect((mine.json["explanation"] as? [String: Any])?["capaian"] != nil)
+            #expect(try await client.send(.get, path, token: peer).status == .notFound)
+            #expect(try await client.send(.get, path, token: hrB).status == .notFound)
+            #expect(try await client.send(.post, path + "/confirm", token: staff, json: "{}").status == .forbidden)
+            // No 360 yet: the atasan gives the perilaku rating, and a reason for it.
+            let noReason = try await client.send(.post, path + "/confirm", token: kasi, json: #"{"perilaku":"Sesuai Ekspektasi"}"#)
+            #expect(noReason.status == .badRequest, "\(noReason.body)")
+            let ok = try await client.send(.post, path + "/confirm", token: kasi,
+                                           json: #"{"perilaku":"Sesuai Ekspektasi","reason":"Diamati langsung sepanjang tahun"}"#)
+            #expect(ok.status == .ok && ok.json["status"] as? String == "confirmed" && ok.json["predikat"] != nil, "\(ok.body)")
+        }
+    }
 }

@@ -144,7 +144,7 @@ import Testing
         let db = try await TestDatabase.app()
         _ = try await TestDatabase.city("iso-none")
         for table in ["employees", "org_units", "api_keys", "audit_log", "tenants", "periods", "skp", "skp_rhk", "skp_iki",
-                      "realisasi", "skp_feedback", "iki_proposals", "behaviour_raters", "behaviour_ratings"] {
+                      "realisasi", "skp_feedback", "iki_proposals", "behaviour_raters", "behaviour_ratings", "evaluations"] {
             await #expect(throws: (any Error).self, "\(table) without a tenant") {
                 // Errors of a select arrive with its rows: read them.
                 let rows = try await db.client.query(PostgresQuery(unsafeSQL: "select count(*) from \(table)"), logger: TestDatabase.logger)

@@ -37,7 +37,7 @@ import Testing
             #expect(policies >= 1, "\(table) has no policy")
         }
         #expect(Set(["tenants", "org_units", "employees", "api_keys", "audit_log", "periods", "skp", "skp_rhk", "skp_iki", "realisasi",
-                     "skp_feedback", "iki_proposals", "behaviour_raters", "behaviour_ratings"]).isSubset(of: seen))
+                     "skp_feedback", "iki_proposals", "behaviour_raters", "behaviour_ratings", "evaluations"]).isSubset(of: seen))
     }
 
     @Test func policiesReadTheTransactionLocalSetting() async throws {

@@ -1,0 +1,208 @@
+public import Foundation
+public import KinerjaCore
+import PostgresNIO
+
+/// One employee's evaluation for a period: the figures, the proposed and confirmed ratings, the predikat, and
+/// the explanation as stored.
+public struct Evaluation: Sendable, Equatable {
+    public var nip: String
+    public var year: Int
+    public var period: SubPeriod
+    public var skpRevision: Int?
+    public var capaian: Double?
+    public var behaviourScore: Double?
+    public var proposedHasil: Rating?
+    public var proposedPerilaku: Rating?
+    public var ratingHasil: Rating?
+    public var ratingPerilaku: Rating?
+    public var predikat: Predikat?
+    public var status: String
+    public var changeReason: String?
+    /// The explanation as stored: inputs, each step with its rule and value, the profile version.
+    public var explanation: String
+    public var profileVersion: Int
+    public var confirmedBy: String?
+}
+
+extension TenantTransaction {
+    /// Proposes ratings and predikat for every active employee with an approved SKP for the year, in a few
+    /// set-based statements: capaian from the approved SKP and its realisasi (up to the period), the weighted
+    /// 360 score of the period, the profile's bands, and the matrix. Rows the atasan confirmed, or that are
+    /// final, are left as they are. Returns how many were proposed and how many employees had no approved SKP.
+    public func runEvaluation(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int,
+                              actor: String) async throws -> (proposed: Int, withoutSKP: Int) {
+        guard try await lockPeriod(year: year, period, annualAllowed: true) else {
+            throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
+        }
+        let w = profile.behaviour360
+        let bands = profile.ratingProposalOrDefault
+        let minimum = max(1, w.minimumPeers)
+        // The matrix, from the core's own rule, as rows to join.
+        let pairs = Rating.allCases.flatMap { h in Rating.allCases.map { p in (h, p) } }
+        let mh = pairs.map(\.0.rawValue), mp = pairs.map(\.1.rawValue)
+        let mr = pairs.map { Predikat(hasilKerja: $0.0, perilakuKerja: $0.1).rawValue }
+        let annual = period.kind == .annual
+        let rows = try await query("""
+            with skps as (
+                select s.nip, s.revision from skp s join employees e on e.tenant_id = s.tenant_id and e.nip = s.nip
+                where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and e.status = 'active'
+            ), ikis as (
+                select k.nip, k.revision, r.rhk_key, r.kind, i.iki_key, i.target_value::float8 as t, i.lower_is_better as lib,
+                       i.accumulation as acc
+                from skps k
+                join skp_rhk r on r.tenant_id = \(tenant.uuid) and r.nip = k.nip and r.year = \(year) and r.revision = k.revision
+                join skp_iki i on i.tenant_id = \(tenant.uuid) and i.nip = k.nip and i.year = \(year) and i.revision = k.revision
+                              and i.rhk_key = r.rhk_key
+            ), reals as (
+                select x.nip, x.iki_key,
+                       case min(i.acc) when 'sum' then sum(x.value::float8) when 'average' then avg(x.value::float8)
+                            else (array_agg(x.value::float8 order by x.period_seq desc))[1] end as r
+                from realisasi x join ikis i on i.nip = x.nip and i.iki_key = x.iki_key
+                where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
+                  and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
+                group by x.nip, x.iki_key
+            ), iki_capaian as (
+                select i.nip, i.revision, i.rhk_key, i.kind,
+                       case when x.r is null or i.t is null then null
+                            when i.t = 0 then case when i.lib then case when x.r <= 0 then 100.0 else 0.0 end end
+                            else greatest(0, (case when i.lib then 2 - x.r / i.t else x.r / i.t end) * 100) end as c
+                from ikis i left join reals x on x.nip = i.nip and x.iki_key = i.iki_key
+            ), rhk_capaian as (
+                select nip, revision, rhk_key, kind, avg(c) as c from iki_capaian group by nip, revision, rhk_key, kind
+            ), skp_capaian as (
+                select nip, min(revision) as revision, avg(c) filter (where kind = 'utama') as c,
+                       jsonb_agg(jsonb_build_object('rhk', rhk_key, 'kind', kind, 'capaian', round(c::numeric, 2))) as rhk
+                from rhk_capaian group by nip
+            ), per_rater as (
+                select g.ratee_nip as nip, b.source, g.rater_nip, avg(g.score::float8) as m
+                from behaviour_ratings g
+                join behaviour_raters b on b.tenant_id = g.tenant_id and b.year = g.year and b.period_kind = g.period_kind
+                     and b.period_seq = g.period_seq and b.ratee_nip = g.ratee_nip and b.rater_nip = g.rater_nip
+                where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
+                  and g.period_seq = \(period.sequence)
+                group by g.ratee_nip, b.source, g.rater_nip
+            ), sources as (
+                select nip, max(m) filter (where source = 'atasan') as atasan,
+                       avg(m) filter (where source = 'peer') as peer, count(*) filter (where source = 'peer') as peers,
+                       avg(m) filter (where source = 'bawahan') as bawahan, count(*) filter (where source = 'bawahan') as bawahans
+                from per_rater group by nip
+            ), behaviour as (
+                select nip, atasan, peer, peers, bawahan, bawahans,
+                       peers >= \(minimum) as use_peer, bawahans >= \(minimum) and \(w.subordinate) > 0 as use_bawahan
+                from sources
+            ), scored as (
+                select b.*,
+                       case when atasan is null then null
+                            when use_peer and use_bawahan
+                                 then (atasan * \(w.atasan) + peer * \(w.peer) + bawahan * \(w.subordinate)) / \(w.atasan + w.peer + w.subordinate)::float8
+                            when use_peer then (atasan * \(w.atasan) + peer * \(w.peerWithoutSubordinates)) / \(w.atasan + w.peerWithoutSubordinates)::float8
+                            when use_bawahan then (atasan * \(w.atasan) + bawahan * \(w.subordinate)) / \(w.atasan + w.subordinate)::float8
+                            else atasan end as score
+                from behaviour b
+            ), proposals as (
+                select k.nip, c.revision, c.c as capaian, s.score, c.rhk, s.atasan, s.peer, s.peers, s.bawahan, s.bawahans,
+                       s.use_peer, s.use_bawahan,
+                       case when c.c is null then null when c.c >= \(bands.hasilKerja.diAtas) then 'Di Atas Ekspektasi'
+                            when c.c >= \(bands.hasilKerja.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as hasil,
+                       case when s.score is null then null when s.score >= \(bands.perilaku.diAtas) then 'Di Atas Ekspektasi'
+                            when s.score >= \(bands.perilaku.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as perilaku
+                from skps k join skp_capaian c on c.nip = k.nip left join scored s on s.nip = k.nip
+            ), matrix as (
+                select * from unnest(\(mh)::text[], \(mp)::text[], \(mr)::text[]) as m(h, p, r)
+            )
+            insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
+                                     proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
+                                     profile_version, computed_at)
+            select \(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), p.nip, p.revision, p.capaian, p.score,
+                   p.hasil, p.perilaku, p.hasil, p.perilaku, m.r,
+                   jsonb_build_object(
+                       'regime', \(profile.rating.regime.rawValue), 'profileVersion', \(profileVersion), 'skpRevision', p.revision,
+                       'capaian', jsonb_build_object('skp', round(p.capaian::numeric, 2), 'rhk', p.rhk,
+                           'rule', 'IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; SKP: mean of its RHK utama'),
+                       'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2), 'peers', coalesce(p.peers, 0),
+                           'peerMean', case when p.use_peer then round(p.peer::numeric, 2) end, 'bawahan', coalesce(p.bawahans, 0),
+                           'bawahanMean', case when p.use_bawahan then round(p.bawahan::numeric, 2) end,
+                           'weights', jsonb_build_object('atasan', \(w.atasan), 'peer', \(w.peer), 'bawahan', \(w.subordinate),
+                                                         'peerWithoutBawahan', \(w.peerWithoutSubordinates), 'minimum', \(minimum)),
+                           'score', round(p.score::numeric, 2)),
+                       'bands', jsonb_build_object('hasilKerja', jsonb_build_object('diAtas', \(bands.hasilKerja.diAtas), 'sesuai', \(bands.hasilKerja.sesuai)),
+                                                   'perilaku', jsonb_build_object('diAtas', \(bands.perilaku.diAtas), 'sesuai', \(bands.perilaku.sesuai))),
+                       'proposed', jsonb_build_object('hasilKerja', p.hasil, 'perilaku', p.perilaku, 'predikat', m.r)),
+                   \(profileVersion), now()
+            from proposals p left join matrix m on m.h = p.hasil and m.p = p.perilaku
+            on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
+                skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
+                proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
+                rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
+                explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now()
+            where evaluations.status = 'proposed'
+            returning 1
+            """)
+        var proposed = 0
+        for try await _ in rows { proposed += 1 }
+        let missing = try await query("""
+            select count(*) from employees e where e.tenant_id = \(tenant.uuid) and e.status = 'active'
+              and not exists (select 1 from skp s where s.tenant_id = e.tenant_id and s.nip = e.nip and s.year = \(year) and s.status = 'approved')
+            """)
+        var withoutSKP = 0
+        for try await n in missing.decode(Int.self) { withoutSKP = n }
+        try await audit(actor: actor, action: "evaluate.run", subject: "\(year)/\(period)",
+                        detail: ["proposed": String(proposed), "without_skp": String(withoutSKP), "profile_version": String(profileVersion)])
+        return (proposed, withoutSKP)
+    }
+
+    public func evaluation(nip: String, year: Int, period: SubPeriod) async throws -> Evaluation? {
+        let rows = try await query("""
+            select skp_revision, capaian::float8, behaviour_score::float8, proposed_hasil, proposed_perilaku, rating_hasil,
+                   rating_perilaku, predikat, status, change_reason, explanation::text, profile_version, confirmed_by
+            from evaluations
+            where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and nip = \(nip)
+            """)
+        for try await r in rows.decode((Int?, Double?, Double?, String?, String?, String?, String?, String?, String, String?, String, Int, String?).self) {
+            return Evaluation(nip: nip, year: year, period: period, skpRevision: r.0, capaian: r.1, behaviourScore: r.2,
+                              proposedHasil: r.3.flatMap(Rating.init(rawValue:)), proposedPerilaku: r.4.flatMap(Rating.init(rawValue:)),
+                              ratingHasil: r.5.flatMap(Rating.init(rawValue:)), ratingPerilaku: r.6.flatMap(Rating.init(rawValue:)),
+                              predikat: r.7.flatMap(Predikat.init(rawValue:)), status: r.8, changeReason: r.9, explanation: r.10,
+                              profileVersion: r.11, confirmedBy: r.12)
+        }
+        return nil
+    }
+
+    /// The atasan (or city HR) confirms the proposed ratings, or sets others with a reason; the predikat follows
+    /// from the matrix. A final result is not changed here.
+    public func confirmEvaluation(nip: String, year: Int, period: SubPeriod, hasil: Rating?, perilaku: Rating?,
+                                  reason: String?, actor: SKPActor) async throws -> Evaluation {
+        let owner = try await requireEmployee(nip)
+        let rel = relation(of: actor, to: owner)
+        guard rel == .atasan || rel == .hr else { throw StoreError.forbidden("only the atasan of \(nip) or city HR confirms the evaluation") }
+        let lock = try await query("""
+            select status from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and nip = \(nip) for update
+            """)
+        for try await status in lock.decode(String.self) where status == "final" {
+            throw StoreError.state("the evaluation of \(nip) for \(year) \(period) is final: reopen it (with a reason) to change it")
+        }
+        guard let current = try await evaluation(nip: nip, year: year, period: period) else {
+            throw StoreError.notFound(what: "evaluation", key: "\(nip) \(year) \(period): run 'kinerja-admin evaluate run' first")
+        }
+        guard let h = hasil ?? current.proposedHasil, let p = perilaku ?? current.proposedPerilaku else {
+            throw StoreError.invalid("no rating was proposed (no realisasi or no atasan's behaviour rating yet): give both ratings, with a reason")
+        }
+        let changed = h != current.proposedHasil || p != current.proposedPerilaku
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if changed && reason.isEmpty { throw StoreError.invalid("a rating other than the proposed one needs a reason") }
+        let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
+        try await query("""
+            update evaluations set rating_hasil = \(h.rawValue), rating_perilaku = \(p.rawValue), predikat = \(predikat.rawValue),
+                   status = 'confirmed', change_reason = \(changed ? reason : nil), confirmed_by = \(actor.name), confirmed_at = now()
+            where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and nip = \(nip)
+            """)
+        var detail = ["hasil": h.rawValue, "perilaku": p.rawValue, "predikat": predikat.rawValue]
+        if changed { detail["reason"] = reason }
+        try await audit(actor: actor.name, action: changed ? "evaluate.change" : "evaluate.confirm", subject: "\(nip)/\(year)/\(period)",
+                        detail: detail)
+        return try await evaluation(nip: nip, year: year, period: period)!
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import KinerjaCore
+import KinerjaStore
+
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "The evaluation round: propose ratings and predikat, show one with its explanation, confirm.",
+        subcommands: [Run.self, Show.self, Confirm.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Propose ratings and predikat for every active employee with an approved SKP (set-based).",
+            discussion: "Capaian from the approved SKP and its realisasi up to the period, the weighted 360 score of the period, the "
+                + "profile's bands and the matrix. Confirmed or final results are left as they are; run it again after new realisasi.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var which: FeedbackCommand.Which
+
+        func run() async throws {
+            let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
+            let started = ContinuousClock.now
+            let (proposed, missing) = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                let profile = try await db.platform.profile(of: t.id)
+                printError("\(code): evaluating \(t.employeeCount) employees for \(year) \(period)…")
+                return try await db.withTenant(t.id) {
+                    try await $0.runEvaluation(year: year, period: period, profile: profile, profileVersion: t.profileVersion, actor: cliActor)
+                }
+            }
+            let elapsed = ContinuousClock.now - started
+            printError("\(code): \(proposed) proposed in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))"
+                       + (missing > 0 ? "; \(missing) active employee(s) have no approved SKP for \(year) ('skp list --status draft')" : ""))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One employee's evaluation with the explanation it was computed from.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var which: FeedbackCommand.Which
+        @Option(help: "The employee's NIP.") var nip: String
+
+        func run() async throws {
+            let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
+            let digits: String
+            do { digits = try NIP(nip, type: .pppk).digits } catch { throw CLIError("\(error)") }
+            let e = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                return try await db.withTenant(t.id) { try await $0.evaluation(nip: digits, year: year, period: period) }
+            }
+            guard let e else { throw CLIError("no evaluation of \(digits) for \(year) \(period): run 'kinerja-admin evaluate run' first") }
+            func f(_ x: Double?) -> String { x.map(Step.format) ?? "-" }
+            print("""
+                \(digits) \(year) \(period): \(e.status), profile version \(e.profileVersion), SKP revision \(e.skpRevision.map(String.init) ?? "-")
+                  capaian SKP        \(f(e.capaian))%  -> proposed hasil kerja \(e.proposedHasil?.rawValue ?? "- (no realisasi yet)")
+                  360 score          \(f(e.behaviourScore))  -> proposed perilaku \(e.proposedPerilaku?.rawValue ?? "- (no atasan's rating yet)")
+                  rating hasil kerja \(e.ratingHasil?.rawValue ?? "-")
+                  rating perilaku    \(e.ratingPerilaku?.rawValue ?? "-")
+                  predikat           \(e.predikat?.rawValue ?? "-")\(e.changeReason.map { "\n  changed because    \($0)" } ?? "")\(e.confirmedBy.map { "\n  confirmed by       \($0)" } ?? "")
+                  explanation        \(e.explanation)
+                """)
+        }
+    }
+
+    struct Confirm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Confirm an employee's proposed ratings as city HR, or set others with a reason.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var which: FeedbackCommand.Which
+        @Option(help: "The employee's NIP.") var nip: String
+        @Option(help: "Rating hasil kerja instead of the proposed one: atas, sesuai or bawah.") var hasil: String?
+        @Option(help: "Rating perilaku kerja instead of the proposed one: atas, sesuai or bawah.") var perilaku: String?
+        @Option(help: "Why a rating differs from the proposal (required then).") var reason: String?
+
+        func run() async throws {
+            let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
+            let digits: String
+            do { digits = try NIP(nip, type: .pppk).digits } catch { throw CLIError("\(error)") }
+            let h = try hasil.map { try CalcCommand.rating($0, "--hasil") }, p = try perilaku.map { try CalcCommand.rating($0, "--perilaku") }
+            let reason = reason
+            let e = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                return try await db.withTenant(t.id) {
+                    try await $0.confirmEvaluation(nip: digits, year: year, period: period, hasil: h, perilaku: p, reason: reason, actor: .hr(cliActor))
+                }
+            }
+            printError("\(code): \(digits) \(year) \(period) confirmed: \(e.ratingHasil?.rawValue ?? "-") / \(e.ratingPerilaku?.rawValue ?? "-") -> \(e.predikat?.rawValue ?? "-")")
+        }
+    }
+}
