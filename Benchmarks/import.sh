@@ -10,24 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100000}"
-BIN=.build/release/kinerja-admin
-[ -x "$BIN" ] || BIN=.build/debug/kinerja-admin
-[ -x "$BIN" ] || { echo "build first: make build (or make release)" >&2; exit 1; }
-build=$([ "$BIN" = .build/release/kinerja-admin ] && echo release || echo debug)
-
-# shellcheck disable=SC1090
-. <(deploy/local/pg.sh env)
-export PGPASSWORD="$KINERJA_DB_OWNER_PASSWORD"
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$KINERJA_DB_HOST" -p "$KINERJA_DB_PORT" -U "$KINERJA_DB_OWNER_USER" -d kinerja)
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# Peak memory of a command when GNU time is installed (Debian package "time"); otherwise not measured.
-timed() {
-  if [ -x /usr/bin/time ]; then /usr/bin/time -f "%M" -o "$dir/rss" "$@"; else echo 0 > "$dir/rss"; "$@"; fi
-}
-
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# shellcheck source=Benchmarks/common.sh
+. Benchmarks/common.sh
 file="$dir/siasn.csv"
 t0=$(now); "$BIN" demo siasn-csv --employees "$N" --city bench --seed 1 > "$file"; t1=$(now)
 size=$(du -h "$file" | cut -f1)
@@ -55,7 +39,6 @@ first=$(secs "$t0" "$t1"); rss1=$(cat "$dir/rss")
 t0=$(now); timed "$BIN" import employees "$file" --tenant "$code" --format json > "$dir/again.json"; t1=$(now)
 again=$(secs "$t0" "$t1"); rss2=$(cat "$dir/rss")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<TXT
 
 Import benchmark ($build build; load, CLI and PostgreSQL share this machine's $(nproc) cores)

@@ -143,6 +143,7 @@ struct KinerjaService: APIProtocol {
                 try await chunks.next().map { Array($0) }
             }
         }
+        if !summary.dryRun { try await database.refreshImportStatistics() }
         return .ok(.init(body: .json(.init(
             rows: summary.rows, new: summary.new, changed: summary.changed, unchanged: summary.unchanged,
             deactivated: summary.deactivated, missing: summary.missing, unitsNew: summary.unitsNew,

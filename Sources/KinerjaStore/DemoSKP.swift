@@ -14,21 +14,27 @@ extension TenantTransaction {
         for try await n in existing.decode(Int.self) where n > 0 {
             throw StoreError.invalid("the year \(year) already has \(n) SKP revisions; demo plans go only into an empty year")
         }
-        // Employees top-down (an atasan before their staff), with what the catalogue matches on.
+        // Employees top-down (an atasan before their staff), with what the catalogue matches on. Ordered here
+        // rather than by a recursive query, whose plan depends on statistics a fresh import leaves stale.
         let rows = try await query("""
-            with recursive chain as (
-                select nip, atasan_nip, 0 as depth from employees
-                where tenant_id = \(tenant.uuid) and status = 'active' and atasan_nip is null
-                union all
-                select e.nip, e.atasan_nip, c.depth + 1 from employees e join chain c on e.atasan_nip = c.nip
-                where e.tenant_id = \(tenant.uuid) and e.status = 'active' and c.depth < 50
-            )
             select e.nip::text, e.atasan_nip::text, e.jabatan_kind, e.jabatan_level, e.jabatan_name, u.name, p.name
-            from chain c join employees e on e.tenant_id = \(tenant.uuid) and e.nip = c.nip
+            from employees e
             join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
             left join org_units p on p.tenant_id = u.tenant_id and p.unit_id = u.parent_id
-            order by c.depth, e.nip
+            where e.tenant_id = \(tenant.uuid) and e.status = 'active'
+            order by e.nip
             """)
+        typealias Row = (nip: String, atasan: String?, kind: String, level: String?, jabatan: String, unit: String, parentUnit: String?)
+        var all: [Row] = []
+        for try await r in rows.decode((String, String?, String, String?, String, String, String?).self) { all.append(r) }
+        let active = Set(all.map(\.nip))
+        let staffOf = Dictionary(grouping: all.filter { $0.atasan.map(active.contains) ?? false }, by: { $0.atasan! })
+        var ordered = all.filter { !($0.atasan.map(active.contains) ?? false) }
+        var next = 0
+        while next < ordered.count {
+            ordered += staffOf[ordered[next].nip] ?? []
+            next += 1
+        }
         var rng = SeededRandom(seed: seed ^ UInt64(year))
         var utamaOf: [String: [UUID]] = [:]
         var skpNIP: [String] = [], skpJPT: [Bool] = [], skpAtasan: [String] = []
@@ -36,8 +42,7 @@ extension TenantTransaction {
         var iNIP: [String] = [], iRHK: [String] = [], iKey: [String] = [], iText: [String] = [], iDim: [String] = []
         var iTarget: [Double] = [], iUnit: [String] = [], iAcc: [String] = [], iTpl: [String] = []
         var indicators: [(nip: String, key: UUID, target: Double, acc: SKP.Accumulation)] = []
-        for try await (nip, atasan, kind, level, jabatan, unit, parentUnit) in rows.decode(
-            (String, String?, String, String?, String, String, String?).self) {
+        for (nip, atasan, kind, level, jabatan, unit, parentUnit) in ordered {
             let jpt = level == "JPT"
             let position = IndicatorCatalogue.Position(jabatanName: jabatan, jabatanKind: kind, jabatanLevel: level,
                                                        units: [unit] + (parentUnit.map { [$0] } ?? []))

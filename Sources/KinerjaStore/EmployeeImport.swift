@@ -133,9 +133,11 @@ extension TenantTransaction {
         try await query("create index on import_stage (nip)")
         try await query("create index on import_stage (unit_code)")
         try await query("analyze import_stage (line, nip, unit_code, parent_code, atasan_nip, status)")
-        // Every statement below touches all staged rows at once: hash joins, never row-by-row loops that a
-        // stale row estimate for employees (right after a bulk import) would otherwise choose.
+        // Every statement below touches all staged rows at once: hash joins, never row-by-row loops or merge
+        // joins on the city alone that a stale row estimate (a city new to the statistics, right after a bulk
+        // import into a database of many cities) would otherwise choose.
         try await query("set local enable_nestloop = off")
+        try await query("set local enable_mergejoin = off")
         if rows == 0 && errorCount == 0 {
             reject(RowError(line: 2, column: "", value: "", reason: "the file has a header but no rows"))
         }

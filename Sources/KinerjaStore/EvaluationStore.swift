@@ -42,6 +42,13 @@ extension TenantTransaction {
         let mh = pairs.map(\.0.rawValue), mp = pairs.map(\.1.rawValue)
         let mr = pairs.map { Predikat(hasilKerja: $0.0, perilakuKerja: $0.1).rawValue }
         let annual = period.kind == .annual
+        // One statement sorts and hashes every SKP row and realisasi of the city: give it the memory to do so
+        // without spilling to disk (this transaction only).
+        try await query("set local work_mem = '128MB'")
+        // Every join below is between whole sets (all SKPs, all realisasi): hash joins, never row-by-row loops
+        // or merge joins on the city alone that a misjudged row estimate (CTEs, stale statistics) would choose.
+        try await query("set local enable_nestloop = off")
+        try await query("set local enable_mergejoin = off")
         let rows = try await query("""
             with skps as (
                 select s.nip, s.revision from skp s join employees e on e.tenant_id = s.tenant_id and e.nip = s.nip
@@ -73,14 +80,17 @@ extension TenantTransaction {
                 select nip, min(revision) as revision, avg(c) filter (where kind = 'utama') as c,
                        jsonb_agg(jsonb_build_object('rhk', rhk_key, 'kind', kind, 'capaian', round(c::numeric, 2))) as rhk
                 from rhk_capaian group by nip
-            ), per_rater as (
-                select g.ratee_nip as nip, b.source, g.rater_nip, avg(g.score::float8) as m
+            ), rater_means as (
+                select g.ratee_nip, g.rater_nip, avg(g.score::float8) as m
                 from behaviour_ratings g
-                join behaviour_raters b on b.tenant_id = g.tenant_id and b.year = g.year and b.period_kind = g.period_kind
-                     and b.period_seq = g.period_seq and b.ratee_nip = g.ratee_nip and b.rater_nip = g.rater_nip
                 where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
                   and g.period_seq = \(period.sequence)
-                group by g.ratee_nip, b.source, g.rater_nip
+                group by g.ratee_nip, g.rater_nip
+            ), per_rater as (
+                select g.ratee_nip as nip, b.source, g.m
+                from rater_means g
+                join behaviour_raters b on b.tenant_id = \(tenant.uuid) and b.year = \(year) and b.period_kind = \(period.kind.rawValue)
+                     and b.period_seq = \(period.sequence) and b.ratee_nip = g.ratee_nip and b.rater_nip = g.rater_nip
             ), sources as (
                 select nip, max(m) filter (where source = 'atasan') as atasan,
                        avg(m) filter (where source = 'peer') as peer, count(*) filter (where source = 'peer') as peers,

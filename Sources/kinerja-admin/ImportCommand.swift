@@ -33,7 +33,7 @@ struct ImportCommand: AsyncParsableCommand {
                 summary = try await connection.withDatabase { db in
                     let t = try await db.platform.requireTenant(code: code)
                     try await db.refreshImportStatistics()
-                    return try await db.withTenant(t.id) { tx in
+                    let summary = try await db.withTenant(t.id) { tx in
                         try await tx.importEmployees(options: options, actor: cliActor, progress: { n in
                             if size > 1_000_000 { printError("  \(n) rows read…") }
                         }, next: {
@@ -41,6 +41,9 @@ struct ImportCommand: AsyncParsableCommand {
                             return chunk.map { Array($0) }
                         })
                     }
+                    // The planner's picture of the city changed with it: what runs next (plans, cascades) plans well.
+                    if !summary.dryRun { try await db.refreshImportStatistics() }
+                    return summary
                 }
             } catch let error as CLIError where error.description.hasPrefix("the import changed nothing") {
                 throw error
