@@ -20,14 +20,21 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let problem = Self.problem(for: error, logger: context.logger, path: request.uri.path)
             response = try problem.response(english: english, instance: request.uri.path)
             if problem.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+                context.logger.error("request failed", metadata: ["path": "\(Self.loggable(request.uri.path))", "error": "\(String(reflecting: error))"])
             }
         }
         response.headers[.requestID] = requestID
         context.logger.info("request", metadata: fields.metadata.merging([
-            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            "method": "\(request.method)", "path": "\(Self.loggable(request.uri.path))", "status": "\(response.status.code)",
         ]) { $1 })
         return response
+    }
+
+    /// The path as the logs may show it: a behaviour rating's path names whom the caller rates, and the log line
+    /// names the caller's key, so together they would tell who rated whom. That path is logged without the NIP.
+    static func loggable(_ path: String) -> String {
+        guard path.hasPrefix("/v1/me/feedback/") else { return path }
+        return path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/{nip}"
     }
 
     static func problem(for error: any Error, logger: Logger, path: String) -> APIProblem {

@@ -15,6 +15,7 @@ public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
     public var description: String { "\(name) = \(rule) = \(Step.format(value))" }
 
     public static func format(_ v: Double) -> String {
+        guard v.isFinite, abs(v) < 1e15 else { return "\(v)" }
         let rounded = (v * 100).rounded() / 100
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.2f", rounded)
     }

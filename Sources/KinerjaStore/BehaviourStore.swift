@@ -17,7 +17,8 @@ public struct FeedbackRequest: Sendable, Equatable {
 public struct BehaviourSummary: Sendable, Equatable {
     public struct Source: Sendable, Equatable {
         public var source: String
-        public var answered: Int
+        /// How many answered; nil for peers and bawahan below the minimum.
+        public var answered: Int?
         /// Nil when too few answered to show anything (peers and bawahan below the minimum).
         public var meanByValue: [Behaviour.Value: Double]?
     }
@@ -90,7 +91,7 @@ extension TenantTransaction {
         for try await _ in rows { added = true }
         guard added else { throw StoreError.conflict(what: "rater", key: "\(rater) for \(ratee) in \(year)/\(period)") }
         // The rater's identity stays out of the ratee's view, but the audit log (HR only) records the assignment.
-        try await audit(actor: actor.name, action: "feedback.peer", subject: "\(year)/\(period)", detail: ["ratee": ratee, "rater": rater])
+        try await audit(actor: actor.name, action: "feedback.peer", subject: "\(year)/\(period)", detail: ["ratee": ratee])
     }
 
     /// The ratings `rater` is asked to give, oldest period first.
@@ -129,6 +130,10 @@ extension TenantTransaction {
         var source: String?
         for try await s in assigned.decode(String.self) { source = s }
         guard let source else { throw StoreError.notFound(what: "feedback request", key: "\(ratee) in \(year)/\(period)") }
+        // A former atasan (after a move) no longer rates as the atasan.
+        if source == "atasan", try await requireEmployee(ratee).atasanNIP != rater {
+            throw StoreError.forbidden("\(rater) is no longer the atasan of \(ratee): the current atasan rates")
+        }
         if !ekspektasi.isEmpty && source != "atasan" {
             throw StoreError.invalid("ekspektasi khusus pimpinan is the atasan's to set")
         }
@@ -143,9 +148,10 @@ extension TenantTransaction {
             on conflict (tenant_id, year, period_kind, period_seq, ratee_nip, rater_nip, value) do update
                set score = excluded.score, ekspektasi = excluded.ekspektasi, comment = excluded.comment, rated_at = now()
             """)
-        // Who rated whom stays out of the audit detail for peers and bawahan: the subject is the period only.
-        try await audit(actor: "employee:\(rater)", action: "feedback.rate", subject: "\(year)/\(period)",
-                        detail: source == "peer" || source == "bawahan" ? ["source": source] : ["source": source, "ratee": ratee])
+        // Who rated whom stays out of the audit log for peers and bawahan: neither the rater nor the ratee is named.
+        let anonymous = source == "peer" || source == "bawahan"
+        try await audit(actor: anonymous ? "anonymous rater" : "employee:\(rater)", action: "feedback.rate", subject: "\(year)/\(period)",
+                        detail: anonymous ? [:] : ["source": source, "ratee": ratee])
     }
 
     /// The feedback about `ratee` as the ratee may see it: aggregated, with no rater named.
@@ -156,10 +162,12 @@ extension TenantTransaction {
             where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
               and g.period_seq = \(period.sequence) and g.ratee_nip = \(ratee)
             """)
+        // The atasan's rating is the current atasan's (a former one's, after a move, does not count).
+        let currentAtasan = try await employee(nip: ratee)?.atasanNIP
         var byRater: [String: (source: String, scores: [Behaviour.Value: Double])] = [:]
         var ekspektasi: [Behaviour.Value: String] = [:]
         for try await (source, rater, value, score, e) in rows.decode((String, String, String, Double, String?).self) {
-            guard let v = Behaviour.Value(rawValue: value) else { continue }
+            guard let v = Behaviour.Value(rawValue: value), source != "atasan" || rater == currentAtasan else { continue }
             byRater[rater, default: (source, [:])].scores[v] = score
             if source == "atasan", let e { ekspektasi[v] = e }
         }
@@ -175,11 +183,12 @@ extension TenantTransaction {
                 mean = [:]
                 for v in Behaviour.Value.allCases {
                     let xs = raters.compactMap { $0.scores[v] }
-                    if !xs.isEmpty { mean![v] = xs.reduce(0, +) / Double(xs.count) }
+                    if !xs.isEmpty { mean![v] = (xs.reduce(0, +) / Double(xs.count) * 100).rounded() / 100 }
                 }
             }
             means[name] = raters.map { r in r.scores.values.reduce(0, +) / Double(max(1, r.scores.count)) }
-            sources.append(.init(source: name, answered: raters.count, meanByValue: mean))
+            // Below the minimum not even the number shows: that one colleague answered is itself telling.
+            sources.append(.init(source: name, answered: shown ? raters.count : nil, meanByValue: mean))
         }
         let score = Behaviour.score(atasan: means["atasan"]?.first, peers: means["peer"] ?? [], bawahan: means["bawahan"] ?? [],
                                     weights: profile.behaviour360)

@@ -87,10 +87,13 @@ extension TenantTransaction {
                   and g.period_seq = \(period.sequence)
                 group by g.ratee_nip, g.rater_nip
             ), per_rater as (
+                -- The atasan's rating is the current atasan's (a former one's, after a move, does not count).
                 select g.ratee_nip as nip, b.source, g.m
                 from rater_means g
                 join behaviour_raters b on b.tenant_id = \(tenant.uuid) and b.year = \(year) and b.period_kind = \(period.kind.rawValue)
                      and b.period_seq = \(period.sequence) and b.ratee_nip = g.ratee_nip and b.rater_nip = g.rater_nip
+                join employees r on r.tenant_id = \(tenant.uuid) and r.nip = g.ratee_nip
+                where b.source <> 'atasan' or r.atasan_nip = g.rater_nip
             ), sources as (
                 select nip, max(m) filter (where source = 'atasan') as atasan,
                        avg(m) filter (where source = 'peer') as peer, count(*) filter (where source = 'peer') as peers,
@@ -129,8 +132,10 @@ extension TenantTransaction {
                        'regime', \(profile.rating.regime.rawValue), 'profileVersion', \(profileVersion), 'skpRevision', p.revision,
                        'capaian', jsonb_build_object('skp', round(p.capaian::numeric, 2), 'rhk', p.rhk,
                            'rule', 'IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; SKP: mean of its RHK utama'),
-                       'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2), 'peers', coalesce(p.peers, 0),
-                           'peerMean', case when p.use_peer then round(p.peer::numeric, 2) end, 'bawahan', coalesce(p.bawahans, 0),
+                       'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2),
+                           'peers', case when p.use_peer then p.peers end,
+                           'peerMean', case when p.use_peer then round(p.peer::numeric, 2) end,
+                           'bawahan', case when p.use_bawahan then p.bawahans end,
                            'bawahanMean', case when p.use_bawahan then round(p.bawahan::numeric, 2) end,
                            'weights', jsonb_build_object('atasan', \(w.atasan), 'peer', \(w.peer), 'bawahan', \(w.subordinate),
                                                          'peerWithoutBawahan', \(w.peerWithoutSubordinates), 'minimum', \(minimum)),

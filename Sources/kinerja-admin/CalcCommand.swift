@@ -60,6 +60,7 @@ struct CalcCommand: ParsableCommand {
         @Option(help: "text or json") var format: Output = .text
 
         func validate() throws {
+            guard [target, realisasi, perilaku ?? 0, at100].allSatisfy(\.isFinite) else { throw ValidationError("every figure must be a finite number") }
             guard target > 0 || lowerIsBetter else { throw ValidationError("--target \(target) must be above 0") }
             guard target >= 0, realisasi >= 0 else { throw ValidationError("--target and --realisasi must be 0 or more") }
         }
@@ -87,6 +88,9 @@ struct CalcCommand: ParsableCommand {
         @Option(help: "text or json") var format: Output = .text
 
         func validate() throws {
+            guard [target, realisasi, skp, perilaku].allSatisfy({ $0?.isFinite ?? true }) else {
+                throw ValidationError("every figure must be a finite number")
+            }
             let aspectGiven = aspect != nil || target != nil || realisasi != nil
             let prestasiGiven = skp != nil || perilaku != nil
             guard aspectGiven != prestasiGiven else {

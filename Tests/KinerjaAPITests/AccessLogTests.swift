@@ -48,4 +48,23 @@ import Testing
         #expect(authed?.1["status"] == "200")
         #expect(lines.contains { $0.1["status"] == "401" && $0.1["tenant"] == nil && $0.1["request_id"] != nil })
     }
+
+    /// Found in review: a behaviour rating's path names the ratee and the log line names the rater's key, so
+    /// the access log told who rated whom. The ratee's NIP is left out of that path in the log.
+    @Test func aRatingsLogLineDoesNotNameTheRatee() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("log-rate")
+        let rater = pop.people[5], ratee = pop.people[6].nip
+        let key = try await db.createAPIKey(tenants: [a.id], role: .pegawai, label: "", employeeNIP: rater.nip, actor: "t").token
+        let capture = Capture()
+        let logger = Logger(label: "test") { _ in capture.handler }
+        let router = try buildRouter(database: try await TestDatabase.app(), settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+        try await Application(router: router, logger: logger).test(.router) { client in
+            _ = try await client.send(.put, "/v1/me/feedback/2026/Y/\(ratee)", token: key, json: #"{"scores":{}}"#)
+        }
+        let lines = capture.records.withLock { $0 }
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { !"\($0.1)".contains(ratee) }, "\(lines)")
+        #expect(lines.contains { $0.1["path"] == "/v1/me/feedback/2026/Y/{nip}" })
+    }
 }

@@ -70,7 +70,7 @@ import Testing
         // Two peers are below the minimum of three: counted, but neither shown nor scored.
         let two = try await db.withTenant(city.id) { try await $0.behaviourSummary(ratee: c.staff.nip, year: year, period: y, profile: profile) }
         let peers = try #require(two.sources.first { $0.source == "peer" })
-        #expect(peers.answered == 2 && peers.meanByValue == nil)
+        #expect(peers.answered == nil && peers.meanByValue == nil)
         #expect(two.score?.value == 4 && two.score?.leftOut == [.peer])
         #expect(two.ekspektasi[.berorientasiPelayanan] == "Layani warga dengan ramah")
 
@@ -91,5 +91,41 @@ import Testing
             _ = try await tx.setPeriod(try EvaluationPeriod.period(year: year, kind: .annual, sequence: 0), open: false, reason: nil, actor: "t")
         }
         await #expect(throws: StoreError.self) { try await rate(c.kasi.nip, 3) }
+        // The audit log names no peer rater.
+        let audit = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await (actor, detail) in try await tx.query("select actor, detail::text from audit_log where action like 'feedback.%'")
+                .decode((String, String).self) { out.append(actor + detail) }
+            return out
+        }
+        #expect(!audit.joined().contains(c.peer.nip) && !audit.joined().contains(colleagues[0]))
+    }
+
+    /// Found in review: after a move, the former atasan could still rate as the atasan, and the summary took
+    /// whichever atasan rating came first.
+    @Test func aFormerAtasanNoLongerRates() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("beh-move", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        let fours = Dictionary(uniqueKeysWithValues: Behaviour.Value.allCases.map { ($0, 4.0) })
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.assignRaters(year: 2026, period: .year, profile: profile, actor: "t")
+            try await tx.query("update employees set atasan_nip = \(c.kabid.nip) where nip = \(c.staff.nip)")
+            _ = try await tx.assignRaters(year: 2026, period: .year, profile: profile, actor: "t")
+        }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) {
+                try await $0.rate(rater: c.kasi.nip, ratee: c.staff.nip, year: 2026, period: .year, scores: fours, ekspektasi: [:],
+                                  comment: nil, profile: profile)
+            }
+        }
+        try await db.withTenant(city.id) {
+            try await $0.rate(rater: c.kabid.nip, ratee: c.staff.nip, year: 2026, period: .year, scores: fours, ekspektasi: [:],
+                              comment: nil, profile: profile)
+        }
+        let s = try await db.withTenant(city.id) { try await $0.behaviourSummary(ratee: c.staff.nip, year: 2026, period: .year, profile: profile) }
+        #expect(s.score?.value == 4 && s.sources.first { $0.source == "atasan" }?.answered == 1)
     }
 }
