@@ -34,3 +34,15 @@ public enum PredikatOrganisasi: String, Sendable, Codable, CaseIterable {
     case kurang = "Kurang"
     case sangatKurang = "Sangat Kurang"
 }
+
+extension PredikatOrganisasi {
+    /// The rating hasil kerja of the employee who heads the organisation (PermenPANRB 6/2022): the
+    /// organisation's result is theirs. Istimewa is above expectation, Baik as expected, anything lower below.
+    public var headRatingHasil: Rating {
+        switch self {
+        case .istimewa: .diAtasEkspektasi
+        case .baik: .sesuaiEkspektasi
+        case .butuhPerbaikan, .kurang, .sangatKurang: .diBawahEkspektasi
+        }
+    }
+}

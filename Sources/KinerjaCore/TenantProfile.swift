@@ -32,10 +32,22 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         public var scaleMin: Double
         public var scaleMax: Double
 
+        public init(hasilKerja: Bands, perilaku: Bands, scaleMin: Double, scaleMax: Double) {
+            self.hasilKerja = hasilKerja
+            self.perilaku = perilaku
+            self.scaleMin = scaleMin
+            self.scaleMax = scaleMax
+        }
+
         /// At or above `diAtas`: Di Atas Ekspektasi; at or above `sesuai`: Sesuai; below: Di Bawah.
         public struct Bands: Codable, Sendable, Equatable {
             public var diAtas: Double
             public var sesuai: Double
+
+            public init(diAtas: Double, sesuai: Double) {
+                self.diAtas = diAtas
+                self.sesuai = sesuai
+            }
         }
 
         public static let national = RatingProposal(hasilKerja: Bands(diAtas: 110, sesuai: 80),

@@ -22,36 +22,100 @@ public struct Evaluation: Sendable, Equatable {
     public var explanation: String
     public var profileVersion: Int
     public var confirmedBy: String?
+    /// Heads the OPD: rating hasil kerja is the organisation's predikat.
+    public var isHead: Bool = false
 }
 
 extension TenantTransaction {
     /// Proposes ratings and predikat for every active employee with an approved SKP for the year, in a few
     /// set-based statements: capaian from the approved SKP and its realisasi (up to the period), the weighted
-    /// 360 score of the period, the profile's bands, and the matrix. Rows the atasan confirmed, or that are
-    /// final, are left as they are. Returns how many were proposed and how many employees had no approved SKP.
+    /// 360 score of the period, the profile's bands, and the matrix; the head of an OPD takes the organisation's
+    /// predikat as rating hasil kerja. Rows the atasan confirmed, or that are final, are left as they are.
+    /// Returns how many were proposed and how many employees had no approved SKP.
     public func runEvaluation(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int,
                               actor: String) async throws -> (proposed: Int, withoutSKP: Int) {
         guard try await lockPeriod(year: year, period, annualAllowed: true) else {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
         }
+        try requireMatrixRegime(profile)
+        try await prepareSetBased()
+        let rows = try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion, then: """
+            insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
+                                     proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
+                                     profile_version, computed_at, opd_id, is_head)
+            select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
+                   hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head
+            from result
+            on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
+                skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
+                proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
+                rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
+                explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now(),
+                opd_id = excluded.opd_id, is_head = excluded.is_head
+            where evaluations.status = 'proposed'
+            returning 1
+            """))
+        var proposed = 0
+        for try await _ in rows { proposed += 1 }
+        let missing = try await query("""
+            select count(*) from employees e where e.tenant_id = \(tenant.uuid) and e.status = 'active'
+              and not exists (select 1 from skp s where s.tenant_id = e.tenant_id and s.nip = e.nip and s.year = \(year) and s.status = 'approved')
+            """)
+        var withoutSKP = 0
+        for try await n in missing.decode(Int.self) { withoutSKP = n }
+        try await audit(actor: actor, action: "evaluate.run", subject: "\(year)/\(period)",
+                        detail: ["proposed": String(proposed), "without_skp": String(withoutSKP), "profile_version": String(profileVersion)])
+        return (proposed, withoutSKP)
+    }
+
+    /// The round runs the 2022 matrix; the numeric regimes are computed by the calculators (`calc pp30|pp46`)
+    /// but not yet by the set-based round, which says so rather than score a city under the wrong rule.
+    func requireMatrixRegime(_ profile: TenantProfile) throws {
+        guard profile.rating.regime == .permenpanrb2022 else {
+            throw StoreError.invalid("the profile '\(profile.name)' uses the \(profile.rating.regime.rawValue) regime: the evaluation round "
+                                     + "computes the \(TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue) matrix only; "
+                                     + "check numeric figures with 'kinerja-admin calc pp30|pp46'")
+        }
+    }
+
+    /// Settings for the statements that join whole sets (all SKPs, all realisasi of a city), this transaction
+    /// only: the memory to sort and hash them without spilling to disk, and hash joins, never row-by-row loops
+    /// or merge joins that a misjudged row estimate (CTEs, stale statistics) would choose.
+    func prepareSetBased() async throws {
+        try await query("set local work_mem = '128MB'")
+        try await query("set local enable_nestloop = off")
+        try await query("set local enable_mergejoin = off")
+    }
+
+    /// The statement that computes every proposal of the period under `profile` as the CTE `result` (one row
+    /// per employee with an approved SKP: tenant_id, year, period_kind, period_seq, nip, opd_id, is_head,
+    /// skp_revision, capaian, behaviour_score, hasil, perilaku, predikat, explanation, profile_version),
+    /// followed by `then`, which reads `result` and binds nothing.
+    func proposalStatement(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, then tail: String) -> PostgresQuery {
         let w = profile.behaviour360
         let bands = profile.ratingProposalOrDefault
         let minimum = max(1, w.minimumPeers)
-        // The matrix, from the core's own rule, as rows to join.
+        // The matrix and the head's rule, from the core's own functions, as rows to join.
         let pairs = Rating.allCases.flatMap { h in Rating.allCases.map { p in (h, p) } }
         let mh = pairs.map(\.0.rawValue), mp = pairs.map(\.1.rawValue)
         let mr = pairs.map { Predikat(hasilKerja: $0.0, perilakuKerja: $0.1).rawValue }
+        let orgs = PredikatOrganisasi.allCases.map(\.rawValue), orgHasil = PredikatOrganisasi.allCases.map(\.headRatingHasil.rawValue)
         let annual = period.kind == .annual
-        // One statement sorts and hashes every SKP row and realisasi of the city: give it the memory to do so
-        // without spilling to disk (this transaction only).
-        try await query("set local work_mem = '128MB'")
-        // Every join below is between whole sets (all SKPs, all realisasi): hash joins, never row-by-row loops
-        // or merge joins on the city alone that a misjudged row estimate (CTEs, stale statistics) would choose.
-        try await query("set local enable_nestloop = off")
-        try await query("set local enable_mergejoin = off")
-        let rows = try await query("""
-            with skps as (
-                select s.nip, s.revision from skp s join employees e on e.tenant_id = s.tenant_id and e.nip = s.nip
+        return """
+            with recursive up as (
+                select unit_id, unit_id as top, parent_id from org_units where tenant_id = \(tenant.uuid)
+                union all
+                select up.unit_id, p.unit_id, p.parent_id from up join org_units p on p.tenant_id = \(tenant.uuid) and p.unit_id = up.parent_id
+            ), opd as (
+                select unit_id, top from up where parent_id is null
+            ), skps as (
+                -- The head of an OPD: in its top unit, with no atasan or an atasan outside the OPD.
+                select s.nip, s.revision, eo.top as opd_id,
+                       (e.unit_id = eo.top and (a.nip is null or ao.top is distinct from eo.top)) as is_head
+                from skp s join employees e on e.tenant_id = s.tenant_id and e.nip = s.nip
+                join opd eo on eo.unit_id = e.unit_id
+                left join employees a on a.tenant_id = e.tenant_id and a.nip = e.atasan_nip
+                left join opd ao on ao.unit_id = a.unit_id
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and e.status = 'active'
             ), ikis as (
                 select k.nip, k.revision, r.rhk_key, r.kind, i.iki_key, i.target_value::float8 as t, i.lower_is_better as lib,
@@ -112,74 +176,64 @@ extension TenantTransaction {
                             when use_bawahan then (atasan * \(w.atasan) + bawahan * \(w.subordinate)) / \(w.atasan + w.subordinate)::float8
                             else atasan end as score
                 from behaviour b
+            ), orgmap as (
+                select * from unnest(\(orgs)::text[], \(orgHasil)::text[]) as o(org, hasil)
             ), proposals as (
-                select k.nip, c.revision, c.c as capaian, s.score, c.rhk, s.atasan, s.peer, s.peers, s.bawahan, s.bawahans,
-                       s.use_peer, s.use_bawahan,
-                       case when c.c is null then null when c.c >= \(bands.hasilKerja.diAtas) then 'Di Atas Ekspektasi'
+                select k.nip, k.opd_id, k.is_head, op.predikat as org_predikat, c.revision, c.c as capaian, s.score, c.rhk,
+                       s.atasan, s.peer, s.peers, s.bawahan, s.bawahans, s.use_peer, s.use_bawahan,
+                       case when k.is_head then om.hasil
+                            when c.c is null then null when c.c >= \(bands.hasilKerja.diAtas) then 'Di Atas Ekspektasi'
                             when c.c >= \(bands.hasilKerja.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as hasil,
                        case when s.score is null then null when s.score >= \(bands.perilaku.diAtas) then 'Di Atas Ekspektasi'
                             when s.score >= \(bands.perilaku.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as perilaku
                 from skps k join skp_capaian c on c.nip = k.nip left join scored s on s.nip = k.nip
+                left join org_predikat op on op.tenant_id = \(tenant.uuid) and op.year = \(year) and op.period_kind = \(period.kind.rawValue)
+                     and op.period_seq = \(period.sequence) and op.unit_id = k.opd_id
+                left join orgmap om on om.org = op.predikat
             ), matrix as (
                 select * from unnest(\(mh)::text[], \(mp)::text[], \(mr)::text[]) as m(h, p, r)
+            ), result as (
+                select \(tenant.uuid)::uuid as tenant_id, \(year)::integer as year, \(period.kind.rawValue)::text as period_kind,
+                       \(period.sequence)::integer as period_seq, p.nip, p.opd_id, p.is_head, p.revision as skp_revision,
+                       p.capaian, p.score as behaviour_score, p.hasil, p.perilaku, m.r as predikat,
+                       jsonb_build_object(
+                           'regime', \(profile.rating.regime.rawValue)::text, 'profileVersion', \(profileVersion)::integer, 'skpRevision', p.revision,
+                           'capaian', jsonb_build_object('skp', round(p.capaian::numeric, 2), 'rhk', p.rhk,
+                               'rule', 'IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; SKP: mean of its RHK utama'),
+                           'head', case when p.is_head then jsonb_build_object('predikatOrganisasi', p.org_predikat,
+                               'rule', 'heads the organisation: rating hasil kerja is the organisation''s result (Istimewa: Di Atas; Baik: Sesuai; lower: Di Bawah)') end,
+                           'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2),
+                               'peers', case when p.use_peer then p.peers end,
+                               'peerMean', case when p.use_peer then round(p.peer::numeric, 2) end,
+                               'bawahan', case when p.use_bawahan then p.bawahans end,
+                               'bawahanMean', case when p.use_bawahan then round(p.bawahan::numeric, 2) end,
+                               'weights', jsonb_build_object('atasan', \(w.atasan)::integer, 'peer', \(w.peer)::integer, 'bawahan', \(w.subordinate)::integer,
+                                                             'peerWithoutBawahan', \(w.peerWithoutSubordinates)::integer, 'minimum', \(minimum)::integer),
+                               'score', round(p.score::numeric, 2)),
+                           'bands', jsonb_build_object('hasilKerja', jsonb_build_object('diAtas', \(bands.hasilKerja.diAtas)::float8, 'sesuai', \(bands.hasilKerja.sesuai)::float8),
+                                                       'perilaku', jsonb_build_object('diAtas', \(bands.perilaku.diAtas)::float8, 'sesuai', \(bands.perilaku.sesuai)::float8)),
+                           'proposed', jsonb_build_object('hasilKerja', p.hasil, 'perilaku', p.perilaku, 'predikat', m.r)) as explanation,
+                       \(profileVersion)::integer as profile_version
+                from proposals p left join matrix m on m.h = p.hasil and m.p = p.perilaku
             )
-            insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
-                                     proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
-                                     profile_version, computed_at)
-            select \(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), p.nip, p.revision, p.capaian, p.score,
-                   p.hasil, p.perilaku, p.hasil, p.perilaku, m.r,
-                   jsonb_build_object(
-                       'regime', \(profile.rating.regime.rawValue), 'profileVersion', \(profileVersion), 'skpRevision', p.revision,
-                       'capaian', jsonb_build_object('skp', round(p.capaian::numeric, 2), 'rhk', p.rhk,
-                           'rule', 'IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; SKP: mean of its RHK utama'),
-                       'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2),
-                           'peers', case when p.use_peer then p.peers end,
-                           'peerMean', case when p.use_peer then round(p.peer::numeric, 2) end,
-                           'bawahan', case when p.use_bawahan then p.bawahans end,
-                           'bawahanMean', case when p.use_bawahan then round(p.bawahan::numeric, 2) end,
-                           'weights', jsonb_build_object('atasan', \(w.atasan), 'peer', \(w.peer), 'bawahan', \(w.subordinate),
-                                                         'peerWithoutBawahan', \(w.peerWithoutSubordinates), 'minimum', \(minimum)),
-                           'score', round(p.score::numeric, 2)),
-                       'bands', jsonb_build_object('hasilKerja', jsonb_build_object('diAtas', \(bands.hasilKerja.diAtas), 'sesuai', \(bands.hasilKerja.sesuai)),
-                                                   'perilaku', jsonb_build_object('diAtas', \(bands.perilaku.diAtas), 'sesuai', \(bands.perilaku.sesuai))),
-                       'proposed', jsonb_build_object('hasilKerja', p.hasil, 'perilaku', p.perilaku, 'predikat', m.r)),
-                   \(profileVersion), now()
-            from proposals p left join matrix m on m.h = p.hasil and m.p = p.perilaku
-            on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
-                skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
-                proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
-                rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
-                explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now()
-            where evaluations.status = 'proposed'
-            returning 1
-            """)
-        var proposed = 0
-        for try await _ in rows { proposed += 1 }
-        let missing = try await query("""
-            select count(*) from employees e where e.tenant_id = \(tenant.uuid) and e.status = 'active'
-              and not exists (select 1 from skp s where s.tenant_id = e.tenant_id and s.nip = e.nip and s.year = \(year) and s.status = 'approved')
-            """)
-        var withoutSKP = 0
-        for try await n in missing.decode(Int.self) { withoutSKP = n }
-        try await audit(actor: actor, action: "evaluate.run", subject: "\(year)/\(period)",
-                        detail: ["proposed": String(proposed), "without_skp": String(withoutSKP), "profile_version": String(profileVersion)])
-        return (proposed, withoutSKP)
+            \(unescaped: tail)
+            """
     }
 
     public func evaluation(nip: String, year: Int, period: SubPeriod) async throws -> Evaluation? {
         let rows = try await query("""
             select skp_revision, capaian::float8, behaviour_score::float8, proposed_hasil, proposed_perilaku, rating_hasil,
-                   rating_perilaku, predikat, status, change_reason, explanation::text, profile_version, confirmed_by
+                   rating_perilaku, predikat, status, change_reason, explanation::text, profile_version, confirmed_by, is_head
             from evaluations
             where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
               and period_seq = \(period.sequence) and nip = \(nip)
             """)
-        for try await r in rows.decode((Int?, Double?, Double?, String?, String?, String?, String?, String?, String, String?, String, Int, String?).self) {
+        for try await r in rows.decode((Int?, Double?, Double?, String?, String?, String?, String?, String?, String, String?, String, Int, String?, Bool).self) {
             return Evaluation(nip: nip, year: year, period: period, skpRevision: r.0, capaian: r.1, behaviourScore: r.2,
                               proposedHasil: r.3.flatMap(Rating.init(rawValue:)), proposedPerilaku: r.4.flatMap(Rating.init(rawValue:)),
                               ratingHasil: r.5.flatMap(Rating.init(rawValue:)), ratingPerilaku: r.6.flatMap(Rating.init(rawValue:)),
                               predikat: r.7.flatMap(Predikat.init(rawValue:)), status: r.8, changeReason: r.9, explanation: r.10,
-                              profileVersion: r.11, confirmedBy: r.12)
+                              profileVersion: r.11, confirmedBy: r.12, isHead: r.13)
         }
         return nil
     }
@@ -191,13 +245,7 @@ extension TenantTransaction {
         let owner = try await requireEmployee(nip)
         let rel = relation(of: actor, to: owner)
         guard rel == .atasan || rel == .hr else { throw StoreError.forbidden("only the atasan of \(nip) or city HR confirms the evaluation") }
-        let lock = try await query("""
-            select status from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and nip = \(nip) for update
-            """)
-        for try await status in lock.decode(String.self) where status == "final" {
-            throw StoreError.state("the evaluation of \(nip) for \(year) \(period) is final: reopen it (with a reason) to change it")
-        }
+        try await lockEvaluation(nip: nip, year: year, period: period)
         guard let current = try await evaluation(nip: nip, year: year, period: period) else {
             throw StoreError.notFound(what: "evaluation", key: "\(nip) \(year) \(period): run 'kinerja-admin evaluate run' first")
         }

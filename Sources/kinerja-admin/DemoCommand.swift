@@ -6,7 +6,7 @@ import KinerjaStore
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self])
+        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self, Rate.self])
 
     struct SIASNFile: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
             discussion: "A city that already has employees is left as it is. The same --seed gives the same people. "
                 + "Employees are written with COPY and one set-based insert per city. Then the year is opened (this year "
                 + "unless --year) and every employee gets an approved, cascaded SKP with realisasi for the periods already "
-                + "ended, unless the year has SKPs already or --no-plans is given.")
+                + "ended, unless the year has SKPs already or --no-plans is given; and the year's 360 feedback (see 'demo rate').")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Employees per city (at least \(DemoPopulation.minimumEmployees)).") var employees: Int = 300
         @Option(help: "Only this city (makassar, pematangsiantar, banjarbaru, palu).") var city: String?
@@ -85,6 +85,10 @@ struct DemoCommand: AsyncParsableCommand {
                         }
                         if let (skp, reported) = planned {
                             printError("\(adapter.name): \(year) opened; \(skp) approved SKPs, \(reported) realisasi")
+                            let (asked, rated) = try await db.withTenant(tenant.id) {
+                                try await $0.seedBehaviour(year: year, period: .year, profile: profile, seed: seed, actor: cliActor)
+                            }
+                            printError("\(adapter.name): \(asked) 360 feedback requests for \(year), \(rated) answered")
                         } else {
                             printError("\(adapter.name): \(year) already has SKPs, left as they are")
                         }
@@ -93,6 +97,26 @@ struct DemoCommand: AsyncParsableCommand {
                     printError("\(adapter.name): done in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
                 }
             }
+        }
+    }
+
+    struct Rate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Demo 360 feedback: ask for it, name peers among colleagues, and answer every request with demo scores.",
+            discussion: "For demo and benchmark cities only: it answers on behalf of every rater. Requests already answered are "
+                + "left as they are. Scores vary by employee (a few well above expectation, most as expected, some below).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var which: FeedbackCommand.Which
+        @Option(help: "Seed of the generator; the same seed gives the same scores.") var seed: UInt64 = 2022
+
+        func run() async throws {
+            let (code, year, period, seed) = (which.tenant, which.year, try which.subPeriod(), seed)
+            let (asked, rated) = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                let profile = try await db.platform.profile(of: t.id)
+                return try await db.withTenant(t.id) { try await $0.seedBehaviour(year: year, period: period, profile: profile, seed: seed, actor: cliActor) }
+            }
+            printError("\(code): \(asked) feedback request(s) added, \(rated) answered for \(year) \(period)")
         }
     }
 

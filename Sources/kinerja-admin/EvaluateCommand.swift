@@ -5,8 +5,12 @@ import KinerjaStore
 
 struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate", abstract: "The evaluation round: propose ratings and predikat, show one with its explanation, confirm.",
-        subcommands: [Run.self, Show.self, Confirm.self])
+        commandName: "evaluate", abstract: "The evaluation round: propose, confirm, the organisation predikat, the curve and calibration, finalize.",
+        discussion: "In order: 'run' proposes; the atasan confirm over the API (or HR with 'confirm'); 'org-predikat' records each "
+            + "OPD's result; 'curve' checks the distribution; 'calibrate' adjusts with a reason; 'finalize' locks an OPD; "
+            + "'reopen' unlocks it with a reason. 'what-if' compares another profile without writing anything.",
+        subcommands: [Run.self, Show.self, Confirm.self, OrgPredikat.self, CurveCheck.self, Calibrate.self, Finalize.self,
+                      Reopen.self, WhatIfCommand.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -41,11 +45,12 @@ struct EvaluateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
-            let digits: String
-            do { digits = try NIP(nip, type: .pppk).digits } catch { throw CLIError("\(error)") }
-            let e = try await connection.withDatabase { db in
+            let digits = try EvaluateCommand.nipDigits(nip)
+            let (e, adjustments) = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                return try await db.withTenant(t.id) { try await $0.evaluation(nip: digits, year: year, period: period) }
+                return try await db.withTenant(t.id) {
+                    (try await $0.evaluation(nip: digits, year: year, period: period), try await $0.adjustments(nip: digits, year: year, period: period))
+                }
             }
             guard let e else { throw CLIError("no evaluation of \(digits) for \(year) \(period): run 'kinerja-admin evaluate run' first") }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "-" }
@@ -58,23 +63,44 @@ struct EvaluateCommand: AsyncParsableCommand {
                   predikat           \(e.predikat?.rawValue ?? "-")\(e.changeReason.map { "\n  changed because    \($0)" } ?? "")\(e.confirmedBy.map { "\n  confirmed by       \($0)" } ?? "")
                   explanation        \(e.explanation)
                 """)
+            if e.isHead { print("  heads the OPD: rating hasil kerja is the organisation's predikat ('evaluate org-predikat')") }
+            for a in adjustments { print("  calibrated         \(a.from ?? "-") -> \(a.to) by \(a.author): \(a.reason)") }
         }
     }
 
     struct Confirm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Confirm an employee's proposed ratings as city HR, or set others with a reason.")
+            abstract: "Confirm an employee's proposed ratings as city HR, or set others with a reason; or confirm every proposal (--all).")
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var which: FeedbackCommand.Which
-        @Option(help: "The employee's NIP.") var nip: String
+        @Option(help: "The employee's NIP.") var nip: String?
         @Option(help: "Rating hasil kerja instead of the proposed one: atas, sesuai or bawah.") var hasil: String?
         @Option(help: "Rating perilaku kerja instead of the proposed one: atas, sesuai or bawah.") var perilaku: String?
         @Option(help: "Why a rating differs from the proposal (required then).") var reason: String?
+        @Flag(help: "Confirm every proposal that has both ratings, as proposed (of one OPD with --org-unit).") var all = false
+        @Option(name: .customLong("org-unit"), help: "With --all: only this OPD.") var orgUnit: String?
+
+        func validate() throws {
+            if all && (nip != nil || hasil != nil || perilaku != nil || reason != nil) {
+                throw ValidationError("--all confirms proposals as they are: give no --nip, --hasil, --perilaku or --reason with it")
+            }
+            if !all && nip == nil { throw ValidationError("give --nip NIP, or --all") }
+            if !all && orgUnit != nil { throw ValidationError("--org-unit goes with --all") }
+        }
 
         func run() async throws {
             let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
-            let digits: String
-            do { digits = try NIP(nip, type: .pppk).digits } catch { throw CLIError("\(error)") }
+            if all {
+                let unit = orgUnit
+                let (n, left) = try await connection.withDatabase { db in
+                    let t = try await db.platform.requireTenant(code: code)
+                    return try await db.withTenant(t.id) { try await $0.confirmProposed(unitCode: unit, year: year, period: period, actor: cliActor) }
+                }
+                printError("\(code): \(n) proposal(s) confirmed for \(year) \(period)"
+                           + (left > 0 ? "; \(left) still without a rating (no realisasi, no atasan's behaviour rating, or a head without the organisation predikat)" : ""))
+                return
+            }
+            let digits = try EvaluateCommand.nipDigits(nip!)
             let h = try hasil.map { try CalcCommand.rating($0, "--hasil") }, p = try perilaku.map { try CalcCommand.rating($0, "--perilaku") }
             let reason = reason
             let e = try await connection.withDatabase { db in

@@ -39,7 +39,9 @@ import Testing
                 let e = try #require(try await tx.evaluation(nip: p.nip, year: year, period: .year))
                 let swift = try #require(try await tx.skpView(nip: p.nip, year: year)).capaian.skp
                 #expect(abs((e.capaian ?? -1) - (swift ?? -2)) < 1e-6, "\(p.nip): SQL \(String(describing: e.capaian)) core \(String(describing: swift))")
-                #expect(e.proposedHasil == swift.map { Behaviour.rating($0, bands.hasilKerja) })
+                // The head of an OPD (in the demo: no atasan) waits for the organisation's predikat.
+                #expect(e.isHead == (p.atasan == nil), "\(p.nip) \(p.jabatanName)")
+                #expect(e.proposedHasil == (e.isHead ? nil : swift.map { Behaviour.rating($0, bands.hasilKerja) }))
             }
             // The staff member: 0.5 x 4 + 0.5 x mean(5, 4, 3) = 4 (no bawahan), Sesuai; the matrix gives the predikat.
             let e = try #require(try await tx.evaluation(nip: c.staff.nip, year: year, period: .year))

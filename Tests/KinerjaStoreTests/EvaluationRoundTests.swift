@@ -1,0 +1,227 @@
+import Foundation
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// The round after the proposals: the head's rule, the organisation predikat, the curve, calibration,
+/// finalizing and locking, reopening, and the what-if that writes nothing.
+@Suite struct EvaluationRoundTests {
+    let profile = try! NationalAdapter().effectiveProfile()
+
+    /// A demo city with plans, realisasi, 360 answers and proposals for 2026; the chain and its OPD's code.
+    func evaluatedCity(_ label: String) async throws -> (Tenant, DemoPopulation, (kepala: DemoPopulation.Person, kabid: DemoPopulation.Person,
+            kasi: DemoPopulation.Person, staff: DemoPopulation.Person, peer: DemoPopulation.Person), String) {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city(label, employees: 300)
+        let c = TestDatabase.chain(pop)
+        let opd = try #require(pop.units.first { $0.id == c.kepala.unit && $0.parent == nil }).code
+        try await db.withTenant(city.id) { [profile] tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
+            _ = try await tx.seedBehaviour(year: 2026, period: .year, profile: profile, actor: "t")
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+        }
+        return (city, pop, c, opd)
+    }
+
+    @Test func theHeadTakesTheOrganisationsPredikatAsRatingHasilKerja() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop, c, opd) = try await evaluatedCity("round-head")
+        try await db.withTenant(city.id) { [profile] tx in
+            let before = try #require(try await tx.evaluation(nip: c.kepala.nip, year: 2026, period: .year))
+            #expect(before.isHead && before.proposedHasil == nil && before.predikat == nil)
+            #expect(try await tx.evaluation(nip: c.kabid.nip, year: 2026, period: .year)?.isHead == false)
+            let kabid = try await tx.evaluation(nip: c.kabid.nip, year: 2026, period: .year)
+            // The table of PermenPANRB 6/2022: Istimewa -> Di Atas, Baik -> Sesuai, lower -> Di Bawah.
+            for (org, hasil) in [(PredikatOrganisasi.kurang, Rating.diBawahEkspektasi), (.sangatKurang, .diBawahEkspektasi),
+                                 (.butuhPerbaikan, .diBawahEkspektasi), (.baik, .sesuaiEkspektasi), (.istimewa, .diAtasEkspektasi)] {
+                #expect(try await tx.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: org, decidedBy: "Wali Kota", actor: "t") == 1)
+                let head = try #require(try await tx.evaluation(nip: c.kepala.nip, year: 2026, period: .year))
+                #expect(head.proposedHasil == hasil && head.ratingHasil == hasil, "\(org)")
+                #expect(head.predikat == nil, "no atasan rates the kepala's behaviour in the demo")
+                #expect(head.explanation.contains(org.rawValue))
+            }
+            // Others in the OPD keep their own capaian-based proposal; a run again keeps the head's rule.
+            #expect(try await tx.evaluation(nip: c.kabid.nip, year: 2026, period: .year) == kabid)
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+            #expect(try await tx.evaluation(nip: c.kepala.nip, year: 2026, period: .year)?.proposedHasil == .diAtasEkspektasi)
+            // Only an OPD has an organisation predikat.
+            let below = try #require(pop.units.first { $0.parent != nil }).code
+            await #expect(throws: StoreError.self) {
+                try await tx.setOrgPredikat(unitCode: below, year: 2026, period: .year, predikat: .baik, decidedBy: nil, actor: "t")
+            }
+            await #expect(throws: StoreError.notFound(what: "org unit", key: "NO-SUCH")) {
+                try await tx.setOrgPredikat(unitCode: "NO-SUCH", year: 2026, period: .year, predikat: .baik, decidedBy: nil, actor: "t")
+            }
+        }
+    }
+
+    @Test func finalizeRefusesABrokenCurveLocksTheResultsAndReopenIsAudited() async throws {
+        let db = try await TestDatabase.app()
+        let (city, _, c, opd) = try await evaluatedCity("round-final")
+        let hr = SKPActor.hr("bkpsdm")
+        let profile = profile
+        func state(_ body: @escaping @Sendable (TenantTransaction) async throws -> Void) async throws -> String {
+            do {
+                try await db.withTenant(city.id) { try await body($0) }
+            } catch let StoreError.state(message) {
+                return message
+            }
+            Issue.record("no state error")
+            return ""
+        }
+        // No organisation predikat yet.
+        let noOrg = try await state { _ = try await $0.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: nil, actor: hr) }
+        #expect(noOrg.contains("no predikat kinerja organisasi"))
+        try await db.withTenant(city.id) {
+            try await $0.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .sangatKurang, decidedBy: "Wali Kota", actor: "t")
+        }
+        // Unconfirmed results (the head has no perilaku; the rest not confirmed yet).
+        let unconfirmed = try await state { _ = try await $0.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: nil, actor: hr) }
+        #expect(unconfirmed.contains("not confirmed"))
+        try await db.withTenant(city.id) { tx in
+            let (confirmed, unrated) = try await tx.confirmProposed(unitCode: opd, year: 2026, period: .year, actor: "bkpsdm")
+            #expect(confirmed > 0 && unrated == 1)
+            _ = try await tx.confirmEvaluation(nip: c.kepala.nip, year: 2026, period: .year, hasil: nil, perilaku: .sesuaiEkspektasi,
+                                               reason: "rated by the Wali Kota", actor: hr)
+        }
+        // Sangat Kurang wants at least 60% Sangat Kurang: broken, and the message names the rule.
+        let curves = try await db.withTenant(city.id) { try await $0.curve(year: 2026, period: .year, profile: profile, unitCode: opd) }
+        let standing = try #require(curves.first)
+        let check = try #require(standing.check)
+        #expect(!check.passes && check.breaches.contains { $0.rule == "Sangat Kurang at least 60%" })
+        #expect(standing.proposed == 0 && standing.unrated == 0)
+        let refused = try await state { _ = try await $0.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "  ", actor: hr) }
+        #expect(refused.contains("breaks the curve") && refused.contains("Sangat Kurang at least 60%"))
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) {
+                _ = try await $0.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "x",
+                                          actor: .employee(c.kepala.nip, name: "kepala"))
+            }
+        }
+        // City HR overrides with a reason: final, recorded.
+        let evaluated = standing.counts.values.reduce(0, +)
+        let f = try await db.withTenant(city.id) {
+            try await $0.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "Sekda menerima distribusi", actor: hr)
+        }
+        #expect(f.finalized == evaluated && f.overrideReason == "Sekda menerima distribusi")
+        // Locked: the store refuses, and so does the database on any other path.
+        let staff = c.staff.nip
+        let locked = [
+            try await state { _ = try await $0.confirmEvaluation(nip: staff, year: 2026, period: .year, hasil: .diAtasEkspektasi,
+                                                                 perilaku: .diAtasEkspektasi, reason: "x", actor: hr) },
+            try await state { _ = try await $0.calibrate(nip: staff, year: 2026, period: .year, hasil: .diBawahEkspektasi,
+                                                         perilaku: nil, reason: "x", actor: hr) },
+            try await state { try await $0.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .baik, decidedBy: nil, actor: "t") },
+        ]
+        for message in locked { #expect(message.contains("final"), "\(message)") }
+        await #expect(throws: (any Error).self) {
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("update evaluations set predikat = 'Sangat Baik' where nip = \(c.staff.nip)")
+            }
+        }
+        // Reopen: a reason is required; audited; the results are confirmed again and can be calibrated.
+        await #expect(throws: StoreError.invalid("reopening final results needs a reason")) {
+            try await db.withTenant(city.id) { _ = try await $0.reopen(unitCode: opd, year: 2026, period: .year, reason: " ", actor: hr) }
+        }
+        try await db.withTenant(city.id) { tx in
+            #expect(try await tx.reopen(unitCode: opd, year: 2026, period: .year, reason: "Inspektorat menemukan kesalahan data", actor: hr) == evaluated)
+            let audit = try await tx.query("""
+                select detail->>'reason' from audit_log where action = 'evaluate.reopen' and subject = \(opd + "/2026/Y")
+                """)
+            var reasons: [String] = []
+            for try await r in audit.decode(String.self) { reasons.append(r) }
+            #expect(reasons == ["Inspektorat menemukan kesalahan data"])
+            let before = try #require(try await tx.evaluation(nip: c.staff.nip, year: 2026, period: .year))
+            let after = try await tx.calibrate(nip: c.staff.nip, year: 2026, period: .year, hasil: .diBawahEkspektasi, perilaku: .diBawahEkspektasi,
+                                               reason: "kalibrasi kurva", actor: hr)
+            #expect(after.predikat == .sangatKurang && after.status == "confirmed")
+            let adjustments = try await tx.adjustments(nip: c.staff.nip, year: 2026, period: .year)
+            #expect(adjustments.count == 1 && adjustments[0].from == before.predikat?.rawValue && adjustments[0].to == "Sangat Kurang"
+                    && adjustments[0].reason == "kalibrasi kurva" && adjustments[0].author == "bkpsdm")
+        }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) { tx in
+                _ = try await tx.calibrate(nip: c.staff.nip, year: 2026, period: .year, hasil: .sesuaiEkspektasi, perilaku: nil, reason: "", actor: hr)
+            }
+        }
+        // The staff member may not calibrate themself; their atasan may.
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) { tx in
+                _ = try await tx.calibrate(nip: c.staff.nip, year: 2026, period: .year, hasil: .sesuaiEkspektasi, perilaku: nil, reason: "x",
+                                           actor: .employee(c.staff.nip, name: "self"))
+            }
+        }
+    }
+
+    @Test func whatIfWritesNothingAndReScoresUnderTheOtherProfile() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop, _, _) = try await evaluatedCity("round-whatif")
+        func snapshot() async throws -> [String] {
+            try await db.withTenant(city.id) { tx in
+                var out: [String] = []
+                for table in ["evaluations", "org_predikat", "opd_finalizations", "evaluation_adjustments", "audit_log"] {
+                    let rows = try await tx.query(PostgresQuery(unsafeSQL: "select count(*)::text || ' ' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') from \(table) t"))
+                    for try await s in rows.decode(String.self) { out.append("\(table): \(s)") }
+                }
+                return out
+            }
+        }
+        let before = try await snapshot()
+        var other = profile
+        other.name = "lower bands"
+        other.ratingProposal = .init(hasilKerja: .init(diAtas: 0, sesuai: 0), perilaku: profile.ratingProposalOrDefault.perilaku, scaleMin: 1, scaleMax: 5)
+        let w = try await db.withTenant(city.id) { [profile] in try await $0.whatIf(year: 2026, period: .year, current: profile, other: other) }
+        #expect(try await snapshot() == before)
+        #expect(w.evaluated == pop.people.count)
+        #expect(w.before.values.reduce(0, +) == w.evaluated && w.after.values.reduce(0, +) == w.evaluated)
+        #expect(!w.changes.isEmpty)
+        // Under the other profile every capaian is at or above both bands: hasil kerja Di Atas for all but the heads.
+        try await db.withTenant(city.id) { tx in
+            for change in w.changes {
+                let e = try #require(try await tx.evaluation(nip: change.nip, year: 2026, period: .year))
+                #expect(change.before == e.predikat?.rawValue)
+                #expect(change.after == e.proposedPerilaku.map { Predikat(hasilKerja: .diAtasEkspektasi, perilakuKerja: $0).rawValue })
+            }
+        }
+        // Another regime is refused by name, not scored under the wrong rule.
+        var pp30 = profile
+        pp30.rating.regime = .pp30of2019
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) { [profile] in _ = try await $0.whatIf(year: 2026, period: .year, current: profile, other: pp30) }
+        }
+    }
+
+    @Test func theRoundStaysInItsCity() async throws {
+        let db = try await TestDatabase.app()
+        let (a, _, _, opd) = try await evaluatedCity("round-iso-a")
+        let (b, _, _, opdB) = try await evaluatedCity("round-iso-b")
+        #expect(opd == opdB, "demo cities share unit codes, so only the tenant tells them apart")
+        let hr = SKPActor.hr("bkpsdm")
+        try await db.withTenant(a.id) { [profile] tx in
+            try await tx.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .baik, decidedBy: nil, actor: "t")
+            _ = try await tx.confirmProposed(unitCode: nil, year: 2026, period: .year, actor: "t")
+            _ = try await tx.query("update evaluations set status = 'confirmed', rating_hasil = 'Sesuai Ekspektasi', rating_perilaku = 'Sesuai Ekspektasi', predikat = 'Baik' where status = 'proposed'")
+            _ = try await tx.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "test", actor: hr)
+        }
+        try await db.withTenant(b.id) { [profile] tx in
+            let standing = try #require(try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd).first)
+            #expect(standing.predikatOrganisasi == nil && !standing.finalized && standing.final == 0 && standing.confirmed == 0)
+            await #expect(throws: StoreError.self) { _ = try await tx.reopen(unitCode: opd, year: 2026, period: .year, reason: "x", actor: hr) }
+            let seen = try await tx.query("select (select count(*) from org_predikat) + (select count(*) from opd_finalizations) + (select count(*) from evaluations where status = 'final')")
+            for try await n in seen.decode(Int.self) { #expect(n == 0) }
+        }
+        // A write naming the other city's tenant is refused by the database.
+        await #expect(throws: (any Error).self) {
+            try await db.withTenant(b.id) { tx in
+                try await tx.query("""
+                    insert into org_predikat (tenant_id, year, period_kind, period_seq, unit_id, predikat, set_by)
+                    select \(a.id.uuid), 2026, 'annual', 0, unit_id, 'Baik', 'x' from org_units limit 1
+                    """)
+            }
+        }
+    }
+}
