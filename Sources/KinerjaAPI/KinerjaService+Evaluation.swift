@@ -12,7 +12,7 @@ extension KinerjaService {
                      skpRevision: e.skpRevision, capaian: e.capaian, behaviourScore: e.behaviourScore,
                      proposedHasilKerja: r(e.proposedHasil), proposedPerilaku: r(e.proposedPerilaku), ratingHasilKerja: r(e.ratingHasil),
                      ratingPerilaku: r(e.ratingPerilaku), predikat: e.predikat?.rawValue, changeReason: e.changeReason,
-                     confirmedBy: e.confirmedBy, profileVersion: e.profileVersion, explanation: .init(additionalProperties: explanation))
+                     confirmedBy: e.confirmedBy, isHead: e.isHead, profileVersion: e.profileVersion, explanation: .init(additionalProperties: explanation))
     }
 
     func getEvaluation(_ input: Operations.GetEvaluation.Input) async throws -> Operations.GetEvaluation.Output {
@@ -42,5 +42,48 @@ extension KinerjaService {
                                                   reason: body.reason, actor: actor)
         }
         return .ok(.init(body: .json(try Self.schema(e))))
+    }
+}
+
+/// Follow-ups: an employee's own (with their atasan chain and HR), and the city's list for HR, BKN and integrators.
+extension KinerjaService {
+    static func schema(_ f: FollowUpRecord) -> Schemas.FollowUp {
+        .init(id: f.id, nip: f.nip, name: f.name, opd: f.opd, year: f.year, period: f.period.description,
+              kind: Schemas.FollowUpKind(rawValue: f.kind.rawValue) ?? .coaching, rule: f.rule,
+              detail: .init(additionalProperties: f.detail), due: f.due, status: .init(rawValue: f.status) ?? .open, outcome: f.outcome)
+    }
+
+    func listEmployeeFollowUps(_ input: Operations.ListEmployeeFollowUps.Input) async throws -> Operations.ListEmployeeFollowUps.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let items = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.followUps(year: year, nip: nip)
+        }
+        return .ok(.init(body: .json(.init(items: items.map(Self.schema)))))
+    }
+
+    func listFollowUps(_ input: Operations.ListFollowUps.Input) async throws -> Operations.ListFollowUps.Output {
+        let p = try RequestState.principal()
+        guard [.hrAdmin, .bknAdmin, .integrator].contains(p.role) else {
+            throw APIProblem.forbidden("the city's follow-ups are listed with hr_admin, bkn_admin or integrator keys; "
+                                       + "an employee's own are at /v1/employees/{nip}/followups/{year}")
+        }
+        let q = input.query
+        let year = try Self.parseYear(q.year)
+        let period = try q.period.map(Self.behaviourPeriod)
+        let after = try q.cursor.map { c in
+            guard let id = Int64(c), id > 0 else { throw APIProblem.invalid("cursor '\(c)' is not a cursor this API gave out") }
+            return id
+        }
+        let limit = q.limit ?? 100
+        guard (1...500).contains(limit) else { throw APIProblem.invalid("limit \(limit) is out of range: use 1-500") }
+        let items = try await database.withTenant(try p.city()) { tx in
+            try await tx.followUps(year: year, period: period, kind: q.kind.flatMap { FollowUp.Kind(rawValue: $0.rawValue) },
+                                   opd: q.orgUnit, after: after, limit: limit + 1)
+        }
+        let page = items.prefix(limit)
+        return .ok(.init(body: .json(.init(items: page.map(Self.schema),
+                                           nextCursor: items.count > limit ? page.last.map { String($0.id) } : nil))))
     }
 }

@@ -52,6 +52,16 @@ followUps:
   training:
     - { name: Pengembangan kompetensi sesuai kebutuhan, when: [Butuh Perbaikan, Kurang/Misconduct] }
   improvementMonths: 6
+  # City-specific follow-ups, off in the national default (each adapter turns on its own):
+  ranking:
+    top: 0
+    predikat: [Sangat Baik]
+    incentive: ""
+    categories:
+      - { name: Semua, jabatanPrefix: [], jabatanKind: [], unitKind: [], opd: [] }
+  mentoring: { newWithinMonths: 0, mentorPredikat: [Sangat Baik], maxMenteesPerMentor: 2 }
+  certificate: { name: "", minCapaian: 100 }
+  trainingFromWeakestValue: false
 tpp:
   kinerjaPercent: 60
   disiplinPercent: 40

@@ -57,6 +57,15 @@ enum ProfileValidator {
         }
         let f = p.followUps
         check((1...24).contains(f.improvementMonths), "followUps.improvementMonths", f.improvementMonths, "1-24 months")
+        if let r = f.ranking {
+            check(r.top >= 0, "followUps.ranking.top", r.top, "zero (off) or more")
+            check(r.top == 0 || !r.categories.isEmpty, "followUps.ranking.categories", "[]", "at least one category when top is above 0")
+        }
+        if let m = f.mentoring {
+            check((0...120).contains(m.newWithinMonths), "followUps.mentoring.newWithinMonths", m.newWithinMonths, "0 (off) to 120 months")
+            check(m.maxMenteesPerMentor >= 1, "followUps.mentoring.maxMenteesPerMentor", m.maxMenteesPerMentor, "1 or more")
+        }
+        if let c = f.certificate { check(c.minCapaian >= 0, "followUps.certificate.minCapaian", c.minCapaian, "0 or more") }
 
         let tpp = p.tpp
         percent(tpp.kinerjaPercent, "tpp.kinerjaPercent")

@@ -126,6 +126,49 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         public var training: [Rule]
         /// Months to improve after poor performance before reassignment.
         public var improvementMonths: Int
+        /// Makassar: the annual ASN Berprestasi ranking per category. Off when `top` is 0 (national default).
+        public var ranking: Ranking?
+        /// Makassar: new staff mentored by seniors rated well in the same OPD. Off when `newWithinMonths` is 0.
+        public var mentoring: Mentoring?
+        /// Pematangsiantar: a certificate for reaching the target. Off when `name` is empty.
+        public var certificate: Certificate?
+        /// Banjarbaru: a training offer on each employee's weakest BerAKHLAK value.
+        public var trainingFromWeakestValue: Bool?
+
+        public struct Ranking: Codable, Sendable, Equatable {
+            /// How many per category receive the award.
+            public var top: Int
+            /// Who may be ranked.
+            public var predikat: [Predikat]
+            public var incentive: String
+            /// In order: an employee is in the first category that matches.
+            public var categories: [Category]
+
+            public struct Category: Codable, Sendable, Equatable {
+                public var name: String
+                /// Jabatan names starting with one of these (for example "Guru").
+                public var jabatanPrefix: [String]?
+                /// struktural, fungsional or pelaksana.
+                public var jabatanKind: [String]?
+                /// The kind of the employee's unit or OPD (for example puskesmas).
+                public var unitKind: [String]?
+                /// An OPD code (for example DINKES).
+                public var opd: [String]?
+            }
+        }
+
+        public struct Mentoring: Codable, Sendable, Equatable {
+            /// Staff whose TMT CPNS is at most this many months before the period's end.
+            public var newWithinMonths: Int
+            public var mentorPredikat: [Predikat]
+            public var maxMenteesPerMentor: Int
+        }
+
+        public struct Certificate: Codable, Sendable, Equatable {
+            public var name: String
+            /// Capaian of the SKP (percent) at or above which the certificate is given.
+            public var minCapaian: Double
+        }
 
         public struct Rule: Codable, Sendable, Equatable {
             public var name: String

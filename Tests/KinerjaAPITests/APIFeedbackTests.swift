@@ -100,4 +100,60 @@ import Testing
             #expect(ok.status == .ok && ok.json["status"] as? String == "confirmed" && ok.json["predikat"] != nil, "\(ok.body)")
         }
     }
+
+    @Test func followUpsAreReadByTheChainHRAndIntegratorsOfTheCityOnly() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("api-followup", employees: 300)
+        let (b, _) = try await TestDatabase.city("api-followup-b")
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        let opd = try #require(pop.units.first { $0.id == c.kepala.unit && $0.parent == nil }).code
+        try await admin.withTenant(a.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
+            _ = try await tx.seedBehaviour(year: 2026, period: .year, profile: profile, actor: "t")
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+            try await tx.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .baik, decidedBy: nil, actor: "t")
+            _ = try await tx.confirmProposed(unitCode: opd, year: 2026, period: .year, actor: "t")
+            _ = try await tx.confirmEvaluation(nip: c.kepala.nip, year: 2026, period: .year, hasil: nil, perilaku: .sesuaiEkspektasi,
+                                               reason: "Wali Kota", actor: .hr("t"))
+            // The staff member: Butuh Perbaikan, so an improvement plan and the profile's coaching.
+            _ = try await tx.calibrate(nip: c.staff.nip, year: 2026, period: .year, hasil: .diBawahEkspektasi, perilaku: .sesuaiEkspektasi,
+                                       reason: "test", actor: .hr("t"))
+            _ = try await tx.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "test", actor: .hr("t"))
+            _ = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t")
+        }
+        func key(_ role: Role, _ nip: String?, _ city: Tenant? = nil) async throws -> String {
+            try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
+        }
+        let staff = try await key(.pegawai, c.staff.nip), peer = try await key(.pegawai, c.peer.nip)
+        let kasi = try await key(.atasan, c.kasi.nip), hr = try await key(.hrAdmin, nil), payroll = try await key(.integrator, nil)
+        let hrB = try await key(.hrAdmin, nil, b)
+        let path = "/v1/employees/\(c.staff.nip)/followups/2026"
+        try await withAPI { client in
+            let mine = try await client.send(.get, path, token: staff)
+            let kinds = ((mine.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String }
+            #expect(mine.status == .ok && kinds.contains("improvement_plan") && kinds.contains("coaching"), "\(mine.body)")
+            #expect(try await client.send(.get, path, token: kasi).status == .ok)
+            #expect(try await client.send(.get, path, token: peer).status == .notFound)
+            #expect(try await client.send(.get, path, token: hrB).status == .notFound)
+            // The city's list: HR and integrators, a page at a time; not employees; another city sees none of it.
+            #expect(try await client.send(.get, "/v1/followups?year=2026", token: staff).status == .forbidden)
+            var seen: [Int] = [], cursor: String? = nil
+            repeat {
+                let page = try await client.send(.get, "/v1/followups?year=2026&period=Y&limit=7" + (cursor.map { "&cursor=\($0)" } ?? ""), token: payroll)
+                #expect(page.status == .ok, "\(page.body)")
+                seen += ((page.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil
+            let all = try await client.send(.get, "/v1/followups?year=2026&limit=500", token: hr)
+            let ids = ((all.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int }
+            #expect(!seen.isEmpty && seen == ids && Set(seen).count == seen.count)
+            let plans = try await client.send(.get, "/v1/followups?year=2026&kind=improvement_plan", token: hr)
+            #expect(((plans.json["items"] as? [[String: Any]]) ?? []).allSatisfy { $0["kind"] as? String == "improvement_plan" && $0["due"] as? String == "2027-06-30" })
+            let other = try await client.send(.get, "/v1/followups?year=2026", token: hrB)
+            #expect(other.status == .ok && (other.json["items"] as? [Any])?.isEmpty == true)
+            #expect(try await client.send(.get, "/v1/followups?year=2026&cursor=abc", token: hr).status == .badRequest)
+        }
+    }
 }

@@ -32,7 +32,7 @@ import Testing
     @Test func pematangsiantarIndicatorsAgreedWithEmployees() throws {
         let p = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile()
         #expect(!p.indicators.isEmpty && p.indicators.allSatisfy { $0.agreedWithEmployee == true })
-        #expect(p.followUps.rewards.contains { $0.name.contains("Sertifikat") })
+        #expect(p.followUps.certificate?.name.contains("Sertifikat") == true)
         #expect((p.tpp.kinerjaPercent, p.tpp.disiplinPercent) == (80, 20))
         #expect(p.tpp.kinerjaCut?.belowPercent == 80 && p.tpp.kinerjaCut?.cutPercent == 20)
     }

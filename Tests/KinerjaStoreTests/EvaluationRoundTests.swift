@@ -195,6 +195,54 @@ import Testing
         }
     }
 
+    /// Confirms everything in the OPD (HR sets the head's perilaku) and finalizes it with an override.
+    func finalizeOPD(_ city: Tenant, _ opd: String, head: String) async throws {
+        let db = try await TestDatabase.app()
+        try await db.withTenant(city.id) { [profile] tx in
+            if try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd).first?.predikatOrganisasi == nil {
+                try await tx.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .baik, decidedBy: nil, actor: "t")
+            }
+            _ = try await tx.confirmProposed(unitCode: opd, year: 2026, period: .year, actor: "t")
+            _ = try await tx.confirmEvaluation(nip: head, year: 2026, period: .year, hasil: nil, perilaku: .sesuaiEkspektasi,
+                                               reason: "rated by the Wali Kota", actor: .hr("t"))
+            _ = try await tx.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "test", actor: .hr("t"))
+        }
+    }
+
+    @Test func followUpsComeFromFinalResultsOnceAndPlansCloseWithTheNextStep() async throws {
+        let db = try await TestDatabase.app()
+        let (city, _, c, opd) = try await evaluatedCity("round-followup")
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) { [profile] in _ = try await $0.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t") }
+        }
+        try await finalizeOPD(city, opd, head: c.kepala.nip)
+        try await db.withTenant(city.id) { [profile] tx in
+            let added = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t")
+            #expect(added.values.reduce(0, +) > 0)
+            #expect(try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t").isEmpty, "a second run adds nothing")
+            let all = try await tx.followUps(year: 2026)
+            #expect(all.count == added.values.reduce(0, +) && all.allSatisfy { $0.opd == opd })
+            // Every final result has what the national rules ask for: check against the core on each employee.
+            for e in try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd) { #expect(e.final == e.counts.values.reduce(0, +)) }
+            let plans = all.filter { $0.kind == .improvementPlan }
+            let poor = try await tx.query("select count(*)::int from evaluations where status = 'final' and predikat in ('Butuh Perbaikan', 'Kurang/Misconduct', 'Sangat Kurang')")
+            for try await n in poor.decode(Int.self) { #expect(plans.count == n && n > 0) }
+            let plan = try #require(plans.first)
+            #expect(plan.due == "2027-06-30")
+            await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: plan.id, outcome: "reviewed", improved: nil, actor: "t") }
+            await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: plan.id, outcome: " ", improved: false, actor: "t") }
+            let (closed, next) = try await tx.closeFollowUp(id: plan.id, outcome: "target Q1-Q2 2027 not reached", improved: false, actor: "t")
+            #expect(closed.status == "done" && closed.outcome == "not improved: target Q1-Q2 2027 not reached")
+            let step = try #require(next)
+            #expect(step.kind == .reassignment && step.nip == plan.nip && step.detail["plan"] == String(plan.id))
+            await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: plan.id, outcome: "again", improved: true, actor: "t") }
+            if let reward = all.first(where: { $0.kind == .reward }) {
+                await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: reward.id, outcome: "given", improved: true, actor: "t") }
+                #expect(try await tx.closeFollowUp(id: reward.id, outcome: "piagam diserahkan", improved: nil, actor: "t").closed.status == "done")
+            }
+        }
+    }
+
     @Test func theRoundStaysInItsCity() async throws {
         let db = try await TestDatabase.app()
         let (a, _, _, opd) = try await evaluatedCity("round-iso-a")
@@ -206,12 +254,16 @@ import Testing
             _ = try await tx.confirmProposed(unitCode: nil, year: 2026, period: .year, actor: "t")
             _ = try await tx.query("update evaluations set status = 'confirmed', rating_hasil = 'Sesuai Ekspektasi', rating_perilaku = 'Sesuai Ekspektasi', predikat = 'Baik' where status = 'proposed'")
             _ = try await tx.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "test", actor: hr)
+            _ = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t")
         }
+        let firstFollowUp = try #require(try await db.withTenant(a.id) { try await $0.followUps(year: 2026).first?.id })
         try await db.withTenant(b.id) { [profile] tx in
             let standing = try #require(try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd).first)
             #expect(standing.predikatOrganisasi == nil && !standing.finalized && standing.final == 0 && standing.confirmed == 0)
             await #expect(throws: StoreError.self) { _ = try await tx.reopen(unitCode: opd, year: 2026, period: .year, reason: "x", actor: hr) }
-            let seen = try await tx.query("select (select count(*) from org_predikat) + (select count(*) from opd_finalizations) + (select count(*) from evaluations where status = 'final')")
+            #expect(try await tx.followUps(year: 2026).isEmpty)
+            await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: firstFollowUp, outcome: "x", improved: nil, actor: "t") }
+            let seen = try await tx.query("select (select count(*) from org_predikat) + (select count(*) from opd_finalizations) + (select count(*) from evaluations where status = 'final') + (select count(*) from followups)")
             for try await n in seen.decode(Int.self) { #expect(n == 0) }
         }
         // A write naming the other city's tenant is refused by the database.

@@ -33,5 +33,7 @@ followUps:
     - { name: Seminar, when: [Butuh Perbaikan, Baik] }
     - { name: Workshop, when: [Butuh Perbaikan, Kurang/Misconduct] }
   improvementMonths: 6
+  # Competency development matched to need: a training offer on each employee's weakest value.
+  trainingFromWeakestValue: true
 """#
 }

@@ -51,8 +51,19 @@ followUps:
     - { name: Usulan sanksi karena target tidak tercapai, when: [Sangat Kurang], note: "proposed only; an authorised official decides" }
   training:
     - { name: Pelatihan teknis, when: [Butuh Perbaikan] }
-    - { name: Mentoring pegawai baru oleh senior, when: [Sangat Baik, Baik], note: seniors mentor new staff }
   improvementMonths: 6
+  # ASN Berprestasi: the best three per category each year (the incentive is an unconfirmed figure).
+  ranking:
+    top: 3
+    predikat: [Sangat Baik]
+    incentive: "Insentif ASN Berprestasi Rp 5.000.000 (figure unconfirmed)"
+    categories:
+      - { name: Guru, jabatanPrefix: [Guru] }
+      - { name: Tenaga kesehatan, unitKind: [puskesmas], opd: [DINKES] }
+      - { name: Struktural, jabatanKind: [struktural] }
+      - { name: Fungsional dan pelaksana, jabatanKind: [fungsional, pelaksana] }
+  # New staff (TMT CPNS in the last two years) mentored by seniors rated Sangat Baik in the same OPD.
+  mentoring: { newWithinMonths: 24, mentorPredikat: [Sangat Baik], maxMenteesPerMentor: 2 }
 reports:
   formats:
     - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }

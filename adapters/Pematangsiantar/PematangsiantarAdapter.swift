@@ -34,7 +34,6 @@ indicators:
     agreedWithEmployee: true
 followUps:
   rewards:
-    - { name: Sertifikat pencapaian target, when: [Sangat Baik, Baik] }
     - { name: Insentif pencapaian target, when: [Sangat Baik] }
   coaching:
     - { name: Pembinaan di bawah ekspektasi, when: [Butuh Perbaikan, Kurang/Misconduct, Sangat Kurang] }
@@ -42,6 +41,7 @@ followUps:
   training:
     - { name: Pengembangan kompetensi, when: [Butuh Perbaikan] }
   improvementMonths: 6
+  certificate: { name: Sertifikat pencapaian target kinerja, minCapaian: 100 }
 tpp:
   # Figures seen in some cities (unconfirmed for this one): 80/20 and a 20% cut below 80% kinerja.
   kinerjaPercent: 80
