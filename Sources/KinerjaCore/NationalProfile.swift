@@ -71,6 +71,8 @@ tpp:
     - { event: terlambat-61-90, percent: 1.25 }
     - { event: terlambat-lebih-90-atau-tanpa-rekam, percent: 1.5 }
     - { event: tidak-ikut-upacara, percent: 2 }
+    # Unexcused absence, per day: a common figure, not in DOMAIN.md's list (unconfirmed, data).
+    - { event: tidak-hadir, percent: 3 }
 reports:
   formats:
     - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }

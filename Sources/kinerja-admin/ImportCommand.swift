@@ -5,7 +5,7 @@ import KinerjaStore
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Bring data in.", subcommands: [Employees.self])
+        commandName: "import", abstract: "Bring data in.", subcommands: [Employees.self, AttendanceFile.self, PaguFile.self])
 
     struct Employees: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -78,6 +78,53 @@ struct ImportCommand: AsyncParsableCommand {
                              + (s.atasanNotDerivedCount > 20 ? " …" : ""))
             }
             return lines.joined(separator: "\n")
+        }
+    }
+
+    struct AttendanceFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "attendance",
+            abstract: "Import attendance events (all or nothing): late arrival, early departure, absence, missed ceremony.",
+            discussion: "Columns by name: NIP, TANGGAL (YYYY-MM-DD), JENIS (terlambat, pulang_cepat, tidak_hadir, tidak_upacara), "
+                + "MENIT (minutes late or early; empty: no record), IZIN (ya for an excused absence). One bad row rejects the file "
+                + "and changes nothing; every problem is listed. An event sent again (same NIP, day and kind) replaces the earlier one.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
+        @Option(help: "City code.") var tenant: String
+
+        func run() async throws {
+            let code = tenant
+            let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importAttendance(actor: cliActor, next: next) }
+            printError("\(code): \(s.rows) attendance event(s): \(s.new) new, \(s.changed) changed, \(s.rows - s.new - s.changed) unchanged")
+        }
+    }
+
+    struct PaguFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tpp-pagu",
+            abstract: "Import each employee's monthly TPP pagu (all or nothing): NIP, PAGU in whole rupiah (4500000 or 4.500.000).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
+        @Option(help: "City code.") var tenant: String
+
+        func run() async throws {
+            let code = tenant
+            let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importPagu(actor: cliActor, next: next) }
+            printError("\(code): \(s.rows) pagu: \(s.new) new, \(s.changed) changed, \(s.rows - s.new - s.changed) unchanged")
+        }
+    }
+
+    /// Reads `file` in chunks into `body`, inside one transaction of the city.
+    static func small(_ file: String, _ connection: ConnectionOptions, tenant code: String,
+                      _ body: @escaping @Sendable (TenantTransaction, () async throws -> [UInt8]?) async throws -> SmallImportSummary)
+        async throws -> SmallImportSummary {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read '\(file)'") }
+        defer { try? handle.close() }
+        return try await connection.withDatabase { db in
+            let t = try await db.platform.requireTenant(code: code)
+            return try await db.withTenant(t.id) { tx in
+                try await body(tx, { try handle.read(upToCount: 1 << 20).map { Array($0) } })
+            }
         }
     }
 }

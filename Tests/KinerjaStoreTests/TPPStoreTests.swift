@@ -1,0 +1,171 @@
+import Foundation
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// Attendance and pagu imports (all or nothing), the monthly TPP against the core's rules, and the
+/// discipline ladder feeding the TPP, on the real database.
+@Suite struct TPPStoreTests {
+    static func chunks(_ text: String) -> @Sendable () async throws -> [UInt8]? {
+        let box = Box(Array(text.utf8))
+        return { box.take() }
+    }
+    final class Box: @unchecked Sendable {
+        var bytes: [UInt8]?
+        let lock = NSLock()
+        init(_ b: [UInt8]) { bytes = b }
+        func take() -> [UInt8]? { lock.withLock { defer { bytes = nil }; return bytes } }
+    }
+
+    @Test func importsAreAllOrNothingAndNameEveryProblem() async throws {
+        let db = try await TestDatabase.app()
+        let (a, pop) = try await TestDatabase.city("tpp-import")
+        let (_, other) = try await TestDatabase.city("tpp-import-b", seed: 99)
+        let (x, y) = (pop.people[0].nip, pop.people[1].nip)
+        let stranger = try #require(other.people.first { p in !pop.people.contains { $0.nip == p.nip } }).nip
+        let bad = """
+            NIP;TANGGAL;JENIS;MENIT;IZIN
+            \(x);2026-03-02;terlambat;15;
+            \(x);2026-03-02;terlambat;20;
+            \(stranger);2026-03-02;tidak_hadir;;
+            \(y);2026-03-32;terlambat;;
+            \(y);2026-03-03;tidak_upacara;;ya
+            """
+        do {
+            _ = try await db.withTenant(a.id) { try await $0.importAttendance(actor: "t", next: Self.chunks(bad)) }
+            Issue.record("a bad file was imported")
+        } catch let rejected as ImportRejected {
+            #expect(rejected.errors.map(\.line) == [3, 4, 5, 6])
+            #expect(rejected.errors.map(\.column) == ["NIP, TANGGAL, JENIS", "NIP", "TANGGAL", "IZIN"])
+            #expect(rejected.errors[1].reason.contains("no employee"), "another city's employee is unknown here")
+        }
+        let count = try await db.withTenant(a.id) { tx in
+            var n = 0
+            for try await c in try await tx.query("select count(*)::int from attendance_events").decode(Int.self) { n = c }
+            return n
+        }
+        #expect(count == 0, "nothing half-applied")
+        let good = "NIP,TANGGAL,JENIS,MENIT\n\(x),2026-03-02,terlambat,15\n\(y),2026-03-03,tidak_upacara,\n"
+        let first = try await db.withTenant(a.id) { try await $0.importAttendance(actor: "t", next: Self.chunks(good)) }
+        #expect(first == SmallImportSummary(rows: 2, new: 2, changed: 0))
+        let again = try await db.withTenant(a.id) { try await $0.importAttendance(actor: "t", next: Self.chunks(good)) }
+        #expect(again == SmallImportSummary(rows: 2, new: 0, changed: 0))
+        let corrected = try await db.withTenant(a.id) {
+            try await $0.importAttendance(actor: "t", next: Self.chunks("NIP,TANGGAL,JENIS,MENIT\n\(x),2026-03-02,terlambat,40\n"))
+        }
+        #expect(corrected == SmallImportSummary(rows: 1, new: 0, changed: 1))
+        await #expect(throws: ImportRejected.self) {
+            try await db.withTenant(a.id) { try await $0.importPagu(actor: "t", next: Self.chunks("NIP,PAGU\n\(x),4500000.50\n")) }
+        }
+        let pagu = try await db.withTenant(a.id) { try await $0.importPagu(actor: "t", next: Self.chunks("NIP;PAGU\n\(x);4.500.000\n\(y);3500000\n")) }
+        #expect(pagu == SmallImportSummary(rows: 2, new: 2, changed: 0))
+    }
+
+    @Test func theMonthsTPPFollowsTheCoreAndRunsTheSameTwice() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("tpp-month", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
+            _ = try await tx.importPagu(actor: "t", next: Self.chunks("NIP,PAGU\n\(c.staff.nip),5000000\n"))
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks("""
+                NIP,TANGGAL,JENIS,MENIT,IZIN
+                \(c.staff.nip),2026-12-01,terlambat,10,
+                \(c.staff.nip),2026-12-02,pulang_cepat,75,
+                \(c.staff.nip),2026-12-03,tidak_upacara,,
+                \(c.staff.nip),2026-12-04,tidak_hadir,,ya
+                \(c.staff.nip),2026-12-07,tidak_hadir,,
+                \(c.staff.nip),2026-11-30,terlambat,200,
+                """))
+        }
+        func run() async throws -> [TPPRow] {
+            try await db.withTenant(city.id) { try await $0.computeTPP(year: 2026, month: 12, profile: profile, profileVersion: 1, actor: "t") }
+        }
+        let rows = try await run()
+        #expect(rows.count == pop.people.count)
+        // December covers the whole year: the month's capaian is the SKP's capaian.
+        try await db.withTenant(city.id) { tx in
+            for r in rows.prefix(60) {
+                let skp = try await tx.skpView(nip: r.nip, year: 2026)?.capaian.skp
+                #expect(abs((r.result.capaian ?? -1) - (skp ?? -2)) < 1e-6, "\(r.nip)")
+            }
+        }
+        // The staff member's month, as the core computes it from the same inputs (November's event is not December's).
+        let staff = try #require(rows.first { $0.nip == c.staff.nip })
+        let events = [Attendance.Event(nip: c.staff.nip, day: CivilDate(year: 2026, month: 12, day: 1), kind: .terlambat, minutes: 10),
+                      Attendance.Event(nip: c.staff.nip, day: CivilDate(year: 2026, month: 12, day: 2), kind: .pulangCepat, minutes: 75),
+                      Attendance.Event(nip: c.staff.nip, day: CivilDate(year: 2026, month: 12, day: 3), kind: .tidakUpacara),
+                      Attendance.Event(nip: c.staff.nip, day: CivilDate(year: 2026, month: 12, day: 4), kind: .tidakHadir, excused: true),
+                      Attendance.Event(nip: c.staff.nip, day: CivilDate(year: 2026, month: 12, day: 7), kind: .tidakHadir)]
+        #expect(staff.result == TPPCalculation.compute(pagu: 5_000_000, capaian: staff.result.capaian, events: events, rules: profile.tpp))
+        // 0.5 + 1.25 + 2 + 3: every deduction kind, and the excused absence costs nothing.
+        #expect(staff.result.disiplinDeductionPercent == 6.75 && staff.result.amount != nil)
+        #expect(rows.filter { $0.nip != c.staff.nip }.allSatisfy { $0.result.amount == nil && $0.result.pagu == nil })
+        // The same inputs give the same figures, stored the same.
+        func stored() async throws -> [String] {
+            try await db.withTenant(city.id) { tx in
+                var out: [String] = []
+                let q = try await tx.query("""
+                    select nip || ' ' || coalesce(amount::text, '-') || ' ' || total_percent::text || ' ' || explanation::text
+                    from tpp_results where year = 2026 and month = 12 order by nip
+                    """)
+                for try await s in q.decode(String.self) { out.append(s) }
+                return out
+            }
+        }
+        let before = try await stored()
+        #expect(try await run() == rows)
+        #expect(try await stored() == before && before.count == rows.count)
+    }
+
+    @Test func disciplineIsProposedStepByStepAndAnImposedCutReachesTheTPP() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("tpp-discipline", employees: 300)
+        let (other, _) = try await TestDatabase.city("tpp-discipline-b")
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        // Three scattered absences (teguran lisan), then eight more: 11, the 6-month cut, past two steps never proposed.
+        let days = ["2026-02-02", "2026-02-04", "2026-02-06"], more = ["2026-03-02", "2026-03-04", "2026-03-06", "2026-03-10", "2026-03-12",
+                                                                         "2026-03-16", "2026-03-18", "2026-03-20"]
+        func absent(_ d: [String]) -> String { "NIP,TANGGAL,JENIS\n" + d.map { "\(c.staff.nip),\($0),tidak_hadir" }.joined(separator: "\n") }
+        let (lisan, cut) = try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks(absent(days)))
+            let lisan = try await tx.scanDiscipline(year: 2026, actor: "t")
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks(absent(more)))
+            let cut = try await tx.scanDiscipline(year: 2026, actor: "t")
+            #expect(try await tx.scanDiscipline(year: 2026, actor: "t").isEmpty, "a scan again proposes nothing new")
+            return (lisan, cut)
+        }
+        #expect(lisan.map(\.step) == [.teguranLisan] && lisan[0].skipped.isEmpty && lisan[0].absenceDays == 3)
+        #expect(cut.map(\.step) == [.potongan6] && cut[0].skipped == [.teguranTertulis, .pernyataanTidakPuas] && cut[0].absenceDays == 11)
+        // Another city neither sees nor decides the case.
+        try await db.withTenant(other.id) { tx in
+            let seen = try await tx.disciplineCases(year: 2026)
+            #expect(seen.isEmpty)
+            await #expect(throws: StoreError.notFound(what: "discipline case", key: String(cut[0].id))) {
+                _ = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: "x", cutFrom: (2026, 4), actor: "t")
+            }
+        }
+        try await db.withTenant(city.id) { tx in
+            await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: "SK 1", cutFrom: nil, actor: "t") }
+            await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: " ", cutFrom: (2026, 4), actor: "t") }
+            await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: lisan[0].id, impose: true, note: "SK 0", cutFrom: (2026, 4), actor: "t") }
+            _ = try await tx.decideDiscipline(id: lisan[0].id, impose: true, note: "teguran lisan oleh atasan", cutFrom: nil, actor: "t")
+            let imposed = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: "SK Wali Kota 800/1/2026", cutFrom: (2026, 4), actor: "t")
+            #expect(imposed.status == "imposed" && imposed.cutFrom == "2026-04-01" && imposed.cutMonths == 6)
+            await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut[0].id, impose: false, note: "x", cutFrom: nil, actor: "t") }
+        }
+        // April to September carry the 25% cut; March and October do not.
+        for (month, expected) in [(3, 0.0), (4, 25.0), (9, 25.0), (10, 0.0)] {
+            let rows = try await db.withTenant(city.id) { try await $0.computeTPP(year: 2026, month: month, profile: profile, profileVersion: 1, actor: "t") }
+            let staff = try #require(rows.first { $0.nip == c.staff.nip })
+            #expect(staff.result.cutPercent == expected, "month \(month)")
+        }
+    }
+}
