@@ -11,7 +11,8 @@ extension KinerjaService {
         return .init(nip: e.nip, year: e.year, period: e.period.description, status: .init(rawValue: e.status) ?? .proposed,
                      skpRevision: e.skpRevision, capaian: e.capaian, behaviourScore: e.behaviourScore,
                      proposedHasilKerja: r(e.proposedHasil), proposedPerilaku: r(e.proposedPerilaku), ratingHasilKerja: r(e.ratingHasil),
-                     ratingPerilaku: r(e.ratingPerilaku), predikat: e.predikat?.rawValue, changeReason: e.changeReason,
+                     ratingPerilaku: r(e.ratingPerilaku), predikat: e.predikatText, regime: .init(rawValue: e.regime), nilai: e.nilai,
+                     changeReason: e.changeReason,
                      confirmedBy: e.confirmedBy, isHead: e.isHead, profileVersion: e.profileVersion, explanation: .init(additionalProperties: explanation))
     }
 

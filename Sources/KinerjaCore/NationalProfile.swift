@@ -10,6 +10,7 @@ rating:
   regime: permenpanrb-6-2022
   skpWeight: 70
   behaviourWeight: 30
+  nilaiAt100: 109   # PP 30/2019 only: nilai capaian at exactly 100% (example figure, unconfirmed)
 behaviour360:
   atasan: 50
   peer: 30

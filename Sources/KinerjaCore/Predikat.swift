@@ -46,3 +46,17 @@ extension PredikatOrganisasi {
         }
     }
 }
+
+extension Predikat {
+    /// The predikat of a numeric regime read on the 2022 scale, for the rules written on it (follow-ups, angka
+    /// kredit): Sangat Baik and Baik as they are, Cukup as Butuh Perbaikan, Kurang as Kurang/Misconduct,
+    /// Sangat Kurang and Buruk as Sangat Kurang (the project's reading, as angka kredit conversions use it).
+    public init?(anyRegime text: String) {
+        switch text {
+        case "Cukup": self = .butuhPerbaikan
+        case "Kurang": self = .kurang
+        case "Buruk": self = .sangatKurang
+        default: self.init(rawValue: text)
+        }
+    }
+}

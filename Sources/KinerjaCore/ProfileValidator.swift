@@ -55,6 +55,7 @@ enum ProfileValidator {
             check(seen.insert(t.id).inserted, "indicators[\(i)].id", t.id, "an id not used by another indicator")
             if let target = t.target { check(target > 0, "indicators[\(i)].target", target, "a target above 0") }
         }
+        if let v = p.rating.nilaiAt100 { check((100...120).contains(v), "rating.nilaiAt100", v, "100-120") }
         let f = p.followUps
         check((1...24).contains(f.improvementMonths), "followUps.improvementMonths", f.improvementMonths, "1-24 months")
         if let r = f.ranking {

@@ -79,8 +79,11 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         }
         public var regime: Regime
         /// Weights of SKP and perilaku for the numeric regimes, in percent; ignored by the 2022 matrix.
+        /// PP 30/2019 uses 60/40 instead when peers and bawahan both counted; PP 46/2011 is 60/40 by rule.
         public var skpWeight: Int
         public var behaviourWeight: Int
+        /// PP 30/2019: the nilai capaian at exactly 100% (DOMAIN.md's example figure 109, unconfirmed).
+        public var nilaiAt100: Double?
     }
 
     /// Weights of each source of 360 behaviour feedback, in percent.

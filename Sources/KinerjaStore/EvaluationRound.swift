@@ -26,7 +26,8 @@ public struct OPDCurve: Sendable, Equatable {
 public struct Finalization: Sendable, Equatable {
     public var unitCode: String
     public var finalized: Int
-    public var check: Curve.Check
+    /// Nil under a numeric regime, which has no curve.
+    public var check: Curve.Check?
     public var overrideReason: String?
 }
 
@@ -162,14 +163,18 @@ extension TenantTransaction {
                                        counts: [:], unrated: 0, proposed: 0, confirmed: 0, final: 0, check: nil, finalized: r.8,
                                        overrideReason: r.9)
             }
-            if let p = r.3.flatMap(Predikat.init(rawValue:)) { byCode[r.0]!.counts[p, default: 0] += r.4 } else { byCode[r.0]!.unrated += r.4 }
+            // Under a numeric regime the predikat are counted on the 2022 scale (Cukup as Butuh Perbaikan, ...).
+            if let p = r.3.flatMap(Predikat.init(anyRegime:)) { byCode[r.0]!.counts[p, default: 0] += r.4 } else { byCode[r.0]!.unrated += r.4 }
             byCode[r.0]!.proposed += r.5
             byCode[r.0]!.confirmed += r.6
             byCode[r.0]!.final += r.7
         }
         return order.map { code in
             var c = byCode[code]!
-            c.check = c.predikatOrganisasi.map { Curve.check(c.counts, organisasi: $0, table: profile.distributionCurve) }
+            // The curve is the 2022 rule; a numeric regime has none.
+            if profile.rating.regime == .permenpanrb2022 {
+                c.check = c.predikatOrganisasi.map { Curve.check(c.counts, organisasi: $0, table: profile.distributionCurve) }
+            }
             return c
         }
     }
@@ -187,6 +192,10 @@ extension TenantTransaction {
         try await lockEvaluation(nip: nip, year: year, period: period)
         guard let current = try await evaluation(nip: nip, year: year, period: period) else {
             throw StoreError.notFound(what: "evaluation", key: "\(nip) \(year) \(period): run 'kinerja-admin evaluate run' first")
+        }
+        guard current.regime == TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue else {
+            throw StoreError.invalid("\(nip) is evaluated under \(current.regime), a figure without ratings: correct the realisasi or "
+                                     + "the 360 ratings and run the evaluation again")
         }
         guard let h = hasil ?? current.ratingHasil, let p = perilaku ?? current.ratingPerilaku else {
             throw StoreError.invalid("\(nip) has no rating \(hasil == nil ? "hasil kerja" : "perilaku") yet: give both ratings")
@@ -265,33 +274,38 @@ extension TenantTransaction {
                          actor: SKPActor) async throws -> Finalization {
         guard actor.isHR else { throw StoreError.forbidden("only city HR finalizes an OPD's results") }
         let opd = try await requireOPD(unitCode)
-        let lock = try await query("""
+        // One finalize or reopen of an OPD's period at a time.
+        try await query("select pg_advisory_xact_lock(hashtextextended(\(opd.id.uuidString) || \(year)::text || \(period.description), 0))")
+        let matrix = profile.rating.regime == .permenpanrb2022
+        let orgRows = try await query("""
             select predikat from org_predikat where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
               and period_seq = \(period.sequence) and unit_id = \(opd.id) for update
             """)
         var org: PredikatOrganisasi?
-        for try await p in lock.decode(String.self) { org = PredikatOrganisasi(rawValue: p) }
-        guard let org else {
+        for try await p in orgRows.decode(String.self) { org = PredikatOrganisasi(rawValue: p) }
+        if matrix && org == nil {
             throw StoreError.state("\(unitCode) has no predikat kinerja organisasi for \(year) \(period): "
                                    + "set it first ('kinerja-admin evaluate org-predikat')")
         }
         if try await finalization(of: opd.id, year: year, period: period) != nil {
             throw StoreError.state("\(unitCode) is already final for \(year) \(period)")
         }
-        guard let standing = try await curve(year: year, period: period, profile: profile, unitCode: unitCode).first, let check = standing.check else {
+        guard let standing = try await curve(year: year, period: period, profile: profile, unitCode: unitCode).first else {
             throw StoreError.state("\(unitCode) has no evaluation for \(year) \(period): run 'kinerja-admin evaluate run' first")
         }
         if standing.proposed > 0 {
             throw StoreError.state("\(unitCode): \(standing.proposed) result(s) are not confirmed yet (\(standing.unrated) without a rating): "
                                    + "the atasan confirm them, or HR with 'evaluate confirm'")
         }
+        // The 2022 regime checks the curve; a numeric regime has none.
+        let check = standing.check
         let reason = overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !check.passes && (reason ?? "").isEmpty {
+        if let check, let org, !check.passes, (reason ?? "").isEmpty {
             throw StoreError.state("\(unitCode) breaks the curve for \(org.rawValue): "
                                    + check.breaches.map(\.description).joined(separator: "; ")
                                    + ". Calibrate ('evaluate calibrate'), or finalize with an override reason")
         }
-        let override = check.passes ? nil : reason
+        let override = check?.passes == false ? reason : nil
         let rows = try await query("""
             update evaluations set status = 'final'
             where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
@@ -300,12 +314,13 @@ extension TenantTransaction {
             """)
         var n = 0
         for try await _ in rows { n += 1 }
-        let curveJSON = String(decoding: try JSONEncoder().encode(check), as: UTF8.self)
+        let curveJSON = try check.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try await query("""
             insert into opd_finalizations (tenant_id, year, period_kind, period_seq, unit_id, finalized_by, override_reason, curve)
             values (\(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), \(opd.id), \(actor.name), \(override), \(curveJSON)::jsonb)
             """)
-        var detail = ["finalized": String(n), "predikat_organisasi": org.rawValue, "curve": check.passes ? "passes" : "broken"]
+        var detail = ["finalized": String(n), "curve": check.map { $0.passes ? "passes" : "broken" } ?? "none (\(profile.rating.regime.rawValue))"]
+        if let org { detail["predikat_organisasi"] = org.rawValue }
         if let override { detail["override_reason"] = override }
         try await audit(actor: actor.name, action: "evaluate.finalize", subject: "\(unitCode)/\(year)/\(period)", detail: detail)
         return Finalization(unitCode: unitCode, finalized: n, check: check, overrideReason: override)
@@ -317,6 +332,7 @@ extension TenantTransaction {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw StoreError.invalid("reopening final results needs a reason") }
         let opd = try await requireOPD(unitCode)
+        try await query("select pg_advisory_xact_lock(hashtextextended(\(opd.id.uuidString) || \(year)::text || \(period.description), 0))")
         let removed = try await query("""
             delete from opd_finalizations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
               and period_seq = \(period.sequence) and unit_id = \(opd.id)
@@ -342,7 +358,6 @@ extension TenantTransaction {
     /// `current`): predikat counts, the employees whose predikat changes, and each OPD's curve fit before and
     /// after. Reads only.
     public func whatIf(year: Int, period: SubPeriod, current: TenantProfile, other: TenantProfile) async throws -> WhatIf {
-        try requireMatrixRegime(other)
         try await prepareSetBased()
         let rows = try await query(proposalStatement(year: year, period: period, profile: other, profileVersion: 0, then: """
             select r.nip::text, e.name, o.code, op.predikat, v.predikat, r.predikat
@@ -371,8 +386,10 @@ extension TenantTransaction {
         }
         out.opds = opdOrder.map { u in
             WhatIf.OPDFit(unitCode: u, predikatOrganisasi: org[u],
-                          before: org[u].map { Curve.check(countsBefore[u]!, organisasi: $0, table: current.distributionCurve) },
-                          after: org[u].map { Curve.check(countsAfter[u]!, organisasi: $0, table: other.distributionCurve) })
+                          before: current.rating.regime != .permenpanrb2022 ? nil
+                              : org[u].map { Curve.check(countsBefore[u]!, organisasi: $0, table: current.distributionCurve) },
+                          after: other.rating.regime != .permenpanrb2022 ? nil
+                              : org[u].map { Curve.check(countsAfter[u]!, organisasi: $0, table: other.distributionCurve) })
         }
         return out
     }

@@ -15,7 +15,13 @@ public struct Evaluation: Sendable, Equatable {
     public var proposedPerilaku: Rating?
     public var ratingHasil: Rating?
     public var ratingPerilaku: Rating?
+    /// The 2022 predikat (nil under a numeric regime: see ``predikatText``).
     public var predikat: Predikat?
+    /// The predikat as stored, whatever the regime (PP 30/2019 and PP 46/2011 have Cukup, Buruk, ...).
+    public var predikatText: String?
+    /// The regime it was computed under, and its figure under a numeric one (nilai kinerja or nilai prestasi).
+    public var regime: String = TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue
+    public var nilai: Double?
     public var status: String
     public var changeReason: String?
     /// The explanation as stored: inputs, each step with its rule and value, the profile version.
@@ -37,21 +43,20 @@ extension TenantTransaction {
         guard try await lockPeriod(year: year, period, annualAllowed: true) else {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
         }
-        try requireMatrixRegime(profile)
         try await prepareSetBased()
         let rows = try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion, then: """
             insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
                                      proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
-                                     profile_version, computed_at, opd_id, is_head)
+                                     profile_version, computed_at, opd_id, is_head, nilai, regime)
             select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
-                   hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head
+                   hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime
             from result
             on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
                 skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
                 proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
                 rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
                 explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now(),
-                opd_id = excluded.opd_id, is_head = excluded.is_head
+                opd_id = excluded.opd_id, is_head = excluded.is_head, nilai = excluded.nilai, regime = excluded.regime
             where evaluations.status = 'proposed'
             returning 1
             """))
@@ -66,16 +71,6 @@ extension TenantTransaction {
         try await audit(actor: actor, action: "evaluate.run", subject: "\(year)/\(period)",
                         detail: ["proposed": String(proposed), "without_skp": String(withoutSKP), "profile_version": String(profileVersion)])
         return (proposed, withoutSKP)
-    }
-
-    /// The round runs the 2022 matrix; the numeric regimes are computed by the calculators (`calc pp30|pp46`)
-    /// but not yet by the set-based round, which says so rather than score a city under the wrong rule.
-    func requireMatrixRegime(_ profile: TenantProfile) throws {
-        guard profile.rating.regime == .permenpanrb2022 else {
-            throw StoreError.invalid("the profile '\(profile.name)' uses the \(profile.rating.regime.rawValue) regime: the evaluation round "
-                                     + "computes the \(TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue) matrix only; "
-                                     + "check numeric figures with 'kinerja-admin calc pp30|pp46'")
-        }
     }
 
     /// Settings for the statements that join whole sets (all SKPs, all realisasi of a city), this transaction
@@ -101,6 +96,42 @@ extension TenantTransaction {
         let mr = pairs.map { Predikat(hasilKerja: $0.0, perilakuKerja: $0.1).rawValue }
         let orgs = PredikatOrganisasi.allCases.map(\.rawValue), orgHasil = PredikatOrganisasi.allCases.map(\.headRatingHasil.rawValue)
         let annual = period.kind == .annual
+        // A numeric regime (PP 30/2019, PP 46/2011) scores each indicator, then the SKP and perilaku as figures;
+        // the 2022 matrix rates them. The SQL of each is chosen here; its figures are numbers from the profile.
+        let regime = profile.rating.regime
+        let numeric = regime != .permenpanrb2022
+        let at100 = profile.rating.nilaiAt100 ?? 109
+        let scaleMax = profile.ratingProposalOrDefault.scaleMax
+        let n30 = regime != .pp30of2019 ? "null::float8" : """
+            case when c is null then null when c < 60 then c / 59 * 49 when c < 80 then 50 + (c - 60)
+                 when c < 100 then 70 + (c - 80) when c = 100 then \(at100)
+                 when c <= 110 then \(at100) + (120 - \(at100)) * (c - 100) / 10 else 120 end
+            """
+        let a46 = regime != .pp46of2011 ? "null::float8" : """
+            case when t is null or r is null or t <= 0 then null when r = 0 then 0
+                 when dim in ('waktu', 'biaya') then
+                      case when 100 - r / t * 100 <= 24 then (1.76 * t - r) / t * 100 else 76 - (((1.76 * t - r) / t * 100) - 100) end
+                 else r / t * 100 end
+            """
+        let perilaku100 = "s.score / \(scaleMax) * 100"
+        let nilai: String
+        let numericPredikat: String
+        let numericRule: String
+        switch regime {
+        case .pp30of2019:
+            let w = "(case when s.use_peer and s.use_bawahan then 60 else \(profile.rating.skpWeight) end)"
+            nilai = "(c.n30 * \(w) + \(perilaku100) * (100 - \(w))) / 100"
+            numericPredikat = "case when p.nilai is null then null when p.nilai >= 90 then 'Baik' when p.nilai >= 70 then 'Cukup' when p.nilai >= 50 then 'Kurang' else 'Sangat Kurang' end"
+            numericRule = "PP 30/2019: nilai capaian per IKI (0-59: C/59x49; 60-79: 50+(C-60); 80-99: 70+(C-80); 100: \(Step.format(at100)); 100-110: straight line to 120; above 110: 120), mean per RHK, mean of RHK utama; perilaku = 360 score / \(Step.format(scaleMax)) x 100; nilai = \(profile.rating.skpWeight)/\(100 - profile.rating.skpWeight) (60/40 with peers and bawahan); Baik 90-120 (Sangat Baik needs an innovation, not recorded), Cukup 70, Kurang 50, Sangat Kurang below"
+        case .pp46of2011:
+            nilai = "(c.a46 * 60 + \(perilaku100) * 40) / 100"
+            numericPredikat = "case when p.nilai is null then null when p.nilai >= 91 then 'Sangat Baik' when p.nilai >= 76 then 'Baik' when p.nilai >= 61 then 'Cukup' when p.nilai >= 51 then 'Kurang' else 'Buruk' end"
+            numericRule = "PP 46/2011: per IKI its aspect (kuantitas, kualitas: R/T x 100; waktu, biaya: efficiency rule at 24%; realisasi 0 scores 0; biaya without budget skipped), activity (RHK) = mean of its aspects, SKP = mean of RHK utama; perilaku = 360 score / \(Step.format(scaleMax)) x 100; nilai prestasi = 60% SKP + 40% perilaku; Sangat Baik 91, Baik 76, Cukup 61, Kurang 51, Buruk below"
+        case .permenpanrb2022:
+            nilai = "null::float8"
+            numericPredikat = "m.r"
+            numericRule = ""
+        }
         return """
             with recursive up as (
                 select unit_id, unit_id as top, parent_id from org_units where tenant_id = \(tenant.uuid)
@@ -119,7 +150,7 @@ extension TenantTransaction {
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and e.status = 'active'
             ), ikis as (
                 select k.nip, k.revision, r.rhk_key, r.kind, i.iki_key, i.target_value::float8 as t, i.lower_is_better as lib,
-                       i.accumulation as acc
+                       i.accumulation as acc, i.dimension as dim
                 from skps k
                 join skp_rhk r on r.tenant_id = \(tenant.uuid) and r.nip = k.nip and r.year = \(year) and r.revision = k.revision
                 join skp_iki i on i.tenant_id = \(tenant.uuid) and i.nip = k.nip and i.year = \(year) and i.revision = k.revision
@@ -132,16 +163,20 @@ extension TenantTransaction {
                 where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
                   and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
                 group by x.nip, x.iki_key
-            ), iki_capaian as (
-                select i.nip, i.revision, i.rhk_key, i.kind,
+            ), iki_raw as (
+                select i.nip, i.revision, i.rhk_key, i.kind, i.dim, i.t, x.r,
                        case when x.r is null or i.t is null then null
                             when i.t = 0 then case when i.lib then case when x.r <= 0 then 100.0 else 0.0 end end
                             else greatest(0, (case when i.lib then 2 - x.r / i.t else x.r / i.t end) * 100) end as c
                 from ikis i left join reals x on x.nip = i.nip and x.iki_key = i.iki_key
+            ), iki_capaian as (
+                select nip, revision, rhk_key, kind, c, \(unescaped: n30) as n30, \(unescaped: a46) as a46 from iki_raw
             ), rhk_capaian as (
-                select nip, revision, rhk_key, kind, avg(c) as c from iki_capaian group by nip, revision, rhk_key, kind
+                select nip, revision, rhk_key, kind, avg(c) as c, avg(n30) as n30, avg(a46) as a46
+                from iki_capaian group by nip, revision, rhk_key, kind
             ), skp_capaian as (
                 select nip, min(revision) as revision, avg(c) filter (where kind = 'utama') as c,
+                       avg(n30) filter (where kind = 'utama') as n30, avg(a46) filter (where kind = 'utama') as a46,
                        jsonb_agg(jsonb_build_object('rhk', rhk_key, 'kind', kind, 'capaian', round(c::numeric, 2))) as rhk
                 from rhk_capaian group by nip
             ), rater_means as (
@@ -181,10 +216,11 @@ extension TenantTransaction {
             ), proposals as (
                 select k.nip, k.opd_id, k.is_head, op.predikat as org_predikat, c.revision, c.c as capaian, s.score, c.rhk,
                        s.atasan, s.peer, s.peers, s.bawahan, s.bawahans, s.use_peer, s.use_bawahan,
-                       case when k.is_head then om.hasil
+                       coalesce(c.n30, c.a46) as nilai_skp, \(unescaped: nilai) as nilai,
+                       case when \(numeric) then null when k.is_head then om.hasil
                             when c.c is null then null when c.c >= \(bands.hasilKerja.diAtas) then 'Di Atas Ekspektasi'
                             when c.c >= \(bands.hasilKerja.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as hasil,
-                       case when s.score is null then null when s.score >= \(bands.perilaku.diAtas) then 'Di Atas Ekspektasi'
+                       case when \(numeric) or s.score is null then null when s.score >= \(bands.perilaku.diAtas) then 'Di Atas Ekspektasi'
                             when s.score >= \(bands.perilaku.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as perilaku
                 from skps k join skp_capaian c on c.nip = k.nip left join scored s on s.nip = k.nip
                 left join org_predikat op on op.tenant_id = \(tenant.uuid) and op.year = \(year) and op.period_kind = \(period.kind.rawValue)
@@ -195,12 +231,16 @@ extension TenantTransaction {
             ), result as (
                 select \(tenant.uuid)::uuid as tenant_id, \(year)::integer as year, \(period.kind.rawValue)::text as period_kind,
                        \(period.sequence)::integer as period_seq, p.nip, p.opd_id, p.is_head, p.revision as skp_revision,
-                       p.capaian, p.score as behaviour_score, p.hasil, p.perilaku, m.r as predikat,
+                       p.capaian, p.score as behaviour_score, p.hasil, p.perilaku, \(unescaped: numericPredikat) as predikat,
+                       p.nilai, \(regime.rawValue)::text as regime,
                        jsonb_build_object(
                            'regime', \(profile.rating.regime.rawValue)::text, 'profileVersion', \(profileVersion)::integer, 'skpRevision', p.revision,
                            'capaian', jsonb_build_object('skp', round(p.capaian::numeric, 2), 'rhk', p.rhk,
                                'rule', 'IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; SKP: mean of its RHK utama'),
-                           'head', case when p.is_head then jsonb_build_object('predikatOrganisasi', p.org_predikat,
+                           'numeric', case when \(numeric) then jsonb_build_object('nilaiSKP', round(p.nilai_skp::numeric, 2),
+                               'nilaiPerilaku', round((p.score / \(scaleMax)::float8 * 100)::numeric, 2), 'nilai', round(p.nilai::numeric, 2),
+                               'peersAndBawahan', p.use_peer and p.use_bawahan, 'rule', \(numericRule)::text) end,
+                           'head', case when p.is_head and not \(numeric) then jsonb_build_object('predikatOrganisasi', p.org_predikat,
                                'rule', 'heads the organisation: rating hasil kerja is the organisation''s result (Istimewa: Di Atas; Baik: Sesuai; lower: Di Bawah)') end,
                            'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2),
                                'peers', case when p.use_peer then p.peers end,
@@ -212,7 +252,8 @@ extension TenantTransaction {
                                'score', round(p.score::numeric, 2)),
                            'bands', jsonb_build_object('hasilKerja', jsonb_build_object('diAtas', \(bands.hasilKerja.diAtas)::float8, 'sesuai', \(bands.hasilKerja.sesuai)::float8),
                                                        'perilaku', jsonb_build_object('diAtas', \(bands.perilaku.diAtas)::float8, 'sesuai', \(bands.perilaku.sesuai)::float8)),
-                           'proposed', jsonb_build_object('hasilKerja', p.hasil, 'perilaku', p.perilaku, 'predikat', m.r)) as explanation,
+                           'proposed', jsonb_build_object('hasilKerja', p.hasil, 'perilaku', p.perilaku,
+                               'predikat', \(unescaped: numericPredikat))) as explanation,
                        \(profileVersion)::integer as profile_version
                 from proposals p left join matrix m on m.h = p.hasil and m.p = p.perilaku
             )
@@ -220,19 +261,41 @@ extension TenantTransaction {
             """
     }
 
+    /// Under a numeric regime the result is a figure: the atasan confirms it as computed; a different result
+    /// comes from corrected realisasi or 360 ratings and a new run, not from changing the figure.
+    func confirmFigure(_ e: Evaluation, hasil: Rating?, perilaku: Rating?, actor: SKPActor) async throws -> Evaluation {
+        guard hasil == nil, perilaku == nil else {
+            throw StoreError.invalid("\(e.nip) is evaluated under \(e.regime), which has no ratings: confirm the figure as computed, "
+                                     + "or correct the realisasi or the 360 ratings and run the evaluation again")
+        }
+        guard let predikat = e.predikatText else {
+            throw StoreError.invalid("\(e.nip) has no figure yet (no realisasi, or no atasan's behaviour rating): nothing to confirm")
+        }
+        try await query("""
+            update evaluations set status = 'confirmed', confirmed_by = \(actor.name), confirmed_at = now()
+            where tenant_id = \(tenant.uuid) and year = \(e.year) and period_kind = \(e.period.kind.rawValue)
+              and period_seq = \(e.period.sequence) and nip = \(e.nip)
+            """)
+        try await audit(actor: actor.name, action: "evaluate.confirm", subject: "\(e.nip)/\(e.year)/\(e.period)",
+                        detail: ["regime": e.regime, "nilai": e.nilai.map(Step.format) ?? "-", "predikat": predikat])
+        return try await evaluation(nip: e.nip, year: e.year, period: e.period)!
+    }
+
     public func evaluation(nip: String, year: Int, period: SubPeriod) async throws -> Evaluation? {
         let rows = try await query("""
             select skp_revision, capaian::float8, behaviour_score::float8, proposed_hasil, proposed_perilaku, rating_hasil,
-                   rating_perilaku, predikat, status, change_reason, explanation::text, profile_version, confirmed_by, is_head
+                   rating_perilaku, predikat, status, change_reason, explanation::text, profile_version, confirmed_by, is_head,
+                   regime, nilai::float8
             from evaluations
             where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
               and period_seq = \(period.sequence) and nip = \(nip)
             """)
-        for try await r in rows.decode((Int?, Double?, Double?, String?, String?, String?, String?, String?, String, String?, String, Int, String?, Bool).self) {
+        for try await r in rows.decode((Int?, Double?, Double?, String?, String?, String?, String?, String?, String, String?, String, Int, String?, Bool, String, Double?).self) {
             return Evaluation(nip: nip, year: year, period: period, skpRevision: r.0, capaian: r.1, behaviourScore: r.2,
                               proposedHasil: r.3.flatMap(Rating.init(rawValue:)), proposedPerilaku: r.4.flatMap(Rating.init(rawValue:)),
                               ratingHasil: r.5.flatMap(Rating.init(rawValue:)), ratingPerilaku: r.6.flatMap(Rating.init(rawValue:)),
-                              predikat: r.7.flatMap(Predikat.init(rawValue:)), status: r.8, changeReason: r.9, explanation: r.10,
+                              predikat: r.14 == TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue ? r.7.flatMap(Predikat.init(rawValue:)) : nil,
+                              predikatText: r.7, regime: r.14, nilai: r.15, status: r.8, changeReason: r.9, explanation: r.10,
                               profileVersion: r.11, confirmedBy: r.12, isHead: r.13)
         }
         return nil
@@ -248,6 +311,9 @@ extension TenantTransaction {
         try await lockEvaluation(nip: nip, year: year, period: period)
         guard let current = try await evaluation(nip: nip, year: year, period: period) else {
             throw StoreError.notFound(what: "evaluation", key: "\(nip) \(year) \(period): run 'kinerja-admin evaluate run' first")
+        }
+        if current.regime != TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue {
+            return try await confirmFigure(current, hasil: hasil, perilaku: perilaku, actor: actor)
         }
         guard let h = hasil ?? current.proposedHasil, let p = perilaku ?? current.proposedPerilaku else {
             throw StoreError.invalid("no rating was proposed (no realisasi or no atasan's behaviour rating yet): give both ratings, with a reason")

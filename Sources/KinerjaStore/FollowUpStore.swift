@@ -46,7 +46,8 @@ extension TenantTransaction {
             """)
         var inputs: [FollowUp.Input] = []
         for try await r in rows.decode((String, String, String, String, String, String, String, String, Double?, Double?, String?).self) {
-            guard let p = Predikat(rawValue: r.7) else { continue }
+            // Under a numeric regime the predikat is read on the 2022 scale the rules are written on.
+            guard let p = Predikat(anyRegime: r.7) else { continue }
             inputs.append(FollowUp.Input(nip: r.0, opd: r.1, unitKind: r.2, opdKind: r.3, jabatanKind: r.4, jabatanName: r.5,
                                          employeeType: r.6, predikat: p, capaian: r.8, behaviourScore: r.9,
                                          weakestValue: r.10.flatMap(Behaviour.Value.init(rawValue:))))

@@ -60,7 +60,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                   360 score          \(f(e.behaviourScore))  -> proposed perilaku \(e.proposedPerilaku?.rawValue ?? "- (no atasan's rating yet)")
                   rating hasil kerja \(e.ratingHasil?.rawValue ?? "-")
                   rating perilaku    \(e.ratingPerilaku?.rawValue ?? "-")
-                  predikat           \(e.predikat?.rawValue ?? "-")\(e.changeReason.map { "\n  changed because    \($0)" } ?? "")\(e.confirmedBy.map { "\n  confirmed by       \($0)" } ?? "")
+                  predikat           \(e.predikatText ?? "-")\(e.nilai.map { " (nilai \(Step.format($0)), \(e.regime))" } ?? "")\(e.changeReason.map { "\n  changed because    \($0)" } ?? "")\(e.confirmedBy.map { "\n  confirmed by       \($0)" } ?? "")
                   explanation        \(e.explanation)
                 """)
             if e.isHead { print("  heads the OPD: rating hasil kerja is the organisation's predikat ('evaluate org-predikat')") }

@@ -68,7 +68,7 @@ extension EvaluateCommand {
             if opds.isEmpty { throw CLIError("no evaluation for \(year) \(period) in \(code)\(unit.map { " (\($0))" } ?? ""): run 'evaluate run' first") }
             let rows = opds.map { o -> [String] in
                 let status = o.finalized ? (o.overrideReason == nil ? "final" : "final (override)")
-                    : o.check.map { $0.passes ? "passes" : "BROKEN" } ?? "no org predikat"
+                    : o.check.map { $0.passes ? "passes" : "BROKEN" } ?? (o.predikatOrganisasi == nil ? "no org predikat" : "no curve (numeric regime)")
                 return [o.unitCode, o.predikatOrganisasi?.rawValue ?? "-",
                         String(o.counts.values.reduce(0, +) + o.unrated)]
                     + Predikat.allCases.map { String(o.counts[$0] ?? 0) }
@@ -131,7 +131,9 @@ extension EvaluateCommand {
                 }
             }
             printError("\(code): \(unit) \(year) \(period): \(f.finalized) result(s) final"
-                       + (f.overrideReason.map { "; curve broken (\(f.check.breaches.map(\.description).joined(separator: "; "))), overridden: \($0)" } ?? "; curve passes"))
+                       + (f.check == nil ? "; no curve under this regime"
+                          : f.overrideReason.map { "; curve broken (\(f.check!.breaches.map(\.description).joined(separator: "; "))), overridden: \($0)" }
+                          ?? "; curve passes"))
         }
     }
 
@@ -176,7 +178,9 @@ extension EvaluateCommand {
                 let current = try await db.platform.profile(of: t.id)
                 return try await db.withTenant(t.id) { try await $0.whatIf(year: year, period: period, current: current, other: other) }
             }
-            let names: [String?] = Predikat.allCases.map(\.rawValue) + [nil]
+            let known = Predikat.allCases.map(\.rawValue)
+            let others = Set(w.before.keys.compactMap { $0 } + w.after.keys.compactMap { $0 }).subtracting(known).sorted()
+            let names: [String?] = known + others + [nil]
             let counts = names.map { n in [n ?? "(none)", String(w.before[n] ?? 0), String(w.after[n] ?? 0),
                                            String((w.after[n] ?? 0) - (w.before[n] ?? 0))] }
             printError("\(code) \(year) \(period) under \(other.name) (\(other.rating.regime.rawValue)): \(w.evaluated) evaluated, "

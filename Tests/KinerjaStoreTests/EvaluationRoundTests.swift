@@ -187,12 +187,13 @@ import Testing
                 #expect(change.after == e.proposedPerilaku.map { Predikat(hasilKerja: .diAtasEkspektasi, perilakuKerja: $0).rawValue })
             }
         }
-        // Another regime is refused by name, not scored under the wrong rule.
+        // Another regime: the figures' predikat, no curve to fit, and still nothing written.
         var pp30 = profile
         pp30.rating.regime = .pp30of2019
-        await #expect(throws: StoreError.self) {
-            try await db.withTenant(city.id) { [profile] in _ = try await $0.whatIf(year: 2026, period: .year, current: profile, other: pp30) }
-        }
+        let numeric = try await db.withTenant(city.id) { [profile] in try await $0.whatIf(year: 2026, period: .year, current: profile, other: pp30) }
+        #expect(numeric.evaluated == pop.people.count && numeric.after.keys.contains("Cukup") || numeric.after.keys.contains("Baik"))
+        #expect(numeric.opds.allSatisfy { $0.after == nil })
+        #expect(try await snapshot() == before)
     }
 
     /// Confirms everything in the OPD (HR sets the head's perilaku) and finalizes it with an override.

@@ -5,6 +5,14 @@
 -- (their rating hasil kerja is then the organisation's result).
 ALTER TABLE evaluations ADD COLUMN opd_id uuid;
 ALTER TABLE evaluations ADD COLUMN is_head boolean NOT NULL DEFAULT false;
+-- The regime a result was computed under; a numeric regime (PP 30/2019, PP 46/2011) gives a figure (nilai)
+-- and its predikat, and no ratings.
+ALTER TABLE evaluations ADD COLUMN regime text NOT NULL DEFAULT 'permenpanrb-6-2022'
+    CHECK (regime IN ('permenpanrb-6-2022', 'pp-30-2019', 'pp-46-2011'));
+ALTER TABLE evaluations ADD COLUMN nilai numeric;
+ALTER TABLE evaluations DROP CONSTRAINT evaluations_check;
+ALTER TABLE evaluations ADD CONSTRAINT evaluations_result_complete CHECK (status = 'proposed' OR (predikat IS NOT NULL
+    AND (regime <> 'permenpanrb-6-2022' OR (rating_hasil IS NOT NULL AND rating_perilaku IS NOT NULL))));
 CREATE INDEX evaluations_opd ON evaluations (tenant_id, year, period_kind, period_seq, opd_id);
 
 -- Predikat kinerja organisasi, per OPD and period, set by the leader above (recorded by city HR).
@@ -56,10 +64,11 @@ CREATE TABLE opd_finalizations (
     finalized_at    timestamptz NOT NULL DEFAULT now(),
     -- Set when city HR finalized despite a broken curve.
     override_reason text,
-    curve           jsonb NOT NULL,
+    -- The curve check it was finalized with (none under a numeric regime, which has no curve).
+    curve           jsonb,
     PRIMARY KEY (tenant_id, year, period_kind, period_seq, unit_id),
-    FOREIGN KEY (tenant_id, year, period_kind, period_seq, unit_id)
-        REFERENCES org_predikat (tenant_id, year, period_kind, period_seq, unit_id)
+    FOREIGN KEY (tenant_id, year, period_kind, period_seq) REFERENCES periods (tenant_id, year, kind, sequence),
+    FOREIGN KEY (tenant_id, unit_id) REFERENCES org_units (tenant_id, unit_id)
 );
 
 SELECT guard_tenant_table(t) FROM unnest(ARRAY['org_predikat', 'evaluation_adjustments', 'opd_finalizations']::regclass[]) AS t;
@@ -73,8 +82,8 @@ GRANT SELECT, INSERT, DELETE ON opd_finalizations TO kinerja_app, kinerja_admin;
 CREATE FUNCTION evaluations_final_is_locked() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status = 'confirmed'
-       AND (NEW.rating_hasil, NEW.rating_perilaku, NEW.predikat, NEW.capaian, NEW.behaviour_score, NEW.explanation)
-           IS NOT DISTINCT FROM (OLD.rating_hasil, OLD.rating_perilaku, OLD.predikat, OLD.capaian, OLD.behaviour_score, OLD.explanation)
+       AND (NEW.rating_hasil, NEW.rating_perilaku, NEW.predikat, NEW.nilai, NEW.capaian, NEW.behaviour_score, NEW.explanation)
+           IS NOT DISTINCT FROM (OLD.rating_hasil, OLD.rating_perilaku, OLD.predikat, OLD.nilai, OLD.capaian, OLD.behaviour_score, OLD.explanation)
     THEN
         RETURN NEW;
     END IF;
