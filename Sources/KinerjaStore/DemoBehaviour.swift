@@ -9,20 +9,28 @@ extension TenantTransaction {
     public func seedBehaviour(year: Int, period: SubPeriod, profile: TenantProfile, seed: UInt64 = 2022,
                               actor: String) async throws -> (requests: Int, rated: Int) {
         var requests = try await assignRaters(year: year, period: period, profile: profile, actor: actor)
+        // Hash joins over whole sets: statistics taken before this transaction know none of the rows it just
+        // added, and a nested loop over the ratings being inserted would revisit them for every request.
+        try await prepareSetBased()
+        // Peers among colleagues (same atasan): each employee's next ones in a shuffled order of the team, so
+        // the work grows with the number of employees, not with the square of the largest team.
         let peers = try await query("""
-            with ranked as (
-                select e.nip as ratee, c.nip as rater,
-                       row_number() over (partition by e.nip order by hashtext(e.nip || c.nip || \(String(seed)))) as n
-                from employees e join employees c on c.tenant_id = e.tenant_id and c.atasan_nip = e.atasan_nip and c.nip <> e.nip
-                where e.tenant_id = \(tenant.uuid) and e.status = 'active' and c.status = 'active'
+            with team as (
+                select nip, atasan_nip,
+                       row_number() over (partition by atasan_nip order by hashtext(nip || \(String(seed)))) - 1 as pos,
+                       count(*) over (partition by atasan_nip) as size
+                from employees where tenant_id = \(tenant.uuid) and status = 'active' and atasan_nip is not null
             )
             insert into behaviour_raters (tenant_id, year, period_kind, period_seq, ratee_nip, rater_nip, source, assigned_by)
-            select \(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), ratee, rater, 'peer', \(actor)
-            from ranked where n <= \(max(1, profile.behaviour360.minimumPeers))
+            select \(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), a.nip, b.nip, 'peer', \(actor)
+            from team a cross join generate_series(1, \(max(1, profile.behaviour360.minimumPeers))) as g(k)
+            join team b on b.atasan_nip = a.atasan_nip and b.pos = (a.pos + g.k) % a.size
+            where g.k < a.size
             on conflict do nothing
             returning 1
             """)
         for try await _ in peers { requests += 1 }
+        try await refreshBulkStatistics(["behaviour_raters"])
         let scale = profile.ratingProposalOrDefault
         let values = Behaviour.Value.allCases.map(\.rawValue)
         let rated = try await query("""
@@ -47,6 +55,7 @@ extension TenantTransaction {
             """)
         var n = 0
         for try await _ in rated { n += 1 }
+        try await refreshBulkStatistics(["behaviour_ratings"])
         try await audit(actor: actor, action: "feedback.demo", subject: "\(year)/\(period)",
                         detail: ["requests": String(requests), "ratings": String(n)])
         return (requests, n / values.count)

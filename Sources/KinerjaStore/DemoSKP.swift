@@ -3,6 +3,11 @@ public import KinerjaCore
 import PostgresNIO
 
 extension TenantTransaction {
+    /// Brings the planner's statistics of tables this transaction just bulk-wrote up to date (see migration 0014).
+    func refreshBulkStatistics(_ tables: [String]) async throws {
+        try await query("select refresh_bulk_statistics(\(tables)::text[])")
+    }
+
     /// Demo plans for a year: an approved SKP for every active employee, cascaded down the atasan chain (each
     /// RHK utama of a non-JPT employee intervenes in one of the atasan's), indicators from the city's catalogue
     /// where one fits, and realisasi for every month or quarter that ended before `realisasiUntil`. Set-based:
@@ -80,17 +85,21 @@ extension TenantTransaction {
             insert into skp (tenant_id, nip, year, revision, status, approach, jpt, atasan_nip, created_by)
             select \(tenant.uuid), n, \(year), 1, 'draft', 'kuantitatif', j, nullif(a, ''), \(actor) from unnest(\(skpNIP), \(skpJPT), \(skpAtasan)) as x(n, j, a)
             """)
+        // Each RHK's foreign-key check is planned on statistics: let them know the SKPs just written.
+        try await refreshBulkStatistics(["skp"])
         try await query("""
             insert into skp_rhk (tenant_id, nip, year, revision, rhk_key, position, kind, text, parent_nip, parent_key)
             select \(tenant.uuid), n, \(year), 1, k::uuid, p, kind, t, case when pk = '' then null else a end, nullif(pk, '')::uuid
             from unnest(\(rNIP), \(rKey), \(rPos), \(rKind), \(rText), \(rParent), \(rAtasan)) as x(n, k, p, kind, t, pk, a)
             """)
+        try await refreshBulkStatistics(["skp_rhk"])
         try await query("""
             insert into skp_iki (tenant_id, nip, year, revision, rhk_key, iki_key, position, text, dimension, target_value,
                                  target_unit, accumulation, template_id)
             select \(tenant.uuid), n, \(year), 1, r::uuid, k::uuid, 0, t, d, v::numeric, u, a, nullif(tp, '')
             from unnest(\(iNIP), \(iRHK), \(iKey), \(iText), \(iDim), \(iTarget), \(iUnit), \(iAcc), \(iTpl)) as x(n, r, k, t, d, v, u, a, tp)
             """)
+        try await refreshBulkStatistics(["skp_iki"])
         try await query("""
             update skp set status = 'approved', submitted_at = now(), decided_at = now(), decided_by = \(actor)
             where tenant_id = \(tenant.uuid) and year = \(year) and revision = 1
@@ -119,6 +128,7 @@ extension TenantTransaction {
             }
             reported = n.count
         }
+        try await refreshBulkStatistics(["realisasi"])
         try await audit(actor: actor, action: "demo.skp", subject: String(year),
                         detail: ["skp": String(skpNIP.count), "realisasi": String(reported)])
         return (skpNIP.count, reported)

@@ -118,8 +118,7 @@ extension TenantTransaction {
             let result = perilaku.map { Predikat(hasilKerja: hasil, perilakuKerja: $0).rawValue }
             try await query("""
                 update evaluations set proposed_hasil = \(hasil.rawValue), rating_hasil = \(hasil.rawValue), predikat = \(result),
-                       explanation = jsonb_set(jsonb_set(explanation, '{head}', jsonb_build_object('predikatOrganisasi', \(predikat.rawValue)::text,
-                           'rule', 'heads the organisation: rating hasil kerja is the organisation''s result (Istimewa: Di Atas; Baik: Sesuai; lower: Di Bawah)')),
+                       explanation = jsonb_set(jsonb_set(explanation, '{head}', jsonb_build_object('predikatOrganisasi', \(predikat.rawValue)::text)),
                            '{proposed}', jsonb_build_object('hasilKerja', \(hasil.rawValue)::text, 'perilaku', proposed_perilaku, 'predikat', \(result)::text))
                 where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
                   and period_seq = \(period.sequence) and nip = \(nip)
@@ -359,7 +358,8 @@ extension TenantTransaction {
     /// after. Reads only.
     public func whatIf(year: Int, period: SubPeriod, current: TenantProfile, other: TenantProfile) async throws -> WhatIf {
         try await prepareSetBased()
-        let rows = try await query(proposalStatement(year: year, period: period, profile: other, profileVersion: 0, then: """
+        try await aggregateForEvaluation(year: year, period: period)
+        let rows = try await query(proposalStatement(year: year, period: period, profile: other, profileVersion: 0, runID: nil, then: """
             select r.nip::text, e.name, o.code, op.predikat, v.predikat, r.predikat
             from result r
             join employees e on e.tenant_id = r.tenant_id and e.nip = r.nip

@@ -44,22 +44,29 @@ extension TenantTransaction {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
         }
         try await prepareSetBased()
-        let rows = try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion, then: """
+        try await aggregateForEvaluation(year: year, period: period)
+        let runID = try await recordRun(year: year, period: period, profile: profile, profileVersion: profileVersion, actor: actor)
+        // Computed into a temporary table first: a CREATE TABLE AS may scan and aggregate with parallel workers,
+        // which an INSERT ... SELECT may not; the write that follows is 100,000 rows, not millions.
+        try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion, runID: runID,
+                                          into: "evaluation_result"))
+        let rows = try await query("""
             insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
                                      proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
-                                     profile_version, computed_at, opd_id, is_head, nilai, regime)
+                                     profile_version, computed_at, opd_id, is_head, nilai, regime, run_id)
             select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
-                   hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime
-            from result
+                   hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime, run_id
+            from evaluation_result
             on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
                 skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
                 proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
                 rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
                 explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now(),
-                opd_id = excluded.opd_id, is_head = excluded.is_head, nilai = excluded.nilai, regime = excluded.regime
+                opd_id = excluded.opd_id, is_head = excluded.is_head, nilai = excluded.nilai, regime = excluded.regime,
+                run_id = excluded.run_id
             where evaluations.status = 'proposed'
             returning 1
-            """))
+            """)
         var proposed = 0
         for try await _ in rows { proposed += 1 }
         let missing = try await query("""
@@ -73,6 +80,89 @@ extension TenantTransaction {
         return (proposed, withoutSKP)
     }
 
+    func numericRule(_ profile: TenantProfile) -> String {
+        let at100 = profile.rating.nilaiAt100 ?? 109, scaleMax = profile.ratingProposalOrDefault.scaleMax
+        switch profile.rating.regime {
+        case .pp30of2019:
+            return "PP 30/2019: nilai capaian per IKI (0-59: C/59x49; 60-79: 50+(C-60); 80-99: 70+(C-80); 100: \(Step.format(at100)); "
+                + "100-110: straight line to 120; above 110: 120), mean per RHK, mean of RHK utama; perilaku = 360 score / "
+                + "\(Step.format(scaleMax)) x 100; nilai = \(profile.rating.skpWeight)/\(100 - profile.rating.skpWeight) (60/40 with peers "
+                + "and bawahan); Baik 90-120 (Sangat Baik needs an innovation, not recorded), Cukup 70, Kurang 50, Sangat Kurang below"
+        case .pp46of2011:
+            return "PP 46/2011: per IKI its aspect (kuantitas, kualitas: R/T x 100; waktu, biaya: efficiency rule at 24%; realisasi 0 "
+                + "scores 0; biaya without budget skipped), activity (RHK) = mean of its aspects, SKP = mean of RHK utama; perilaku = "
+                + "360 score / \(Step.format(scaleMax)) x 100; nilai prestasi = 60% SKP + 40% perilaku; Sangat Baik 91, Baik 76, "
+                + "Cukup 61, Kurang 51, Buruk below"
+        case .permenpanrb2022:
+            return ""
+        }
+    }
+
+    /// The two aggregations over the city's largest sets, each a statement of its own so that it can scan and
+    /// aggregate with parallel workers (an INSERT or a query with a recursive part runs on one core): every
+    /// indicator's realisasi figures of the year up to the period (the last period's figure as the greatest
+    /// [period, value] pair, one realisasi per period), and each rater's mean over the seven values. Temporary
+    /// tables, dropped at commit, with statistics for the statement that reads them.
+    func aggregateForEvaluation(year: Int, period: SubPeriod) async throws {
+        let annual = period.kind == .annual
+        try await query("drop table if exists evaluation_totals, evaluation_rater_means")
+        try await query("""
+            create temp table evaluation_totals on commit drop as
+            select x.nip, x.iki_key, sum(x.value) as s, avg(x.value) as a, max(array[x.period_seq::numeric, x.value]) as l
+            from realisasi x
+            where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
+              and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
+            group by x.nip, x.iki_key
+            """)
+        try await query("""
+            create temp table evaluation_rater_means on commit drop as
+            select g.ratee_nip, g.rater_nip, avg(g.score) as m
+            from behaviour_ratings g
+            where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
+              and g.period_seq = \(period.sequence)
+            group by g.ratee_nip, g.rater_nip
+            """)
+        try await query("analyze evaluation_totals")
+        try await query("analyze evaluation_rater_means")
+    }
+
+    /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
+    func recordRun(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, actor: String) async throws -> Int64 {
+        let w = profile.behaviour360, bands = profile.ratingProposalOrDefault
+        var rules: [String: String] = [
+            "capaian": "IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; "
+                + "SKP: mean of its RHK utama",
+            "behaviour": "score: atasan / peer / bawahan weighted \(w.atasan)/\(w.peer)/\(w.subordinate) (no bawahan: \(w.atasan)/"
+                + "\(w.peerWithoutSubordinates)); peers and bawahan count from \(max(1, w.minimumPeers)) answers; each source is the mean "
+                + "of its raters' ratings; the atasan is the current one",
+        ]
+        switch profile.rating.regime {
+        case .permenpanrb2022:
+            rules["ratings"] = "hasil kerja from capaian: Di Atas from \(Step.format(bands.hasilKerja.diAtas)), Sesuai from "
+                + "\(Step.format(bands.hasilKerja.sesuai)); perilaku from the score: Di Atas from \(Step.format(bands.perilaku.diAtas)), "
+                + "Sesuai from \(Step.format(bands.perilaku.sesuai)); predikat from the PermenPANRB 6/2022 matrix"
+            rules["head"] = "heads the organisation: rating hasil kerja is the organisation's result (Istimewa: Di Atas; Baik: Sesuai; lower: Di Bawah)"
+        case .pp30of2019, .pp46of2011:
+            rules["numeric"] = numericRule(profile)
+        }
+        let constants: [String: Any] = [
+            "regime": profile.rating.regime.rawValue, "profileVersion": profileVersion, "rules": rules,
+            "weights": ["atasan": w.atasan, "peer": w.peer, "bawahan": w.subordinate, "peerWithoutBawahan": w.peerWithoutSubordinates,
+                        "minimum": max(1, w.minimumPeers)],
+            "bands": ["hasilKerja": ["diAtas": bands.hasilKerja.diAtas, "sesuai": bands.hasilKerja.sesuai],
+                      "perilaku": ["diAtas": bands.perilaku.diAtas, "sesuai": bands.perilaku.sesuai]],
+        ]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: constants, options: [.sortedKeys]), as: UTF8.self)
+        let rows = try await query("""
+            insert into evaluation_runs (tenant_id, year, period_kind, period_seq, profile_version, regime, rules, run_by)
+            values (\(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), \(profileVersion),
+                    \(profile.rating.regime.rawValue), \(json)::jsonb, \(actor))
+            returning run_id
+            """)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw StoreError.database("the evaluation run was not recorded")
+    }
+
     /// Settings for the statements that join whole sets (all SKPs, all realisasi of a city), this transaction
     /// only: the memory to sort and hash them without spilling to disk, and hash joins, never row-by-row loops
     /// or merge joins that a misjudged row estimate (CTEs, stale statistics) would choose.
@@ -80,13 +170,16 @@ extension TenantTransaction {
         try await query("set local work_mem = '128MB'")
         try await query("set local enable_nestloop = off")
         try await query("set local enable_mergejoin = off")
+        // Groupings hash rather than sort: row estimates under row-level security are too low to choose well.
+        try await query("set local enable_sort = off")
     }
 
     /// The statement that computes every proposal of the period under `profile` as the CTE `result` (one row
     /// per employee with an approved SKP: tenant_id, year, period_kind, period_seq, nip, opd_id, is_head,
     /// skp_revision, capaian, behaviour_score, hasil, perilaku, predikat, explanation, profile_version),
     /// followed by `then`, which reads `result` and binds nothing.
-    func proposalStatement(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, then tail: String) -> PostgresQuery {
+    func proposalStatement(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, runID: Int64?,
+                           then tail: String = "", into table: String? = nil) -> PostgresQuery {
         let w = profile.behaviour360
         let bands = profile.ratingProposalOrDefault
         let minimum = max(1, w.minimumPeers)
@@ -95,7 +188,6 @@ extension TenantTransaction {
         let mh = pairs.map(\.0.rawValue), mp = pairs.map(\.1.rawValue)
         let mr = pairs.map { Predikat(hasilKerja: $0.0, perilakuKerja: $0.1).rawValue }
         let orgs = PredikatOrganisasi.allCases.map(\.rawValue), orgHasil = PredikatOrganisasi.allCases.map(\.headRatingHasil.rawValue)
-        let annual = period.kind == .annual
         // A numeric regime (PP 30/2019, PP 46/2011) scores each indicator, then the SKP and perilaku as figures;
         // the 2022 matrix rates them. The SQL of each is chosen here; its figures are numbers from the profile.
         let regime = profile.rating.regime
@@ -116,24 +208,23 @@ extension TenantTransaction {
         let perilaku100 = "s.score / \(scaleMax) * 100"
         let nilai: String
         let numericPredikat: String
-        let numericRule: String
         switch regime {
         case .pp30of2019:
             let w = "(case when s.use_peer and s.use_bawahan then 60 else \(profile.rating.skpWeight) end)"
             nilai = "(c.n30 * \(w) + \(perilaku100) * (100 - \(w))) / 100"
             numericPredikat = "case when p.nilai is null then null when p.nilai >= 90 then 'Baik' when p.nilai >= 70 then 'Cukup' when p.nilai >= 50 then 'Kurang' else 'Sangat Kurang' end"
-            numericRule = "PP 30/2019: nilai capaian per IKI (0-59: C/59x49; 60-79: 50+(C-60); 80-99: 70+(C-80); 100: \(Step.format(at100)); 100-110: straight line to 120; above 110: 120), mean per RHK, mean of RHK utama; perilaku = 360 score / \(Step.format(scaleMax)) x 100; nilai = \(profile.rating.skpWeight)/\(100 - profile.rating.skpWeight) (60/40 with peers and bawahan); Baik 90-120 (Sangat Baik needs an innovation, not recorded), Cukup 70, Kurang 50, Sangat Kurang below"
         case .pp46of2011:
             nilai = "(c.a46 * 60 + \(perilaku100) * 40) / 100"
             numericPredikat = "case when p.nilai is null then null when p.nilai >= 91 then 'Sangat Baik' when p.nilai >= 76 then 'Baik' when p.nilai >= 61 then 'Cukup' when p.nilai >= 51 then 'Kurang' else 'Buruk' end"
-            numericRule = "PP 46/2011: per IKI its aspect (kuantitas, kualitas: R/T x 100; waktu, biaya: efficiency rule at 24%; realisasi 0 scores 0; biaya without budget skipped), activity (RHK) = mean of its aspects, SKP = mean of RHK utama; perilaku = 360 score / \(Step.format(scaleMax)) x 100; nilai prestasi = 60% SKP + 40% perilaku; Sangat Baik 91, Baik 76, Cukup 61, Kurang 51, Buruk below"
         case .permenpanrb2022:
             nilai = "null::float8"
             numericPredikat = "m.r"
-            numericRule = ""
         }
+        // Into a temporary table (dropped at commit) or followed by `tail`.
+        let head = table.map { "create temp table \($0) on commit drop as " } ?? ""
+        let end = table == nil ? tail : "select * from result"
         return """
-            with recursive up as (
+            \(unescaped: head)with recursive up as (
                 select unit_id, unit_id as top, parent_id from org_units where tenant_id = \(tenant.uuid)
                 union all
                 select up.unit_id, p.unit_id, p.parent_id from up join org_units p on p.tenant_id = \(tenant.uuid) and p.unit_id = up.parent_id
@@ -155,14 +246,11 @@ extension TenantTransaction {
                 join skp_rhk r on r.tenant_id = \(tenant.uuid) and r.nip = k.nip and r.year = \(year) and r.revision = k.revision
                 join skp_iki i on i.tenant_id = \(tenant.uuid) and i.nip = k.nip and i.year = \(year) and i.revision = k.revision
                               and i.rhk_key = r.rhk_key
+            ), totals as (
+                select * from evaluation_totals
             ), reals as (
-                select x.nip, x.iki_key,
-                       case min(i.acc) when 'sum' then sum(x.value::float8) when 'average' then avg(x.value::float8)
-                            else (array_agg(x.value::float8 order by x.period_seq desc))[1] end as r
-                from realisasi x join ikis i on i.nip = x.nip and i.iki_key = x.iki_key
-                where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
-                  and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
-                group by x.nip, x.iki_key
+                select x.nip, x.iki_key, (case i.acc when 'sum' then x.s when 'average' then x.a else x.l[2] end)::float8 as r
+                from totals x join ikis i on i.nip = x.nip and i.iki_key = x.iki_key
             ), iki_raw as (
                 select i.nip, i.revision, i.rhk_key, i.kind, i.dim, i.t, x.r,
                        case when x.r is null or i.t is null then null
@@ -172,19 +260,17 @@ extension TenantTransaction {
             ), iki_capaian as (
                 select nip, revision, rhk_key, kind, c, \(unescaped: n30) as n30, \(unescaped: a46) as a46 from iki_raw
             ), rhk_capaian as (
-                select nip, revision, rhk_key, kind, avg(c) as c, avg(n30) as n30, avg(a46) as a46
+                select nip, revision, rhk_key, kind, avg(c::numeric)::float8 as c, avg(n30::numeric)::float8 as n30,
+                       avg(a46::numeric)::float8 as a46
                 from iki_capaian group by nip, revision, rhk_key, kind
             ), skp_capaian as (
-                select nip, min(revision) as revision, avg(c) filter (where kind = 'utama') as c,
-                       avg(n30) filter (where kind = 'utama') as n30, avg(a46) filter (where kind = 'utama') as a46,
-                       jsonb_agg(jsonb_build_object('rhk', rhk_key, 'kind', kind, 'capaian', round(c::numeric, 2))) as rhk
+                select nip, min(revision) as revision, avg(c::numeric) filter (where kind = 'utama')::float8 as c,
+                       avg(n30::numeric) filter (where kind = 'utama')::float8 as n30,
+                       avg(a46::numeric) filter (where kind = 'utama')::float8 as a46,
+                       jsonb_build_object('keys', array_agg(rhk_key), 'kinds', array_agg(kind), 'capaian', array_agg(c)) as rhk
                 from rhk_capaian group by nip
             ), rater_means as (
-                select g.ratee_nip, g.rater_nip, avg(g.score::float8) as m
-                from behaviour_ratings g
-                where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
-                  and g.period_seq = \(period.sequence)
-                group by g.ratee_nip, g.rater_nip
+                select * from evaluation_rater_means
             ), per_rater as (
                 -- The atasan's rating is the current atasan's (a former one's, after a move, does not count).
                 select g.ratee_nip as nip, b.source, g.m
@@ -234,30 +320,23 @@ extension TenantTransaction {
                        p.capaian, p.score as behaviour_score, p.hasil, p.perilaku, \(unescaped: numericPredikat) as predikat,
                        p.nilai, \(regime.rawValue)::text as regime,
                        jsonb_build_object(
-                           'regime', \(profile.rating.regime.rawValue)::text, 'profileVersion', \(profileVersion)::integer, 'skpRevision', p.revision,
-                           'capaian', jsonb_build_object('skp', round(p.capaian::numeric, 2), 'rhk', p.rhk,
-                               'rule', 'IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; SKP: mean of its RHK utama'),
-                           'numeric', case when \(numeric) then jsonb_build_object('nilaiSKP', round(p.nilai_skp::numeric, 2),
-                               'nilaiPerilaku', round((p.score / \(scaleMax)::float8 * 100)::numeric, 2), 'nilai', round(p.nilai::numeric, 2),
-                               'peersAndBawahan', p.use_peer and p.use_bawahan, 'rule', \(numericRule)::text) end,
-                           'head', case when p.is_head and not \(numeric) then jsonb_build_object('predikatOrganisasi', p.org_predikat,
-                               'rule', 'heads the organisation: rating hasil kerja is the organisation''s result (Istimewa: Di Atas; Baik: Sesuai; lower: Di Bawah)') end,
-                           'behaviour', jsonb_build_object('atasan', round(p.atasan::numeric, 2),
-                               'peers', case when p.use_peer then p.peers end,
-                               'peerMean', case when p.use_peer then round(p.peer::numeric, 2) end,
+                           'skpRevision', p.revision,
+                           'capaian', jsonb_build_object('skp', p.capaian, 'rhk', p.rhk),
+                           'numeric', case when \(numeric) then jsonb_build_object('nilaiSKP', p.nilai_skp,
+                               'nilaiPerilaku', p.score / \(scaleMax)::float8 * 100, 'nilai', p.nilai,
+                               'peersAndBawahan', p.use_peer and p.use_bawahan) end,
+                           'head', case when p.is_head and not \(numeric) then jsonb_build_object('predikatOrganisasi', p.org_predikat) end,
+                           'behaviour', jsonb_build_object('atasan', p.atasan,
+                               'peers', case when p.use_peer then p.peers end, 'peerMean', case when p.use_peer then p.peer end,
                                'bawahan', case when p.use_bawahan then p.bawahans end,
-                               'bawahanMean', case when p.use_bawahan then round(p.bawahan::numeric, 2) end,
-                               'weights', jsonb_build_object('atasan', \(w.atasan)::integer, 'peer', \(w.peer)::integer, 'bawahan', \(w.subordinate)::integer,
-                                                             'peerWithoutBawahan', \(w.peerWithoutSubordinates)::integer, 'minimum', \(minimum)::integer),
-                               'score', round(p.score::numeric, 2)),
-                           'bands', jsonb_build_object('hasilKerja', jsonb_build_object('diAtas', \(bands.hasilKerja.diAtas)::float8, 'sesuai', \(bands.hasilKerja.sesuai)::float8),
-                                                       'perilaku', jsonb_build_object('diAtas', \(bands.perilaku.diAtas)::float8, 'sesuai', \(bands.perilaku.sesuai)::float8)),
+                               'bawahanMean', case when p.use_bawahan then p.bawahan end, 'score', p.score),
                            'proposed', jsonb_build_object('hasilKerja', p.hasil, 'perilaku', p.perilaku,
                                'predikat', \(unescaped: numericPredikat))) as explanation,
+                       \(runID)::bigint as run_id,
                        \(profileVersion)::integer as profile_version
                 from proposals p left join matrix m on m.h = p.hasil and m.p = p.perilaku
             )
-            \(unescaped: tail)
+            \(unescaped: end)
             """
     }
 
@@ -284,11 +363,11 @@ extension TenantTransaction {
     public func evaluation(nip: String, year: Int, period: SubPeriod) async throws -> Evaluation? {
         let rows = try await query("""
             select skp_revision, capaian::float8, behaviour_score::float8, proposed_hasil, proposed_perilaku, rating_hasil,
-                   rating_perilaku, predikat, status, change_reason, explanation::text, profile_version, confirmed_by, is_head,
-                   regime, nilai::float8
-            from evaluations
-            where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and nip = \(nip)
+                   rating_perilaku, predikat, status, change_reason, (coalesce(r.rules, '{}') || e.explanation)::text, e.profile_version,
+                   confirmed_by, is_head, e.regime, nilai::float8
+            from evaluations e left join evaluation_runs r on r.tenant_id = e.tenant_id and r.run_id = e.run_id
+            where e.tenant_id = \(tenant.uuid) and e.year = \(year) and e.period_kind = \(period.kind.rawValue)
+              and e.period_seq = \(period.sequence) and e.nip = \(nip)
             """)
         for try await r in rows.decode((Int?, Double?, Double?, String?, String?, String?, String?, String?, String, String?, String, Int, String?, Bool, String, Double?).self) {
             return Evaluation(nip: nip, year: year, period: period, skpRevision: r.0, capaian: r.1, behaviourScore: r.2,

@@ -184,8 +184,8 @@ extension TenantTransaction {
                               and i.rhk_key = r.rhk_key
             ), reals as (
                 select x.nip, x.iki_key,
-                       case min(i.acc) when 'sum' then sum(x.value::float8) when 'average' then avg(x.value::float8)
-                            else (array_agg(x.value::float8 order by x.period_seq desc))[1] end as r
+                       (case min(i.acc) when 'sum' then sum(x.value) when 'average' then avg(x.value)
+                            else (max(array[x.period_seq::numeric, x.value]))[2] end)::float8 as r
                 from realisasi x join ikis i on i.nip = x.nip and i.iki_key = x.iki_key
                 where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
                   and x.period_kind = \(kind) and x.period_seq <= \(last)
@@ -198,9 +198,10 @@ extension TenantTransaction {
                 from (select *, case when acc = 'sum' then t * \(fraction)::float8 else t end as t2 from ikis) i
                 left join reals x on x.nip = i.nip and x.iki_key = i.iki_key
             ), rhk_capaian as (
-                select nip, rhk_key, kind, avg(c) as c from iki_capaian group by nip, rhk_key, kind
+                select nip, rhk_key, kind, avg(c::numeric) as c from iki_capaian group by nip, rhk_key, kind
             )
-            select nip::text, avg(c) filter (where kind = 'utama') from rhk_capaian group by nip
+            -- Means in numeric: the same figures whatever order the rows come in.
+            select nip::text, (avg(c) filter (where kind = 'utama'))::float8 from rhk_capaian group by nip
             """)
         var out: [String: Double] = [:]
         for try await (nip, c) in rows.decode((String, Double?).self) { if let c { out[nip] = c } }

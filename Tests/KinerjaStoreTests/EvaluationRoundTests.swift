@@ -244,6 +244,36 @@ import Testing
         }
     }
 
+    @Test func resultsReferToRealRowsAndARunAgainGivesTheSameFigures() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop, c, _) = try await evaluatedCity("round-refs")
+        func figures() async throws -> [String] {
+            try await db.withTenant(city.id) { tx in
+                var out: [String] = []
+                let rows = try await tx.query("""
+                    select nip || ' ' || coalesce(capaian::text, '-') || ' ' || coalesce(behaviour_score::text, '-') || ' ' || coalesce(predikat, '-')
+                    from evaluations order by nip
+                    """)
+                for try await r in rows.decode(String.self) { out.append(r) }
+                return out
+            }
+        }
+        let first = try await figures()
+        try await db.withTenant(city.id) { [profile] in _ = try await $0.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t") }
+        #expect(try await figures() == first && first.count == pop.people.count, "the same inputs give the same figures to the last digit")
+        // The references checked once per statement hold as foreign keys would.
+        for bad in [
+            "update evaluations set nip = '199901012020011999' where nip = '\(c.staff.nip)'",
+            "update evaluations set period_seq = 7 where nip = '\(c.staff.nip)'",
+            "update evaluations set run_id = 999999999 where nip = '\(c.staff.nip)'",
+            "delete from employees where nip = '\(c.staff.nip)'",
+        ] {
+            await #expect(throws: (any Error).self, "\(bad)") {
+                try await db.withTenant(city.id) { tx in _ = try await tx.query(PostgresQuery(unsafeSQL: bad)) }
+            }
+        }
+    }
+
     @Test func theRoundStaysInItsCity() async throws {
         let db = try await TestDatabase.app()
         let (a, _, _, opd) = try await evaluatedCity("round-iso-a")
