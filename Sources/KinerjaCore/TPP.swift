@@ -278,10 +278,10 @@ public enum Discipline {
         }
     }
 
-    /// The longest run of consecutive working days (Monday to Friday; a weekend does not break a run) in
-    /// `days`. Public holidays are not known here, so a holiday between two absences breaks the run.
+    /// The longest run of consecutive working days (Monday to Friday; a weekend does not break a run, and a
+    /// record on a weekend day is not a working day) in `days`. Public holidays are not known here, so a holiday between two absences breaks the run.
     public static func longestRun(_ days: [CivilDate]) -> Int {
-        let sorted = Set(days).map { $0.dayNumber }.sorted()
+        let sorted = Set(days.filter(isWorkingDay)).map { $0.dayNumber }.sorted()
         var best = 0, run = 0, previous: Int?
         for n in sorted {
             if let p = previous, workingDaysBetween(p, n) == 1 { run += 1 } else { run = 1 }
@@ -290,6 +290,9 @@ public enum Discipline {
         }
         return best
     }
+
+    /// Monday to Friday (public holidays are not known here).
+    public static func isWorkingDay(_ d: CivilDate) -> Bool { CivilDate.weekday(dayNumber: d.dayNumber) < 5 }
 
     /// Working days from day number `a` to `b` (b after a), counting b and not a.
     static func workingDaysBetween(_ a: Int, _ b: Int) -> Int {

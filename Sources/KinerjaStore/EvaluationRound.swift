@@ -76,6 +76,11 @@ extension TenantTransaction {
         return u
     }
 
+    /// One change of an OPD's round at a time (organisation predikat, finalize, reopen).
+    func lockOPDRound(_ unit: UUID, year: Int, period: SubPeriod) async throws {
+        try await query("select pg_advisory_xact_lock(hashtextextended(\(unit.uuidString) || \(year)::text || \(period.description), 0))")
+    }
+
     func finalization(of unit: UUID, year: Int, period: SubPeriod) async throws -> String?? {
         let rows = try await query("""
             select override_reason from opd_finalizations where tenant_id = \(tenant.uuid) and year = \(year)
@@ -92,6 +97,7 @@ extension TenantTransaction {
     public func setOrgPredikat(unitCode: String, year: Int, period: SubPeriod, predikat: PredikatOrganisasi,
                                decidedBy: String?, actor: String) async throws -> Int {
         let opd = try await requireOPD(unitCode)
+        try await lockOPDRound(opd.id, year: year, period: period)
         guard try await lockPeriodForRound(year: year, period) else {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to change the organisation predikat")
         }
@@ -106,18 +112,20 @@ extension TenantTransaction {
             """)
         // The head's proposal follows the organisation's result.
         let heads = try await query("""
-            select nip::text, proposed_perilaku from evaluations
+            select nip::text, case when status = 'proposed' then proposed_perilaku else rating_perilaku end from evaluations
             where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and opd_id = \(opd.id) and is_head and status = 'proposed'
+              and period_seq = \(period.sequence) and opd_id = \(opd.id) and is_head and status in ('proposed', 'confirmed')
+              and regime = 'permenpanrb-6-2022'
             for update
             """)
         var pending: [(String, Rating?)] = []
         for try await (nip, p) in heads.decode((String, String?).self) { pending.append((nip, p.flatMap(Rating.init(rawValue:)))) }
         let hasil = predikat.headRatingHasil
+        // Proposed or confirmed, the head's rating hasil kerja is the organisation's.
         for (nip, perilaku) in pending {
             let result = perilaku.map { Predikat(hasilKerja: hasil, perilakuKerja: $0).rawValue }
             try await query("""
-                update evaluations set proposed_hasil = \(hasil.rawValue), rating_hasil = \(hasil.rawValue), predikat = \(result),
+                update evaluations set proposed_hasil = \(hasil.rawValue), rating_hasil = \(hasil.rawValue), predikat = coalesce(\(result), predikat),
                        explanation = jsonb_set(jsonb_set(explanation, '{head}', jsonb_build_object('predikatOrganisasi', \(predikat.rawValue)::text)),
                            '{proposed}', jsonb_build_object('hasilKerja', \(hasil.rawValue)::text, 'perilaku', proposed_perilaku, 'predikat', \(result)::text))
                 where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
@@ -196,6 +204,7 @@ extension TenantTransaction {
             throw StoreError.invalid("\(nip) is evaluated under \(current.regime), a figure without ratings: correct the realisasi or "
                                      + "the 360 ratings and run the evaluation again")
         }
+        if current.isHead { try await requireHeadsHasil(nip: nip, year: year, period: period, hasil: hasil) }
         guard let h = hasil ?? current.ratingHasil, let p = perilaku ?? current.ratingPerilaku else {
             throw StoreError.invalid("\(nip) has no rating \(hasil == nil ? "hasil kerja" : "perilaku") yet: give both ratings")
         }
@@ -273,8 +282,17 @@ extension TenantTransaction {
                          actor: SKPActor) async throws -> Finalization {
         guard actor.isHR else { throw StoreError.forbidden("only city HR finalizes an OPD's results") }
         let opd = try await requireOPD(unitCode)
-        // One finalize or reopen of an OPD's period at a time.
-        try await query("select pg_advisory_xact_lock(hashtextextended(\(opd.id.uuidString) || \(year)::text || \(period.description), 0))")
+        try await lockOPDRound(opd.id, year: year, period: period)
+        // No evaluation run adds proposals meanwhile (it holds the period shared), and no confirmation or
+        // calibration changes a result between the curve check and the lock.
+        for try await _ in try await query("""
+            select 1 from periods where tenant_id = \(tenant.uuid) and year = \(year) and kind = \(period.kind.rawValue)
+              and sequence = \(period.sequence) for update
+            """) {}
+        for try await _ in try await query("""
+            select 1 from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and opd_id = \(opd.id) for update
+            """) {}
         let matrix = profile.rating.regime == .permenpanrb2022
         let orgRows = try await query("""
             select predikat from org_predikat where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
@@ -331,7 +349,7 @@ extension TenantTransaction {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw StoreError.invalid("reopening final results needs a reason") }
         let opd = try await requireOPD(unitCode)
-        try await query("select pg_advisory_xact_lock(hashtextextended(\(opd.id.uuidString) || \(year)::text || \(period.description), 0))")
+        try await lockOPDRound(opd.id, year: year, period: period)
         let removed = try await query("""
             delete from opd_finalizations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
               and period_seq = \(period.sequence) and unit_id = \(opd.id)
@@ -348,8 +366,22 @@ extension TenantTransaction {
             """)
         var n = 0
         for try await _ in rows { n += 1 }
+        // Follow-ups drawn from the results no longer stand: the open ones are cancelled, to be generated again
+        // once the OPD is final again.
+        let cancelled = try await query("""
+            update followups f set status = 'cancelled', outcome = \("cancelled: the OPD was reopened (\(reason))"), closed_by = \(actor.name),
+                   closed_at = now()
+            from evaluations e
+            where f.tenant_id = \(tenant.uuid) and f.year = \(year) and f.period_kind = \(period.kind.rawValue)
+              and f.period_seq = \(period.sequence) and f.status = 'open'
+              and e.tenant_id = f.tenant_id and e.year = f.year and e.period_kind = f.period_kind and e.period_seq = f.period_seq
+              and e.nip = f.nip and e.opd_id = \(opd.id)
+            returning 1
+            """)
+        var followUps = 0
+        for try await _ in cancelled { followUps += 1 }
         try await audit(actor: actor.name, action: "evaluate.reopen", subject: "\(unitCode)/\(year)/\(period)",
-                        detail: ["reopened": String(n), "reason": reason])
+                        detail: ["reopened": String(n), "reason": reason, "followups_cancelled": String(followUps)])
         return n
     }
 

@@ -56,7 +56,10 @@ extension TenantTransaction {
                                      profile_version, computed_at, opd_id, is_head, nilai, regime, run_id)
             select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
                    hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime, run_id
-            from evaluation_result
+            from evaluation_result r
+            -- An OPD whose results are final takes no new proposals until it is reopened.
+            where not exists (select 1 from opd_finalizations f where f.tenant_id = r.tenant_id and f.year = r.year
+                              and f.period_kind = r.period_kind and f.period_seq = r.period_seq and f.unit_id = r.opd_id)
             on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
                 skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
                 proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
@@ -231,9 +234,9 @@ extension TenantTransaction {
             ), opd as (
                 select unit_id, top from up where parent_id is null
             ), skps as (
-                -- The head of an OPD: in its top unit, with no atasan or an atasan outside the OPD.
+                -- The head of an OPD: a structural post in its top unit, with no atasan or an atasan outside the OPD.
                 select s.nip, s.revision, eo.top as opd_id,
-                       (e.unit_id = eo.top and (a.nip is null or ao.top is distinct from eo.top)) as is_head
+                       (e.jabatan_kind = 'struktural' and e.unit_id = eo.top and (a.nip is null or ao.top is distinct from eo.top)) as is_head
                 from skp s join employees e on e.tenant_id = s.tenant_id and e.nip = s.nip
                 join opd eo on eo.unit_id = e.unit_id
                 left join employees a on a.tenant_id = e.tenant_id and a.nip = e.atasan_nip
@@ -340,6 +343,28 @@ extension TenantTransaction {
             """
     }
 
+    /// The head of an OPD takes the organisation's predikat as rating hasil kerja: no other is accepted, and
+    /// none before the organisation predikat is set.
+    func requireHeadsHasil(nip: String, year: Int, period: SubPeriod, hasil: Rating?) async throws {
+        let rows = try await query("""
+            select op.predikat from evaluations e
+            left join org_predikat op on op.tenant_id = e.tenant_id and op.year = e.year and op.period_kind = e.period_kind
+                 and op.period_seq = e.period_seq and op.unit_id = e.opd_id
+            where e.tenant_id = \(tenant.uuid) and e.year = \(year) and e.period_kind = \(period.kind.rawValue)
+              and e.period_seq = \(period.sequence) and e.nip = \(nip)
+            """)
+        var org: PredikatOrganisasi?
+        for try await p in rows.decode(String?.self) { org = p.flatMap(PredikatOrganisasi.init(rawValue:)) }
+        guard let org else {
+            throw StoreError.state("\(nip) heads the OPD: their rating hasil kerja is the organisation's predikat, not set yet "
+                                   + "('kinerja-admin evaluate org-predikat')")
+        }
+        if let hasil, hasil != org.headRatingHasil {
+            throw StoreError.invalid("\(nip) heads the OPD: their rating hasil kerja is the organisation's predikat \(org.rawValue), "
+                                     + "which gives \(org.headRatingHasil.rawValue); change the organisation predikat instead")
+        }
+    }
+
     /// Under a numeric regime the result is a figure: the atasan confirms it as computed; a different result
     /// comes from corrected realisasi or 360 ratings and a new run, not from changing the figure.
     func confirmFigure(_ e: Evaluation, hasil: Rating?, perilaku: Rating?, actor: SKPActor) async throws -> Evaluation {
@@ -394,6 +419,7 @@ extension TenantTransaction {
         if current.regime != TenantProfile.RatingRegime.Regime.permenpanrb2022.rawValue {
             return try await confirmFigure(current, hasil: hasil, perilaku: perilaku, actor: actor)
         }
+        if current.isHead { try await requireHeadsHasil(nip: nip, year: year, period: period, hasil: hasil) }
         guard let h = hasil ?? current.proposedHasil, let p = perilaku ?? current.proposedPerilaku else {
             throw StoreError.invalid("no rating was proposed (no realisasi or no atasan's behaviour rating yet): give both ratings, with a reason")
         }

@@ -22,15 +22,30 @@ public struct FollowUpRecord: Sendable, Equatable {
 extension TenantTransaction {
     /// Records the follow-ups the national rules and the city's profile require for the period's final
     /// results (OPDs not final yet are left out, and included by running it again after finalizing them).
-    /// Follow-ups already recorded stay as they are. Returns how many were added, per kind.
-    public func generateFollowUps(year: Int, period: SubPeriod, profile: TenantProfile, actor: String) async throws -> [FollowUp.Kind: Int] {
+    /// Follow-ups already recorded stay as they are; an employee with an improvement plan still open gets no
+    /// second one; a ranking across the city waits until every OPD is final. Returns how many were added, per
+    /// kind, and what waits.
+    public func generateFollowUps(year: Int, period: SubPeriod, profile: TenantProfile, actor: String) async throws
+        -> (added: [FollowUp.Kind: Int], waiting: [String]) {
         let end = try EvaluationPeriod.period(year: year, kind: period.kind, sequence: period.sequence).endsOn
+        // The weakest value from the ratings the evaluation itself counts: the current atasan's, and peers' or
+        // bawahan's only from the profile's minimum of answers, so that no single rater can be read back.
+        let minimum = max(1, profile.behaviour360.minimumPeers)
         let rows = try await query("""
-            with means as (
-                select ratee_nip, value, avg(score) as m from behaviour_ratings
-                where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-                  and period_seq = \(period.sequence) and ratee_nip <> rater_nip
-                group by ratee_nip, value
+            with answered as (
+                select b.ratee_nip, b.rater_nip, b.source, count(*) over (partition by b.ratee_nip, b.source) as n
+                from behaviour_raters b join employees r on r.tenant_id = b.tenant_id and r.nip = b.ratee_nip
+                where b.tenant_id = \(tenant.uuid) and b.year = \(year) and b.period_kind = \(period.kind.rawValue)
+                  and b.period_seq = \(period.sequence) and b.source <> 'self' and (b.source <> 'atasan' or r.atasan_nip = b.rater_nip)
+                  and exists (select 1 from behaviour_ratings g where g.tenant_id = b.tenant_id and g.year = b.year
+                              and g.period_kind = b.period_kind and g.period_seq = b.period_seq and g.ratee_nip = b.ratee_nip
+                              and g.rater_nip = b.rater_nip)
+            ), means as (
+                select g.ratee_nip, g.value, avg(g.score) as m
+                from behaviour_ratings g join answered a on a.ratee_nip = g.ratee_nip and a.rater_nip = g.rater_nip
+                where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
+                  and g.period_seq = \(period.sequence) and (a.source = 'atasan' or a.n >= \(minimum))
+                group by g.ratee_nip, g.value
             ), weakest as (
                 select distinct on (ratee_nip) ratee_nip, value from means order by ratee_nip, m, value
             )
@@ -55,12 +70,32 @@ extension TenantTransaction {
         guard !inputs.isEmpty else {
             throw StoreError.state("no final results for \(year) \(period): finalize the OPDs first ('kinerja-admin evaluate finalize')")
         }
-        let planned = FollowUp.plan(inputs, rules: profile.followUps, periodEnd: end)
+        var planned = FollowUp.plan(inputs, rules: profile.followUps, periodEnd: end)
+        var waiting: [String] = []
+        // One improvement plan at a time per employee (monthly periods would otherwise open one a month).
+        let open = try await query("select distinct nip::text from followups where tenant_id = \(tenant.uuid) and kind = 'improvement_plan' and status = 'open'")
+        var withPlan: Set<String> = []
+        for try await nip in open.decode(String.self) { withPlan.insert(nip) }
+        planned.removeAll { $0.kind == .improvementPlan && withPlan.contains($0.nip) }
+        // A ranking compares the whole city: it waits for every OPD's final results.
+        if let ranking = profile.followUps.ranking, ranking.top > 0 {
+            let notFinal = try await query("""
+                select count(*)::int from evaluations where tenant_id = \(tenant.uuid) and year = \(year)
+                  and period_kind = \(period.kind.rawValue) and period_seq = \(period.sequence) and status <> 'final'
+                """)
+            var n = 0
+            for try await c in notFinal.decode(Int.self) { n = c }
+            if n > 0 {
+                planned.removeAll { $0.kind == .ranking }
+                waiting.append("ranking: \(n) result(s) of the period are not final yet")
+            }
+        }
         let added = try await insertFollowUps(planned, year: year, period: period, actor: actor)
         var detail = Dictionary(uniqueKeysWithValues: added.map { ($0.key.rawValue, String($0.value)) })
         detail["results"] = String(inputs.count)
+        if !waiting.isEmpty { detail["waiting"] = waiting.joined(separator: "; ") }
         try await audit(actor: actor, action: "followup.generate", subject: "\(year)/\(period)", detail: detail)
-        return added
+        return (added, waiting)
     }
 
     func insertFollowUps(_ planned: [FollowUp.Planned], year: Int, period: SubPeriod, actor: String) async throws -> [FollowUp.Kind: Int] {

@@ -224,9 +224,10 @@ extension TenantTransaction {
                 select up.unit_id, p.unit_id, p.parent_id from up join org_units p on p.tenant_id = \(tenant.uuid) and p.unit_id = up.parent_id
             )
             select e.nip::text, e.name, o.code, p.amount::float8,
-                   coalesce((select sum(25) from discipline_cases d where d.tenant_id = e.tenant_id and d.nip = e.nip and d.status = 'imposed'
+                   -- PP 94/2021's cut is 25% however many imposed cuts overlap the month.
+                   case when exists (select 1 from discipline_cases d where d.tenant_id = e.tenant_id and d.nip = e.nip and d.status = 'imposed'
                              and d.cut_from <= \(first.description)::date
-                             and (d.cut_from + make_interval(months => d.cut_months)) > \(first.description)::date), 0)::float8
+                             and (d.cut_from + make_interval(months => d.cut_months)) > \(first.description)::date) then 25 else 0 end::float8
             from employees e
             join up on up.unit_id = e.unit_id and up.parent_id is null
             join org_units o on o.tenant_id = e.tenant_id and o.unit_id = up.top
@@ -295,7 +296,8 @@ extension TenantTransaction {
             """)
         var reached: [(String, Discipline.Step, Int, Int)] = []
         for try await (nip, days) in rows.decode((String, [String]).self) {
-            let dates = days.compactMap { CivilDate(iso: $0) }
+            // Absence is counted in working days: a record on a Saturday or Sunday is not one.
+            let dates = days.compactMap { CivilDate(iso: $0) }.filter(Discipline.isWorkingDay)
             let run = Discipline.longestRun(dates)
             if let step = Discipline.step(absenceDays: dates.count, longestRun: run) { reached.append((nip, step, dates.count, run)) }
         }

@@ -186,9 +186,10 @@ extension EvaluateCommand {
             printError("\(code) \(year) \(period) under \(other.name) (\(other.rating.regime.rawValue)): \(w.evaluated) evaluated, "
                        + "\(w.changes.count) change predikat")
             printError(Table(columns: ["predikat", "now", "other profile", "difference"], rows: counts).render(.text))
+            // A numeric regime has no curve: its side says so.
             let fit = w.opds.filter { $0.predikatOrganisasi != nil }.map { o in
-                [o.unitCode, o.predikatOrganisasi!.rawValue, o.before!.passes ? "passes" : "broken", o.after!.passes ? "passes" : "broken",
-                 o.after!.breaches.map(\.description).joined(separator: "; ")]
+                [o.unitCode, o.predikatOrganisasi!.rawValue, o.before.map { $0.passes ? "passes" : "broken" } ?? "no curve",
+                 o.after.map { $0.passes ? "passes" : "broken" } ?? "no curve", o.after?.breaches.map(\.description).joined(separator: "; ") ?? ""]
             }
             if !fit.isEmpty {
                 printError(Table(columns: ["opd", "organisasi", "curve now", "curve other", "breaks under other"], rows: fit).render(.text))

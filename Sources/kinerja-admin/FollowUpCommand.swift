@@ -21,7 +21,7 @@ struct FollowUpCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
-            let added = try await connection.withDatabase { db in
+            let (added, waiting) = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 let profile = try await db.platform.profile(of: t.id)
                 return try await db.withTenant(t.id) { try await $0.generateFollowUps(year: year, period: period, profile: profile, actor: cliActor) }
@@ -29,6 +29,7 @@ struct FollowUpCommand: AsyncParsableCommand {
             let total = added.values.reduce(0, +)
             printError("\(code): \(total) follow-up(s) added for \(year) \(period)" + (total == 0 ? " (all were recorded already)" : ": "
                        + FollowUp.Kind.allCases.compactMap { k in added[k].map { "\($0) \(k.rawValue)" } }.joined(separator: ", ")))
+            for w in waiting { printError("\(code): waiting: \(w); run 'followup generate' again once they are final") }
         }
     }
 

@@ -33,6 +33,11 @@ import Testing
         try await db.withTenant(city.id) { [profile] tx in
             let before = try #require(try await tx.evaluation(nip: c.kepala.nip, year: 2026, period: .year))
             #expect(before.isHead && before.proposedHasil == nil && before.predikat == nil)
+            // No rating hasil kerja for the head before the organisation's predikat, from anyone.
+            await #expect(throws: StoreError.self) {
+                _ = try await tx.confirmEvaluation(nip: c.kepala.nip, year: 2026, period: .year, hasil: .diAtasEkspektasi,
+                                                   perilaku: .sesuaiEkspektasi, reason: "x", actor: .hr("t"))
+            }
             #expect(try await tx.evaluation(nip: c.kabid.nip, year: 2026, period: .year)?.isHead == false)
             let kabid = try await tx.evaluation(nip: c.kabid.nip, year: 2026, period: .year)
             // The table of PermenPANRB 6/2022: Istimewa -> Di Atas, Baik -> Sesuai, lower -> Di Bawah.
@@ -44,6 +49,23 @@ import Testing
                 #expect(head.predikat == nil, "no atasan rates the kepala's behaviour in the demo")
                 #expect(head.explanation.contains(org.rawValue))
             }
+            // Nor one other than the organisation's, at confirmation or calibration.
+            await #expect(throws: StoreError.self) {
+                _ = try await tx.confirmEvaluation(nip: c.kepala.nip, year: 2026, period: .year, hasil: .sesuaiEkspektasi,
+                                                   perilaku: .sesuaiEkspektasi, reason: "x", actor: .hr("t"))
+            }
+            await #expect(throws: StoreError.self) {
+                _ = try await tx.calibrate(nip: c.kepala.nip, year: 2026, period: .year, hasil: .diBawahEkspektasi, perilaku: nil,
+                                           reason: "x", actor: .hr("t"))
+            }
+            // A confirmed head follows a changed organisation predikat too.
+            let confirmed = try await tx.confirmEvaluation(nip: c.kepala.nip, year: 2026, period: .year, hasil: nil, perilaku: .sesuaiEkspektasi,
+                                                           reason: "rated by the Wali Kota", actor: .hr("t"))
+            #expect(confirmed.ratingHasil == .diAtasEkspektasi && confirmed.predikat == .baik)
+            try await tx.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .kurang, decidedBy: nil, actor: "t")
+            let after = try #require(try await tx.evaluation(nip: c.kepala.nip, year: 2026, period: .year))
+            #expect(after.status == "confirmed" && after.ratingHasil == .diBawahEkspektasi && after.predikat == .butuhPerbaikan)
+            try await tx.setOrgPredikat(unitCode: opd, year: 2026, period: .year, predikat: .istimewa, decidedBy: nil, actor: "t")
             // Others in the OPD keep their own capaian-based proposal; a run again keeps the head's rule.
             #expect(try await tx.evaluation(nip: c.kabid.nip, year: 2026, period: .year) == kabid)
             _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
@@ -122,6 +144,18 @@ import Testing
             try await db.withTenant(city.id) { tx in
                 try await tx.query("update evaluations set predikat = 'Sangat Baik' where nip = \(c.staff.nip)")
             }
+        }
+        // Not even in two steps (back to confirmed, then changed) while the OPD is final.
+        await #expect(throws: (any Error).self) {
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("update evaluations set status = 'confirmed' where nip = \(c.staff.nip)")
+            }
+        }
+        // A new run leaves the final OPD as it is.
+        try await db.withTenant(city.id) { [profile] tx in
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+            let standing = try #require(try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd).first)
+            #expect(standing.proposed == 0 && standing.final == evaluated && standing.finalized)
         }
         // Reopen: a reason is required; audited; the results are confirmed again and can be calibrated.
         await #expect(throws: StoreError.invalid("reopening final results needs a reason")) {
@@ -218,9 +252,12 @@ import Testing
         }
         try await finalizeOPD(city, opd, head: c.kepala.nip)
         try await db.withTenant(city.id) { [profile] tx in
-            let added = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t")
-            #expect(added.values.reduce(0, +) > 0)
-            #expect(try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t").isEmpty, "a second run adds nothing")
+            // A ranking compares the whole city: with other OPDs not final it waits, and says so.
+            var ranked = profile
+            ranked.followUps.ranking = try #require(AdapterRegistry.named("makassar")).effectiveProfile().followUps.ranking
+            let (added, waiting) = try await tx.generateFollowUps(year: 2026, period: .year, profile: ranked, actor: "t")
+            #expect(added.values.reduce(0, +) > 0 && added[.ranking] == nil && waiting.count == 1 && waiting[0].hasPrefix("ranking"))
+            #expect(try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t").added.isEmpty, "a second run adds nothing")
             let all = try await tx.followUps(year: 2026)
             #expect(all.count == added.values.reduce(0, +) && all.allSatisfy { $0.opd == opd })
             // Every final result has what the national rules ask for: check against the core on each employee.
@@ -241,6 +278,14 @@ import Testing
                 await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: reward.id, outcome: "given", improved: true, actor: "t") }
                 #expect(try await tx.closeFollowUp(id: reward.id, outcome: "piagam diserahkan", improved: nil, actor: "t").closed.status == "done")
             }
+            // The reassignment step keeps the employee from a second plan while it is open... and reopening the OPD
+            // cancels every follow-up still open, to be drawn again from the results once final again.
+            let open = try await tx.followUps(year: 2026).filter { $0.status == "open" }.count
+            #expect(open > 0)
+            _ = try await tx.reopen(unitCode: opd, year: 2026, period: .year, reason: "data salah", actor: .hr("t"))
+            let after = try await tx.followUps(year: 2026)
+            #expect(after.filter { $0.status == "open" }.isEmpty)
+            #expect(after.filter { $0.status == "cancelled" }.count == open && after.allSatisfy { $0.status != "cancelled" || $0.outcome?.contains("reopened") == true })
         }
     }
 

@@ -116,7 +116,7 @@ import Testing
             let f = try await tx.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: nil, actor: .hr("t"))
             #expect(f.check == nil && f.finalized > 0)
             // Follow-ups read the numeric predikat on the 2022 scale: Cukup starts an improvement plan.
-            let added = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t")
+            let added = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t").added
             let cukup = try await tx.query("select count(*)::int from evaluations where status = 'final' and predikat in ('Cukup', 'Kurang', 'Sangat Kurang')")
             for try await n in cukup.decode(Int.self) { #expect((added[.improvementPlan] ?? 0) == n) }
         }

@@ -161,8 +161,17 @@ import Testing
             #expect(imposed.status == "imposed" && imposed.cutFrom == "2026-04-01" && imposed.cutMonths == 6)
             await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut[0].id, impose: false, note: "x", cutFrom: nil, actor: "t") }
         }
-        // April to September carry the 25% cut; March and October do not.
-        for (month, expected) in [(3, 0.0), (4, 25.0), (9, 25.0), (10, 0.0)] {
+        // Three more absences (and one on a Sunday, which does not count): 14 days, the 9-month cut, imposed from
+        // June, overlapping the first. The cut stays 25%, never 50%.
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks(absent(["2026-05-04", "2026-05-06", "2026-05-08", "2026-05-10"])))
+            let nine = try await tx.scanDiscipline(year: 2026, actor: "t")
+            #expect(nine.map(\.step) == [.potongan9] && nine[0].absenceDays == 14)
+            _ = try await tx.decideDiscipline(id: nine[0].id, impose: true, note: "SK Wali Kota 800/2/2026", cutFrom: (2026, 6), actor: "t")
+        }
+        // April to September carry the 25% cut (June to September under both decisions); March does not; the
+        // second cut runs until February.
+        for (month, expected) in [(3, 0.0), (4, 25.0), (6, 25.0), (9, 25.0), (10, 25.0)] {
             let rows = try await db.withTenant(city.id) { try await $0.computeTPP(year: 2026, month: month, profile: profile, profileVersion: 1, actor: "t") }
             let staff = try #require(rows.first { $0.nip == c.staff.nip })
             #expect(staff.result.cutPercent == expected, "month \(month)")

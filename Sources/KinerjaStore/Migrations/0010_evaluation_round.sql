@@ -14,6 +14,16 @@ ALTER TABLE evaluations DROP CONSTRAINT evaluations_check;
 ALTER TABLE evaluations ADD CONSTRAINT evaluations_result_complete CHECK (status = 'proposed' OR (predikat IS NOT NULL
     AND (regime <> 'permenpanrb-6-2022' OR (rating_hasil IS NOT NULL AND rating_perilaku IS NOT NULL))));
 CREATE INDEX evaluations_opd ON evaluations (tenant_id, year, period_kind, period_seq, opd_id);
+-- Results computed before this migration belong to their employee's OPD as it is now.
+WITH RECURSIVE up AS (
+    SELECT tenant_id, unit_id, unit_id AS top, parent_id FROM org_units
+    UNION ALL
+    SELECT up.tenant_id, up.unit_id, p.unit_id, p.parent_id FROM up JOIN org_units p ON p.tenant_id = up.tenant_id AND p.unit_id = up.parent_id
+)
+UPDATE evaluations v SET opd_id = up.top
+FROM employees e, up
+WHERE e.tenant_id = v.tenant_id AND e.nip = v.nip AND up.tenant_id = e.tenant_id AND up.unit_id = e.unit_id
+  AND up.parent_id IS NULL AND v.opd_id IS NULL;
 
 -- Predikat kinerja organisasi, per OPD and period, set by the leader above (recorded by city HR).
 CREATE TABLE org_predikat (
@@ -81,9 +91,14 @@ GRANT SELECT, INSERT, DELETE ON opd_finalizations TO kinerja_app, kinerja_admin;
 -- The application refuses first with a clearer message; this holds for any other path.
 CREATE FUNCTION evaluations_final_is_locked() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Reopening: back to confirmed, nothing else changed, and only once the OPD is no longer final.
     IF NEW.status = 'confirmed'
-       AND (NEW.rating_hasil, NEW.rating_perilaku, NEW.predikat, NEW.nilai, NEW.capaian, NEW.behaviour_score, NEW.explanation)
-           IS NOT DISTINCT FROM (OLD.rating_hasil, OLD.rating_perilaku, OLD.predikat, OLD.nilai, OLD.capaian, OLD.behaviour_score, OLD.explanation)
+       AND (NEW.rating_hasil, NEW.rating_perilaku, NEW.predikat, NEW.nilai, NEW.capaian, NEW.behaviour_score, NEW.explanation,
+            NEW.opd_id, NEW.is_head, NEW.regime)
+           IS NOT DISTINCT FROM (OLD.rating_hasil, OLD.rating_perilaku, OLD.predikat, OLD.nilai, OLD.capaian, OLD.behaviour_score,
+                                 OLD.explanation, OLD.opd_id, OLD.is_head, OLD.regime)
+       AND NOT EXISTS (SELECT 1 FROM opd_finalizations f WHERE f.tenant_id = OLD.tenant_id AND f.year = OLD.year
+                       AND f.period_kind = OLD.period_kind AND f.period_seq = OLD.period_seq AND f.unit_id = OLD.opd_id)
     THEN
         RETURN NEW;
     END IF;

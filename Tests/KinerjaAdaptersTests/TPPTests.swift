@@ -75,6 +75,9 @@ import Testing
         #expect(Discipline.step(absenceDays: 10, longestRun: Discipline.longestRun(run)) == .pemberhentian)
         // A day at work in between breaks the run.
         #expect(Discipline.longestRun(run.filter { $0.day != 9 }) == 5)
+        // A record on the Saturday between two weeks is not a working day and does not break the run.
+        #expect(Discipline.longestRun(run + [CivilDate(year: 2026, month: 3, day: 7)]) == 10)
+        #expect(!Discipline.isWorkingDay(CivilDate(year: 2026, month: 3, day: 8)) && Discipline.isWorkingDay(CivilDate(year: 2026, month: 3, day: 9)))
         #expect([Discipline.Step.potongan6, .potongan9, .potongan12].map(\.cutMonths) == [6, 9, 12])
         #expect(Discipline.Step.teguranLisan.cutMonths == nil && Discipline.Step.pembebasanJabatan.level == "berat")
     }
