@@ -64,7 +64,9 @@ enum ProfileFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Reads and validates a profile file, turning every problem into one message that names the key paths.
 func loadProfile(_ path: String) throws -> TenantProfile {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+    // Read through a handle, so that a pipe (`--profile <(kinerja-admin adapter show palu)`) works as a file does.
+    guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd(),
+          let text = String(data: data, encoding: .utf8) else {
         throw CLIError("cannot read profile file '\(path)'")
     }
     do {
