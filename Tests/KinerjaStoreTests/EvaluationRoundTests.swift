@@ -319,6 +319,60 @@ import Testing
         }
     }
 
+    @Test func aFinalOPDTakesNoNewProposals() async throws {
+        let db = try await TestDatabase.app()
+        let (city, _, c, opd) = try await evaluatedCity("round-final-run")
+        try await finalizeOPD(city, opd, head: c.kepala.nip)
+        // An employee of the final OPD without a result (as after a late SKP approval): the owner removes one.
+        let owner = try await TestDatabase.owner()
+        for try await _ in try await owner.client.query("""
+            delete from evaluations where tenant_id = \(city.id.uuid) and nip = \(c.staff.nip)
+            """, logger: TestDatabase.logger) {}
+        try await db.withTenant(city.id) { [profile] tx in
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+            #expect(try await tx.evaluation(nip: c.staff.nip, year: 2026, period: .year) == nil)
+            let standing = try #require(try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd).first)
+            #expect(standing.proposed == 0)
+        }
+    }
+
+    @Test func theWeakestValueComesOnlyFromRatingsTheEvaluationCounts() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop, c, opd) = try await evaluatedCity("round-weakest")
+        try await finalizeOPD(city, opd, head: c.kepala.nip)
+        var rules = profile
+        rules.followUps.trainingFromWeakestValue = true
+        let minimum = max(1, profile.behaviour360.minimumPeers)
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.generateFollowUps(year: 2026, period: .year, profile: rules, actor: "t")
+            let offers = try await tx.followUps(year: 2026, kind: .training).filter { $0.detail["value"] != nil }
+            #expect(!offers.isEmpty)
+            var checked = 0
+            for offer in offers {
+                // Who answered, by source; with peers and bawahan below the minimum only the atasan's ratings count.
+                let sources = try await tx.query("""
+                    select b.source, count(*)::int from behaviour_raters b
+                    where b.ratee_nip = \(offer.nip) and b.source in ('peer', 'bawahan')
+                      and exists (select 1 from behaviour_ratings g where g.ratee_nip = b.ratee_nip and g.rater_nip = b.rater_nip)
+                    group by b.source
+                    """)
+                var counts: [String: Int] = [:]
+                for try await (source, n) in sources.decode((String, Int).self) { counts[source] = n }
+                guard counts.values.allSatisfy({ $0 < minimum }), !counts.isEmpty else { continue }
+                let atasan = try #require(pop.people.first { $0.nip == offer.nip }?.atasan)
+                let scores = try await tx.query("""
+                    select value, score::float8 from behaviour_ratings where ratee_nip = \(offer.nip) and rater_nip = \(atasan)
+                    """)
+                var byValue: [(String, Double)] = []
+                for try await row in scores.decode((String, Double).self) { byValue.append(row) }
+                let weakest = byValue.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
+                #expect(offer.detail["value"] == weakest, "\(offer.nip): \(counts)")
+                checked += 1
+            }
+            #expect(checked > 0, "some employee had peers or bawahan below the minimum")
+        }
+    }
+
     @Test func theRoundStaysInItsCity() async throws {
         let db = try await TestDatabase.app()
         let (a, _, _, opd) = try await evaluatedCity("round-iso-a")
