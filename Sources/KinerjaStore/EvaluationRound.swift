@@ -76,6 +76,19 @@ extension TenantTransaction {
         return u
     }
 
+    /// Moves an OPD's results of the period from one status to the other (finalize, reopen); how many moved.
+    func moveOPDResults(_ unit: UUID, year: Int, period: SubPeriod, from: String, to: String) async throws -> Int {
+        let rows = try await query("""
+            update evaluations set status = \(to)
+            where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and opd_id = \(unit) and status = \(from)
+            returning 1
+            """)
+        var n = 0
+        for try await _ in rows { n += 1 }
+        return n
+    }
+
     /// One change of an OPD's round at a time (organisation predikat, finalize, reopen).
     func lockOPDRound(_ unit: UUID, year: Int, period: SubPeriod) async throws {
         try await query("select pg_advisory_xact_lock(hashtextextended(\(unit.uuidString) || \(year)::text || \(period.description), 0))")
@@ -323,14 +336,7 @@ extension TenantTransaction {
                                    + ". Calibrate ('evaluate calibrate'), or finalize with an override reason")
         }
         let override = check?.passes == false ? reason : nil
-        let rows = try await query("""
-            update evaluations set status = 'final'
-            where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and opd_id = \(opd.id) and status = 'confirmed'
-            returning 1
-            """)
-        var n = 0
-        for try await _ in rows { n += 1 }
+        let n = try await moveOPDResults(opd.id, year: year, period: period, from: "confirmed", to: "final")
         let curveJSON = try check.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try await query("""
             insert into opd_finalizations (tenant_id, year, period_kind, period_seq, unit_id, finalized_by, override_reason, curve)
@@ -358,14 +364,7 @@ extension TenantTransaction {
         var found = false
         for try await _ in removed { found = true }
         guard found else { throw StoreError.state("\(unitCode) is not final for \(year) \(period): nothing to reopen") }
-        let rows = try await query("""
-            update evaluations set status = 'confirmed'
-            where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and opd_id = \(opd.id) and status = 'final'
-            returning 1
-            """)
-        var n = 0
-        for try await _ in rows { n += 1 }
+        let n = try await moveOPDResults(opd.id, year: year, period: period, from: "final", to: "confirmed")
         // Follow-ups drawn from the results no longer stand: the open ones are cancelled, to be generated again
         // once the OPD is final again.
         let cancelled = try await query("""
