@@ -4,55 +4,74 @@
 # bawahan and peers, from `demo rate`), against a baseline measured in the same run on the same rows
 # (PERFORMANCE.md): one SQL aggregate per employee over the realisasi and the ratings, capaian, score and a
 # category, CREATE TABLE ... AS SELECT ... GROUP BY.
-# Usage: Benchmarks/evaluate.sh [EMPLOYEES]. Uses the release build if there is one (make release), else the
-# debug build; the local cluster must be running (make db-start).
+# Usage: Benchmarks/evaluate.sh [EMPLOYEES] [CITIES]; 1,000,000 employees across ten cities: 100000 10.
+# Every city is prepared first, then each is measured. Uses the release build if there is one (make release),
+# else the debug build; the local cluster must be running (make db-start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100000}"
+CITIES="${2:-1}"
 # shellcheck source=Benchmarks/common.sh
 . Benchmarks/common.sh
 
-code="bench-eval-$(date +%s)"
-echo "preparing $code: $N employees, plans, realisasi and the year's 360 feedback (not timed)"
-"$BIN" demo siasn-csv --employees "$N" --city bench --seed 3 > "$dir/siasn.csv"
-"$BIN" tenant onboard --code "$code" --name "Kota Bench" --adapter nasional 2>/dev/null
-"$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
-"$BIN" period open --tenant "$code" --year 2026 2>/dev/null
-"$BIN" skp demo-plan --tenant "$code" --year 2026
-"$BIN" demo rate --tenant "$code" --year 2026 --period Y
-tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$code'")
+stamp=$(date +%s)
+codes=()
+for c in $(seq 1 "$CITIES"); do
+  code="bench-eval-$stamp-$c"
+  codes+=("$code")
+  echo "preparing $code ($c of $CITIES): $N employees, plans, realisasi and the year's 360 feedback (not timed)"
+  "$BIN" demo siasn-csv --employees "$N" --city "bench$c" --seed "$((2 + c))" > "$dir/siasn.csv"
+  "$BIN" tenant onboard --code "$code" --name "Kota Bench $c" --adapter nasional 2>/dev/null
+  "$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
+  "$BIN" period open --tenant "$code" --year 2026 2>/dev/null
+  "$BIN" skp demo-plan --tenant "$code" --year 2026
+  "$BIN" demo rate --tenant "$code" --year 2026 --period Y
+done
 "${PSQL[@]}" -c "analyze skp; analyze skp_rhk; analyze skp_iki; analyze realisasi; analyze behaviour_ratings; analyze behaviour_raters;"
-rows=$("${PSQL[@]}" -Atc "select count(*) from realisasi where tenant_id = '$tenant'")
-ratings=$("${PSQL[@]}" -Atc "select count(*) from behaviour_ratings where tenant_id = '$tenant'")
 
-# Baseline: one aggregate over the same realisasi, targets and ratings, per employee, into a result table.
-t0=$(now)
-"${PSQL[@]}" -c "
-  create unlogged table bench_eval_baseline as
-  with c as (
-    select x.nip, avg(x.value / nullif(i.target_value, 0)) * 100 as capaian
-    from realisasi x join skp_iki i on i.tenant_id = x.tenant_id and i.nip = x.nip and i.year = x.year and i.iki_key = x.iki_key
-    where x.tenant_id = '$tenant' and x.year = 2026 group by x.nip
-  ), b as (
-    select ratee_nip as nip, avg(score) as score from behaviour_ratings where tenant_id = '$tenant' and year = 2026 group by ratee_nip
-  )
-  select c.nip, c.capaian, b.score,
-         case when c.capaian >= 110 then 'Di Atas' when c.capaian >= 80 then 'Sesuai' else 'Di Bawah' end as category
-  from c left join b on b.nip = c.nip"
-t1=$(now)
-baseline=$(secs "$t0" "$t1")
-"${PSQL[@]}" -c "drop table bench_eval_baseline"
+# Per city: the baseline (one aggregate over the same realisasi, targets and ratings, per employee, into a
+# result table), then the run, then the run again (it replaces the proposals).
+report=""
+total_run=0; total_base=0
+for code in "${codes[@]}"; do
+  tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$code'")
+  rows=$("${PSQL[@]}" -Atc "select count(*) from realisasi where tenant_id = '$tenant'")
+  ratings=$("${PSQL[@]}" -Atc "select count(*) from behaviour_ratings where tenant_id = '$tenant'")
+  t0=$(now)
+  "${PSQL[@]}" -c "
+    create unlogged table bench_eval_baseline as
+    with c as (
+      select x.nip, avg(x.value / nullif(i.target_value, 0)) * 100 as capaian
+      from realisasi x join skp_iki i on i.tenant_id = x.tenant_id and i.nip = x.nip and i.year = x.year and i.iki_key = x.iki_key
+      where x.tenant_id = '$tenant' and x.year = 2026 group by x.nip
+    ), b as (
+      select ratee_nip as nip, avg(score) as score from behaviour_ratings where tenant_id = '$tenant' and year = 2026 group by ratee_nip
+    )
+    select c.nip, c.capaian, b.score,
+           case when c.capaian >= 110 then 'Di Atas' when c.capaian >= 80 then 'Sesuai' else 'Di Bawah' end as category
+    from c left join b on b.nip = c.nip"
+  t1=$(now)
+  baseline=$(secs "$t0" "$t1")
+  "${PSQL[@]}" -c "drop table bench_eval_baseline"
 
-t0=$(now); timed "$BIN" evaluate run --tenant "$code" --year 2026 --period Y; t1=$(now)
-run=$(secs "$t0" "$t1"); rss=$(cat "$dir/rss")
-t0=$(now); "$BIN" evaluate run --tenant "$code" --year 2026 --period Y 2>/dev/null; t1=$(now)
-again=$(secs "$t0" "$t1")
+  t0=$(now); timed "$BIN" evaluate run --tenant "$code" --year 2026 --period Y; t1=$(now)
+  run=$(secs "$t0" "$t1"); rss=$(cat "$dir/rss")
+  t0=$(now); "$BIN" evaluate run --tenant "$code" --year 2026 --period Y 2>/dev/null; t1=$(now)
+  again=$(secs "$t0" "$t1")
+  total_run=$(awk -v a="$total_run" -v b="$run" 'BEGIN { print a + b }')
+  total_base=$(awk -v a="$total_base" -v b="$baseline" 'BEGIN { print a + b }')
+  report+="  $code: $N employees, $rows realisasi rows, $ratings 360 ratings
+    one SQL aggregate (baseline)            ${baseline} s
+    evaluate run                            ${run} s   $(ratio "$run" "$baseline")x the baseline; CLI peak RSS $((rss / 1024)) MB
+    evaluate run again (replaces proposals) ${again} s   $(ratio "$again" "$baseline")x
+"
+done
 cat <<TXT
 
 Evaluation benchmark ($build build; CLI and PostgreSQL share this machine's $(nproc) cores)
-  $N employees, $rows realisasi rows, $ratings 360 ratings
-  one SQL aggregate (baseline)          ${baseline} s
-  evaluate run                          ${run} s      $(ratio "$run" "$baseline")x the baseline; CLI peak RSS $((rss / 1024)) MB
-  evaluate run again (replaces proposals) ${again} s    $(ratio "$again" "$baseline")x
+$report
 TXT
-echo "(the city $code is left in place; remove the local data with FORCE=1 make db-reset)"
+if [ "$CITIES" -gt 1 ]; then
+  echo "  all $CITIES cities ($((N * CITIES)) employees): baseline ${total_base} s, evaluate run ${total_run} s, $(ratio "$total_run" "$total_base")x"
+fi
+echo "(the cities are left in place; remove the local data with FORCE=1 make db-reset)"

@@ -101,14 +101,15 @@ extension TenantTransaction {
         }
     }
 
-    /// The two aggregations over the city's largest sets, each a statement of its own so that it can scan and
-    /// aggregate with parallel workers (an INSERT or a query with a recursive part runs on one core): every
-    /// indicator's realisasi figures of the year up to the period (the last period's figure as the greatest
-    /// [period, value] pair, one realisasi per period), and each rater's mean over the seven values. Temporary
-    /// tables, dropped at commit, with statistics for the statement that reads them.
+    /// The aggregation over the city's largest set, a statement of its own so that it can scan and aggregate
+    /// with parallel workers (an INSERT or a query with a recursive part runs on one core): every indicator's
+    /// realisasi figures of the year up to the period (the last period's figure as the greatest [period, value]
+    /// pair, one realisasi per period). A temporary table, dropped at commit, with statistics for the statement
+    /// that reads it. Each rater's mean over the seven values needs no aggregation here: the database keeps it
+    /// on the rater's row (`behaviour_raters.mean`, migration 0015).
     func aggregateForEvaluation(year: Int, period: SubPeriod) async throws {
         let annual = period.kind == .annual
-        try await query("drop table if exists evaluation_totals, evaluation_rater_means")
+        try await query("drop table if exists evaluation_totals")
         try await query("""
             create temp table evaluation_totals on commit drop as
             select x.nip, x.iki_key, sum(x.value) as s, avg(x.value) as a, max(array[x.period_seq::numeric, x.value]) as l
@@ -117,16 +118,7 @@ extension TenantTransaction {
               and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
             group by x.nip, x.iki_key
             """)
-        try await query("""
-            create temp table evaluation_rater_means on commit drop as
-            select g.ratee_nip, g.rater_nip, avg(g.score) as m
-            from behaviour_ratings g
-            where g.tenant_id = \(tenant.uuid) and g.year = \(year) and g.period_kind = \(period.kind.rawValue)
-              and g.period_seq = \(period.sequence)
-            group by g.ratee_nip, g.rater_nip
-            """)
         try await query("analyze evaluation_totals")
-        try await query("analyze evaluation_rater_means")
     }
 
     /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
@@ -208,6 +200,11 @@ extension TenantTransaction {
                       case when 100 - r / t * 100 <= 24 then (1.76 * t - r) / t * 100 else 76 - (((1.76 * t - r) / t * 100) - 100) end
                  else r / t * 100 end
             """
+        // The mean of a regime's own figure per RHK and of RHK utama per SKP; no aggregate for another regime's.
+        func mean(_ column: String, utama: Bool = false) -> String {
+            guard (column == "n30" && regime == .pp30of2019) || (column == "a46" && regime == .pp46of2011) else { return "null::float8" }
+            return "avg(\(column)::numeric)\(utama ? " filter (where kind = 'utama')" : "")::float8"
+        }
         let perilaku100 = "s.score / \(scaleMax) * 100"
         let nilai: String
         let numericPredikat: String
@@ -243,45 +240,44 @@ extension TenantTransaction {
                 left join opd ao on ao.unit_id = a.unit_id
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and e.status = 'active'
             ), ikis as (
-                select k.nip, k.revision, r.rhk_key, r.kind, i.iki_key, i.target_value::float8 as t, i.lower_is_better as lib,
-                       i.accumulation as acc, i.dimension as dim
-                from skps k
-                join skp_rhk r on r.tenant_id = \(tenant.uuid) and r.nip = k.nip and r.year = \(year) and r.revision = k.revision
-                join skp_iki i on i.tenant_id = \(tenant.uuid) and i.nip = k.nip and i.year = \(year) and i.revision = k.revision
+                -- Every indicator of the approved SKPs with its realisasi figures up to the period. Each step below is
+                -- read once, so the planner folds them into one pass over the indicators (an employee no longer
+                -- active drops out at the join with skps).
+                select s.nip, s.revision, r.rhk_key, r.kind, i.target_value::float8 as t, i.lower_is_better as lib,
+                       i.dimension as dim,
+                       (case i.accumulation when 'sum' then x.s when 'average' then x.a else x.l[2] end)::float8 as r
+                from skp s
+                join skp_rhk r on r.tenant_id = \(tenant.uuid) and r.nip = s.nip and r.year = \(year) and r.revision = s.revision
+                join skp_iki i on i.tenant_id = \(tenant.uuid) and i.nip = s.nip and i.year = \(year) and i.revision = s.revision
                               and i.rhk_key = r.rhk_key
-            ), totals as (
-                select * from evaluation_totals
-            ), reals as (
-                select x.nip, x.iki_key, (case i.acc when 'sum' then x.s when 'average' then x.a else x.l[2] end)::float8 as r
-                from totals x join ikis i on i.nip = x.nip and i.iki_key = x.iki_key
+                left join evaluation_totals x on x.nip = i.nip and x.iki_key = i.iki_key
+                where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved'
             ), iki_raw as (
-                select i.nip, i.revision, i.rhk_key, i.kind, i.dim, i.t, x.r,
-                       case when x.r is null or i.t is null then null
-                            when i.t = 0 then case when i.lib then case when x.r <= 0 then 100.0 else 0.0 end end
-                            else greatest(0, (case when i.lib then 2 - x.r / i.t else x.r / i.t end) * 100) end as c
-                from ikis i left join reals x on x.nip = i.nip and x.iki_key = i.iki_key
+                select i.nip, i.revision, i.rhk_key, i.kind, i.dim, i.t, i.r,
+                       case when i.r is null or i.t is null then null
+                            when i.t = 0 then case when i.lib then case when i.r <= 0 then 100.0 else 0.0 end end
+                            else greatest(0, (case when i.lib then 2 - i.r / i.t else i.r / i.t end) * 100) end as c
+                from ikis i
             ), iki_capaian as (
                 select nip, revision, rhk_key, kind, c, \(unescaped: n30) as n30, \(unescaped: a46) as a46 from iki_raw
             ), rhk_capaian as (
-                select nip, revision, rhk_key, kind, avg(c::numeric)::float8 as c, avg(n30::numeric)::float8 as n30,
-                       avg(a46::numeric)::float8 as a46
+                select nip, revision, rhk_key, kind, avg(c::numeric)::float8 as c, \(unescaped: mean("n30")) as n30,
+                       \(unescaped: mean("a46")) as a46
                 from iki_capaian group by nip, revision, rhk_key, kind
             ), skp_capaian as (
                 select nip, min(revision) as revision, avg(c::numeric) filter (where kind = 'utama')::float8 as c,
-                       avg(n30::numeric) filter (where kind = 'utama')::float8 as n30,
-                       avg(a46::numeric) filter (where kind = 'utama')::float8 as a46,
+                       \(unescaped: mean("n30", utama: true)) as n30, \(unescaped: mean("a46", utama: true)) as a46,
                        jsonb_build_object('keys', array_agg(rhk_key), 'kinds', array_agg(kind), 'capaian', array_agg(c)) as rhk
                 from rhk_capaian group by nip
-            ), rater_means as (
-                select * from evaluation_rater_means
             ), per_rater as (
-                -- The atasan's rating is the current atasan's (a former one's, after a move, does not count).
-                select g.ratee_nip as nip, b.source, g.m
-                from rater_means g
-                join behaviour_raters b on b.tenant_id = \(tenant.uuid) and b.year = \(year) and b.period_kind = \(period.kind.rawValue)
-                     and b.period_seq = \(period.sequence) and b.ratee_nip = g.ratee_nip and b.rater_nip = g.rater_nip
-                join employees r on r.tenant_id = \(tenant.uuid) and r.nip = g.ratee_nip
-                where b.source <> 'atasan' or r.atasan_nip = g.rater_nip
+                -- Each rater who answered, with their mean over the seven values. The atasan's rating is the
+                -- current atasan's (a former one's, after a move, does not count).
+                select b.ratee_nip as nip, b.source, b.mean as m
+                from behaviour_raters b
+                join employees r on r.tenant_id = \(tenant.uuid) and r.nip = b.ratee_nip
+                where b.tenant_id = \(tenant.uuid) and b.year = \(year) and b.period_kind = \(period.kind.rawValue)
+                  and b.period_seq = \(period.sequence) and b.mean is not null and b.source <> 'self'
+                  and (b.source <> 'atasan' or r.atasan_nip = b.rater_nip)
             ), sources as (
                 select nip, max(m) filter (where source = 'atasan') as atasan,
                        avg(m) filter (where source = 'peer') as peer, count(*) filter (where source = 'peer') as peers,

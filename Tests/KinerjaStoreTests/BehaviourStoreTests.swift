@@ -128,4 +128,49 @@ import Testing
         let s = try await db.withTenant(city.id) { try await $0.behaviourSummary(ratee: c.staff.nip, year: 2026, period: .year, profile: profile) }
         #expect(s.score?.value == 4 && s.sources.first { $0.source == "atasan" }?.answered == 1)
     }
+    /// Each rater's mean over the seven values is kept by the database (migration 0015), for the evaluation to
+    /// read one row per rater: it follows a first rating, a changed rating and a write by any path, and nobody
+    /// sets it by hand.
+    @Test func theRatersMeanFollowsTheRatings() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("beh-mean", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        func mean() async throws -> Double? {
+            try await db.withTenant(city.id) { tx in
+                var m: Double?
+                for try await x in try await tx.query("""
+                    select mean::float8 from behaviour_raters where year = 2026 and ratee_nip = \(c.staff.nip) and rater_nip = \(c.kasi.nip)
+                    """).decode(Double?.self) { m = x }
+                return m
+            }
+        }
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.assignRaters(year: 2026, period: .year, profile: profile, actor: "t")
+        }
+        #expect(try await mean() == nil, "no mean before the rater answers")
+        var scores = Self.all(4)
+        scores[.loyal] = 2
+        try await db.withTenant(city.id) {
+            try await $0.rate(rater: c.kasi.nip, ratee: c.staff.nip, year: 2026, period: .year, scores: scores, ekspektasi: [:],
+                              comment: nil, profile: profile)
+        }
+        #expect(abs((try await mean() ?? 0) - 26.0 / 7) < 1e-9)
+        try await db.withTenant(city.id) {
+            try await $0.rate(rater: c.kasi.nip, ratee: c.staff.nip, year: 2026, period: .year, scores: Self.all(3), ekspektasi: [:],
+                              comment: nil, profile: profile)
+        }
+        #expect(try await mean() == 3, "a changed rating changes the mean")
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("update behaviour_ratings set score = 5 where year = 2026 and ratee_nip = \(c.staff.nip) and rater_nip = \(c.kasi.nip) and value = 'loyal'")
+        }
+        #expect(abs((try await mean() ?? 0) - 23.0 / 7) < 1e-9, "a write by another path changes it too")
+        await #expect(throws: (any Error).self, "the application cannot set a mean by hand") {
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("update behaviour_raters set mean = 5 where year = 2026 and ratee_nip = \(c.staff.nip)")
+            }
+        }
+        #expect(abs((try await mean() ?? 0) - 23.0 / 7) < 1e-9)
+    }
 }

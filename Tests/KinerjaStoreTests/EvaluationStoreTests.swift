@@ -85,4 +85,34 @@ import Testing
             for try await n in audit.decode(Int.self) { #expect(n == 1) }
         }
     }
+    /// A result refers to an employee; deleting that employee while the result is being written must wait for
+    /// it and then refuse, not leave a result about nobody (migration 0016: one advisory lock instead of a row
+    /// lock on every employee a run refers to).
+    @Test func anEmployeeDeleteWaitsForAResultBeingWrittenAndIsRefused() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("eval-delete", employees: 300)
+        // Someone nobody else refers to: no atasan of anyone, no plan, no feedback.
+        let leaf = try #require(pop.people.first { p in !pop.people.contains { $0.atasan == p.nip } })
+        try await db.withTenant(city.id) { _ = try await $0.openYear(2026, cadence: .quarterly, actor: "t") }
+        async let writer: Void = db.withTenant(city.id) { tx in
+            try await tx.query("""
+                insert into evaluations (tenant_id, year, period_kind, period_seq, nip, explanation, profile_version)
+                values (\(city.id.uuid), 2026, 'annual', 0, \(leaf.nip), '{}', 1)
+                """)
+            try await tx.query("select pg_sleep(1.5)")
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let started = ContinuousClock.now
+        await #expect(throws: (any Error).self, "the employee has a result") {
+            try await db.withTenant(city.id) { try await $0.query("delete from employees where nip = \(leaf.nip)") }
+        }
+        #expect(ContinuousClock.now - started > .milliseconds(500), "the delete waited for the writer to commit")
+        try await writer
+        let left = try await db.withTenant(city.id) { tx in
+            var n = 0
+            for try await x in try await tx.query("select count(*)::int from employees where nip = \(leaf.nip)").decode(Int.self) { n = x }
+            return n
+        }
+        #expect(left == 1)
+    }
 }

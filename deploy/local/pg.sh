@@ -109,7 +109,7 @@ listen_addresses = '127.0.0.1'
 port = $p
 unix_socket_directories = '$RUNDIR'
 max_connections = 200
-shared_buffers = 256MB
+shared_buffers = 1GB
 fsync = on
 CONF
   # Passwords are generated here, kept in .data/ (never tracked), readable by root only.
