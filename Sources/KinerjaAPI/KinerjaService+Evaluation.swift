@@ -64,6 +64,23 @@ extension KinerjaService {
         return .ok(.init(body: .json(.init(items: items.map(Self.schema)))))
     }
 
+    func getEmployeeContribution(_ input: Operations.GetEmployeeContribution.Input) async throws -> Operations.GetEmployeeContribution.Output {
+        let p = try RequestState.principal()
+        let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        let period = try input.query.period.map(Self.behaviourPeriod) ?? .year
+        let items = try await database.withTenant(try p.city()) { tx in
+            _ = try await Self.visibleEmployee(p, nip, tx)
+            return try await tx.employeeContribution(nip: nip, year: year, period: period)
+        }
+        return .ok(.init(body: .json(.init(items: items.map { r in
+            // A tugas tambahan that links to nothing above is outside the cascade: no goal.
+            let outside = r.kind == "tambahan" && r.path.count == 1
+            return Schemas.Contribution(kind: .init(rawValue: r.kind) ?? .utama, text: r.text, capaian: r.capaian, path: r.path,
+                                        goal: outside ? nil : .init(text: r.path.last ?? r.text, ownerNip: r.goalOwnerNIP,
+                                                                    ownerName: r.goalOwnerName, isTop: r.goalIsTop))
+        }))))
+    }
+
     func listFollowUps(_ input: Operations.ListFollowUps.Input) async throws -> Operations.ListFollowUps.Output {
         let p = try RequestState.principal()
         guard [.hrAdmin, .bknAdmin, .integrator].contains(p.role) else {

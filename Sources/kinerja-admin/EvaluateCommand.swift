@@ -10,7 +10,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             + "OPD's result; 'curve' checks the distribution; 'calibrate' adjusts with a reason; 'finalize' locks an OPD; "
             + "'reopen' unlocks it with a reason. 'what-if' compares another profile without writing anything.",
         subcommands: [Run.self, Show.self, Confirm.self, OrgPredikat.self, CurveCheck.self, Calibrate.self, Finalize.self,
-                      Reopen.self, WhatIfCommand.self])
+                      Reopen.self, WhatIfCommand.self, Contribution.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

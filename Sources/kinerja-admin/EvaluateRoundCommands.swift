@@ -200,4 +200,50 @@ extension EvaluateCommand {
             if shown.count < w.changes.count { printError("… \(w.changes.count - shown.count) more (--limit 0 lists all)") }
         }
     }
+    struct Contribution: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each employee's contribution to the agency's goals through the cascade, with the period's capaian.",
+            discussion: "Without --nip: every agency goal (an RHK with none above it, usually the kepala OPD's) with how many "
+                + "employees below intervene in it, through how many RHK, and their mean capaian. With --nip: that employee's "
+                + "RHK, each with its capaian and the chain of RHK above it up to the goal. Capaian are those of the period's "
+                + "'evaluate run' (run it again for figures up to date); 'cascade stops' marks a chain that ends below the top "
+                + "because the SKP above is not approved.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var which: FeedbackCommand.Which
+        @Option(help: "One employee's RHK and their path to the goal.") var nip: String?
+        @Option(name: .customLong("org-unit"), help: "Only the goals of this OPD.") var orgUnit: String?
+        @Option(help: "text, csv or json") var format: Table.Format = .text
+
+        func run() async throws {
+            let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
+            if nip != nil && orgUnit != nil { throw CLIError("--nip and --org-unit do not go together: choose one") }
+            let nip = try nip.map(EvaluateCommand.nipDigits), unit = orgUnit
+            func f(_ x: Double?) -> String { x.map { Step.format(($0 * 100).rounded() / 100) } ?? "-" }
+            let (goals, own) = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                return try await db.withTenant(t.id) { tx in
+                    if let nip { return ([GoalContribution](), try await tx.employeeContribution(nip: nip, year: year, period: period)) }
+                    return (try await tx.goalContributions(year: year, period: period, unitCode: unit), [RHKContribution]())
+                }
+            }
+            if let nip {
+                if own.isEmpty { throw CLIError("\(nip) has no approved SKP for \(year) in \(code)") }
+                print(Table(columns: ["kind", "rhk", "capaian", "goal", "goal owner", "path to the goal"],
+                            rows: own.map { r in
+                                // A tugas tambahan links to nothing above: it is outside the cascade.
+                                r.kind == "tambahan" && r.path.count == 1
+                                    ? [r.kind, r.text, f(r.capaian), "-", "-", "(tugas tambahan, outside the cascade)"]
+                                    : [r.kind, r.text, f(r.capaian), r.path.last ?? r.text, "\(r.goalOwnerName) (\(r.goalOwnerNIP))",
+                                       r.path.joined(separator: " > ") + (r.goalIsTop ? "" : " (cascade stops: the SKP above is not approved)")]
+                            }).render(format), terminator: "")
+                return
+            }
+            if goals.isEmpty { throw CLIError("no approved SKP for \(year) in \(code)\(unit.map { " (\($0))" } ?? "")") }
+            print(Table(columns: ["opd", "goal", "owner", "own capaian", "contributors", "rhk", "mean capaian", "top"],
+                        rows: goals.map { g in
+                            [g.opdCode, g.text, "\(g.ownerName) (\(g.ownerNIP))", f(g.ownCapaian), String(g.contributors),
+                             String(g.rhkCount), f(g.meanCapaian), g.isTop ? "yes" : "cascade stops"]
+                        }).render(format), terminator: "")
+        }
+    }
 }

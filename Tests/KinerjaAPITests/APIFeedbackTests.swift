@@ -68,17 +68,24 @@ import Testing
         }
     }
 
-    @Test func evaluationsAreReadByTheChainAndConfirmedByTheAtasan() async throws {
+    /// A city with plans, realisasi up to October and the year's proposals, and a second city.
+    func evaluatedCity(_ label: String) async throws -> (a: Tenant, b: Tenant, pop: DemoPopulation) {
         let admin = try await TestDatabase.admin()
-        let (a, pop) = try await TestDatabase.city("api-eval", employees: 300)
-        let (b, _) = try await TestDatabase.city("api-eval-b")
-        let c = TestDatabase.chain(pop)
+        let (a, pop) = try await TestDatabase.city(label, employees: 300)
+        let (b, _) = try await TestDatabase.city(label + "-b")
         let profile = try NationalAdapter().effectiveProfile()
         try await admin.withTenant(a.id) { tx in
             _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
             _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
             _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
         }
+        return (a, b, pop)
+    }
+
+    @Test func evaluationsAreReadByTheChainAndConfirmedByTheAtasan() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, b, pop) = try await evaluatedCity("api-eval")
+        let c = TestDatabase.chain(pop)
         func key(_ role: Role, _ nip: String?, _ city: Tenant? = nil) async throws -> String {
             try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
         }
@@ -154,6 +161,30 @@ import Testing
             let other = try await client.send(.get, "/v1/followups?year=2026", token: hrB)
             #expect(other.status == .ok && (other.json["items"] as? [Any])?.isEmpty == true)
             #expect(try await client.send(.get, "/v1/followups?year=2026&cursor=abc", token: hr).status == .badRequest)
+        }
+    }
+    @Test func theContributionToTheAgencyGoalsIsReadByTheChainAndHROfTheCityOnly() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, b, pop) = try await evaluatedCity("api-contribution")
+        let c = TestDatabase.chain(pop)
+        func key(_ role: Role, _ nip: String?, _ city: Tenant? = nil) async throws -> String {
+            try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
+        }
+        let staff = try await key(.pegawai, c.staff.nip), peer = try await key(.pegawai, c.peer.nip)
+        let kabid = try await key(.atasan, c.kabid.nip), hr = try await key(.hrAdmin, nil), hrB = try await key(.hrAdmin, nil, b)
+        let path = "/v1/employees/\(c.staff.nip)/contribution/2026"
+        try await withAPI { client in
+            let mine = try await client.send(.get, path, token: staff)
+            let items = (mine.json["items"] as? [[String: Any]]) ?? []
+            #expect(mine.status == .ok && items.first?["kind"] as? String == "utama", "\(mine.body)")
+            let goals = items.compactMap { $0["goal"] as? [String: Any] }
+            #expect(!goals.isEmpty && goals.allSatisfy { $0["ownerNip"] as? String == c.kepala.nip })
+            #expect(items.contains { $0["kind"] as? String == "tambahan" && $0["goal"] == nil })
+            #expect(try await client.send(.get, path + "?period=Y", token: kabid).status == .ok)
+            #expect(try await client.send(.get, path, token: hr).status == .ok)
+            #expect(try await client.send(.get, path, token: peer).status == .notFound)
+            #expect(try await client.send(.get, path, token: hrB).status == .notFound)
+            #expect(try await client.send(.get, path + "?period=Q9", token: hr).status == .badRequest)
         }
     }
 }

@@ -406,4 +406,53 @@ import Testing
             }
         }
     }
+    /// Palu's view (any city's): each RHK rolls up the cascade to the agency goal at its top; the goal view
+    /// counts what the per-employee view shows, and the capaian are the evaluation's.
+    @Test func eachRHKRollsUpTheCascadeToTheAgencyGoal() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop, c, opd) = try await evaluatedCity("round-contribution")
+        try await db.withTenant(city.id) { tx in
+            let staff = try await tx.employeeContribution(nip: c.staff.nip, year: 2026, period: .year)
+            let utama = staff.filter { $0.kind == "utama" }
+            #expect(!utama.isEmpty && staff.contains { $0.kind == "tambahan" && $0.path.count == 1 })
+            // staff -> kasi -> kabid -> kepala: four RHK from the staff's own up to the kepala's goal.
+            for r in utama {
+                #expect(r.path.count == 4 && r.path.first == r.text && r.goalOwnerNIP == c.kepala.nip && r.goalIsTop, "\(r)")
+            }
+            // The capaian are the evaluation's own, RHK by RHK.
+            let e = try #require(try await tx.evaluation(nip: c.staff.nip, year: 2026, period: .year))
+            let rhk = try #require(((try JSONSerialization.jsonObject(with: Data(e.explanation.utf8)) as? [String: Any])?["capaian"]
+                as? [String: Any])?["rhk"] as? [String: Any])
+            let keys = (rhk["keys"] as? [String]) ?? [], values = (rhk["capaian"] as? [Any]) ?? []
+            for r in staff {
+                let i = try #require(keys.firstIndex(of: r.rhkKey.uuidString.lowercased()))
+                #expect(r.capaian == values[i] as? Double, "\(r.text)")
+            }
+            // The goals of the OPD: the kepala's RHK utama; contributors and their mean as the per-employee view gives.
+            let goals = try await tx.goalContributions(year: 2026, period: .year, unitCode: opd)
+            #expect(!goals.isEmpty && goals.allSatisfy { $0.opdCode == opd && $0.isTop })
+            let inOPD = pop.people.filter { p in
+                var u = pop.units.first { $0.id == p.unit }
+                while let parent = u?.parent { u = pop.units.first { $0.id == parent } }
+                return u?.code == opd && p.nip != c.kepala.nip
+            }
+            var byGoal: [UUID: [(nip: String, capaian: Double?)]] = [:]
+            for p in inOPD {
+                for r in try await tx.employeeContribution(nip: p.nip, year: 2026, period: .year) where r.kind == "utama" || r.path.count > 1 {
+                    byGoal[r.goalKey, default: []].append((p.nip, r.capaian))
+                }
+            }
+            for g in goals where g.ownerNIP == c.kepala.nip {
+                let rows = byGoal[g.goalKey] ?? []
+                let values = rows.compactMap(\.capaian)
+                #expect(g.contributors == Set(rows.map(\.nip)).count && g.rhkCount == rows.count, "\(g.text)")
+                #expect(abs((g.meanCapaian ?? 0) - (values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count))) < 1e-9)
+            }
+            #expect(goals.contains { $0.ownerNIP == c.kepala.nip && $0.contributors > 0 })
+            // A unit that is not an OPD is named as such.
+            if let sub = pop.units.first(where: { $0.parent != nil }) {
+                await #expect(throws: StoreError.self) { _ = try await tx.goalContributions(year: 2026, period: .year, unitCode: sub.code) }
+            }
+        }
+    }
 }
