@@ -20,6 +20,16 @@ public struct OPDCurve: Sendable, Equatable {
     public var check: Curve.Check?
     public var finalized: Bool
     public var overrideReason: String?
+    /// False under a numeric regime (PP 30/2019, PP 46/2011), which has no curve.
+    public var hasCurve: Bool = true
+
+    /// Where the OPD stands, as HR reads it: final, no curve (numeric regime), no org predikat, passes or BROKEN.
+    public var status: String {
+        if finalized { return overrideReason == nil ? "final" : "final (override)" }
+        guard hasCurve else { return "no curve (numeric regime)" }
+        guard let check else { return "no org predikat" }
+        return check.passes ? "passes" : "BROKEN"
+    }
 }
 
 /// What `finalize` did.
@@ -192,7 +202,8 @@ extension TenantTransaction {
         return order.map { code in
             var c = byCode[code]!
             // The curve is the 2022 rule; a numeric regime has none.
-            if profile.rating.regime == .permenpanrb2022 {
+            c.hasCurve = profile.rating.regime == .permenpanrb2022
+            if c.hasCurve {
                 c.check = c.predikatOrganisasi.map { Curve.check(c.counts, organisasi: $0, table: profile.distributionCurve) }
             }
             return c

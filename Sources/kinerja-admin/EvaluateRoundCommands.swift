@@ -67,8 +67,7 @@ extension EvaluateCommand {
             }
             if opds.isEmpty { throw CLIError("no evaluation for \(year) \(period) in \(code)\(unit.map { " (\($0))" } ?? ""): run 'evaluate run' first") }
             let rows = opds.map { o -> [String] in
-                let status = o.finalized ? (o.overrideReason == nil ? "final" : "final (override)")
-                    : o.check.map { $0.passes ? "passes" : "BROKEN" } ?? (o.predikatOrganisasi == nil ? "no org predikat" : "no curve (numeric regime)")
+                let status = o.status
                 return [o.unitCode, o.predikatOrganisasi?.rawValue ?? "-",
                         String(o.counts.values.reduce(0, +) + o.unrated)]
                     + Predikat.allCases.map { String(o.counts[$0] ?? 0) }
