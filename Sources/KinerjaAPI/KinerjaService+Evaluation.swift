@@ -74,7 +74,7 @@ extension KinerjaService {
         }
         return .ok(.init(body: .json(.init(items: items.map { r in
             // A tugas tambahan that links to nothing above is outside the cascade: no goal.
-            let outside = r.kind == "tambahan" && r.path.count == 1
+            let outside = r.outsideTheCascade
             return Schemas.Contribution(kind: .init(rawValue: r.kind) ?? .utama, text: r.text, capaian: r.capaian, path: r.path,
                                         goal: outside ? nil : .init(text: r.path.last ?? r.text, ownerNip: r.goalOwnerNIP,
                                                                     ownerName: r.goalOwnerName, isTop: r.goalIsTop))

@@ -34,6 +34,9 @@ public struct RHKContribution: Sendable, Equatable {
     public var goalOwnerNIP: String
     public var goalOwnerName: String
     public var goalIsTop: Bool
+
+    /// A tugas tambahan that links to nothing above: it is no part of the cascade and has no goal.
+    public var outsideTheCascade: Bool { kind == "tambahan" && path.count == 1 && goalIsTop }
 }
 
 extension TenantTransaction {
@@ -52,33 +55,41 @@ extension TenantTransaction {
                 select up.unit_id, u.code from up join org_units u on u.tenant_id = \(tenant.uuid) and u.unit_id = up.top
                 where up.parent_id is null
             ), rhk as (
-                select r.nip, r.rhk_key, r.kind, r.text, r.parent_key
+                -- The RHK asked about: one employee's, or all of the city's approved SKPs for the year.
+                select r.nip, r.rhk_key, r.kind, r.text, r.parent_nip, r.parent_key
                 from skp s join skp_rhk r on r.tenant_id = s.tenant_id and r.nip = s.nip and r.year = s.year and r.revision = s.revision
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved'
+                  \(unescaped: nip == nil ? "" : "and s.nip = (select nip::bpchar from arg)")
             ), chain as (
-                select k.rhk_key as start, k.rhk_key as cur, k.parent_key, array[k.text] as path, 0 as depth from rhk k
-                where (select nip from arg) is null or k.nip = (select nip::bpchar from arg)
+                -- Up the cascade, each step by the parent's owner and key into the owner's approved SKP.
+                select k.rhk_key as start, k.nip as cur_nip, k.rhk_key as cur, k.kind as cur_kind, k.text as cur_text,
+                       k.parent_nip, k.parent_key, array[k.text] as path, 0 as depth
+                from rhk k
                 union all
-                select c.start, p.rhk_key, p.parent_key, c.path || p.text, c.depth + 1
-                from chain c join rhk p on p.rhk_key = c.parent_key
+                select c.start, p.nip, p.rhk_key, p.kind, p.text, p.parent_nip, p.parent_key, c.path || p.text, c.depth + 1
+                from chain c
+                join skp s on s.tenant_id = \(tenant.uuid) and s.nip = c.parent_nip and s.year = \(year) and s.status = 'approved'
+                join skp_rhk p on p.tenant_id = \(tenant.uuid) and p.nip = s.nip and p.year = \(year) and p.revision = s.revision
+                              and p.rhk_key = c.parent_key
                 where c.depth < 50
             ), top as (
-                select distinct on (start) start, cur as goal_key, parent_key is null as is_top, path from chain order by start, depth desc
+                select distinct on (start) start, cur_nip as goal_nip, cur as goal_key, cur_kind as goal_kind, cur_text as goal_text,
+                       parent_key is null as is_top, path
+                from chain order by start, depth desc
             ), capaian as (
-                select k.key::uuid as rhk_key, (v.val #>> '{}')::float8 as capaian
+                select e.nip, k.key::uuid as rhk_key, (v.val #>> '{}')::float8 as capaian
                 from evaluations e
                 cross join lateral jsonb_array_elements_text(e.explanation -> 'capaian' -> 'rhk' -> 'keys') with ordinality as k(key, i)
                 join lateral jsonb_array_elements(e.explanation -> 'capaian' -> 'rhk' -> 'capaian') with ordinality as v(val, j) on v.j = k.i
                 where e.tenant_id = \(tenant.uuid) and e.year = \(year) and e.period_kind = \(period.kind.rawValue)
-                  and e.period_seq = \(period.sequence) and ((select nip from arg) is null or e.nip = (select nip::bpchar from arg))
+                  and e.period_seq = \(period.sequence) \(unescaped: nip == nil ? "" : "and e.nip = (select nip::bpchar from arg)")
             ), c as (
-                select r.nip, r.rhk_key, r.kind, r.text, cp.capaian, t.path, t.goal_key, t.is_top, g.nip as goal_nip,
-                       ge.name as goal_name, o.code as goal_opd, g.text as goal_text, g.kind as goal_kind
+                select r.nip, r.rhk_key, r.kind, r.text, cp.capaian, t.path, t.goal_key, t.is_top, t.goal_nip,
+                       ge.name as goal_name, o.code as goal_opd, t.goal_text, t.goal_kind
                 from rhk r join top t on t.start = r.rhk_key
-                join rhk g on g.rhk_key = t.goal_key
-                join employees ge on ge.tenant_id = \(tenant.uuid) and ge.nip = g.nip
+                join employees ge on ge.tenant_id = \(tenant.uuid) and ge.nip = t.goal_nip
                 join opd o on o.unit_id = ge.unit_id
-                left join capaian cp on cp.rhk_key = r.rhk_key
+                left join capaian cp on cp.nip = r.nip and cp.rhk_key = r.rhk_key
             )
             \(unescaped: tail)
             """

@@ -230,7 +230,7 @@ extension EvaluateCommand {
                 print(Table(columns: ["kind", "rhk", "capaian", "goal", "goal owner", "path to the goal"],
                             rows: own.map { r in
                                 // A tugas tambahan links to nothing above: it is outside the cascade.
-                                r.kind == "tambahan" && r.path.count == 1
+                                r.outsideTheCascade
                                     ? [r.kind, r.text, f(r.capaian), "-", "-", "(tugas tambahan, outside the cascade)"]
                                     : [r.kind, r.text, f(r.capaian), r.path.last ?? r.text, "\(r.goalOwnerName) (\(r.goalOwnerNIP))",
                                        r.path.joined(separator: " > ") + (r.goalIsTop ? "" : " (cascade stops: the SKP above is not approved)")]

@@ -166,6 +166,13 @@ import Testing
             try await tx.query("update behaviour_ratings set score = 5 where year = 2026 and ratee_nip = \(c.staff.nip) and rater_nip = \(c.kasi.nip) and value = 'loyal'")
         }
         #expect(abs((try await mean() ?? 0) - 23.0 / 7) < 1e-9, "a write by another path changes it too")
+        // Found in review: moving a rating to another pair would have left the old pair's mean behind; a rating
+        // keeps whose rating of whom it is.
+        await #expect(throws: (any Error).self, "a rating does not move to another pair") {
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("update behaviour_ratings set rater_nip = \(c.peer.nip) where year = 2026 and ratee_nip = \(c.staff.nip) and rater_nip = \(c.kasi.nip)")
+            }
+        }
         await #expect(throws: (any Error).self, "the application cannot set a mean by hand") {
             try await db.withTenant(city.id) { tx in
                 try await tx.query("update behaviour_raters set mean = 5 where year = 2026 and ratee_nip = \(c.staff.nip)")

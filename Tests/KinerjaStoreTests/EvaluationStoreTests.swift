@@ -85,34 +85,75 @@ import Testing
             for try await n in audit.decode(Int.self) { #expect(n == 1) }
         }
     }
-    /// A result refers to an employee; deleting that employee while the result is being written must wait for
-    /// it and then refuse, not leave a result about nobody (migration 0016: one advisory lock instead of a row
-    /// lock on every employee a run refers to).
-    @Test func anEmployeeDeleteWaitsForAResultBeingWrittenAndIsRefused() async throws {
+    /// A result refers to an employee; a delete of that employee and the writing of the result, at the same
+    /// time, never leave a result about nobody: whichever comes second waits for the first to commit and is
+    /// refused (migration 0016: one advisory lock per city instead of a row lock on every employee a run
+    /// refers to).
+    @Test(arguments: [true, false])
+    func aResultAndADeleteOfItsEmployeeAtOnce(writerFirst: Bool) async throws {
         let db = try await TestDatabase.app()
-        let (city, pop) = try await TestDatabase.city("eval-delete", employees: 300)
+        let (city, pop) = try await TestDatabase.city("eval-delete-\(writerFirst)", employees: 300)
         // Someone nobody else refers to: no atasan of anyone, no plan, no feedback.
         let leaf = try #require(pop.people.first { p in !pop.people.contains { $0.atasan == p.nip } })
         try await db.withTenant(city.id) { _ = try await $0.openYear(2026, cadence: .quarterly, actor: "t") }
-        async let writer: Void = db.withTenant(city.id) { tx in
-            try await tx.query("""
-                insert into evaluations (tenant_id, year, period_kind, period_seq, nip, explanation, profile_version)
-                values (\(city.id.uuid), 2026, 'annual', 0, \(leaf.nip), '{}', 1)
-                """)
-            try await tx.query("select pg_sleep(1.5)")
+        let write: PostgresQuery = """
+            insert into evaluations (tenant_id, year, period_kind, period_seq, nip, explanation, profile_version)
+            values (\(city.id.uuid), 2026, 'annual', 0, \(leaf.nip), '{}', 1)
+            """
+        let delete: PostgresQuery = "delete from employees where nip = \(leaf.nip)"
+        // The first holds its transaction open after its statement until the second has started and waited.
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        async let first: Void = db.withTenant(city.id) { tx in
+            try await tx.query(writerFirst ? write : delete)
+            signal.yield()
+            try await tx.query("select pg_sleep(1)")
         }
-        try await Task.sleep(for: .milliseconds(500))
-        let started = ContinuousClock.now
-        await #expect(throws: (any Error).self, "the employee has a result") {
-            try await db.withTenant(city.id) { try await $0.query("delete from employees where nip = \(leaf.nip)") }
+        for await _ in started { break }
+        let clock = ContinuousClock(), begun = clock.now
+        do {
+            try await db.withTenant(city.id) { try await $0.query(writerFirst ? delete : write) }
+            Issue.record("the second statement was accepted")
+        } catch {
+            let expected = writerFirst ? "employee \(leaf.nip) has evaluation results and is kept"
+                                       : "employee \(leaf.nip) is not an employee of this city"
+            #expect(String(reflecting: error).contains(expected), "\(String(reflecting: error))")
         }
-        #expect(ContinuousClock.now - started > .milliseconds(500), "the delete waited for the writer to commit")
-        try await writer
-        let left = try await db.withTenant(city.id) { tx in
-            var n = 0
-            for try await x in try await tx.query("select count(*)::int from employees where nip = \(leaf.nip)").decode(Int.self) { n = x }
+        #expect(clock.now - begun > .milliseconds(500), "the second waited for the first to commit")
+        try await first
+        let (employees, results) = try await db.withTenant(city.id) { tx in
+            var n = (0, 0)
+            for try await x in try await tx.query("""
+                select (select count(*)::int from employees where nip = \(leaf.nip)), (select count(*)::int from evaluations where nip = \(leaf.nip))
+                """).decode((Int, Int).self) { n = x }
             return n
         }
-        #expect(left == 1)
+        #expect(writerFirst ? (employees, results) == (1, 1) : (employees, results) == (0, 0))
+    }
+
+    /// A result refers to a period, an employee and a run of this city, whatever writes it (migrations 0013, 0016).
+    @Test func aResultRefersToAPeriodAnEmployeeAndARunOfTheCity() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("eval-refs", employees: 300)
+        let (_, otherPop) = try await TestDatabase.city("eval-refs-b", employees: 300)
+        try await db.withTenant(city.id) { _ = try await $0.openYear(2026, cadence: .quarterly, actor: "t") }
+        let nip = pop.people[0].nip
+        func insert(year: Int = 2026, nip: String, run: Int64? = nil) async throws {
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("""
+                    insert into evaluations (tenant_id, year, period_kind, period_seq, nip, explanation, profile_version, run_id)
+                    values (\(city.id.uuid), \(year), 'annual', 0, \(nip), '{}', 1, \(run))
+                    """)
+            }
+        }
+        func refused(_ message: String, _ body: () async throws -> Void) async {
+            do { try await body(); Issue.record("accepted; expected: \(message)") } catch {
+                #expect(String(reflecting: error).contains(message), "\(String(reflecting: error))")
+            }
+        }
+        await refused("period 2027 annual 0 is not a period of this city") { try await insert(year: 2027, nip: nip) }
+        let stranger = try #require(otherPop.people.first { p in !pop.people.contains { $0.nip == p.nip } }).nip
+        await refused("employee \(stranger) is not an employee of this city") { try await insert(nip: stranger) }
+        await refused("evaluation run 999999999 was not recorded in this city") { try await insert(nip: nip, run: 999_999_999) }
+        try await insert(nip: nip)
     }
 }
