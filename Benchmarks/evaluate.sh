@@ -5,7 +5,8 @@
 # (PERFORMANCE.md): one SQL aggregate per employee over the realisasi and the ratings, capaian, score and a
 # category, CREATE TABLE ... AS SELECT ... GROUP BY.
 # Usage: Benchmarks/evaluate.sh [EMPLOYEES] [CITIES]; 1,000,000 employees across ten cities: 100000 10.
-# Every city is prepared first, then each is measured. Uses the release build if there is one (make release),
+# Every city is prepared first, then each is measured; KINERJA_BENCH_CITIES="CODE ..." measures cities prepared
+# by an earlier run. Uses the release build if there is one (make release),
 # else the debug build; the local cluster must be running (make db-start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,10 @@ CITIES="${2:-1}"
 
 stamp=$(date +%s)
 codes=()
+# KINERJA_BENCH_CITIES="code1 code2 ...": measure cities an earlier run prepared, without preparing any.
+if [ -n "${KINERJA_BENCH_CITIES:-}" ]; then read -r -a codes <<< "$KINERJA_BENCH_CITIES"; CITIES=${#codes[@]}; fi
 for c in $(seq 1 "$CITIES"); do
+  [ -n "${KINERJA_BENCH_CITIES:-}" ] && break
   code="bench-eval-$stamp-$c"
   codes+=("$code")
   echo "preparing $code ($c of $CITIES): $N employees, plans, realisasi and the year's 360 feedback (not timed)"
