@@ -400,7 +400,6 @@ extension TenantTransaction {
     /// after. Reads only.
     public func whatIf(year: Int, period: SubPeriod, current: TenantProfile, other: TenantProfile) async throws -> WhatIf {
         try await prepareSetBased()
-        try await aggregateForEvaluation(year: year, period: period)
         let rows = try await query(proposalStatement(year: year, period: period, profile: other, profileVersion: 0, runID: nil, then: """
             select r.nip::text, e.name, o.code, op.predikat, v.predikat, r.predikat
             from result r

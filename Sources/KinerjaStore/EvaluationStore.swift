@@ -44,34 +44,36 @@ extension TenantTransaction {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
         }
         try await prepareSetBased()
-        try await aggregateForEvaluation(year: year, period: period)
         let runID = try await recordRun(year: year, period: period, profile: profile, profileVersion: profileVersion, actor: actor)
-        // Computed into a temporary table first: a CREATE TABLE AS may scan and aggregate with parallel workers,
-        // which an INSERT ... SELECT may not; the write that follows is 100,000 rows, not millions.
-        try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion, runID: runID,
-                                          into: "evaluation_result"))
-        let rows = try await query("""
-            insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
-                                     proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
-                                     profile_version, computed_at, opd_id, is_head, nilai, regime, run_id)
-            select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
-                   hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime, run_id
-            from evaluation_result r
-            -- An OPD whose results are final takes no new proposals until it is reopened.
-            where not exists (select 1 from opd_finalizations f where f.tenant_id = r.tenant_id and f.year = r.year
-                              and f.period_kind = r.period_kind and f.period_seq = r.period_seq and f.unit_id = r.opd_id)
-            on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
-                skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
-                proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
-                rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
-                explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now(),
-                opd_id = excluded.opd_id, is_head = excluded.is_head, nilai = excluded.nilai, regime = excluded.regime,
-                run_id = excluded.run_id
-            where evaluations.status = 'proposed'
-            returning 1
-            """)
+        // One statement from the realisasi to the stored proposals: no intermediate table to write and read back
+        // (split in three, no part of it ran with parallel workers either), and the count comes back instead of
+        // a row per proposal.
+        let rows = try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion,
+                                                     runID: runID, then: """
+            , stored as (
+                insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
+                                         proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
+                                         profile_version, computed_at, opd_id, is_head, nilai, regime, run_id)
+                select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
+                       hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime, run_id
+                from result r
+                -- An OPD whose results are final takes no new proposals until it is reopened.
+                where not exists (select 1 from opd_finalizations f where f.tenant_id = r.tenant_id and f.year = r.year
+                                  and f.period_kind = r.period_kind and f.period_seq = r.period_seq and f.unit_id = r.opd_id)
+                on conflict (tenant_id, year, period_kind, period_seq, nip) do update set
+                    skp_revision = excluded.skp_revision, capaian = excluded.capaian, behaviour_score = excluded.behaviour_score,
+                    proposed_hasil = excluded.proposed_hasil, proposed_perilaku = excluded.proposed_perilaku,
+                    rating_hasil = excluded.rating_hasil, rating_perilaku = excluded.rating_perilaku, predikat = excluded.predikat,
+                    explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now(),
+                    opd_id = excluded.opd_id, is_head = excluded.is_head, nilai = excluded.nilai, regime = excluded.regime,
+                    run_id = excluded.run_id
+                where evaluations.status = 'proposed'
+                returning 1
+            )
+            select count(*) from stored
+            """))
         var proposed = 0
-        for try await _ in rows { proposed += 1 }
+        for try await n in rows.decode(Int.self) { proposed = n }
         let missing = try await query("""
             select count(*) from employees e where e.tenant_id = \(tenant.uuid) and e.status = 'active'
               and not exists (select 1 from skp s where s.tenant_id = e.tenant_id and s.nip = e.nip and s.year = \(year) and s.status = 'approved')
@@ -99,26 +101,6 @@ extension TenantTransaction {
         case .permenpanrb2022:
             return ""
         }
-    }
-
-    /// The aggregation over the city's largest set, a statement of its own so that it can scan and aggregate
-    /// with parallel workers (an INSERT or a query with a recursive part runs on one core): every indicator's
-    /// realisasi figures of the year up to the period (the last period's figure as the greatest [period, value]
-    /// pair, one realisasi per period). A temporary table, dropped at commit, with statistics for the statement
-    /// that reads it. Each rater's mean over the seven values needs no aggregation here: the database keeps it
-    /// on the rater's row (`behaviour_raters.mean`, migration 0015).
-    func aggregateForEvaluation(year: Int, period: SubPeriod) async throws {
-        let annual = period.kind == .annual
-        try await query("drop table if exists evaluation_totals")
-        try await query("""
-            create temp table evaluation_totals on commit drop as
-            select x.nip, x.iki_key, sum(x.value) as s, avg(x.value) as a, max(array[x.period_seq::numeric, x.value]) as l
-            from realisasi x
-            where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
-              and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
-            group by x.nip, x.iki_key
-            """)
-        try await query("analyze evaluation_totals")
     }
 
     /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
@@ -174,7 +156,7 @@ extension TenantTransaction {
     /// skp_revision, capaian, behaviour_score, hasil, perilaku, predikat, explanation, profile_version),
     /// followed by `then`, which reads `result` and binds nothing.
     func proposalStatement(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, runID: Int64?,
-                           then tail: String = "", into table: String? = nil) -> PostgresQuery {
+                           then tail: String) -> PostgresQuery {
         let w = profile.behaviour360
         let bands = profile.ratingProposalOrDefault
         let minimum = max(1, w.minimumPeers)
@@ -187,6 +169,7 @@ extension TenantTransaction {
         // the 2022 matrix rates them. The SQL of each is chosen here; its figures are numbers from the profile.
         let regime = profile.rating.regime
         let numeric = regime != .permenpanrb2022
+        let annual = period.kind == .annual
         let at100 = profile.rating.nilaiAt100 ?? 109
         let scaleMax = profile.ratingProposalOrDefault.scaleMax
         let n30 = regime != .pp30of2019 ? "null::float8" : """
@@ -203,7 +186,7 @@ extension TenantTransaction {
         // The mean of a regime's own figure per RHK and of RHK utama per SKP; no aggregate for another regime's.
         func mean(_ column: String, utama: Bool = false) -> String {
             guard (column == "n30" && regime == .pp30of2019) || (column == "a46" && regime == .pp46of2011) else { return "null::float8" }
-            return "avg(\(column)::numeric)\(utama ? " filter (where kind = 'utama')" : "")::float8"
+            return "avg(\(column))\(utama ? " filter (where kind = 'utama')" : "")"
         }
         let perilaku100 = "s.score / \(scaleMax) * 100"
         let nilai: String
@@ -220,11 +203,8 @@ extension TenantTransaction {
             nilai = "null::float8"
             numericPredikat = "m.r"
         }
-        // Into a temporary table (dropped at commit) or followed by `tail`.
-        let head = table.map { "create temp table \($0) on commit drop as " } ?? ""
-        let end = table == nil ? tail : "select * from result"
         return """
-            \(unescaped: head)with recursive up as (
+            with recursive up as (
                 select unit_id, unit_id as top, parent_id from org_units where tenant_id = \(tenant.uuid)
                 union all
                 select up.unit_id, p.unit_id, p.parent_id from up join org_units p on p.tenant_id = \(tenant.uuid) and p.unit_id = up.parent_id
@@ -239,6 +219,14 @@ extension TenantTransaction {
                 left join employees a on a.tenant_id = e.tenant_id and a.nip = e.atasan_nip
                 left join opd ao on ao.unit_id = a.unit_id
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and e.status = 'active'
+            ), totals as (
+                -- Every indicator's realisasi figures of the year up to the period: their sum, their mean, and the
+                -- last period's figure (the greatest [period, value] pair: one realisasi per period).
+                select x.nip, x.iki_key, sum(x.value) as s, avg(x.value) as a, max(array[x.period_seq::numeric, x.value]) as l
+                from realisasi x
+                where x.tenant_id = \(tenant.uuid) and x.year = \(year) and x.value is not null
+                  and (\(annual) or (x.period_kind = \(period.kind.rawValue) and x.period_seq <= \(period.sequence)))
+                group by x.nip, x.iki_key
             ), ikis as (
                 -- Every indicator of the approved SKPs with its realisasi figures up to the period. Each step below is
                 -- read once, so the planner folds them into one pass over the indicators (an employee no longer
@@ -250,7 +238,7 @@ extension TenantTransaction {
                 join skp_rhk r on r.tenant_id = \(tenant.uuid) and r.nip = s.nip and r.year = \(year) and r.revision = s.revision
                 join skp_iki i on i.tenant_id = \(tenant.uuid) and i.nip = s.nip and i.year = \(year) and i.revision = s.revision
                               and i.rhk_key = r.rhk_key
-                left join evaluation_totals x on x.nip = i.nip and x.iki_key = i.iki_key
+                left join totals x on x.nip = i.nip and x.iki_key = i.iki_key
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved'
             ), iki_raw as (
                 select i.nip, i.revision, i.rhk_key, i.kind, i.dim, i.t, i.r,
@@ -261,11 +249,11 @@ extension TenantTransaction {
             ), iki_capaian as (
                 select nip, revision, rhk_key, kind, c, \(unescaped: n30) as n30, \(unescaped: a46) as a46 from iki_raw
             ), rhk_capaian as (
-                select nip, revision, rhk_key, kind, avg(c::numeric)::float8 as c, \(unescaped: mean("n30")) as n30,
+                select nip, revision, rhk_key, kind, avg(c) as c, \(unescaped: mean("n30")) as n30,
                        \(unescaped: mean("a46")) as a46
                 from iki_capaian group by nip, revision, rhk_key, kind
             ), skp_capaian as (
-                select nip, min(revision) as revision, avg(c::numeric) filter (where kind = 'utama')::float8 as c,
+                select nip, min(revision) as revision, avg(c) filter (where kind = 'utama') as c,
                        \(unescaped: mean("n30", utama: true)) as n30, \(unescaped: mean("a46", utama: true)) as a46,
                        jsonb_build_object('keys', array_agg(rhk_key), 'kinds', array_agg(kind), 'capaian', array_agg(c)) as rhk
                 from rhk_capaian group by nip
@@ -335,7 +323,7 @@ extension TenantTransaction {
                        \(profileVersion)::integer as profile_version
                 from proposals p left join matrix m on m.h = p.hasil and m.p = p.perilaku
             )
-            \(unescaped: end)
+            \(unescaped: tail)
             """
     }
 

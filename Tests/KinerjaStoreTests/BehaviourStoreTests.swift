@@ -180,4 +180,52 @@ import Testing
         }
         #expect(abs((try await mean() ?? 0) - 23.0 / 7) < 1e-9)
     }
+
+    /// Found preparing the evaluation benchmark: the trigger that keeps the raters' means (0015) forced a
+    /// row-by-row plan that rescanned the statement's pairs for every rater row, so a whole city's feedback
+    /// answered in one statement ran for minutes (a city of 1,000: 5 minutes; of 100,000: not finished after
+    /// ten). Statements of more than 7,000 ratings take a set-based path (0018). The timeout guards against the
+    /// old plan (this city takes seconds); the means are checked against the ratings after a bulk insert, a bulk
+    /// update and a bulk delete.
+    @Test func aWholeCitysRatingsInOneStatement() async throws {
+        let db = try await TestDatabase.app()
+        let (city, _) = try await TestDatabase.city("beh-bulk", employees: 1000)
+        let profile = try NationalAdapter().effectiveProfile()
+        func wrongMeans() async throws -> (pairs: Int, wrong: Int) {
+            try await db.withTenant(city.id) { tx in
+                var r = (0, -1)
+                for try await x in try await tx.query("""
+                    select count(*)::int, (count(*) filter (where r.mean is distinct from m.mean))::int
+                    from behaviour_raters r
+                    left join (select ratee_nip, rater_nip, avg(score) as mean from behaviour_ratings where year = 2026
+                               group by ratee_nip, rater_nip) m on m.ratee_nip = r.ratee_nip and m.rater_nip = r.rater_nip
+                    where r.year = 2026
+                    """).decode((Int, Int).self) { r = x }
+                return r
+            }
+        }
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            try await tx.query("set local statement_timeout = '60s'")
+            let done = try await tx.seedBehaviour(year: 2026, period: .year, profile: profile, actor: "t")
+            #expect(done.rated > 1000 && done.rated * 7 > 7000, "a statement large enough for the set-based path")
+        }
+        var check = try await wrongMeans()
+        #expect(check.pairs > 1000 && check.wrong == 0, "\(check)")
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("set local statement_timeout = '60s'")
+            try await tx.query("update behaviour_ratings set score = score + 1 where year = 2026 and score < 5 and value in ('loyal', 'adaptif')")
+        }
+        check = try await wrongMeans()
+        #expect(check.wrong == 0, "after a bulk update: \(check)")
+        // The application never deletes ratings; the owner does, one statement, as a correction would.
+        let owner = try await TestDatabase.owner()
+        for try await _ in try await owner.client.query("""
+            with gone as (delete from behaviour_ratings where tenant_id = \(city.id.uuid) and year = 2026
+                                                         and (value <> 'loyal' or rater_nip < ratee_nip) returning 1)
+            select count(*) from gone
+            """, logger: TestDatabase.logger) {}
+        check = try await wrongMeans()
+        #expect(check.wrong == 0, "after a bulk delete (some pairs keep one rating, others none): \(check)")
+    }
 }

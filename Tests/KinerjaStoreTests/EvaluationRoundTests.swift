@@ -427,7 +427,10 @@ import Testing
             let keys = (rhk["keys"] as? [String]) ?? [], values = (rhk["capaian"] as? [Any]) ?? []
             for r in staff {
                 let i = try #require(keys.firstIndex(of: r.rhkKey.uuidString.lowercased()))
-                #expect(r.capaian == values[i] as? Double, "\(r.text)")
+                // The same figure, read through the store and through Foundation's JSON parser (which may round
+                // the 17th significant digit differently).
+                let stored = try #require(values[i] as? Double)
+                #expect(abs((r.capaian ?? .nan) - stored) < 1e-9 * max(1, abs(stored)), "\(r.text)")
             }
             // The goals of the OPD: the kepala's RHK utama; contributors and their mean as the per-employee view gives.
             let goals = try await tx.goalContributions(year: 2026, period: .year, unitCode: opd)
