@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help run test build release db-start db-stop db-status db-reset db-migrate seed
+.PHONY: help run test test-tools build release db-start db-stop db-status db-reset db-migrate seed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,17 +20,24 @@ run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server
 	@deploy/local/demo-key.sh $(ADMIN) "$(HOST)" "$(PORT)"
 	@exec $(SERVER) --http-host $(HOST) --http-port $(PORT)
 
-test: db-start build ## The whole test suite against the private PostgreSQL
+test: db-start build test-tools ## The whole test suite against the private PostgreSQL
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+# What the tests call besides PostgreSQL: systemd-analyze checks the units in deploy/systemd.
+test-tools:
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	  echo "installing Debian's systemd for systemd-analyze (the deployment files' tests)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd >/dev/null; }
 
 # One debug build serves both run and test: building the tests too keeps the modules' settings the same,
 # so switching between `make run` and `make test` rebuilds nothing.
 build: ## Debug build of everything: kinerja-server, kinerja-admin and the tests
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 
-release: ## Release build, for deployments (about 18 minutes on 2 cores)
-	swift build -c release --product kinerja-admin
-	swift build -c release --product kinerja-server
+release: ## Release build and .build/dist/kinerja-VERSION.tar.gz to install (about 18 minutes on 2 cores)
+	swift build -c release --static-swift-stdlib --product kinerja-admin
+	swift build -c release --static-swift-stdlib --product kinerja-server
+	@deploy/release.sh
 
 db-start: ## Install (if needed), create and start the private cluster under .data/
 	@$(PG) up

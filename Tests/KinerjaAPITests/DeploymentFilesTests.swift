@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// The production files under deploy/: the systemd units pass `systemd-analyze verify` with no diagnostic at
+/// all (an unknown or misspelt setting is only a warning there, and a warning fails here), the server's unit
+/// keeps its hardening (systemd's own exposure score), and the environment template explains every setting
+/// the programs read.
+@Suite struct DeploymentFilesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let systemd = root.appendingPathComponent("deploy/systemd")
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The units as installed, with the release folder moved to a scratch folder holding stand-ins for the two
+    /// programs (verify checks that ExecStart is executable; it does not run it).
+    static func unitsInScratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-units-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for program in ["kinerja-server", "kinerja-admin"] {
+            let path = dir.appendingPathComponent(program).path
+            try "#!/bin/sh\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+        for unit in ["kinerja-server.service", "kinerja-migrate.service"] {
+            let text = try String(contentsOf: systemd.appendingPathComponent(unit), encoding: .utf8)
+            #expect(text.contains("/opt/kinerja/current/"), "\(unit) runs the release that /opt/kinerja/current points at")
+            try text.replacingOccurrences(of: "/opt/kinerja/current/", with: dir.path + "/")
+                .write(to: dir.appendingPathComponent(unit), atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    @Test func theUnitsVerifyWithoutAnyDiagnostic() throws {
+        // make test installs Debian's systemd when systemd-analyze is missing.
+        let dir = try Self.unitsInScratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let units = ["kinerja-server.service", "kinerja-migrate.service"].map { dir.appendingPathComponent($0).path }
+        let verify = try Self.run(["systemd-analyze", "verify"] + units)
+        #expect(verify.status == 0 && verify.output.isEmpty, "systemd-analyze verify: \(verify.output)")
+
+        // A misspelt setting is what verify reports as a warning only: the check above must catch it.
+        let bad = dir.appendingPathComponent("kinerja-bad.service")
+        let text = try String(contentsOfFile: units[0], encoding: .utf8).replacingOccurrences(of: "NoNewPrivileges=", with: "NoNewPrivilege=")
+        try text.write(to: bad, atomically: true, encoding: .utf8)
+        let caught = try Self.run(["systemd-analyze", "verify", bad.path])
+        #expect(caught.output.contains("NoNewPrivilege"), "a misspelt setting is reported: \(caught.output)")
+    }
+
+    @Test func theServerRunsUnprivilegedAndHardened() throws {
+        let dir = try Self.unitsInScratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unit = try String(contentsOf: Self.systemd.appendingPathComponent("kinerja-server.service"), encoding: .utf8)
+        for line in ["User=kinerja", "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict", "Requires=kinerja-migrate.service",
+                     "After=network-online.target postgresql.service kinerja-migrate.service"] {
+            #expect(unit.split(separator: "\n").contains(Substring(line)), "kinerja-server.service has \(line)")
+        }
+        // systemd's exposure score, 0 (locked down) to 10 (unprotected): at most 2 ("OK").
+        let score = try Self.run(["systemd-analyze", "security", "--offline=yes", "--threshold=20",
+                                  dir.appendingPathComponent("kinerja-server.service").path])
+        #expect(score.status == 0, "exposure above 2.0:\n\(score.output.suffix(600))")
+    }
+
+    /// Every KINERJA_* (and DATABASE_URL) the server and the CLI read is explained in the templates; the
+    /// private cluster's own file (.data/local.env, KINERJA_DB_*) is not a deployment setting.
+    @Test func theTemplatesExplainEverySettingTheProgramsRead() throws {
+        var read = Set<String>()
+        for folder in ["Sources/kinerja-server", "Sources/kinerja-admin"] {
+            let dir = Self.root.appendingPathComponent(folder)
+            for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                let names = try Regex("KINERJA_[A-Z_]+")
+                for m in text.matches(of: names) where !text[m.range].hasPrefix("KINERJA_DB_") { read.insert(String(text[m.range])) }
+            }
+        }
+        #expect(read.contains("KINERJA_HTTP_PORT") && read.contains("KINERJA_OWNER_DATABASE_URL"), "\(read.sorted())")
+        let templates = try ["kinerja.env", "migrate.env"].map { try String(contentsOf: Self.systemd.appendingPathComponent($0), encoding: .utf8) }
+            .joined(separator: "\n")
+        for name in read.sorted() {
+            // Set (or shown commented out) on a line of its own, with an explanation in the comment above it.
+            let lines = templates.split(separator: "\n", omittingEmptySubsequences: false)
+            let at = lines.firstIndex { $0.hasPrefix("\(name)=") || $0.hasPrefix("#\(name)=") }
+            #expect(at != nil, "\(name) is not in deploy/systemd/kinerja.env or migrate.env")
+            guard var above = at.map({ $0 - 1 }) else { continue }
+            while above >= 0, lines[above].hasPrefix("KINERJA_") || lines[above].hasPrefix("#KINERJA_") { above -= 1 }
+            #expect(above >= 0 && lines[above].hasPrefix("# "), "\(name) has no explanation above it")
+        }
+    }
+}
