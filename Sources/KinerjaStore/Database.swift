@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import PostgresNIO
+import NIOSSL
 
 /// A city's id: the uuid every tenant row carries in `tenant_id`.
 public struct TenantID: Hashable, Sendable, CustomStringConvertible {
@@ -19,13 +20,31 @@ public final class KinerjaDatabase: Sendable {
     public init(settings: DatabaseSettings, maximumConnections: Int = 20, logger: Logger) {
         var config = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.username,
-            password: settings.password, database: settings.database, tls: .disable
+            password: settings.password, database: settings.database, tls: Self.tls(settings)
         )
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = 0
         self.client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.settings = settings
         self.logger = logger
+    }
+
+    /// The TLS of `settings.tls`, as libpq does it: `prefer` and `require` encrypt without checking the
+    /// certificate, `verify-ca` checks who signed it, `verify-full` also that it names the host.
+    static func tls(_ settings: DatabaseSettings) -> PostgresClient.Configuration.TLS {
+        var config = TLSConfiguration.makeClientConfiguration()
+        if let root = settings.rootCertificate { config.trustRoots = .file(root) }
+        switch settings.tls {
+        case .disable: return .disable
+        case .prefer, .require:
+            config.certificateVerification = .none
+            return settings.tls == .prefer ? .prefer(config) : .require(config)
+        case .verifyCA:
+            config.certificateVerification = .noHostnameVerification
+            return .require(config)
+        case .verifyFull:
+            return .require(config)
+        }
     }
 
     /// Runs the connection pool until the task is cancelled. Call it in a task group or as a service.

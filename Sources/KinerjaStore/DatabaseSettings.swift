@@ -8,16 +8,37 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var database: String
     public var username: String
     public var password: String?
+    /// TLS to the database, as libpq's `sslmode` names it (the URL's `?sslmode=`); none by default.
+    public var tls: TLSMode = .disable
+    /// The certificate authorities to trust instead of the system's (the URL's `?sslrootcert=`, a PEM file).
+    public var rootCertificate: String?
 
-    public init(host: String, port: Int, database: String, username: String, password: String?) {
+    /// libpq's modes, minus `allow`: `verify-full` is the one that defends against a server in the middle.
+    public enum TLSMode: String, Sendable, CaseIterable {
+        /// Plain TCP (a database on the same host or a private network).
+        case disable
+        /// TLS when the server offers it, without checking its certificate.
+        case prefer
+        /// TLS or no connection, without checking the certificate.
+        case require
+        /// TLS, with a certificate signed by a trusted authority, for any host name.
+        case verifyCA = "verify-ca"
+        /// TLS, with a trusted certificate for the host connected to.
+        case verifyFull = "verify-full"
+    }
+
+    public init(host: String, port: Int, database: String, username: String, password: String?,
+                tls: TLSMode = .disable, rootCertificate: String? = nil) {
         self.host = host
         self.port = port
         self.database = database
         self.username = username
         self.password = password
+        self.tls = tls
+        self.rootCertificate = rootCertificate
     }
 
-    /// Parses `postgres://user:password@host:port/database`.
+    /// Parses `postgres://user:password@host:port/database[?sslmode=MODE&sslrootcert=FILE]`.
     public init(url: String) throws(StoreError) {
         guard let c = URLComponents(string: url), ["postgres", "postgresql"].contains(c.scheme ?? ""),
               let host = c.host, !host.isEmpty, let user = c.user, !user.isEmpty
@@ -26,7 +47,30 @@ public struct DatabaseSettings: Sendable, Equatable {
         }
         let db = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
         guard !db.isEmpty else { throw .configuration("database URL '\(Self.redacted(url))' names no database") }
-        self.init(host: host, port: c.port ?? 5432, database: db, username: user, password: c.password?.removingPercentEncoding)
+        var tls = TLSMode.disable
+        var root: String?
+        for item in c.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
+                    throw .configuration("database URL: sslmode '\(item.value ?? "")' is not one of: "
+                                         + TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                tls = mode
+            case "sslrootcert":
+                guard let file = item.value, !file.isEmpty, FileManager.default.isReadableFile(atPath: file) else {
+                    throw .configuration("database URL: sslrootcert '\(item.value ?? "")' is not a readable file")
+                }
+                root = file
+            default:
+                throw .configuration("database URL: parameter '\(item.name)' is not supported (sslmode and sslrootcert are)")
+            }
+        }
+        if root != nil && (tls == .disable || tls == .prefer || tls == .require) {
+            throw .configuration("database URL: sslrootcert is used with sslmode verify-ca or verify-full, not \(tls.rawValue)")
+        }
+        self.init(host: host, port: c.port ?? 5432, database: db, username: user, password: c.password?.removingPercentEncoding,
+                  tls: tls, rootCertificate: root)
     }
 
     /// The URL with the password hidden, for messages and logs.
@@ -36,7 +80,9 @@ public struct DatabaseSettings: Sendable, Equatable {
         return c.string ?? url
     }
 
-    public var redactedDescription: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+    public var redactedDescription: String {
+        "postgres://\(username)@\(host):\(port)/\(database)" + (tls == .disable ? "" : "?sslmode=\(tls.rawValue)")
+    }
 
     public func with(database: String) -> DatabaseSettings {
         var copy = self
