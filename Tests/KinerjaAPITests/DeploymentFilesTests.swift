@@ -96,4 +96,38 @@ import Testing
             #expect(above >= 0 && lines[above].hasPrefix("# "), "\(name) has no explanation above it")
         }
     }
+
+    /// The README's backup procedure end to end (deploy/postgres/restore-check.sh): a `pg_dump -Fc` of the test
+    /// database, taken while the suite writes to it, restored into a fresh cluster whose roles come from
+    /// bootstrap.sql; the same row count in every table, the migrations current, the cities visible to the
+    /// CLI's role.
+    @Test func aBackupRestoresIntoAFreshCluster() throws {
+        let script = Self.root.appendingPathComponent("deploy/postgres/restore-check.sh").path
+        let r = try Self.run([script, "kinerja_test"])
+        #expect(r.status == 0, "\(r.output.suffix(1500))")
+        #expect(r.output.contains("restore check passed: kinerja_test"), "\(r.output.suffix(600))")
+    }
+
+    /// deploy/container: the Containerfile passes hadolint with no finding (one rule waived in the file, with
+    /// its reason), the compose file passes yamllint and wires the three services in order: the database
+    /// healthy, then the migration step, then the server, which runs read-only without capabilities.
+    @Test func theContainerFilesLint() throws {
+        let tools = Self.root.appendingPathComponent(".tools/bin")
+        let container = Self.root.appendingPathComponent("deploy/container")
+        let hadolint = try Self.run([tools.appendingPathComponent("hadolint").path, "--no-color",
+                                     container.appendingPathComponent("Containerfile").path])
+        #expect(hadolint.status == 0 && hadolint.output.isEmpty, "hadolint (make test-tools installs it): \(hadolint.output)")
+        let yamllint = try Self.run([tools.appendingPathComponent("yamllint").path, "-s", "-d",
+                                     "{extends: default, rules: {line-length: {max: 120}, document-start: disable}}",
+                                     container.appendingPathComponent("compose.yaml").path])
+        #expect(yamllint.status == 0 && yamllint.output.isEmpty, "yamllint: \(yamllint.output)")
+        let compose = try String(contentsOf: container.appendingPathComponent("compose.yaml"), encoding: .utf8)
+        for piece in ["condition: service_healthy", "condition: service_completed_successfully", "read_only: true", "cap_drop: [ALL]",
+                      "dockerfile: deploy/container/Containerfile", "../postgres/bootstrap.sql"] {
+            #expect(compose.contains(piece), "compose.yaml has \(piece)")
+        }
+        let file = try String(contentsOf: container.appendingPathComponent("Containerfile"), encoding: .utf8)
+        #expect(file.contains("--static-swift-stdlib") && file.contains("USER 10001:10001")
+                && file.contains("kinerja_KinerjaStore.resources") && file.contains("kinerja_KinerjaAPI.resources"))
+    }
 }

@@ -1,6 +1,8 @@
 -- The database and its three roles on a production PostgreSQL (15 or later), as a superuser, once:
---   psql -h HOST -U postgres -v owner_password="$(openssl rand -hex 24)" -v app_password="..." \
---        -v admin_password="..." -f deploy/postgres/bootstrap.sql
+--   pw() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+--   OWNER_PW=$(pw) APP_PW=$(pw) ADMIN_PW=$(pw)
+--   psql -h HOST -U postgres -v owner_password="$OWNER_PW" -v app_password="$APP_PW" \
+--        -v admin_password="$ADMIN_PW" -f deploy/postgres/bootstrap.sql
 -- Then put the passwords in /etc/kinerja/migrate.env (owner) and /etc/kinerja/kinerja.env (app, and admin
 -- on hosts where operators run kinerja-admin). Running it again resets the passwords and changes nothing else.
 --   kinerja_owner  owns the schema and runs the migrations; does platform work across cities through a few
