@@ -1,4 +1,6 @@
 import Foundation
+import KinerjaStore
+import KinerjaTestSupport
 import Testing
 
 /// The production files under deploy/: the systemd units pass `systemd-analyze verify` with no diagnostic at
@@ -101,11 +103,13 @@ import Testing
     /// database, taken while the suite writes to it, restored into a fresh cluster whose roles come from
     /// bootstrap.sql; the same row count in every table, the migrations current, the cities visible to the
     /// CLI's role.
-    @Test func aBackupRestoresIntoAFreshCluster() throws {
+    @Test func aBackupRestoresIntoAFreshCluster() async throws {
+        // The test database migrated first (on a fresh clone this may be the suite's first use of it).
+        let database = try await TestDatabase.app().settings.database
         let script = Self.root.appendingPathComponent("deploy/postgres/restore-check.sh").path
-        let r = try Self.run([script, "kinerja_test"])
+        let r = try Self.run([script, database])
         #expect(r.status == 0, "\(r.output.suffix(1500))")
-        #expect(r.output.contains("restore check passed: kinerja_test"), "\(r.output.suffix(600))")
+        #expect(r.output.contains("restore check passed: \(database)"), "\(r.output.suffix(600))")
     }
 
     /// deploy/container: the Containerfile passes hadolint with no finding (one rule waived in the file, with
