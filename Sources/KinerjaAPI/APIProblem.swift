@@ -33,6 +33,10 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         .init(.forbidden, code: "tenant_suspended", id: "Kota ditangguhkan", en: "City suspended",
               detail: "city '\(code)' is suspended; its data are kept, and access returns when it is resumed")
     }
+    public static func tenantReadOnly(_ code: String) -> APIProblem {
+        .init(.conflict, code: "tenant_read_only", id: "Data kota hanya dapat dibaca", en: "City is read-only",
+              detail: "city '\(code)' is offboarded: its data are kept read-only until they are purged, and nothing can be changed")
+    }
     public static func tenantNotGranted(_ code: String) -> APIProblem {
         .init(.forbidden, code: "tenant_not_granted", id: "Kota tidak termasuk dalam hak akses kunci ini",
               en: "The key is not granted this city", detail: "Kinerja-Tenant '\(code)' is not among this key's cities")
@@ -61,6 +65,8 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         switch StoreError.sqlState(error) {
         case "23505": return .conflict("a concurrent change to the same record came first; read it again and retry")
         case "55000": return .conflict(StoreError.describe(error))
+        case "25006": return .init(.conflict, code: "tenant_read_only", id: "Data kota hanya dapat dibaca", en: "City is read-only",
+                                   detail: StoreError.describe(error))
         default: return nil
         }
     }

@@ -59,7 +59,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if let chosen {
             if chosen.revoked { throw APIProblem.keyRevoked }
-            guard chosen.tenantActive else { throw APIProblem.tenantSuspended(chosen.tenantCode) }
+            switch chosen.tenantStatus {
+            case .active: break
+            case .offboarded:
+                // Kept for its retention: reads only. The database refuses writes too; this says why first.
+                guard request.method == .get || request.method == .head else { throw APIProblem.tenantReadOnly(chosen.tenantCode) }
+            case .suspended, .purged: throw APIProblem.tenantSuspended(chosen.tenantCode)
+            }
         }
         return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,
                          employeeNIP: chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,

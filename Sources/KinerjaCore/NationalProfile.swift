@@ -88,5 +88,9 @@ ratingProposal:
   perilaku: { diAtas: 4.5, sesuai: 3 }      # weighted 360 score on the scale below
   scaleMin: 1
   scaleMax: 5
+# After 'tenant offboard' the city's data stay, read-only, this many days before 'tenant purge' may remove
+# them (unconfirmed default, data: a city states the retention its archives rules require).
+retention:
+  offboardedDays: 365
 """#
 }

@@ -24,6 +24,8 @@ enum ProfileValidator {
         let onScale = { (v: Double) in v >= rp.scaleMin && v <= rp.scaleMax }
         check(onScale(rp.perilaku.diAtas) && onScale(rp.perilaku.sesuai),
               "ratingProposal.perilaku", "\(rp.perilaku.sesuai)-\(rp.perilaku.diAtas)", "thresholds on the scale \(rp.scaleMin)-\(rp.scaleMax)")
+        let days = p.retentionOrDefault.offboardedDays
+        check(days >= 0 && days <= 36_500, "retention.offboardedDays", days, "a number of days from 0 to 36500")
         let b = p.behaviour360
         for (v, k) in [(b.atasan, "atasan"), (b.peer, "peer"), (b.subordinate, "subordinate"), (b.peerWithoutSubordinates, "peerWithoutSubordinates")] {
             percent(v, "behaviour360.\(k)")

@@ -23,6 +23,21 @@ public struct TenantProfile: Codable, Sendable, Equatable {
 
     public var ratingProposalOrDefault: RatingProposal { ratingProposal ?? .national }
 
+    /// How long an offboarded city's data stay before they may be purged. Optional for profiles stored
+    /// before it existed; ``retentionOrDefault`` then gives the national default.
+    public var retention: Retention?
+
+    public var retentionOrDefault: Retention { retention ?? .national }
+
+    public struct Retention: Codable, Sendable, Equatable {
+        /// Days between `tenant offboard` and the first day `tenant purge` may run.
+        public var offboardedDays: Int
+
+        public init(offboardedDays: Int) { self.offboardedDays = offboardedDays }
+
+        public static let national = Retention(offboardedDays: 365)
+    }
+
     /// Thresholds for proposing ratings *(unconfirmed defaults, data)*: capaian of the SKP in percent for
     /// rating hasil kerja, and the weighted 360 score on the behaviour scale for rating perilaku kerja.
     public struct RatingProposal: Codable, Sendable, Equatable {

@@ -33,31 +33,46 @@ public struct PlatformStore: Sendable {
     /// Every city, ordered by code.
     public func tenants() async throws -> [Tenant] {
         try await tenants(client.query(
-            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees from platform_tenants()",
+            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees, retain_until from platform_tenants()",
             logger: database.logger))
     }
 
     func tenants(_ rows: PostgresRowSequence) async throws -> [Tenant] {
         var out: [Tenant] = []
-        for try await (id, code, name, adapter, status, version, created, count) in rows.decode(
-            (UUID, String, String, String, String, Int, Date, Int).self)
+        for try await (id, code, name, adapter, status, version, created, count, until) in rows.decode(
+            (UUID, String, String, String, String, Int, Date, Int, Date?).self)
         {
             out.append(Tenant(id: TenantID(id), code: code, name: name, adapter: adapter,
                               status: Tenant.Status(rawValue: status) ?? .suspended, profileVersion: version,
-                              createdAt: created, employeeCount: count))
+                              createdAt: created, employeeCount: count, retainUntil: until))
         }
         return out
     }
 
     public func tenant(code: String) async throws -> Tenant? {
         try await tenants(client.query(
-            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees from platform_tenant(\(code))",
+            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees, retain_until from platform_tenant(\(code))",
             logger: database.logger)).first
     }
 
     public func requireTenant(code: String) async throws -> Tenant {
         guard let t = try await tenant(code: code) else { throw StoreError.notFound(what: "city", key: code) }
         return t
+    }
+
+    /// Offboards a city: its data stay, read-only, for the retention its profile states; returns the first
+    /// moment `purge` may remove them. Audited.
+    public func offboard(code: String, actor: String) async throws -> Date {
+        let tenant = try await requireTenant(code: code)
+        let days = try await profile(of: tenant.id).retentionOrDefault.offboardedDays
+        do {
+            let rows = try await client.query(
+                "select platform_offboard_tenant(\(code), \(days)::integer, \(actor))", logger: database.logger)
+            for try await until in rows.decode(Date.self) { return until }
+        } catch where StoreError.sqlState(error) == "55000" {
+            throw StoreError.state("city '\(code)' is already \(tenant.status.rawValue)")
+        }
+        throw StoreError.notFound(what: "city", key: code)
     }
 
     /// Suspends or resumes a city; returns the status it had before. Data are untouched.
@@ -69,6 +84,8 @@ public struct PlatformStore: Sendable {
             for try await old in rows.decode(String.self) { return Tenant.Status(rawValue: old) ?? .active }
         } catch where StoreError.sqlState(error) == "P0002" {
             throw StoreError.notFound(what: "city", key: code)
+        } catch where StoreError.sqlState(error) == "55000" {
+            throw StoreError.state("city '\(code)' was purged: its data are gone and it cannot be resumed")
         }
         throw StoreError.notFound(what: "city", key: code)
     }
@@ -95,7 +112,7 @@ public struct PlatformStore: Sendable {
         for try await (tid, code, status, keyID, role, label, nip, revoked) in rows.decode(
             (UUID, String, String, UUID, String, String, String?, Bool).self)
         {
-            out.append(KeyGrant(tenant: TenantID(tid), tenantCode: code, tenantActive: status == "active",
+            out.append(KeyGrant(tenant: TenantID(tid), tenantCode: code, tenantStatus: Tenant.Status(rawValue: status) ?? .suspended,
                                 keyID: keyID, role: Role(rawValue: role) ?? .pegawai, label: label,
                                 employeeNIP: nip, revoked: revoked))
         }
@@ -107,7 +124,7 @@ public struct PlatformStore: Sendable {
 public struct KeyGrant: Sendable, Equatable {
     public var tenant: TenantID
     public var tenantCode: String
-    public var tenantActive: Bool
+    public var tenantStatus: Tenant.Status
     public var keyID: UUID
     public var role: Role
     public var label: String

@@ -2,7 +2,13 @@ public import Foundation
 
 /// A city as the platform knows it.
 public struct Tenant: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable { case active, suspended }
+    public enum Status: String, Sendable, Codable {
+        case active, suspended
+        /// Read-only until ``Tenant/retainUntil``; then `tenant purge` may remove its data.
+        case offboarded
+        /// Its data were removed; the record stays so the code is never given to another city.
+        case purged
+    }
 
     public var id: TenantID
     public var code: String
@@ -12,8 +18,10 @@ public struct Tenant: Sendable, Equatable, Codable {
     public var profileVersion: Int
     public var createdAt: Date
     public var employeeCount: Int
+    /// For an offboarded city: the first moment its data may be purged.
+    public var retainUntil: Date?
 
-    enum CodingKeys: String, CodingKey { case code, name, adapter, status, profileVersion, createdAt, employeeCount, id }
+    enum CodingKeys: String, CodingKey { case code, name, adapter, status, profileVersion, createdAt, employeeCount, id, retainUntil }
 }
 
 extension TenantID: Codable {

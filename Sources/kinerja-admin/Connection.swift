@@ -10,7 +10,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "Admin-role URL postgres://user:pass@host:port/db (the CLI's role).")
     var databaseURL: String?
 
-    @Option(name: .customLong("owner-database-url"), help: "Owner-role URL, used only by 'db migrate'.")
+    @Option(name: .customLong("owner-database-url"), help: "Owner-role URL, for 'db migrate' and a city's 'tenant export', 'import' and 'purge'.")
     var ownerDatabaseURL: String?
 
     func config() -> ConfigReader {
@@ -63,6 +63,8 @@ struct ConnectionOptions: ParsableArguments {
                 throw CLIError(error.description)
             } catch let error as CLIError {
                 throw error
+            } catch where StoreError.sqlState(error) == "25006" {
+                throw CLIError(StoreError.describe(error))
             } catch where StoreError.sqlState(error) == "42501" {
                 throw CLIError("\(StoreError.describe(error)): role '\(settings.username)' may not do this; platform commands need the admin role (kinerja_admin, KINERJA_ADMIN_DATABASE_URL)")
             } catch {

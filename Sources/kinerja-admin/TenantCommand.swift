@@ -7,8 +7,10 @@ import KinerjaStore
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tenant", abstract: "Cities: onboard, list, show, suspend, resume.",
-        subcommands: [Onboard.self, List.self, Show.self, Suspend.self, Resume.self])
+        commandName: "tenant",
+        abstract: "Cities: onboard, list, show, suspend, resume; export, import, offboard, purge.",
+        subcommands: [Onboard.self, List.self, Show.self, Suspend.self, Resume.self,
+                      Export.self, Import.self, Offboard.self, Purge.self])
 
     struct Onboard: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -52,8 +54,12 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenants = try await connection.withDatabase { db in try await db.platform.tenants() }
-            let rows = tenants.map { [$0.code, $0.name, $0.adapter, $0.status.rawValue, String($0.employeeCount), String($0.profileVersion)] }
-            print(Table(columns: ["code", "name", "adapter", "status", "employees", "profile_version"], rows: rows).render(format), terminator: "")
+            let rows = tenants.map {
+                [$0.code, $0.name, $0.adapter, $0.status.rawValue, String($0.employeeCount), String($0.profileVersion),
+                 $0.retainUntil.map(isoDay) ?? ""]
+            }
+            print(Table(columns: ["code", "name", "adapter", "status", "employees", "profile_version", "kept_until"], rows: rows)
+                .render(format), terminator: "")
         }
     }
 
@@ -80,8 +86,9 @@ struct TenantCommand: AsyncParsableCommand {
                 org_units: \(units)
                 profile_version: \(tenant.profileVersion)
                 created_at: \(tenant.createdAt)
-                profile:
                 """)
+            if let until = tenant.retainUntil { print("kept_until: \(until)") }
+            print("profile:")
             print(try format.render(profile).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
         }
     }
@@ -101,6 +108,108 @@ struct TenantCommand: AsyncParsableCommand {
         func run() async throws { try await setStatus(connection, code, .active) }
     }
 
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write one city's complete data to a versioned archive file (owner role).",
+            discussion: """
+                Every tenant table, the profile versions and the audit log, from one consistent snapshot, as JSON \
+                lines with a row count and SHA-256 per table and one over the whole file. The city keeps running; \
+                the file appears only when complete. Restore it with 'tenant import'.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code.") var tenant: String
+        @Option(help: "Archive file to write (replaced if it exists).") var out: String
+
+        func run() async throws {
+            let (code, url) = (tenant, URL(fileURLWithPath: out))
+            let started = ContinuousClock.now
+            let result = try await connection.withOwnerDatabase { db in
+                try await TenantArchiver(owner: db).export(code: code, to: url, actor: cliActor) { t in
+                    printError("  \(t.table): \(t.rows) rows")
+                }
+            }
+            let rows = result.tables.reduce(0) { $0 + $1.rows }
+            printError("exported \(code): \(rows) rows in \(result.tables.count) tables, \(result.bytes) bytes, sha256 \(result.sha256), \(elapsed(since: started))")
+            print(url.path)
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore a city archive into a code not in use here (owner role).",
+            discussion: """
+                Checks the file's digests, writes every table in one transaction, reads each table back and \
+                compares it with the archive before committing: any difference or error leaves the database as \
+                it was. Other cities are not touched. API keys whose token already opens another city here are \
+                imported revoked. Needs the owner role to hold SET on session_replication_role \
+                (deploy/postgres/bootstrap.sql grants it).
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Archive written by 'tenant export'.") var file: String
+        @Option(name: .customLong("as"), help: "City code to import as (default: the archive's own).") var code: String?
+
+        func run() async throws {
+            let (url, code) = (URL(fileURLWithPath: file), code)
+            let started = ContinuousClock.now
+            let result = try await connection.withOwnerDatabase { db in
+                try await TenantArchiver(owner: db).importArchive(from: url, as: code, actor: cliActor) { t in
+                    printError("  \(t.table): \(t.rows) rows, checked")
+                }
+            }
+            let rows = result.tables.reduce(0) { $0 + $1.rows }
+            printError("imported \(result.tenant.code) (\(result.tenant.name)): \(rows) rows in \(result.tables.count) tables, status \(result.tenant.status.rawValue), \(elapsed(since: started))")
+            if result.revokedKeys > 0 {
+                printError("\(result.revokedKeys) API key(s) already open another city here and were imported revoked: create new ones with 'kinerja-admin apikey create --tenant \(result.tenant.code)'")
+            }
+        }
+    }
+
+    struct Offboard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Offboard a city: its data stay read-only for its profile's retention, then may be purged.",
+            discussion: """
+                Reads keep working (API keys and the CLI); every write is refused by the database. The retention \
+                is the profile's retention.offboardedDays. 'tenant resume' undoes it until the purge. Audited.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "City code.") var code: String
+
+        func run() async throws {
+            let code = code
+            let until = try await connection.withDatabase { db in try await db.platform.offboard(code: code, actor: cliActor) }
+            printError("\(code) is offboarded: read-only, kept until \(isoDay(until)); then 'kinerja-admin tenant purge \(code)'")
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an offboarded city's data after its retention (owner role; cannot be undone).",
+            discussion: """
+                Refused before the retention ends. Asks for the city code again (or give --confirm CODE). The city \
+                record stays with status purged, so its code is never reused, and the purge's audit entry says \
+                how many rows went from each table. Export the city first if its data may be needed again.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "City code.") var code: String
+        @Option(help: "The city code again, to confirm without a prompt.") var confirm: String?
+
+        func run() async throws {
+            var answer = confirm
+            if answer == nil {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw CLIError("purging \(code) deletes its data for good: confirm with --confirm \(code)")
+                }
+                FileHandle.standardError.write(Data("Type the city code to delete all data of \(code): ".utf8))
+                answer = readLine()?.trimmingCharacters(in: .whitespaces)
+            }
+            guard answer == code else { throw CLIError("confirmation '\(answer ?? "")' is not '\(code)': nothing was deleted") }
+            let code = code
+            let removed = try await connection.withOwnerDatabase { db in try await TenantArchiver(owner: db).purge(code: code, actor: cliActor) }
+            for r in removed where r.rows > 0 { printError("  \(r.table): \(r.rows) rows deleted") }
+            printError("purged \(code): \(removed.reduce(0) { $0 + $1.rows }) rows deleted; the city record stays as purged")
+        }
+    }
+
     static func setStatus(_ connection: ConnectionOptions, _ code: String, _ status: Tenant.Status) async throws {
         let old = try await connection.withDatabase { db in try await db.platform.setStatus(code: code, to: status, actor: cliActor) }
         printError(old == status ? "\(code) was already \(status.rawValue)" : "\(code): \(old.rawValue) -> \(status.rawValue)")
@@ -109,4 +218,12 @@ struct TenantCommand: AsyncParsableCommand {
 
 func setStatus(_ connection: ConnectionOptions, _ code: String, _ status: Tenant.Status) async throws {
     try await TenantCommand.setStatus(connection, code, status)
+}
+
+/// 2026-11-24: the day part of a moment, in UTC.
+func isoDay(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
+
+func elapsed(since start: ContinuousClock.Instant) -> String {
+    let d = ContinuousClock.now - start
+    return String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
 }

@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import KinerjaAPI
 import KinerjaStore
 import KinerjaTestSupport
+import NIOCore
 import Testing
 
 /// Every endpoint, called with city A's key, fails to show or reach city B's rows.
@@ -80,6 +82,17 @@ import Testing
             try await db.platform.setStatus(code: a.code, to: .active, actor: "t")
             let back = try await client.get("/v1/employees?limit=500", token: key)
             #expect(back.status == .ok && back.items.count == 150)
+
+            // Offboarded: reads go on, writes answer 409 tenant_read_only and change nothing.
+            _ = try await db.platform.offboard(code: a.code, actor: "t")
+            #expect(try await client.get("/v1/employees?limit=500", token: key).items.count == 150)
+            let write = try await client.execute(uri: "/v1/imports/employees", method: .post,
+                                                 headers: [.authorization: "Bearer \(key)", .contentType: "text/csv"],
+                                                 body: ByteBuffer(string: "Nama,NIP\r\n")) { r in
+                Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
+            }
+            #expect(write.status == .conflict && write.code == "tenant_read_only", "\(write.body)")
+            try await db.platform.setStatus(code: a.code, to: .active, actor: "t")
 
             // Revoked: refused.
             try await db.withTenant(a.id) { _ = try await $0.revokeAPIKey(APIToken.prefix(key), actor: "t") }

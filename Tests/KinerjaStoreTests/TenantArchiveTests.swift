@@ -1,0 +1,230 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// One city at a time: export, import (as itself elsewhere, or as a copy here), offboard, purge.
+@Suite struct TenantArchiveTests {
+    /// A city with every kind of row the guards care about: approved SKPs with their content, realisasi in a
+    /// period that is now closed, ratings with their raters' means, confirmed evaluations, an API key.
+    static func fullCity(_ label: String) async throws -> (Tenant, DemoPopulation, token: String) {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city(label, employees: 120)
+        let profile = try NationalAdapter().effectiveProfile()
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 7, day: 1), actor: "t")
+            _ = try await tx.seedBehaviour(year: 2026, period: .year, profile: profile, actor: "t")
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+            _ = try await tx.confirmProposed(unitCode: nil, year: 2026, period: .year, actor: "t")
+            try await tx.setPeriod(try EvaluationPeriod.period(year: 2026, kind: .quarterly, sequence: 1), open: false, reason: nil, actor: "t")
+        }
+        let (token, _) = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "t")
+        return (city, pop, token)
+    }
+
+    /// Every row of a city, table by table, as the owner reads them (tenant_id left out, in key order).
+    static func rows(of tenant: TenantID, skipping: (String, String) -> Bool = { _, _ in false }) async throws -> [String: [String]] {
+        let owner = try await TestDatabase.owner()
+        var out: [String: [String]] = [:]
+        for table in TenantSchema.tables {
+            var lines: [String] = []
+            let rows = try await owner.client.query(PostgresQuery(unsafeSQL: """
+                select (to_jsonb(t) - 'tenant_id')::text from "\(table)" t where t.tenant_id = $1 order by 1
+                """, binds: { var b = PostgresBindings(); b.append(tenant.uuid); return b }()), logger: TestDatabase.logger)
+            for try await line in rows.decode(String.self) where !skipping(table, line) { lines.append(line) }
+            out[table] = lines
+        }
+        return out
+    }
+
+    static func archiveURL() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-archive-\(UUID().uuidString).jsonl")
+    }
+
+    @Test func aCityExportedAndImportedAsACopyHasTheSameRowsAndOthersAreUntouched() async throws {
+        let owner = try await TestDatabase.owner()
+        let admin = try await TestDatabase.admin()
+        let (a, pop, token) = try await Self.fullCity("arch-a")
+        let (b, _) = try await TestDatabase.city("arch-b")
+        let beforeA = try await Self.rows(of: a.id)
+        let beforeB = try await Self.rows(of: b.id)
+        #expect(beforeA["behaviour_ratings"]!.count > 0 && beforeA["evaluations"]!.count == pop.people.count)
+
+        let url = Self.archiveURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let exported = try await TenantArchiver(owner: owner).export(code: a.code, to: url, actor: "tests")
+        #expect(exported.tables.map(\.table) == TenantSchema.tables)
+        #expect(exported.tables.first { $0.table == "employees" }?.rows == pop.people.count)
+
+        let copy = "t-arch-c-\(UUID().uuidString.prefix(6).lowercased())"
+        let imported = try await TenantArchiver(owner: owner).importArchive(from: url, as: copy, actor: "tests")
+        #expect(imported.tenant.code == copy && imported.tenant.id != a.id && imported.tenant.status == .active)
+        #expect(imported.sha256 == exported.sha256 && imported.tables == exported.tables)
+
+        // The copy holds the same rows; only the city row (its code), the audit entries of the move itself
+        // and the copied API key (revoked: its token opens the original) differ.
+        let isMove = { (table: String, line: String) in
+            table == "audit_log" && (line.contains("\"tenant.export\"") || line.contains("\"tenant.import\""))
+        }
+        let afterA = try await Self.rows(of: a.id, skipping: isMove)
+        let c = try await Self.rows(of: imported.tenant.id, skipping: isMove)
+        for table in TenantSchema.tables where !["tenants", "api_keys"].contains(table) {
+            #expect(c[table] == beforeA[table], "\(table) differs in the copy")
+            #expect(afterA[table] == beforeA[table], "\(table) of the source changed")
+        }
+        #expect(try await Self.rows(of: b.id) == beforeB, "another city changed")
+        #expect(imported.revokedKeys == 1)
+
+        // The source's key still opens the source, and only it; the copy's key is revoked.
+        let grants = try await admin.platform.lookUpKey(hash: APIToken.hash(token))
+        #expect(grants.filter { !$0.revoked }.map(\.tenantCode) == [a.code])
+        #expect(grants.filter(\.revoked).map(\.tenantCode) == [copy])
+
+        // The copy is a working city: its identity columns go on past the ids it brought.
+        try await admin.withTenant(imported.tenant.id) { tx in
+            try await tx.audit(actor: "t", action: "test.after-import", subject: "")
+            let n = try await tx.query("select count(*)::int from evaluations where tenant_id = \(imported.tenant.id.uuid)")
+            for try await count in n.decode(Int.self) { #expect(count == pop.people.count) }
+        }
+        let actions = try await Self.rows(of: imported.tenant.id)["audit_log"]!.filter { $0.contains("tenant.import") }
+        #expect(actions.count == 1)
+    }
+
+    @Test func aCityMovesToAnotherDeploymentUnderItsOwnCodeAndKey() async throws {
+        let owner = try await TestDatabase.owner()
+        let (a, _, token) = try await Self.fullCity("arch-move")
+        let before = try await Self.rows(of: a.id)
+        let url = Self.archiveURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        _ = try await TenantArchiver(owner: owner).export(code: a.code, to: url, actor: "tests")
+
+        let scratch = try await TestDatabase.emptyDatabase()
+        do {
+            let moved: [String: [String]] = try await TestDatabase.with(scratch.owner) { there in
+                try await Migrator.migrate(client: there.client, logger: TestDatabase.logger)
+                let result = try await TenantArchiver(owner: there).importArchive(from: url, as: nil, actor: "tests")
+                #expect(result.tenant.code == a.code && result.tenant.id == a.id && result.revokedKeys == 0)
+                var out: [String: [String]] = [:]
+                for table in TenantSchema.tables {
+                    var lines: [String] = []
+                    let rows = try await there.client.query(PostgresQuery(unsafeSQL: """
+                        select (to_jsonb(t) - 'tenant_id')::text from "\(table)" t where t.tenant_id = $1 order by 1
+                        """, binds: { var b = PostgresBindings(); b.append(a.id.uuid); return b }()), logger: TestDatabase.logger)
+                    for try await line in rows.decode(String.self) where !line.contains("\"tenant.import\"") { lines.append(line) }
+                    out[table] = lines
+                }
+                // After reading: the look-up stamps the key's last use.
+                let grants = try await there.platform.lookUpKey(hash: APIToken.hash(token))
+                #expect(grants.map(\.tenantCode) == [a.code] && grants.allSatisfy { !$0.revoked })
+                return out
+            }
+            for table in TenantSchema.tables where table != "tenants" {
+                #expect(moved[table] == before[table], "\(table) differs after the move")
+            }
+        } catch {
+            try await TestDatabase.drop(scratch.name)
+            throw error
+        }
+        try await TestDatabase.drop(scratch.name)
+    }
+
+    @Test func aChangedOrCutArchiveImportsNothing() async throws {
+        let owner = try await TestDatabase.owner()
+        let (a, pop) = try await TestDatabase.city("arch-bad")
+        let url = Self.archiveURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        _ = try await TenantArchiver(owner: owner).export(code: a.code, to: url, actor: "tests")
+        let original = try String(contentsOf: url, encoding: .utf8)
+
+        let person = pop.people[3]
+        let cases: [(String, String)] = [
+            ("a changed name", original.replacingOccurrences(of: "\"\(person.name)\"", with: "\"Nama Lain\"")),
+            ("a row removed", original.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("{\"nip\": \"\(person.nip)\", \"name\": ") }
+                .joined(separator: "\n")),
+            ("cut short", String(original.prefix(original.utf8.count / 2))),
+            ("not an archive", "nama,nip\n"),
+        ]
+        for (what, text) in cases {
+            #expect(text != original, "\(what): the case changes nothing")
+            let bad = Self.archiveURL()
+            defer { try? FileManager.default.removeItem(at: bad) }
+            try text.write(to: bad, atomically: true, encoding: .utf8)
+            let code = "t-arch-x-\(UUID().uuidString.prefix(6).lowercased())"
+            await #expect(throws: StoreError.self, "\(what)") {
+                try await TenantArchiver(owner: owner).importArchive(from: bad, as: code, actor: "tests")
+            }
+            #expect(try await owner.platform.tenant(code: code) == nil, "\(what): a city was left behind")
+        }
+        // Into a code in use: refused, and that city is unchanged.
+        let before = try await Self.rows(of: a.id)
+        await #expect(throws: StoreError.self) { try await TenantArchiver(owner: owner).importArchive(from: url, as: nil, actor: "tests") }
+        #expect(try await Self.rows(of: a.id) == before)
+    }
+
+    @Test func anOffboardedCityIsReadOnlyUntilItsRetentionThenPurgedAlone() async throws {
+        let admin = try await TestDatabase.admin()
+        let app = try await TestDatabase.app()
+        let owner = try await TestDatabase.owner()
+        let profile = try ProfileLoader.load(overlay: "name: Kota Singkat\nretention: { offboardedDays: 0 }", source: "t")
+        let (city, pop) = try await TestDatabase.city("arch-off", profile: profile)
+        let (other, _) = try await TestDatabase.city("arch-keep")
+        let otherBefore = try await Self.rows(of: other.id)
+        let (keep, _) = try await TestDatabase.city("arch-long")
+
+        // Retention from the profile: 0 days here, the national 365 for the other.
+        let until = try await admin.platform.offboard(code: city.code, actor: "tests")
+        #expect(abs(until.timeIntervalSinceNow) < 120)
+        let longUntil = try await admin.platform.offboard(code: keep.code, actor: "tests")
+        #expect(abs(longUntil.timeIntervalSinceNow - 365 * 86_400) < 120)
+        await #expect(throws: StoreError.self) { try await admin.platform.offboard(code: city.code, actor: "tests") }
+
+        // Reads go on; every write is refused by the database, whichever role asks.
+        let nip = pop.people[0].nip
+        for db in [app, admin] {
+            let names = try await db.withTenant(city.id) { tx in
+                var n = 0
+                for try await _ in try await tx.query("select name from employees where tenant_id = \(city.id.uuid)").decode(String.self) { n += 1 }
+                return n
+            }
+            #expect(names == pop.people.count)
+            for sql: PostgresQuery in [
+                "update employees set name = 'X' where tenant_id = \(city.id.uuid) and nip = \(nip)",
+                "delete from employees where tenant_id = \(city.id.uuid) and nip = \(nip)",
+                "insert into audit_log (tenant_id, actor, action) values (\(city.id.uuid), 't', 'x')",
+            ] {
+                let error = await #expect(throws: (any Error).self) { try await db.withTenant(city.id) { try await $0.query(sql) } }
+                #expect(StoreError.sqlState(error!) == "25006", "\(sql.sql)")
+            }
+        }
+
+        // The long retention is not over: refused.
+        await #expect(throws: StoreError.self) { try await TenantArchiver(owner: owner).purge(code: keep.code, actor: "tests") }
+        // An active city is never purged.
+        await #expect(throws: StoreError.self) { try await TenantArchiver(owner: owner).purge(code: other.code, actor: "tests") }
+
+        let removed = try await TenantArchiver(owner: owner).purge(code: city.code, actor: "tests")
+        #expect(removed.first { $0.table == "employees" }?.rows == pop.people.count)
+        let after = try await Self.rows(of: city.id)
+        for table in TenantSchema.tables {
+            switch table {
+            case "tenants": #expect(after[table]!.count == 1 && after[table]![0].contains("\"purged\""))
+            case "audit_log": #expect(after[table]!.count == 1 && after[table]![0].contains("tenant.purge"))
+            default: #expect(after[table]!.isEmpty, "\(table) kept rows of the purged city")
+            }
+        }
+        #expect(try await Self.rows(of: other.id) == otherBefore)
+        #expect(try await admin.platform.tenant(code: city.code)?.status == .purged)
+        await #expect(throws: StoreError.self) { try await admin.platform.setStatus(code: city.code, to: .active, actor: "t") }
+        // The code is not given again.
+        await #expect(throws: StoreError.self) {
+            try await admin.platform.onboard(code: city.code, name: "Baru", adapter: "nasional", profile: profile, actor: "t")
+        }
+        // Resuming an offboarded city before its purge makes it writable again.
+        #expect(try await admin.platform.setStatus(code: keep.code, to: .active, actor: "tests") == .offboarded)
+        try await admin.withTenant(keep.id) { try await $0.audit(actor: "t", action: "test.after-resume", subject: "") }
+    }
+}
