@@ -5,7 +5,17 @@ import KinerjaStore
 
 struct DBCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "Database migrations.", subcommands: [Migrate.self, Status.self])
+        commandName: "db", abstract: "Database migrations, and the script that distributes the schema on Citus.",
+        subcommands: [Migrate.self, Status.self, CitusScript.self])
+
+    struct CitusScript: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "citus-script",
+            abstract: "Print the SQL that distributes every tenant table by tenant_id on a Citus coordinator.",
+            discussion: "The same text as deploy/citus/distribute.sql (a test keeps them equal). Needs no database.")
+
+        func run() { print(TenantSchema.citusScript(), terminator: "") }
+    }
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
