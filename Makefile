@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help run test test-tools build release db-start db-stop db-status db-reset db-migrate seed
+.PHONY: help run test test-pgbouncer test-tools build release db-start db-stop db-status db-reset db-migrate seed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,8 +20,17 @@ run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server
 	@deploy/local/demo-key.sh $(ADMIN) "$(HOST)" "$(PORT)"
 	@exec $(SERVER) --http-host $(HOST) --http-port $(PORT)
 
-test: db-start build test-tools ## The whole test suite against the private PostgreSQL
+test: db-start build test-tools ## The whole test suite against the private PostgreSQL, then again through PgBouncer
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	@$(MAKE) --no-print-directory test-pgbouncer
+
+# The same suite with the server's and the CLI's roles behind PgBouncer in transaction mode (Debian's
+# pgbouncer, installed by the script): the store keeps nothing in the session. The owner (migrations,
+# the tests' own checks) goes straight to PostgreSQL.
+test-pgbouncer: db-start build ## The whole test suite again, the application roles through PgBouncer
+	@deploy/local/pgbouncer.sh up
+	@echo "the test suite again, through PgBouncer (transaction pooling)"
+	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build $(SWIFT_BUILD_FLAGS)
 
 # What the tests call besides PostgreSQL: systemd-analyze checks the units in deploy/systemd (Debian's
 # systemd); hadolint and yamllint check deploy/container (from PyPI, in a virtualenv under .tools/).
@@ -50,13 +59,15 @@ release: ## Release build and .build/dist/kinerja-VERSION.tar.gz to install (abo
 db-start: ## Install (if needed), create and start the private cluster under .data/
 	@$(PG) up
 
-db-stop: ## Stop the private cluster
+db-stop: ## Stop the private cluster (and the PgBouncer of make test, if it runs)
+	@deploy/local/pgbouncer.sh stop
 	@$(PG) stop
 
 db-status: ## Is the private cluster running?
 	@$(PG) status
 
 db-reset: ## Delete the private cluster and its data (asks first; FORCE=1 does not)
+	@deploy/local/pgbouncer.sh stop
 	@$(PG) reset
 
 db-migrate: db-start build ## Apply pending migrations

@@ -78,12 +78,16 @@ public enum TestDatabase {
         return (tenant, population)
     }
 
-    /// An empty database owned by the owner role, dropped by `drop(_:)`.
+    /// An empty database owned by the owner role, dropped by `drop(_:)`. Both roles reach it straight, where
+    /// the owner does: a pooler in front of the suite (deploy/local/pgbouncer.sh) would keep its server
+    /// connections to it open, and PostgreSQL refuses to drop a database in use.
     public static func emptyDatabase() async throws -> (name: String, app: DatabaseSettings, owner: DatabaseSettings) {
         let s = try settings()
         let name = "kinerja_t_\(UUID().uuidString.prefix(8).lowercased())"
         try await owner().client.query(PostgresQuery(unsafeSQL: "create database \(name)"), logger: logger)
-        return (name, s.app.with(database: name), s.owner.with(database: name))
+        var app = s.app.with(database: name)
+        (app.host, app.port) = (s.owner.host, s.owner.port)
+        return (name, app, s.owner.with(database: name))
     }
 
     /// Drops a database made by ``emptyDatabase()``, waiting for closing pools to let go of it (the owner
