@@ -59,8 +59,9 @@ release: ## Release build and .build/dist/kinerja-VERSION.tar.gz to install (abo
 db-start: ## Install (if needed), create and start the private cluster under .data/
 	@$(PG) up
 
-db-stop: ## Stop the private cluster (and the PgBouncer of make test, if it runs)
+db-stop: ## Stop the private cluster (and the PgBouncer and replica pair of make test, if they run)
 	@deploy/local/pgbouncer.sh stop
+	@deploy/local/replica.sh stop
 	@$(PG) stop
 
 db-status: ## Is the private cluster running?
@@ -68,6 +69,7 @@ db-status: ## Is the private cluster running?
 
 db-reset: ## Delete the private cluster and its data (asks first; FORCE=1 does not)
 	@deploy/local/pgbouncer.sh stop
+	@deploy/local/replica.sh stop
 	@$(PG) reset
 
 db-migrate: db-start build ## Apply pending migrations

@@ -70,6 +70,11 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         default: return nil
         }
     }
+    /// The database did not answer in time: the request did nothing, and may be sent again.
+    public static func databaseUnavailable(_ detail: String) -> APIProblem {
+        .init(.serviceUnavailable, code: "database_unavailable", id: "Basis data tidak dapat dihubungi; coba lagi",
+              en: "Database unavailable; try again", detail: detail)
+    }
     public static func notReady(_ detail: String) -> APIProblem {
         .init(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
     }
@@ -94,6 +99,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         case .conflict: .conflict(error.description)
         case .tenantSuspended(let code): .tenantSuspended(code)
         case .migrationsPending, .checksumMismatch: .notReady(error.description)
+        case .unavailable(let message): .databaseUnavailable(message)
         default: .internalError
         }
     }
@@ -123,6 +129,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if code == "database_unavailable" { headers[.retryAfter] = "5" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(doc))))
     }
 }

@@ -1,9 +1,11 @@
 public import Hummingbird
 public import KinerjaStore
 public import Logging
+import Metrics
 import OpenAPIHummingbird
 import OpenAPIRuntime
 public import Prometheus
+import ServiceLifecycle
 
 /// What the server needs to run: shared by `kinerja-server` and the tests.
 public struct ServerSettings: Sendable {
@@ -21,13 +23,13 @@ public struct ServerSettings: Sendable {
 /// The router: problem documents and request ids outermost, metrics, authentication, then the handlers
 /// generated from `openapi.yaml`.
 public func buildRouter(
-    database: KinerjaDatabase, settings: ServerSettings, metrics: PrometheusCollectorRegistry?
+    database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?
 ) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
-    try KinerjaService(database: database, metrics: metrics)
+    try KinerjaService(database: database, reads: readReplica, metrics: metrics)
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }
@@ -35,14 +37,16 @@ public func buildRouter(
 /// The application: the HTTP server and the database pool as one service group, which drains in-flight
 /// requests on SIGTERM before it exits.
 public func buildApplication(
-    database: KinerjaDatabase, settings: ServerSettings, metrics: PrometheusCollectorRegistry?, logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?,
+    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(database: database, settings: settings, metrics: metrics)
+    let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics)
+    var services: [any Service] = [database.client]
+    if let readReplica { services.append(ReadReplicaService(replica: readReplica)) }
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "kinerja"),
-        services: [database.client],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )
@@ -61,5 +65,22 @@ public struct UnsafeDatabaseRole: Error, CustomStringConvertible {
     public var problems: [String]
     public var description: String {
         "refusing to start: " + problems.joined(separator: "; ") + ". Connect as the application role (kinerja_app)."
+    }
+}
+
+/// The standby's pool and its probe, as a service of the application; each probe's finding is a metric:
+/// `kinerja_read_replica_lag_seconds` (-1 when unknown) and `kinerja_read_replica_serving` (1 or 0).
+struct ReadReplicaService: Service {
+    let replica: ReadReplica
+
+    func run() async throws {
+        let lag = Gauge(label: "kinerja_read_replica_lag_seconds")
+        let serving = Gauge(label: "kinerja_read_replica_serving")
+        await cancelWhenGracefulShutdown {
+            await replica.run { state in
+                lag.record(state.lag ?? -1)
+                serving.record(state.serving ? 1 : 0)
+            }
+        }
     }
 }

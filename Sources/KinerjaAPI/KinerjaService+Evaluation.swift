@@ -68,7 +68,7 @@ extension KinerjaService {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         let period = try input.query.period.map(Self.behaviourPeriod) ?? .year
-        let items = try await database.withTenant(try p.city()) { tx in
+        let items = try await withReadTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.employeeContribution(nip: nip, year: year, period: period)
         }
@@ -96,7 +96,7 @@ extension KinerjaService {
         }
         let limit = q.limit ?? 100
         guard (1...500).contains(limit) else { throw APIProblem.invalid("limit \(limit) is out of range: use 1-500") }
-        let items = try await database.withTenant(try p.city()) { tx in
+        let items = try await withReadTenant(try p.city()) { tx in
             try await tx.followUps(year: year, period: period, kind: q.kind.flatMap { FollowUp.Kind(rawValue: $0.rawValue) },
                                    opd: q.orgUnit, after: after, limit: limit + 1)
         }

@@ -190,7 +190,7 @@ extension KinerjaService {
             throw APIProblem.forbidden("the team view is for atasan and hr_admin keys; this key is \(p.role.rawValue)")
         }
         let asked = try input.query.period.map(Self.parsePeriod)
-        let (period, items) = try await database.withTenant(try p.city()) { tx in
+        let (period, items) = try await withReadTenant(try p.city()) { tx in
             guard try await tx.employee(nip: atasan) != nil else { throw APIProblem.notFound("employee '\(atasan)' not found") }
             var period = asked
             if period == nil {

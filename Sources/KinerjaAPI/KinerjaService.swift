@@ -9,7 +9,16 @@ import Prometheus
 /// principal and does its work inside one `withTenant` transaction.
 struct KinerjaService: APIProtocol {
     let database: KinerjaDatabase
+    /// A hot standby for read-only overviews, when one is configured.
+    let reads: ReadReplica?
     let metrics: PrometheusCollectorRegistry?
+
+    /// Read-only overviews (a team, a city's follow-ups, contributions): on the standby while it keeps up,
+    /// else on the primary. `body` must not write.
+    func withReadTenant<R: Sendable>(_ city: TenantID, _ body: (TenantTransaction) async throws -> R) async throws -> R {
+        if let reads { return try await reads.withTenant(city, body) }
+        return try await database.withTenant(city, body)
+    }
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         .ok(.init(body: .json(.init(status: "ok"))))
@@ -31,7 +40,8 @@ struct KinerjaService: APIProtocol {
         guard report.pending.isEmpty else {
             throw APIProblem.notReady("\(StoreError.migrationsPending(report.pending)); run 'kinerja-admin db migrate'")
         }
-        return .ok(.init(body: .json(.init(status: "ready", migrations: "current"))))
+        // A standby that lags or is down costs freshness, not readiness: the primary serves its reads.
+        return .ok(.init(body: .json(.init(status: "ready", migrations: "current", readReplica: reads?.currentState.summary))))
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {

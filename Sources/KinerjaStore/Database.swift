@@ -2,6 +2,20 @@ public import Foundation
 public import Logging
 public import PostgresNIO
 import NIOSSL
+import Synchronization
+
+/// Set once a transaction has its connection.
+final class LeaseFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
+}
+
+/// A value handed to a child task that the parent awaits before it goes on: never used by two tasks at once.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
 
 /// A city's id: the uuid every tenant row carries in `tenant_id`.
 public struct TenantID: Hashable, Sendable, CustomStringConvertible {
@@ -16,8 +30,13 @@ public final class KinerjaDatabase: Sendable {
     public let client: PostgresClient
     public let settings: DatabaseSettings
     public let logger: Logger
+    /// How long a transaction may wait for a connection before it fails with ``StoreError/unavailable(_:)``;
+    /// nil waits as long as the pool does (it keeps retrying a database that is down for a minute). The time
+    /// the work itself takes once connected is not limited here.
+    public let leaseTimeout: Duration?
 
-    public init(settings: DatabaseSettings, maximumConnections: Int = 20, logger: Logger) {
+    public init(settings: DatabaseSettings, maximumConnections: Int = 20, leaseTimeout: Duration? = nil, logger: Logger) {
+        self.leaseTimeout = leaseTimeout
         var config = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.username,
             password: settings.password, database: settings.database, tls: Self.tls(settings)
@@ -62,12 +81,46 @@ public final class KinerjaDatabase: Sendable {
         }
     }
 
-    /// A transaction whose errors come out as thrown inside it (the driver wraps them).
+    /// A transaction whose errors come out as thrown inside it (the driver wraps them), within the
+    /// ``leaseTimeout`` for its connection.
     func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
-            return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
+            guard let leaseTimeout else {
+                return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
+            }
+            return try await withLeaseTimeout(leaseTimeout, body)
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
+    /// Runs the transaction in a child task, next to a timer that fails the whole if no connection was leased
+    /// in time (cancelling the child leaves the pool's queue). The parent waits for the child before it
+    /// returns, so `body` and what it captures are never used by two tasks at once.
+    private func withLeaseTimeout<R: Sendable>(_ timeout: Duration, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let leased = LeaseFlag()
+        return try await withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            return try await withThrowingTaskGroup(of: R?.self) { group in
+                group.addTask {
+                    try await self.client.withTransaction(logger: self.logger) { conn in
+                        leased.set()
+                        return try await work.value(conn)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    guard leased.isSet else {
+                        throw StoreError.unavailable("no database connection within \(timeout) (\(self.settings.redactedDescription)): the database is down, restarting, or every connection is busy")
+                    }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let result = next { return result }
+                }
+                throw CancellationError()
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case migrationsPending([Int])
     case checksumMismatch(version: Int, name: String)
     case database(String)
+    /// The database could not be reached in time (down, restarting, or every connection busy): try again.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .checksumMismatch(let version, let name):
             "migration \(version) (\(name)) was changed after it was applied: its checksum differs from the recorded one"
         case .database(let message): message
+        case .unavailable(let message): message
         }
     }
 

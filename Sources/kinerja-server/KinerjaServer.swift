@@ -19,7 +19,12 @@ struct KinerjaServer {
           --database-url URL        KINERJA_DATABASE_URL, DATABASE_URL
                                     default: the local cluster of 'make db-start' (.data/local.env)
           --database-connections N  KINERJA_DATABASE_CONNECTIONS 20
+          --database-wait-seconds N KINERJA_DATABASE_WAIT_SECONDS 5 (a request that gets no connection
+                                    in this time answers 503 database_unavailable, with Retry-After)
           --auth-cache-seconds N    KINERJA_AUTH_CACHE_SECONDS   5 (how long a key look-up is reused)
+          --read-database-url URL   KINERJA_READ_DATABASE_URL    none: a hot standby for read-only work
+                                    (overviews, follow-up lists, reports); the primary serves them without it
+          --read-max-lag-seconds N  KINERJA_READ_MAX_LAG_SECONDS 30 (a standby further behind is not used)
           --log-level LEVEL         KINERJA_LOG_LEVEL            info (trace, debug, info, notice, warning, error)
 
         Endpoints: /health, /ready, /metrics, /openapi.yaml, /v1/... (see /openapi.yaml).
@@ -40,9 +45,9 @@ struct KinerjaServer {
     }
 
     static func run() async throws {
-        let env = EnvironmentVariablesProvider(secretsSpecifier: .specific(["DATABASE_URL", "KINERJA_DATABASE_URL"]))
+        let env = EnvironmentVariablesProvider(secretsSpecifier: .specific(["DATABASE_URL", "KINERJA_DATABASE_URL", "KINERJA_READ_DATABASE_URL"]))
         let config = ConfigReader(providers: [
-            CommandLineArgumentsProvider(secretsSpecifier: .specific(["--database-url"])),
+            CommandLineArgumentsProvider(secretsSpecifier: .specific(["--database-url", "--read-database-url"])),
             env.prefixKeys(with: "kinerja"),
             env,
         ])
@@ -61,8 +66,17 @@ struct KinerjaServer {
             "database": "\(settings.database.redactedDescription)", "source": "\(settings.databaseSource)",
             "address": "\(settings.server.host):\(settings.server.port)",
         ])
-        let database = KinerjaDatabase(settings: settings.database, maximumConnections: settings.connections, logger: logger)
-        let app = try buildApplication(database: database, settings: settings.server, metrics: registry, logger: logger) { port in
+        let database = KinerjaDatabase(settings: settings.database, maximumConnections: settings.connections,
+                                       leaseTimeout: .seconds(settings.databaseWait), logger: logger)
+        let replica = settings.readReplica.map {
+            logger.info("read replica", metadata: ["database": "\($0.redactedDescription)", "maxLagSeconds": "\(settings.readMaximumLag)"])
+            // A standby that does not answer within 2 s is passed over for the primary.
+            return ReadReplica(replica: KinerjaDatabase(settings: $0, maximumConnections: settings.connections,
+                                                        leaseTimeout: .seconds(2), logger: logger),
+                               primary: database, maximumLag: .seconds(settings.readMaximumLag))
+        }
+        let app = try buildApplication(database: database, readReplica: replica, settings: settings.server, metrics: registry,
+                                       logger: logger) { port in
             logger.info("listening", metadata: ["url": "http://\(settings.server.host):\(port)"])
         }
         try await app.runService()

@@ -9,13 +9,19 @@ struct ServerConfiguration {
     var database: DatabaseSettings
     var databaseSource: String
     var connections: Int
+    /// How long a request waits for a database connection before it answers 503 database_unavailable.
+    var databaseWait: Int
     var logLevel: Logger.Level
+    /// A hot standby for read-only work, and how far behind it may be before reads go to the primary.
+    var readReplica: DatabaseSettings?
+    var readMaximumLag: Int
 
     init(_ config: ConfigReader) throws {
         let host = config.string(forKey: "http.host", default: "127.0.0.1")
         let port = try Self.int(config, "http.port", default: 8080, range: 1...65535)
         let connections = try Self.int(config, "database.connections", default: 20, range: 1...500)
         let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...300)
+        databaseWait = try Self.int(config, "database.waitSeconds", default: 5, range: 1...600)
         let levelText = config.string(forKey: "log.level", default: "info")
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError("log level '\(levelText)' is not one of: trace, debug, info, notice, warning, error, critical")
@@ -30,6 +36,13 @@ struct ServerConfiguration {
             throw ConfigurationError(
                 "no database configured: set DATABASE_URL (or KINERJA_DATABASE_URL, or --database-url), or start the local cluster with 'make db-start'")
         }
+        if let url = config.string(forKey: "read.database.url", isSecret: true) {
+            var replica = try DatabaseSettings(url: url)
+            // Written like the primary's URL; a password left out is the primary's (the same role).
+            if replica.password == nil { replica.password = database.password }
+            readReplica = replica
+        }
+        readMaximumLag = try Self.int(config, "read.maxLagSeconds", default: 30, range: 0...86_400)
         server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache))
         self.connections = connections
         self.logLevel = level

@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// Read-only overviews on a real hot standby (deploy/local/replica.sh: a primary whose roles come from
+/// bootstrap.sql, and `pg_basebackup -R` of it): served there while it keeps up, by the primary when it lags
+/// past the limit or cannot be reached, back on the standby once it has caught up.
+@Suite(.serialized) struct ReadReplicaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs deploy/local/replica.sh with `command`; returns what it printed. Its output goes to files, not
+    /// pipes: a PostgreSQL it starts would keep a pipe open, and reading to its end would never finish.
+    @discardableResult
+    static func script(_ command: String) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("replica-\(UUID().uuidString).out")
+        let err = out.appendingPathExtension("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root.appendingPathComponent("deploy/local/replica.sh").path, command]
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw StoreError.configuration("replica.sh \(command): \((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+        }
+        return try String(contentsOf: out, encoding: .utf8)
+    }
+
+    static func urls() throws -> [String: String] {
+        try script("up")
+        var out: [String: String] = [:]
+        for line in try script("env").split(separator: "\n") {
+            let parts = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { out[parts[0]] = parts[1] }
+        }
+        return out
+    }
+
+    /// The names in the atasan's team view, as the API answers with `replica` serving the overviews.
+    static func teamNames(_ router: Router<BasicRequestContext>, token: String, atasan: String) async throws -> [String] {
+        try await Application(router: router).test(.router) { client in
+            let reply = try await client.get("/v1/team/skp?year=2026&atasan=\(atasan)", token: token)
+            #expect(reply.status == .ok, "\(reply.body)")
+            return reply.items.compactMap { $0["name"] as? String }.sorted()
+        }
+    }
+
+    static func waitFor(_ replica: ReadReplica, _ what: String, _ condition: (ReadReplica.State) -> Bool) async throws {
+        for _ in 0..<100 {
+            if condition(await replica.probe()) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the replica never became \(what): \(replica.currentState.summary)")
+    }
+
+    @Test(.timeLimit(.minutes(3))) func overviewsComeFromTheStandbyWhileItKeepsUpAndFromThePrimaryOtherwise() async throws {
+        let u = try Self.urls()
+        let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
+        try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
+        let admin = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_ADMIN_URL"])), logger: TestDatabase.logger)
+        let primary = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_APP_URL"])),
+                                      leaseTimeout: .seconds(5), logger: TestDatabase.logger)
+        let standby = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_READ_URL"])),
+                                      leaseTimeout: .seconds(2), logger: TestDatabase.logger)
+        // One that keeps a standby hours behind, one that allows a second.
+        let patient = ReadReplica(replica: standby, primary: primary, maximumLag: .seconds(3600))
+        let strict = ReadReplica(replica: standby, primary: primary, maximumLag: .seconds(1))
+        defer { _ = try? Self.script("up"); _ = try? Self.script("resume") }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for db in [admin, primary, standby] { group.addTask { await db.run() } }
+            defer { group.cancelAll() }
+
+            let code = "t-replica-\(UUID().uuidString.prefix(8).lowercased())"
+            let profile = try NationalAdapter().effectiveProfile()
+            let city = try await admin.platform.onboard(code: code, name: "Kota Replika", adapter: "nasional", profile: profile, actor: "tests")
+            let population = DemoPopulation(city: code, employees: 300, seed: 7)
+            try await admin.withTenant(city.id) { tx in
+                try await tx.seed(population, actor: "tests")
+                _ = try await tx.openYear(2026, cadence: .quarterly, actor: "tests")
+                _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "tests")
+            }
+            let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
+            let chain = TestDatabase.chain(population)
+            let atasan = chain.kasi.nip
+            let patientAPI = try buildRouter(database: primary, readReplica: patient, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+            let strictAPI = try buildRouter(database: primary, readReplica: strict, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+
+            // Caught up: the standby serves, and shows what the primary has.
+            try await Self.waitFor(patient, "in use") { $0.serving }
+            let before = try await Self.teamNames(patientAPI, token: token, atasan: atasan)
+            #expect(before.contains(chain.staff.name) && before.count >= 2)
+
+            // Replay paused, a name changed on the primary: the standby still serves (within an hour) and
+            // shows the old name, which is how we know it served.
+            try Self.script("pause")
+            let renamed = "Nama Baru \(UUID().uuidString.prefix(4))"
+            try await admin.withTenant(city.id) { tx in
+                try await tx.query("update employees set name = \(renamed) where tenant_id = \(city.id.uuid) and nip = \(chain.staff.nip)")
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            try await Self.waitFor(patient, "in use though behind") { $0.serving && ($0.lag ?? 0) > 1 }
+            #expect(try await Self.teamNames(patientAPI, token: token, atasan: atasan) == before)
+
+            // More than a second behind is too much for the strict one: the primary answers, with the new name.
+            try await Self.waitFor(strict, "lagging") { if case .lagging = $0 { true } else { false } }
+            #expect(strict.database === primary)
+            let fresh = try await Self.teamNames(strictAPI, token: token, atasan: atasan)
+            #expect(fresh.contains(renamed) && !fresh.contains(chain.staff.name))
+
+            // Replay resumed: the standby catches up and serves again, with the new name.
+            try Self.script("resume")
+            try await Self.waitFor(strict, "in use again") { $0.serving }
+            #expect(strict.database === standby)
+            #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
+
+            // The standby fails while it is in use: the read that finds it gone is served by the primary, and
+            // the standby is passed over from then on.
+            try Self.script("stop-standby")
+            #expect(strict.currentState.serving)
+            #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
+            guard case .unreachable = strict.currentState else { Issue.record("\(strict.currentState)"); return }
+            #expect(strict.database === primary)
+            try Self.script("up")
+
+            // A standby nobody answers at: unreachable, and the primary serves.
+            var gone = standby.settings
+            gone.port = 1
+            let dead = ReadReplica(replica: KinerjaDatabase(settings: gone, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
+                                   primary: primary)
+            group.addTask { await dead.replica.run() }
+            let state = await dead.probe()
+            guard case .unreachable = state else { Issue.record("\(state)"); return }
+            let deadAPI = try buildRouter(database: primary, readReplica: dead, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+            #expect(try await Self.teamNames(deadAPI, token: token, atasan: atasan) == fresh)
+
+            // /ready says how the replica stands and stays ready.
+            try await Application(router: deadAPI).test(.router) { client in
+                let ready = try await client.get("/ready", token: nil)
+                #expect(ready.status == .ok)
+                #expect((ready.json["readReplica"] as? String)?.hasPrefix("unreachable") == true, "\(ready.body)")
+            }
+            // The standby refuses writes whatever the role tries: only reads are ever sent there.
+            await #expect(throws: (any Error).self) {
+                try await standby.withTenant(city.id) { tx in
+                    try await tx.query("update employees set name = 'X' where tenant_id = \(city.id.uuid) and nip = \(chain.staff.nip)")
+                }
+            }
+        }
+    }
+}
