@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "KinerjaStore", "KinerjaAdapters", "KinerjaTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

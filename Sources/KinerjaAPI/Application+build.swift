@@ -12,11 +12,15 @@ public struct ServerSettings: Sendable {
     public var host: String
     public var port: Int
     public var keyCacheTTL: Duration
+    /// How often new audit entries are sealed into their city's hash chain.
+    public var auditSealInterval: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5)) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5),
+                auditSealInterval: Duration = .seconds(5)) {
         self.host = host
         self.port = port
         self.keyCacheTTL = keyCacheTTL
+        self.auditSealInterval = auditSealInterval
     }
 }
 
@@ -41,7 +45,7 @@ public func buildApplication(
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics)
-    var services: [any Service] = [database.client]
+    var services: [any Service] = [database.client, AuditSealService(database: database, interval: settings.auditSealInterval)]
     if let readReplica { services.append(ReadReplicaService(replica: readReplica)) }
     var app = Application(
         router: router,
@@ -82,5 +86,32 @@ struct ReadReplicaService: Service {
                 serving.record(state.serving ? 1 : 0)
             }
         }
+    }
+}
+
+/// Seals new audit entries into each city's hash chain every `interval` (and once more on shutdown), so an
+/// entry stays unsealed for seconds only. A failed round (the database down) is logged and tried again.
+struct AuditSealService: Service {
+    let database: KinerjaDatabase
+    let interval: Duration
+
+    func run() async throws {
+        let sealed = Counter(label: "kinerja_audit_entries_sealed_total")
+        @Sendable func round() async {
+            do {
+                let n = try await database.sealAllAudit()
+                if n > 0 { sealed.increment(by: n) }
+            } catch {
+                database.logger.warning("sealing the audit log failed; trying again", metadata: ["error": "\(StoreError.describe(error))"])
+            }
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await round()
+            }
+        }
+        // The last requests' entries, before the database pool (a service listed earlier) closes.
+        await round()
     }
 }

@@ -86,6 +86,8 @@ public struct TenantArchiver: Sendable {
                        progress: @Sendable (TenantArchive.TableSummary) -> Void = { _ in }) async throws -> TenantArchive.ExportResult {
         guard let tenant = try await database.platform.tenant(code: code) else { throw StoreError.notFound(what: "city", key: code) }
         guard tenant.status != .purged else { throw StoreError.state("city '\(code)' was purged: there is nothing to export") }
+        // The archive carries the audit chain sealed up to now; an import checks it.
+        try await database.sealAudit(tenant.id)
         let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
               let handle = try? FileHandle(forWritingTo: partial) else {
@@ -149,8 +151,9 @@ public struct TenantArchiver: Sendable {
     }
 
     /// Restores an archive as the city `code` (the archive's own code when nil), which must not exist here.
-    /// Everything is checked before the transaction commits: the file's digests, then each table's rows read
-    /// back from the database against the archive's. Any mismatch or error leaves the database unchanged.
+    /// Everything is checked before the transaction commits: the file's digests, each table's rows read back
+    /// from the database against the archive's, and the audit chain recomputed entry by entry. Any mismatch
+    /// or error leaves the database unchanged.
     public func importArchive(from url: URL, as code: String?, actor: String,
                               progress: @Sendable (TenantArchive.TableSummary) -> Void = { _ in }) async throws -> TenantArchive.ImportResult {
         guard let handle = try? FileHandle(forReadingFrom: url) else {
@@ -270,6 +273,11 @@ public struct TenantArchiver: Sendable {
                     throw StoreError.database("table \(summary.table) read back \(count) rows (digest \(sha.prefix(12))) after importing \(summary.rows) (\(summary.sha256.prefix(12))); nothing was imported")
                 }
                 progress(summary)
+            }
+            // The audit chain as it came: every entry's hash recomputed, no gap, the head at its end.
+            let chain = try await AuditChain.verify(tenant: id, on: conn, logger: logger)
+            if let problem = chain.problem {
+                throw StoreError.invalid("the archive's audit chain does not hold: \(problem); nothing was imported")
             }
             try await advanceIdentitySequences(for: id, conn)
 

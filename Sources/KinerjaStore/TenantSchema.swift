@@ -3,7 +3,7 @@
 /// distribution script (`kinerja-admin db citus-script`), so none of them can miss a table.
 public enum TenantSchema {
     public static let tables: [String] = [
-        "tenants", "org_units", "employees", "api_keys", "audit_log", "periods",
+        "tenants", "org_units", "employees", "api_keys", "audit_log", "audit_heads", "periods",
         "skp", "skp_rhk", "skp_iki", "realisasi", "skp_feedback", "iki_proposals",
         "behaviour_raters", "behaviour_ratings",
         "evaluation_runs", "evaluations", "org_predikat", "evaluation_adjustments", "opd_finalizations", "followups",

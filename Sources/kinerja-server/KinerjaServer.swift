@@ -25,6 +25,8 @@ struct KinerjaServer {
           --read-database-url URL   KINERJA_READ_DATABASE_URL    none: a hot standby for read-only work
                                     (overviews, follow-up lists, reports); the primary serves them without it
           --read-max-lag-seconds N  KINERJA_READ_MAX_LAG_SECONDS 30 (a standby further behind is not used)
+          --audit-seal-seconds N    KINERJA_AUDIT_SEAL_SECONDS   5 (new audit entries join their city's hash
+                                    chain within this time)
           --log-level LEVEL         KINERJA_LOG_LEVEL            info (trace, debug, info, notice, warning, error)
 
         Endpoints: /health, /ready, /metrics, /openapi.yaml, /v1/... (see /openapi.yaml).

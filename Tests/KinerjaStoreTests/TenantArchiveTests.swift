@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KinerjaCore
 import KinerjaStore
@@ -22,6 +23,8 @@ import Testing
             try await tx.setPeriod(try EvaluationPeriod.period(year: 2026, kind: .quarterly, sequence: 1), open: false, reason: nil, actor: "t")
         }
         let (token, _) = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "t")
+        // Its audit chain sealed, as a running server keeps it (an export seals it too).
+        try await db.sealAudit(city.id)
         return (city, pop, token)
     }
 
@@ -49,6 +52,8 @@ import Testing
         let admin = try await TestDatabase.admin()
         let (a, pop, token) = try await Self.fullCity("arch-a")
         let (b, _) = try await TestDatabase.city("arch-b")
+        // Sealed first: a server running against the test database (another suite) seals every city's new entries.
+        try await admin.sealAudit(b.id)
         let beforeA = try await Self.rows(of: a.id)
         let beforeB = try await Self.rows(of: b.id)
         #expect(beforeA["behaviour_ratings"]!.count > 0 && beforeA["evaluations"]!.count == pop.people.count)
@@ -159,10 +164,46 @@ import Testing
             }
             #expect(try await owner.platform.tenant(code: code) == nil, "\(what): a city was left behind")
         }
+        // An audit entry changed, the file's digests made to fit: the audit chain gives it away.
+        let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let entry = try #require(lines.firstIndex { $0.contains("\"action\": \"demo.seed\"") })
+        var forged = lines
+        forged[entry] = forged[entry].replacingOccurrences(of: "\"actor\": \"tests\"", with: "\"actor\": \"someone else\"")
+        #expect(forged[entry] != lines[entry])
+        let bad = Self.archiveURL()
+        defer { try? FileManager.default.removeItem(at: bad) }
+        try Self.redigest(forged).write(to: bad, atomically: true, encoding: .utf8)
+        let code = "t-arch-y-\(UUID().uuidString.prefix(6).lowercased())"
+        let error = await #expect(throws: StoreError.self) { try await TenantArchiver(owner: owner).importArchive(from: bad, as: code, actor: "tests") }
+        #expect("\(error!)".contains("audit chain") && "\(error!)".contains("was changed"), "\(error!)")
+        #expect(try await owner.platform.tenant(code: code) == nil)
+
         // Into a code in use: refused, and that city is unchanged.
         let before = try await Self.rows(of: a.id)
         await #expect(throws: StoreError.self) { try await TenantArchiver(owner: owner).importArchive(from: url, as: nil, actor: "tests") }
         #expect(try await Self.rows(of: a.id) == before)
+    }
+
+    /// The archive's per-table and whole-file digests recomputed for changed rows, as a forger would.
+    static func redigest(_ lines: [String]) -> String {
+        var out: [String] = []
+        var table = SHA256()
+        for line in lines {
+            if line.hasPrefix("@{\"end\":") {
+                let digest = table.finalize().map { String(format: "%02x", $0) }.joined()
+                out.append(line.replacingOccurrences(of: #""sha256":"[0-9a-f]+""#, with: "\"sha256\":\"\(digest)\"", options: .regularExpression))
+                table = SHA256()
+            } else if line.hasPrefix("@{\"sha256\":") {
+                var whole = SHA256()
+                whole.update(data: Data(out.map { $0 + "\n" }.joined().utf8))
+                out.append("@{\"sha256\":\"\(whole.finalize().map { String(format: "%02x", $0) }.joined())\"}")
+            } else {
+                if line.hasPrefix("{") { table.update(data: Data((line + "\n").utf8)) }
+                if line.hasPrefix("@") { table = SHA256() }
+                out.append(line)
+            }
+        }
+        return out.joined(separator: "\n")
     }
 
     @Test func anOffboardedCityIsReadOnlyUntilItsRetentionThenPurgedAlone() async throws {
@@ -172,6 +213,7 @@ import Testing
         let profile = try ProfileLoader.load(overlay: "name: Kota Singkat\nretention: { offboardedDays: 0 }", source: "t")
         let (city, pop) = try await TestDatabase.city("arch-off", profile: profile)
         let (other, _) = try await TestDatabase.city("arch-keep")
+        try await admin.sealAudit(other.id)
         let otherBefore = try await Self.rows(of: other.id)
         let (keep, _) = try await TestDatabase.city("arch-long")
 

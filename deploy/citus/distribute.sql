@@ -12,6 +12,7 @@ SELECT create_distributed_table('org_units', 'tenant_id', colocate_with => 'none
 SELECT create_distributed_table('employees', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('api_keys', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('audit_log', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('audit_heads', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('periods', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('skp', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('skp_rhk', 'tenant_id', colocate_with => 'org_units');

@@ -1,0 +1,204 @@
+import Crypto
+public import Foundation
+import Logging
+public import PostgresNIO
+
+/// The audit log as a per-city hash chain (migration 0020): sealing, reading, and checking it.
+///
+/// The check recomputes every hash here, from the entries' fields as the database renders them (text), so a
+/// database whose rows were changed behind the application's back cannot vouch for itself.
+public enum AuditChain {
+    /// The hash before a city's first entry.
+    static let genesis = Data(repeating: 0, count: 32)
+
+    /// One entry of the log.
+    public struct Entry: Sendable, Equatable {
+        public var entryID: Int64
+        /// UTC, microseconds: `2026-11-24T03:15:09.123456Z`.
+        public var at: String
+        public var actor: String
+        public var action: String
+        public var subject: String
+        /// The detail as jsonb renders it.
+        public var detail: String
+        /// Nil until sealed (a few seconds after it was written).
+        public var chainSeq: Int64?
+        public var rowHash: Data?
+
+        /// What the hash covers: the same text as the database's `audit_entry_text`.
+        var hashedText: String { [String(entryID), at, actor, action, subject, detail].joined(separator: "\n") }
+    }
+
+    /// What `verify` found.
+    public struct Verification: Sendable, Equatable {
+        /// Entries checked along the chain (up to the first problem).
+        public var checked: Int
+        /// Entries not sealed yet: written in the last seconds, or the server is not running to seal them.
+        public var unsealed: Int
+        /// The city's last sealed position and hash, as `audit_heads` keeps it.
+        public var head: (seq: Int64, hash: String)?
+        /// The first thing that does not hold, naming the entry; nil when the chain is whole.
+        public var problem: String?
+        /// The entry the problem names, when it names one.
+        public var entryID: Int64?
+
+        public var intact: Bool { problem == nil }
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.checked == b.checked && a.unsealed == b.unsealed && a.head?.seq == b.head?.seq && a.head?.hash == b.head?.hash
+                && a.problem == b.problem && a.entryID == b.entryID
+        }
+    }
+
+    static let fields = """
+        entry_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, action, subject, detail::text, chain_seq, row_hash
+        """
+
+    static func hash(previous: Data, _ entry: Entry) -> Data {
+        var h = SHA256()
+        h.update(data: previous)
+        h.update(data: Data(entry.hashedText.utf8))
+        return Data(h.finalize())
+    }
+
+    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+
+    static func describe(_ e: Entry) -> String {
+        "entry \(e.entryID) (\(e.at), \(e.action)\(e.subject.isEmpty ? "" : " \(e.subject)"), by \(e.actor))"
+    }
+
+    /// Checks city `tenant`'s chain on `connection` (any role that can read the city's log: the tenant's own
+    /// transaction, or the owner). Streams the entries in chain order; memory does not grow with the log.
+    public static func verify(tenant: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Verification {
+        var result = Verification(checked: 0, unsealed: 0, head: nil, problem: nil, entryID: nil)
+        for try await (seq, hash) in try await connection.query(
+            "select chain_seq, row_hash from audit_heads where tenant_id = \(tenant)", logger: logger
+        ).decode((Int64, Data).self) { result.head = (seq, hex(hash)) }
+        for try await n in try await connection.query(
+            "select count(*)::int from audit_log where tenant_id = \(tenant) and chain_seq is null", logger: logger
+        ).decode(Int.self) { result.unsealed = n }
+
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            select \(fields), prev_hash from audit_log where tenant_id = $1 and chain_seq is not null order by chain_seq
+            """, binds: { var b = PostgresBindings(); b.append(tenant); return b }()), logger: logger)
+        var previous = genesis
+        var expected: Int64 = 1
+        var last: Entry?
+        for try await r in rows.decode((Int64, String, String, String, String, String, Int64?, Data?, Data?).self) {
+            guard result.problem == nil else { continue }  // drain the rest of the rows
+            let e = Entry(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7)
+            let seq = r.6 ?? 0
+            if seq != expected {
+                let gap = seq - expected == 1 ? "position \(expected) is" : "positions \(expected) to \(seq - 1) are"
+                result.problem = "chain \(gap) missing before \(describe(e)): \(seq - expected) entr\(seq - expected == 1 ? "y was" : "ies were") removed"
+                result.entryID = last?.entryID ?? e.entryID
+                continue
+            }
+            if r.8 != previous {
+                result.problem = "\(describe(e)) does not follow the entry before it: \(last.map(describe) ?? "the start of the chain") was changed, or this entry's link was"
+                result.entryID = last?.entryID ?? e.entryID
+                continue
+            }
+            let computed = hash(previous: previous, e)
+            if e.rowHash != computed {
+                result.problem = "\(describe(e)) was changed: its content no longer matches its hash"
+                result.entryID = e.entryID
+                continue
+            }
+            previous = computed
+            expected += 1
+            result.checked += 1
+            last = e
+        }
+        guard result.problem == nil else { return result }
+        let sealed = expected - 1
+        if let head = result.head {
+            if head.seq > sealed {
+                result.problem = "the chain's head says \(head.seq) sealed entries and the log has \(sealed): the newest \(head.seq - sealed) were removed"
+                result.entryID = last?.entryID
+            } else if head.seq < sealed || head.hash != hex(previous) {
+                result.problem = "the chain's head (\(head.seq), \(head.hash.prefix(12))) does not match its last entry (\(sealed), \(hex(previous).prefix(12))): the head or the end of the chain was changed"
+                result.entryID = last?.entryID
+            }
+        } else if sealed > 0 {
+            result.problem = "the chain has \(sealed) sealed entries but no head: the head was removed"
+            result.entryID = last?.entryID
+        }
+        return result
+    }
+
+    /// Which entries to list.
+    public struct Filter: Sendable, Equatable {
+        /// The subject, e.g. a NIP or `NIP/2026`; a trailing `*` matches a prefix.
+        public var subject: String?
+        public var actor: String?
+        /// The action, e.g. `skp.approve`; a trailing `*` matches a prefix (`skp.*`).
+        public var action: String?
+        public var from: Date?
+        public var until: Date?
+        /// Entries after this one (the cursor of the previous page).
+        public var after: Int64?
+        public var limit: Int
+
+        public init(subject: String? = nil, actor: String? = nil, action: String? = nil, from: Date? = nil, until: Date? = nil,
+                    after: Int64? = nil, limit: Int = 100) {
+            (self.subject, self.actor, self.action, self.from, self.until, self.after, self.limit) = (subject, actor, action, from, until, after, limit)
+        }
+    }
+}
+
+extension KinerjaDatabase {
+    /// Seals city `tenant`'s unsealed audit entries now; returns how many. Outside any city's transaction,
+    /// so an offboarded (read-only) city's last entries are sealed too.
+    @discardableResult
+    public func sealAudit(_ tenant: TenantID) async throws -> Int {
+        for try await n in try await client.query("select audit_seal(\(tenant.uuid))", logger: logger).decode(Int.self) { return n }
+        return 0
+    }
+
+    /// Seals every city's unsealed entries (those another sealer is on are left to it); returns how many.
+    @discardableResult
+    public func sealAllAudit() async throws -> Int {
+        var total = 0
+        for try await n in try await client.query("select coalesce(sum(sealed), 0)::int from audit_seal_all()", logger: logger)
+            .decode(Int.self) { total = n }
+        return total
+    }
+}
+
+extension TenantTransaction {
+    /// This city's audit chain, checked (seal first with ``KinerjaDatabase/sealAudit(_:)`` to include the
+    /// newest entries).
+    public func verifyAuditChain() async throws -> AuditChain.Verification {
+        try await AuditChain.verify(tenant: tenant.uuid, on: connection, logger: logger)
+    }
+
+    /// Entries of this city's log, oldest first, filtered; `limit` at most.
+    public func auditEntries(_ f: AuditChain.Filter) async throws -> [AuditChain.Entry] {
+        func pattern(_ s: String?) -> String? {
+            guard let s else { return nil }
+            let escaped = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            return escaped.hasSuffix("*") ? String(escaped.dropLast()) + "%" : escaped
+        }
+        let rows = try await query("""
+            select entry_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, action, subject, detail::text,
+                   chain_seq, row_hash
+            from audit_log
+            where tenant_id = \(tenant.uuid)
+              and (\(pattern(f.subject))::text is null or subject like \(pattern(f.subject)))
+              and (\(pattern(f.actor))::text is null or actor like \(pattern(f.actor)))
+              and (\(pattern(f.action))::text is null or action like \(pattern(f.action)))
+              and (\(f.from)::timestamptz is null or at >= \(f.from))
+              and (\(f.until)::timestamptz is null or at < \(f.until))
+              and (\(f.after)::bigint is null or entry_id > \(f.after))
+            order by entry_id
+            limit \(f.limit)
+            """)
+        var out: [AuditChain.Entry] = []
+        for try await r in rows.decode((Int64, String, String, String, String, String, Int64?, Data?).self) {
+            out.append(.init(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7))
+        }
+        return out
+    }
+}

@@ -1,0 +1,110 @@
+public import ArgumentParser
+import Foundation
+import KinerjaReports
+import KinerjaStore
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "A city's audit log: list it, and check that no entry was changed or removed.",
+        discussion: """
+            Every change to plans, ratings, results and the city itself is an entry, written with the change. Each \
+            city's entries are chained: an entry holds the hash of the one before, and the server seals new entries \
+            within seconds (these commands seal first, too).
+            """,
+        subcommands: [Log.self, Verify.self])
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a city's audit entries, oldest first.",
+            discussion: """
+                Filters combine. --entity and --action take a trailing * for a prefix: --entity '199001012015031001*' \
+                lists everything about one employee, --action 'skp.*' every SKP step. --period is a year (2026), a \
+                month (2026-11), a day (2026-11-24) or FROM..UNTIL days (2026-11-01..2026-11-15, both included), in UTC.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code.") var tenant: String
+        @Option(help: "What the entry is about (its subject): a NIP, NIP/YEAR, a code; * at the end for a prefix.") var entity: String?
+        @Option(help: "Who did it (as written in the log, e.g. api:kin_AbCd or kinerja-admin:hr).") var actor: String?
+        @Option(help: "The action, e.g. skp.approve; * at the end for a prefix.") var action: String?
+        @Option(help: "When: YYYY, YYYY-MM, YYYY-MM-DD, or FROM..UNTIL days.") var period: String?
+        @Option(help: "At most this many entries.") var limit: Int = 1000
+        @Option(help: "Entries after this entry number (to page on).") var after: Int64?
+        @Option(help: "table, csv or json") var format: Table.Format = .text
+
+        func run() async throws {
+            guard (1...100_000).contains(limit) else { throw CLIError("--limit \(limit) is out of range: use 1-100000") }
+            let (from, until) = try period.map(AuditCommand.range) ?? (nil, nil)
+            let filter = AuditChain.Filter(subject: entity, actor: actor, action: action, from: from, until: until, after: after, limit: limit)
+            let code = tenant
+            let entries = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                try await db.sealAudit(t.id)
+                return try await db.withTenant(t.id) { try await $0.auditEntries(filter) }
+            }
+            let rows = entries.map { e in
+                [String(e.entryID), e.at, e.actor, e.action, e.subject, e.detail, e.chainSeq.map(String.init) ?? "unsealed"]
+            }
+            print(Table(columns: ["entry", "at", "actor", "action", "entity", "detail", "chain"], rows: rows).render(format), terminator: "")
+            printError("\(entries.count) entr\(entries.count == 1 ? "y" : "ies")"
+                       + (entries.count == limit ? "; more may follow: --after \(entries.last!.entryID)" : ""))
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a city's audit chain; exit 1 naming the first entry that was changed or removed.",
+            discussion: """
+                Seals what is unsealed, then recomputes every entry's hash here, in order, from the entries as \
+                stored: an edited entry, a removed one (a gap) and removed newest entries (the head disagrees) are \
+                each named. Prints the head (position and hash): note it elsewhere, and a later run that reports a \
+                lower position or another hash at that position shows that history was rewritten.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code.") var tenant: String
+        @Flag(help: "Check without sealing first (entries of the last seconds then count as unsealed).") var noSeal = false
+
+        func run() async throws {
+            let (code, seal) = (tenant, !noSeal)
+            let started = ContinuousClock.now
+            let v = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                if seal { try await db.sealAudit(t.id) }
+                return try await db.withTenant(t.id) { try await $0.verifyAuditChain() }
+            }
+            let head = v.head.map { "head: position \($0.seq), sha256 \($0.hash)" } ?? "head: none (no sealed entry yet)"
+            if let problem = v.problem {
+                printError("\(code): audit chain BROKEN after \(v.checked) good entr\(v.checked == 1 ? "y" : "ies"): \(problem)")
+                printError(head)
+                throw ExitCode(1)
+            }
+            print("\(code): audit chain intact: \(v.checked) entr\(v.checked == 1 ? "y" : "ies") checked"
+                  + (v.unsealed > 0 ? ", \(v.unsealed) not sealed yet" : "") + ", \(elapsed(since: started))")
+            print(head)
+        }
+    }
+
+    /// `2026`, `2026-11`, `2026-11-24` or `2026-11-01..2026-11-15` as [from, until) in UTC.
+    static func range(_ text: String) throws -> (Date?, Date?) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func parse(_ s: String) throws -> (Date, Calendar.Component) {
+            let parts = s.split(separator: "-").map { Int($0) }
+            guard !parts.isEmpty, parts.count <= 3, parts.allSatisfy({ $0 != nil }),
+                  let date = calendar.date(from: DateComponents(year: parts[0], month: parts.count > 1 ? parts[1] : 1,
+                                                                day: parts.count > 2 ? parts[2] : 1)),
+                  (parts.count < 2 || (1...12).contains(parts[1]!)), (parts.count < 3 || (1...31).contains(parts[2]!))
+            else { throw CLIError("--period '\(text)': '\(s)' is not YYYY, YYYY-MM or YYYY-MM-DD") }
+            return (date, [.year, .month, .day][parts.count - 1])
+        }
+        if let dots = text.range(of: "..") {
+            let (from, _) = try parse(String(text[..<dots.lowerBound]))
+            let (last, unit) = try parse(String(text[dots.upperBound...]))
+            let until = calendar.date(byAdding: unit, value: 1, to: last)!
+            guard from < until else { throw CLIError("--period '\(text)': the range ends before it starts") }
+            return (from, until)
+        }
+        let (from, unit) = try parse(text)
+        return (from, calendar.date(byAdding: unit, value: 1, to: from)!)
+    }
+}

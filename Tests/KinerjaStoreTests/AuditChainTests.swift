@@ -1,0 +1,170 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// Each city's audit log is a hash chain: sealed entries verify, and an edited entry, a removed entry and
+/// removed newest entries are each named; nobody writes a seal by hand; one city's chain is its own.
+@Suite struct AuditChainTests {
+    /// A city with a few entries of its own, sealed.
+    static func city(_ label: String, entries: Int = 5) async throws -> Tenant {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city(label)
+        try await db.withTenant(city.id) { tx in
+            for i in 0..<entries {
+                try await tx.audit(actor: "tests:\(label)", action: "test.step", subject: "s\(i)", detail: ["n": String(i), "kota": "Kota Ü"])
+            }
+        }
+        try await db.sealAudit(city.id)
+        return city
+    }
+
+    static func verify(_ city: Tenant) async throws -> AuditChain.Verification {
+        try await TestDatabase.admin().withTenant(city.id) { try await $0.verifyAuditChain() }
+    }
+
+    /// Changes the log as someone with the database's keys would: the owner, past the append-only trigger.
+    static func tamper(_ sql: PostgresQuery) async throws {
+        let owner = try await TestDatabase.owner()
+        try await owner.client.withTransaction(logger: TestDatabase.logger) { conn in
+            try await conn.query("set local session_replication_role = replica", logger: TestDatabase.logger)
+            try await conn.query(sql, logger: TestDatabase.logger)
+        }
+    }
+
+    /// Runs `body` while holding city `city`'s sealing lock, so that no sealer (a server that another suite
+    /// runs against the test database seals every few seconds) seals its entries meanwhile.
+    static func withoutSealing(_ city: Tenant, _ body: () async throws -> Void) async throws {
+        let owner = try await TestDatabase.owner()
+        try await owner.client.withConnection { conn in
+            let key = "kinerja.audit_seal:\(city.id.description)"
+            for try await _ in try await conn.query("select pg_advisory_lock(hashtextextended(\(key), 0))", logger: TestDatabase.logger) {}
+            do {
+                try await body()
+            } catch {
+                for try await _ in try await conn.query("select pg_advisory_unlock(hashtextextended(\(key), 0))", logger: TestDatabase.logger) {}
+                throw error
+            }
+            for try await _ in try await conn.query("select pg_advisory_unlock(hashtextextended(\(key), 0))", logger: TestDatabase.logger) {}
+        }
+    }
+
+    static func entryIDs(_ city: Tenant) async throws -> [Int64] {
+        try await TestDatabase.admin().withTenant(city.id) { tx in
+            try await tx.auditEntries(.init(limit: 1000)).map(\.entryID)
+        }
+    }
+
+    @Test func sealedEntriesFormAChainThatVerifies() async throws {
+        let city = try await Self.city("chain-ok")
+        let v = try await Self.verify(city)
+        #expect(v.intact, "\(v.problem ?? "")")
+        // The onboarding and the demo seed wrote entries too.
+        #expect(v.checked >= 6 && v.unsealed == 0)
+        #expect(v.head?.seq == Int64(v.checked))
+
+        // New entries are unsealed until sealed, then extend the same chain.
+        try await Self.withoutSealing(city) {
+            try await TestDatabase.admin().withTenant(city.id) { try await $0.audit(actor: "t", action: "test.more", subject: "") }
+            let pending = try await Self.verify(city)
+            #expect(pending.intact && pending.unsealed == 1 && pending.checked == v.checked)
+        }
+        // (A server's sealer may have come first now the lock is free: either way it is sealed once.)
+        #expect(try await TestDatabase.admin().sealAudit(city.id) <= 1)
+        let after = try await Self.verify(city)
+        #expect(after.intact && after.checked == v.checked + 1 && after.unsealed == 0)
+    }
+
+    @Test func anEditedEntryIsNamed() async throws {
+        let city = try await Self.city("chain-edit")
+        let ids = try await Self.entryIDs(city)
+        let victim = ids[ids.count - 3]
+        try await Self.tamper("update audit_log set actor = 'someone else' where tenant_id = \(city.id.uuid) and entry_id = \(victim)")
+        let v = try await Self.verify(city)
+        #expect(!v.intact && v.entryID == victim, "\(v.problem ?? "")")
+        #expect(v.problem?.contains("entry \(victim)") == true && v.problem?.contains("was changed") == true, "\(v.problem ?? "")")
+
+        // Changed and its hash recomputed: the next entry's link gives it away, and it is named.
+        let other = try await Self.city("chain-rehash")
+        let oids = try await Self.entryIDs(other)
+        let target = oids[1]
+        try await Self.tamper("""
+            update audit_log set detail = '{"n": "999"}'::jsonb,
+                   row_hash = sha256(prev_hash || convert_to(audit_entry_text(entry_id, at, actor, action, subject, '{"n": "999"}'::jsonb), 'UTF8'))
+            where tenant_id = \(other.id.uuid) and entry_id = \(target)
+            """)
+        let w = try await Self.verify(other)
+        #expect(!w.intact && w.entryID == target, "\(w.problem ?? "")")
+    }
+
+    @Test func aRemovedEntryAndRemovedNewestEntriesAreNamed() async throws {
+        let city = try await Self.city("chain-gap")
+        let ids = try await Self.entryIDs(city)
+        try await Self.tamper("delete from audit_log where tenant_id = \(city.id.uuid) and entry_id = \(ids[3])")
+        let v = try await Self.verify(city)
+        #expect(!v.intact && v.problem?.contains("missing") == true && v.entryID == ids[2], "\(v.problem ?? "")")
+
+        let tail = try await Self.city("chain-tail")
+        let tids = try await Self.entryIDs(tail)
+        try await Self.tamper("delete from audit_log where tenant_id = \(tail.id.uuid) and entry_id >= \(tids[tids.count - 2])")
+        let w = try await Self.verify(tail)
+        #expect(!w.intact && w.problem?.contains("the newest 2 were removed") == true, "\(w.problem ?? "")")
+    }
+
+    @Test func nobodyButTheSealerWritesTheChain() async throws {
+        let (city, _) = try await TestDatabase.city("chain-forge")
+        for db in [try await TestDatabase.app(), try await TestDatabase.admin()] {
+            // A seal (or a time) written with the entry: refused by the column grants.
+            let forged = await #expect(throws: (any Error).self) {
+                try await db.withTenant(city.id) { tx in
+                    try await tx.query("""
+                        insert into audit_log (tenant_id, actor, action, chain_seq, prev_hash, row_hash)
+                        values (\(city.id.uuid), 'x', 'x', 1, '\\x00'::bytea, '\\x00'::bytea)
+                        """)
+                }
+            }
+            #expect(StoreError.sqlState(forged!) == "42501")
+            // Sealed entries cannot be changed, nor the head written.
+            for sql: PostgresQuery in [
+                "update audit_log set chain_seq = 1 where tenant_id = \(city.id.uuid)",
+                "insert into audit_heads (tenant_id, chain_seq, row_hash) values (\(city.id.uuid), 1, '\\x00'::bytea)",
+            ] {
+                let e = await #expect(throws: (any Error).self) { try await db.withTenant(city.id) { try await $0.query(sql) } }
+                #expect(StoreError.sqlState(e!) == "42501", "\(sql.sql)")
+            }
+        }
+        // Even the owner cannot change a sealed entry while the append-only trigger stands.
+        let owner = try await TestDatabase.owner()
+        try await owner.sealAudit(city.id)
+        let e = await #expect(throws: (any Error).self) {
+            try await owner.client.query("update audit_log set actor = 'x' where tenant_id = \(city.id.uuid)", logger: TestDatabase.logger)
+        }
+        #expect(StoreError.sqlState(e!) == "42501")
+    }
+
+    @Test func eachCityHasItsOwnChain() async throws {
+        let a = try await Self.city("chain-a")
+        let b = try await Self.city("chain-b")
+        let admin = try await TestDatabase.admin()
+        // Sealing A leaves B's new entry unsealed.
+        try await Self.withoutSealing(b) {
+            try await admin.withTenant(b.id) { try await $0.audit(actor: "t", action: "test.b", subject: "") }
+            try await admin.sealAudit(a.id)
+            #expect(try await Self.verify(b).unsealed == 1)
+        }
+        // A's transaction sees none of B's entries or head.
+        try await admin.withTenant(a.id) { tx in
+            for try await n in try await tx.query("select count(*)::int from audit_log where tenant_id = \(b.id.uuid)").decode(Int.self) { #expect(n == 0) }
+            for try await n in try await tx.query("select count(*)::int from audit_heads").decode(Int.self) { #expect(n == 1) }
+            let v = try await AuditChain.verify(tenant: b.id.uuid, on: tx.connection, logger: TestDatabase.logger)
+            #expect(v.checked == 0 && v.head == nil)
+        }
+        // Breaking B leaves A intact.
+        let bids = try await Self.entryIDs(b)
+        try await Self.tamper("update audit_log set subject = 'x' where tenant_id = \(b.id.uuid) and entry_id = \(bids[0])")
+        #expect(try await Self.verify(a).intact)
+        #expect(try await !Self.verify(b).intact)
+    }
+}
