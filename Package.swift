@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "KinerjaAPI",
             dependencies: [
-                "KinerjaCore", "KinerjaStore",
+                "KinerjaCore", "KinerjaStore", "KinerjaReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -72,7 +73,8 @@ let package = Package(
         ),
         .target(
             name: "KinerjaReports",
-            dependencies: ["KinerjaCore"],
+            dependencies: ["KinerjaCore", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")],
             swiftSettings: strict
         ),
         .target(

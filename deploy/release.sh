@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release
-for f in kinerja-server kinerja-admin kinerja_KinerjaStore.resources kinerja_KinerjaAPI.resources; do
+for f in kinerja-server kinerja-admin kinerja_KinerjaStore.resources kinerja_KinerjaAPI.resources kinerja_KinerjaReports.resources; do
   [ -e "$bin/$f" ] || { echo "release: $bin/$f is missing: run 'make release'" >&2; exit 1; }
 done
 version=$(git describe --tags --always --dirty 2>/dev/null || date +%Y%m%d%H%M)
@@ -13,7 +13,7 @@ name="kinerja-$version"
 out=.build/dist/$name
 rm -rf "$out"; mkdir -p "$out"
 cp "$bin/kinerja-server" "$bin/kinerja-admin" "$out/"
-cp -R "$bin/kinerja_KinerjaStore.resources" "$bin/kinerja_KinerjaAPI.resources" "$out/"
+cp -R "$bin/kinerja_KinerjaStore.resources" "$bin/kinerja_KinerjaAPI.resources" "$bin/kinerja_KinerjaReports.resources" "$out/"
 strip "$out/kinerja-server" "$out/kinerja-admin" 2>/dev/null || true
 mkdir -p "$out/deploy"
 cp -R deploy/systemd deploy/postgres "$out/deploy/"

@@ -14,13 +14,16 @@ public struct ServerSettings: Sendable {
     public var keyCacheTTL: Duration
     /// How often new audit entries are sealed into their city's hash chain.
     public var auditSealInterval: Duration
+    /// A dashboard snapshot older than this is served and computed again in the background.
+    public var dashboardMaxAge: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5),
-                auditSealInterval: Duration = .seconds(5)) {
+                auditSealInterval: Duration = .seconds(5), dashboardMaxAge: Duration = .seconds(300)) {
         self.host = host
         self.port = port
         self.keyCacheTTL = keyCacheTTL
         self.auditSealInterval = auditSealInterval
+        self.dashboardMaxAge = dashboardMaxAge
     }
 }
 
@@ -33,7 +36,8 @@ public func buildRouter(
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
-    try KinerjaService(database: database, reads: readReplica, metrics: metrics)
+    try KinerjaService(database: database, reads: readReplica, metrics: metrics,
+                       dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge))
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }

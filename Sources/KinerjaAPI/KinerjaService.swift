@@ -12,6 +12,7 @@ struct KinerjaService: APIProtocol {
     /// A hot standby for read-only overviews, when one is configured.
     let reads: ReadReplica?
     let metrics: PrometheusCollectorRegistry?
+    let dashboards: DashboardRefresher
 
     /// Read-only overviews (a team, a city's follow-ups, contributions): on the standby while it keeps up,
     /// else on the primary. `body` must not write.

@@ -27,6 +27,8 @@ struct KinerjaServer {
           --read-max-lag-seconds N  KINERJA_READ_MAX_LAG_SECONDS 30 (a standby further behind is not used)
           --audit-seal-seconds N    KINERJA_AUDIT_SEAL_SECONDS   5 (new audit entries join their city's hash
                                     chain within this time)
+          --dashboard-max-age-seconds N  KINERJA_DASHBOARD_MAX_AGE_SECONDS 300 (an older dashboard snapshot
+                                    is served and computed again in the background)
           --log-level LEVEL         KINERJA_LOG_LEVEL            info (trace, debug, info, notice, warning, error)
 
         Endpoints: /health, /ready, /metrics, /openapi.yaml, /v1/... (see /openapi.yaml).

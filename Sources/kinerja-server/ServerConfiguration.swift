@@ -23,6 +23,7 @@ struct ServerConfiguration {
         let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...300)
         databaseWait = try Self.int(config, "database.waitSeconds", default: 5, range: 1...600)
         let seal = try Self.int(config, "audit.sealSeconds", default: 5, range: 1...3600)
+        let dashboardAge = try Self.int(config, "dashboard.maxAgeSeconds", default: 300, range: 0...86_400)
         let levelText = config.string(forKey: "log.level", default: "info")
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError("log level '\(levelText)' is not one of: trace, debug, info, notice, warning, error, critical")
@@ -44,7 +45,8 @@ struct ServerConfiguration {
             readReplica = replica
         }
         readMaximumLag = try Self.int(config, "read.maxLagSeconds", default: 30, range: 0...86_400)
-        server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache), auditSealInterval: .seconds(seal))
+        server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache), auditSealInterval: .seconds(seal),
+                                dashboardMaxAge: .seconds(dashboardAge))
         self.connections = connections
         self.logLevel = level
     }

@@ -135,6 +135,7 @@ import Testing
         }
         let file = try String(contentsOf: container.appendingPathComponent("Containerfile"), encoding: .utf8)
         #expect(file.contains("--static-swift-stdlib") && file.contains("USER 10001:10001")
-                && file.contains("kinerja_KinerjaStore.resources") && file.contains("kinerja_KinerjaAPI.resources"))
+                && file.contains("kinerja_KinerjaStore.resources") && file.contains("kinerja_KinerjaAPI.resources")
+                && file.contains("kinerja_KinerjaReports.resources"))
     }
 }

@@ -32,4 +32,5 @@ SELECT create_distributed_table('attendance_events', 'tenant_id', colocate_with 
 SELECT create_distributed_table('tpp_pagu', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('tpp_results', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('discipline_cases', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('dashboard_snapshots', 'tenant_id', colocate_with => 'org_units');
 COMMIT;

@@ -1,0 +1,46 @@
+public import Foundation
+
+/// The language of a document and how it writes numbers and dates: Indonesian as official documents do
+/// (`1.234,5`; `1 Desember 2026`), or English (`1,234.5`; `1 December 2026`).
+public enum DocumentLanguage: String, Sendable, CaseIterable {
+    case id, en
+
+    static let monthsID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+                           "November", "Desember"]
+    static let monthsEN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                           "November", "December"]
+
+    /// A number with `digits` decimals and grouped thousands.
+    public func number(_ v: Double, digits: Int = 1) -> String {
+        let text = String(format: "%.\(digits)f", abs(v))
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        var whole = String(parts[0])
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = (self == .id ? "." : ",") + whole.suffix(3) + grouped
+            whole.removeLast(3)
+        }
+        grouped = whole + grouped
+        let decimals = parts.count > 1 ? (self == .id ? "," : ".") + parts[1] : ""
+        return (v < 0 && text.contains(where: { $0 != "0" && $0 != "." }) ? "-" : "") + grouped + decimals
+    }
+
+    public func integer(_ v: Int) -> String { number(Double(v), digits: 0) }
+
+    /// `92,3%` / `92.3%`; a dash for no value.
+    public func percent(_ v: Double?) -> String { v.map { number($0) + "%" } ?? "–" }
+
+    /// `1 Desember 2026, 14.05 WITA`-style: the day in words, and the time in `zone` when given.
+    public func date(_ d: Date, timeZone: TimeZone = TimeZone(identifier: "Asia/Makassar")!, withTime: Bool = false) -> String {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = timeZone
+        let p = c.dateComponents([.year, .month, .day, .hour, .minute], from: d)
+        let month = (self == .id ? Self.monthsID : Self.monthsEN)[(p.month ?? 1) - 1]
+        var out = "\(p.day ?? 1) \(month) \(p.year ?? 0)"
+        if withTime {
+            let zone = timeZone.abbreviation(for: d) ?? timeZone.identifier
+            out += String(format: self == .id ? ", %02d.%02d " : ", %02d:%02d ", p.hour ?? 0, p.minute ?? 0) + zone
+        }
+        return out
+    }
+}
