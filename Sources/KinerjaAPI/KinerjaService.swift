@@ -13,6 +13,7 @@ struct KinerjaService: APIProtocol {
     let reads: ReadReplica?
     let metrics: PrometheusCollectorRegistry?
     let dashboards: DashboardRefresher
+    let reports: ReportSettings
 
     /// Read-only overviews (a team, a city's follow-ups, contributions): on the standby while it keeps up,
     /// else on the primary. `body` must not write.

@@ -24,6 +24,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         response.headers[.requestID] = requestID
+        // The generated code writes header values URI-encoded; a Location is a path as it stands.
+        if let location = response.headers[.location], location.hasPrefix("%2F"), let plain = location.removingPercentEncoding {
+            response.headers[.location] = plain
+        }
         context.logger.info("request", metadata: fields.metadata.merging([
             "method": "\(request.method)", "path": "\(Self.loggable(request.uri.path))", "status": "\(response.status.code)",
         ]) { $1 })

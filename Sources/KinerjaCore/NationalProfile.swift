@@ -74,10 +74,31 @@ tpp:
     - { event: tidak-ikut-upacara, percent: 2 }
     # Unexcused absence, per day: a common figure, not in DOMAIN.md's list (unconfirmed, data).
     - { event: tidak-hadir, percent: 3 }
+# Reports: each names its data (source), may choose and relabel its fields (columns) and its HTML template
+# (the adapter's own, or the core's); 'kinerja-admin report list' shows them with every default filled in.
 reports:
+  csvSeparator: ";"
   formats:
-    - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }
-    - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
+    - id: dokumen-evaluasi
+      title: Dokumen Evaluasi Kinerja Pegawai
+      titleEN: Employee Performance Evaluation Document
+      kind: html
+      source: evaluationDocument
+      template: dokumen-evaluasi
+      csvSeparator: ";"
+      columns:
+        - { field: nip, label: NIP, labelEN: NIP }
+        - { field: nama }
+        - { field: jabatan }
+        - { field: opd }
+        - { field: pejabatPenilai }
+        - { field: capaian }
+        - { field: ratingHasil }
+        - { field: skor360 }
+        - { field: ratingPerilaku }
+        - { field: predikat }
+        - { field: status }
+    - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
   publicAnnualReport: false
 hooks: []
 skp:

@@ -84,6 +84,23 @@ enum ProfileValidator {
         var formatIDs: Set<String> = []
         for (i, fmt) in p.reports.formats.enumerated() {
             check(formatIDs.insert(fmt.id).inserted, "reports.formats[\(i)].id", fmt.id, "an id not used by another format")
+            check(fmt.id.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" } && !fmt.id.isEmpty, "reports.formats[\(i)].id", fmt.id,
+                  "lower-case letters, digits and '-' (it is the name in 'report generate NAME' and /v1/reports/NAME)")
+            do {
+                _ = try ReportDefinition.resolve(fmt, separator: p.reports.csvSeparator)
+            } catch {
+                out.append(ProfileIssue(path: "reports.formats[\(i)]", value: error.value, allowed: error.allowed))
+            }
+            for (key, sep) in [("csvSeparator", fmt.csvSeparator)] where sep != nil {
+                check(sep!.count == 1 && sep != "\"" && sep != "\n", "reports.formats[\(i)].\(key)", sep!, "one character, not a quote or a line break")
+            }
+        }
+        if let sep = p.reports.csvSeparator {
+            check(sep.count == 1 && sep != "\"" && sep != "\n", "reports.csvSeparator", sep, "one character, not a quote or a line break")
+        }
+        if p.reports.publicAnnualReport {
+            check(p.reports.formats.contains { (try? ReportDefinition.resolve($0, separator: nil))?.source == .publicAnnual },
+                  "reports.publicAnnualReport", "true", "a report with source publicAnnual among reports.formats")
         }
         return out
     }

@@ -214,15 +214,34 @@ public struct TenantProfile: Codable, Sendable, Equatable {
     }
 
     public struct Reports: Codable, Sendable, Equatable {
+        /// The reports the city has (``ReportDefinition/resolve(_:separator:)`` fills in the defaults).
         public var formats: [Format]
-        /// Palu: an annual ASN performance report published for the public.
+        /// Palu: an annual ASN performance report published for the public (any city may switch it on).
         public var publicAnnualReport: Bool
+        /// Between CSV fields; `;` when absent (spreadsheets set up for Indonesia read `;`).
+        public var csvSeparator: String?
 
         public struct Format: Codable, Sendable, Equatable {
-            public enum Kind: String, Codable, Sendable, CaseIterable { case csv, json, html }
+            /// csv, json, html (printable, A4) or pdf (the HTML through headless Chromium): the default when
+            /// none is asked for; every report can be had in each.
+            public enum Kind: String, Codable, Sendable, CaseIterable { case csv, json, html, pdf }
             public var id: String
             public var title: String
+            public var titleEN: String?
             public var kind: Kind
+            /// The data shown; absent in profiles written before sources were named, where the id says it.
+            public var source: ReportSource?
+            /// The fields shown, in order, optionally relabelled; absent: all of the source's.
+            public var columns: [Column]?
+            /// The Mustache template of the HTML: the city adapter's own or the core's; absent: the source's.
+            public var template: String?
+            public var csvSeparator: String?
+
+            public struct Column: Codable, Sendable, Equatable {
+                public var field: String
+                public var label: String?
+                public var labelEN: String?
+            }
         }
     }
 }

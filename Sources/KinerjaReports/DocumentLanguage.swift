@@ -12,7 +12,10 @@ public enum DocumentLanguage: String, Sendable, CaseIterable {
 
     /// A number with `digits` decimals and grouped thousands.
     public func number(_ v: Double, digits: Int = 1) -> String {
-        let text = String(format: "%.\(digits)f", abs(v))
+        // Half away from zero, as people round by hand (0,125 to 0,13), not to the nearest even.
+        let scale = pow(10, Double(digits))
+        let rounded = (abs(v) * scale).rounded(.toNearestOrAwayFromZero) / scale
+        let text = String(format: "%.\(digits)f", rounded)
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         var whole = String(parts[0])
         var grouped = ""
@@ -38,7 +41,9 @@ public enum DocumentLanguage: String, Sendable, CaseIterable {
         let month = (self == .id ? Self.monthsID : Self.monthsEN)[(p.month ?? 1) - 1]
         var out = "\(p.day ?? 1) \(month) \(p.year ?? 0)"
         if withTime {
-            let zone = timeZone.abbreviation(for: d) ?? timeZone.identifier
+            // Indonesia's zones by their Indonesian names; others as the system abbreviates them.
+            let zone = ["Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"][timeZone.identifier]
+                ?? timeZone.abbreviation(for: d) ?? timeZone.identifier
             out += String(format: self == .id ? ", %02d.%02d " : ", %02d:%02d ", p.hour ?? 0, p.minute ?? 0) + zone
         }
         return out

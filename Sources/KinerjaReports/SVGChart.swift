@@ -13,10 +13,12 @@ public enum SVGChart {
         let height = legendHeight + rows.count * (barHeight + gap) + gap
         let plot = Double(width - labelWidth - 10)
         var out = svgOpen(width: width, height: height, title: title, description: description)
+        // The legend's entries one after the other, each as wide as its name (about 6.5 px a character at 11 px).
+        var x = 10
         for (i, name) in series.enumerated() {
-            let x = labelWidth + i * ((width - labelWidth) / max(1, series.count))
             out += "<rect x=\"\(x)\" y=\"4\" width=\"12\" height=\"12\" fill=\"\(palette[i % palette.count])\"/>"
             out += "<text x=\"\(x + 16)\" y=\"14\" font-size=\"11\">\(escape(name))</text>"
+            x += 16 + Int(Double(name.count) * 6.5) + 14
         }
         for (r, row) in rows.enumerated() {
             let y = legendHeight + r * (barHeight + gap)

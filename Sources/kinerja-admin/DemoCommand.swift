@@ -6,7 +6,7 @@ import KinerjaStore
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self, Rate.self])
+        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self, Rate.self, Finalize.self])
 
     struct SIASNFile: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -117,6 +117,26 @@ struct DemoCommand: AsyncParsableCommand {
                 return try await db.withTenant(t.id) { try await $0.seedBehaviour(year: year, period: period, profile: profile, seed: seed, actor: cliActor) }
             }
             printError("\(code): \(asked) feedback request(s) added, \(rated) answered for \(year) \(period)")
+        }
+    }
+
+    struct Finalize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Demo: close a period's round as HR would (organisation predikat Baik, every result confirmed, every OPD final).",
+            discussion: "For demo and test cities only: it decides on everyone's behalf. An employee nobody rated gets Sesuai "
+                + "Ekspektasi with the reason 'demo'; a broken curve is overridden with the reason 'demo data'. Then the "
+                + "follow-ups the rules require are recorded, so that every report has data.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var which: FeedbackCommand.Which
+
+        func run() async throws {
+            let (code, year, period) = (which.tenant, which.year, try which.subPeriod())
+            let (opds, followUps) = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                let profile = try await db.platform.profile(of: t.id)
+                return try await db.withTenant(t.id) { try await $0.finalizeDemoRound(year: year, period: period, profile: profile, actor: cliActor) }
+            }
+            printError("\(code): \(year) \(period) final in \(opds) OPD(s); \(followUps) follow-up(s) recorded")
         }
     }
 

@@ -1,6 +1,8 @@
 import Configuration
 import Foundation
 import Hummingbird
+import KinerjaAdapters
+import KinerjaCore
 import KinerjaAPI
 import KinerjaStore
 import Logging
@@ -29,6 +31,9 @@ struct KinerjaServer {
                                     chain within this time)
           --dashboard-max-age-seconds N  KINERJA_DASHBOARD_MAX_AGE_SECONDS 300 (an older dashboard snapshot
                                     is served and computed again in the background)
+          --report-dir DIR          KINERJA_REPORT_DIR           the system's temp folder/kinerja-reports (files of
+                                    report jobs: documents of many employees, PDFs of several)
+          --report-inline-limit N   KINERJA_REPORT_INLINE_LIMIT  200 (more documents than this are made as a job)
           --log-level LEVEL         KINERJA_LOG_LEVEL            info (trace, debug, info, notice, warning, error)
 
         Endpoints: /health, /ready, /metrics, /openapi.yaml, /v1/... (see /openapi.yaml).
@@ -79,8 +84,10 @@ struct KinerjaServer {
                                                         leaseTimeout: .seconds(2), logger: logger),
                                primary: database, maximumLag: .seconds(settings.readMaximumLag))
         }
+        let reports = ReportSettings(templates: { AdapterRegistry.named($0)?.templates ?? [:] }, directory: settings.reportDirectory,
+                                     inlineLimit: settings.reportInlineLimit)
         let app = try buildApplication(database: database, readReplica: replica, settings: settings.server, metrics: registry,
-                                       logger: logger) { port in
+                                       reports: reports, logger: logger) { port in
             logger.info("listening", metadata: ["url": "http://\(settings.server.host):\(port)"])
         }
         try await app.runService()

@@ -1,3 +1,4 @@
+import Foundation
 import Configuration
 import KinerjaAPI
 import KinerjaStore
@@ -15,6 +16,8 @@ struct ServerConfiguration {
     /// A hot standby for read-only work, and how far behind it may be before reads go to the primary.
     var readReplica: DatabaseSettings?
     var readMaximumLag: Int
+    var reportDirectory: URL
+    var reportInlineLimit: Int
 
     init(_ config: ConfigReader) throws {
         let host = config.string(forKey: "http.host", default: "127.0.0.1")
@@ -45,6 +48,9 @@ struct ServerConfiguration {
             readReplica = replica
         }
         readMaximumLag = try Self.int(config, "read.maxLagSeconds", default: 30, range: 0...86_400)
+        reportDirectory = config.string(forKey: "report.dir").map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-reports")
+        reportInlineLimit = try Self.int(config, "report.inlineLimit", default: 200, range: 1...100_000)
         server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache), auditSealInterval: .seconds(seal),
                                 dashboardMaxAge: .seconds(dashboardAge))
         self.connections = connections

@@ -1,3 +1,4 @@
+import Foundation
 public import KinerjaCore
 
 /// Kota Banjarbaru: a yearly assessment with constructive feedback, indicators set in advance (an education
@@ -7,6 +8,7 @@ public struct BanjarbaruAdapter: TenantAdapter {
     public var name: String { "banjarbaru" }
     public var displayName: String { "Kota Banjarbaru" }
     public var profileOverlay: String { Self.overlay }
+    public var templates: [String: String] { TemplateFolder.load(Bundle.module) }
 
     static let overlay = #"""
 name: Kota Banjarbaru
@@ -35,5 +37,16 @@ followUps:
   improvementMonths: 6
   # Competency development matched to need: a training offer on each employee's weakest value.
   trainingFromWeakestValue: true
+reports:
+  formats:
+    - id: penilaian-tahunan
+      title: Penilaian Kinerja Tahunan
+      titleEN: Annual performance assessment
+      kind: html
+      source: annualAssessment
+      template: penilaian-tahunan
+    - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
+    - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+  publicAnnualReport: false
 """#
 }

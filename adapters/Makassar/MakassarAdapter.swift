@@ -1,3 +1,4 @@
+import Foundation
 public import KinerjaCore
 
 /// Kota Makassar: real-time e-Kinerja (monthly periods), 360 from self, atasan and peers, teachers judged on
@@ -7,6 +8,7 @@ public struct MakassarAdapter: TenantAdapter {
     public var name: String { "makassar" }
     public var displayName: String { "Kota Makassar" }
     public var profileOverlay: String { Self.overlay }
+    public var templates: [String: String] { TemplateFolder.load(Bundle.module) }
 
     static let overlay = #"""
 name: Kota Makassar
@@ -66,9 +68,15 @@ followUps:
   mentoring: { newWithinMonths: 24, mentorPredikat: [Sangat Baik], maxMenteesPerMentor: 2 }
 reports:
   formats:
-    - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }
-    - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
-    - { id: dasbor-pimpinan, title: Data kinerja untuk keputusan pimpinan, kind: json }
+    - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
+    - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - id: peringkat-asn-berprestasi
+      title: Peringkat ASN Berprestasi
+      titleEN: Outstanding ASN ranking
+      kind: html
+      source: ranking
+      template: peringkat
+    - { id: dasbor-pimpinan, title: Data kinerja untuk keputusan pimpinan, titleEN: Performance data for leaders, kind: json, source: dashboard }
   publicAnnualReport: false
 hooks: [complaintResponsiveness]
 """#

@@ -1,3 +1,4 @@
+import Foundation
 public import KinerjaCore
 
 /// Kota Palu: real-time monitoring of each employee's contribution to agency goals, periodic evaluation,
@@ -7,6 +8,7 @@ public struct PaluAdapter: TenantAdapter {
     public var name: String { "palu" }
     public var displayName: String { "Kota Palu" }
     public var profileOverlay: String { Self.overlay }
+    public var templates: [String: String] { TemplateFolder.load(Bundle.module) }
 
     static let overlay = #"""
 name: Kota Palu
@@ -24,9 +26,14 @@ followUps:
   improvementMonths: 6
 reports:
   formats:
-    - { id: rekap-predikat, title: Rekapitulasi predikat kinerja, kind: csv }
-    - { id: dokumen-evaluasi, title: Dokumen evaluasi kinerja pegawai, kind: html }
-    - { id: laporan-tahunan-publik, title: Laporan Kinerja ASN Tahunan Kota Palu, kind: html }
+    - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
+    - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - id: laporan-tahunan-publik
+      title: Laporan Kinerja ASN Tahunan Kota Palu
+      titleEN: Annual ASN Performance Report of Palu
+      kind: html
+      source: publicAnnual
+      template: laporan-publik
   publicAnnualReport: true
 """#
 }

@@ -1,3 +1,4 @@
+import Foundation
 public import KinerjaCore
 
 /// Kota Pematangsiantar: measurable indicators per job, formulated together with the employees;
@@ -7,6 +8,7 @@ public struct PematangsiantarAdapter: TenantAdapter {
     public var name: String { "pematangsiantar" }
     public var displayName: String { "Kota Pematangsiantar" }
     public var profileOverlay: String { Self.overlay }
+    public var templates: [String: String] { TemplateFolder.load(Bundle.module) }
 
     static let overlay = #"""
 name: Kota Pematangsiantar
@@ -47,5 +49,12 @@ tpp:
   kinerjaPercent: 80
   disiplinPercent: 20
   kinerjaCut: { belowPercent: 80, cutPercent: 20 }
+reports:
+  formats:
+    - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
+    - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - { id: sertifikat, title: Sertifikat capaian target kinerja, titleEN: Certificate of reaching the target, kind: html, source: certificate, template: sertifikat }
+    - { id: hasil-saya, title: Hasil kinerja saya, titleEN: My performance results, kind: json, source: ownResults }
+  publicAnnualReport: false
 """#
 }

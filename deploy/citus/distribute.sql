@@ -33,4 +33,6 @@ SELECT create_distributed_table('tpp_pagu', 'tenant_id', colocate_with => 'org_u
 SELECT create_distributed_table('tpp_results', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('discipline_cases', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('dashboard_snapshots', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('public_reports', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('report_jobs', 'tenant_id', colocate_with => 'org_units');
 COMMIT;

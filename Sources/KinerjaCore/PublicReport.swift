@@ -1,0 +1,90 @@
+public import Foundation
+
+/// The annual ASN performance report a city publishes for everyone (Palu's, and any city whose profile sets
+/// `reports.publicAnnualReport`): aggregates per OPD only, never a name or a NIP, and no figure about fewer
+/// than ``minimumGroup`` people.
+public struct PublicReport: Codable, Sendable, Equatable {
+    /// Groups smaller than this are not shown (*(unconfirmed)* figure, the usual statistical threshold).
+    public static let minimumGroup = 5
+    public static let predikat = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
+
+    /// A count as published: the number, or hidden because it is about fewer than five people (or because
+    /// it would give a hidden one away, through the row's total).
+    public enum Cell: Codable, Sendable, Equatable {
+        case count(Int)
+        case suppressed
+
+        public var value: Int? { if case .count(let n) = self { n } else { nil } }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .count(let n): try c.encode(n)
+            case .suppressed: try c.encodeNil()
+            }
+        }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            self = c.decodeNil() ? .suppressed : .count(try c.decode(Int.self))
+        }
+    }
+
+    public struct OPD: Codable, Sendable, Equatable {
+        public var code: String
+        public var name: String
+        /// Employees evaluated; nil (the whole line hidden) when fewer than five.
+        public var evaluated: Int?
+        /// Per predikat: the count, or suppressed.
+        public var predikat: [String: Cell]
+        /// Mean capaian of the RHK that contribute to the OPD's goals through the cascade, when at least five
+        /// employees contribute.
+        public var goalCapaian: Double?
+        /// Sangat Baik + Baik as a share of those evaluated, and its change since the previous year's report
+        /// (in percentage points); nil where either year is hidden or absent.
+        public var shareGood: Double?
+        public var changeGood: Double?
+
+        public init(code: String, name: String, evaluated: Int?, predikat: [String: Cell], goalCapaian: Double?, shareGood: Double?,
+                    changeGood: Double?) {
+            (self.code, self.name, self.evaluated, self.predikat, self.goalCapaian, self.shareGood, self.changeGood) =
+                (code, name, evaluated, predikat, goalCapaian, shareGood, changeGood)
+        }
+    }
+
+    public var city: String
+    public var year: Int
+    public var publishedAt: Date
+    public var evaluated: Int
+    /// The whole city per predikat (the city is never a small group: shown as counted).
+    public var predikat: [String: Int]
+    public var opds: [OPD]
+    /// OPDs not shown because fewer than five of their employees were evaluated.
+    public var hiddenOPDs: Int
+    public var previousYear: Int?
+
+    public init(city: String, year: Int, publishedAt: Date, evaluated: Int, predikat: [String: Int], opds: [OPD], hiddenOPDs: Int,
+                previousYear: Int?) {
+        (self.city, self.year, self.publishedAt, self.evaluated, self.predikat, self.opds, self.hiddenOPDs, self.previousYear) =
+            (city, year, publishedAt, evaluated, predikat, opds, hiddenOPDs, previousYear)
+    }
+
+    /// The published line of an OPD from its counts: hidden whole under five people; each predikat count of
+    /// 1-4 hidden, and when a row hides exactly one, the next smallest too (else the total would tell it).
+    public static func line(code: String, name: String, counts: [String: Int], goalCapaian: Double?, contributors: Int,
+                            previousShareGood: Double?) -> OPD? {
+        let total = counts.values.reduce(0, +)
+        guard total >= minimumGroup else { return nil }
+        var cells: [String: Cell] = [:]
+        for p in predikat { let n = counts[p] ?? 0; cells[p] = (n > 0 && n < minimumGroup) ? .suppressed : .count(n) }
+        if cells.values.filter({ $0 == .suppressed }).count == 1,
+           let next = predikat.filter({ cells[$0] != .suppressed && (counts[$0] ?? 0) > 0 }).min(by: { counts[$0]! < counts[$1]! }) {
+            cells[next] = .suppressed
+        }
+        // The share of good results only where both counts are shown: with the total it would give a hidden one away.
+        let shown = cells["Sangat Baik"] != .suppressed && cells["Baik"] != .suppressed
+        let good = shown ? Double((counts["Sangat Baik"] ?? 0) + (counts["Baik"] ?? 0)) / Double(total) * 100 : nil
+        return OPD(code: code, name: name, evaluated: total, predikat: cells,
+                   goalCapaian: contributors >= minimumGroup ? goalCapaian : nil, shareGood: good,
+                   changeGood: good.flatMap { g in previousShareGood.map { g - $0 } })
+    }
+}

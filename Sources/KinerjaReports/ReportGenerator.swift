@@ -1,0 +1,95 @@
+public import Foundation
+public import KinerjaCore
+
+/// Where a generated report goes, piece by piece, and who hears of its progress.
+public protocol ReportSink: AnyObject {
+    func write(_ text: String) throws
+    /// `done` of `total` documents so far (called for document sets).
+    func progress(_ done: Int, of total: Int)
+}
+
+extension ReportSink {
+    public func progress(_ done: Int, of total: Int) {}
+}
+
+/// Makes one report: asks the data source for its rows or documents and writes them in the format asked for
+/// (PDF: the HTML, which the caller prints with ``Chromium``). Documents are fetched and written a batch at a
+/// time, so memory does not grow with the city.
+public enum ReportGenerator {
+    public static let batch = 500
+
+    /// `format`: csv, json, html or pdf. Returns how many rows or documents were written.
+    @discardableResult
+    public static func generate(_ renderer: ReportRenderer, data: any ReportDataSource, scope: ReportScope, format: String,
+                                to sink: any ReportSink) async throws -> Int {
+        let def = renderer.definition
+        let html = format == "html" || format == "pdf"
+        switch def.source {
+        case .evaluationDocument, .annualAssessment, .certificate:
+            let nips = try await data.employees(scope, withFollowUp: def.source == .certificate ? "certificate" : nil)
+            var rows: [ReportRow] = []
+            if html { try sink.write(try renderer.pageParts().head) }
+            var done = 0
+            for start in stride(from: 0, to: nips.count, by: batch) {
+                let docs = try await data.documents(Array(nips[start..<min(start + batch, nips.count)]), scope: scope,
+                                                    withSanctions: def.source == .annualAssessment)
+                if html {
+                    var chunk = ""
+                    for d in docs { chunk += try renderer.document(d) }
+                    try sink.write(chunk)
+                } else {
+                    rows += docs.map { $0.row(for: def.source) }
+                }
+                done += docs.count
+                sink.progress(done, of: nips.count)
+            }
+            if html {
+                if nips.isEmpty { try sink.write("<p>\(renderer.language == .id ? "Belum ada data." : "No data yet.")</p>") }
+                try sink.write(try renderer.pageParts().tail)
+            } else {
+                try sink.write(format == "csv" ? renderer.csv(rows) : String(decoding: try renderer.json(rows), as: UTF8.self))
+            }
+            return done
+        case .publicAnnual:
+            guard let r = try await data.publicReport(year: scope.year) else {
+                throw ReportError("the \(scope.year) public report is not published yet ('kinerja-admin report publish')")
+            }
+            switch format {
+            case "json": try sink.write(String(decoding: try PublicReportPage.json(r), as: UTF8.self))
+            case "csv": try sink.write(renderer.csv(publicRows(r)))
+            default: try sink.write(try PublicReportPage.html(r, templates: renderer.templates, template: def.template, language: renderer.language))
+            }
+            return r.opds.count
+        case .opdRecap, .ranking, .ownResults, .dashboard:
+            let rows = try await data.rows(def.source, scope: scope)
+            switch format {
+            case "csv": try sink.write(renderer.csv(rows))
+            case "json": try sink.write(String(decoding: try renderer.json(rows), as: UTF8.self))
+            default: try sink.write(try renderer.html(rows))
+            }
+            return rows.count
+        }
+    }
+
+    /// The public report's OPD lines as rows of the publicAnnual fields (hidden counts as `<5`).
+    public static func publicRows(_ r: PublicReport) -> [ReportRow] {
+        r.opds.map { o in
+            var row: ReportRow = ["opd": .text("\(o.name) (\(o.code))"), "dinilai": ReportValue(o.evaluated),
+                                  "kontribusi": ReportValue(o.goalCapaian), "perubahan": ReportValue(o.changeGood)]
+            for (key, p) in zip(["sangatBaik", "baik", "butuhPerbaikan", "kurang", "sangatKurang"], PublicReport.predikat) {
+                row[key] = o.predikat[p].map { $0.value.map(ReportValue.integer) ?? .text("<5") } ?? .integer(0)
+            }
+            return row
+        }
+    }
+
+    /// The MIME type of a format.
+    public static func contentType(_ format: String) -> String {
+        switch format {
+        case "csv": "text/csv; charset=utf-8"
+        case "json": "application/json"
+        case "pdf": "application/pdf"
+        default: "text/html; charset=utf-8"
+        }
+    }
+}

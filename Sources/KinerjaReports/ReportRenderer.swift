@@ -1,0 +1,188 @@
+public import Foundation
+public import KinerjaCore
+
+/// Renders one report of a city in one format, from its definition (``ReportDefinition``) and the data the
+/// store gives: CSV (the definition's separator, values as the language writes them), JSON (the field keys,
+/// plain values), printable HTML from the templates, PDF from that HTML through headless Chromium.
+public struct ReportRenderer: Sendable {
+    public var definition: ReportDefinition
+    public var language: DocumentLanguage
+    public var cityName: String
+    public var templates: ReportTemplates
+    /// Where the values were drawn: the period, and an OPD when the report is about one.
+    public var periodName: String
+    public var scope: String?
+    public var generatedAt: Date
+
+    public init(definition: ReportDefinition, language: DocumentLanguage, cityName: String, templates: ReportTemplates,
+                periodName: String, scope: String? = nil, generatedAt: Date = Date()) {
+        (self.definition, self.language, self.cityName, self.templates, self.periodName, self.scope, self.generatedAt) =
+            (definition, language, cityName, templates, periodName, scope, generatedAt)
+    }
+
+    var title: String { language == .id ? definition.title : definition.titleEN }
+
+    func label(_ f: ReportSource.Field) -> String { language == .id ? f.id : f.en }
+
+    /// A value as the document writes it.
+    public func text(_ v: ReportValue) -> String {
+        switch v {
+        case .text(let s): s
+        case .number(let d): language.number(d, digits: 2)
+        case .integer(let i): String(i)
+        case .none: ""
+        }
+    }
+
+    // MARK: - Tables
+
+    /// The header line and one line per row; fields holding the separator, a quote or a line break quoted.
+    public func csv(_ rows: [ReportRow]) -> String {
+        let sep = definition.csvSeparator
+        func field(_ s: String) -> String {
+            s.contains(where: { String($0) == sep || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var out = definition.fields.map { field(label($0)) }.joined(separator: sep) + "\r\n"
+        for r in rows { out += definition.fields.map { field(text(r[$0.key] ?? .none)) }.joined(separator: sep) + "\r\n" }
+        return out
+    }
+
+    /// `{"report", "title", "period", "generatedAt", "fields": [{key, label}], "rows": [{key: value}]}`.
+    public func json(_ rows: [ReportRow]) throws -> Data {
+        struct Field: Encodable { var key: String; var label: String }
+        struct Doc: Encodable {
+            var report: String; var title: String; var city: String; var period: String; var scope: String?; var generatedAt: Date
+            var fields: [Field]; var rows: [[String: ReportValue]]
+        }
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        let keys = Set(definition.fields.map(\.key))
+        return try e.encode(Doc(report: definition.id, title: title, city: cityName, period: periodName, scope: scope, generatedAt: generatedAt,
+                                fields: definition.fields.map { Field(key: $0.key, label: label($0)) },
+                                rows: rows.map { $0.filter { keys.contains($0.key) } }))
+    }
+
+    /// The table as a printable page.
+    public func html(_ rows: [ReportRow]) throws(ReportError) -> String {
+        let context: [String: Any] = [
+            "title": title, "cityName": cityName, "periodName": periodName, "scope": scope as Any,
+            "generatedLabel": language == .id ? "dibuat" : "generated", "generatedAt": language.date(generatedAt, withTime: true),
+            "columns": definition.fields.map { ["label": label($0), "numeric": $0.numeric] as [String: Any] },
+            "columnCount": definition.fields.count, "noData": language == .id ? "Belum ada data." : "No data yet.",
+            "rows": rows.map { r in ["cells": definition.fields.map { ["value": text(r[$0.key] ?? .none), "numeric": $0.numeric] as [String: Any] }] },
+        ]
+        return try page(body: try templates.render(definition.template, context))
+    }
+
+    /// The page shell (`halaman`) around `body`.
+    public func page(body: String) throws(ReportError) -> String {
+        try templates.render("halaman", ["lang": language.rawValue, "title": "\(title) — \(cityName)", "body": body] as [String: Any])
+    }
+
+    /// The shell split around its body, for writing a long document set piece by piece.
+    public func pageParts() throws(ReportError) -> (head: String, tail: String) {
+        let marker = "\u{1F}BODY\u{1F}"
+        let whole = try page(body: marker)
+        guard let r = whole.range(of: marker) else { throw ReportError("template 'halaman' has no {{{body}}}") }
+        return (String(whole[..<r.lowerBound]), String(whole[r.upperBound...]))
+    }
+
+    // MARK: - Documents
+
+    /// One employee's document (or certificate) as HTML, without the page shell.
+    public func document(_ d: EvaluationDocument) throws(ReportError) -> String {
+        try templates.render(definition.template, DocumentView.context(d, renderer: self))
+    }
+}
+
+/// What the document templates see: every figure already written in the document's language.
+enum DocumentView {
+    static func context(_ d: EvaluationDocument, renderer r: ReportRenderer) -> [String: Any] {
+        let l = r.language
+        let id = l == .id
+        func pct(_ v: Double?) -> String { v.map { l.number($0, digits: 2) + "%" } ?? "–" }
+        func num(_ v: Double?) -> String { v.map { l.number($0, digits: 2) } ?? "–" }
+        func person(_ p: EvaluationDocument.Person?) -> Any {
+            guard let p else { return false }
+            return ["name": p.name, "nip": p.nip, "nipDisplay": NIP(unchecked: p.nip).displayForm, "jabatan": p.jabatan,
+                    "golongan": p.golongan as Any, "unit": p.unit] as [String: Any]
+        }
+        let plans: [[String: Any]] = d.plans.map { p in
+            let rows: [[String: Any]] = p.indicators.isEmpty
+                ? [["first": ["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": 1], "text": "", "target": "", "realisasi": "", "capaian": ""]]
+                : p.indicators.enumerated().map { i, k in
+                    var row: [String: Any] = ["text": k.text, "target": k.target,
+                                              "realisasi": k.realisasi.map { l.number($0, digits: 2) + (k.unit.map { " \($0)" } ?? "") } ?? "–",
+                                              "capaian": pct(k.capaian)]
+                    if i == 0 { row["first"] = ["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": p.indicators.count] }
+                    return row
+                }
+            return ["rows": rows]
+        }
+        let peers = d.behaviour.peers.map { " (\($0) \(id ? "orang" : "people"))" } ?? ""
+        let bawahans = d.behaviour.bawahans.map { " (\($0) \(id ? "orang" : "people"))" } ?? ""
+        let training = d.followUps.filter { $0.kind == "training" }
+        let certificate = d.followUps.first { $0.kind == "certificate" }
+        return [
+            "documentTitle": r.language == .id ? r.definition.title : r.definition.titleEN,
+            "cityName": r.cityName, "periodName": r.periodName, "statusLabel": "Status", "status": statusName(d.status, id), "nip": d.employee.nip,
+            "employee": ["name": d.employee.name, "nipDisplay": NIP(unchecked: d.employee.nip).displayForm, "jabatan": d.employee.jabatan,
+                         "golongan": d.employee.golongan as Any, "unit": d.employee.unit] as [String: Any],
+            "opd": d.opd, "opdName": d.opdName, "penilai": person(d.pejabatPenilai), "atasanPenilai": person(d.atasanPejabatPenilai),
+            "plans": plans, "hasFeedback": !d.feedback.isEmpty,
+            "feedback": d.feedback.map { ["period": $0.period, "plan": $0.plan, "text": $0.text, "author": $0.author] },
+            "capaian": pct(d.capaian), "ratingHasil": d.ratingHasil ?? "–", "ratingPerilaku": d.ratingPerilaku ?? "–", "predikat": d.predikat ?? "–",
+            "behaviour": ["score": num(d.behaviour.score), "atasan": num(d.behaviour.atasan),
+                          "peer": d.behaviour.peer.map { num($0) + peers } ?? (id ? "– (kurang dari jumlah minimum)" : "– (fewer than the minimum)"),
+                          "bawahan": d.behaviour.bawahan.map { num($0) + bawahans } ?? "–"],
+            "hasFollowUps": !d.followUps.isEmpty,
+            "followUps": d.followUps.map { ["rule": $0.rule, "due": $0.due as Any, "status": statusName($0.status, id)] as [String: Any] },
+            "showAssessment": r.definition.source == .annualAssessment, "hasTraining": !training.isEmpty,
+            "training": training.map { ["rule": $0.rule, "due": $0.due as Any] as [String: Any] },
+            "hasSanctions": !d.sanctions.isEmpty,
+            "sanctions": d.sanctions.map { ["step": $0.step, "status": $0.status, "note": $0.note as Any] as [String: Any] },
+            "certificateNumber": certificate.map { EvaluationDocument.certificateNumber(year: d.year, id: $0.id) } ?? "",
+            "award": certificate?.detail["name"] ?? certificate?.rule ?? "", "issuedOn": l.date(r.generatedAt),
+            "l": labels(id),
+        ]
+    }
+
+    /// A result's or follow-up's status as the document says it.
+    static func statusName(_ s: String, _ id: Bool) -> String {
+        guard id else { return s }
+        return ["proposed": "usulan", "confirmed": "dikonfirmasi", "final": "final", "open": "berjalan", "done": "selesai",
+                "cancelled": "dibatalkan", "imposed": "dijatuhkan"][s] ?? s
+    }
+
+    static func labels(_ id: Bool) -> [String: String] {
+        func t(_ a: String, _ b: String) -> String { id ? a : b }
+        return [
+            "identity": t("Identitas pegawai", "Employee"), "name": t("Nama", "Name"), "position": t("Jabatan", "Position"),
+            "rank": t("Pangkat/golongan", "Rank"), "unit": t("Unit kerja", "Unit"), "appraisers": t("Pejabat penilai kinerja", "Appraisers"),
+            "appraiser": t("Pejabat penilai", "Appraiser"), "appraiserSuperior": t("Atasan pejabat penilai", "The appraiser's superior"),
+            "none": t("tidak ada", "none"), "plan": t("Sasaran kinerja pegawai (SKP)", "Performance plan (SKP)"),
+            "planCaption": t("Rencana hasil kerja, indikator, target, realisasi dan capaian", "Planned results, indicators, targets, realisasi and capaian"),
+            "rhk": t("Rencana hasil kerja", "Planned result"), "iki": t("Indikator kinerja individu", "Indicator"), "target": "Target",
+            "realisasi": "Realisasi", "capaian": "Capaian", "noPlan": t("Tidak ada SKP yang disetujui.", "No approved SKP."),
+            "feedback": t("Umpan balik berkelanjutan", "Continuous feedback"), "noFeedback": t("Belum ada umpan balik.", "No feedback yet."),
+            "rating": t("Penilaian kinerja", "Performance evaluation"),
+            "ratingCaption": t("Rating hasil kerja, rating perilaku kerja dan predikat", "Ratings and predikat"),
+            "capaianSKP": t("Capaian SKP", "SKP capaian"), "ratingHasil": t("Rating hasil kerja", "Work result rating"),
+            "behaviourScore": t("Skor perilaku kerja (360, tertimbang)", "Behaviour score (360, weighted)"),
+            "fromAtasan": t("dari atasan", "from the atasan"), "fromPeers": t("dari rekan kerja (gabungan)", "from peers (combined)"),
+            "fromBawahan": t("dari bawahan (gabungan)", "from subordinates (combined)"), "ratingPerilaku": t("Rating perilaku kerja", "Work behaviour rating"),
+            "predikat": t("Predikat kinerja pegawai", "Performance predikat"),
+            "anonymity": t("Umpan balik rekan kerja dan bawahan ditampilkan gabungan saja, tanpa nama penilai.",
+                           "Peer and subordinate feedback is shown combined only, without the raters' names."),
+            "followUp": t("Tindak lanjut", "Follow-up"), "due": t("batas", "due"), "noFollowUp": t("Tidak ada tindak lanjut.", "No follow-up."),
+            "employee": t("Pegawai yang dinilai", "Employee"), "trainingPlan": t("Rencana pengembangan kompetensi", "Training plan"),
+            "noTraining": t("Tidak ada rencana pelatihan.", "No training planned."), "sanctions": t("Hukuman disiplin", "Disciplinary sanctions"),
+            "noSanctions": t("Tidak ada hukuman disiplin.", "No sanction."), "certificate": t("Sertifikat", "Certificate"),
+            "certificateNo": t("Nomor", "No."), "awardedTo": t("diberikan kepada", "awarded to"),
+            "forReaching": t("atas tercapainya target kinerja", "for reaching the performance target of"),
+            "signer": t("Kepala BKPSDM", "Head of BKPSDM"),
+        ]
+    }
+}

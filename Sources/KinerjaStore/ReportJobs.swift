@@ -1,0 +1,45 @@
+public import Foundation
+import PostgresNIO
+
+/// A report being made in the background (``TenantTransaction/createReportJob``).
+public struct ReportJobRecord: Sendable, Equatable {
+    public var id: UUID
+    public var report: String
+    public var format: String
+    public var status: String
+    public var done: Int
+    public var total: Int
+    public var error: String?
+    public var filePath: String?
+    public var server: UUID
+    public var keyID: UUID
+}
+
+extension TenantTransaction {
+    public func createReportJob(id: UUID, report: String, format: String, request: String, total: Int, server: UUID,
+                                keyID: UUID) async throws {
+        try await query("""
+            insert into report_jobs (tenant_id, job_id, report, format, request, total, server, key_id)
+            values (\(tenant.uuid), \(id), \(report), \(format), \(request)::jsonb, \(total), \(server), \(keyID))
+            """)
+    }
+
+    public func updateReportJob(id: UUID, status: String, done: Int, error: String? = nil, filePath: String? = nil) async throws {
+        try await query("""
+            update report_jobs set status = \(status), done = \(done), error = \(error), file_path = coalesce(\(filePath), file_path),
+                   finished_at = case when \(status) in ('done', 'failed') then now() end
+            where tenant_id = \(tenant.uuid) and job_id = \(id)
+            """)
+    }
+
+    public func reportJob(id: UUID) async throws -> ReportJobRecord? {
+        for try await r in try await query("""
+            select job_id, report, format, status, done, total, error, file_path, server, key_id from report_jobs
+            where tenant_id = \(tenant.uuid) and job_id = \(id)
+            """).decode((UUID, String, String, String, Int, Int, String?, String?, UUID, UUID).self) {
+            return ReportJobRecord(id: r.0, report: r.1, format: r.2, status: r.3, done: r.4, total: r.5, error: r.6, filePath: r.7,
+                                   server: r.8, keyID: r.9)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KinerjaAdapters
+import KinerjaAPI
+import KinerjaCore
+import KinerjaReports
+import KinerjaStore
+import KinerjaTestSupport
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Reports over the API: every city's reports from its adapter's definitions, the roles, a job for a large
+/// batch, a PDF with the NIP on page one, and the public report (no person in it, small groups hidden,
+/// unpublished years 404, laid out by Chromium).
+@Suite(.serialized) struct APIReportTests {
+    static let settings = ReportSettings(templates: { AdapterRegistry.named($0)?.templates ?? [:] }, inlineLimit: 50)
+
+    /// A city of `adapter` with a final 2026 round (demo-closed) and its follow-ups.
+    static func finalCity(_ adapter: String, employees: Int = 300) async throws -> (Tenant, DemoPopulation) {
+        let db = try await TestDatabase.admin()
+        let a = try #require(AdapterRegistry.named(adapter))
+        let profile = try a.effectiveProfile()
+        let code = "t-rep-\(adapter.prefix(6))-\(UUID().uuidString.prefix(6).lowercased())"
+        let city = try await db.platform.onboard(code: code, name: a.displayName, adapter: adapter, profile: profile, actor: "tests")
+        let pop = DemoPopulation(city: code, employees: employees, seed: 7)
+        try await db.withTenant(city.id) { tx in
+            try await tx.seed(pop, actor: "tests")
+            _ = try await tx.openYear(2026, cadence: profile.periods.cadence == .monthly ? .monthly : .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
+            _ = try await tx.seedBehaviour(year: 2026, period: .year, profile: profile, actor: "t")
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+            _ = try await tx.finalizeDemoRound(year: 2026, period: .year, profile: profile, actor: "t")
+        }
+        return (city, pop)
+    }
+
+    static func withReportsAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let router = try buildRouter(database: try await TestDatabase.app(), settings: ServerSettings(keyCacheTTL: .zero), metrics: nil,
+                                     reports: settings)
+        try await Application(router: router).test(.router, body)
+    }
+
+    static func post(_ client: any TestClientProtocol, _ name: String, _ body: String, token: String) async throws -> Reply {
+        try await client.execute(uri: "/v1/reports/\(name)", method: .post,
+                                 headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                 body: ByteBuffer(string: body)) { r in
+            Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
+        }
+    }
+
+    @Test func everyCitysReportsComeFromItsOwnDefinitions() async throws {
+        let db = try await TestDatabase.admin()
+        for adapter in ["makassar", "pematangsiantar", "banjarbaru", "palu"] {
+            let (city, pop) = try await Self.finalCity(adapter)
+            let profile = try AdapterRegistry.named(adapter)!.effectiveProfile()
+            let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "t").token
+            let nip = try #require(pop.people.first { $0.atasan != nil }).nip
+            if profile.reports.publicAnnualReport {
+                _ = try await db.withTenant(city.id) { try await $0.publishPublicReport(year: 2026, cityName: city.name, profile: profile, actor: "t") }
+            }
+            try await Self.withReportsAPI { client in
+                let list = try await client.get("/v1/reports", token: hr)
+                #expect(list.status == .ok)
+                #expect(list.items.compactMap { $0["name"] as? String } == profile.reportDefinitions.map(\.id), "\(adapter)")
+                for d in profile.reportDefinitions {
+                    for format in ["csv", "json", "html"] {
+                        let one = [.evaluationDocument, .annualAssessment, .ownResults, .certificate].contains(d.source) ? ", \"nip\": \"\(nip)\"" : ""
+                        let r = try await Self.post(client, d.id, "{\"year\": 2026, \"format\": \"\(format)\"\(one)}", token: hr)
+                        if d.source == .certificate, r.status == .notFound { continue }  // this employee earned none
+                        #expect(r.status == .ok, "\(adapter) \(d.id) \(format): \(r.body.prefix(300))")
+                        switch format {
+                        case "csv":
+                            let header = r.body.components(separatedBy: "\r\n")[0]
+                            #expect(header == d.fields.map(\.id).joined(separator: d.csvSeparator), "\(adapter) \(d.id)")
+                        case "json":
+                            #expect((r.json["fields"] as? [[String: Any]])?.compactMap { $0["key"] as? String } == d.fields.map(\.key)
+                                    || r.json["opds"] != nil, "\(adapter) \(d.id)")
+                        default:
+                            #expect(r.body.contains("<html lang=\"id\">") && r.body.contains("<h1"), "\(adapter) \(d.id)")
+                        }
+                    }
+                }
+                // The city's own template: its wording is in the page.
+                switch adapter {
+                case "pematangsiantar":
+                    let certified = try await db.withTenant(city.id) {
+                        try await $0.reportEmployees(ReportScope(year: 2026, period: "Y"), withFollowUp: "certificate")
+                    }
+                    if let first = certified.first {
+                        let c = try await Self.post(client, "sertifikat", "{\"year\": 2026, \"nip\": \"\(first)\", \"format\": \"html\"}", token: hr)
+                        #expect(c.body.contains("PEMERINTAH KOTA PEMATANGSIANTAR") && c.body.contains(NIP(unchecked: first).displayForm))
+                    }
+                case "banjarbaru":
+                    let a = try await Self.post(client, "penilaian-tahunan", "{\"year\": 2026, \"nip\": \"\(nip)\", \"format\": \"html\"}", token: hr)
+                    #expect(a.body.contains("Pemerintah Kota Banjarbaru") && a.body.contains("Hukuman disiplin"))
+                case "makassar":
+                    let r = try await Self.post(client, "peringkat-asn-berprestasi", "{\"year\": 2026, \"format\": \"html\"}", token: hr)
+                    #expect(r.body.contains("ASN Berprestasi dipilih per kategori"))
+                default: break
+                }
+            }
+        }
+    }
+
+    @Test func rolesJobsAndAPDFWithTheNIPOnPageOne() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await Self.finalCity("makassar")
+        let (other, _) = try await TestDatabase.city("rep-other")
+        let c = TestDatabase.chain(pop)
+        func key(_ role: Role, _ nip: String? = nil, _ t: Tenant? = nil) async throws -> String {
+            try await db.createAPIKey(tenants: [(t ?? city).id], role: role, label: "t", employeeNIP: nip, actor: "t").token
+        }
+        let hr = try await key(.hrAdmin), me = try await key(.pegawai, c.staff.nip), kepala = try await key(.atasan, c.kepala.nip)
+        let integrator = try await key(.integrator), otherHR = try await key(.hrAdmin, nil, other)
+        let opd = try #require(pop.units.first { $0.id == c.kepala.unit && $0.parent == nil }).code
+
+        try await Self.withReportsAPI { client in
+            // An employee: their own document; another's is not found; a city table is refused.
+            let mine = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"format\": \"html\"}", token: me)
+            #expect(mine.status == .ok && mine.body.contains(NIP(unchecked: c.staff.nip).displayForm) && mine.body.components(separatedBy: "<article").count == 2)
+            #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.peer.nip)\"}", token: me).status == .notFound)
+            #expect(try await Self.post(client, "rekap-opd", "{\"year\": 2026}", token: me).status == .forbidden)
+            // An integrator: the OPD recap, not documents.
+            let recap = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: integrator)
+            #expect(recap.status == .ok && (recap.json["rows"] as? [[String: Any]])?.isEmpty == false)
+            #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\"}", token: integrator).status == .forbidden)
+            // A kepala OPD: their OPD's only.
+            let theirs = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: kepala)
+            #expect((theirs.json["rows"] as? [[String: Any]])?.compactMap { $0["opd"] as? String } == [opd], "\(theirs.body.prefix(300))")
+            // Another city's HR: this city's NIP is not theirs.
+            #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\"}", token: otherHR).status == .notFound)
+
+            // A PDF of one document, the NIP on its first page.
+            let pdf = try await client.execute(uri: "/v1/reports/dokumen-evaluasi", method: .post,
+                                               headers: [.authorization: "Bearer \(hr)", .contentType: "application/json"],
+                                               body: ByteBuffer(string: "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\", \"format\": \"pdf\"}")) { r in
+                (r.status, r.headers[.contentType], Data(r.body.readableBytesView))
+            }
+            #expect(pdf.0 == .ok && pdf.1 == "application/pdf" && pdf.2.starts(with: Data("%PDF".utf8)))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-\(UUID().uuidString).pdf")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try pdf.2.write(to: file)
+            let text = try Self.run("/usr/bin/pdftotext", ["-f", "1", "-l", "1", file.path, "-"])
+            #expect(text.replacingOccurrences(of: " ", with: "").contains(c.staff.nip), "page one: \(text.prefix(400))")
+
+            // The whole city's documents: more than the inline limit, so a job.
+            let job = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"format\": \"html\"}", token: hr)
+            #expect(job.status == .accepted, "\(job.body.prefix(200))")
+            let location = try #require(job.headers[.location])
+            var state: [String: Any] = [:]
+            for _ in 0..<300 {
+                state = try await client.get(location, token: hr).json
+                if ["done", "failed"].contains(state["status"] as? String ?? "") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(state["status"] as? String == "done" && state["done"] as? Int == pop.people.count, "\(state) \(location)")
+            let html = try await client.get("\(location)/file", token: hr)
+            #expect(html.status == .ok && html.body.components(separatedBy: "<article").count == pop.people.count + 1)
+            // Somebody else's job is not found, in this city (a pegawai) or another.
+            #expect(try await client.get(location, token: me).status == .notFound)
+            #expect(try await client.get(location, token: otherHR).status == .notFound)
+        }
+    }
+
+    @Test func thePublicReportShowsNoPersonHidesSmallGroupsAndOnlyPublishedYears() async throws {
+        let db = try await TestDatabase.admin()
+        let (palu, pop) = try await Self.finalCity("palu")
+        let (quiet, _) = try await Self.finalCity("makassar", employees: 150)
+        let profile = try AdapterRegistry.named("palu")!.effectiveProfile()
+        // Not final: refused. Final: published.
+        let report = try await db.withTenant(palu.id) { try await $0.publishPublicReport(year: 2026, cityName: palu.name, profile: profile, actor: "t") }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(quiet.id) { [profile = try AdapterRegistry.named("makassar")!.effectiveProfile()] tx in
+                _ = try await tx.publishPublicReport(year: 2026, cityName: "x", profile: profile, actor: "t")
+            }
+        }
+        // Small groups: no OPD line about fewer than five people, no count of 1-4 shown.
+        for o in report.opds {
+            #expect((o.evaluated ?? 0) >= PublicReport.minimumGroup)
+            for cell in o.predikat.values { if let n = cell.value { #expect(n == 0 || n >= PublicReport.minimumGroup) } }
+        }
+        try await Self.withReportsAPI { client in
+            let page = try await client.get("/public/\(palu.code)/laporan-kinerja/2026", token: nil)
+            #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true, "\(page.status) \(page.body.prefix(300))")
+            let json = try await client.get("/public/\(palu.code)/laporan-kinerja/2026.json", token: nil)
+            #expect(json.status == .ok && json.json["year"] as? Int == 2026)
+            for body in [page.body, json.body] {
+                for p in pop.people {
+                    #expect(!body.contains(p.nip) && !body.contains(NIP(unchecked: p.nip).displayForm), "NIP \(p.nip) is public")
+                    #expect(!body.contains(p.name), "name \(p.name) is public")
+                }
+            }
+            #expect(page.body.contains("<html lang=\"id\">") && page.body.contains("<caption>") && page.body.contains("<svg"))
+            #expect(!page.body.contains("<script") && !page.body.contains("src=") && !page.body.contains("href=\"http"))
+            // Unpublished year, a city that does not publish, a city that does not exist: the same 404.
+            for path in ["/public/\(palu.code)/laporan-kinerja/2025", "/public/\(quiet.code)/laporan-kinerja/2026",
+                         "/public/tidak-ada/laporan-kinerja/2026", "/public/\(palu.code)/laporan-kinerja/2026.xml"] {
+                let r = try await client.get(path, token: nil)
+                #expect(r.status == .notFound || r.status == .badRequest, "\(path): \(r.status)")
+            }
+
+            // Laid out by Chromium: a screenshot is taken, and the text a reader sees is there.
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-public-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let html = dir.appendingPathComponent("laporan.html"), png = dir.appendingPathComponent("laporan.png")
+            try page.body.write(to: html, atomically: true, encoding: .utf8)
+            try Chromium.screenshot(html: html, to: png)
+            let shot = try Data(contentsOf: png)
+            #expect(shot.starts(with: Data([0x89, 0x50, 0x4E, 0x47])) && shot.count > 20_000, "screenshot of \(shot.count) bytes")
+            let dom = try Chromium.dom(html: html)
+            #expect(dom.contains("Laporan Kinerja ASN Tahun 2026") && dom.contains("Per perangkat daerah") && dom.contains("Pemerintah Kota Palu"))
+        }
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

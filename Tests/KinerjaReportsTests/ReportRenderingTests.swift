@@ -1,0 +1,112 @@
+import Foundation
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaReports
+import Testing
+
+/// Numbers and dates as Indonesian documents write them, CSV that parses back to the same values, and the
+/// public report's suppression of small groups.
+@Suite struct ReportRenderingTests {
+    @Test(arguments: [
+        (1234.5, 1, DocumentLanguage.id, "1.234,5"), (1234.5, 1, .en, "1,234.5"), (0.125, 2, .id, "0,13"), (1_000_000, 0, .id, "1.000.000"),
+        (-2.5, 1, .id, "-2,5"), (92.333, 2, .en, "92.33"), (100, 0, .en, "100"),
+    ])
+    func numbers(value: Double, digits: Int, language: DocumentLanguage, expected: String) {
+        #expect(language.number(value, digits: digits) == expected)
+    }
+
+    @Test func datesInWords() {
+        // 2026-12-01 23:30 UTC is already 2 December in Makassar and Palu (WITA, UTC+8).
+        let d = Date(timeIntervalSince1970: 1_796_167_800)
+        #expect(DocumentLanguage.id.date(d) == "2 Desember 2026")
+        #expect(DocumentLanguage.en.date(d, timeZone: TimeZone(identifier: "UTC")!) == "1 December 2026")
+        #expect(DocumentLanguage.id.date(d, withTime: true).hasSuffix("07.30 WITA"))
+    }
+
+    /// Splits CSV (RFC 4180 with any one-character separator) into fields.
+    static func parse(_ text: String, separator: Character) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            if quoted {
+                if c == "\"" {
+                    let n = text.index(after: i)
+                    if n < text.endIndex, text[n] == "\"" { field.append("\""); i = n } else { quoted = false }
+                } else { field.append(c) }
+            } else if c == "\"" { quoted = true }
+            else if c == separator { row.append(field); field = "" }
+            else if c == "\r\n" || c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
+            else { field.append(c) }
+            i = text.index(after: i)
+        }
+        return rows
+    }
+
+    @Test func csvParsesBackToTheSameValues() throws {
+        let profile = try NationalAdapter().effectiveProfile()
+        let def = try #require(profile.reportDefinitions.first { $0.source == .evaluationDocument })
+        #expect(def.csvSeparator == ";")
+        let rows: [ReportRow] = [
+            ["nip": .text("198503152010011001"), "nama": .text("Andi; \"Ucok\", S.E."), "capaian": .number(92.3456), "predikat": .text("Baik"),
+             "skor360": .none, "status": .text("final"), "jabatan": .text("Analis\nKebijakan")],
+            ["nip": .text("199001012015032002"), "nama": .text("Siti"), "capaian": .number(100), "predikat": .none, "status": .text("proposed")],
+        ]
+        for language in DocumentLanguage.allCases {
+            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", templates: try ReportTemplates(), periodName: "2026")
+            let parsed = Self.parse(r.csv(rows), separator: ";")
+            #expect(parsed.count == 3)
+            #expect(parsed[0] == def.fields.map { language == .id ? $0.id : $0.en })
+            for (line, row) in zip(parsed.dropFirst(), rows) {
+                for (i, field) in def.fields.enumerated() { #expect(line[i] == r.text(row[field.key] ?? .none), "\(field.key)") }
+            }
+            #expect(parsed[1][def.fields.firstIndex { $0.key == "nama" }!] == "Andi; \"Ucok\", S.E.")
+            #expect(parsed[1][def.fields.firstIndex { $0.key == "capaian" }!] == (language == .id ? "92,35" : "92.35"))
+        }
+    }
+
+    @Test(arguments: [
+        // counts per predikat -> what is published (nil: the whole OPD hidden)
+        (["Baik": 3, "Butuh Perbaikan": 1], [String: PublicReport.Cell]?.none),                    // 4 people: hidden
+        (["Baik": 10, "Butuh Perbaikan": 6], ["Sangat Baik": .count(0), "Baik": .count(10), "Butuh Perbaikan": .count(6),
+                                              "Kurang/Misconduct": .count(0), "Sangat Kurang": .count(0)]),
+        // one small cell: it and the next smallest hidden, else the total gives it away
+        (["Baik": 10, "Butuh Perbaikan": 6, "Sangat Kurang": 2], ["Sangat Baik": .count(0), "Baik": .count(10), "Butuh Perbaikan": .suppressed,
+                                                                  "Kurang/Misconduct": .count(0), "Sangat Kurang": .suppressed]),
+        // two small cells: both hidden, nothing more
+        (["Baik": 10, "Kurang/Misconduct": 3, "Sangat Kurang": 1], ["Sangat Baik": .count(0), "Baik": .count(10), "Butuh Perbaikan": .count(0),
+                                                                     "Kurang/Misconduct": .suppressed, "Sangat Kurang": .suppressed]),
+    ])
+    func smallGroupsAreHidden(counts: [String: Int], expected: [String: PublicReport.Cell]?) {
+        let line = PublicReport.line(code: "X", name: "Dinas X", counts: counts, goalCapaian: 90, contributors: 4, previousShareGood: 50)
+        #expect(line?.predikat == expected)
+        // Fewer than five contributors: no goal capaian.
+        #expect(line?.goalCapaian == nil)
+        if let line, line.predikat["Sangat Baik"] == .suppressed || line.predikat["Baik"] == .suppressed {
+            #expect(line.shareGood == nil && line.changeGood == nil, "the share would give a hidden count away")
+        }
+    }
+
+    @Test func everyCitysReportsResolveAndTheirTemplatesRender() throws {
+        for adapter in AdapterRegistry.all {
+            let profile = try adapter.effectiveProfile()
+            let templates = try ReportTemplates(city: adapter.templates)
+            #expect(profile.reportDefinitions.count == profile.reports.formats.count, "\(adapter.name): a report does not resolve")
+            for d in profile.reportDefinitions {
+                #expect(templates.names.contains(d.template), "\(adapter.name): \(d.id) names template '\(d.template)'")
+                let r = ReportRenderer(definition: d, language: .id, cityName: adapter.displayName, templates: templates, periodName: "Tahun 2026")
+                let html = d.source.perEmployee && d.source != .ranking ? try r.pageParts().head + (try r.document(Self.document)) + (try r.pageParts().tail)
+                    : try r.html([[:]])
+                #expect(html.contains("<html lang=\"id\">") && html.contains("</html>"), "\(adapter.name) \(d.id)")
+            }
+        }
+    }
+
+    static let document = EvaluationDocument(
+        year: 2026, period: "Y", employee: .init(nip: "198503152010011001", name: "Andi", jabatan: "Analis", golongan: "III/a", unit: "Seksi A"),
+        opd: "DINKES", opdName: "Dinas Kesehatan", pejabatPenilai: nil, atasanPejabatPenilai: nil,
+        plans: [.init(kind: "utama", text: "Layanan", capaian: 95, indicators: [.init(text: "Jumlah", target: "10 berkas", realisasi: 9.5, unit: "berkas", capaian: 95)])],
+        feedback: [], capaian: 95, ratingHasil: "Sesuai Ekspektasi", ratingPerilaku: "Sesuai Ekspektasi",
+        behaviour: .init(score: 3.5, atasan: 3.5, peer: nil, peers: nil, bawahan: nil, bawahans: nil), predikat: "Baik", status: "final",
+        followUps: [.init(kind: "certificate", rule: "Sertifikat", due: nil, status: "open", id: 7, detail: [:])], sanctions: [])
+}
