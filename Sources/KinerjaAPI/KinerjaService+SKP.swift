@@ -348,14 +348,3 @@ extension KinerjaService {
         return .ok(.init(body: .json(Self.schema(proposal))))
     }
 }
-
-extension CivilDate {
-    /// Today's date in Indonesia's central time (WITA, where three of the four cities are); a day's difference
-    /// at midnight elsewhere only moves which period counts as the latest begun.
-    static func today() -> CivilDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Makassar") ?? TimeZone(secondsFromGMT: 8 * 3600)!
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: c.year ?? 2000, month: c.month ?? 1, day: c.day ?? 1)
-    }
-}

@@ -109,6 +109,14 @@ ratingProposal:
   perilaku: { diAtas: 4.5, sesuai: 3 }      # weighted 360 score on the scale below
   scaleMin: 1
   scaleMax: 5
+# Public complaints (SP4N-LAPOR!): routed within 3 working days, followed up within 5, closed 10 days after the
+# follow-up with no reply. Working days are Monday to Friday less holidayDates: each city lists the national
+# and local holidays it observes (YYYY-MM-DD); none are assumed here.
+complaints:
+  routingWorkingDays: 3
+  followUpWorkingDays: 5
+  closeAfterDays: 10
+  holidayDates: []
 # After 'tenant offboard' the city's data stay, read-only, this many days before 'tenant purge' may remove
 # them (unconfirmed default, data: a city states the retention its archives rules require).
 retention:

@@ -24,6 +24,11 @@ enum ProfileValidator {
         let onScale = { (v: Double) in v >= rp.scaleMin && v <= rp.scaleMax }
         check(onScale(rp.perilaku.diAtas) && onScale(rp.perilaku.sesuai),
               "ratingProposal.perilaku", "\(rp.perilaku.sesuai)-\(rp.perilaku.diAtas)", "thresholds on the scale \(rp.scaleMin)-\(rp.scaleMax)")
+        let cr = p.complaintRulesOrDefault
+        for (v, k) in [(cr.routingWorkingDays, "routingWorkingDays"), (cr.followUpWorkingDays, "followUpWorkingDays"), (cr.closeAfterDays, "closeAfterDays")] {
+            check((1...90).contains(v), "complaints.\(k)", v, "a number of days from 1 to 90")
+        }
+        for (i, h) in cr.holidayDates.enumerated() { check(CivilDate(iso: h) != nil, "complaints.holidayDates[\(i)]", h, "a date YYYY-MM-DD") }
         let days = p.retentionOrDefault.offboardedDays
         check(days >= 0 && days <= 36_500, "retention.offboardedDays", days, "a number of days from 0 to 36500")
         let b = p.behaviour360

@@ -20,6 +20,9 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
     case dashboard
     /// The public annual report: aggregates per OPD, small groups suppressed, no person.
     case publicAnnual
+    /// Public complaints of the period per OPD and responsible officer: routed and followed up on time
+    /// against the profile's deadlines (Makassar's responsiveness).
+    case complaintResponsiveness
 
     /// A report id of the profiles written before sources were named: the source it always meant.
     public init?(legacyID id: String) {
@@ -32,6 +35,7 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
         case "sertifikat": self = .certificate
         case "penilaian-tahunan": self = .annualAssessment
         case "hasil-saya": self = .ownResults
+        case "respons-pengaduan": self = .complaintResponsiveness
         default: return nil
         }
     }
@@ -89,6 +93,14 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
             [.init("opd", "Kode OPD", "Agency code"), .init("namaOpd", "OPD", "Agency"), .init("pegawai", "Pegawai", "Employees", numeric: true),
              .init("pelaporan", "Kelengkapan pelaporan (%)", "Reporting completeness (%)", numeric: true),
              .init("capaianRataRata", "Rata-rata capaian (%)", "Mean capaian (%)", numeric: true), .init("kurva", "Kurva distribusi", "Distribution curve")]
+        case .complaintResponsiveness:
+            [.init("opd", "OPD", "Agency"), .init("petugas", "NIP petugas", "Officer NIP"), .init("nama", "Nama petugas", "Officer"),
+             .init("pengaduan", "Pengaduan", "Complaints", numeric: true),
+             .init("diteruskanTepatWaktu", "Diteruskan tepat waktu", "Routed on time", numeric: true),
+             .init("ditindaklanjutiTepatWaktu", "Ditindaklanjuti tepat waktu", "Followed up on time", numeric: true),
+             .init("persenTepatWaktu", "Tepat waktu (%)", "On time (%)", numeric: true),
+             .init("rataRataHariKerja", "Rata-rata hari kerja tindak lanjut", "Mean working days to follow up", numeric: true),
+             .init("terlambat", "Terlambat, belum ditindaklanjuti", "Late, not followed up", numeric: true)]
         case .publicAnnual:
             [.init("opd", "OPD", "Agency"), .init("dinilai", "Pegawai dinilai", "Employees evaluated"),
              .init("sangatBaik", "Sangat Baik", "Sangat Baik"), .init("baik", "Baik", "Baik"), .init("butuhPerbaikan", "Butuh Perbaikan", "Butuh Perbaikan"),
@@ -105,7 +117,7 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
         case .certificate: "sertifikat"
         case .annualAssessment: "penilaian-tahunan"
         case .publicAnnual: "laporan-publik"
-        case .opdRecap, .ranking, .ownResults, .dashboard: "tabel"
+        case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness: "tabel"
         }
     }
 

@@ -29,6 +29,31 @@ public struct TenantProfile: Codable, Sendable, Equatable {
 
     public var retentionOrDefault: Retention { retention ?? .national }
 
+    /// Deadlines of public complaints and the city's holidays. Optional for profiles stored before it
+    /// existed; ``complaintRulesOrDefault`` then gives the national rule.
+    public var complaints: ComplaintRules?
+
+    public var complaintRulesOrDefault: ComplaintRules { complaints ?? .national }
+
+    /// SP4N-LAPOR!: routed within 3 working days, followed up within 5, closed 10 days after the follow-up
+    /// with no reply; working days are Monday to Friday less `holidayDates` (the city lists its own).
+    public struct ComplaintRules: Codable, Sendable, Equatable {
+        public var routingWorkingDays: Int
+        public var followUpWorkingDays: Int
+        public var closeAfterDays: Int
+        /// Public and local holidays, `YYYY-MM-DD`.
+        public var holidayDates: [String]
+
+        public init(routingWorkingDays: Int, followUpWorkingDays: Int, closeAfterDays: Int, holidayDates: [String]) {
+            (self.routingWorkingDays, self.followUpWorkingDays, self.closeAfterDays, self.holidayDates) =
+                (routingWorkingDays, followUpWorkingDays, closeAfterDays, holidayDates)
+        }
+
+        public var holidays: [CivilDate] { holidayDates.compactMap { CivilDate(iso: $0) } }
+
+        public static let national = ComplaintRules(routingWorkingDays: 3, followUpWorkingDays: 5, closeAfterDays: 10, holidayDates: [])
+    }
+
     public struct Retention: Codable, Sendable, Equatable {
         /// Days between `tenant offboard` and the first day `tenant purge` may run.
         public var offboardedDays: Int

@@ -248,6 +248,8 @@ public struct TenantReportData: ReportDataSource {
             case .ownResults:
                 guard let nip = scope.nip else { throw StoreError.invalid("this report is one employee's: name the employee (NIP)") }
                 return try await tx.ownResults(nip: nip, year: scope.year)
+            case .complaintResponsiveness:
+                return try await tx.complaintRows(scope, profile: profile, asOf: CivilDate.today())
             case .evaluationDocument, .certificate, .annualAssessment, .publicAnnual:
                 throw StoreError.invalid("\(source.rawValue) is made of documents, not rows")
             }

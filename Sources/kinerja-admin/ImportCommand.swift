@@ -5,7 +5,7 @@ import KinerjaStore
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Bring data in.", subcommands: [Employees.self, AttendanceFile.self, PaguFile.self])
+        commandName: "import", abstract: "Bring data in.", subcommands: [Employees.self, AttendanceFile.self, PaguFile.self, ComplaintsFile.self])
 
     struct Employees: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -96,6 +96,25 @@ struct ImportCommand: AsyncParsableCommand {
             let code = tenant
             let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importAttendance(actor: cliActor, next: next) }
             printError("\(code): \(s.rows) attendance event(s): \(s.new) new, \(s.changed) changed, \(s.rows - s.new - s.changed) unchanged")
+        }
+    }
+
+    struct ComplaintsFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "complaints",
+            abstract: "Import public complaints (SP4N-LAPOR!) with their routing, follow-up and close (all or nothing).",
+            discussion: "Columns by name: NOMOR TIKET, TANGGAL DITERIMA (required), OPD (the code of the OPD it was routed to), "
+                + "NIP PETUGAS (the officer who must respond), TANGGAL DITERUSKAN, TANGGAL TINDAK LANJUT, TANGGAL SELESAI, JUDUL; dates "
+                + "YYYY-MM-DD or DD-MM-YYYY. A ticket sent again is updated with its later steps. The deadlines (3, 5, 10 days) and the "
+                + "city's holidays are its profile's (complaints).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
+        @Option(help: "City code.") var tenant: String
+
+        func run() async throws {
+            let code = tenant
+            let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importComplaints(actor: cliActor, next: next) }
+            printError("\(code): \(s.rows) complaint(s): \(s.new) new, \(s.changed) updated, \(s.rows - s.new - s.changed) unchanged")
         }
     }
 

@@ -77,6 +77,7 @@ reports:
       source: ranking
       template: peringkat
     - { id: dasbor-pimpinan, title: Data kinerja untuk keputusan pimpinan, titleEN: Performance data for leaders, kind: json, source: dashboard }
+    - { id: respons-pengaduan, title: Respons pengaduan masyarakat per OPD dan petugas, titleEN: Complaint responsiveness per agency and officer, kind: csv, source: complaintResponsiveness }
   publicAnnualReport: false
 hooks: [complaintResponsiveness]
 """#
