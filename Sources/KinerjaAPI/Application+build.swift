@@ -37,6 +37,7 @@ public func buildRouter(
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
+    router.add(middleware: IdempotencyMiddleware(database: database))
     try KinerjaService(database: database, reads: readReplica, metrics: metrics,
                        dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports)
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))

@@ -7,7 +7,7 @@ public enum TenantSchema {
         "skp", "skp_rhk", "skp_iki", "realisasi", "skp_feedback", "iki_proposals",
         "behaviour_raters", "behaviour_ratings",
         "evaluation_runs", "evaluations", "org_predikat", "evaluation_adjustments", "opd_finalizations", "followups",
-        "attendance_events", "tpp_pagu", "tpp_results", "discipline_cases", "dashboard_snapshots", "public_reports", "report_jobs", "complaints",
+        "attendance_events", "tpp_pagu", "tpp_results", "discipline_cases", "dashboard_snapshots", "public_reports", "report_jobs", "complaints", "idempotency_keys",
     ]
 
     /// Tables outside any city: the migration ledger only, kept on the coordinator.

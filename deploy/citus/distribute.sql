@@ -35,4 +35,6 @@ SELECT create_distributed_table('discipline_cases', 'tenant_id', colocate_with =
 SELECT create_distributed_table('dashboard_snapshots', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('public_reports', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('report_jobs', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('complaints', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'org_units');
 COMMIT;

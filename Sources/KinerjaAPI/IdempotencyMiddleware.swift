@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KinerjaStore
+import Logging
+import NIOCore
+
+/// `Idempotency-Key` on POST: a request sent again with the same key (same credential, city, method, path,
+/// query and body) gets the first answer again, marked `Idempotency-Replayed: true`, and changes nothing; the
+/// same key with another request answers 422 `idempotency_key_reused`; while the first is still being
+/// answered, 409 `idempotency_in_progress`. Answers are kept a day. A server error or an unreachable database
+/// is not kept, so the request can be retried with the same key.
+struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let database: KinerjaDatabase
+    /// The largest request body hashed, and the largest answer kept (a larger one is answered, not kept).
+    static var maximumBody: Int { 64 << 20 }
+    static var maximumKept: Int { 8 << 20 }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .post, let key = request.headers[.idempotencyKey] else { return try await next(request, context) }
+        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0.asciiValue.map { $0 >= 0x21 && $0 < 0x7F } == true }) else {
+            throw APIProblem.invalid("Idempotency-Key '\(key.prefix(40))' is not 1-255 visible ASCII characters")
+        }
+        guard let p = RequestState.current?.principal, let city = p.tenant else { return try await next(request, context) }
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maximumBody)
+        var h = SHA256()
+        h.update(data: Data("\(request.method.rawValue) \(request.uri.path)?\(request.uri.query ?? "")\n".utf8))
+        h.update(data: Data(body.readableBytesView))
+        let hash = Data(h.finalize())
+        let path = request.uri.path
+        let claim = try await database.withTenant(city) {
+            try await $0.claimIdempotency(keyID: p.keyID, key: key, hash: hash, method: request.method.rawValue, path: path)
+        }
+        switch claim {
+        case .replay(let status, let type, let data):
+            var headers = HTTPFields()
+            if let type { headers[.contentType] = type }
+            headers[.idempotencyReplayed] = "true"
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        case .mismatch(let first):
+            throw APIProblem(.unprocessableContent, code: "idempotency_key_reused", id: "Idempotency-Key sudah dipakai untuk permintaan lain",
+                             en: "Idempotency-Key already used for another request",
+                             detail: "Idempotency-Key '\(key)' was first used for \(first) with another body; send a new key for a new request")
+        case .inProgress:
+            throw APIProblem(.conflict, code: "idempotency_in_progress", id: "Permintaan dengan Idempotency-Key ini sedang diproses",
+                             en: "A request with this Idempotency-Key is in progress",
+                             detail: "the first request with Idempotency-Key '\(key)' is still being answered: ask again in a moment")
+        case .proceed:
+            break
+        }
+        let english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = ProblemMiddleware<Context>.problem(for: error, logger: context.logger, path: path)
+            guard problem.status.code < 500 else {
+                try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }
+                throw error
+            }
+            response = try problem.response(english: english, instance: path)
+        }
+        var collected = CollectingWriter()
+        try await response.body.write(collected.self)
+        _ = collected
+        let bytes = try await collected.result()
+        let status = Int(response.status.code)
+        if status < 500, bytes.count <= Self.maximumKept {
+            try await database.withTenant(city) {
+                try await $0.completeIdempotency(keyID: p.keyID, key: key, status: status, contentType: response.headers[.contentType], body: bytes)
+            }
+        } else {
+            try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }
+        }
+        response.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
+        return response
+    }
+}
+
+/// Collects a response body in memory (to keep it, and send it on).
+struct CollectingWriter: ResponseBodyWriter {
+    final class Box: @unchecked Sendable { var data = Data() }
+    let box = Box()
+    mutating func write(_ buffer: ByteBuffer) async throws { box.data.append(contentsOf: buffer.readableBytesView) }
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    func result() async throws -> Data { box.data }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotencyReplayed = Self("Idempotency-Replayed")!
+}

@@ -1,0 +1,60 @@
+public import Foundation
+import PostgresNIO
+
+/// What a POST with an `Idempotency-Key` finds when it claims its key.
+public enum IdempotencyClaim: Sendable, Equatable {
+    /// First time (or the earlier attempt failed or was abandoned): answer it, then ``TenantTransaction/completeIdempotency``.
+    case proceed
+    /// The same request was answered before: send this again.
+    case replay(status: Int, contentType: String?, body: Data)
+    /// The key was used for another request (another body, path or method).
+    case mismatch(firstPath: String)
+    /// The same request is being answered right now.
+    case inProgress
+}
+
+extension TenantTransaction {
+    /// How long a key is remembered, and after how long an unanswered claim is taken over.
+    public static let idempotencyTTL: Duration = .seconds(86_400)
+    public static let idempotencyAbandoned: Duration = .seconds(60)
+
+    /// Claims `key` of credential `keyID` for a request with `hash` (commit the transaction before answering).
+    public func claimIdempotency(keyID: UUID, key: String, hash: Data, method: String, path: String) async throws -> IdempotencyClaim {
+        try await query("""
+            delete from idempotency_keys where tenant_id = \(tenant.uuid) and key_id = \(keyID)
+              and created_at < now() - make_interval(secs => \(Double(Self.idempotencyTTL.components.seconds)))
+            """)
+        for try await _ in try await query("""
+            insert into idempotency_keys (tenant_id, key_id, idem_key, request_hash, method, path)
+            values (\(tenant.uuid), \(keyID), \(key), \(hash), \(method), \(path))
+            on conflict do nothing returning 1
+            """).decode(Int.self) { return .proceed }
+        for try await (h, m, p, status, type, body, stale) in try await query("""
+            select request_hash, method, path, status, content_type, body,
+                   created_at < now() - make_interval(secs => \(Double(Self.idempotencyAbandoned.components.seconds)))
+            from idempotency_keys where tenant_id = \(tenant.uuid) and key_id = \(keyID) and idem_key = \(key) for update
+            """).decode((Data, String, String, Int?, String?, Data?, Bool).self) {
+            guard h == hash, m == method, p == path else { return .mismatch(firstPath: "\(m) \(p)") }
+            if let status { return .replay(status: status, contentType: type, body: body ?? Data()) }
+            guard stale else { return .inProgress }
+            try await query("""
+                update idempotency_keys set created_at = now() where tenant_id = \(tenant.uuid) and key_id = \(keyID) and idem_key = \(key)
+                """)
+            return .proceed
+        }
+        return .proceed
+    }
+
+    /// Keeps the answer to replay.
+    public func completeIdempotency(keyID: UUID, key: String, status: Int, contentType: String?, body: Data) async throws {
+        try await query("""
+            update idempotency_keys set status = \(status), content_type = \(contentType), body = \(body), completed_at = now()
+            where tenant_id = \(tenant.uuid) and key_id = \(keyID) and idem_key = \(key)
+            """)
+    }
+
+    /// Forgets a claim whose request failed for a reason worth retrying (a server error, the database away).
+    public func releaseIdempotency(keyID: UUID, key: String) async throws {
+        try await query("delete from idempotency_keys where tenant_id = \(tenant.uuid) and key_id = \(keyID) and idem_key = \(key) and status is null")
+    }
+}

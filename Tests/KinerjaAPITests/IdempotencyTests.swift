@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaStore
+import KinerjaTestSupport
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Idempotency-Key on POST: the same request again replays the first answer and changes nothing; the same key
+/// with another request is refused; keys belong to one credential; a rejection is kept, a server error not.
+@Suite struct IdempotencyTests {
+    static let file = "NAMA,NIP,JENIS JABATAN,NAMA JABATAN,NAMA UNOR,UNOR INDUK\r\nAndi,198001012005011001,Struktural,Kepala Dinas,Dinas Sosial,Dinas Sosial\r\n"
+
+    func post(_ client: some TestClientProtocol, _ body: String, token: String, key: String?) async throws -> Reply {
+        var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "text/csv"]
+        if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+        return try await client.execute(uri: "/v1/imports/employees", method: .post, headers: headers, body: ByteBuffer(string: body)) { r in
+            Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
+        }
+    }
+
+    func imports(_ city: Tenant) async throws -> Int {
+        try await TestDatabase.admin().withTenant(city.id) { tx in
+            for try await n in try await tx.query("select count(*)::int from audit_log where tenant_id = \(city.id.uuid) and action = 'employees.import'")
+                .decode(Int.self) { return n }
+            return 0
+        }
+    }
+
+    @Test func theSameRequestReplaysAnotherIsRefused() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city("idem")
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let other = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let before = try await imports(city)
+        try await withAPI { client in
+            let first = try await post(client, Self.file, token: hr, key: "imp-1")
+            #expect(first.status == .ok && first.json["new"] as? Int == 1, "\(first.body)")
+            #expect(first.headers[HTTPField.Name("Idempotency-Replayed")!] == nil)
+            let again = try await post(client, Self.file, token: hr, key: "imp-1")
+            #expect(again.status == .ok && again.body == first.body && again.headers[HTTPField.Name("Idempotency-Replayed")!] == "true")
+            #expect(try await imports(city) == before + 1, "the replay imported nothing")
+
+            // The key with another body: refused, nothing changed.
+            let changed = try await post(client, Self.file.replacingOccurrences(of: "Andi", with: "Budi"), token: hr, key: "imp-1")
+            #expect(changed.status == .unprocessableContent && changed.code == "idempotency_key_reused", "\(changed.body)")
+            #expect(try await db.withTenant(city.id) { try await $0.employee(nip: "198001012005011001") }?.name == "Andi")
+
+            // Another credential's keys are its own: the same key is a new request there.
+            let theirs = try await post(client, Self.file.replacingOccurrences(of: "Andi", with: "Budi"), token: other, key: "imp-1")
+            #expect(theirs.status == .ok && theirs.json["changed"] as? Int == 1 && theirs.headers[HTTPField.Name("Idempotency-Replayed")!] == nil)
+
+            // A rejection is an answer too: kept and replayed.
+            let bad = "NAMA,NIP\r\nX,123\r\n"
+            let r1 = try await post(client, bad, token: hr, key: "imp-bad")
+            let r2 = try await post(client, bad, token: hr, key: "imp-bad")
+            #expect(r1.status == .unprocessableContent && r2.status == r1.status && r2.body == r1.body)
+            #expect(r2.headers[HTTPField.Name("Idempotency-Replayed")!] == "true")
+
+            // A malformed key is named.
+            let odd = try await post(client, Self.file, token: hr, key: "has space")
+            #expect(odd.status == .badRequest && odd.body.contains("Idempotency-Key"))
+            // Without a key, nothing changes: each request is its own.
+            #expect(try await post(client, Self.file, token: hr, key: nil).status == .ok)
+        }
+    }
+}
