@@ -38,6 +38,7 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
     router.add(middleware: IdempotencyMiddleware(database: database))
+    router.add(middleware: EntityTagMiddleware())
     try KinerjaService(database: database, reads: readReplica, metrics: metrics,
                        dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports)
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))

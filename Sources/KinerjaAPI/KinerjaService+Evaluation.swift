@@ -24,7 +24,8 @@ extension KinerjaService {
             return try await tx.evaluation(nip: nip, year: year, period: period)
         }
         guard let e else { throw APIProblem.notFound("no evaluation of '\(nip)' for \(year) \(period) yet") }
-        return .ok(.init(body: .json(try Self.schema(e))))
+        let schema = try Self.schema(e)
+        return .ok(.init(headers: .init(eTag: try EntityTag.of(schema)), body: .json(schema)))
     }
 
     func confirmEvaluation(_ input: Operations.ConfirmEvaluation.Input) async throws -> Operations.ConfirmEvaluation.Output {
@@ -35,8 +36,14 @@ extension KinerjaService {
             throw APIProblem.forbidden("evaluations are confirmed with atasan or hr_admin keys; this key is \(p.role.rawValue)")
         }
         let actor = try Self.actor(p)
+        let ifMatch = input.headers.ifMatch
         let e = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
+            if let ifMatch {
+                try await tx.lockEvaluationForChange(nip: nip, year: year, period: period)
+                let current = try await tx.evaluation(nip: nip, year: year, period: period).map { try EntityTag.of(try Self.schema($0)) }
+                try EntityTag.require(ifMatch, matches: current, what: "the evaluation of \(nip) for \(year) \(period)")
+            }
             return try await tx.confirmEvaluation(nip: nip, year: year, period: period,
                                                   hasil: body.hasilKerja.flatMap { Rating(rawValue: $0.rawValue) },
                                                   perilaku: body.perilaku.flatMap { Rating(rawValue: $0.rawValue) },

@@ -148,7 +148,8 @@ extension KinerjaService {
             return try await tx.skpView(nip: nip, year: year)
         }
         guard let view else { throw APIProblem.notFound("employee '\(nip)' has no SKP for \(year)") }
-        return .ok(.init(body: .json(Self.schema(view))))
+        let schema = Self.schema(view)
+        return .ok(.init(headers: .init(eTag: try EntityTag.of(schema)), body: .json(schema)))
     }
 
     func listSKPRevisions(_ input: Operations.ListSKPRevisions.Input) async throws -> Operations.ListSKPRevisions.Output {
@@ -246,8 +247,15 @@ extension KinerjaService {
         guard case .json(let body) = input.body else { throw APIProblem.invalid("send the SKP as application/json") }
         let content = try Self.content(body)
         let actor = try Self.actor(p)
+        let ifMatch = input.headers.ifMatch
         let saved = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
+            if let ifMatch {
+                // Held until this transaction ends: nobody changes it between the check and the save.
+                try await tx.lockSKPForChange(nip: nip, year: year)
+                let current = try await tx.skpView(nip: nip, year: year).map { try EntityTag.of(Self.schema($0)) }
+                try EntityTag.require(ifMatch, matches: current, what: "SKP \(nip) \(year)")
+            }
             return try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)
         }
         return .ok(.init(body: .json(Self.schema(saved))))

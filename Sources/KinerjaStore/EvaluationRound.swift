@@ -253,6 +253,12 @@ extension TenantTransaction {
     }
 
     /// Locks one result for a change, refusing a final one with a message that says how to change it.
+    /// Holds one result against other changes until the transaction ends (a caller that checks a
+    /// precondition first, then changes it).
+    public func lockEvaluationForChange(nip: String, year: Int, period: SubPeriod) async throws {
+        try await lockEvaluation(nip: nip, year: year, period: period)
+    }
+
     func lockEvaluation(nip: String, year: Int, period: SubPeriod) async throws {
         let lock = try await query("""
             select status from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)

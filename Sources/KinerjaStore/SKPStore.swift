@@ -125,6 +125,10 @@ extension TenantTransaction {
 
     /// Serialises work on one employee's SKP for the year (also before its first revision exists, which a
     /// row lock could not) and returns the revisions (content not loaded).
+    /// Holds an employee's SKP of a year against other changes until the transaction ends (a caller that
+    /// checks a precondition first, then changes it).
+    public func lockSKPForChange(nip: String, year: Int) async throws { _ = try await lockSKP(nip: nip, year: year) }
+
     func lockSKP(nip: String, year: Int) async throws -> [(revision: Int, status: SKP.Status)] {
         let lock = try await query("""
             select pg_advisory_xact_lock(hashtextextended('skp:' || \(tenant.description) || ':' || \(nip) || ':' || \(year), 0))

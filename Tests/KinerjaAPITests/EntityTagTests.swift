@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import NIOCore
+import Testing
+
+/// ETag on reads and If-None-Match (304); If-Match on a plan and on a rating: a change made from a version
+/// someone changed since answers 412 and changes nothing.
+@Suite struct EntityTagTests {
+    func send(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String, body: String? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        headers[.authorization] = "Bearer \(token)"
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { r in
+            Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
+        }
+    }
+
+    @Test func readsAreTaggedAndStaleWritesRefused() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("etag", employees: 300)
+        let profile = try NationalAdapter().effectiveProfile()
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 7, day: 1), actor: "t")
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t")
+        }
+        let c = TestDatabase.chain(pop)
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI { client in
+            // Any read: tagged; unchanged, 304 without a body.
+            let list = try await send(client, .get, "/v1/employees?limit=5", token: hr)
+            let tag = try #require(list.headers[.eTag])
+            #expect(tag.hasPrefix("W/\""))
+            let again = try await send(client, .get, "/v1/employees?limit=5", token: hr, headers: [.ifNoneMatch: tag])
+            #expect(again.status == .notModified && again.body.isEmpty)
+            #expect(try await send(client, .get, "/v1/employees?limit=6", token: hr, headers: [.ifNoneMatch: tag]).status == .ok)
+
+            // The plan: saved with its current tag, then a save with the old tag is refused.
+            let skpURI = "/v1/employees/\(c.staff.nip)/skp/2026"
+            let skp = try await send(client, .get, skpURI, token: hr)
+            let skpTag = try #require(skp.headers[.eTag])
+            #expect(try await send(client, .get, skpURI, token: hr, headers: [.ifNoneMatch: skpTag]).status == .notModified)
+            let revision = try #require(skp.json["skp"] as? [String: Any])
+            let content: [String: Any] = ["approach": revision["approach"] ?? "kuantitatif", "rhk": revision["rhk"] ?? []]
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: content), as: UTF8.self)
+            let saved = try await send(client, .put, skpURI, token: hr, body: body, headers: [.ifMatch: skpTag])
+            #expect(saved.status == .ok, "\(saved.body.prefix(300))")
+            let newTag = try #require(try await send(client, .get, skpURI, token: hr).headers[.eTag])
+            #expect(newTag != skpTag)
+            let stale = try await send(client, .put, skpURI, token: hr, body: body, headers: [.ifMatch: skpTag])
+            #expect(stale.status == .preconditionFailed && stale.code == "precondition_failed", "\(stale.body.prefix(300))")
+            #expect(try await send(client, .get, skpURI, token: hr).headers[.eTag] == newTag, "the refused save changed nothing")
+
+            // A rating: confirmed against its version; a second confirmation from the old version is refused.
+            let evURI = "/v1/employees/\(c.staff.nip)/evaluations/2026/Y"
+            let ev = try await send(client, .get, evURI, token: hr)
+            let evTag = try #require(ev.headers[.eTag])
+            let rating = #"{"hasilKerja": "Sesuai Ekspektasi", "perilaku": "Sesuai Ekspektasi", "reason": "dinilai atasan"}"#
+            let ok = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: evTag])
+            #expect(ok.status == .ok, "\(ok.body.prefix(300))")
+            let late = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating.replacingOccurrences(of: "Sesuai Ekspektasi\", \"reason", with: "Di Atas Ekspektasi\", \"reason"),
+                                      headers: [.ifMatch: evTag])
+            #expect(late.status == .preconditionFailed)
+            let now = try await send(client, .get, evURI, token: hr)
+            #expect((now.json["ratingHasilKerja"] as? String) == "Sesuai Ekspektasi", "\(now.body.prefix(300))")
+            // `*`: whatever version exists.
+            #expect(try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: "*"]).status == .ok)
+        }
+    }
+}
