@@ -12,6 +12,8 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
     public var titleID: String
     public var titleEN: String
     public var detail: String?
+    /// Seconds for `Retry-After` (429, 503).
+    public var retryAfter: Int? = nil
     /// Row errors of a rejected import.
     public var rowErrors: [RowError]? = nil
     public var total: Int? = nil
@@ -67,8 +69,25 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         case "55000": return .conflict(StoreError.describe(error))
         case "25006": return .init(.conflict, code: "tenant_read_only", id: "Data kota hanya dapat dibaca", en: "City is read-only",
                                    detail: StoreError.describe(error))
+        case "57014": return .queryTimeout("the database stopped the request after the statement timeout (KINERJA_STATEMENT_TIMEOUT_SECONDS); nothing was changed")
         default: return nil
         }
+    }
+    public static func tooManyRequests(retryAfter: Int, rate: Double) -> APIProblem {
+        var p = APIProblem(.tooManyRequests, code: "rate_limited", id: "Terlalu banyak permintaan", en: "Too many requests",
+                           detail: "this key sends more than \(Int(rate)) requests a second: wait \(max(1, retryAfter)) s (Retry-After)")
+        p.retryAfter = max(1, retryAfter)
+        return p
+    }
+    public static func contentTooLarge(_ length: Int?, limit: Int?) -> APIProblem {
+        .init(.contentTooLarge, code: "body_too_large", id: "Isi permintaan terlalu besar", en: "Request body too large",
+              detail: "the body\(length.map { " of \($0) bytes" } ?? "") is over the limit\(limit.map { " of \($0) bytes" } ?? "") for this path")
+    }
+    public static func queryTimeout(_ detail: String) -> APIProblem {
+        var p = APIProblem(.serviceUnavailable, code: "query_timeout", id: "Permintaan terlalu lama di basis data", en: "The database took too long",
+                           detail: detail)
+        p.retryAfter = 5
+        return p
     }
     /// The database did not answer in time: the request did nothing, and may be sent again.
     public static func databaseUnavailable(_ detail: String) -> APIProblem {
@@ -130,6 +149,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if code == "database_unavailable" { headers[.retryAfter] = "5" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(doc))))
     }
 }

@@ -16,14 +16,25 @@ public struct ServerSettings: Sendable {
     public var auditSealInterval: Duration
     /// A dashboard snapshot older than this is served and computed again in the background.
     public var dashboardMaxAge: Duration
+    /// The largest request body, and the largest employee import (a SIASN file of a large city).
+    public var maxBodyBytes: Int
+    public var maxImportBytes: Int
+    /// Requests a second per key (0: no limit), with room for `rateBurst` at once.
+    public var rateLimit: Double
+    public var rateBurst: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5),
-                auditSealInterval: Duration = .seconds(5), dashboardMaxAge: Duration = .seconds(300)) {
+                auditSealInterval: Duration = .seconds(5), dashboardMaxAge: Duration = .seconds(300),
+                maxBodyBytes: Int = 1 << 20, maxImportBytes: Int = 64 << 20, rateLimit: Double = 0, rateBurst: Double = 200) {
         self.host = host
         self.port = port
         self.keyCacheTTL = keyCacheTTL
         self.auditSealInterval = auditSealInterval
         self.dashboardMaxAge = dashboardMaxAge
+        self.maxBodyBytes = maxBodyBytes
+        self.maxImportBytes = maxImportBytes
+        self.rateLimit = rateLimit
+        self.rateBurst = rateBurst
     }
 }
 
@@ -37,6 +48,8 @@ public func buildRouter(
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
+    router.add(middleware: LimitsMiddleware(maxBody: settings.maxBodyBytes, maxImportBody: settings.maxImportBytes,
+                                            limiter: settings.rateLimit > 0 ? RateLimiter(rate: settings.rateLimit, burst: max(1, settings.rateBurst)) : nil))
     router.add(middleware: IdempotencyMiddleware(database: database))
     router.add(middleware: EntityTagMiddleware())
     try KinerjaService(database: database, reads: readReplica, metrics: metrics,

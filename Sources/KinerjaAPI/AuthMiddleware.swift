@@ -69,7 +69,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,
                          employeeNIP: chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
-                         grants: live.map(\.tenantCode))
+                         grants: live.map(\.tenantCode), scopes: chosen?.scopes ?? first.scopes)
     }
 }
 

@@ -144,6 +144,7 @@ struct KinerjaService: APIProtocol {
         guard p.role == .hrAdmin || p.role == .integrator else {
             throw APIProblem.forbidden("importing employees is for hr_admin and integrator keys; this key is \(p.role.rawValue)")
         }
+        try p.require(scope: "employees")
         guard case .csv(let body) = input.body else { throw APIProblem.invalid("send the file as text/csv") }
         let options = ImportOptions(dryRun: input.query.dryRun ?? false, deactivateMissing: input.query.deactivateMissing ?? false)
         let actor = "api:\(p.keyPrefix)"

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KinerjaStore
 import Logging
+import NIOCore
 import OpenAPIRuntime
 
 /// The outermost middleware: gives every request an id (echoed in `X-Request-Id`), logs it, and turns
@@ -60,6 +61,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return .invalid("\(s.causeDescription) (\(s.operationID))")
             }
             return .internalError
+        case is NIOTooManyBytesError:
+            return .contentTooLarge(nil, limit: nil)
         case let h as HTTPError:
             return APIProblem(h.status, code: h.status == .notFound ? "not_found" : "invalid_parameter",
                               id: h.status == .notFound ? "Tidak ditemukan" : "Permintaan tidak valid",

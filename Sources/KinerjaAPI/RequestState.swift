@@ -15,6 +15,20 @@ public struct Principal: Sendable, Equatable {
     public var tenantCode: String?
     /// Every city the key may act on.
     public var grants: [String]
+    /// The ingestion paths an integrator key is granted (empty: all of them).
+    public var scopes: [String] = []
+
+    /// Refused unless this key may ingest through `scope` (integrators with a list; city HR always).
+    func require(scope: String) throws {
+        switch role {
+        case .hrAdmin: return
+        case .integrator where scopes.isEmpty || scopes.contains(scope): return
+        case .integrator:
+            throw APIProblem.forbidden("this integrator key is granted \(scopes.joined(separator: ", ")), not \(scope)")
+        default:
+            throw APIProblem.forbidden("\(scope) comes in through integrator or hr_admin keys; this key is \(role.rawValue)")
+        }
+    }
 
     /// The city, for handlers that work inside one: refused when the request chose none.
     func city() throws -> TenantID {

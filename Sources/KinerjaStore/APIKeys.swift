@@ -35,8 +35,13 @@ extension KinerjaDatabase {
     /// Creates a key for one city, or for several (bkn_admin only), in one transaction; returns the token,
     /// which is shown once and never stored.
     public func createAPIKey(
-        tenants: [TenantID], role: Role, label: String, employeeNIP: String?, actor: String
+        tenants: [TenantID], role: Role, label: String, employeeNIP: String?, scopes: [String] = [], actor: String
     ) async throws -> (token: String, id: UUID) {
+        let known = ["attendance", "complaints", "realisasi", "employees"]
+        if let bad = scopes.first(where: { !known.contains($0) }) {
+            throw StoreError.invalid("scope '\(bad)' is not one of: \(known.joined(separator: ", "))")
+        }
+        if !scopes.isEmpty && role != .integrator { throw StoreError.invalid("scopes are for integrator keys; this key is \(role.rawValue)") }
         guard !tenants.isEmpty else { throw StoreError.invalid("a key needs at least one city") }
         if tenants.count > 1 && role != .bknAdmin {
             throw StoreError.invalid("only bkn_admin keys may cover several cities; role \(role.rawValue) is for one city")
@@ -57,8 +62,9 @@ extension KinerjaDatabase {
                     for try await n in found.decode(Int.self) where n == 0 { throw StoreError.notFound(what: "employee", key: nip) }
                 }
                 try await tx.query("""
-                    insert into api_keys (tenant_id, key_id, prefix, key_hash, role, label, employee_nip)
-                    values (\(tenant.uuid), \(id), \(prefix), \(ByteBuffer(bytes: hash)), \(role.rawValue), \(label), \(employeeNIP))
+                    insert into api_keys (tenant_id, key_id, prefix, key_hash, role, label, employee_nip, scopes)
+                    values (\(tenant.uuid), \(id), \(prefix), \(ByteBuffer(bytes: hash)), \(role.rawValue), \(label), \(employeeNIP),
+                            \(Array(Set(scopes)).sorted())::text[])
                     """)
                 try await tx.audit(actor: actor, action: "apikey.create", subject: prefix,
                                    detail: ["role": role.rawValue, "label": label])

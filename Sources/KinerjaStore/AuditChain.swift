@@ -173,6 +173,22 @@ extension TenantTransaction {
         try await AuditChain.verify(tenant: tenant.uuid, on: connection, logger: logger)
     }
 
+    /// Sealed entries after chain position `after`, in chain order: the change feed. The chain gives each
+    /// entry its position once, after its transaction committed, so nothing appears later before a position
+    /// already read.
+    public func changes(after: Int64, limit: Int) async throws -> [AuditChain.Entry] {
+        var out: [AuditChain.Entry] = []
+        for try await r in try await query("""
+            select entry_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, action, subject, detail::text,
+                   chain_seq, row_hash
+            from audit_log where tenant_id = \(tenant.uuid) and chain_seq > \(after)
+            order by chain_seq limit \(limit)
+            """).decode((Int64, String, String, String, String, String, Int64?, Data?).self) {
+            out.append(.init(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7))
+        }
+        return out
+    }
+
     /// Entries of this city's log, oldest first, filtered; `limit` at most.
     public func auditEntries(_ f: AuditChain.Filter) async throws -> [AuditChain.Entry] {
         func pattern(_ s: String?) -> String? {

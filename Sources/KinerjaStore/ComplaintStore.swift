@@ -19,8 +19,18 @@ extension TenantTransaction {
         for (line, c) in rows { if let o = c.opd, !opds.contains(o) { errors.append(RowError(line: line, column: "OPD", value: o, reason: "not an OPD of this city")) } }
         guard errors.isEmpty else { throw rejectAll(errors) }
         var summary = SmallImportSummary(rows: rows.count)
-        for start in stride(from: 0, to: rows.count, by: 20_000) {
-            let c = rows[start..<min(start + 20_000, rows.count)].map(\.value)
+        (summary.new, summary.changed) = try await upsertComplaints(rows.map(\.value), actor: actor)
+        try await audit(actor: actor, action: "complaints.import", subject: "",
+                        detail: ["rows": String(summary.rows), "new": String(summary.new), "changed": String(summary.changed)])
+        return summary
+    }
+
+    /// Adds new tickets and records the later steps of known ones; returns how many were added and changed.
+    @discardableResult
+    func upsertComplaints(_ all: [Complaints.Complaint], actor: String) async throws -> (new: Int, changed: Int) {
+        var new = 0, changed = 0
+        for start in stride(from: 0, to: all.count, by: 20_000) {
+            let c = all[start..<min(start + 20_000, all.count)]
             func day(_ d: CivilDate?) -> String { d?.description ?? "" }
             let result = try await query("""
                 insert into complaints (tenant_id, tracking_id, received_on, opd_code, officer_nip, routed_on, followed_up_on, closed_on, subject, updated_by)
@@ -38,11 +48,9 @@ extension TenantTransaction {
                        excluded.closed_on, excluded.subject)
                 returning (xmax = 0)
                 """)
-            for try await inserted in result.decode(Bool.self) { if inserted { summary.new += 1 } else { summary.changed += 1 } }
+            for try await inserted in result.decode(Bool.self) { if inserted { new += 1 } else { changed += 1 } }
         }
-        try await audit(actor: actor, action: "complaints.import", subject: "",
-                        detail: ["rows": String(summary.rows), "new": String(summary.new), "changed": String(summary.changed)])
-        return summary
+        return (new, changed)
     }
 
     /// Complaints received from `from` up to `until` (both included).

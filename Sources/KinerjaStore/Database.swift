@@ -35,7 +35,10 @@ public final class KinerjaDatabase: Sendable {
     /// the work itself takes once connected is not limited here.
     public let leaseTimeout: Duration?
 
-    public init(settings: DatabaseSettings, maximumConnections: Int = 20, leaseTimeout: Duration? = nil, logger: Logger) {
+    /// `statementTimeout`: any statement running longer is stopped by PostgreSQL (SQLSTATE 57014), set once per
+    /// connection at its start (behind PgBouncer, which does not pass it on, the role's own default applies).
+    public init(settings: DatabaseSettings, maximumConnections: Int = 20, leaseTimeout: Duration? = nil,
+                statementTimeout: Duration? = nil, logger: Logger) {
         self.leaseTimeout = leaseTimeout
         var config = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.username,
@@ -43,6 +46,9 @@ public final class KinerjaDatabase: Sendable {
         )
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = 0
+        if let statementTimeout {
+            config.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.components.seconds * 1000)")]
+        }
         self.client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.settings = settings
         self.logger = logger

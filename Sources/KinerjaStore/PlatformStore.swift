@@ -105,16 +105,16 @@ public struct PlatformStore: Sendable {
     public func lookUpKey(hash: [UInt8]) async throws -> [KeyGrant] {
         let rows = try await client.query(
             """
-            select tenant_id, tenant_code, tenant_status, key_id, role, label, employee_nip, revoked
+            select tenant_id, tenant_code, tenant_status, key_id, role, label, employee_nip, revoked, scopes
             from auth_api_key(\(ByteBuffer(bytes: hash)))
             """, logger: database.logger)
         var out: [KeyGrant] = []
-        for try await (tid, code, status, keyID, role, label, nip, revoked) in rows.decode(
-            (UUID, String, String, UUID, String, String, String?, Bool).self)
+        for try await (tid, code, status, keyID, role, label, nip, revoked, scopes) in rows.decode(
+            (UUID, String, String, UUID, String, String, String?, Bool, [String]).self)
         {
             out.append(KeyGrant(tenant: TenantID(tid), tenantCode: code, tenantStatus: Tenant.Status(rawValue: status) ?? .suspended,
                                 keyID: keyID, role: Role(rawValue: role) ?? .pegawai, label: label,
-                                employeeNIP: nip, revoked: revoked))
+                                employeeNIP: nip, revoked: revoked, scopes: scopes))
         }
         return out
     }
@@ -130,6 +130,8 @@ public struct KeyGrant: Sendable, Equatable {
     public var label: String
     public var employeeNIP: String?
     public var revoked: Bool
+    /// The ingestion paths an integrator key is granted (empty: all).
+    public var scopes: [String] = []
 }
 
 /// Who a credential speaks for.

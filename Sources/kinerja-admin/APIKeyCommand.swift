@@ -17,14 +17,16 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "bkn_admin, hr_admin, atasan, pegawai or integrator.") var role: Role
         @Option(help: "A note to tell keys apart (who or what uses it).") var label: String = ""
         @Option(help: "NIP of the employee the key acts for (atasan and pegawai).") var nip: String?
+        @Option(name: .customLong("scope"), help: "For integrator keys, repeatable: attendance, complaints, realisasi, employees (default: all).")
+        var scopes: [String] = []
 
         func run() async throws {
             let codes = tenant.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let (role, label, nip) = (role, label, nip)
+            let (role, label, nip, scopes) = (role, label, nip, scopes)
             let (token, prefix) = try await connection.withDatabase { db in
                 var ids: [TenantID] = []
                 for code in codes { ids.append(try await db.platform.requireTenant(code: code).id) }
-                let made = try await db.createAPIKey(tenants: ids, role: role, label: label, employeeNIP: nip, actor: cliActor)
+                let made = try await db.createAPIKey(tenants: ids, role: role, label: label, employeeNIP: nip, scopes: scopes, actor: cliActor)
                 return (made.token, APIToken.prefix(made.token))
             }
             print(token)

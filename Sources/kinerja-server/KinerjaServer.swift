@@ -34,6 +34,12 @@ struct KinerjaServer {
           --report-dir DIR          KINERJA_REPORT_DIR           the system's temp folder/kinerja-reports (files of
                                     report jobs: documents of many employees, PDFs of several)
           --report-inline-limit N   KINERJA_REPORT_INLINE_LIMIT  200 (more documents than this are made as a job)
+          --statement-timeout-seconds N  KINERJA_STATEMENT_TIMEOUT_SECONDS 30 (0: none; a statement running
+                                    longer is stopped: 503 query_timeout, nothing changed)
+          --max-body-bytes N        KINERJA_MAX_BODY_BYTES       1048576 (413 body_too_large above it)
+          --max-import-bytes N      KINERJA_MAX_IMPORT_BYTES     67108864 (for POST /v1/imports/...)
+          --rate-limit-per-second N KINERJA_RATE_LIMIT_PER_SECOND 100 per key (0: none; 429 with Retry-After)
+          --rate-limit-burst N      KINERJA_RATE_LIMIT_BURST     200
           --log-level LEVEL         KINERJA_LOG_LEVEL            info (trace, debug, info, notice, warning, error)
 
         Endpoints: /health, /ready, /metrics, /openapi.yaml, /v1/... (see /openapi.yaml).
@@ -76,7 +82,8 @@ struct KinerjaServer {
             "address": "\(settings.server.host):\(settings.server.port)",
         ])
         let database = KinerjaDatabase(settings: settings.database, maximumConnections: settings.connections,
-                                       leaseTimeout: .seconds(settings.databaseWait), logger: logger)
+                                       leaseTimeout: .seconds(settings.databaseWait),
+                                       statementTimeout: settings.statementTimeout > 0 ? .seconds(settings.statementTimeout) : nil, logger: logger)
         let replica = settings.readReplica.map {
             logger.info("read replica", metadata: ["database": "\($0.redactedDescription)", "maxLagSeconds": "\(settings.readMaximumLag)"])
             // A standby that does not answer within 2 s is passed over for the primary.

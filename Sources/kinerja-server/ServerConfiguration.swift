@@ -17,6 +17,7 @@ struct ServerConfiguration {
     var readReplica: DatabaseSettings?
     var readMaximumLag: Int
     var reportDirectory: URL
+    var statementTimeout: Int
     var reportInlineLimit: Int
 
     init(_ config: ConfigReader) throws {
@@ -51,8 +52,14 @@ struct ServerConfiguration {
         reportDirectory = config.string(forKey: "report.dir").map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-reports")
         reportInlineLimit = try Self.int(config, "report.inlineLimit", default: 200, range: 1...100_000)
+        statementTimeout = try Self.int(config, "statement.timeoutSeconds", default: 30, range: 0...3600)
+        let maxBody = try Self.int(config, "maxBody.bytes", default: 1 << 20, range: 1024...(1 << 30))
+        let maxImport = try Self.int(config, "maxImport.bytes", default: 64 << 20, range: 1024...(1 << 31))
+        let rate = try Self.int(config, "rateLimit.perSecond", default: 100, range: 0...1_000_000)
+        let burst = try Self.int(config, "rateLimit.burst", default: 200, range: 1...10_000_000)
         server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache), auditSealInterval: .seconds(seal),
-                                dashboardMaxAge: .seconds(dashboardAge))
+                                dashboardMaxAge: .seconds(dashboardAge), maxBodyBytes: maxBody, maxImportBytes: maxImport,
+                                rateLimit: Double(rate), rateBurst: Double(burst))
         self.connections = connections
         self.logLevel = level
     }

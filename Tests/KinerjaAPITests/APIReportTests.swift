@@ -151,7 +151,8 @@ import Testing
             #expect(job.status == .accepted, "\(job.body.prefix(200))")
             let location = try #require(job.headers[.location])
             var state: [String: Any] = [:]
-            for _ in 0..<300 {
+            // Up to two minutes: the suite runs many tests at once on two cores.
+            for _ in 0..<1200 {
                 state = try await client.get(location, token: hr).json
                 if ["done", "failed"].contains(state["status"] as? String ?? "") { break }
                 try await Task.sleep(for: .milliseconds(100))

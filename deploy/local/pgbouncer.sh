@@ -67,7 +67,7 @@ pool_mode = transaction
 max_client_conn = 500
 default_pool_size = 20
 server_reset_query =
-ignore_startup_parameters = extra_float_digits
+ignore_startup_parameters = extra_float_digits,statement_timeout
 logfile = $DIR/pgbouncer.log
 pidfile = $DIR/pgbouncer.pid
 INI

@@ -1,0 +1,87 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+
+extension KinerjaService {
+    static func batchResult(_ results: [ItemResult], written: Bool) -> Components.Schemas.BatchResult {
+        let accepted = results.filter(\.accepted).count
+        return .init(accepted: written ? accepted : 0, rejected: results.count - accepted, written: written,
+                     items: results.map { .init(index: $0.index, status: $0.accepted ? .accepted : .rejected, reason: $0.reason) })
+    }
+
+    static func checkBatch(_ count: Int) throws {
+        guard (1...TenantTransaction.batchLimit).contains(count) else {
+            throw APIProblem.invalid("a batch holds 1 to \(TenantTransaction.batchLimit) items; this one has \(count)")
+        }
+    }
+
+    func ingestAttendance(_ input: Operations.IngestAttendance.Input) async throws -> Operations.IngestAttendance.Output {
+        let p = try RequestState.principal()
+        try p.require(scope: "attendance")
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the batch as application/json") }
+        try Self.checkBatch(body.events.count)
+        let rows: [[String: String]] = body.events.map { e in
+            ["NIP": e.nip, "TANGGAL": e.day, "JENIS": e.kind.rawValue, "MENIT": e.minutes.map(String.init) ?? "",
+             "IZIN": e.excused == true ? "ya" : ""]
+        }
+        do {
+            let results = try await database.withTenant(try p.city()) {
+                try await $0.ingestAttendance(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
+            }
+            return .ok(.init(body: .json(Self.batchResult(results, written: true))))
+        } catch let r as BatchRejected {
+            return .unprocessableContent(.init(body: .json(Self.batchResult(r.results, written: false))))
+        }
+    }
+
+    func ingestComplaints(_ input: Operations.IngestComplaints.Input) async throws -> Operations.IngestComplaints.Output {
+        let p = try RequestState.principal()
+        try p.require(scope: "complaints")
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the batch as application/json") }
+        try Self.checkBatch(body.complaints.count)
+        let rows: [[String: String]] = body.complaints.map { c in
+            ["NOMOR TIKET": c.trackingId, "TANGGAL DITERIMA": c.received, "OPD": c.routedTo?.opd ?? "",
+             "NIP PETUGAS": c.routedTo?.officerNip ?? "", "TANGGAL DITERUSKAN": c.routedTo?.on ?? "",
+             "TANGGAL TINDAK LANJUT": c.followedUp ?? "", "TANGGAL SELESAI": c.closed ?? "", "JUDUL": c.subject ?? ""]
+        }
+        do {
+            let results = try await database.withTenant(try p.city()) {
+                try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
+            }
+            return .ok(.init(body: .json(Self.batchResult(results, written: true))))
+        } catch let r as BatchRejected {
+            return .unprocessableContent(.init(body: .json(Self.batchResult(r.results, written: false))))
+        }
+    }
+
+    func ingestRealisasi(_ input: Operations.IngestRealisasi.Input) async throws -> Operations.IngestRealisasi.Output {
+        let p = try RequestState.principal()
+        try p.require(scope: "realisasi")
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the batch as application/json") }
+        try Self.checkBatch(body.items.count)
+        var items: [RealisasiItem] = []
+        var early: [ItemResult] = []
+        for (i, r) in body.items.enumerated() {
+            guard let key = UUID(uuidString: r.ikiKey) else { early.append(.init(index: i, accepted: false, reason: "ikiKey '\(r.ikiKey)' is not a uuid")); continue }
+            guard let period = SubPeriod(r.period), period.kind != .annual else {
+                early.append(.init(index: i, accepted: false, reason: "period '\(r.period)' is not M1-M12 or Q1-Q4")); continue
+            }
+            items.append(RealisasiItem(nip: r.nip, year: r.year, ikiKey: key, period: period, value: r.value, narrative: r.narrative, evidence: []))
+        }
+        let positions = body.items.indices.filter { i in !early.contains { $0.index == i } }
+        let all = body.allOrNothing ?? false
+        if all, !early.isEmpty {
+            let rest = positions.map { ItemResult(index: $0, accepted: true) }
+            return .unprocessableContent(.init(body: .json(Self.batchResult((early + rest).sorted { $0.index < $1.index }, written: false))))
+        }
+        let actor = SKPActor.hr("api:\(p.keyPrefix)")
+        do {
+            let results = try await database.withTenant(try p.city()) { try await $0.ingestRealisasi(items, allOrNothing: all, actor: actor) }
+            let mapped = zip(positions, results).map { ItemResult(index: $0, accepted: $1.accepted, reason: $1.reason) }
+            return .ok(.init(body: .json(Self.batchResult((early + mapped).sorted { $0.index < $1.index }, written: true))))
+        } catch let r as BatchRejected {
+            let mapped = zip(positions, r.results).map { ItemResult(index: $0, accepted: $1.accepted, reason: $1.reason) }
+            return .unprocessableContent(.init(body: .json(Self.batchResult((early + mapped).sorted { $0.index < $1.index }, written: false))))
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Batches from other systems: each item answered, one bad item not losing the good ones unless the caller
+/// asks for all or nothing; per-key scopes; another city's people refused.
+@Suite struct IngestionTests {
+    func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, token: String) async throws -> Reply {
+        try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                 body: ByteBuffer(string: body)) { r in Reply(status: r.status, headers: r.headers, body: String(buffer: r.body)) }
+    }
+
+    func count(_ city: Tenant, _ sql: PostgresQuery) async throws -> Int {
+        try await TestDatabase.admin().withTenant(city.id) { tx in
+            for try await n in try await tx.query(sql).decode(Int.self) { return n }
+            return 0
+        }
+    }
+
+    @Test func attendanceComplaintsAndRealisasiItemByItem() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("ingest", employees: 300)
+        let (other, otherPop) = try await TestDatabase.city("ingest-other")
+        let profile = try NationalAdapter().effectiveProfile()
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+        }
+        let mine = Set(pop.people.map(\.nip))
+        let stranger = try #require(otherPop.people.first { !mine.contains($0.nip) }).nip
+        let nip = pop.people[10].nip
+        let attendanceOnly = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "mesin absen", employeeNIP: nil,
+                                                       scopes: ["attendance"], actor: "t").token
+        let feeds = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "lapor", employeeNIP: nil,
+                                              scopes: ["complaints", "realisasi"], actor: "t").token
+        let pegawai = try await db.createAPIKey(tenants: [city.id], role: .pegawai, label: "", employeeNIP: nip, actor: "t").token
+        let t = city.id.uuid
+        try await withAPI { client in
+            let batch = """
+                {"events": [
+                  {"nip": "\(nip)", "day": "2026-03-02", "kind": "terlambat", "minutes": 25},
+                  {"nip": "\(stranger)", "day": "2026-03-02", "kind": "terlambat", "minutes": 5},
+                  {"nip": "\(nip)", "day": "2026-03-03", "kind": "tidak_upacara", "minutes": 5},
+                  {"nip": "\(nip)", "day": "2026-03-04", "kind": "tidak_hadir", "excused": true}
+                ]}
+                """
+            // All or nothing: one bad item, nothing written.
+            let strict = try await post(client, "/v1/attendance/events", batch.replacingOccurrences(of: "{\"events\"", with: "{\"allOrNothing\": true, \"events\""),
+                                        token: attendanceOnly)
+            #expect(strict.status == .unprocessableContent && strict.json["written"] as? Bool == false, "\(strict.body)")
+            #expect(try await count(city, "select count(*)::int from attendance_events where tenant_id = \(t)") == 0)
+            // Item by item: the two good ones written, the others named.
+            let r = try await post(client, "/v1/attendance/events", batch, token: attendanceOnly)
+            #expect(r.status == .ok && r.json["accepted"] as? Int == 2 && r.json["rejected"] as? Int == 2, "\(r.body)")
+            let items = r.json["items"] as? [[String: Any]] ?? []
+            #expect(items.map { $0["status"] as? String } == ["accepted", "rejected", "rejected", "accepted"])
+            #expect((items[1]["reason"] as? String)?.contains("no employee with this NIP in this city") == true)
+            #expect((items[2]["reason"] as? String)?.contains("MENIT") == true)
+            #expect(try await count(city, "select count(*)::int from attendance_events where tenant_id = \(t)") == 2)
+            #expect(try await count(other, "select count(*)::int from attendance_events where tenant_id = \(other.id.uuid)") == 0)
+            // Scopes: this key does attendance only; an employee's key none.
+            #expect(try await post(client, "/v1/complaints", #"{"complaints": [{"trackingId": "X", "received": "2026-03-02"}]}"#, token: attendanceOnly).status == .forbidden)
+            #expect(try await post(client, "/v1/attendance/events", batch, token: pegawai).status == .forbidden)
+            // Too many items: named.
+            let huge = "{\"events\": [" + Array(repeating: "{\"nip\": \"\(nip)\", \"day\": \"2026-03-02\", \"kind\": \"terlambat\"}", count: 5001).joined(separator: ",") + "]}"
+            let big = try await post(client, "/v1/attendance/events", huge, token: attendanceOnly)
+            #expect(big.status == .badRequest && big.body.contains("5000"), "\(big.status) \(big.body.prefix(200))")
+
+            // Complaints: SP4N-LAPOR! shape; a ticket again records its later step.
+            let opd = try #require(pop.units.first { $0.parent == nil }).code
+            let c1 = try await post(client, "/v1/complaints", """
+                {"complaints": [
+                  {"trackingId": "LAPOR-1", "received": "2026-03-02", "routedTo": {"opd": "\(opd)", "officerNip": "\(nip)", "on": "2026-03-04"}},
+                  {"trackingId": "LAPOR-2", "received": "2026-03-02", "routedTo": {"opd": "NOPE", "on": "2026-03-04"}},
+                  {"trackingId": "LAPOR-3", "received": "2026-03-02", "routedTo": {"opd": "\(opd)", "officerNip": "\(stranger)", "on": "2026-03-01"}}
+                ]}
+                """, token: feeds)
+            #expect(c1.json["accepted"] as? Int == 1 && c1.json["rejected"] as? Int == 2, "\(c1.body)")
+            let c2 = try await post(client, "/v1/complaints", """
+                {"complaints": [{"trackingId": "LAPOR-1", "received": "2026-03-02", "routedTo": {"opd": "\(opd)", "officerNip": "\(nip)", "on": "2026-03-04"}, "followedUp": "2026-03-06"}]}
+                """, token: feeds)
+            #expect(c2.json["accepted"] as? Int == 1)
+            #expect(try await count(city, "select count(*)::int from complaints where tenant_id = \(t) and followed_up_on = '2026-03-06'") == 1)
+
+            // Realisasi: each against the employee's approved SKP and an open period.
+            let iki = try await db.withTenant(city.id) { tx -> UUID in
+                for try await k in try await tx.query("""
+                    select i.iki_key from skp_iki i join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip and s.year = i.year
+                    and s.revision = i.revision where i.tenant_id = \(t) and i.nip = \(nip) and s.status = 'approved' limit 1
+                    """).decode(UUID.self) { return k }
+                throw StoreError.notFound(what: "IKI", key: nip)
+            }
+            let rr = try await post(client, "/v1/realisasi", """
+                {"items": [
+                  {"nip": "\(nip)", "year": 2026, "ikiKey": "\(iki)", "period": "M3", "value": 7},
+                  {"nip": "\(nip)", "year": 2026, "ikiKey": "\(UUID())", "period": "M3", "value": 7},
+                  {"nip": "\(nip)", "year": 2026, "ikiKey": "\(iki)", "period": "Y", "value": 7},
+                  {"nip": "\(stranger)", "year": 2026, "ikiKey": "\(iki)", "period": "M3", "value": 7}
+                ]}
+                """, token: feeds)
+            #expect(rr.status == .ok && rr.json["accepted"] as? Int == 1 && rr.json["rejected"] as? Int == 3, "\(rr.body)")
+            #expect(try await count(city, "select count(*)::int from realisasi where tenant_id = \(t) and nip = \(nip) and period_seq = 3 and value = 7") == 1)
+        }
+    }
+}
+
+/// The limits a request meets first: its body's size (413) and its key's rate (429 with Retry-After).
+@Suite struct LimitsTests {
+    @Test func aLargeBodyAndAFastKeyAreRefusedWithTheirLimits() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city("limits")
+        let key = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let other = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let router = try buildRouter(database: try await TestDatabase.app(),
+                                     settings: ServerSettings(keyCacheTTL: .zero, maxBodyBytes: 2_000, rateLimit: 0.01, rateBurst: 3), metrics: nil)
+        try await Application(router: router).test(.router) { client in
+            let big = "{\"events\": [" + Array(repeating: "{\"nip\": \"1\", \"day\": \"2026-01-01\", \"kind\": \"terlambat\"}", count: 100).joined(separator: ",") + "]}"
+            let r = try await client.execute(uri: "/v1/attendance/events", method: .post,
+                                             headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                                             body: ByteBuffer(string: big)) { Reply(status: $0.status, headers: $0.headers, body: String(buffer: $0.body)) }
+            #expect(r.status == .contentTooLarge && r.code == "body_too_large" && r.body.contains("2000"), "\(r.body)")
+            // Three at once, then the fourth waits: 429 with Retry-After; another key is not held back.
+            var statuses: [HTTPResponse.Status] = []
+            var retry: String?
+            for _ in 0..<5 {
+                let reply = try await client.get("/v1/me", token: key)
+                statuses.append(reply.status)
+                if reply.status == .tooManyRequests { retry = reply.headers[.retryAfter]; #expect(reply.code == "rate_limited") }
+            }
+            #expect(statuses.prefix(2).allSatisfy { $0 == .ok } && statuses.contains(.tooManyRequests), "\(statuses)")
+            #expect(retry.flatMap(Int.init).map { $0 >= 1 } == true)
+            #expect(try await client.get("/v1/me", token: other).status == .ok)
+        }
+    }
+}
