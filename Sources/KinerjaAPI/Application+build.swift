@@ -22,6 +22,8 @@ public struct ServerSettings: Sendable {
     /// Requests a second per key (0: no limit), with room for `rateBurst` at once.
     public var rateLimit: Double
     public var rateBurst: Double
+    /// People's logins: how long a session lasts, and the failures in a row that lock a login for how long.
+    public var login = LoginPolicy()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5),
                 auditSealInterval: Duration = .seconds(5), dashboardMaxAge: Duration = .seconds(300),
@@ -47,13 +49,15 @@ public func buildRouter(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: AuthMiddleware(database: database, cache: KeyCache(ttl: settings.keyCacheTTL)))
+    let keys = KeyCache(ttl: settings.keyCacheTTL)
+    router.add(middleware: AuthMiddleware(database: database, cache: keys))
     router.add(middleware: LimitsMiddleware(maxBody: settings.maxBodyBytes, maxImportBody: settings.maxImportBytes,
                                             limiter: settings.rateLimit > 0 ? RateLimiter(rate: settings.rateLimit, burst: max(1, settings.rateBurst)) : nil))
     router.add(middleware: IdempotencyMiddleware(database: database))
     router.add(middleware: EntityTagMiddleware())
     try KinerjaService(database: database, reads: readReplica, metrics: metrics,
-                       dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports)
+                       dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports,
+                       people: PeopleSettings(policy: settings.login, keys: keys))
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }

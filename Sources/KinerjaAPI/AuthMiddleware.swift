@@ -12,7 +12,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var logger = context.logger
-        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
+        // Logging in is the one /v1 call without a credential: it is how a person gets one.
+        let isLogin = request.method == .post && request.uri.path == "/v1/sessions"
+        guard !isLogin, request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
             return try await RequestState.$current.withValue(RequestState(principal: nil, logger: logger)) {
                 try await next(request, context)
             }
@@ -42,7 +44,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         let grants = try await cache.grants(for: hash) { try await database.platform.lookUpKey(hash: hash) }
         guard let first = grants.first else { throw APIProblem.unauthenticated("the API key is not known") }
         let live = grants.filter { !$0.revoked }
-        if live.isEmpty { throw APIProblem.keyRevoked }
+        if live.isEmpty { throw grants.contains(where: \.expired) ? APIProblem.sessionExpired : APIProblem.keyRevoked }
 
         // Only a regional key chooses among its cities; every other key has exactly one. A regional key
         // that names none may still ask who it is; handlers that work in a city refuse it (tenant_required).
@@ -58,7 +60,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             chosen = first
         }
         if let chosen {
-            if chosen.revoked { throw APIProblem.keyRevoked }
+            if chosen.revoked { throw chosen.expired ? APIProblem.sessionExpired : APIProblem.keyRevoked }
             switch chosen.tenantStatus {
             case .active: break
             case .offboarded:
@@ -86,6 +88,11 @@ public actor KeyCache {
     var entries: [[UInt8]: (grants: [KeyGrant], at: ContinuousClock.Instant)] = [:]
 
     public init(ttl: Duration = .seconds(5)) { self.ttl = ttl }
+
+    /// Drops the cached look-up of a key that has just ended (a logout), so it is refused from now on.
+    func forget(keyID: UUID) {
+        entries = entries.filter { !$0.value.grants.contains { $0.keyID == keyID } }
+    }
 
     func grants(for hash: [UInt8], load: @Sendable () async throws -> [KeyGrant]) async throws -> [KeyGrant] {
         let now = clock.now

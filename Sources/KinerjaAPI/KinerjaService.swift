@@ -14,6 +14,7 @@ struct KinerjaService: APIProtocol {
     let metrics: PrometheusCollectorRegistry?
     let dashboards: DashboardRefresher
     let reports: ReportSettings
+    let people: PeopleSettings
 
     /// Read-only overviews (a team, a city's follow-ups, contributions): on the standby while it keeps up,
     /// else on the primary. `body` must not write.

@@ -8,6 +8,7 @@ public enum TenantSchema {
         "behaviour_raters", "behaviour_ratings",
         "evaluation_runs", "evaluations", "org_predikat", "evaluation_adjustments", "opd_finalizations", "followups",
         "attendance_events", "tpp_pagu", "tpp_results", "discipline_cases", "dashboard_snapshots", "public_reports", "report_jobs", "complaints", "idempotency_keys",
+        "credentials", "role_grants",
     ]
 
     /// Tables outside any city: the migration ledger only, kept on the coordinator.

@@ -40,6 +40,9 @@ struct KinerjaServer {
           --max-import-bytes N      KINERJA_MAX_IMPORT_BYTES     67108864 (for POST /v1/imports/...)
           --rate-limit-per-second N KINERJA_RATE_LIMIT_PER_SECOND 100 per key (0: none; 429 with Retry-After)
           --rate-limit-burst N      KINERJA_RATE_LIMIT_BURST     200
+          --session-minutes N       KINERJA_SESSION_MINUTES      480 (a login session ends after this)
+          --login-max-failures N    KINERJA_LOGIN_MAX_FAILURES   5 (failed logins in a row that lock it)
+          --login-lock-minutes N    KINERJA_LOGIN_LOCK_MINUTES   15 (how long the lock lasts)
           --log-level LEVEL         KINERJA_LOG_LEVEL            info (trace, debug, info, notice, warning, error)
 
         Endpoints: /health, /ready, /metrics, /openapi.yaml, /v1/... (see /openapi.yaml).

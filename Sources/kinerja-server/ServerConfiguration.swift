@@ -60,6 +60,10 @@ struct ServerConfiguration {
         server = ServerSettings(host: host, port: port, keyCacheTTL: .seconds(cache), auditSealInterval: .seconds(seal),
                                 dashboardMaxAge: .seconds(dashboardAge), maxBodyBytes: maxBody, maxImportBytes: maxImport,
                                 rateLimit: Double(rate), rateBurst: Double(burst))
+        let sessionMinutes = try Self.int(config, "session.minutes", default: 480, range: 1...(30 * 24 * 60))
+        let failures = try Self.int(config, "login.maxFailures", default: 5, range: 1...1000)
+        let lockMinutes = try Self.int(config, "login.lockMinutes", default: 15, range: 1...(24 * 60))
+        server.login = LoginPolicy(sessionTTL: .seconds(sessionMinutes * 60), maxFailures: failures, lockDuration: .seconds(lockMinutes * 60))
         self.connections = connections
         self.logLevel = level
     }

@@ -37,4 +37,6 @@ SELECT create_distributed_table('public_reports', 'tenant_id', colocate_with => 
 SELECT create_distributed_table('report_jobs', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('complaints', 'tenant_id', colocate_with => 'org_units');
 SELECT create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('credentials', 'tenant_id', colocate_with => 'org_units');
+SELECT create_distributed_table('role_grants', 'tenant_id', colocate_with => 'org_units');
 COMMIT;

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import KinerjaCore
+import KinerjaStore
+import OpenAPIRuntime
+
+extension KinerjaService {
+    func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send the login as JSON: city, nip, password") }
+        guard body.nip.count == 18, body.nip.allSatisfy(\.isASCII), body.nip.allSatisfy(\.isNumber) else {
+            throw APIProblem.invalid("nip '\(body.nip)' is not 18 digits")
+        }
+        guard body.password.utf8.count <= 1024 else { throw APIProblem.invalid("the password is longer than 1,024 bytes") }
+        let outcome = try await database.platform.login(city: body.city, nip: body.nip, password: body.password, policy: people.policy)
+        switch outcome {
+        case .session(let token, let role, let expiresAt):
+            return .created(.init(body: .json(.init(token: token, role: .init(rawValue: role.rawValue) ?? .pegawai, nip: body.nip,
+                                                    city: body.city, expiresAt: expiresAt))))
+        case .invalid:
+            throw APIProblem.invalidCredentials
+        case .locked(let until):
+            throw APIProblem.accountLocked(until: until)
+        case .cityUnavailable(let code, let status):
+            throw status == .offboarded ? APIProblem.tenantReadOnly(code) : APIProblem.tenantSuspended(code)
+        }
+    }
+
+    func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
+        let p = try RequestState.principal()
+        let city = try p.city()
+        let ended = try await database.withTenant(city) { try await $0.endSession(keyID: p.keyID, actor: "session:\(p.keyPrefix)") }
+        guard ended else {
+            throw APIProblem(.badRequest, code: "not_a_session", id: "Bukan sesi login", en: "Not a login session",
+                             detail: "this credential is an API key, not a session: revoke it with 'kinerja-admin apikey revoke'")
+        }
+        await people.keys.forget(keyID: p.keyID)
+        return .noContent(.init())
+    }
+}
+
+/// What the people endpoints share with the rest of the server: the login rules and the credential cache, so
+/// that a logout takes effect at once rather than when the cached look-up expires.
+struct PeopleSettings: Sendable {
+    var policy: LoginPolicy
+    let keys: KeyCache
+    init(policy: LoginPolicy = LoginPolicy(), keys: KeyCache) {
+        self.policy = policy
+        self.keys = keys
+    }
+}
+
+extension APIProblem {
+    static let invalidCredentials = APIProblem(.unauthorized, code: "invalid_credentials", id: "NIP atau kata sandi salah",
+                                               en: "Wrong NIP or password",
+                                               detail: "the city, NIP or password is wrong; after repeated failures the login is locked for a while")
+    static func accountLocked(until: Date) -> APIProblem {
+        let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
+        var p = APIProblem(.init(code: 423), code: "account_locked", id: "Login dikunci sementara", en: "Login temporarily locked",
+                           detail: "too many failed logins in a row: try again after \(ISO8601DateFormatter().string(from: until)) "
+                               + "(\(seconds) s), or ask the city's HR (BKPSDM) to reset the password")
+        p.retryAfter = seconds
+        return p
+    }
+    static let sessionExpired = APIProblem(.unauthorized, code: "session_expired", id: "Sesi telah berakhir", en: "The session has expired",
+                                           detail: "log in again (POST /v1/sessions)")
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// People's login: NIP and password for a city, a session token that expires and ends at logout, the role
+/// from the employee record and grants, the lock after repeated failures, and HR's reset.
+@Suite struct LoginTests {
+    static func login(_ client: any TestClientProtocol, city: String, nip: String, password: String) async throws -> Reply {
+        try await client.send("/v1/sessions", method: .post,
+                              json: #"{"city": "\#(city)", "nip": "\#(nip)", "password": "\#(password)"}"#, token: nil)
+    }
+
+    @Test func aSessionCarriesTheRoleFromTheRecordAndEndsAtLogout() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("login", employees: 300)
+        let line = TestDatabase.chain(pop)
+        for p in [line.kasi, line.staff, line.kabid] {
+            try await db.withTenant(city.id) { try await $0.setPassword(nip: p.nip, password: "rahasia-\(p.nip.suffix(4))-kota", actor: "t") }
+        }
+        try await db.withTenant(city.id) { try await $0.setGrant(nip: line.kabid.nip, role: .hrAdmin, granted: true, actor: "t") }
+        // The hash is stored, never the password; each employee has a salt of their own.
+        let owner = try await TestDatabase.owner()
+        let stored = try await owner.withTenant(city.id) { tx in
+            var out: [(String, String)] = []
+            for try await r in try await tx.query("""
+                select encode(password_hash, 'hex'), encode(salt, 'hex') from credentials where tenant_id = \(city.id.uuid)
+                """).decode((String, String).self) { out.append(r) }
+            return out
+        }
+        #expect(stored.count == 3 && Set(stored.map(\.1)).count == 3)
+        #expect(!stored.contains { $0.0.contains(Data("rahasia".utf8).map { String(format: "%02x", $0) }.joined()) })
+
+        // A long key cache: logout must still take effect at once.
+        try await withAPI(settings: ServerSettings(keyCacheTTL: .seconds(60))) { client in
+            let kasi = try await Self.login(client, city: city.code, nip: line.kasi.nip, password: "rahasia-\(line.kasi.nip.suffix(4))-kota")
+            #expect(kasi.status == .created, "\(kasi.body)")
+            #expect(kasi.json["role"] as? String == "atasan" && kasi.json["nip"] as? String == line.kasi.nip)
+            #expect(kasi.json["expiresAt"] as? String != nil)
+            let token = try #require(kasi.json["token"] as? String)
+            let me = try await client.get("/v1/me", token: token)
+            #expect(me.status == .ok && me.json["role"] as? String == "atasan" && me.json["employeeNip"] as? String == line.kasi.nip)
+            #expect(try await client.get("/v1/team/skp?year=2026", token: token).status == .ok, "an atasan sees their team")
+
+            let staff = try await Self.login(client, city: city.code, nip: line.staff.nip, password: "rahasia-\(line.staff.nip.suffix(4))-kota")
+            #expect(staff.json["role"] as? String == "pegawai")
+            let staffToken = try #require(staff.json["token"] as? String)
+            #expect(try await client.get("/v1/employees/\(line.kepala.nip)", token: staffToken).status == .notFound, "a pegawai reads their own record only")
+            #expect(try await client.get("/v1/employees/\(line.staff.nip)", token: staffToken).status == .ok)
+
+            let hr = try await Self.login(client, city: city.code, nip: line.kabid.nip, password: "rahasia-\(line.kabid.nip.suffix(4))-kota")
+            #expect(hr.json["role"] as? String == "hr_admin", "granted: \(hr.body)")
+
+            let out = try await client.send("/v1/sessions/current", method: .delete, token: token)
+            #expect(out.status == .noContent, "\(out.body)")
+            let after = try await client.get("/v1/me", token: token)
+            #expect(after.status == .unauthorized && after.code == "key_revoked", "\(after.body)")
+            #expect(try await client.get("/v1/me", token: staffToken).status == .ok, "another session stays")
+
+            // An expired session says so.
+            try await owner.withTenant(city.id) { tx in
+                try await tx.query("update api_keys set expires_at = now() - interval '1 second' where tenant_id = \(city.id.uuid) and employee_nip = \(line.staff.nip) and kind = 'session'")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+            let expired = try await withAPIReply { try await $0.get("/v1/me", token: staffToken) }
+            #expect(expired.status == .unauthorized && expired.code == "session_expired", "\(expired.body)")
+
+            // An API key is not a session: logout refuses it and the key stays.
+            let key = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+            let refused = try await client.send("/v1/sessions/current", method: .delete, token: key)
+            #expect(refused.status == .badRequest && refused.code == "not_a_session")
+            #expect(try await client.get("/v1/me", token: key).status == .ok)
+
+            // Withdrawing the grant ends the session that carried it.
+            let hrToken = try #require(hr.json["token"] as? String)
+            try await db.withTenant(city.id) { try await $0.setGrant(nip: line.kabid.nip, role: .hrAdmin, granted: false, actor: "t") }
+            let gone = try await withAPIReply { try await $0.get("/v1/me", token: hrToken) }
+            #expect(gone.status == .unauthorized)
+        }
+        let actions = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await a in try await tx.query("select action from audit_log where tenant_id = \(city.id.uuid) and action like 'user.%'").decode(String.self) { out.append(a) }
+            return out
+        }
+        #expect(actions.filter { $0 == "user.login" }.count == 3 && actions.contains("user.logout") && actions.contains("user.password_reset")
+                && actions.contains("user.grant") && actions.contains("user.ungrant"))
+    }
+
+    @Test func repeatedFailuresLockTheLoginUntilHRResetsIt() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("lockout")
+        let (other, otherPop) = try await TestDatabase.city("lockout-other")
+        let nip = pop.people[5].nip
+        try await db.withTenant(city.id) { try await $0.setPassword(nip: nip, password: "benar-sekali-123", actor: "t") }
+        try await db.withTenant(other.id) { try await $0.setPassword(nip: otherPop.people[5].nip, password: "benar-sekali-123", actor: "t") }
+        try await withAPI { client in
+            // One answer for a wrong password, an unknown NIP, no password, an unknown city and another city's NIP.
+            for (c, n, pw) in [(city.code, nip, "salah-salah-1"), (city.code, "199001012020121001", "benar-sekali-123"),
+                               (city.code, pop.people[6].nip, "benar-sekali-123"), ("no-such-city", nip, "benar-sekali-123"),
+                               (city.code, otherPop.people[5].nip, "benar-sekali-123")] {
+                let r = try await Self.login(client, city: c, nip: n, password: pw)
+                #expect(r.status == .unauthorized && r.code == "invalid_credentials", "\(c) \(n): \(r.body)")
+            }
+            let bad = try await Self.login(client, city: city.code, nip: "12345", password: "x")
+            #expect(bad.status == .badRequest && bad.body.contains("12345"))
+            for _ in 2...4 { #expect(try await Self.login(client, city: city.code, nip: nip, password: "salah-lagi").code == "invalid_credentials") }
+            let fifth = try await Self.login(client, city: city.code, nip: nip, password: "salah-lagi")
+            #expect(fifth.status.code == 423 && fifth.code == "account_locked", "\(fifth.body)")
+            #expect(Int(fifth.headers[.retryAfter] ?? "") ?? 0 > 800, "about 15 minutes")
+            // Locked: the right password is refused too; the other city's employee is not locked.
+            let right = try await Self.login(client, city: city.code, nip: nip, password: "benar-sekali-123")
+            #expect(right.status.code == 423)
+            #expect(try await Self.login(client, city: other.code, nip: otherPop.people[5].nip, password: "benar-sekali-123").status == .created)
+            let status = try await db.withTenant(city.id) { try await $0.loginStatus(nip: nip) }
+            #expect(status.lockedUntil != nil && status.failedAttempts == 5 && status.hasPassword)
+
+            // HR resets it: unlocked, the old password no longer works.
+            try await db.withTenant(city.id) { try await $0.setPassword(nip: nip, password: "baru-lagi-4567", actor: "t") }
+            #expect(try await Self.login(client, city: city.code, nip: nip, password: "benar-sekali-123").code == "invalid_credentials")
+            #expect(try await Self.login(client, city: city.code, nip: nip, password: "baru-lagi-4567").status == .created)
+        }
+        // Weak passwords are refused with the reason; a password for another city's employee is not found.
+        await #expect(throws: StoreError.self) { try await db.withTenant(city.id) { try await $0.setPassword(nip: nip, password: "pendek", actor: "t") } }
+        await #expect(throws: StoreError.self) {
+            try await db.withTenant(city.id) { try await $0.setPassword(nip: otherPop.people[5].nip, password: "benar-sekali-123", actor: "t") }
+        }
+    }
+}
+
+/// One request through a fresh router (no cached look-ups).
+func withAPIReply(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Reply) async throws -> Reply {
+    let box = ReplyBox()
+    try await withAPI { client in await box.set(try await body(client)) }
+    return await box.reply!
+}
+
+actor ReplyBox {
+    var reply: Reply?
+    func set(_ r: Reply) { reply = r }
+}
