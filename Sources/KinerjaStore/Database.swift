@@ -94,22 +94,36 @@ public final class KinerjaDatabase: Sendable {
             guard let leaseTimeout else {
                 return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
             }
-            return try await withLeaseTimeout(leaseTimeout, body)
+            return try await withLeaseTimeout(leaseTimeout, transaction: true, body)
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
     }
 
+    /// One connection without a transaction (a single statement, such as a credential look-up), within the
+    /// same ``leaseTimeout``: with the database down, the caller hears so in that time instead of waiting.
+    public func connection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        guard let leaseTimeout else { return try await client.withConnection { try await body($0) } }
+        return try await withLeaseTimeout(leaseTimeout, transaction: false, body)
+    }
+
     /// Runs the transaction in a child task, next to a timer that fails the whole if no connection was leased
     /// in time (cancelling the child leaves the pool's queue). The parent waits for the child before it
     /// returns, so `body` and what it captures are never used by two tasks at once.
-    private func withLeaseTimeout<R: Sendable>(_ timeout: Duration, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+    private func withLeaseTimeout<R: Sendable>(_ timeout: Duration, transaction: Bool,
+                                               _ body: (PostgresConnection) async throws -> R) async throws -> R {
         let leased = LeaseFlag()
         return try await withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             return try await withThrowingTaskGroup(of: R?.self) { group in
                 group.addTask {
-                    try await self.client.withTransaction(logger: self.logger) { conn in
+                    guard transaction else {
+                        return try await self.client.withConnection { conn in
+                            leased.set()
+                            return try await work.value(conn)
+                        }
+                    }
+                    return try await self.client.withTransaction(logger: self.logger) { conn in
                         leased.set()
                         return try await work.value(conn)
                     }
@@ -152,7 +166,7 @@ public final class KinerjaDatabase: Sendable {
 
     /// Applied and pending migrations, as seen by the application role.
     public func migrationState() async throws -> MigrationReport {
-        try await Migrator.report(client: client, logger: logger)
+        try await connection { conn in try await Migrator.report(connection: conn, logger: logger) }
     }
 }
 

@@ -58,13 +58,17 @@ public enum Migrator {
 
     /// Compares the recorded migrations with the bundled ones. Works as the owner or the application role.
     public static func report(client: PostgresClient, migrations: [Migration]? = nil, logger: Logger) async throws -> MigrationReport {
+        try await client.withConnection { try await report(connection: $0, migrations: migrations, logger: logger) }
+    }
+
+    public static func report(connection: PostgresConnection, migrations: [Migration]? = nil, logger: Logger) async throws -> MigrationReport {
         let bundled = try migrations ?? Migration.bundled()
         var recorded: [Int: (String, String, Date)] = [:]
-        let exists = try await client.query("select to_regclass('public.schema_migrations') is not null", logger: logger)
+        let exists = try await connection.query("select to_regclass('public.schema_migrations') is not null", logger: logger)
         var hasTable = false
         for try await flag in exists.decode(Bool.self) { hasTable = flag }
         if hasTable {
-            let rows = try await client.query("select version, name, checksum, applied_at from schema_migrations", logger: logger)
+            let rows = try await connection.query("select version, name, checksum, applied_at from schema_migrations", logger: logger)
             for try await (v, n, c, at) in rows.decode((Int, String, String, Date).self) { recorded[v] = (n, c, at) }
         }
         var entries: [MigrationReport.Entry] = bundled.map { m in

@@ -103,20 +103,22 @@ public struct PlatformStore: Sendable {
 
     /// The grants of an API key, by the SHA-256 of the token: one row per city (several only for bkn_admin).
     public func lookUpKey(hash: [UInt8]) async throws -> [KeyGrant] {
-        let rows = try await client.query(
-            """
-            select tenant_id, tenant_code, tenant_status, key_id, role, label, employee_nip, revoked, scopes
-            from auth_api_key(\(ByteBuffer(bytes: hash)))
-            """, logger: database.logger)
-        var out: [KeyGrant] = []
-        for try await (tid, code, status, keyID, role, label, nip, revoked, scopes) in rows.decode(
-            (UUID, String, String, UUID, String, String, String?, Bool, [String]).self)
-        {
-            out.append(KeyGrant(tenant: TenantID(tid), tenantCode: code, tenantStatus: Tenant.Status(rawValue: status) ?? .suspended,
-                                keyID: keyID, role: Role(rawValue: role) ?? .pegawai, label: label,
-                                employeeNIP: nip, revoked: revoked, scopes: scopes))
+        try await database.connection { conn in
+            let rows = try await conn.query(
+                """
+                select tenant_id, tenant_code, tenant_status, key_id, role, label, employee_nip, revoked, scopes, coalesce(expired, false)
+                from auth_api_key(\(ByteBuffer(bytes: hash)))
+                """, logger: database.logger)
+            var out: [KeyGrant] = []
+            for try await (tid, code, status, keyID, role, label, nip, revoked, scopes, expired) in rows.decode(
+                (UUID, String, String, UUID, String, String, String?, Bool, [String], Bool).self)
+            {
+                out.append(KeyGrant(tenant: TenantID(tid), tenantCode: code, tenantStatus: Tenant.Status(rawValue: status) ?? .suspended,
+                                    keyID: keyID, role: Role(rawValue: role) ?? .pegawai, label: label,
+                                    employeeNIP: nip, revoked: revoked, scopes: scopes, expired: expired))
+            }
+            return out
         }
-        return out
     }
 }
 
@@ -132,6 +134,8 @@ public struct KeyGrant: Sendable, Equatable {
     public var revoked: Bool
     /// The ingestion paths an integrator key is granted (empty: all).
     public var scopes: [String] = []
+    /// A login session past its end (it counts as revoked too).
+    public var expired: Bool = false
 }
 
 /// Who a credential speaks for.

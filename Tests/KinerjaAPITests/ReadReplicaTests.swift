@@ -159,4 +159,52 @@ import Testing
             }
         }
     }
+
+    /// A fault: the database restarts under a running server. During the outage every request fails within the
+    /// lease timeout with 503 problem+json (database_unavailable, Retry-After) and /ready says why; once the
+    /// database is back, the same server answers again, nothing restarted.
+    @Test(.timeLimit(.minutes(3))) func aDatabaseRestartAnswers503ThenTheSameServerRecovers() async throws {
+        let u = try Self.urls()
+        let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
+        try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
+        let admin = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_ADMIN_URL"])), logger: TestDatabase.logger)
+        let app = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_APP_URL"])),
+                                  leaseTimeout: .seconds(2), logger: TestDatabase.logger)
+        defer { _ = try? Self.script("up") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for db in [admin, app] { group.addTask { await db.run() } }
+            defer { group.cancelAll() }
+            let code = "t-restart-\(UUID().uuidString.prefix(8).lowercased())"
+            let city = try await admin.platform.onboard(code: code, name: "Kota Restart", adapter: "nasional",
+                                                        profile: try NationalAdapter().effectiveProfile(), actor: "tests")
+            try await admin.withTenant(city.id) { try await $0.seed(DemoPopulation(city: code, employees: DemoPopulation.minimumEmployees, seed: 3), actor: "tests") }
+            let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
+            let router = try buildRouter(database: app, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+            try await Application(router: router).test(.router) { client in
+                #expect(try await client.get("/v1/employees?limit=3", token: token).status == .ok)
+
+                try Self.script("stop")
+                for path in ["/v1/employees?limit=3", "/v1/tenant", "/ready"] {
+                    let started = ContinuousClock.now
+                    let down = try await client.get(path, token: path == "/ready" ? nil : token)
+                    let took = ContinuousClock.now - started
+                    #expect(down.status == .serviceUnavailable, "\(path): \(down.status) \(down.body)")
+                    #expect(down.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                    if path != "/ready" {
+                        #expect(down.code == "database_unavailable" && down.headers[.retryAfter] != nil, "\(path): \(down.body)")
+                    }
+                    #expect(took < .seconds(6), "\(path) failed fast: \(took)")
+                }
+
+                try Self.script("up")
+                var back = false
+                for _ in 0..<60 where !back {
+                    back = try await client.get("/v1/employees?limit=3", token: token).status == .ok
+                    if !back { try await Task.sleep(for: .milliseconds(500)) }
+                }
+                #expect(back, "the same server answers once the database is back")
+                #expect(try await client.get("/ready", token: nil).status == .ok)
+            }
+        }
+    }
 }

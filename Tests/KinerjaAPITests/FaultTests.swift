@@ -1,0 +1,166 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KinerjaAPI
+import KinerjaStore
+import KinerjaTestSupport
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Faults: a statement past the statement timeout; and, against the real server binary, a batch in flight
+/// when the server is told to stop (SIGTERM: finished whole), killed (SIGKILL: nothing of it written), or
+/// left by its client mid-request (whole or nothing, and the server serves on).
+@Suite(.serialized) struct FaultTests {
+    static func batch(_ nips: [String], day: Int) -> String {
+        let events = nips.map { #"{"nip": "\#($0)", "day": "2026-03-\#(String(format: "%02d", day))", "kind": "terlambat", "minutes": 10}"# }
+        return #"{"events": [\#(events.joined(separator: ", "))]}"#
+    }
+
+    static func count(_ city: Tenant, day: Int) async throws -> Int {
+        try await TestDatabase.admin().withTenant(city.id) { tx in
+            for try await n in try await tx.query("""
+                select count(*)::int from attendance_events where tenant_id = \(city.id.uuid) and day = \("2026-03-\(String(format: "%02d", day))")::date
+                """).decode(Int.self) { return n }
+            return 0
+        }
+    }
+
+    /// Runs `body` while another transaction holds one employee's row (FOR UPDATE), so a batch that writes for
+    /// that employee waits on it (the foreign key's check) until `body` returns.
+    static func holding<R: Sendable>(_ city: Tenant, nip: String, _ body: () async throws -> R) async throws -> R {
+        try await TestDatabase.owner().withTenant(city.id) { tx in
+            try await tx.query("select 1 from employees where tenant_id = \(city.id.uuid) and nip = \(nip) for update")
+            return try await body()
+        }
+    }
+
+    @Test func aStatementPastTheTimeoutAnswers503AndWritesNothing() async throws {
+        let admin = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("timeout")
+        let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let nips = pop.people.prefix(5).map(\.nip)
+        let app = KinerjaDatabase(settings: try TestDatabase.settings().app, statementTimeout: .seconds(1), logger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await app.run() }
+            defer { group.cancelAll() }
+            let router = try buildRouter(database: app, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+            try await Application(router: router).test(.router) { client in
+                let reply = try await Self.holding(city, nip: nips[4]) {
+                    try await client.send("/v1/attendance/events", method: .post, json: Self.batch(nips, day: 2), token: token)
+                }
+                #expect(reply.status == .serviceUnavailable && reply.code == "query_timeout", "\(reply.status) \(reply.body)")
+                #expect(reply.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                #expect(try await Self.count(city, day: 2) == 0, "nothing of the batch")
+                // The same request without the lock goes through on the same pool.
+                let again = try await client.send("/v1/attendance/events", method: .post, json: Self.batch(nips, day: 2), token: token)
+                #expect(again.status == .ok && again.json["accepted"] as? Int == 5, "\(again.body)")
+            }
+        }
+    }
+
+    // MARK: - The server binary
+
+    static func post(port: Int, path: String, body: String, token: String) -> URLRequest {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        request.timeoutInterval = 30
+        return request
+    }
+
+    func cityAndServer(_ label: String) async throws -> (Tenant, [String], String, Process, Int) {
+        let admin = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city(label)
+        let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let (server, port, _) = try await ServerProcessTests().start(databaseURL: ServerProcessTests.url(try TestDatabase.settings().app))
+        return (city, pop.people.prefix(8).map(\.nip), token, server, port)
+    }
+
+    @Test func sigtermDuringABatchFinishesItWhole() async throws {
+        let (city, nips, token, server, port) = try await cityAndServer("fault-term")
+        defer { if server.isRunning { server.terminate() } }
+        let inFlight = try await Self.holding(city, nip: nips[7]) {
+            let request = Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 3), token: token)
+            let inFlight = Task { try await URLSession.shared.data(for: request) }
+            try await Task.sleep(for: .milliseconds(700))
+            kill(server.processIdentifier, SIGTERM)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(server.isRunning, "the server waits for the batch in flight")
+            return inFlight
+        }
+        let (data, response) = try await inFlight.value
+        #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
+        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!server.isRunning && server.terminationStatus == 0)
+        #expect(try await Self.count(city, day: 3) == nips.count, "the whole batch, not part of it")
+    }
+
+    @Test func sigkillDuringABatchWritesNothingOfIt() async throws {
+        let (city, nips, token, server, port) = try await cityAndServer("fault-kill")
+        defer { if server.isRunning { server.terminate() } }
+        try await Self.holding(city, nip: nips[7]) {
+            let inFlight = Task { try? await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 4), token: token)) }
+            try await Task.sleep(for: .milliseconds(700))
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            _ = await inFlight.value
+        }
+        // The server's transaction died with its connection: after the lock is gone, still nothing.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await Self.count(city, day: 4) == 0)
+    }
+
+    @Test func aClientThatLeavesMidRequestLeavesAWholeBatchOrNoneAndTheServerServesOn() async throws {
+        let (city, nips, token, server, port) = try await cityAndServer("fault-leave")
+        defer { if server.isRunning { server.terminate() } }
+        try await Self.holding(city, nip: nips[7]) {
+            let task = Task { try? await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 5), token: token)) }
+            try await Task.sleep(for: .milliseconds(700))
+            task.cancel()
+            _ = await task.value
+        }
+        // A body cut short: the client promises more than it sends, then goes.
+        try await ClientBootstrapLess.halfRequest(port: port, token: token, body: Self.batch(nips, day: 6))
+        try await Task.sleep(for: .milliseconds(500))
+        let written = try await Self.count(city, day: 5)
+        #expect(written == 0 || written == nips.count, "whole or nothing: \(written)")
+        #expect(try await Self.count(city, day: 6) == 0, "an unfinished body writes nothing")
+        // More requests than the pool has connections: none was left behind by the requests that were left.
+        for _ in 0..<25 {
+            let (data, response) = try await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 7), token: token))
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
+        }
+        #expect(server.isRunning)
+    }
+}
+
+/// A raw socket, for a request a well-behaved client would not send.
+enum ClientBootstrapLess {
+    /// Sends headers announcing the whole body, then half of it, and closes.
+    static func halfRequest(port: Int, token: String, body: String) async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw StoreError.configuration("no socket") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw StoreError.configuration("no connection to port \(port)") }
+        let bytes = Array(body.utf8)
+        let head = "POST /v1/attendance/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
+        let sent = Array(head.utf8) + bytes.prefix(bytes.count / 2)
+        _ = sent.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        try await Task.sleep(for: .milliseconds(300))
+        close(fd)
+    }
+}
