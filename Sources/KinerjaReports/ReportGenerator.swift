@@ -30,13 +30,25 @@ public enum ReportGenerator {
             var rows: [ReportRow] = []
             if html { try sink.write(try renderer.pageParts().head) }
             var done = 0
+            let documents = html && nips.count > 1 ? try renderer.inliningLabels() : renderer
+            let withSanctions = def.source == .annualAssessment
+            @Sendable func fetch(_ start: Int) async throws -> [EvaluationDocument] {
+                try await data.documents(Array(nips[start..<min(start + batch, nips.count)]), scope: scope, withSanctions: withSanctions)
+            }
+            // The next batch is read while this one is rendered, and a batch renders on every core.
+            var pending: Task<[EvaluationDocument], any Error>? = nips.isEmpty ? nil : Task { try await fetch(0) }
             for start in stride(from: 0, to: nips.count, by: batch) {
-                let docs = try await data.documents(Array(nips[start..<min(start + batch, nips.count)]), scope: scope,
-                                                    withSanctions: def.source == .annualAssessment)
+                let docs = try await pending!.value
+                let next = start + batch
+                pending = next < nips.count ? Task { try await fetch(next) } : nil
                 if html {
-                    var chunk = ""
-                    for d in docs { chunk += try renderer.document(d) }
-                    try sink.write(chunk)
+                    do {
+                        try sink.write(try await render(docs, with: documents))
+                    } catch {
+                        pending?.cancel()
+                        _ = try? await pending?.value
+                        throw error
+                    }
                 } else {
                     rows += docs.map { $0.row(for: def.source) }
                 }
@@ -68,6 +80,22 @@ public enum ReportGenerator {
             default: try sink.write(try renderer.html(rows))
             }
             return rows.count
+        }
+    }
+
+    /// The documents as HTML, in order, split over the machine's cores.
+    static func render(_ docs: [EvaluationDocument], with renderer: ReportRenderer) async throws -> String {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, docs.count / 50))
+        guard parts > 1 else { return try docs.map { try renderer.document($0) }.joined() }
+        let size = (docs.count + parts - 1) / parts
+        return try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for p in 0..<parts {
+                let slice = Array(docs[min(docs.count, p * size)..<min(docs.count, (p + 1) * size)])
+                group.addTask { (p, try slice.map { try renderer.document($0) }.joined()) }
+            }
+            var out = Array(repeating: "", count: parts)
+            for try await (p, text) in group { out[p] = text }
+            return out.joined()
         }
     }
 

@@ -91,6 +91,14 @@ public struct ReportRenderer: Sendable {
 
     // MARK: - Documents
 
+    /// The same renderer with the document labels of its language written into its templates (for a set of
+    /// documents: see ``ReportTemplates/inlining(_:)``).
+    public func inliningLabels() throws(ReportError) -> ReportRenderer {
+        var copy = self
+        copy.templates = try templates.inlining(language == .id ? DocumentView.labelsID : DocumentView.labelsEN)
+        return copy
+    }
+
     /// One employee's document (or certificate) as HTML, without the page shell.
     public func document(_ d: EvaluationDocument) throws(ReportError) -> String {
         try templates.render(definition.template, DocumentView.context(d, renderer: self))
@@ -145,7 +153,7 @@ enum DocumentView {
             "sanctions": d.sanctions.map { ["step": $0.step, "status": $0.status, "note": $0.note as Any] as [String: Any] },
             "certificateNumber": certificate.map { EvaluationDocument.certificateNumber(year: d.year, id: $0.id) } ?? "",
             "award": certificate?.detail["name"] ?? certificate?.rule ?? "", "issuedOn": l.date(r.generatedAt),
-            "l": labels(id),
+            "l": id ? labelsID : labelsEN,
         ]
     }
 
@@ -155,6 +163,9 @@ enum DocumentView {
         return ["proposed": "usulan", "confirmed": "dikonfirmasi", "final": "final", "open": "berjalan", "done": "selesai",
                 "cancelled": "dibatalkan", "imposed": "dijatuhkan"][s] ?? s
     }
+
+    /// The same for every document: made once per language.
+    static let labelsID = labels(true), labelsEN = labels(false)
 
     static func labels(_ id: Bool) -> [String: String] {
         func t(_ a: String, _ b: String) -> String { id ? a : b }

@@ -7,6 +7,8 @@ import Mustache
 public struct ReportTemplates: Sendable {
     let library: MustacheLibrary
     public let names: Set<String>
+    /// Each template's text as registered, for ``inlining(_:)``.
+    let texts: [String: String]
 
     /// The core's templates, by name (file name without `.mustache`).
     public static let core: [String: String] = {
@@ -23,13 +25,49 @@ public struct ReportTemplates: Sendable {
     public init(city: [String: String] = [:]) throws(ReportError) {
         var library = MustacheLibrary()
         let all = Self.core.merging(city) { _, theirs in theirs }
+        _ = Self.registerEscaper
         for (name, text) in all {
-            do { try library.register(text, named: name) } catch {
+            // Every template escapes for HTML as the library does, a byte at a time (FastHTMLEscape).
+            do { try library.register(FastHTMLEscape.pragma + text, named: name) } catch {
                 throw ReportError("template '\(name)'\(city[name] != nil ? " (the city's)" : "") does not parse: \(error)")
             }
         }
         self.library = library
         self.names = Set(all.keys)
+        self.texts = all
+    }
+
+    init(library: MustacheLibrary, names: Set<String>, texts: [String: String]) {
+        (self.library, self.names, self.texts) = (library, names, texts)
+    }
+
+    /// The same templates with each plain `{{l.KEY}}` replaced by the label's text, escaped: a document set
+    /// renders its labels once instead of looking each up again in every document.
+    func inlining(_ labels: [String: String]) throws(ReportError) -> ReportTemplates {
+        var library = MustacheLibrary()
+        var texts: [String: String] = [:]
+        let escape = FastHTMLEscape()
+        for (name, text) in self.texts {
+            var out = ""
+            var rest = Substring(text)
+            while let open = rest.range(of: "{{l.") {
+                out += rest[..<open.lowerBound]
+                guard let close = rest[open.upperBound...].range(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
+                let key = String(rest[open.upperBound..<close.lowerBound])
+                if let label = labels[key], !key.contains(where: { $0 == " " || $0 == "{" }) {
+                    out += escape.escapeText(label)
+                } else {
+                    out += rest[open.lowerBound..<close.upperBound]
+                }
+                rest = rest[close.upperBound...]
+            }
+            out += rest
+            texts[name] = out
+            do { try library.register(FastHTMLEscape.pragma + out, named: name) } catch {
+                throw ReportError("template '\(name)' does not parse once its labels are written in: \(error)")
+            }
+        }
+        return ReportTemplates(library: library, names: names, texts: texts)
     }
 
     /// Renders template `name` with `context`.
@@ -47,3 +85,33 @@ public struct ReportError: Error, Sendable, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
+
+/// HTML escaping as Mustache's own (`<`, `>`, `&`, `"`, `'`), over UTF-8 bytes, and with nothing to copy for
+/// a value that has none of them (most names, figures and dates): the library's escapes Character by
+/// Character through a dictionary, a fifth of the time of rendering a city's documents.
+struct FastHTMLEscape: MustacheContentType {
+    static let name = "KINERJA_HTML"
+    static let pragma = "{{% CONTENT_TYPE: \(name)}}"
+
+    func escapeText(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 16)
+        for b in utf8 {
+            switch b {
+            case 0x3C: out.append(contentsOf: Array("&lt;".utf8))
+            case 0x3E: out.append(contentsOf: Array("&gt;".utf8))
+            case 0x26: out.append(contentsOf: Array("&amp;".utf8))
+            case 0x22: out.append(contentsOf: Array("&quot;".utf8))
+            case 0x27: out.append(contentsOf: Array("&#39;".utf8))
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension ReportTemplates {
+    static let registerEscaper: Void = MustacheContentTypes.register(FastHTMLEscape(), named: FastHTMLEscape.name)
+}

@@ -102,6 +102,24 @@ import Testing
         }
     }
 
+    /// Labels written into the templates once (a city's document set) give the very same HTML, in both
+    /// languages, for every city's per-employee reports; a value with HTML in it is still escaped.
+    @Test func inlinedLabelsRenderTheSameDocuments() throws {
+        var doc = Self.document
+        doc.employee.name = "Andi <b>& 'Co'</b>"
+        for adapter in AdapterRegistry.all {
+            let templates = try ReportTemplates(city: adapter.templates)
+            for d in try adapter.effectiveProfile().reportDefinitions where d.source.perEmployee && d.source != .ranking {
+                for language in [DocumentLanguage.id, .en] {
+                    let r = ReportRenderer(definition: d, language: language, cityName: adapter.displayName, templates: templates, periodName: "Tahun 2026")
+                    let plain = try r.document(doc)
+                    #expect(try r.inliningLabels().document(doc) == plain, "\(adapter.name) \(d.id) \(language)")
+                    #expect(plain.contains("Andi &lt;b&gt;&amp; &#39;Co&#39;&lt;/b&gt;") || !plain.contains("Andi"), "\(adapter.name) \(d.id)")
+                }
+            }
+        }
+    }
+
     static let document = EvaluationDocument(
         year: 2026, period: "Y", employee: .init(nip: "198503152010011001", name: "Andi", jabatan: "Analis", golongan: "III/a", unit: "Seksi A"),
         opd: "DINKES", opdName: "Dinas Kesehatan", pejabatPenilai: nil, atasanPejabatPenilai: nil,
