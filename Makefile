@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help run test test-pgbouncer test-tools report-tools build release db-start db-stop db-status db-reset db-migrate seed
+.PHONY: help run test test-pgbouncer test-tools report-tools build release db-start db-stop db-status db-reset db-migrate seed fuzz load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,17 +20,32 @@ run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server
 	@deploy/local/demo-key.sh $(ADMIN) "$(HOST)" "$(PORT)"
 	@exec $(SERVER) --http-host $(HOST) --http-port $(PORT)
 
-test: db-start build test-tools ## The whole test suite against the private PostgreSQL, then again through PgBouncer
+test: db-start build test-tools ## The whole test suite against the private PostgreSQL, then through PgBouncer, then a bounded fuzz
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	@$(MAKE) --no-print-directory test-pgbouncer
+	@EXAMPLES=10 deploy/local/fuzz.sh
+
+# schemathesis against the running server, every operation of openapi.yaml: no 5xx, every answer as the spec
+# says (status, content type, schema). make test runs 10 examples an operation; EXAMPLES=200 make fuzz more.
+fuzz: db-start build ## Fuzz the API against openapi.yaml with schemathesis (EXAMPLES per operation, default 25)
+	@deploy/local/fuzz.sh
+
+# Writes and reads through the API against pgbench at the same concurrency (Benchmarks/load.sh), release build.
+load: db-start ## API load against pgbench (release build, wrk from Debian): throughput, p50/p99, server memory
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian's wrk"; DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
+	swift build -c release --product kinerja-admin
+	swift build -c release --product kinerja-server
+	@$(ADMIN:.build/debug/%=.build/release/%) db migrate
+	@Benchmarks/load.sh
 
 # The same suite with the server's and the CLI's roles behind PgBouncer in transaction mode (Debian's
 # pgbouncer, installed by the script): the store keeps nothing in the session. The owner (migrations,
-# the tests' own checks) goes straight to PostgreSQL.
+# the tests' own checks) goes straight to PostgreSQL. PgBouncer does not pass a client's statement_timeout on
+# (behind it, set it on the role: ALTER ROLE kinerja_app SET statement_timeout), so that test runs once.
 test-pgbouncer: db-start build ## The test suite again, the application roles through PgBouncer
 	@deploy/local/pgbouncer.sh up
 	@echo "the test suite again, through PgBouncer (transaction pooling); the suites that make files or clusters of their own run once"
-	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests" $(SWIFT_BUILD_FLAGS)
+	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests|aStatementPastTheTimeout" $(SWIFT_BUILD_FLAGS)
 
 # PDF reports print their HTML with headless Chromium; the PDF test reads the result with pdftotext.
 report-tools: ## Debian's chromium (PDF reports) and poppler-utils, when missing

@@ -19,7 +19,8 @@ tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$CODE'")
 [ -n "$tenant" ] || { echo "no city $CODE" >&2; exit 1; }
 employees=$("${PSQL[@]}" -Atc "select count(*) from evaluations where tenant_id = '$tenant' and year = $YEAR and period_kind = 'annual'")
 
-"$SERVER" --http-port "$PORT" --log-level warning >"$dir/server.log" 2>&1 &
+# No rate limit: the load below is one key's (the default 100 a second would answer most of it 429).
+"$SERVER" --http-port "$PORT" --log-level warning --rate-limit-per-second 0 >"$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
@@ -38,7 +39,8 @@ if command -v wrk >/dev/null 2>&1; then
   rps=$(awk '/Requests\/sec/ { print $2 }' "$dir/wrk")
   w99=$(awk '$1 == "99%" { print $2 }' "$dir/wrk")
   w50=$(awk '$1 == "50%" { print $2 }' "$dir/wrk")
-  wrkline="wrk -t2 -c16 -d10s: $rps requests/s, p50 $w50, p99 $w99"
+  bad=$(awk '/Non-2xx/ { print $NF }' "$dir/wrk"); bad=${bad:-0}
+  wrkline="wrk -t2 -c16 -d10s: $rps requests/s, p50 $w50, p99 $w99, $bad answers not 2xx"
 fi
 
 # The documents: one HTML file of every employee's document, against one SQL read of the rows they show.

@@ -64,11 +64,12 @@ extension KinerjaService {
     func listEmployeeFollowUps(_ input: Operations.ListEmployeeFollowUps.Input) async throws -> Operations.ListEmployeeFollowUps.Output {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
-        let items = try await database.withTenant(try p.city()) { tx in
+        let all = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.followUps(year: year, nip: nip)
         }
-        return .ok(.init(body: .json(.init(items: items.map(Self.schema)))))
+        let (items, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(items: items.map(Self.schema), nextCursor: next))))
     }
 
     func getEmployeeContribution(_ input: Operations.GetEmployeeContribution.Input) async throws -> Operations.GetEmployeeContribution.Output {

@@ -50,7 +50,8 @@ extension KinerjaService {
     func listReports(_ input: Operations.ListReports.Input) async throws -> Operations.ListReports.Output {
         let p = try RequestState.principal()
         let profile = try await database.withTenant(try p.city()) { try await $0.profile() }
-        return .ok(.init(body: .json(.init(items: profile.reportDefinitions.map { d in
+        let (definitions, next) = try Pagination.page(profile.reportDefinitions, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(nextCursor: next, items: definitions.map { d in
             .init(name: d.id, title: d.title, titleEn: d.titleEN, source: d.source.rawValue,
                   defaultFormat: .init(rawValue: d.defaultFormat) ?? .html,
                   fields: d.fields.map { .init(key: $0.key, label: $0.id, labelEn: $0.en) })

@@ -155,11 +155,12 @@ extension KinerjaService {
     func listSKPRevisions(_ input: Operations.ListSKPRevisions.Input) async throws -> Operations.ListSKPRevisions.Output {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
-        let revisions = try await database.withTenant(try p.city()) { tx in
+        let all = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.skpRevisions(nip: nip, year: year)
         }
-        return .ok(.init(body: .json(.init(items: revisions.map { Self.schema($0) }))))
+        let (revisions, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(nextCursor: next, items: revisions.map { Self.schema($0) }))))
     }
 
     func getSKPTree(_ input: Operations.GetSKPTree.Input) async throws -> Operations.GetSKPTree.Output {
@@ -208,8 +209,10 @@ extension KinerjaService {
                                capaian: s.capaian, ikiCount: s.ikiCount, ikiReported: s.ikiReported,
                                reported: s.ikiCount > 0 && s.ikiReported == s.ikiCount)
         }
+        // Who has not reported counts the whole team, whatever the page.
         let notReported = period == nil ? [] : rows.filter { !$0.reported }.map(\.nip)
-        return .ok(.init(body: .json(.init(year: year, period: period?.description, atasanNip: atasan, items: rows,
+        let (page, next) = try Pagination.page(rows, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(nextCursor: next, year: year, period: period?.description, atasanNip: atasan, items: page,
                                            notReported: notReported))))
     }
 
@@ -223,7 +226,8 @@ extension KinerjaService {
                                                        units: try await tx.unitPath(code: e.unitCode))
             return (IndicatorCatalogue.templates(profile.indicators, for: position), profile.indicatorProposals)
         }
-        return .ok(.init(body: .json(.init(items: templates.map { t in
+        let (page, next) = try Pagination.page(templates, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(nextCursor: next, items: page.map { t in
             .init(id: t.id, appliesTo: t.appliesTo, rhk: t.rhk, iki: t.iki, dimension: t.aspect.rawValue, unit: t.unit,
                   target: t.target, lowerIsBetter: t.lowerIsBetter ?? false, agreedWithEmployee: t.agreedWithEmployee)
         }, proposalsEnabled: enabled))))
@@ -232,11 +236,12 @@ extension KinerjaService {
     func listProposals(_ input: Operations.ListProposals.Input) async throws -> Operations.ListProposals.Output {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
-        let items = try await database.withTenant(try p.city()) { tx in
+        let all = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.proposals(nip: nip, year: year)
         }
-        return .ok(.init(body: .json(.init(items: items.map(Self.schema)))))
+        let (items, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(nextCursor: next, items: items.map(Self.schema)))))
     }
 
     // MARK: writing

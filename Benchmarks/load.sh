@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Load through the API against PostgreSQL alone, at the same concurrency, in the same run (PERFORMANCE.md):
+#   writes: POST /v1/realisasi, one item a request (an integrator key, tenant-scoped, authenticated, audited),
+#           against pgbench's one-row INSERT (autocommit) into a keyed table;
+#   reads:  GET /v1/employees/{nip} (an hr_admin key), against pgbench's one-row SELECT by key of employees.
+# Requests rotate over the city's employees. Reports requests a second, p50 / p99, answers that were not 2xx,
+# the server's resident memory (now and its peak) and the ratios. wrk, the server and PostgreSQL share this
+# machine's cores: the figures are for that. Usage: [DURATION=20] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH="${DURATION:-20}"
+C="${CONNECTIONS:-8}"
+N="${EMPLOYEES:-2000}"
+PORT="${PORT:-18082}"
+# shellcheck source=Benchmarks/common.sh
+. Benchmarks/common.sh
+SERVER="${BIN%kinerja-admin}kinerja-server"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk (make load installs it)" >&2; exit 1; }
+PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
+
+code="bench-load-$(date +%s)"
+echo "preparing $code: $N employees, approved SKPs, the year open (not timed)"
+"$BIN" demo siasn-csv --employees "$N" --city benchload --seed 5 > "$dir/siasn.csv"
+"$BIN" tenant onboard --code "$code" --name "Kota Beban" --adapter nasional >/dev/null 2>&1
+"$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
+"$BIN" period open --tenant "$code" --year 2026 >/dev/null 2>&1
+"$BIN" skp demo-plan --tenant "$code" --year 2026 >/dev/null
+tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$code'")
+period=$("${PSQL[@]}" -Atc "select case kind when 'monthly' then 'M' else 'Q' end || sequence from periods
+                            where tenant_id = '$tenant' and year = 2026 and kind <> 'annual' and status = 'open'
+                            and starts_on <= current_date order by sequence desc limit 1")
+writer=$("$BIN" apikey create --tenant "$code" --role integrator --label load --scope realisasi 2>/dev/null)
+reader=$("$BIN" apikey create --tenant "$code" --role hr_admin --label load 2>/dev/null)
+
+# One (NIP, indicator) per employee with an approved SKP: the bodies the writers rotate over.
+"${PSQL[@]}" -Atc "select distinct on (i.nip) i.nip, i.iki_key from skp_iki i join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip
+                   and s.year = i.year and s.revision = i.revision and s.status = 'approved'
+                   where i.tenant_id = '$tenant' and i.year = 2026 and i.target_value is not null order by i.nip, i.iki_key" -F ' ' > "$dir/pairs"
+{
+  echo 'local bodies = {'
+  awk -v p="$period" '{ printf "  [[{\"items\": [{\"nip\": \"%s\", \"year\": 2026, \"ikiKey\": \"%s\", \"period\": \"%s\", \"value\": %d}]}]],\n", $1, $2, p, NR % 50 + 1 }' "$dir/pairs"
+  echo '}'
+  cat <<LUA
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/v1/realisasi", { ["Authorization"] = "Bearer $writer", ["Content-Type"] = "application/json" }, bodies[i])
+end
+LUA
+} > "$dir/write.lua"
+{
+  echo 'local nips = {'
+  awk '{ printf "  \"%s\",\n", $1 }' "$dir/pairs"
+  echo '}'
+  cat <<LUA
+local i = 0
+request = function()
+  i = i % #nips + 1
+  return wrk.format("GET", "/v1/employees/" .. nips[i], { ["Authorization"] = "Bearer $reader" })
+end
+LUA
+} > "$dir/read.lua"
+
+# The server as deployed, its rate limit off (one key sends all of the load).
+"$SERVER" --http-port "$PORT" --log-level warning --rate-limit-per-second 0 >"$dir/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; "${PSQL[@]}" -c "drop table if exists bench_load_insert" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+first=$(head -1 "$dir/pairs")
+check=$(curl -s -X POST "http://127.0.0.1:$PORT/v1/realisasi" -H "Authorization: Bearer $writer" -H 'Content-Type: application/json' \
+  -d "{\"items\": [{\"nip\": \"${first%% *}\", \"year\": 2026, \"ikiKey\": \"${first##* }\", \"period\": \"$period\", \"value\": 1}]}")
+case "$check" in *'"accepted":1'*) ;; *) echo "a realisasi write is refused: $check" >&2; exit 1 ;; esac
+
+wrk_run() {  # lua file -> "rps p50 p99 non2xx"
+  wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$PORT" > "$dir/wrk.out" 2>&1
+  awk '/Requests\/sec/ { r = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } /Non-2xx/ { bad = $NF }
+       END { printf "%s %s %s %s", r, p50, p99, (bad == "" ? 0 : bad) }' "$dir/wrk.out"
+}
+pgbench_run() {  # script -> "tps p99_ms" (p99 from the per-transaction log)
+  rm -f "$dir"/pgbench_log.*
+  (cd "$dir" && "$PGBENCH" -n -f "$1" -c "$C" -j 2 -T "$SECONDS_EACH" -l -h "$KINERJA_DB_HOST" -p "$KINERJA_DB_PORT" \
+     -U "$KINERJA_DB_OWNER_USER" kinerja > "$dir/pgbench.out" 2>&1)
+  tps=$(awk '/^tps/ { print $3; exit }' "$dir/pgbench.out")
+  p99=$(cat "$dir"/pgbench_log.* | awk '{ print $3 / 1000 }' | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int(NR * 0.99)] }')
+  echo "$tps $p99"
+}
+rss() { awk -v k="$1" '$1 == k":" { printf "%d", $2 / 1024 }' "/proc/$server/status"; }
+
+"${PSQL[@]}" -c "create table bench_load_insert (id bigint generated always as identity primary key, tenant_id uuid not null,
+                 nip char(18) not null, value numeric, at timestamptz not null default now())" >/dev/null
+echo "insert into bench_load_insert (tenant_id, nip, value) values ('$tenant', '${first%% *}', random() * 100);" > "$dir/insert.sql"
+echo "select nip, name, jabatan_name, unit_id, status from employees where tenant_id = '$tenant' and nip = '${first%% *}';" > "$dir/select1.sql"
+
+read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
+read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
+w_rss=$(rss VmRSS)
+read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
+read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
+r_rss=$(rss VmRSS); peak=$(rss VmHWM)
+
+cat <<TXT
+
+Load benchmark ($build build; $C connections, ${SECONDS_EACH} s each; wrk, kinerja-server and PostgreSQL share $(nproc) cores)
+  city $code: $(wc -l < "$dir/pairs") employees with an approved SKP, realisasi for $period
+  pgbench one-row INSERT (autocommit)          $pw_tps TPS, p99 $pw_p99 ms
+  POST /v1/realisasi, one item a request       $w_rps requests/s, p50 $w_p50, p99 $w_p99, $w_bad not 2xx   $(ratio "$w_rps" "$pw_tps")x pgbench
+  pgbench one-row SELECT of an employee        $pr_tps TPS, p99 $pr_p99 ms
+  GET /v1/employees/{nip}                      $r_rps requests/s, p50 $r_p50, p99 $r_p99, $r_bad not 2xx   $(ratio "$r_rps" "$pr_tps")x pgbench
+  kinerja-server resident memory               ${w_rss} MB after the writes, ${r_rss} MB after the reads, peak ${peak} MB
+(the city is left in place; remove the local data with FORCE=1 make db-reset)
+TXT

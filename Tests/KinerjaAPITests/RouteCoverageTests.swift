@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import KinerjaAPI
+import KinerjaTestSupport
+import Testing
+
+/// The contract and the server agree: every route the router registers is an operation of openapi.yaml, and
+/// every operation there is served. Paths compare with their parameters unnamed (`{nip}`, `:nip`: `{}`).
+@Suite struct RouteCoverageTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func normalised(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
+            part.hasPrefix("{") || part.hasPrefix(":") || part.hasPrefix("${") ? "{}" : String(part)
+        }.joined(separator: "/")
+    }
+
+    /// "METHOD /path" for each operation of the spec.
+    static func specOperations() throws -> Set<String> {
+        let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
+        var out: Set<String> = []
+        var path: String?
+        var inPaths = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            if inPaths, let first = line.first, first != " ", first != "#" { inPaths = false }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "),
+                      let method = ["get", "put", "post", "delete", "patch"].first(where: { line == "    \($0):" }) {
+                out.insert("\(method.uppercased()) \(normalised(path))")
+            }
+        }
+        return out
+    }
+
+    @Test func everyRouteIsInTheSpecAndEveryOperationIsServed() async throws {
+        let db = try await TestDatabase.app()
+        let router = try buildRouter(database: db, settings: ServerSettings(), metrics: nil)
+        let served = Set(router.routes.map { "\($0.method.rawValue) \(Self.normalised("\($0.path)"))" })
+        let spec = try Self.specOperations()
+        #expect(spec.count >= 45, "the spec parsed: \(spec.count) operations")
+        #expect(served.subtracting(spec).sorted() == [], "served but not in openapi.yaml")
+        #expect(spec.subtracting(served).sorted() == [], "in openapi.yaml but not served")
+    }
+}
