@@ -45,18 +45,23 @@ extension TenantTransaction {
         }
         try await prepareSetBased()
         let runID = try await recordRun(year: year, period: period, profile: profile, profileVersion: profileVersion, actor: actor)
-        // One statement from the realisasi to the stored proposals: no intermediate table to write and read back
-        // (split in three, no part of it ran with parallel workers either), and the count comes back instead of
-        // a row per proposal.
-        let rows = try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion,
-                                                     runID: runID, then: """
-            , stored as (
+        // Two statements. The first computes every proposal into a scratch table that ends with the transaction:
+        // CREATE TABLE AS may run its query with parallel workers, which an INSERT (or a data-modifying CTE)
+        // never does, and the cheaper parallel costs below let the planner choose them for the large scans and
+        // aggregates. The second writes the proposals and counts them.
+        try await query("set local parallel_setup_cost = 100")
+        try await query("set local parallel_tuple_cost = 0.01")
+        try await query("set local max_parallel_workers_per_gather = 2")
+        try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion,
+                                          runID: runID, then: "select * from result", into: "evaluation_scratch"))
+        let rows = try await query("""
+            with stored as (
                 insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
                                          proposed_hasil, proposed_perilaku, rating_hasil, rating_perilaku, predikat, explanation,
                                          profile_version, computed_at, opd_id, is_head, nilai, regime, run_id)
                 select tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score, hasil, perilaku,
                        hasil, perilaku, predikat, explanation, profile_version, now(), opd_id, is_head, nilai, regime, run_id
-                from result r
+                from evaluation_scratch r
                 -- An OPD whose results are final takes no new proposals until it is reopened.
                 where not exists (select 1 from opd_finalizations f where f.tenant_id = r.tenant_id and f.year = r.year
                                   and f.period_kind = r.period_kind and f.period_seq = r.period_seq and f.unit_id = r.opd_id)
@@ -67,11 +72,28 @@ extension TenantTransaction {
                     explanation = excluded.explanation, profile_version = excluded.profile_version, computed_at = now(),
                     opd_id = excluded.opd_id, is_head = excluded.is_head, nilai = excluded.nilai, regime = excluded.regime,
                     run_id = excluded.run_id
+                -- A proposal the run leaves as it was is not written again (it keeps the run that made it, whose
+                -- rules are the same profile version's): a run after a few corrections rewrites only what moved.
                 where evaluations.status = 'proposed'
+                  and (evaluations.skp_revision, evaluations.capaian, evaluations.behaviour_score, evaluations.proposed_hasil,
+                       evaluations.proposed_perilaku, evaluations.rating_hasil, evaluations.rating_perilaku, evaluations.predikat,
+                       evaluations.explanation, evaluations.profile_version, evaluations.opd_id, evaluations.is_head,
+                       evaluations.nilai, evaluations.regime)
+                      is distinct from
+                      (excluded.skp_revision, excluded.capaian, excluded.behaviour_score, excluded.proposed_hasil,
+                       excluded.proposed_perilaku, excluded.rating_hasil, excluded.rating_perilaku, excluded.predikat,
+                       excluded.explanation, excluded.profile_version, excluded.opd_id, excluded.is_head,
+                       excluded.nilai, excluded.regime)
                 returning 1
             )
-            select count(*) from stored
-            """))
+            -- Every proposal standing after the run, written now or unchanged (not the confirmed or final ones).
+            select count(*) from evaluation_scratch r
+            where not exists (select 1 from opd_finalizations f where f.tenant_id = r.tenant_id and f.year = r.year
+                              and f.period_kind = r.period_kind and f.period_seq = r.period_seq and f.unit_id = r.opd_id)
+              and not exists (select 1 from evaluations e where e.tenant_id = r.tenant_id and e.year = r.year
+                              and e.period_kind = r.period_kind and e.period_seq = r.period_seq and e.nip = r.nip
+                              and e.status <> 'proposed')
+            """)
         var proposed = 0
         for try await n in rows.decode(Int.self) { proposed = n }
         let missing = try await query("""
@@ -156,7 +178,7 @@ extension TenantTransaction {
     /// skp_revision, capaian, behaviour_score, hasil, perilaku, predikat, explanation, profile_version),
     /// followed by `then`, which reads `result` and binds nothing.
     func proposalStatement(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, runID: Int64?,
-                           then tail: String) -> PostgresQuery {
+                           then tail: String, into scratch: String? = nil) -> PostgresQuery {
         let w = profile.behaviour360
         let bands = profile.ratingProposalOrDefault
         let minimum = max(1, w.minimumPeers)
@@ -203,8 +225,10 @@ extension TenantTransaction {
             nilai = "null::float8"
             numericPredikat = "m.r"
         }
+        // Into a scratch table (temporary, dropped at commit) when asked: see runEvaluation.
+        let create = scratch.map { "create temp table \($0) on commit drop as\n" } ?? ""
         return """
-            with recursive up as (
+            \(unescaped: create)with recursive up as (
                 select unit_id, unit_id as top, parent_id from org_units where tenant_id = \(tenant.uuid)
                 union all
                 select up.unit_id, p.unit_id, p.parent_id from up join org_units p on p.tenant_id = \(tenant.uuid) and p.unit_id = up.parent_id

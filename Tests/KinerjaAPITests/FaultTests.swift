@@ -97,8 +97,10 @@ import Testing
         }
         let (data, response) = try await inFlight.value
         #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
-        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!server.isRunning && server.terminationStatus == 0)
+        // Drained, it stops (given time: the whole suite shares these cores).
+        for _ in 0..<600 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!server.isRunning, "the server had not exited 60 s after SIGTERM")
+        if !server.isRunning { #expect(server.terminationStatus == 0 && server.terminationReason == .exit) }
         #expect(try await Self.count(city, day: 3) == nips.count, "the whole batch, not part of it")
     }
 

@@ -53,6 +53,39 @@ import Testing
         }
     }
 
+    /// A run after a correction rewrites the proposals that moved and leaves the others as they were (with the
+    /// run that made them); it still counts every proposal standing.
+    @Test func aRunAgainRewritesOnlyWhatMoved() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("eval-again", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        func runs() async throws -> [String: Int64] {
+            try await db.withTenant(city.id) { tx in
+                var out: [String: Int64] = [:]
+                for try await (nip, run) in try await tx.query("""
+                    select nip::text, run_id from evaluations where tenant_id = \(city.id.uuid) and year = 2026 and period_kind = 'annual'
+                    """).decode((String, Int64).self) { out[nip] = run }
+                return out
+            }
+        }
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 10, day: 1), actor: "t")
+            #expect(try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t").proposed == pop.people.count)
+        }
+        let first = try await runs()
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("update realisasi set value = value * 2 + 1 where tenant_id = \(city.id.uuid) and nip = \(c.staff.nip)")
+            #expect(try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t").proposed == pop.people.count)
+        }
+        let second = try await runs()
+        #expect(second.count == pop.people.count)
+        #expect(second[c.staff.nip] != first[c.staff.nip], "the corrected employee's proposal is the new run's")
+        let moved = second.filter { first[$0.key] != $0.value }.map(\.key)
+        #expect(moved == [c.staff.nip], "only the corrected one moved: \(moved.count)")
+    }
+
     @Test func theAtasanConfirmsAndAChangeNeedsAReason() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("eval-ok", employees: 300)

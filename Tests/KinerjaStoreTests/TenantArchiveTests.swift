@@ -76,7 +76,9 @@ import Testing
         }
         let afterA = try await Self.rows(of: a.id, skipping: isMove)
         let c = try await Self.rows(of: imported.tenant.id, skipping: isMove)
-        for table in TenantSchema.tables where !["tenants", "api_keys"].contains(table) {
+        // The chain's head moves when the move's own entries are sealed (by the import, or by a server running
+        // against the test database at any moment): the import checked the chain; here the head is not compared.
+        for table in TenantSchema.tables where !["tenants", "api_keys", "audit_heads"].contains(table) {
             #expect(c[table] == beforeA[table], "\(table) differs in the copy")
             #expect(afterA[table] == beforeA[table], "\(table) of the source changed")
         }
