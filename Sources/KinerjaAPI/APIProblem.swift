@@ -69,6 +69,8 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         case "55000": return .conflict(StoreError.describe(error))
         case "25006": return .init(.conflict, code: "tenant_read_only", id: "Data kota hanya dapat dibaca", en: "City is read-only",
                                    detail: StoreError.describe(error))
+        // A NUL (or a byte sequence that is not UTF-8) in a value: the database stores no such text.
+        case "22021", "22P05": return .invalid("a value holds a character that cannot be stored (a NUL, \\u0000, or bytes that are not UTF-8): remove it")
         case "57014": return .queryTimeout("the database stopped the request after the statement timeout (KINERJA_STATEMENT_TIMEOUT_SECONDS); nothing was changed")
         default: return nil
         }

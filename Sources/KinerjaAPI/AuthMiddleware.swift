@@ -71,7 +71,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,
                          employeeNIP: chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
-                         grants: live.map(\.tenantCode), scopes: chosen?.scopes ?? first.scopes)
+                         grants: live.map(\.tenantCode),
+                         grantTenants: Dictionary(live.map { ($0.tenantCode, $0.tenant) }, uniquingKeysWith: { a, _ in a }),
+                         scopes: chosen?.scopes ?? first.scopes)
     }
 }
 

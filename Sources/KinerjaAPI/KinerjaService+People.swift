@@ -64,3 +64,23 @@ extension APIProblem {
     static let sessionExpired = APIProblem(.unauthorized, code: "session_expired", id: "Sesi telah berakhir", en: "The session has expired",
                                            detail: "log in again (POST /v1/sessions)")
 }
+
+extension KinerjaService {
+    /// The regional view: each city of the bkn_admin key's grant, counts only, each read inside that city.
+    func getRegionSummary(_ input: Operations.GetRegionSummary.Input) async throws -> Operations.GetRegionSummary.Output {
+        let p = try RequestState.principal()
+        guard p.role == .bknAdmin else {
+            throw APIProblem.forbidden("the regional summary is for bkn_admin keys; this key is \(p.role.rawValue)")
+        }
+        let year = try Self.parseYear(input.query.year)
+        var items: [Components.Schemas.RegionSummary.ItemsPayloadPayload] = []
+        for code in p.grants.sorted() {
+            guard let city = p.grantTenants[code] else { continue }
+            let s = try await withReadTenant(city) { try await $0.citySummary(year: year) }
+            items.append(.init(city: code, name: s.name, status: s.status, employees: s.employees,
+                               activeEmployees: s.activeEmployees, approvedSKPs: s.approvedSKPs, period: s.period,
+                               reported: s.reported, evaluated: s.evaluated, confirmed: s.confirmed, final: s.final))
+        }
+        return .ok(.init(body: .json(.init(year: year, items: items))))
+    }
+}

@@ -15,6 +15,8 @@ public struct Principal: Sendable, Equatable {
     public var tenantCode: String?
     /// Every city the key may act on.
     public var grants: [String]
+    /// The city of each of those codes (a regional key's summary reads each city in turn).
+    public var grantTenants: [String: TenantID] = [:]
     /// The ingestion paths an integrator key is granted (empty: all of them).
     public var scopes: [String] = []
 

@@ -63,6 +63,19 @@ import Testing
         }
     }
 
+    /// Found by make fuzz: a NUL in a search text reached PostgreSQL, which refuses it, and the answer was 500.
+    @Test func aNulInAValueIsABadRequestNotAServerError() async throws {
+        let admin = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("nul")
+        let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI { client in
+            let r = try await client.get("/v1/employees?q=a%00b", token: token)
+            #expect(r.status == .badRequest && r.code == "invalid_parameter" && r.body.contains("NUL"), "\(r.status) \(r.body)")
+            let body = #"{"events": [{"nip": "\#(pop.people[1].nip)", "day": "2026-03-02", "kind": "terlambat", "minutes": 5}], "x": "a\u0000"}"#
+            #expect(try await client.send("/v1/attendance/events", method: .post, json: body, token: token).status != .internalServerError)
+        }
+    }
+
     // MARK: - The server binary
 
     static func post(port: Int, path: String, body: String, token: String) -> URLRequest {
