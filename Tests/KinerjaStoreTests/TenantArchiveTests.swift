@@ -257,6 +257,9 @@ import Testing
             switch table {
             case "tenants": #expect(after[table]!.count == 1 && after[table]![0].contains("\"purged\""))
             case "audit_log": #expect(after[table]!.count == 1 && after[table]![0].contains("tenant.purge"))
+            // That one entry may have been sealed since (a server running against the test database seals
+            // every city's new entries): then the head holds it alone.
+            case "audit_heads": #expect(after[table]!.isEmpty || (after[table]!.count == 1 && after[table]![0].contains("\"chain_seq\": 1")))
             default: #expect(after[table]!.isEmpty, "\(table) kept rows of the purged city")
             }
         }
