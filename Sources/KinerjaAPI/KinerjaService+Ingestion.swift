@@ -3,6 +3,16 @@ import KinerjaCore
 import KinerjaStore
 
 extension KinerjaService {
+    /// Runs a batch in the caller's city: every item's result, and whether they were written (false: an
+    /// all-or-nothing batch with a rejected item, of which nothing was written).
+    func runBatch(_ p: Principal, _ work: (TenantTransaction) async throws -> [ItemResult]) async throws -> (results: [ItemResult], written: Bool) {
+        do {
+            return (try await database.withTenant(try p.city(), work), true)
+        } catch let r as BatchRejected {
+            return (r.results, false)
+        }
+    }
+
     static func batchResult(_ results: [ItemResult], written: Bool) -> Components.Schemas.BatchResult {
         let accepted = results.filter(\.accepted).count
         return .init(accepted: written ? accepted : 0, rejected: results.count - accepted, written: written,
@@ -24,14 +34,11 @@ extension KinerjaService {
             ["NIP": e.nip, "TANGGAL": e.day, "JENIS": e.kind.rawValue, "MENIT": e.minutes.map(String.init) ?? "",
              "IZIN": e.excused == true ? "ya" : ""]
         }
-        do {
-            let results = try await database.withTenant(try p.city()) {
-                try await $0.ingestAttendance(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
-            }
-            return .ok(.init(body: .json(Self.batchResult(results, written: true))))
-        } catch let r as BatchRejected {
-            return .unprocessableContent(.init(body: .json(Self.batchResult(r.results, written: false))))
+        let (results, written) = try await runBatch(p) {
+            try await $0.ingestAttendance(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
         }
+        let answer = Self.batchResult(results, written: written)
+        return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
     }
 
     func ingestComplaints(_ input: Operations.IngestComplaints.Input) async throws -> Operations.IngestComplaints.Output {
@@ -44,14 +51,11 @@ extension KinerjaService {
              "NIP PETUGAS": c.routedTo?.officerNip ?? "", "TANGGAL DITERUSKAN": c.routedTo?.on ?? "",
              "TANGGAL TINDAK LANJUT": c.followedUp ?? "", "TANGGAL SELESAI": c.closed ?? "", "JUDUL": c.subject ?? ""]
         }
-        do {
-            let results = try await database.withTenant(try p.city()) {
-                try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
-            }
-            return .ok(.init(body: .json(Self.batchResult(results, written: true))))
-        } catch let r as BatchRejected {
-            return .unprocessableContent(.init(body: .json(Self.batchResult(r.results, written: false))))
+        let (results, written) = try await runBatch(p) {
+            try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
         }
+        let answer = Self.batchResult(results, written: written)
+        return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
     }
 
     func ingestRealisasi(_ input: Operations.IngestRealisasi.Input) async throws -> Operations.IngestRealisasi.Output {
@@ -75,13 +79,9 @@ extension KinerjaService {
             return .unprocessableContent(.init(body: .json(Self.batchResult((early + rest).sorted { $0.index < $1.index }, written: false))))
         }
         let actor = SKPActor.hr("api:\(p.keyPrefix)")
-        do {
-            let results = try await database.withTenant(try p.city()) { try await $0.ingestRealisasi(items, allOrNothing: all, actor: actor) }
-            let mapped = zip(positions, results).map { ItemResult(index: $0, accepted: $1.accepted, reason: $1.reason) }
-            return .ok(.init(body: .json(Self.batchResult((early + mapped).sorted { $0.index < $1.index }, written: true))))
-        } catch let r as BatchRejected {
-            let mapped = zip(positions, r.results).map { ItemResult(index: $0, accepted: $1.accepted, reason: $1.reason) }
-            return .unprocessableContent(.init(body: .json(Self.batchResult((early + mapped).sorted { $0.index < $1.index }, written: false))))
-        }
+        let (results, written) = try await runBatch(p) { try await $0.ingestRealisasi(items, allOrNothing: all, actor: actor) }
+        let mapped = zip(positions, results).map { ItemResult(index: $0, accepted: $1.accepted, reason: $1.reason) }
+        let answer = Self.batchResult((early + mapped).sorted { $0.index < $1.index }, written: written)
+        return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
     }
 }
