@@ -6,6 +6,7 @@ name: Nasional (PermenPANRB 6/2022)
 regulation: PermenPANRB 6/2022
 periods:
   cadence: quarterly
+  evaluation: periodic   # or annual: the year alone is evaluated, realisasi still reported by the cadence
 rating:
   regime: permenpanrb-6-2022
   skpWeight: 70

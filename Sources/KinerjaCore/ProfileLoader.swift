@@ -179,6 +179,7 @@ public enum ProfileLoader {
         let names = codingPath.filter { $0.intValue == nil }.map(\.stringValue)
         let list: [String]? = switch names.last {
         case "cadence": TenantProfile.Periods.Cadence.allCases.map(\.rawValue)
+        case "evaluation": TenantProfile.Periods.Evaluation.allCases.map(\.rawValue)
         case "regime": TenantProfile.RatingRegime.Regime.allCases.map(\.rawValue)
         case "aspect": TenantProfile.IndicatorTemplate.Aspect.allCases.map(\.rawValue)
         case "kind": TenantProfile.Reports.Format.Kind.allCases.map(\.rawValue)

@@ -102,10 +102,24 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         public var indicatorProposals: Bool
     }
 
-    /// How often periodic evaluation runs.
+    /// How often realisasi is reported and periodic evaluation runs.
     public struct Periods: Codable, Sendable, Equatable {
         public enum Cadence: String, Codable, Sendable, CaseIterable { case monthly, quarterly }
+        /// Which periods are evaluated: every period of the cadence and the year (`periodic`, the national
+        /// default), or the year alone (`annual`: realisasi is still reported and monitored by the cadence).
+        public enum Evaluation: String, Codable, Sendable, CaseIterable { case periodic, annual }
         public var cadence: Cadence
+        public var evaluation: Evaluation?
+        public init(cadence: Cadence, evaluation: Evaluation? = nil) {
+            self.cadence = cadence
+            self.evaluation = evaluation
+        }
+        /// The periods evaluated, in the API's names: `Y` alone for an annual-only city.
+        public var evaluatedPeriods: String {
+            evaluation == .annual ? "Y only" : (cadence == .monthly ? "M1-M12 and Y" : "Q1-Q4 and Y")
+        }
+        /// Whether a period (`annual` for the year itself) is one this city evaluates.
+        public func evaluates(_ kind: EvaluationPeriod.Kind) -> Bool { kind == .annual || evaluation != .annual }
     }
 
     public struct RatingRegime: Codable, Sendable, Equatable {

@@ -43,6 +43,7 @@ extension TenantTransaction {
     /// (``assignPeer``). Adds what is missing; returns how many requests were added.
     @discardableResult
     public func assignRaters(year: Int, period: SubPeriod, profile: TenantProfile, actor: String) async throws -> Int {
+        try requireEvaluated(period, profile: profile)
         guard try await lockPeriod(year: year, period, annualAllowed: true) else {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to ask for feedback")
         }

@@ -405,6 +405,8 @@ extension TenantTransaction {
     /// `current`): predikat counts, the employees whose predikat changes, and each OPD's curve fit before and
     /// after. Reads only.
     public func whatIf(year: Int, period: SubPeriod, current: TenantProfile, other: TenantProfile) async throws -> WhatIf {
+        try requireEvaluated(period, profile: current)
+        try requireEvaluated(period, profile: other)
         try await prepareSetBased()
         let rows = try await query(proposalStatement(year: year, period: period, profile: other, profileVersion: 0, runID: nil, then: """
             select r.nip::text, e.name, o.code, op.predikat, v.predikat, r.predikat

@@ -38,8 +38,10 @@ extension TenantTransaction {
     /// 360 score of the period, the profile's bands, and the matrix; the head of an OPD takes the organisation's
     /// predikat as rating hasil kerja. Rows the atasan confirmed, or that are final, are left as they are.
     /// Returns how many were proposed and how many employees had no approved SKP.
+    /// `progress` hears each step as it begins, for a long run's command line.
     public func runEvaluation(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int,
-                              actor: String) async throws -> (proposed: Int, withoutSKP: Int) {
+                              actor: String, progress: @Sendable (String) -> Void = { _ in }) async throws -> (proposed: Int, withoutSKP: Int) {
+        try requireEvaluated(period, profile: profile)
         guard try await lockPeriod(year: year, period, annualAllowed: true) else {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
         }
@@ -52,8 +54,10 @@ extension TenantTransaction {
         try await query("set local parallel_setup_cost = 100")
         try await query("set local parallel_tuple_cost = 0.01")
         try await query("set local max_parallel_workers_per_gather = 2")
+        progress("computing the proposals: capaian from the realisasi, the 360 scores, ratings and predikat")
         try await query(proposalStatement(year: year, period: period, profile: profile, profileVersion: profileVersion,
                                           runID: runID, then: "select * from result", into: "evaluation_scratch"))
+        progress("writing the proposals that changed")
         let rows = try await query("""
             with stored as (
                 insert into evaluations (tenant_id, year, period_kind, period_seq, nip, skp_revision, capaian, behaviour_score,
@@ -102,6 +106,7 @@ extension TenantTransaction {
             """)
         var withoutSKP = 0
         for try await n in missing.decode(Int.self) { withoutSKP = n }
+        progress("\(proposed) proposals stand; recording the run")
         try await audit(actor: actor, action: "evaluate.run", subject: "\(year)/\(period)",
                         detail: ["proposed": String(proposed), "without_skp": String(withoutSKP), "profile_version": String(profileVersion)])
         return (proposed, withoutSKP)
@@ -126,6 +131,14 @@ extension TenantTransaction {
     }
 
     /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
+    /// Refuses a period the city does not evaluate: the months or quarters of a city whose profile evaluates
+    /// the year alone (`periods.evaluation: annual`).
+    func requireEvaluated(_ period: SubPeriod, profile: TenantProfile) throws {
+        guard profile.periods.evaluates(period.kind) else {
+            throw StoreError.invalid("period \(period) is not evaluated in this city: it evaluates \(profile.periods.evaluatedPeriods) (profile periods.evaluation: annual)")
+        }
+    }
+
     func recordRun(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, actor: String) async throws -> Int64 {
         let w = profile.behaviour360, bands = profile.ratingProposalOrDefault
         var rules: [String: String] = [

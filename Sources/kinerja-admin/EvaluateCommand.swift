@@ -28,12 +28,17 @@ struct EvaluateCommand: AsyncParsableCommand {
                 let profile = try await db.platform.profile(of: t.id)
                 printError("\(code): evaluating \(t.employeeCount) employees for \(year) \(period)…")
                 return try await db.withTenant(t.id) {
-                    try await $0.runEvaluation(year: year, period: period, profile: profile, profileVersion: t.profileVersion, actor: cliActor)
+                    try await $0.runEvaluation(year: year, period: period, profile: profile, profileVersion: t.profileVersion, actor: cliActor) { step in
+                        printError("\(code): [\(Self.seconds(ContinuousClock.now - started))] \(step)…")
+                    }
                 }
             }
-            let elapsed = ContinuousClock.now - started
-            printError("\(code): \(proposed) proposed in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))"
+            printError("\(code): \(proposed) proposed in \(Self.seconds(ContinuousClock.now - started))"
                        + (missing > 0 ? "; \(missing) active employee(s) have no approved SKP for \(year) ('skp list --status draft')" : ""))
+        }
+
+        static func seconds(_ d: Duration) -> String {
+            d.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))
         }
     }
 

@@ -13,7 +13,8 @@ public struct BanjarbaruAdapter: TenantAdapter {
     static let overlay = #"""
 name: Kota Banjarbaru
 periods:
-  cadence: quarterly
+  cadence: quarterly   # realisasi reported and monitored by quarter
+  evaluation: annual   # a yearly assessment: no periodic evaluation
 indicators:
   - id: angka-partisipasi-sekolah
     appliesTo: [Dinas Pendidikan]
