@@ -180,6 +180,11 @@ public enum TPPCalculation {
         /// Whole rupiah, rounded down; nil without a pagu.
         public var amount: Double?
         public var steps: [Step]
+
+        /// The cuts of the whole TPP that `cutPercent` adds up, each with its reason (for payroll's file).
+        public var cuts: [Step] { steps.filter { Self.cutNames.contains($0.name) } }
+        static let disciplinaryCut = "disciplinary cut", kinerjaCut = "kinerja cut"
+        static let cutNames: Set = [disciplinaryCut, kinerjaCut]
     }
 
     /// Kinerja part: `kinerjaPercent` of the pagu, paid in proportion to the month's capaian (capped at 100%;
@@ -204,10 +209,10 @@ public enum TPPCalculation {
         }
         steps.append(Step("disiplin deducted", "min(100, sum of deductions)", deducted))
         var cut = disciplinaryCut
-        if disciplinaryCut > 0 { steps.append(Step("disciplinary cut", "PP 94/2021 sanction in force this month", disciplinaryCut)) }
+        if disciplinaryCut > 0 { steps.append(Step(Result.disciplinaryCut, "PP 94/2021 sanction in force this month", disciplinaryCut)) }
         if let c = rules.kinerjaCut, (capaian ?? 0) < c.belowPercent {
             cut += c.cutPercent
-            steps.append(Step("kinerja cut", "capaian \(capaian.map(Step.format) ?? "none") below \(Step.format(c.belowPercent))%", c.cutPercent))
+            steps.append(Step(Result.kinerjaCut, "capaian \(capaian.map(Step.format) ?? "none") below \(Step.format(c.belowPercent))%", c.cutPercent))
         }
         cut = min(100, cut)
         let before = k * paidShare / 100 + d * (100 - deducted) / 100

@@ -37,13 +37,14 @@ struct TPPCommand: AsyncParsableCommand {
             }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "" }
             let table = Table(columns: ["nip", "nama", "opd", "pagu", "capaian", "kinerja_dibayar_persen", "potongan_disiplin_persen",
-                                        "rincian_potongan", "potongan_tpp_persen", "total_persen", "jumlah"],
+                                        "rincian_potongan", "potongan_tpp_persen", "rincian_potongan_tpp", "total_persen", "jumlah"],
                               rows: rows.map { r in
                                   let x = r.result
                                   return [r.nip, r.name, r.opd, f(x.pagu), f(x.capaian), f(x.kinerjaPaidPercent), f(x.disiplinDeductionPercent),
                                           x.deductions.map { "\($0.event) \($0.count) x \(Step.format($0.percent))% = \(Step.format($0.total))%" }
                                               .joined(separator: "; "),
-                                          f(x.cutPercent), f(x.totalPercent), f(x.amount)]
+                                          f(x.cutPercent), x.cuts.map { "\($0.name) \(Step.format($0.value))% (\($0.rule))" }.joined(separator: "; "),
+                                          f(x.totalPercent), f(x.amount)]
                               })
             let text = table.render(format)
             if let out {

@@ -56,6 +56,13 @@ import Testing
         let before = 80 * capaian / 100 + 20
         #expect(abs(r.totalPercent - (cut ? before * 0.8 : before)) < 1e-9)
         #expect(r.cutPercent == (cut ? 20 : 0))
+        // Payroll's file names each cut with its reason.
+        #expect(r.cuts.map(\.name) == (cut ? ["kinerja cut"] : []))
+        // Both cuts in one month add up, and each keeps its own reason.
+        let both = TPPCalculation.compute(pagu: nil, capaian: capaian, events: [], disciplinaryCut: 25, rules: rules)
+        #expect(both.cutPercent == (cut ? 45 : 25))
+        #expect(both.cuts.map(\.name) == ["disciplinary cut"] + (cut ? ["kinerja cut"] : []))
+        #expect(both.cuts.first?.rule.contains("PP 94/2021") == true)
     }
 
     @Test(arguments: [
