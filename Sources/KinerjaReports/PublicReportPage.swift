@@ -74,12 +74,18 @@ public enum Chromium {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// The options every run takes. `--jitless`: V8 compiles no code, so Chromium needs no memory that is both
+    /// writable and executable, which the server's systemd unit denies (MemoryDenyWriteExecute); the pages
+    /// printed here have no script anyway.
+    public static let options = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                                 "--js-flags=--jitless"]
+
     static func run(_ arguments: [String]) throws(ReportError) {
         guard let path else { throw ReportError("PDF needs headless Chromium: install Debian's 'chromium' (make report-tools)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                       "--user-data-dir=\(FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-chromium-\(UUID().uuidString)").path)"]
+        p.arguments = options
+            + ["--user-data-dir=\(FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-chromium-\(UUID().uuidString)").path)"]
             + arguments
         p.standardOutput = FileHandle.nullDevice
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-chromium-\(UUID().uuidString).log")
@@ -114,7 +120,7 @@ public enum Chromium {
         guard let path else { throw ReportError("headless Chromium is not installed (make report-tools)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "\"$0\" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --dump-dom \"$1\" > \"$2\" 2>/dev/null",
+        p.arguments = ["-c", "\"$0\" \(options.joined(separator: " ")) --dump-dom \"$1\" > \"$2\" 2>/dev/null",
                        path, html.absoluteString, out.path]
         do { try p.run() } catch { throw ReportError("could not start chromium: \(error)") }
         p.waitUntilExit()

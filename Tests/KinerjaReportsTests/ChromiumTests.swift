@@ -1,0 +1,57 @@
+import Foundation
+import KinerjaReports
+import Testing
+
+/// The server's systemd unit denies memory that is both writable and executable (`MemoryDenyWriteExecute`), and
+/// the server prints PDFs through headless Chromium, which it starts as a child that inherits the rule. Linux's
+/// own switch for the same rule (`prctl(PR_SET_MDWE)`, since 6.3, kept across `exec`) is set here before
+/// Chromium starts, with the options the server gives it: a PDF must still come out. Without `--jitless` V8
+/// cannot reserve its code space there, and Chromium hangs without writing anything.
+@Suite struct ChromiumTests {
+    /// Sets PR_SET_MDWE (65) with PR_MDWE_REFUSE_EXEC_GAIN (1), then runs the rest of the command line.
+    static let denyWriteExecute = """
+        import ctypes, os, sys
+        if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0: sys.exit(77)
+        if len(sys.argv) > 1: os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// This kernel has the switch, and Chromium is installed (`make report-tools`).
+    static var canTry: Bool {
+        Chromium.path != nil && (try? run(["python3", "-c", denyWriteExecute])) == 0
+    }
+
+    @Test(.enabled(if: canTry, "needs Chromium and a kernel with PR_SET_MDWE (Linux 6.3 or later)"))
+    func aPDFPrintsWhereWritableExecutableMemoryIsDenied() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-mdwe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let html = folder.appendingPathComponent("dokumen.html"), pdf = folder.appendingPathComponent("dokumen.pdf")
+        try #"<!doctype html><html lang="id"><body><h1>Dokumen Evaluasi</h1><p>NIP 198001012005011001</p></body></html>"#
+            .write(to: html, atomically: true, encoding: .utf8)
+        // A bounded wait: the failure this guards against is a Chromium that never finishes.
+        let status = try Self.run(["timeout", "120", "python3", "-c", Self.denyWriteExecute, try #require(Chromium.path)]
+            + Chromium.options
+            + ["--user-data-dir=\(folder.appendingPathComponent("profile").path)", "--no-pdf-header-footer",
+               "--print-to-pdf=\(pdf.path)", html.absoluteString])
+        #expect(status == 0, "chromium under PR_SET_MDWE exited \(status) (124: it hung)")
+        let text = try Self.pdfText(pdf)
+        #expect(text.contains("NIP 198001012005011001"), "\(text)")
+    }
+
+    static func pdfText(_ pdf: URL) throws -> String {
+        let out = pdf.deletingPathExtension().appendingPathExtension("txt")
+        guard try run(["pdftotext", pdf.path, out.path]) == 0 else { return "" }
+        return try String(contentsOf: out, encoding: .utf8)
+    }
+}
