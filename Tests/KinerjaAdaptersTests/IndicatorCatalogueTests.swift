@@ -19,6 +19,20 @@ import Testing
         #expect(try offered("makassar", jabatan: "Pengawas Guru", kind: "fungsional", units: []).isEmpty)
     }
 
+    /// DOMAIN.md: Makassar judges teachers on exam results *and* on classroom management. Both are RHK utama of a
+    /// teacher's SKP, and the SKP's capaian is the mean of its RHK utama (PermenPANRB 6/2022 weighs none above
+    /// another): an average exam score of 60 against 75 (80%) and a full classroom score (100%) give 90%.
+    @Test func aMakassarTeachersSKPCountsResultsAndTheClassroomAlike() throws {
+        let templates = try profile("makassar").indicators.filter { $0.id.hasPrefix("guru-") }
+        #expect(templates.map(\.id) == ["guru-hasil-ujian", "guru-pengelolaan-kelas"])
+        let rhk = templates.map { SKP.RHK(kind: .utama, text: $0.rhk, iki: [IndicatorCatalogue.iki(from: $0)]) }
+        let (exam, classroom) = (rhk[0].iki[0], rhk[1].iki[0])
+        #expect(exam.targetValue == 75 && classroom.targetValue == 80)
+        let summary = Capaian.summary(SKP.Content(approach: .kuantitatif, rhk: rhk), realisasi: [exam.key: [60], classroom.key: [80]])
+        #expect(summary.byRHK[rhk[0].key] == 80 && summary.byRHK[rhk[1].key] == 100)
+        #expect(summary.skp == 90)
+    }
+
     @Test func banjarbaruEducationOfficersGetTheParticipationRate() throws {
         let ids = try offered("banjarbaru", jabatan: "Analis Kebijakan", kind: "fungsional",
                               units: ["Bidang Pembinaan SD", "DISDIK.B1", "Dinas Pendidikan", "DISDIK"])

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
@@ -29,8 +30,9 @@ import Testing
     }
 
     /// Every row of a city, table by table, as the owner reads them (tenant_id left out, in key order).
-    static func rows(of tenant: TenantID, skipping: (String, String) -> Bool = { _, _ in false }) async throws -> [String: [String]] {
-        let owner = try await TestDatabase.owner()
+    static func rows(of tenant: TenantID, in database: KinerjaDatabase? = nil,
+                     skipping: (String, String) -> Bool = { _, _ in false }) async throws -> [String: [String]] {
+        let owner = if let database { database } else { try await TestDatabase.owner() }
         var out: [String: [String]] = [:]
         for table in TenantSchema.tables {
             var lines: [String] = []
@@ -112,17 +114,21 @@ import Testing
         do {
             let moved: [String: [String]] = try await TestDatabase.with(scratch.owner) { there in
                 try await Migrator.migrate(client: there.client, logger: TestDatabase.logger)
+                // A city already living there, which the move must leave as it was, row for row.
+                let resident = try await there.platform.onboard(code: "t-arch-resident", name: "Kota Penghuni", adapter: "nasional",
+                                                                profile: try NationalAdapter().effectiveProfile(), actor: "tests")
+                try await there.withTenant(resident.id) { try await $0.seed(DemoPopulation(city: resident.code, employees: DemoPopulation.minimumEmployees, seed: 11), actor: "tests") }
+                _ = try await there.sealAudit(resident.id)
+                let residentBefore = try await Self.rows(of: resident.id, in: there)
+                #expect(residentBefore["employees"]!.count == DemoPopulation.minimumEmployees)
+
                 let result = try await TenantArchiver(owner: there).importArchive(from: url, as: nil, actor: "tests")
                 #expect(result.tenant.code == a.code && result.tenant.id == a.id && result.revokedKeys == 0)
-                var out: [String: [String]] = [:]
+                let residentAfter = try await Self.rows(of: resident.id, in: there)
                 for table in TenantSchema.tables {
-                    var lines: [String] = []
-                    let rows = try await there.client.query(PostgresQuery(unsafeSQL: """
-                        select (to_jsonb(t) - 'tenant_id')::text from "\(table)" t where t.tenant_id = $1 order by 1
-                        """, binds: { var b = PostgresBindings(); b.append(a.id.uuid); return b }()), logger: TestDatabase.logger)
-                    for try await line in rows.decode(String.self) where !line.contains("\"tenant.import\"") { lines.append(line) }
-                    out[table] = lines
+                    #expect(residentAfter[table] == residentBefore[table], "the resident city's \(table) changed with the move")
                 }
+                let out = try await Self.rows(of: a.id, in: there) { _, line in line.contains("\"tenant.import\"") }
                 // After reading: the look-up stamps the key's last use.
                 let grants = try await there.platform.lookUpKey(hash: APIToken.hash(token))
                 #expect(grants.map(\.tenantCode) == [a.code] && grants.allSatisfy { !$0.revoked })
