@@ -17,9 +17,10 @@ struct AdapterCommand: AsyncParsableCommand {
         func run() throws {
             let rows = try AdapterRegistry.all.map { a -> [String] in
                 let p = try a.effectiveProfile()
-                return [a.name, a.displayName, p.periods.cadence.rawValue, p.rating.regime.rawValue, p.hooks.joined(separator: " ")]
+                return [a.name, a.displayName, p.periods.cadence.rawValue, p.periods.evaluatedPeriods, p.rating.regime.rawValue,
+                        p.hooks.joined(separator: " ")]
             }
-            print(Table(columns: ["name", "city", "cadence", "regime", "hooks"], rows: rows).render(format), terminator: "")
+            print(Table(columns: ["name", "city", "cadence", "evaluated", "regime", "hooks"], rows: rows).render(format), terminator: "")
         }
     }
 
