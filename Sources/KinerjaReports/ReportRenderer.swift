@@ -107,54 +107,57 @@ public struct ReportRenderer: Sendable {
 
 /// What the document templates see: every figure already written in the document's language.
 enum DocumentView {
-    static func context(_ d: EvaluationDocument, renderer r: ReportRenderer) -> [String: Any] {
+    static func context(_ d: EvaluationDocument, renderer r: ReportRenderer) -> Any {
         let l = r.language
         let id = l == .id
         func pct(_ v: Double?) -> String { v.map { l.number($0, digits: 2) + "%" } ?? "–" }
         func num(_ v: Double?) -> String { v.map { l.number($0, digits: 2) } ?? "–" }
         func person(_ p: EvaluationDocument.Person?) -> Any {
             guard let p else { return false }
-            return ["name": p.name, "nip": p.nip, "nipDisplay": NIP(unchecked: p.nip).displayForm, "jabatan": p.jabatan,
-                    "golongan": p.golongan as Any, "unit": p.unit] as [String: Any]
+            return Node(["name": p.name, "nip": p.nip, "nipDisplay": NIP(unchecked: p.nip).displayForm, "jabatan": p.jabatan,
+                         "golongan": p.golongan as Any, "unit": p.unit])
         }
-        let plans: [[String: Any]] = d.plans.map { p in
-            let rows: [[String: Any]] = p.indicators.isEmpty
-                ? [["first": ["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": 1], "text": "", "target": "", "realisasi": "", "capaian": ""]]
+        let plans: [Node] = d.plans.map { p in
+            let rows: [Node] = p.indicators.isEmpty
+                ? [Node(["first": Node(["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": 1]), "text": "", "target": "",
+                         "realisasi": "", "capaian": ""])]
                 : p.indicators.enumerated().map { i, k in
                     var row: [String: Any] = ["text": k.text, "target": k.target,
                                               "realisasi": k.realisasi.map { l.number($0, digits: 2) + (k.unit.map { " \($0)" } ?? "") } ?? "–",
                                               "capaian": pct(k.capaian)]
-                    if i == 0 { row["first"] = ["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": p.indicators.count] }
-                    return row
+                    // The other rows say `false` themselves: a missing key sends the engine up through every
+                    // enclosing context, looking for one.
+                    row["first"] = i == 0 ? Node(["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": p.indicators.count]) : false
+                    return Node(row)
                 }
-            return ["rows": rows]
+            return Node(["rows": rows])
         }
         let peers = d.behaviour.peers.map { " (\($0) \(id ? "orang" : "people"))" } ?? ""
         let bawahans = d.behaviour.bawahans.map { " (\($0) \(id ? "orang" : "people"))" } ?? ""
         let training = d.followUps.filter { $0.kind == "training" }
         let certificate = d.followUps.first { $0.kind == "certificate" }
-        return [
+        return Node([
             "documentTitle": r.language == .id ? r.definition.title : r.definition.titleEN,
             "cityName": r.cityName, "periodName": r.periodName, "statusLabel": "Status", "status": statusName(d.status, id), "nip": d.employee.nip,
-            "employee": ["name": d.employee.name, "nipDisplay": NIP(unchecked: d.employee.nip).displayForm, "jabatan": d.employee.jabatan,
-                         "golongan": d.employee.golongan as Any, "unit": d.employee.unit] as [String: Any],
+            "employee": Node(["name": d.employee.name, "nipDisplay": NIP(unchecked: d.employee.nip).displayForm, "jabatan": d.employee.jabatan,
+                              "golongan": d.employee.golongan as Any, "unit": d.employee.unit]),
             "opd": d.opd, "opdName": d.opdName, "penilai": person(d.pejabatPenilai), "atasanPenilai": person(d.atasanPejabatPenilai),
             "plans": plans, "hasFeedback": !d.feedback.isEmpty,
-            "feedback": d.feedback.map { ["period": $0.period, "plan": $0.plan, "text": $0.text, "author": $0.author] },
+            "feedback": d.feedback.map { Node(["period": $0.period, "plan": $0.plan, "text": $0.text, "author": $0.author]) },
             "capaian": pct(d.capaian), "ratingHasil": d.ratingHasil ?? "–", "ratingPerilaku": d.ratingPerilaku ?? "–", "predikat": d.predikat ?? "–",
-            "behaviour": ["score": num(d.behaviour.score), "atasan": num(d.behaviour.atasan),
-                          "peer": d.behaviour.peer.map { num($0) + peers } ?? (id ? "– (kurang dari jumlah minimum)" : "– (fewer than the minimum)"),
-                          "bawahan": d.behaviour.bawahan.map { num($0) + bawahans } ?? "–"],
+            "behaviour": Node(["score": num(d.behaviour.score), "atasan": num(d.behaviour.atasan),
+                               "peer": d.behaviour.peer.map { num($0) + peers } ?? (id ? "– (kurang dari jumlah minimum)" : "– (fewer than the minimum)"),
+                               "bawahan": d.behaviour.bawahan.map { num($0) + bawahans } ?? "–"]),
             "hasFollowUps": !d.followUps.isEmpty,
-            "followUps": d.followUps.map { ["rule": $0.rule, "due": $0.due as Any, "status": statusName($0.status, id)] as [String: Any] },
+            "followUps": d.followUps.map { Node(["rule": $0.rule, "due": $0.due as Any, "status": statusName($0.status, id)]) },
             "showAssessment": r.definition.source == .annualAssessment, "hasTraining": !training.isEmpty,
-            "training": training.map { ["rule": $0.rule, "due": $0.due as Any] as [String: Any] },
+            "training": training.map { Node(["rule": $0.rule, "due": $0.due as Any]) },
             "hasSanctions": !d.sanctions.isEmpty,
-            "sanctions": d.sanctions.map { ["step": $0.step, "status": $0.status, "note": $0.note as Any] as [String: Any] },
+            "sanctions": d.sanctions.map { Node(["step": $0.step, "status": $0.status, "note": $0.note as Any]) },
             "certificateNumber": certificate.map { EvaluationDocument.certificateNumber(year: d.year, id: $0.id) } ?? "",
             "award": certificate?.detail["name"] ?? certificate?.rule ?? "", "issuedOn": l.date(r.generatedAt),
             "l": id ? labelsID : labelsEN,
-        ]
+        ])
     }
 
     /// A result's or follow-up's status as the document says it.

@@ -1,7 +1,7 @@
 import Foundation
 import KinerjaAdapters
 import KinerjaCore
-import KinerjaReports
+@testable import KinerjaReports
 import Testing
 
 /// Numbers and dates as Indonesian documents write them, CSV that parses back to the same values, and the
@@ -13,6 +13,25 @@ import Testing
     ])
     func numbers(value: Double, digits: Int, language: DocumentLanguage, expected: String) {
         #expect(language.number(value, digits: digits) == expected)
+    }
+
+    /// The whole-integer way of writing a number gives the general way's text: signs, zero, rounding at the
+    /// half, groups of three, for every digit count a document uses.
+    @Test func numbersWrittenInIntegersAreTheSameText() {
+        var values: [Double] = [0, -0.0, 0.004, -0.004, 0.005, -0.005, 0.125, 1, 9.995, 99.5, 999.95, 1000, 12_345.678, -12_345.678,
+                                999_999.5, 1_000_000, 123_456_789.126, 4_500_000, 109, 120, 92.333, 59.999]
+        var x = 0.37
+        for _ in 0..<2000 { x = (x * 7919.13).truncatingRemainder(dividingBy: 250_000.0) - 100; values.append(x) }
+        for language in DocumentLanguage.allCases {
+            for digits in 0...3 {
+                for v in values {
+                    let scale = pow(10, Double(digits))
+                    let units = (abs(v) * scale).rounded(.toNearestOrAwayFromZero)
+                    #expect(language.integerUnits(UInt64(units), digits: digits, negative: v < 0)
+                            == language.formatted(units / scale, digits: digits, negative: v < 0), "\(v) \(digits) \(language)")
+                }
+            }
+        }
     }
 
     @Test func datesInWords() {
