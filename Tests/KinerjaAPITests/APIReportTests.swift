@@ -66,11 +66,13 @@ import Testing
                 #expect(list.status == .ok)
                 #expect(list.items.compactMap { $0["name"] as? String } == profile.reportDefinitions.map(\.id), "\(adapter)")
                 for d in profile.reportDefinitions {
+                    var replies: [String: Reply] = [:]
                     for format in ["csv", "json", "html"] {
                         let one = [.evaluationDocument, .annualAssessment, .ownResults, .certificate].contains(d.source) ? ", \"nip\": \"\(nip)\"" : ""
                         let r = try await Self.post(client, d.id, "{\"year\": 2026, \"format\": \"\(format)\"\(one)}", token: hr)
                         if d.source == .certificate, r.status == .notFound { continue }  // this employee earned none
                         #expect(r.status == .ok, "\(adapter) \(d.id) \(format): \(r.body.prefix(300))")
+                        replies[format] = r
                         switch format {
                         case "csv":
                             let header = r.body.components(separatedBy: "\r\n")[0]
@@ -82,6 +84,9 @@ import Testing
                             #expect(r.body.contains("<html lang=\"id\">") && r.body.contains("<h1"), "\(adapter) \(d.id)")
                         }
                     }
+                    if let csv = replies["csv"], let json = replies["json"], d.source != .publicAnnual {
+                        Self.expectSameValues(csv: csv.body, json: json.json, definition: d, "\(adapter) \(d.id)")
+                    }
                 }
                 // The city's own template: its wording is in the page.
                 switch adapter {
@@ -89,10 +94,10 @@ import Testing
                     let certified = try await db.withTenant(city.id) {
                         try await $0.reportEmployees(ReportScope(year: 2026, period: "Y"), withFollowUp: "certificate")
                     }
-                    if let first = certified.first {
-                        let c = try await Self.post(client, "sertifikat", "{\"year\": 2026, \"nip\": \"\(first)\", \"format\": \"html\"}", token: hr)
-                        #expect(c.body.contains("PEMERINTAH KOTA PEMATANGSIANTAR") && c.body.contains(NIP(unchecked: first).displayForm))
-                    }
+                    // The demo round gives certificates (Sangat Baik and Baik reached the target): one at least.
+                    let first = try #require(certified.first, "no certificate in Pematangsiantar's demo round")
+                    let c = try await Self.post(client, "sertifikat", "{\"year\": 2026, \"nip\": \"\(first)\", \"format\": \"html\"}", token: hr)
+                    #expect(c.body.contains("PEMERINTAH KOTA PEMATANGSIANTAR") && c.body.contains(NIP(unchecked: first).displayForm))
                 case "banjarbaru":
                     let a = try await Self.post(client, "penilaian-tahunan", "{\"year\": 2026, \"nip\": \"\(nip)\", \"format\": \"html\"}", token: hr)
                     #expect(a.body.contains("Pemerintah Kota Banjarbaru") && a.body.contains("Hukuman disiplin"))
@@ -105,10 +110,46 @@ import Testing
         }
     }
 
+    /// The CSV a city gets parses back to the JSON of the same report: the same rows in the same order, texts
+    /// equal, figures equal once read as the document writes them (`1.234,56` in Indonesian).
+    static func expectSameValues(csv: String, json: [String: Any], definition d: ReportDefinition, _ what: String) {
+        var parser = CSVParser(separator: d.csvSeparator.utf8.first)
+        guard let records = try? parser.feed(Array(csv.utf8)) + parser.finish() else {
+            Issue.record("\(what): the CSV does not parse")
+            return
+        }
+        let rows = json["rows"] as? [[String: Any]] ?? []
+        #expect(records.count == rows.count + 1, "\(what): \(records.count - 1) CSV rows, \(rows.count) JSON rows")
+        for (record, row) in zip(records.dropFirst(), rows) {
+            for (i, field) in d.fields.enumerated() {
+                let cell = i < record.fields.count ? record.fields[i] : "<missing>"
+                switch row[field.key] {
+                case let text as String: #expect(cell == text, "\(what) \(field.key)")
+                case let number as NSNumber:
+                    let read = Double(cell.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: ",", with: "."))
+                    #expect(read.map { abs($0 - number.doubleValue) < 0.0051 } == true, "\(what) \(field.key): \(cell) for \(number)")
+                default: #expect(cell == "", "\(what) \(field.key): \(cell) for no value")
+                }
+            }
+        }
+    }
+
+    /// Polls a report job until it is done or failed (up to two minutes: the suite runs many tests at once on
+    /// two cores); its last state, and its file.
+    static func finishedJob(_ client: any TestClientProtocol, _ location: String, token: String) async throws -> ([String: Any], Reply) {
+        var state: [String: Any] = [:]
+        for _ in 0..<1200 {
+            state = try await client.get(location, token: token).json
+            if ["done", "failed"].contains(state["status"] as? String ?? "") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return (state, try await client.get("\(location)/file", token: token))
+    }
+
     @Test func rolesJobsAndAPDFWithTheNIPOnPageOne() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await Self.finalCity("makassar")
-        let (other, _) = try await TestDatabase.city("rep-other")
+        let (other, _) = try await Self.finalCity("palu", employees: 150)
         let c = TestDatabase.chain(pop)
         func key(_ role: Role, _ nip: String? = nil, _ t: Tenant? = nil) async throws -> String {
             try await db.createAPIKey(tenants: [(t ?? city).id], role: role, label: "t", employeeNIP: nip, actor: "t").token
@@ -130,8 +171,22 @@ import Testing
             // A kepala OPD: their OPD's only.
             let theirs = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: kepala)
             #expect((theirs.json["rows"] as? [[String: Any]])?.compactMap { $0["opd"] as? String } == [opd], "\(theirs.body.prefix(300))")
-            // Another city's HR: this city's NIP is not theirs.
+            // Another city's HR: this city's NIP is not theirs, and their own reports hold none of this city's rows.
             #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\"}", token: otherHR).status == .notFound)
+            let otherRecap = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"csv\"}", token: otherHR)
+            // Their whole city is more than the inline limit: a job, whose file is read when done.
+            let otherJob = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"format\": \"json\"}", token: otherHR)
+            #expect(otherJob.status == .accepted, "\(otherJob.body.prefix(200))")
+            let (otherState, otherDocs) = try await Self.finishedJob(client, try #require(otherJob.headers[.location]), token: otherHR)
+            #expect(otherState["status"] as? String == "done" && otherDocs.body.count > 1000, "\(otherState)")
+            let otherList = try await client.get("/v1/reports", token: otherHR)
+            #expect(otherRecap.status == .ok && otherDocs.status == .ok && otherList.status == .ok,
+                    "\(otherRecap.status) \(otherDocs.status) \(otherList.status): \(otherRecap.body.prefix(200))")
+            #expect(!otherList.items.contains { $0["name"] as? String == "peringkat-asn-berprestasi" }, "Makassar's own report listed to another city")
+            for person in pop.people {
+                #expect(!otherRecap.body.contains(person.nip) && !otherDocs.body.contains(person.nip), "\(person.nip) in another city's report")
+            }
+            #expect(try await Self.post(client, "peringkat-asn-berprestasi", "{\"year\": 2026}", token: otherHR).status == .notFound)
 
             // A PDF of one document, the NIP on its first page.
             let pdf = try await client.execute(uri: "/v1/reports/dokumen-evaluasi", method: .post,
@@ -150,15 +205,8 @@ import Testing
             let job = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"format\": \"html\"}", token: hr)
             #expect(job.status == .accepted, "\(job.body.prefix(200))")
             let location = try #require(job.headers[.location])
-            var state: [String: Any] = [:]
-            // Up to two minutes: the suite runs many tests at once on two cores.
-            for _ in 0..<1200 {
-                state = try await client.get(location, token: hr).json
-                if ["done", "failed"].contains(state["status"] as? String ?? "") { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let (state, html) = try await Self.finishedJob(client, location, token: hr)
             #expect(state["status"] as? String == "done" && state["done"] as? Int == pop.people.count, "\(state) \(location)")
-            let html = try await client.get("\(location)/file", token: hr)
             #expect(html.status == .ok && html.body.components(separatedBy: "<article").count == pop.people.count + 1)
             // Somebody else's job is not found, in this city (a pegawai) or another.
             #expect(try await client.get(location, token: me).status == .notFound)
