@@ -130,7 +130,6 @@ extension TenantTransaction {
         }
     }
 
-    /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
     /// Refuses a period the city does not evaluate: the months or quarters of a city whose profile evaluates
     /// the year alone (`periods.evaluation: annual`).
     func requireEvaluated(_ period: SubPeriod, profile: TenantProfile) throws {
@@ -139,6 +138,7 @@ extension TenantTransaction {
         }
     }
 
+    /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
     func recordRun(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, actor: String) async throws -> Int64 {
         let w = profile.behaviour360, bands = profile.ratingProposalOrDefault
         var rules: [String: String] = [
