@@ -120,6 +120,11 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         }
         /// Whether a period (`annual` for the year itself) is one this city evaluates.
         public func evaluates(_ kind: EvaluationPeriod.Kind) -> Bool { kind == .annual || evaluation != .annual }
+        /// Why `period` (its API name, of `kind`) is not evaluated in this city; nil when it is.
+        public func refusal(of period: String, kind: EvaluationPeriod.Kind) -> String? {
+            evaluates(kind) ? nil
+                : "period \(period) is not evaluated in this city: it evaluates \(evaluatedPeriods) (profile periods.evaluation: annual)"
+        }
     }
 
     public struct RatingRegime: Codable, Sendable, Equatable {

@@ -133,9 +133,7 @@ extension TenantTransaction {
     /// Refuses a period the city does not evaluate: the months or quarters of a city whose profile evaluates
     /// the year alone (`periods.evaluation: annual`).
     func requireEvaluated(_ period: SubPeriod, profile: TenantProfile) throws {
-        guard profile.periods.evaluates(period.kind) else {
-            throw StoreError.invalid("period \(period) is not evaluated in this city: it evaluates \(profile.periods.evaluatedPeriods) (profile periods.evaluation: annual)")
-        }
+        if let why = profile.periods.refusal(of: period.description, kind: period.kind) { throw StoreError.invalid(why) }
     }
 
     /// Records a run and what holds for all of its results: regime, profile version, rules, weights, bands.
