@@ -219,7 +219,7 @@ extension TenantTransaction {
         // The mean of a regime's own figure per RHK and of RHK utama per SKP; no aggregate for another regime's.
         func mean(_ column: String, utama: Bool = false) -> String {
             guard (column == "n30" && regime == .pp30of2019) || (column == "a46" && regime == .pp46of2011) else { return "null::float8" }
-            return "avg(\(column))\(utama ? " filter (where kind = 'utama')" : "")"
+            return utama ? "avg(\(column) order by rhk_key) filter (where kind = 'utama')" : "avg(\(column))"
         }
         let perilaku100 = "s.score / \(scaleMax) * 100"
         let nilai: String
@@ -288,9 +288,12 @@ extension TenantTransaction {
                        \(unescaped: mean("a46")) as a46
                 from iki_capaian group by nip, revision, rhk_key, kind
             ), skp_capaian as (
-                select nip, min(revision) as revision, avg(c) filter (where kind = 'utama') as c,
+                -- In RHK key order: the explanation's arrays (and the float sums) come out the same on every run
+                -- whatever the plan, so a run again compares equal where nothing moved.
+                select nip, min(revision) as revision, avg(c order by rhk_key) filter (where kind = 'utama') as c,
                        \(unescaped: mean("n30", utama: true)) as n30, \(unescaped: mean("a46", utama: true)) as a46,
-                       jsonb_build_object('keys', array_agg(rhk_key), 'kinds', array_agg(kind), 'capaian', array_agg(c)) as rhk
+                       jsonb_build_object('keys', array_agg(rhk_key order by rhk_key), 'kinds', array_agg(kind order by rhk_key),
+                                          'capaian', array_agg(c order by rhk_key)) as rhk
                 from rhk_capaian group by nip
             ), per_rater as (
                 -- Each rater who answered, with their mean over the seven values. The atasan's rating is the

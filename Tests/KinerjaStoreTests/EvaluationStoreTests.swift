@@ -75,6 +75,18 @@ import Testing
             #expect(try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t").proposed == pop.people.count)
         }
         let first = try await runs()
+        // The explanation lists the RHK in key order, whatever order the plan met them in: a run that compared
+        // them as they came found proposals "changed" that had not moved (a CI run rewrote 153 of 300).
+        let unordered = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await nip in try await tx.query("""
+                select nip::text from evaluations where tenant_id = \(city.id.uuid) and year = 2026 and period_kind = 'annual'
+                  and (explanation->'capaian'->'rhk'->'keys') is distinct from
+                      (select jsonb_agg(k order by k) from jsonb_array_elements_text(explanation->'capaian'->'rhk'->'keys') k)
+                """).decode(String.self) { out.append(nip) }
+            return out
+        }
+        #expect(unordered.isEmpty, "RHK not in key order in \(unordered.count) explanations")
         try await db.withTenant(city.id) { tx in
             try await tx.query("update realisasi set value = value * 2 + 1 where tenant_id = \(city.id.uuid) and nip = \(c.staff.nip)")
             #expect(try await tx.runEvaluation(year: 2026, period: .year, profile: profile, profileVersion: 1, actor: "t").proposed == pop.people.count)
