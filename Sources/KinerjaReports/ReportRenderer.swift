@@ -107,57 +107,78 @@ public struct ReportRenderer: Sendable {
 
 /// What the document templates see: every figure already written in the document's language.
 enum DocumentView {
-    static func context(_ d: EvaluationDocument, renderer r: ReportRenderer) -> Any {
+    static func context(_ d: EvaluationDocument, renderer r: ReportRenderer) -> TemplateValue {
         let l = r.language
         let id = l == .id
-        func pct(_ v: Double?) -> String { v.map { l.number($0, digits: 2) + "%" } ?? "–" }
+        func text(_ s: String) -> TemplateValue { .text(s) }
+        func opt(_ s: String?) -> TemplateValue? { s.map(TemplateValue.text) }
+        func pct(_ v: Double?) -> TemplateValue { .text(v.map { l.number($0, digits: 2) + "%" } ?? "–") }
         func num(_ v: Double?) -> String { v.map { l.number($0, digits: 2) } ?? "–" }
-        func person(_ p: EvaluationDocument.Person?) -> Any {
-            guard let p else { return false }
-            return Node(["name": p.name, "nip": p.nip, "nipDisplay": NIP(unchecked: p.nip).displayForm, "jabatan": p.jabatan,
-                         "golongan": p.golongan as Any, "unit": p.unit])
+        func person(_ p: EvaluationDocument.Person?) -> TemplateValue {
+            guard let p else { return .flag(false) }
+            return .fields(["name": text(p.name), "nip": text(p.nip), "nipDisplay": text(NIP(unchecked: p.nip).displayForm),
+                            "jabatan": text(p.jabatan), "golongan": opt(p.golongan), "unit": text(p.unit)])
         }
-        let plans: [Node] = d.plans.map { p in
-            let rows: [Node] = p.indicators.isEmpty
-                ? [Node(["first": Node(["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": 1]), "text": "", "target": "",
-                         "realisasi": "", "capaian": ""])]
+        let plans: [TemplateValue] = d.plans.map { p in
+            func first(span: Int) -> TemplateValue {
+                .object(["planText": text(p.text), "kind": text(p.kind), "planCapaian": pct(p.capaian), "span": text(String(span))])
+            }
+            let rows: [TemplateValue] = p.indicators.isEmpty
+                ? [.object(["first": first(span: 1), "text": text(""), "target": text(""), "realisasi": text(""), "capaian": text("")])]
                 : p.indicators.enumerated().map { i, k in
-                    var row: [String: Any] = ["text": k.text, "target": k.target,
-                                              "realisasi": k.realisasi.map { l.number($0, digits: 2) + (k.unit.map { " \($0)" } ?? "") } ?? "–",
-                                              "capaian": pct(k.capaian)]
-                    // The other rows say `false` themselves: a missing key sends the engine up through every
-                    // enclosing context, looking for one.
-                    row["first"] = i == 0 ? Node(["planText": p.text, "kind": p.kind, "planCapaian": pct(p.capaian), "span": p.indicators.count]) : false
-                    return Node(row)
+                    // The other rows say `false` themselves: a missing key would be looked up in the plan and
+                    // the document around it.
+                    .object(["first": i == 0 ? first(span: p.indicators.count) : .flag(false), "text": text(k.text), "target": text(k.target),
+                             "realisasi": text(k.realisasi.map { l.number($0, digits: 2) + (k.unit.map { " \($0)" } ?? "") } ?? "–"),
+                             "capaian": pct(k.capaian)])
                 }
-            return Node(["rows": rows])
+            return .object(["rows": .list(rows)])
         }
         let peers = d.behaviour.peers.map { " (\($0) \(id ? "orang" : "people"))" } ?? ""
         let bawahans = d.behaviour.bawahans.map { " (\($0) \(id ? "orang" : "people"))" } ?? ""
         let training = d.followUps.filter { $0.kind == "training" }
         let certificate = d.followUps.first { $0.kind == "certificate" }
-        return Node([
-            "documentTitle": r.language == .id ? r.definition.title : r.definition.titleEN,
-            "cityName": r.cityName, "periodName": r.periodName, "statusLabel": "Status", "status": statusName(d.status, id), "nip": d.employee.nip,
-            "employee": Node(["name": d.employee.name, "nipDisplay": NIP(unchecked: d.employee.nip).displayForm, "jabatan": d.employee.jabatan,
-                              "golongan": d.employee.golongan as Any, "unit": d.employee.unit]),
-            "opd": d.opd, "opdName": d.opdName, "penilai": person(d.pejabatPenilai), "atasanPenilai": person(d.atasanPejabatPenilai),
-            "plans": plans, "hasFeedback": !d.feedback.isEmpty,
-            "feedback": d.feedback.map { Node(["period": $0.period, "plan": $0.plan, "text": $0.text, "author": $0.author]) },
-            "capaian": pct(d.capaian), "ratingHasil": d.ratingHasil ?? "–", "ratingPerilaku": d.ratingPerilaku ?? "–", "predikat": d.predikat ?? "–",
-            "behaviour": Node(["score": num(d.behaviour.score), "atasan": num(d.behaviour.atasan),
-                               "peer": d.behaviour.peer.map { num($0) + peers } ?? (id ? "– (kurang dari jumlah minimum)" : "– (fewer than the minimum)"),
-                               "bawahan": d.behaviour.bawahan.map { num($0) + bawahans } ?? "–"]),
-            "hasFollowUps": !d.followUps.isEmpty,
-            "followUps": d.followUps.map { Node(["rule": $0.rule, "due": $0.due as Any, "status": statusName($0.status, id)]) },
-            "showAssessment": r.definition.source == .annualAssessment, "hasTraining": !training.isEmpty,
-            "training": training.map { Node(["rule": $0.rule, "due": $0.due as Any]) },
-            "hasSanctions": !d.sanctions.isEmpty,
-            "sanctions": d.sanctions.map { Node(["step": $0.step, "status": $0.status, "note": $0.note as Any]) },
-            "certificateNumber": certificate.map { EvaluationDocument.certificateNumber(year: d.year, id: $0.id) } ?? "",
-            "award": certificate?.detail["name"] ?? certificate?.rule ?? "", "issuedOn": l.date(r.generatedAt),
-            "l": id ? labelsID : labelsEN,
-        ])
+        var v: [String: TemplateValue] = [:]
+        v["documentTitle"] = text(r.language == .id ? r.definition.title : r.definition.titleEN)
+        v["cityName"] = text(r.cityName)
+        v["periodName"] = text(r.periodName)
+        v["statusLabel"] = text("Status")
+        v["status"] = text(statusName(d.status, id))
+        v["nip"] = text(d.employee.nip)
+        v["employee"] = .fields(["name": text(d.employee.name), "nipDisplay": text(NIP(unchecked: d.employee.nip).displayForm),
+                                 "jabatan": text(d.employee.jabatan), "golongan": opt(d.employee.golongan), "unit": text(d.employee.unit)])
+        v["opd"] = text(d.opd)
+        v["opdName"] = text(d.opdName)
+        v["penilai"] = person(d.pejabatPenilai)
+        v["atasanPenilai"] = person(d.atasanPejabatPenilai)
+        v["plans"] = .list(plans)
+        v["hasFeedback"] = .flag(!d.feedback.isEmpty)
+        v["feedback"] = .list(d.feedback.map { f -> TemplateValue in
+            .object(["period": text(f.period), "plan": text(f.plan), "text": text(f.text), "author": text(f.author)])
+        })
+        v["capaian"] = pct(d.capaian)
+        v["ratingHasil"] = text(d.ratingHasil ?? "–")
+        v["ratingPerilaku"] = text(d.ratingPerilaku ?? "–")
+        v["predikat"] = text(d.predikat ?? "–")
+        let peer = d.behaviour.peer.map { num($0) + peers } ?? (id ? "– (kurang dari jumlah minimum)" : "– (fewer than the minimum)")
+        v["behaviour"] = .object(["score": text(num(d.behaviour.score)), "atasan": text(num(d.behaviour.atasan)), "peer": text(peer),
+                                  "bawahan": text(d.behaviour.bawahan.map { num($0) + bawahans } ?? "–")])
+        v["hasFollowUps"] = .flag(!d.followUps.isEmpty)
+        v["followUps"] = .list(d.followUps.map { f -> TemplateValue in
+            .fields(["rule": text(f.rule), "due": opt(f.due), "status": text(statusName(f.status, id))])
+        })
+        v["showAssessment"] = .flag(r.definition.source == .annualAssessment)
+        v["hasTraining"] = .flag(!training.isEmpty)
+        v["training"] = .list(training.map { f -> TemplateValue in .fields(["rule": text(f.rule), "due": opt(f.due)]) })
+        v["hasSanctions"] = .flag(!d.sanctions.isEmpty)
+        v["sanctions"] = .list(d.sanctions.map { x -> TemplateValue in
+            .fields(["step": text(x.step), "status": text(x.status), "note": opt(x.note)])
+        })
+        v["certificateNumber"] = text(certificate.map { EvaluationDocument.certificateNumber(year: d.year, id: $0.id) } ?? "")
+        v["award"] = text(certificate?.detail["name"] ?? certificate?.rule ?? "")
+        v["issuedOn"] = text(l.date(r.generatedAt))
+        v["l"] = id ? labelValuesID : labelValuesEN
+        return .object(v)
     }
 
     /// A result's or follow-up's status as the document says it.
@@ -169,6 +190,8 @@ enum DocumentView {
 
     /// The same for every document: made once per language.
     static let labelsID = labels(true), labelsEN = labels(false)
+    static let labelValuesID = TemplateValue.object(labelsID.mapValues(TemplateValue.text))
+    static let labelValuesEN = TemplateValue.object(labelsEN.mapValues(TemplateValue.text))
 
     static func labels(_ id: Bool) -> [String: String] {
         func t(_ a: String, _ b: String) -> String { id ? a : b }

@@ -9,6 +9,9 @@ public struct ReportTemplates: Sendable {
     public let names: Set<String>
     /// Each template's text as registered, for ``inlining(_:)``.
     let texts: [String: String]
+    /// The templates that render ``TemplateValue``s themselves (see ``CompiledTemplate``), with every partial
+    /// they name; the library renders the others.
+    let compiled: [String: CompiledTemplate]
 
     /// The core's templates, by name (file name without `.mustache`).
     public static let core: [String: String] = {
@@ -35,10 +38,22 @@ public struct ReportTemplates: Sendable {
         self.library = library
         self.names = Set(all.keys)
         self.texts = all
+        self.compiled = Self.compile(all)
     }
 
     init(library: MustacheLibrary, names: Set<String>, texts: [String: String]) {
         (self.library, self.names, self.texts) = (library, names, texts)
+        self.compiled = Self.compile(texts)
+    }
+
+    /// Each template as registered (the escaping pragma first) that compiles, less those naming a partial
+    /// that does not.
+    static func compile(_ texts: [String: String]) -> [String: CompiledTemplate] {
+        var out = texts.compactMapValues { CompiledTemplate(FastHTMLEscape.pragma + $0) }
+        while let broken = out.first(where: { _, t in t.partials.contains { texts[$0] != nil && out[$0] == nil } })?.key {
+            out[broken] = nil
+        }
+        return out
     }
 
     /// The same templates with each plain `{{l.KEY}}` replaced by the label's text, escaped: a document set
@@ -70,7 +85,13 @@ public struct ReportTemplates: Sendable {
         return ReportTemplates(library: library, names: names, texts: texts)
     }
 
-    /// Renders template `name` with `context`.
+    /// Renders template `name` with `value`: compiled when it compiles, else by the library.
+    public func render(_ name: String, _ value: TemplateValue) throws(ReportError) -> String {
+        if let template = compiled[name] { return template.render(value, partials: compiled) }
+        return try render(name, value.mustacheValue)
+    }
+
+    /// Renders template `name` with `context` by the library.
     public func render(_ name: String, _ context: Any) throws(ReportError) -> String {
         guard names.contains(name), let out = library.render(context, withTemplate: name) else {
             throw ReportError("template '\(name)' is neither the city's nor the core's (known: \(names.sorted().joined(separator: ", ")))")
