@@ -139,7 +139,7 @@ extension KinerjaService {
         let html = dir.appendingPathComponent("kinerja-\(UUID().uuidString).html"), pdf = dir.appendingPathComponent("kinerja-\(UUID().uuidString).pdf")
         defer { try? FileManager.default.removeItem(at: html); try? FileManager.default.removeItem(at: pdf) }
         try sink.data.write(to: html)
-        do { try Chromium.pdf(html: html, to: pdf) } catch { throw APIProblem.conflict(error.description) }
+        do { try await Chromium.pdf(html: html, to: pdf) } catch { throw APIProblem.conflict(error.description) }
         return try Data(contentsOf: pdf)
     }
 
@@ -167,7 +167,7 @@ extension KinerjaService {
                 var final = file
                 if format == "pdf" {
                     final = directory.appendingPathComponent("\(id.uuidString.lowercased()).pdf")
-                    try Chromium.pdf(html: file, to: final)
+                    try await Chromium.pdf(html: file, to: final)
                     try? FileManager.default.removeItem(at: file)
                 }
                 await update("done", n, file: final.path)

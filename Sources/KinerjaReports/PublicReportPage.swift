@@ -80,7 +80,9 @@ public enum Chromium {
     public static let options = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                                  "--js-flags=--jitless"]
 
-    static func run(_ arguments: [String]) throws(ReportError) {
+    /// Runs Chromium with `arguments` and waits for it to exit without holding a thread: a server's event
+    /// loops and the concurrency pool go on while it prints.
+    static func run(_ arguments: [String]) async throws(ReportError) {
         guard let path else { throw ReportError("PDF needs headless Chromium: install Debian's 'chromium' (make report-tools)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
@@ -91,30 +93,41 @@ public enum Chromium {
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-chromium-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: err.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: err) }
+        let status: Int32
         do {
             p.standardError = try FileHandle(forWritingTo: err)
-            try p.run()
+            status = try await exit(of: p)
         } catch { throw ReportError("could not start \(path): \(error)") }
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        guard status == 0 else {
             let log = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-            throw ReportError("chromium failed (\(p.terminationStatus)): \(log.suffix(600))")
+            throw ReportError("chromium failed (\(status)): \(log.suffix(600))")
+        }
+    }
+
+    /// Starts `p` and resumes when it exits, with its status.
+    static func exit(of p: Process) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int32, any Error>) in
+            p.terminationHandler = { done.resume(returning: $0.terminationStatus) }
+            do { try p.run() } catch {
+                p.terminationHandler = nil
+                done.resume(throwing: error)
+            }
         }
     }
 
     /// Prints the page at `html` (A4, the page's print styles, no header or footer) to `pdf`.
-    public static func pdf(html: URL, to pdf: URL) throws(ReportError) {
-        try run(["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", html.absoluteString])
+    public static func pdf(html: URL, to pdf: URL) async throws(ReportError) {
+        try await run(["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", html.absoluteString])
         guard FileManager.default.fileExists(atPath: pdf.path) else { throw ReportError("chromium wrote no PDF") }
     }
 
     /// A screenshot of the page at `html`, `width` pixels wide, to `png`.
-    public static func screenshot(html: URL, to png: URL, width: Int = 1280, height: Int = 1800) throws(ReportError) {
-        try run(["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=\(png.path)", html.absoluteString])
+    public static func screenshot(html: URL, to png: URL, width: Int = 1280, height: Int = 1800) async throws(ReportError) {
+        try await run(["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=\(png.path)", html.absoluteString])
     }
 
     /// The page's text after Chromium laid it out (its DOM, serialised).
-    public static func dom(html: URL) throws(ReportError) -> String {
+    public static func dom(html: URL) async throws(ReportError) -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-dom-\(UUID().uuidString).html")
         defer { try? FileManager.default.removeItem(at: out) }
         guard let path else { throw ReportError("headless Chromium is not installed (make report-tools)") }
@@ -122,8 +135,7 @@ public enum Chromium {
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "\"$0\" \(options.joined(separator: " ")) --dump-dom \"$1\" > \"$2\" 2>/dev/null",
                        path, html.absoluteString, out.path]
-        do { try p.run() } catch { throw ReportError("could not start chromium: \(error)") }
-        p.waitUntilExit()
+        do { _ = try await exit(of: p) } catch { throw ReportError("could not start chromium: \(error)") }
         return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     }
 }

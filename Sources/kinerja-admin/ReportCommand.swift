@@ -79,7 +79,7 @@ struct ReportCommand: AsyncParsableCommand {
                 do {
                     let n = try await ReportGenerator.generate(renderer, data: TenantReportData(database: db, tenant: tenant.id, profile: profile),
                                                                scope: scope, format: chosen, to: output)
-                    try output.finish()
+                    try await output.finish()
                     return n
                 } catch {
                     output.abandon()
@@ -149,13 +149,13 @@ final class ReportOutput: ReportSink {
         if total > ReportGenerator.batch { printError("  \(done) of \(total) documents") }
     }
 
-    func finish() throws {
+    func finish() async throws {
         guard let url, let partial else { return }
         try handle.close()
         if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
         if pdf {
             defer { try? FileManager.default.removeItem(at: partial) }
-            try Chromium.pdf(html: partial, to: url)
+            try await Chromium.pdf(html: partial, to: url)
         } else {
             try FileManager.default.moveItem(at: partial, to: url)
         }

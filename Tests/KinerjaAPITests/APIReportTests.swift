@@ -201,6 +201,31 @@ import Testing
             let text = try Self.run("/usr/bin/pdftotext", ["-f", "1", "-l", "1", file.path, "-"])
             #expect(text.replacingOccurrences(of: " ", with: "").contains(c.staff.nip), "page one: \(text.prefix(400))")
 
+            // A batch: one OPD's documents in one PDF (inline or as a job, by its size), each from a new page.
+            let batchHTML = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"orgUnit\": \"\(opd)\", \"format\": \"html\"}", token: hr)
+            let nips = batchHTML.body.components(separatedBy: "<article class=\"dokumen\" aria-labelledby=\"dok-").dropFirst().map { String($0.prefix(18)) }
+            #expect(batchHTML.status == .ok && nips.count > 1, "\(batchHTML.status) \(nips.count) documents")
+            func bytes(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> (HTTPResponse.Status, HTTPFields, Data) {
+                try await client.execute(uri: uri, method: method, headers: [.authorization: "Bearer \(hr)", .contentType: "application/json"],
+                                         body: body.map { ByteBuffer(string: $0) }) { r in (r.status, r.headers, Data(r.body.readableBytesView)) }
+            }
+            var batch = try await bytes("/v1/reports/dokumen-evaluasi", method: .post,
+                                        body: "{\"year\": 2026, \"orgUnit\": \"\(opd)\", \"format\": \"pdf\"}")
+            if batch.0 == .accepted, let location = batch.1[.location] {
+                let (state, _) = try await Self.finishedJob(client, location, token: hr)
+                #expect(state["status"] as? String == "done", "\(state)")
+                batch = try await bytes("\(location)/file", method: .get, body: nil)
+            }
+            #expect(batch.0 == .ok && batch.2.starts(with: Data("%PDF".utf8)), "\(batch.0)")
+            let batchFile = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-\(UUID().uuidString).pdf")
+            defer { try? FileManager.default.removeItem(at: batchFile) }
+            try batch.2.write(to: batchFile)
+            let pages = try Self.run("/usr/bin/pdfinfo", [batchFile.path]).split(separator: "\n")
+                .first { $0.hasPrefix("Pages:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
+            #expect(pages >= nips.count, "\(pages) pages for \(nips.count) documents")
+            let all = try Self.run("/usr/bin/pdftotext", [batchFile.path, "-"]).replacingOccurrences(of: " ", with: "")
+            for nip in nips { #expect(all.contains(nip), "\(nip) is not in the OPD's PDF") }
+
             // The whole city's documents: more than the inline limit, so a job.
             let job = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"format\": \"html\"}", token: hr)
             #expect(job.status == .accepted, "\(job.body.prefix(200))")
@@ -257,10 +282,10 @@ import Testing
             defer { try? FileManager.default.removeItem(at: dir) }
             let html = dir.appendingPathComponent("laporan.html"), png = dir.appendingPathComponent("laporan.png")
             try page.body.write(to: html, atomically: true, encoding: .utf8)
-            try Chromium.screenshot(html: html, to: png)
+            try await Chromium.screenshot(html: html, to: png)
             let shot = try Data(contentsOf: png)
             #expect(shot.starts(with: Data([0x89, 0x50, 0x4E, 0x47])) && shot.count > 20_000, "screenshot of \(shot.count) bytes")
-            let dom = try Chromium.dom(html: html)
+            let dom = try await Chromium.dom(html: html)
             #expect(dom.contains("Laporan Kinerja ASN Tahun 2026") && dom.contains("Per perangkat daerah") && dom.contains("Pemerintah Kota Palu"))
         }
     }
