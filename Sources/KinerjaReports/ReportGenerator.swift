@@ -73,7 +73,7 @@ public enum ReportGenerator {
             }
             return r.opds.count
         case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness:
-            let rows = try await data.rows(def.source, scope: scope)
+            let rows = try await data.rows(def.source, scope: scope).map(renderer.localised)
             switch format {
             case "csv": try sink.write(renderer.csv(rows))
             case "json": try sink.write(String(decoding: try renderer.json(rows), as: UTF8.self))

@@ -36,6 +36,15 @@ public struct ReportRenderer: Sendable {
 
     // MARK: - Tables
 
+    /// A row's coded values as the document's language says them: the curve status (`kurva`) of an OPD recap,
+    /// as the dashboard page writes it.
+    public func localised(_ row: ReportRow) -> ReportRow {
+        guard language == .id, case .text(let status)? = row["kurva"] else { return row }
+        var row = row
+        row["kurva"] = .text(DashboardPage.curveLabel(status, id: true))
+        return row
+    }
+
     /// The header line and one line per row; fields holding the separator, a quote or a line break quoted.
     public func csv(_ rows: [ReportRow]) -> String {
         let sep = definition.csvSeparator

@@ -167,6 +167,15 @@ import Testing
             // An integrator: the OPD recap, not documents.
             let recap = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: integrator)
             #expect(recap.status == .ok && (recap.json["rows"] as? [[String: Any]])?.isEmpty == false)
+            // The curve status in the report's language: Indonesian by default, the codes in English.
+            let kurva = (recap.json["rows"] as? [[String: Any]])?.compactMap { $0["kurva"] as? String } ?? []
+            let indonesian: Set = ["final", "final (dengan pengecualian)", "sesuai kurva", "MELANGGAR KURVA",
+                                   "predikat organisasi belum ditetapkan", "tanpa kurva (rezim angka)", "belum dinilai"]
+            #expect(!kurva.isEmpty && kurva.allSatisfy(indonesian.contains), "\(kurva)")
+            let english = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\", \"lang\": \"en\"}", token: integrator)
+            let codes: Set = ["final", "final (override)", "passes", "BROKEN", "no org predikat", "no curve (numeric regime)", "not evaluated"]
+            let kurvaEN = (english.json["rows"] as? [[String: Any]])?.compactMap { $0["kurva"] as? String } ?? []
+            #expect(!kurvaEN.isEmpty && kurvaEN.allSatisfy(codes.contains), "\(kurvaEN)")
             #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\"}", token: integrator).status == .forbidden)
             // A kepala OPD: their OPD's only.
             let theirs = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: kepala)

@@ -106,6 +106,20 @@ import Testing
         }
     }
 
+    /// An OPD recap's curve status in Indonesian (as the dashboard page says it), in every format; the codes in English.
+    @Test(arguments: [("passes", "sesuai kurva"), ("BROKEN", "MELANGGAR KURVA"), ("not evaluated", "belum dinilai"),
+                      ("no org predikat", "predikat organisasi belum ditetapkan"), ("final (override)", "final (dengan pengecualian)"),
+                      ("no curve (numeric regime)", "tanpa kurva (rezim angka)"), ("final", "final")])
+    func theCurveStatusIsWrittenInTheReportsLanguage(code: String, indonesian: String) throws {
+        let def = try #require(try AdapterRegistry.named("makassar")!.effectiveProfile().reportDefinitions.first { $0.source == .opdRecap })
+        let row: ReportRow = ["opd": .text("DINKES"), "kurva": .text(code)]
+        for (language, expected) in [(DocumentLanguage.id, indonesian), (.en, code)] {
+            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", templates: try ReportTemplates(), periodName: "2026")
+            #expect(r.localised(row)["kurva"] == .text(expected))
+            #expect(r.localised(row)["opd"] == .text("DINKES"))
+        }
+    }
+
     @Test func everyCitysReportsResolveAndTheirTemplatesRender() throws {
         for adapter in AdapterRegistry.all {
             let profile = try adapter.effectiveProfile()
