@@ -135,7 +135,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KinerjaReportsTests", dependencies: ["KinerjaReports", "KinerjaCore", "KinerjaAdapters"], swiftSettings: strict),
+        .testTarget(name: "KinerjaReportsTests", dependencies: ["KinerjaReports", "KinerjaCore", "KinerjaAdapters", "KinerjaTestSupport"], swiftSettings: strict),
         .testTarget(name: "KinerjaAdaptersTests", dependencies: ["KinerjaAdapters", "KinerjaCore"], swiftSettings: strict),
     ] + cities.map { city in
         .target(

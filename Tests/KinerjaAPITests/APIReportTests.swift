@@ -207,7 +207,7 @@ import Testing
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-\(UUID().uuidString).pdf")
             defer { try? FileManager.default.removeItem(at: file) }
             try pdf.2.write(to: file)
-            let text = try Self.run("/usr/bin/pdftotext", ["-f", "1", "-l", "1", file.path, "-"])
+            let text = try await Self.run("/usr/bin/pdftotext", ["-f", "1", "-l", "1", file.path, "-"])
             #expect(text.replacingOccurrences(of: " ", with: "").contains(c.staff.nip), "page one: \(text.prefix(400))")
 
             // A batch: one OPD's documents in one PDF (inline or as a job, by its size), each from a new page.
@@ -229,10 +229,10 @@ import Testing
             let batchFile = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-\(UUID().uuidString).pdf")
             defer { try? FileManager.default.removeItem(at: batchFile) }
             try batch.2.write(to: batchFile)
-            let pages = try Self.run("/usr/bin/pdfinfo", [batchFile.path]).split(separator: "\n")
+            let pages = try await Self.run("/usr/bin/pdfinfo", [batchFile.path]).split(separator: "\n")
                 .first { $0.hasPrefix("Pages:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
             #expect(pages >= nips.count, "\(pages) pages for \(nips.count) documents")
-            let all = try Self.run("/usr/bin/pdftotext", [batchFile.path, "-"]).replacingOccurrences(of: " ", with: "")
+            let all = try await Self.run("/usr/bin/pdftotext", [batchFile.path, "-"]).replacingOccurrences(of: " ", with: "")
             for nip in nips { #expect(all.contains(nip), "\(nip) is not in the OPD's PDF") }
 
             // The whole city's documents: more than the inline limit, so a job.
@@ -299,15 +299,7 @@ import Testing
         }
     }
 
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func run(_ tool: String, _ arguments: [String]) async throws -> String {
+        try await runProgram(tool, arguments).out
     }
 }

@@ -12,17 +12,9 @@ import Testing
     static let systemd = root.appendingPathComponent("deploy/systemd")
     static let tools = root.appendingPathComponent(".tools/bin")
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let r = try await runProgram("/usr/bin/env", arguments, merged: true)
+        return (r.status, r.out)
     }
 
     /// The units as installed, with the release folder moved to a scratch folder holding stand-ins for the two
@@ -44,23 +36,23 @@ import Testing
         return dir
     }
 
-    @Test func theUnitsVerifyWithoutAnyDiagnostic() throws {
+    @Test func theUnitsVerifyWithoutAnyDiagnostic() async throws {
         // make test installs Debian's systemd when systemd-analyze is missing.
         let dir = try Self.unitsInScratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let units = ["kinerja-server.service", "kinerja-migrate.service"].map { dir.appendingPathComponent($0).path }
-        let verify = try Self.run(["systemd-analyze", "verify"] + units)
+        let verify = try await Self.run(["systemd-analyze", "verify"] + units)
         #expect(verify.status == 0 && verify.output.isEmpty, "systemd-analyze verify: \(verify.output)")
 
         // A misspelt setting is what verify reports as a warning only: the check above must catch it.
         let bad = dir.appendingPathComponent("kinerja-bad.service")
         let text = try String(contentsOfFile: units[0], encoding: .utf8).replacingOccurrences(of: "NoNewPrivileges=", with: "NoNewPrivilege=")
         try text.write(to: bad, atomically: true, encoding: .utf8)
-        let caught = try Self.run(["systemd-analyze", "verify", bad.path])
+        let caught = try await Self.run(["systemd-analyze", "verify", bad.path])
         #expect(caught.output.contains("NoNewPrivilege"), "a misspelt setting is reported: \(caught.output)")
     }
 
-    @Test func theServerRunsUnprivilegedAndHardened() throws {
+    @Test func theServerRunsUnprivilegedAndHardened() async throws {
         let dir = try Self.unitsInScratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let unit = try String(contentsOf: Self.systemd.appendingPathComponent("kinerja-server.service"), encoding: .utf8)
@@ -69,7 +61,7 @@ import Testing
             #expect(unit.split(separator: "\n").contains(Substring(line)), "kinerja-server.service has \(line)")
         }
         // systemd's exposure score, 0 (locked down) to 10 (unprotected): at most 2 ("OK").
-        let score = try Self.run(["systemd-analyze", "security", "--offline=yes", "--threshold=20",
+        let score = try await Self.run(["systemd-analyze", "security", "--offline=yes", "--threshold=20",
                                   dir.appendingPathComponent("kinerja-server.service").path])
         #expect(score.status == 0, "exposure above 2.0:\n\(score.output.suffix(600))")
     }
@@ -108,7 +100,7 @@ import Testing
         // The test database migrated first (on a fresh clone this may be the suite's first use of it).
         let database = try await TestDatabase.app().settings.database
         let script = Self.root.appendingPathComponent("deploy/postgres/restore-check.sh").path
-        let r = try Self.run([script, database])
+        let r = try await Self.run([script, database])
         #expect(r.status == 0, "\(r.output.suffix(1500))")
         #expect(r.output.contains("restore check passed: \(database)"), "\(r.output.suffix(600))")
     }
@@ -118,13 +110,13 @@ import Testing
     /// healthy, then the migration step, then the server, which runs read-only without capabilities.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Self.tools.appendingPathComponent("hadolint").path),
                    "hadolint and yamllint come from PyPI (make test-tools); without PyPI this test is skipped"))
-    func theContainerFilesLint() throws {
+    func theContainerFilesLint() async throws {
         let tools = Self.tools
         let container = Self.root.appendingPathComponent("deploy/container")
-        let hadolint = try Self.run([tools.appendingPathComponent("hadolint").path, "--no-color",
+        let hadolint = try await Self.run([tools.appendingPathComponent("hadolint").path, "--no-color",
                                      container.appendingPathComponent("Containerfile").path])
         #expect(hadolint.status == 0 && hadolint.output.isEmpty, "hadolint (make test-tools installs it): \(hadolint.output)")
-        let yamllint = try Self.run([tools.appendingPathComponent("yamllint").path, "-s", "-d",
+        let yamllint = try await Self.run([tools.appendingPathComponent("yamllint").path, "-s", "-d",
                                      "{extends: default, rules: {line-length: {max: 120}, document-start: disable}}",
                                      container.appendingPathComponent("compose.yaml").path])
         #expect(yamllint.status == 0 && yamllint.output.isEmpty, "yamllint: \(yamllint.output)")

@@ -15,19 +15,10 @@ import Testing
     }
 
     /// Runs the CLI as the admin role of the test database; its exit status, stdout and stderr.
-    static func admin(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    static func admin(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build it first: swift build --product kinerja-admin")
         let s = try TestDatabase.settings().admin
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments + ["--database-url", "postgres://\(s.username):\(s.password ?? "")@\(s.host):\(s.port)/\(s.database)"]
-        let out = Pipe(), err = Pipe()
-        (p.standardOutput, p.standardError) = (out, err)
-        try p.run()
-        // Read while it runs: a full pipe would stop it.
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return try await runProgram(binary, arguments + ["--database-url", "postgres://\(s.username):\(s.password ?? "")@\(s.host):\(s.port)/\(s.database)"])
     }
 
     @Test func cityHRListsGeneratesAndPublishes() async throws {
@@ -37,14 +28,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let profile = try #require(AdapterRegistry.named("palu")).effectiveProfile()
 
-        let list = try Self.admin(["report", "list", "--tenant", city.code, "--format", "csv"])
+        let list = try await Self.admin(["report", "list", "--tenant", city.code, "--format", "csv"])
         #expect(list.status == 0, "\(list.err)")
         for d in profile.reportDefinitions { #expect(list.out.contains(d.id), "\(d.id) not listed") }
 
         // A table, as CSV: the header is the definition's, one line per OPD.
         let recap = try #require(profile.reportDefinitions.first { $0.source == .opdRecap })
         let csv = folder.appendingPathComponent("rekap.csv")
-        let table = try Self.admin(["report", "generate", recap.id, "--tenant", city.code, "--year", "2026", "--format", "csv", "--out", csv.path])
+        let table = try await Self.admin(["report", "generate", recap.id, "--tenant", city.code, "--year", "2026", "--format", "csv", "--out", csv.path])
         #expect(table.status == 0, "\(table.err)")
         let lines = try String(contentsOf: csv, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(lines.first == recap.fields.map(\.id).joined(separator: recap.csvSeparator))
@@ -52,7 +43,7 @@ import Testing
 
         // The whole city's evaluation documents: one article per employee, the count on stderr.
         let html = folder.appendingPathComponent("dokumen.html")
-        let docs = try Self.admin(["report", "generate", "dokumen-evaluasi", "--tenant", city.code, "--year", "2026", "--format", "html", "--out", html.path])
+        let docs = try await Self.admin(["report", "generate", "dokumen-evaluasi", "--tenant", city.code, "--year", "2026", "--format", "html", "--out", html.path])
         #expect(docs.status == 0, "\(docs.err)")
         let page = try String(contentsOf: html, encoding: .utf8)
         #expect(page.components(separatedBy: "<article class=\"dokumen\"").count == pop.people.count + 1)
@@ -60,7 +51,7 @@ import Testing
         #expect(docs.err.contains("\(pop.people.count) item(s)"), "\(docs.err)")
 
         // Palu publishes its year: the public address on stdout.
-        let published = try Self.admin(["report", "publish", "--tenant", city.code, "--year", "2026"])
+        let published = try await Self.admin(["report", "publish", "--tenant", city.code, "--year", "2026"])
         #expect(published.status == 0 && published.out.contains("/public/\(city.code)/laporan-kinerja/2026"), "\(published.err)")
 
         // Bad input: refused, the value named, no file written.
@@ -71,7 +62,7 @@ import Testing
             (["report", "generate", recap.id, "--tenant", city.code, "--year", "2026", "--lang", "jv", "--out", missing.path], "jv"),
             (["report", "generate", recap.id, "--tenant", "kota-tidak-ada", "--year", "2026", "--out", missing.path], "kota-tidak-ada"),
         ] {
-            let r = try Self.admin(arguments)
+            let r = try await Self.admin(arguments)
             #expect(r.status != 0 && r.err.contains(named), "\(arguments): \(r.err)")
             #expect(!FileManager.default.fileExists(atPath: missing.path), "\(arguments) left a file")
         }

@@ -73,26 +73,17 @@ import Testing
     }
 
     /// Runs the server to its exit (for start-ups that must fail) and returns its status and output.
-    func runToExit(_ arguments: [String], in directory: String? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+    func runToExit(_ arguments: [String], in directory: String? = nil) async throws -> (Int32, String) {
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = nil
         env["KINERJA_DATABASE_URL"] = nil
-        process.environment = env
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? "")
+        let r = try await runProgram(Self.binary, arguments, environment: env, directory: directory.map { URL(fileURLWithPath: $0) }, merged: true)
+        return (r.status, r.out)
     }
 
-    @Test func refusesToServeAsARoleThatRLSDoesNotBind() throws {
+    @Test func refusesToServeAsARoleThatRLSDoesNotBind() async throws {
         let owner = try TestDatabase.settings().owner
-        let (status, text) = try runToExit(["--http-port", "\(Int.random(in: 29_001...29_999))", "--database-url", Self.url(owner)])
+        let (status, text) = try await runToExit(["--http-port", "\(Int.random(in: 29_001...29_999))", "--database-url", Self.url(owner)])
         #expect(status != 0)
         #expect(text.contains("refusing to start") && text.contains("bypasses row-level security"), "\(text)")
     }
@@ -100,15 +91,16 @@ import Testing
     @Test func sigtermDrainsInFlightRequestsAndExitsZero() async throws {
         let db = try await TestDatabase.admin()
         let (a, _) = try await TestDatabase.city("drain")
-        let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let (key, keyID) = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t")
         let settings = try TestDatabase.settings()
         let (server, port, _) = try await start(databaseURL: Self.url(settings.app))
 
-        // Hold a lock the request needs, so it is still in flight when SIGTERM arrives.
+        // Hold a lock the request needs, so it is still in flight when SIGTERM arrives: the key's own row, which
+        // its first use stamps (auth_api_key). A row lock: other tests sharing the database never wait on it.
         let owner = try await TestDatabase.owner()
         try await owner.client.withConnection { conn in
             try await conn.query("begin", logger: TestDatabase.logger)
-            try await conn.query("lock table tenants in access exclusive mode", logger: TestDatabase.logger)
+            try await conn.query("select 1 from api_keys where key_id = \(keyID) for update", logger: TestDatabase.logger)
             let inFlight = Task { try await httpGet(port: port, path: "/v1/tenant", token: key) }
             try await Task.sleep(for: .milliseconds(500))
             kill(server.processIdentifier, SIGTERM)
@@ -123,15 +115,15 @@ import Testing
         #expect(server.terminationStatus == 0 && server.terminationReason == .exit)
     }
 
-    @Test func aBadSettingStopsStartUpNamingIt() throws {
-        let (status, text) = try runToExit(["--http-port", "not-a-port"])
+    @Test func aBadSettingStopsStartUpNamingIt() async throws {
+        let (status, text) = try await runToExit(["--http-port", "not-a-port"])
         #expect(status == 1)
         #expect(text.contains("http.port") && text.contains("not-a-port"))
     }
 
-    @Test func noDatabaseAnywhereStopsStartUpNamingTheSettings() throws {
+    @Test func noDatabaseAnywhereStopsStartUpNamingTheSettings() async throws {
         // Outside any checkout, with no database variable: nothing to connect to.
-        let (status, text) = try runToExit(["--http-port", "29998"], in: "/")
+        let (status, text) = try await runToExit(["--http-port", "29998"], in: "/")
         #expect(status == 1)
         #expect(text.contains("DATABASE_URL") && text.contains("make db-start"), "\(text)")
     }

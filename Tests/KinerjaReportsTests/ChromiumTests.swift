@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaReports
+import KinerjaTestSupport
 import Testing
 
 /// The server's systemd unit denies memory that is both writable and executable (`MemoryDenyWriteExecute`), and
@@ -15,24 +16,18 @@ import Testing
         if len(sys.argv) > 1: os.execv(sys.argv[1], sys.argv[1:])
         """
 
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        try await runProgram("/usr/bin/env", arguments).status
     }
 
     /// This kernel has the switch, and Chromium is installed (`make report-tools`).
-    static var canTry: Bool {
-        Chromium.path != nil && (try? run(["python3", "-c", denyWriteExecute])) == 0
+    static func canTry() async -> Bool {
+        guard Chromium.path != nil else { return false }
+        return (try? await run(["python3", "-c", denyWriteExecute])) == 0
     }
 
-    @Test(.enabled(if: canTry, "needs Chromium and a kernel with PR_SET_MDWE (Linux 6.3 or later)"))
-    func aPDFPrintsWhereWritableExecutableMemoryIsDenied() throws {
+    @Test(.enabled("needs Chromium and a kernel with PR_SET_MDWE (Linux 6.3 or later)") { await canTry() })
+    func aPDFPrintsWhereWritableExecutableMemoryIsDenied() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-mdwe-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -40,18 +35,18 @@ import Testing
         try #"<!doctype html><html lang="id"><body><h1>Dokumen Evaluasi</h1><p>NIP 198001012005011001</p></body></html>"#
             .write(to: html, atomically: true, encoding: .utf8)
         // A bounded wait: the failure this guards against is a Chromium that never finishes.
-        let status = try Self.run(["timeout", "120", "python3", "-c", Self.denyWriteExecute, try #require(Chromium.path)]
+        let status = try await Self.run(["timeout", "120", "python3", "-c", Self.denyWriteExecute, try #require(Chromium.path)]
             + Chromium.options
             + ["--user-data-dir=\(folder.appendingPathComponent("profile").path)", "--no-pdf-header-footer",
                "--print-to-pdf=\(pdf.path)", html.absoluteString])
         #expect(status == 0, "chromium under PR_SET_MDWE exited \(status) (124: it hung)")
-        let text = try Self.pdfText(pdf)
+        let text = try await Self.pdfText(pdf)
         #expect(text.contains("NIP 198001012005011001"), "\(text)")
     }
 
-    static func pdfText(_ pdf: URL) throws -> String {
+    static func pdfText(_ pdf: URL) async throws -> String {
         let out = pdf.deletingPathExtension().appendingPathExtension("txt")
-        guard try run(["pdftotext", pdf.path, out.path]) == 0 else { return "" }
+        guard try await run(["pdftotext", pdf.path, out.path]) == 0 else { return "" }
         return try String(contentsOf: out, encoding: .utf8)
     }
 }
