@@ -20,6 +20,10 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         let principal = try await authenticate(request)
+        if principal.role == .bknAdmin, !Self.regionalReaches(request.method, request.uri.path) {
+            throw APIProblem.forbidden("a regional BKN key reads its cities' summaries only: /v1/region/summary, /v1/tenant, "
+                                       + "/v1/org-units, the dashboard and the reports that name no person")
+        }
         logger[metadataKey: "tenant"] = "\(principal.tenantCode ?? "-")"
         logger[metadataKey: "key"] = "\(principal.keyPrefix)"
         AccessLogFields.current?.set("tenant", principal.tenantCode ?? "-")
@@ -28,6 +32,20 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         context.logger = logger
         return try await RequestState.$current.withValue(RequestState(principal: principal, logger: logger)) {
             try await next(request, context)
+        }
+    }
+
+    /// What a regional BKN key reaches: summaries across its cities, nothing about a person (the operations
+    /// below; which reports, ``KinerjaService/authorizeReport``).
+    static func regionalReaches(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch (method, parts.count) {
+        case (.get, 2): return ["me", "tenant", "org-units", "dashboard", "reports"].contains(parts[1])
+        case (.get, 3): return ["region/summary", "dashboard/page"].contains("\(parts[1])/\(parts[2])") || parts[1] == "report-jobs"
+        case (.get, 4): return parts[1] == "report-jobs" && parts[3] == "file"
+        case (.post, 3): return parts[1] == "reports"
+        case (.delete, 3): return parts[1] == "sessions" && parts[2] == "current"
+        default: return false
         }
     }
 

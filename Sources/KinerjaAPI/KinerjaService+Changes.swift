@@ -5,8 +5,8 @@ import OpenAPIRuntime
 extension KinerjaService {
     func listChanges(_ input: Operations.ListChanges.Input) async throws -> Operations.ListChanges.Output {
         let p = try RequestState.principal()
-        guard [.hrAdmin, .bknAdmin, .integrator].contains(p.role) else {
-            throw APIProblem.forbidden("the change feed is for hr_admin, bkn_admin and integrator keys; this key is \(p.role.rawValue)")
+        guard [.hrAdmin, .integrator].contains(p.role) else {
+            throw APIProblem.forbidden("the change feed is for hr_admin and integrator keys; this key is \(p.role.rawValue)")
         }
         let after: Int64
         if let text = input.query.after {

@@ -91,8 +91,8 @@ extension KinerjaService {
 
     func listFollowUps(_ input: Operations.ListFollowUps.Input) async throws -> Operations.ListFollowUps.Output {
         let p = try RequestState.principal()
-        guard [.hrAdmin, .bknAdmin, .integrator].contains(p.role) else {
-            throw APIProblem.forbidden("the city's follow-ups are listed with hr_admin, bkn_admin or integrator keys; "
+        guard [.hrAdmin, .integrator].contains(p.role) else {
+            throw APIProblem.forbidden("the city's follow-ups are listed with hr_admin or integrator keys; "
                                        + "an employee's own are at /v1/employees/{nip}/followups/{year}")
         }
         let q = input.query

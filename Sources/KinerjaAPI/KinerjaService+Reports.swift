@@ -58,12 +58,12 @@ extension KinerjaService {
         }))))
     }
 
-    /// Who may have which report: city HR and regional admins any; a kepala OPD their OPD's; an employee their
-    /// own per-person reports; an integrator the tables that name no person. Returns the scope to use.
+    /// Who may have which report: city HR any; a kepala OPD their OPD's; an employee their own per-person
+    /// reports; an integrator and a regional admin the tables that name no person. Returns the scope to use.
     func authorizeReport(_ p: Principal, _ d: ReportDefinition, _ scope: ReportScope, _ tx: TenantTransaction) async throws -> ReportScope {
         var scope = scope
         switch p.role {
-        case .hrAdmin, .bknAdmin: break
+        case .hrAdmin: break
         case .atasan:
             guard let me = p.employeeNIP, let led = try await tx.opdLedBy(nip: me) else {
                 throw APIProblem.forbidden("reports are for city HR, the kepala of an OPD (their OPD's) and each employee (their own)")
@@ -79,9 +79,10 @@ extension KinerjaService {
             if let nip = scope.nip, nip != me { throw APIProblem.notFound("employee '\(nip)' not found") }
             scope.nip = me
             scope.opd = nil
-        case .integrator:
+        case .integrator, .bknAdmin:
             guard [.opdRecap, .dashboard, .publicAnnual].contains(d.source) else {
-                throw APIProblem.forbidden("an integrator key has the tables that name no person (OPD recap, dashboard, public report)")
+                throw APIProblem.forbidden("\(p.role == .integrator ? "an integrator" : "a regional BKN") key has the tables that name no person "
+                                           + "(OPD recap, dashboard, public report)")
             }
         }
         return scope

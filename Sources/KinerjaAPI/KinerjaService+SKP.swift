@@ -3,8 +3,8 @@ import KinerjaCore
 import KinerjaStore
 
 /// SKP handlers: planning, cascading, the workflow, realisasi, feedback and proposals. Reads follow the
-/// employee rules (pegawai: self; atasan: self and the chain below; hr_admin, bkn_admin and integrator: the
-/// city). Writes are for the employee, the atasan and city HR; the store decides which of them may do what.
+/// employee rules (pegawai: self; atasan: self and the chain below; hr_admin and integrator: the city; a
+/// bkn_admin key reaches none of them, see AuthMiddleware). Writes are for the employee, the atasan and city HR; the store decides which of them may do what.
 extension KinerjaService {
     typealias Schemas = Components.Schemas
 
@@ -185,10 +185,10 @@ extension KinerjaService {
                 throw APIProblem.forbidden("an atasan key shows its own team only")
             }
             atasan = me
-        case .hrAdmin, .bknAdmin:
+        case .hrAdmin:
             guard let raw = input.query.atasan else { throw APIProblem.invalid("name the atasan with ?atasan=NIP") }
             atasan = try Self.parseNIP(raw)
-        case .integrator, .pegawai:
+        case .integrator, .pegawai, .bknAdmin:
             throw APIProblem.forbidden("the team view is for atasan and hr_admin keys; this key is \(p.role.rawValue)")
         }
         let asked = try input.query.period.map(Self.parsePeriod)

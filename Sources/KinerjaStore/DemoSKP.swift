@@ -72,7 +72,9 @@ extension TenantTransaction {
                 let key = UUID()
                 if rk == .utama { mine.append(key) }
                 rAtasan.append(atasan ?? ""); rNIP.append(nip); rKey.append(key.uuidString); rPos.append(i); rKind.append(rk.rawValue); rText.append(text)
-                rParent.append(jpt || parents.isEmpty || rk == .tambahan ? "" : parents[i % parents.count].uuidString)
+                // Every RHK of a non-JPT SKP cascades from one of the atasan's, the tambahan too, as an SKP
+                // submitted over the API must (a demo SKP revised and submitted again passes the same rule).
+                rParent.append(jpt || parents.isEmpty ? "" : parents[i % parents.count].uuidString)
                 iNIP.append(nip); iRHK.append(key.uuidString); iKey.append(iki.key.uuidString); iText.append(iki.text)
                 iDim.append(iki.dimension.rawValue); iTarget.append(iki.targetValue ?? 1); iUnit.append(iki.targetUnit ?? "")
                 iAcc.append(iki.accumulation.rawValue); iTpl.append(iki.templateID ?? "")

@@ -14,7 +14,7 @@ struct APIKeyCommand: AsyncParsableCommand {
             discussion: "Example: TOKEN=$(kinerja-admin apikey create --tenant makassar --role hr_admin --label 'BKPSDM')")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "City code; for bkn_admin a comma-separated list of the cities granted.") var tenant: String
-        @Option(help: "bkn_admin, hr_admin, atasan, pegawai or integrator.") var role: Role
+        @Option(help: "bkn_admin (regional: its cities' summaries, no person), hr_admin (the city), atasan, pegawai or integrator.") var role: Role
         @Option(help: "A note to tell keys apart (who or what uses it).") var label: String = ""
         @Option(help: "NIP of the employee the key acts for (atasan and pegawai).") var nip: String?
         @Option(name: .customLong("scope"), help: "For integrator keys, repeatable: attendance, complaints, realisasi, employees (default: all).")

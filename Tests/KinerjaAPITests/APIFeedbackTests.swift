@@ -179,7 +179,7 @@ import Testing
             #expect(mine.status == .ok && items.first?["kind"] as? String == "utama", "\(mine.body)")
             let goals = items.compactMap { $0["goal"] as? [String: Any] }
             #expect(!goals.isEmpty && goals.allSatisfy { $0["ownerNip"] as? String == c.kepala.nip })
-            #expect(items.contains { $0["kind"] as? String == "tambahan" && $0["goal"] == nil })
+            #expect(items.contains { $0["kind"] as? String == "tambahan" && $0["goal"] != nil }, "a tambahan RHK cascades too")
             #expect(try await client.send(.get, path + "?period=Y", token: kabid).status == .ok)
             #expect(try await client.send(.get, path, token: hr).status == .ok)
             #expect(try await client.send(.get, path, token: peer).status == .notFound)
