@@ -91,7 +91,8 @@ struct CompiledTemplate: Sendable {
                 switch v {
                 case .text(let s): text = s
                 case .flag(let b): text = b ? "true" : "false"
-                case .list, .object: continue
+                // Not meant to be written; the library writes its description, and so does this.
+                case .list, .object: text = String(describing: v.mustacheValue)
                 }
                 out += escaped ? escape.escapeText(text) : text
             case .section(let path, let inner):
@@ -227,7 +228,9 @@ struct CompiledTemplate: Sendable {
             while !atEnd {
                 if newLine { space = read { $0 == " " || $0 == "\t" } }
                 let (text, tag) = text()
-                if !tag, !atEnd, current.isNewline {
+                // A line break straight after `{{` ends the line there too: the library keeps the text and the
+                // break, and drops the `{{` (the rest of that "tag" is text).
+                if !atEnd, current.isNewline {
                     tokens.append(.text(space + text + String(current)))
                     newLine = true
                     i += 1
@@ -295,8 +298,9 @@ struct CompiledTemplate: Sendable {
                     _ = read { $0.isWhitespace }
                     let value = read { Self.configChars.contains($0) }
                     _ = read { $0.isWhitespace }
-                    // The HTML escape is the only one these write (the library's HTML escape is the same).
-                    guard read("}}"), variable == "CONTENT_TYPE", value == FastHTMLEscape.name || value == "HTML" else {
+                    // The HTML escape of every registered template is the only one these write (the library's own
+                    // HTML escape differs on a character joined with a combining mark).
+                    guard read("}}"), variable == "CONTENT_TYPE", value == FastHTMLEscape.name else {
                         throw Unsupported()
                     }
                     setNewLine = standalone(newLine)

@@ -69,7 +69,9 @@ public struct ReportTemplates: Sendable {
                 out += rest[..<open.lowerBound]
                 guard let close = rest[open.upperBound...].range(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
                 let key = String(rest[open.upperBound..<close.lowerBound])
-                if let label = labels[key], !key.contains(where: { $0 == " " || $0 == "{" }) {
+                // `{{{l.KEY}}}` (unescaped) stays a tag: only the escaped form is written in.
+                let triple = open.lowerBound > rest.startIndex && rest[rest.index(before: open.lowerBound)] == "{"
+                if !triple, let label = labels[key], !key.contains(where: { $0 == " " || $0 == "{" }) {
                     out += escape.escapeText(label)
                 } else {
                     out += rest[open.lowerBound..<close.upperBound]

@@ -45,6 +45,9 @@ import Testing
         "",
         "  ",
         "line\n  ",
+        "{{\nname}} and {{name}}",
+        "a{{\r\n name }}b",
+        "{{person}} {{{items}}} {{items}} {{#list}}{{.}}{{/list}} {{^empty}}{{.}}{{/empty}}",
     ]
 
     @Test(arguments: snippets)
@@ -56,12 +59,21 @@ import Testing
     }
 
     /// What the compiled templates leave to the library, which still renders them.
-    @Test(arguments: ["{{=<% %>=}}<% name %>", "{{uppercased(name)}}", "\n  {{> p}}\n", "{{<p}}{{/p}}", "{{% CONTENT_TYPE: TEXT}}{{html}}",
+    @Test(arguments: ["{{=<% %>=}}<% name %>", "{{uppercased(name)}}", "{{% CONTENT_TYPE: HTML}}{{html}}", "\n  {{> p}}\n", "{{<p}}{{/p}}", "{{% CONTENT_TYPE: TEXT}}{{html}}",
                       "{{$block}}x{{/block}}", "{{> q}}"])
     func whatDoesNotCompileTheLibraryRenders(_ snippet: String) throws {
         let templates = try ReportTemplates(city: ["t": snippet, "p": "[{{name}}]\n", "q": "{{=<% %>=}}<% name %>"])
         #expect(templates.compiled["t"] == nil)
         #expect(try templates.render("t", Self.context) == (try templates.render("t", Self.context.mustacheValue)))
+    }
+
+    /// Labels written into the templates: the escaped form only; `{{{l.KEY}}}` is still the unescaped label.
+    @Test func inliningLeavesUnescapedLabelsToTheTemplate() throws {
+        let templates = try ReportTemplates(city: ["t": "{{l.k}}|{{{l.k}}}|{{&l.k}}"])
+        let value = TemplateValue.object(["l": .object(["k": .text("a<b")])])
+        let plain = try templates.render("t", value)
+        #expect(plain == "a&lt;b|a<b|a<b")
+        #expect(try templates.inlining(["k": "a<b"]).render("t", value) == plain)
     }
 
     static func documents() -> [EvaluationDocument] {
