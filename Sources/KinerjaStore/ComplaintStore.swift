@@ -98,7 +98,7 @@ extension TenantTransaction {
 
     func employeeNames(_ nips: [String]) async throws -> [String: String] {
         var out: [String: String] = [:]
-        for try await (n, name) in try await query("select nip::text, name from employees where tenant_id = \(tenant.uuid) and nip = any(\(nips)::bpchar[])")
+        for try await (n, name) in try await query("select nip::text, name from employees where tenant_id = \(tenant.uuid) and nip = any(\(nips)::text[])")
             .decode((String, String).self) { out[n] = name }
         return out
     }

@@ -59,7 +59,7 @@ extension TenantTransaction {
                 select r.nip, r.rhk_key, r.kind, r.text, r.parent_nip, r.parent_key
                 from skp s join skp_rhk r on r.tenant_id = s.tenant_id and r.nip = s.nip and r.year = s.year and r.revision = s.revision
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved'
-                  \(unescaped: nip == nil ? "" : "and s.nip = (select nip::bpchar from arg)")
+                  \(unescaped: nip == nil ? "" : "and s.nip = (select nip from arg)")
             ), chain as (
                 -- Up the cascade, each step by the parent's owner and key into the owner's approved SKP.
                 select k.rhk_key as start, k.nip as cur_nip, k.rhk_key as cur, k.kind as cur_kind, k.text as cur_text,
@@ -82,7 +82,7 @@ extension TenantTransaction {
                 cross join lateral jsonb_array_elements_text(e.explanation -> 'capaian' -> 'rhk' -> 'keys') with ordinality as k(key, i)
                 join lateral jsonb_array_elements(e.explanation -> 'capaian' -> 'rhk' -> 'capaian') with ordinality as v(val, j) on v.j = k.i
                 where e.tenant_id = \(tenant.uuid) and e.year = \(year) and e.period_kind = \(period.kind.rawValue)
-                  and e.period_seq = \(period.sequence) \(unescaped: nip == nil ? "" : "and e.nip = (select nip::bpchar from arg)")
+                  and e.period_seq = \(period.sequence) \(unescaped: nip == nil ? "" : "and e.nip = (select nip from arg)")
             ), c as (
                 select r.nip, r.rhk_key, r.kind, r.text, cp.capaian, t.path, t.goal_key, t.is_top, t.goal_nip,
                        ge.name as goal_name, o.code as goal_opd, t.goal_text, t.goal_kind
@@ -123,7 +123,7 @@ extension TenantTransaction {
         _ = try await requireEmployee(nip)
         let rows = try await query(contributionStatement(year: year, period: period, nip: nip, tail: """
             select rhk_key, kind, text, capaian, path, goal_key, goal_nip::text, goal_name, is_top
-            from c where nip = (select nip::bpchar from arg)
+            from c where nip = (select nip from arg)
             order by kind desc, text
             """))
         var out: [RHKContribution] = []

@@ -62,9 +62,9 @@ extension TenantTransaction {
     ) async throws -> ImportSummary {
         try await query("""
             create temporary table import_stage (
-                line integer, nip char(18), name text, gelar_depan text, gelar_belakang text, employee_type text,
+                line integer, nip text, name text, gelar_depan text, gelar_belakang text, employee_type text,
                 jabatan_kind text, jabatan_level text, jabatan_name text, golongan text, unit_code text, unit_name text,
-                unit_kind text, parent_code text, parent_name text, atasan_nip char(18), status text, email text,
+                unit_kind text, parent_code text, parent_name text, atasan_nip text, status text, email text,
                 birth_date date, gender text) on commit drop
             """)
         var errors: [RowError] = []

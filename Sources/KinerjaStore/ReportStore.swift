@@ -84,7 +84,7 @@ extension TenantTransaction {
             left join employees aa on aa.tenant_id = a.tenant_id and aa.nip = a.atasan_nip
             left join org_units aau on aau.tenant_id = aa.tenant_id and aau.unit_id = aa.unit_id
             where v.tenant_id = \(tenant.uuid) and v.year = \(s.year) and v.period_kind = \(period.kind.rawValue)
-              and v.period_seq = \(period.sequence) and v.nip = any(\(nips)::bpchar[])
+              and v.period_seq = \(period.sequence) and v.nip = any(\(nips)::text[])
             """)
         for try await r in rows.decode(Row.self) {
             var name: String = r.1
@@ -116,7 +116,7 @@ extension TenantTransaction {
         let annual = period.kind == .annual
         for try await (nip, key, kind, seq, value) in try await query("""
             select nip::text, iki_key, period_kind, period_seq, value::float8 from realisasi
-            where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::bpchar[]) and value is not null
+            where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::text[]) and value is not null
               and (\(annual) or (period_kind = \(period.kind.rawValue) and period_seq <= \(period.sequence)))
             """).decode((String, UUID, String, Int, Double).self) {
             values[nip, default: [:]][key, default: []].append((SubPeriod(kind: EvaluationPeriod.Kind(rawValue: kind) ?? .monthly, sequence: seq), value))
@@ -138,7 +138,7 @@ extension TenantTransaction {
         // Continuous feedback of the year up to the period, oldest first.
         for try await (nip, key, kind, seq, author, text) in try await query("""
             select nip::text, rhk_key, period_kind, period_seq, author, text from skp_feedback
-            where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::bpchar[])
+            where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::text[])
             order by created_at
             """).decode((String, UUID, String, Int, String, String).self) {
             let p = SubPeriod(kind: EvaluationPeriod.Kind(rawValue: kind) ?? .monthly, sequence: seq)
@@ -149,7 +149,7 @@ extension TenantTransaction {
         for try await (nip, id, kind, rule, due, status, detail) in try await query("""
             select nip::text, followup_id, kind, rule, due_date::text, status, detail::text from followups
             where tenant_id = \(tenant.uuid) and year = \(s.year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and nip = any(\(present)::bpchar[])
+              and period_seq = \(period.sequence) and nip = any(\(present)::text[])
             order by followup_id
             """).decode((String, Int64, String, String, String?, String, String).self) {
             let d = (try? JSONDecoder().decode([String: String].self, from: Data(detail.utf8))) ?? [:]
@@ -158,7 +158,7 @@ extension TenantTransaction {
         if withSanctions {
             for try await (nip, step, status, note) in try await query("""
                 select nip::text, step, status, decision_note from discipline_cases
-                where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::bpchar[]) and status <> 'dismissed'
+                where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::text[]) and status <> 'dismissed'
                 order by step
                 """).decode((String, Int, String, String?).self) {
                 let name = Discipline.Step(rawValue: step).map { "\($0.name) (\($0.level))" } ?? "langkah \(step)"
@@ -194,7 +194,7 @@ extension TenantTransaction {
         var capaian: [String: (Double?, String?)] = [:]
         for try await (nip, c, p) in try await query("""
             select nip::text, capaian::float8, predikat from evaluations where tenant_id = \(tenant.uuid) and year = \(s.year)
-              and period_kind = \(period.kind.rawValue) and period_seq = \(period.sequence) and nip = any(\(all.map(\.nip))::bpchar[])
+              and period_kind = \(period.kind.rawValue) and period_seq = \(period.sequence) and nip = any(\(all.map(\.nip))::text[])
             """).decode((String, Double?, String?).self) { capaian[nip] = (c, p) }
         return all.sorted { ($0.detail["category"] ?? "", Int($0.detail["rank"] ?? "") ?? 0) < ($1.detail["category"] ?? "", Int($1.detail["rank"] ?? "") ?? 0) }
             .map { f in

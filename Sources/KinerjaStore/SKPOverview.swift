@@ -88,7 +88,7 @@ extension TenantTransaction {
         var reported: [String: Set<UUID>] = [:]
         let rr = try await query("""
             select nip::text, iki_key, period_kind, period_seq, value::float8 from realisasi
-            where tenant_id = \(tenant.uuid) and year = \(f.year) and nip = any(\(inForce)::bpchar[])
+            where tenant_id = \(tenant.uuid) and year = \(f.year) and nip = any(\(inForce)::text[])
             """)
         for try await (nip, key, kind, seq, value) in rr.decode((String, UUID, String, Int, Double?).self) {
             let p = SubPeriod(kind: EvaluationPeriod.Kind(rawValue: kind) ?? .monthly, sequence: seq)
@@ -115,7 +115,7 @@ extension TenantTransaction {
             join skp_rhk r on r.tenant_id = s.tenant_id and r.nip = s.nip and r.year = s.year and r.revision = s.revision
             left join skp_iki i on i.tenant_id = r.tenant_id and i.nip = r.nip and i.year = r.year and i.revision = r.revision
                                and i.rhk_key = r.rhk_key
-            where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and s.nip = any(\(nips)::bpchar[])
+            where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and s.nip = any(\(nips)::text[])
             order by s.nip, r.position, i.position
             """)
         var out: [String: SKP.Content] = [:]
