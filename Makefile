@@ -35,6 +35,7 @@ load: db-start ## API load against pgbench (release build, wrk from Debian): thr
 	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian's wrk"; DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 	swift build -c release --product kinerja-admin
 	swift build -c release --product kinerja-server
+	swift build -c release --product kinerja-ceiling
 	@$(ADMIN:.build/debug/%=.build/release/%) db migrate
 	@Benchmarks/load.sh
 

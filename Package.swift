@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "kinerja-server", targets: ["kinerja-server"]),
         .executable(name: "kinerja-admin", targets: ["kinerja-admin"]),
+        .executable(name: "kinerja-ceiling", targets: ["kinerja-ceiling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -104,6 +105,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: strict
+        ),
+        // Benchmarks/load.sh's baseline: Hummingbird + PostgresClient answering SELECT 1, nothing more.
+        .executableTarget(
+            name: "kinerja-ceiling",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Ceiling",
             swiftSettings: strict
         ),
         .target(

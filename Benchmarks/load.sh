@@ -2,7 +2,8 @@
 # Load through the API against PostgreSQL alone, at the same concurrency, in the same run (PERFORMANCE.md):
 #   writes: POST /v1/realisasi, one item a request (an integrator key, tenant-scoped, authenticated, audited),
 #           against pgbench's one-row INSERT (autocommit) into a keyed table;
-#   reads:  GET /v1/employees/{nip} (an hr_admin key), against pgbench's one-row SELECT by key of employees.
+#   reads:  GET /v1/employees/{nip} (an hr_admin key), against the Hummingbird + PostgresClient ceiling
+#           (kinerja-ceiling: GET /db answering SELECT 1, Benchmarks/Ceiling) and pgbench's one-row SELECT.
 # Requests rotate over the city's employees. Reports requests a second, p50 / p99, answers that were not 2xx,
 # the server's resident memory (now and its peak) and the ratios. wrk, the server and PostgreSQL share this
 # machine's cores: the figures are for that. Usage: [DURATION=20] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
@@ -15,6 +16,9 @@ PORT="${PORT:-18082}"
 # shellcheck source=Benchmarks/common.sh
 . Benchmarks/common.sh
 SERVER="${BIN%kinerja-admin}kinerja-server"
+CEILING="${BIN%kinerja-admin}kinerja-ceiling"
+[ -x "$CEILING" ] || { echo "build the ceiling first: swift build -c $build --product kinerja-ceiling (make load does)" >&2; exit 1; }
+CEILING_PORT="${CEILING_PORT:-18091}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk (make load installs it)" >&2; exit 1; }
 PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
 
@@ -64,15 +68,23 @@ LUA
 # The server as deployed, its rate limit off (one key sends all of the load).
 "$SERVER" --http-port "$PORT" --log-level warning --rate-limit-per-second 0 >"$dir/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; "${PSQL[@]}" -c "drop table if exists bench_load_insert" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+# The ceiling: the same framework and driver, as the application role, doing nothing but SELECT 1.
+"$CEILING" "$CEILING_PORT" >"$dir/ceiling.log" 2>&1 &
+ceiling=$!
+trap 'kill $server $ceiling 2>/dev/null; "${PSQL[@]}" -c "drop table if exists bench_load_insert" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$CEILING_PORT/db" >/dev/null && break; sleep 0.2; done
 first=$(head -1 "$dir/pairs")
 check=$(curl -s -X POST "http://127.0.0.1:$PORT/v1/realisasi" -H "Authorization: Bearer $writer" -H 'Content-Type: application/json' \
   -d "{\"items\": [{\"nip\": \"${first%% *}\", \"year\": 2026, \"ikiKey\": \"${first##* }\", \"period\": \"$period\", \"value\": 1}]}")
 case "$check" in *'"accepted":1'*) ;; *) echo "a realisasi write is refused: $check" >&2; exit 1 ;; esac
 
-wrk_run() {  # lua file -> "rps p50 p99 non2xx"
-  wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$PORT" > "$dir/wrk.out" 2>&1
+wrk_run() {  # lua file (or "ceiling") -> "rps p50 p99 non2xx"
+  if [ "$1" = ceiling ]; then
+    wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency "http://127.0.0.1:$CEILING_PORT/db" > "$dir/wrk.out" 2>&1
+  else
+    wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$PORT" > "$dir/wrk.out" 2>&1
+  fi
   awk '/Requests\/sec/ { r = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } /Non-2xx/ { bad = $NF }
        END { printf "%s %s %s %s", r, p50, p99, (bad == "" ? 0 : bad) }' "$dir/wrk.out"
 }
@@ -87,7 +99,7 @@ pgbench_run() {  # script -> "tps p99_ms" (p99 from the per-transaction log)
 rss() { awk -v k="$1" '$1 == k":" { printf "%d", $2 / 1024 }' "/proc/$server/status"; }
 
 "${PSQL[@]}" -c "create table bench_load_insert (id bigint generated always as identity primary key, tenant_id uuid not null,
-                 nip char(18) not null, value numeric, at timestamptz not null default now())" >/dev/null
+                 nip text not null, value numeric, at timestamptz not null default now())" >/dev/null
 echo "insert into bench_load_insert (tenant_id, nip, value) values ('$tenant', '${first%% *}', random() * 100);" > "$dir/insert.sql"
 echo "select nip, name, jabatan_name, unit_id, status from employees where tenant_id = '$tenant' and nip = '${first%% *}';" > "$dir/select1.sql"
 
@@ -95,6 +107,7 @@ read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
 read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
 w_rss=$(rss VmRSS)
 read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
+read -r c_rps c_p50 c_p99 c_bad <<< "$(wrk_run ceiling)"
 read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
 r_rss=$(rss VmRSS); peak=$(rss VmHWM)
 
@@ -105,7 +118,8 @@ Load benchmark ($build build; $C connections, ${SECONDS_EACH} s each; wrk, kiner
   pgbench one-row INSERT (autocommit)          $pw_tps TPS, p99 $pw_p99 ms
   POST /v1/realisasi, one item a request       $w_rps requests/s, p50 $w_p50, p99 $w_p99, $w_bad not 2xx   $(ratio "$w_rps" "$pw_tps")x pgbench
   pgbench one-row SELECT of an employee        $pr_tps TPS, p99 $pr_p99 ms
-  GET /v1/employees/{nip}                      $r_rps requests/s, p50 $r_p50, p99 $r_p99, $r_bad not 2xx   $(ratio "$r_rps" "$pr_tps")x pgbench
+  ceiling: Hummingbird + PostgresClient SELECT 1   $c_rps requests/s, p50 $c_p50, p99 $c_p99, $c_bad not 2xx
+  GET /v1/employees/{nip}                      $r_rps requests/s, p50 $r_p50, p99 $r_p99, $r_bad not 2xx   $(ratio "$r_rps" "$c_rps")x the ceiling, $(ratio "$r_rps" "$pr_tps")x pgbench
   kinerja-server resident memory               ${w_rss} MB after the writes, ${r_rss} MB after the reads, peak ${peak} MB
 (the city is left in place; remove the local data with FORCE=1 make db-reset)
 TXT

@@ -15,7 +15,16 @@ enum EntityTag {
     }
 
     static func tag(_ data: Data) -> String {
-        "W/\"" + SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        // Hex by hand: String(format:) per byte was 5% of the server's time on a read.
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = Array("W/\"".utf8)
+        out.reserveCapacity(36)
+        for byte in SHA256.hash(data: data).prefix(16) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `If-Match` as RFC 9110 reads it: `*` for anything that exists, or one of a list of tags (weak compare).

@@ -79,7 +79,13 @@ extension KinerjaService {
             return .unprocessableContent(.init(body: .json(Self.batchResult((early + rest).sorted { $0.index < $1.index }, written: false))))
         }
         let actor = SKPActor.hr("api:\(p.keyPrefix)")
-        let (results, written) = try await runBatch(p) { try await $0.ingestRealisasi(items, allOrNothing: all, actor: actor) }
+        // One statement for the whole batch (no transaction of its own around it): one round trip.
+        let (results, written): ([ItemResult], Bool)
+        do {
+            (results, written) = (try await database.ingestRealisasi(tenant: try p.city(), items, allOrNothing: all, actor: actor), true)
+        } catch let r as BatchRejected {
+            (results, written) = (r.results, false)
+        }
         let mapped = zip(positions, results).map { ItemResult(index: $0, accepted: $1.accepted, reason: $1.reason) }
         let answer = Self.batchResult((early + mapped).sorted { $0.index < $1.index }, written: written)
         return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))

@@ -125,17 +125,20 @@ struct KinerjaService: APIProtocol {
         let nip: NIP
         do { nip = try NIP(raw, type: .pppk) } catch { throw APIProblem.invalid(error.description) }
         let notFound = APIProblem.notFound("employee '\(nip.digits)' not found")
-        let found = try await database.withTenant(try p.city()) { tx -> Employee? in
-            switch p.role {
-            case .pegawai:
-                guard p.employeeNIP == nip.digits else { return nil }
-            case .atasan:
-                guard let me = p.employeeNIP else { return nil }
-                if me != nip.digits, try await !tx.isSubordinate(nip.digits, of: me) { return nil }
-            default: break
-            }
-            return try await tx.employee(nip: nip.digits)
+        // Who may see whom (pegawai: themselves; atasan: themselves and everyone below them) is part of the
+        // one statement that reads the employee: one round trip.
+        let within: String?
+        switch p.role {
+        case .pegawai:
+            guard p.employeeNIP == nip.digits else { throw notFound }
+            within = nip.digits
+        case .atasan:
+            guard let me = p.employeeNIP else { throw notFound }
+            within = me
+        default:
+            within = nil
         }
+        let found = try await database.employee(tenant: try p.city(), nip: nip.digits, within: within)
         guard let e = found else { throw notFound }
         return .ok(.init(body: .json(Self.schema(e))))
     }

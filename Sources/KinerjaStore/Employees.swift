@@ -143,3 +143,15 @@ extension TenantTransaction {
         return ids
     }
 }
+
+extension KinerjaDatabase {
+    /// One employee of a city, read by the database function `employee_read` in one statement (it sets the
+    /// city itself): one round trip. With `within`, only that employee or one below them in the atasan chain.
+    public func employee(tenant: TenantID, nip: String, within: String?) async throws -> Employee? {
+        try await connection { conn in
+            let rows = try await conn.query("select * from employee_read(\(tenant.uuid), \(nip), \(within))", logger: logger)
+            for try await r in rows.decode(TenantTransaction.EmployeeRow.self) { return TenantTransaction.employee(r) }
+            return nil
+        }
+    }
+}

@@ -113,26 +113,132 @@ extension TenantTransaction {
     }
 
     /// Realisasi of many employees at once, each checked and written as a single report is (approved SKP, the
-    /// IKI in it, an open period), each in its own savepoint so that one refused does not undo the others.
+    /// IKI in it, an open period), each on its own so that one refused does not undo the others.
     public func ingestRealisasi(_ items: [RealisasiItem], allOrNothing: Bool, actor: SKPActor) async throws -> [ItemResult] {
-        var results: [ItemResult] = []
-        for (i, item) in items.enumerated() {
-            try await query("savepoint kinerja_item")
-            do {
-                _ = try await reportRealisasi(nip: item.nip, year: item.year, ikiKey: item.ikiKey, period: item.period, value: item.value,
-                                              narrative: item.narrative, evidence: item.evidence, actor: actor)
-                try await query("release savepoint kinerja_item")
-                results.append(.init(index: i, accepted: true))
-            } catch {
-                try await query("rollback to savepoint kinerja_item")
-                results.append(.init(index: i, accepted: false, reason: StoreError.describe(error)))
-            }
-        }
-        if allOrNothing, results.contains(where: { !$0.accepted }) { throw BatchRejected(results: results) }
-        return results
+        try await RealisasiCall.batch(self.query, tenant: tenant, items: items, allOrNothing: allOrNothing, actor: actor)
     }
 
     static func reason(_ e: RowErrors) -> String {
         e.errors.map { "\($0.column) '\($0.value)': \($0.reason)" }.joined(separator: "; ")
+    }
+}
+
+extension RealisasiItem {
+    /// The checks that need no database: a month or quarter, a value of 0 or more and/or a narrative, at most
+    /// 20 pieces of evidence, each an http(s) link and/or a short note. Returns the item with its narrative
+    /// trimmed, as it is stored.
+    public func checked() throws -> RealisasiItem {
+        if period.kind == .annual {
+            throw StoreError.invalid("period Y (the year) takes no realisasi or feedback: name a month M1-M12 or a quarter Q1-Q4")
+        }
+        var item = self
+        item.narrative = narrative?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let v = value, !v.isFinite || v < 0 { throw StoreError.invalid("value \(v) is not a realisasi: use a number of 0 or more") }
+        if value == nil && (item.narrative ?? "").isEmpty { throw StoreError.invalid("give a value, a narrative, or both") }
+        if evidence.count > 20 { throw StoreError.invalid("\(evidence.count) pieces of evidence: at most 20 per realisasi") }
+        for (i, e) in evidence.enumerated() {
+            let url = e.url?.trimmingCharacters(in: .whitespaces) ?? ""
+            let note = e.note?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if url.isEmpty && note.isEmpty { throw StoreError.invalid("evidence[\(i)] has neither a url nor a note") }
+            if !url.isEmpty {
+                guard url.count <= 2000, let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
+                    throw StoreError.invalid("evidence[\(i)].url '\(url.prefix(100))' is not an http(s) link")
+                }
+            }
+            if note.count > 1000 { throw StoreError.invalid("evidence[\(i)].note is \(note.count) characters: at most 1000") }
+        }
+        return item
+    }
+}
+
+/// One call of the database function `realisasi_report` (migration 0029): the checks that need the database
+/// and the writes, for any number of items, in one statement and so one round trip.
+enum RealisasiCall {
+    enum Outcome: Sendable {
+        case written(at: Date)
+        case refused(StoreError)
+    }
+
+    struct Item: Encodable {
+        var nip: String, year: Int, iki: String, kind: String, seq: Int, label: String
+        var value: Double?, value_text: String?, narrative: String?, evidence: [Evidence]
+    }
+
+    static func run(_ query: (PostgresQuery) async throws -> PostgresRowSequence, tenant: TenantID, items: [RealisasiItem],
+                    each: Bool, allOrNothing: Bool, undo: Bool, actor: String) async throws -> [Outcome] {
+        let json = String(decoding: try JSONEncoder().encode(items.map { i in
+            Item(nip: i.nip, year: i.year, iki: i.ikiKey.uuidString.lowercased(), kind: i.period.kind.rawValue, seq: i.period.sequence,
+                 label: i.period.description, value: i.value, value_text: i.value.map { String($0) }, narrative: i.narrative,
+                 evidence: i.evidence)
+        }), as: UTF8.self)
+        let rows = try await query("""
+            select outcome, what, detail, reported_at
+            from realisasi_report(\(tenant.uuid), \(actor), \(each), \(allOrNothing), \(undo), \(json)::jsonb)
+            """)
+        var out: [Outcome] = []
+        for try await (outcome, what, detail, at) in rows.decode((String, String?, String?, Date?).self) {
+            switch outcome {
+            case "ok": out.append(.written(at: at ?? Date()))
+            case "not_found": out.append(.refused(.notFound(what: what ?? "row", key: detail ?? "")))
+            case "state": out.append(.refused(.state(detail ?? outcome)))
+            case "invalid": out.append(.refused(.invalid(detail ?? outcome)))
+            default: out.append(.refused(.database(detail ?? outcome)))
+            }
+        }
+        guard out.count == items.count else {
+            throw StoreError.database("realisasi_report answered \(out.count) rows for \(items.count) items")
+        }
+        return out
+    }
+
+    /// A batch: the items refused before the database are not sent; with `allOrNothing`, any refusal writes
+    /// nothing (``BatchRejected``).
+    /// `ownStatement`: the call is a statement of its own (no transaction of the caller's around it), so a
+    /// batch of one needs no subtransaction: its error ends the statement and becomes the item's reason.
+    static func batch(_ query: (PostgresQuery) async throws -> PostgresRowSequence, tenant: TenantID, items: [RealisasiItem],
+                      allOrNothing: Bool, actor: SKPActor, ownStatement: Bool = false) async throws -> [ItemResult] {
+        var results: [ItemResult?] = Array(repeating: nil, count: items.count)
+        var sent: [(index: Int, item: RealisasiItem)] = []
+        for (i, item) in items.enumerated() {
+            if !actor.isHR && actor.nip != item.nip {
+                results[i] = .init(index: i, accepted: false, reason: "only the employee or city HR may report realisasi for \(item.nip)")
+                continue
+            }
+            do { sent.append((i, try item.checked())) } catch {
+                results[i] = .init(index: i, accepted: false, reason: StoreError.describe(error))
+            }
+        }
+        let refusedBefore = results.contains { $0 != nil }
+        if !sent.isEmpty {
+            let alone = ownStatement && sent.count == 1
+            let outcomes: [Outcome]
+            do {
+                outcomes = try await run(query, tenant: tenant, items: sent.map(\.item), each: !alone, allOrNothing: allOrNothing,
+                                         undo: allOrNothing && refusedBefore, actor: actor.name)
+            } catch let e as PSQLError where alone && e.serverInfo != nil {
+                outcomes = [.refused(.database(StoreError.describe(e)))]
+            }
+            for ((i, _), outcome) in zip(sent, outcomes) {
+                switch outcome {
+                case .written: results[i] = .init(index: i, accepted: true)
+                case .refused(let e): results[i] = .init(index: i, accepted: false, reason: e.description)
+                }
+            }
+        }
+        let all = results.compactMap { $0 }
+        if allOrNothing, all.contains(where: { !$0.accepted }) { throw BatchRejected(results: all) }
+        return all
+    }
+}
+
+extension KinerjaDatabase {
+    /// Realisasi of many employees at once (``TenantTransaction/ingestRealisasi(_:allOrNothing:actor:)``) as
+    /// one statement outside any transaction of the caller's: one round trip for the whole batch.
+    public func ingestRealisasi(tenant: TenantID, _ items: [RealisasiItem], allOrNothing: Bool,
+                                actor: SKPActor) async throws -> [ItemResult] {
+        try await connection { conn in
+            try await RealisasiCall.batch({ try await conn.query($0, logger: self.logger) }, tenant: tenant, items: items,
+                                          allOrNothing: allOrNothing, actor: actor, ownStatement: true)
+        }
     }
 }

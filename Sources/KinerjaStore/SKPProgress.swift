@@ -142,52 +142,21 @@ extension TenantTransaction {
     /// Records (or corrects) the realisasi of one indicator of the SKP in force, for one open month or quarter.
     public func reportRealisasi(nip: String, year: Int, ikiKey: UUID, period: SubPeriod, value: Double?, narrative: String?,
                                 evidence: [Evidence], actor: SKPActor) async throws -> Realisasi {
-        let owner = try await requireEmployee(nip)
-        let rel = relation(of: actor, to: owner)
-        guard rel == .owner || rel == .hr else {
+        if !actor.isHR && actor.nip != nip {
+            _ = try await requireEmployee(nip)
             throw StoreError.forbidden("only the employee or city HR may report realisasi for \(nip)")
         }
-        guard let skp = try await skpInForce(nip: nip, year: year) else {
-            throw StoreError.state("employee \(nip) has no approved SKP for \(year): realisasi is reported against an approved SKP")
+        let item = try RealisasiItem(nip: nip, year: year, ikiKey: ikiKey, period: period, value: value, narrative: narrative,
+                                     evidence: evidence).checked()
+        let outcome = try await RealisasiCall.run(self.query, tenant: tenant, items: [item], each: false, allOrNothing: false,
+                                                  undo: false, actor: actor.name)
+        switch outcome.first {
+        case .written(let at)?:
+            return Realisasi(ikiKey: ikiKey, period: period, value: value, narrative: item.narrative, evidence: evidence,
+                             reportedAt: at, reportedBy: actor.name)
+        case .refused(let error)?: throw error
+        case nil: throw StoreError.database("realisasi_report answered no row for the item")
         }
-        guard skp.content.allIKI.contains(where: { $0.key == ikiKey }) else {
-            throw StoreError.notFound(what: "IKI", key: "\(ikiKey.uuidString.lowercased()) in the approved SKP of \(nip) for \(year)")
-        }
-        let narrative = narrative?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let v = value, !v.isFinite || v < 0 { throw StoreError.invalid("value \(v) is not a realisasi: use a number of 0 or more") }
-        if value == nil && (narrative ?? "").isEmpty { throw StoreError.invalid("give a value, a narrative, or both") }
-        if evidence.count > 20 { throw StoreError.invalid("\(evidence.count) pieces of evidence: at most 20 per realisasi") }
-        for (i, e) in evidence.enumerated() {
-            let url = e.url?.trimmingCharacters(in: .whitespaces) ?? ""
-            let note = e.note?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            if url.isEmpty && note.isEmpty { throw StoreError.invalid("evidence[\(i)] has neither a url nor a note") }
-            if !url.isEmpty {
-                guard url.count <= 2000, let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
-                    throw StoreError.invalid("evidence[\(i)].url '\(url.prefix(100))' is not an http(s) link")
-                }
-            }
-            if note.count > 1000 { throw StoreError.invalid("evidence[\(i)].note is \(note.count) characters: at most 1000") }
-        }
-        guard try await lockPeriod(year: year, period) else {
-            throw StoreError.state("period \(period) of \(year) is closed: it takes no more realisasi (city HR can reopen it, with a reason)")
-        }
-        let json = String(decoding: try JSONEncoder().encode(evidence), as: UTF8.self)
-        let rows = try await query("""
-            insert into realisasi (tenant_id, nip, year, iki_key, period_kind, period_seq, value, narrative, evidence, reported_by)
-            values (\(tenant.uuid), \(nip), \(year), \(ikiKey), \(period.kind.rawValue), \(period.sequence), \(value)::float8::numeric,
-                    \(narrative), \(json)::jsonb, \(actor.name))
-            on conflict (tenant_id, nip, year, iki_key, period_kind, period_seq) do update
-               set value = excluded.value, narrative = excluded.narrative, evidence = excluded.evidence,
-                   reported_at = now(), reported_by = excluded.reported_by
-            returning reported_at, (xmax <> 0)
-            """)
-        var at = Date()
-        var corrected = false
-        for try await (t, updated) in rows.decode((Date, Bool).self) { at = t; corrected = updated }
-        var detail = ["iki": ikiKey.uuidString.lowercased(), "period": period.description, "evidence": String(evidence.count)]
-        if let value { detail["value"] = String(value) }
-        try await audit(actor: actor.name, action: corrected ? "realisasi.correct" : "realisasi.report", subject: "\(nip)/\(year)", detail: detail)
-        return Realisasi(ikiKey: ikiKey, period: period, value: value, narrative: narrative, evidence: evidence, reportedAt: at, reportedBy: actor.name)
     }
 
     /// The atasan's feedback on one RHK of the SKP in force, for one month or quarter.

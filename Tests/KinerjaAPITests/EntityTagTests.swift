@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import KinerjaAPI
+@testable import KinerjaAPI
 import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
@@ -12,6 +12,12 @@ import Testing
 /// ETag on reads and If-None-Match (304); If-Match on a plan and on a rating: a change made from a version
 /// someone changed since answers 412 and changes nothing.
 @Suite struct EntityTagTests {
+    /// A tag is the first 16 bytes of the body's SHA-256, in lowercase hex (known digests).
+    @Test func aTagIsTheHashOfTheBody() {
+        #expect(EntityTag.tag(Data()) == #"W/"e3b0c44298fc1c149afbf4c8996fb924""#)
+        #expect(EntityTag.tag(Data("abc".utf8)) == #"W/"ba7816bf8f01cfea414140de5dae2223""#)
+    }
+
     func send(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String, body: String? = nil,
               headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra

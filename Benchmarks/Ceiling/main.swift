@@ -1,0 +1,27 @@
+// The ceiling the API's reads are measured against (PERFORMANCE.md): Hummingbird 2 and PostgresNIO's
+// PostgresClient, `GET /db` running `SELECT 1` and answering its value, nothing else (no authentication,
+// no middleware, no JSON). Benchmarks/load.sh runs it next to kinerja-server, at the same concurrency.
+// Usage: kinerja-ceiling PORT (the database from KINERJA_DB_HOST, _PORT, _NAME, _APP_USER, _APP_PASSWORD).
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+let env = ProcessInfo.processInfo.environment
+let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 18090
+let logger = Logger(label: "kinerja-ceiling")
+let client = PostgresClient(configuration: .init(
+    host: env["KINERJA_DB_HOST"] ?? "127.0.0.1", port: Int(env["KINERJA_DB_PORT"] ?? "") ?? 5432,
+    username: env["KINERJA_DB_APP_USER"] ?? "postgres", password: env["KINERJA_DB_APP_PASSWORD"],
+    database: env["KINERJA_DB_NAME"] ?? "postgres", tls: .disable))
+
+let router = Router()
+router.get("/db") { _, _ -> String in
+    for try await n in try await client.query("select 1", logger: logger).decode(Int.self) { return String(n) }
+    return "none"
+}
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+try await withThrowingDiscardingTaskGroup { group in
+    group.addTask { await client.run() }
+    try await app.runService()
+}

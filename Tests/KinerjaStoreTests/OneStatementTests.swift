@@ -1,0 +1,195 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// The calls integrators make most, each one statement (migration 0029): the employee read and the realisasi
+/// batch. They keep every rule of the transactional paths, and every city's rows to that city.
+@Suite struct OneStatementTests {
+    /// A NIP bound as text finds its row through the primary key. With char(18) columns the column was cast
+    /// to text and a lookup read every employee of the city.
+    @Test func aLookupByNIPUsesThePrimaryKey() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("nip-index", employees: 50)
+        let nip = pop.people[7].nip
+        let plan = try await db.withTenant(city.id) { tx -> String in
+            try await tx.query("set local enable_seqscan = off")
+            var lines: [String] = []
+            for try await line in try await tx.query("""
+                explain select name from employees where tenant_id = \(city.id.uuid) and nip = \(nip)
+                """).decode(String.self) { lines.append(line) }
+            return lines.joined(separator: "\n")
+        }
+        #expect(plan.contains("employees_pkey") && plan.contains("(nip = ") && !plan.contains("(nip)::text"), "\(plan)")
+        // Every NIP column is text now: no char(18) left to cast.
+        let left = try await db.connection { conn in
+            var n = 0
+            for try await c in try await conn.query("""
+                select count(*)::int from information_schema.columns
+                where table_schema = 'public' and data_type = 'character' and character_maximum_length = 18
+                """, logger: TestDatabase.logger).decode(Int.self) { n = c }
+            return n
+        }
+        #expect(left == 0)
+    }
+
+    @Test func theEmployeeReadShowsWhatTheRoleMaySeeAndNothingOfAnotherCity() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("one-read", employees: 300)
+        let (other, otherPop) = try await TestDatabase.city("one-read-b", employees: 50)
+        let c = TestDatabase.chain(pop)
+
+        let seen = try await db.employee(tenant: city.id, nip: c.staff.nip, within: nil)
+        let direct = try await db.withTenant(city.id) { try await $0.employee(nip: c.staff.nip) }
+        #expect(seen != nil && seen == direct, "the same employee as the transactional read")
+        // An atasan sees themselves and everyone below, at any depth; not a peer's line, not above.
+        #expect(try await db.employee(tenant: city.id, nip: c.staff.nip, within: c.kabid.nip)?.nip == c.staff.nip)
+        #expect(try await db.employee(tenant: city.id, nip: c.kabid.nip, within: c.kabid.nip)?.nip == c.kabid.nip)
+        #expect(try await db.employee(tenant: city.id, nip: c.kabid.nip, within: c.kasi.nip) == nil)
+        #expect(try await db.employee(tenant: city.id, nip: c.peer.nip, within: c.staff.nip) == nil)
+        // Another city's employee is not found from this city, whoever asks.
+        let stranger = otherPop.people[0].nip
+        #expect(try await db.employee(tenant: city.id, nip: stranger, within: nil) == nil)
+        #expect(try await db.employee(tenant: other.id, nip: stranger, within: nil)?.nip == stranger)
+        // The statement sets the city for itself only: the pooled connection carries nothing onward.
+        let after = try await db.connection { conn in
+            var v = "?"
+            for try await s in try await conn.query("select coalesce(current_setting('kinerja.tenant_id', true), '')",
+                                                    logger: TestDatabase.logger).decode(String.self) { v = s }
+            return v
+        }
+        #expect(after == "")
+    }
+
+    @Test func aRealisasiBatchSaysWhyPerItemAndWritesOnlyTheGoodOnes() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("one-write", employees: 300)
+        let (other, otherPop) = try await TestDatabase.city("one-write-b", employees: 50)
+        let planned = try await SKPStoreTests.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let iki = planned[3].content.rhk[0].iki[0].key
+        let q1 = SubPeriod(kind: .quarterly, sequence: 1), m1 = SubPeriod(kind: .monthly, sequence: 1)
+        let hr = SKPActor.hr("api:test")
+        func item(_ nip: String, _ key: UUID = iki, _ p: SubPeriod = q1, _ v: Double? = 5) -> RealisasiItem {
+            RealisasiItem(nip: nip, year: 2026, ikiKey: key, period: p, value: v, narrative: nil, evidence: [])
+        }
+        let stranger = otherPop.people[0].nip
+        let unknownIKI = UUID()
+        let results = try await db.ingestRealisasi(tenant: city.id, [
+            item(c.staff.nip),                     // written
+            item(stranger),                        // another city's employee: not found here
+            item(c.peer.nip),                      // no approved SKP
+            item(c.staff.nip, unknownIKI),         // not an IKI of the SKP
+            item(c.staff.nip, iki, m1),            // not a period of this quarterly city
+            item(c.staff.nip, iki, q1, -1),        // refused before the database
+            item(c.staff.nip, iki, .year),         // the year takes none
+        ], allOrNothing: false, actor: hr)
+        #expect(results.map(\.accepted) == [true, false, false, false, false, false, false])
+        #expect(results.map(\.index) == Array(0..<7))
+        let reasons = results.map { $0.reason ?? "" }
+        #expect(reasons[1] == "employee '\(stranger)' not found")
+        #expect(reasons[2].contains("has no approved SKP for 2026"))
+        #expect(reasons[3] == "IKI '\(unknownIKI.uuidString.lowercased()) in the approved SKP of \(c.staff.nip) for 2026' not found")
+        #expect(reasons[4].contains("period M1 is not a period of 2026 in this city (its periods: Q1-Q4)"))
+        #expect(reasons[5].contains("value -1.0 is not a realisasi"))
+        #expect(reasons[6].contains("period Y (the year) takes no realisasi"))
+
+        let (value, audit) = try await db.withTenant(city.id) { tx -> (Double?, [String]) in
+            var v: Double?
+            for try await x in try await tx.query("""
+                select value::float8 from realisasi where tenant_id = \(city.id.uuid) and nip = \(c.staff.nip) and iki_key = \(iki)
+                  and period_kind = 'quarterly' and period_seq = 1
+                """).decode(Double?.self) { v = x }
+            var a: [String] = []
+            for try await (action, detail) in try await tx.query("""
+                select action, detail::text from audit_log where tenant_id = \(city.id.uuid) and subject = \(c.staff.nip + "/2026")
+                  and action like 'realisasi.%' order by entry_id
+                """).decode((String, String).self) { a.append(action + " " + detail) }
+            return (v, a)
+        }
+        #expect(value == 5)
+        #expect(audit == [#"realisasi.report {"iki": "\#(iki.uuidString.lowercased())", "value": "5.0", "period": "Q1", "evidence": "0"}"#])
+        // Nothing reached the other city.
+        let strangerRows = try await db.withTenant(other.id) { tx -> Int in
+            var n = 0
+            for try await x in try await tx.query("select count(*)::int from realisasi where tenant_id = \(other.id.uuid)").decode(Int.self) { n = x }
+            return n
+        }
+        #expect(strangerRows == 0)
+
+        // Again, corrected: a correction is audited as one.
+        let again = try await db.ingestRealisasi(tenant: city.id, [item(c.staff.nip, iki, q1, 6)], allOrNothing: false, actor: hr)
+        #expect(again == [ItemResult(index: 0, accepted: true)])
+        let last = try await db.withTenant(city.id) { tx -> String in
+            var a = ""
+            for try await s in try await tx.query("""
+                select action from audit_log where tenant_id = \(city.id.uuid) and action like 'realisasi.%' order by entry_id desc limit 1
+                """).decode(String.self) { a = s }
+            return a
+        }
+        #expect(last == "realisasi.correct")
+    }
+
+    @Test func anAllOrNothingBatchWithARefusalWritesNothingAndSaysWhichWouldHavePassed() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("one-all", employees: 300)
+        let planned = try await SKPStoreTests.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let hr = SKPActor.hr("api:test")
+        let q2 = SubPeriod(kind: .quarterly, sequence: 2)
+        let staffIKI = planned[3].content.rhk[0].iki[0].key, kasiIKI = planned[2].content.rhk[0].iki[0].key
+        let good = [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: staffIKI, period: q2, value: 3, narrative: nil, evidence: []),
+                    RealisasiItem(nip: c.kasi.nip, year: 2026, ikiKey: kasiIKI, period: q2, value: 4, narrative: nil, evidence: [])]
+        func count() async throws -> Int {
+            try await db.withTenant(city.id) { tx in
+                var n = 0
+                for try await x in try await tx.query("""
+                    select count(*)::int from realisasi where tenant_id = \(city.id.uuid) and period_seq = 2
+                    """).decode(Int.self) { n = x }
+                return n
+            }
+        }
+        // Refused by the database (an IKI of someone else's SKP), and refused before it (no value, no narrative).
+        for bad in [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: kasiIKI, period: q2, value: 1, narrative: nil, evidence: []),
+                    RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: staffIKI, period: q2, value: nil, narrative: " ", evidence: [])] {
+            await #expect {
+                _ = try await db.ingestRealisasi(tenant: city.id, good + [bad], allOrNothing: true, actor: hr)
+            } throws: { error in
+                guard let r = error as? BatchRejected else { return false }
+                return r.results.map(\.accepted) == [true, true, false] && r.results[2].reason != nil
+            }
+            #expect(try await count() == 0, "nothing of the batch written")
+        }
+        // Inside a transaction of the caller's (the CLI), the same rules.
+        await #expect(throws: BatchRejected.self) {
+            try await db.withTenant(city.id) { tx in
+                _ = try await tx.ingestRealisasi(good + [RealisasiItem(nip: c.peer.nip, year: 2026, ikiKey: staffIKI, period: q2, value: 1,
+                                                                       narrative: nil, evidence: [])], allOrNothing: true, actor: hr)
+            }
+        }
+        #expect(try await count() == 0)
+        let fine = try await db.ingestRealisasi(tenant: city.id, good, allOrNothing: true, actor: hr)
+        #expect(fine.allSatisfy(\.accepted) && fine.count == 2)
+        #expect(try await count() == 2)
+    }
+
+    /// A batch of one is a statement of its own, with no subtransaction: a write the database refuses (here, in
+    /// an offboarded city, read-only) is still that item's reason, as it is in a larger batch.
+    @Test func aBatchOfOneThatTheDatabaseRefusesIsARejectedItem() async throws {
+        let db = try await TestDatabase.app()
+        let admin = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("one-alone", employees: 300)
+        let planned = try await SKPStoreTests.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let item = RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: planned[3].content.rhk[0].iki[0].key,
+                                 period: SubPeriod(kind: .quarterly, sequence: 3), value: 1, narrative: nil, evidence: [])
+        _ = try await admin.platform.offboard(code: city.code, actor: "tests")
+        for items in [[item], [item, item]] {
+            let results = try await db.ingestRealisasi(tenant: city.id, items, allOrNothing: false, actor: .hr("api:test"))
+            #expect(results.count == items.count && results.allSatisfy { !$0.accepted && ($0.reason ?? "").contains("SQLSTATE") },
+                    "\(results)")
+        }
+    }
+}
