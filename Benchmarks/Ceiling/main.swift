@@ -20,8 +20,7 @@ router.get("/db") { _, _ -> String in
     for try await n in try await client.query("select 1", logger: logger).decode(Int.self) { return String(n) }
     return "none"
 }
-let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
-try await withThrowingDiscardingTaskGroup { group in
-    group.addTask { await client.run() }
-    try await app.runService()
-}
+// The pool runs as a service of the application, so SIGTERM stops both.
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                      services: [client], logger: logger)
+try await app.runService()
