@@ -96,9 +96,11 @@ struct KinerjaService: APIProtocol {
                     return schema(u, children: children.isEmpty ? nil : children)
                 }
             }
-            return .ok(.init(body: .json(.init(units: subtree(nil)))))
+            let (page, next) = try Pagination.page(subtree(nil), cursor: input.query.cursor, limit: input.query.limit)
+            return .ok(.init(body: .json(.init(units: page, nextCursor: next))))
         }
-        return .ok(.init(body: .json(.init(units: units.map { schema($0, children: nil) }))))
+        let (page, next) = try Pagination.page(units, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(units: page.map { schema($0, children: nil) }, nextCursor: next))))
     }
 
     func listEmployees(_ input: Operations.ListEmployees.Input) async throws -> Operations.ListEmployees.Output {

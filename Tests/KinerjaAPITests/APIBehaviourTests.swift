@@ -61,6 +61,21 @@ import Testing
             let roots = tree.json["units"] as? [[String: Any]] ?? []
             #expect(roots.count == pop.units.filter { $0.parent == nil }.count)
             #expect(roots.contains { ($0["children"] as? [Any])?.isEmpty == false })
+
+            // The units page like every list: walked by cursor, every unit once, parents before children.
+            var codes: [String] = [], cursor: String?, pages = 0
+            repeat {
+                let page = try await client.get("/v1/org-units?limit=7" + (cursor.map { "&cursor=\($0)" } ?? ""), token: key)
+                let units = page.json["units"] as? [[String: Any]] ?? []
+                #expect(units.count <= 7)
+                codes += units.compactMap { $0["code"] as? String }
+                cursor = page.json["nextCursor"] as? String
+                pages += 1
+            } while cursor != nil && pages < 1000
+            #expect(codes.count == pop.units.count && Set(codes) == Set(pop.units.map(\.code)) && pages > 1)
+            let treePage = try await client.get("/v1/org-units?view=tree&limit=2", token: key)
+            #expect((treePage.json["units"] as? [Any])?.count == 2 && treePage.json["nextCursor"] as? String != nil)
+            #expect(try await client.get("/v1/org-units?cursor=zzz", token: key).status == .badRequest)
         }
     }
 }
