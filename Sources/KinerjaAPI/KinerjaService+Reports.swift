@@ -80,9 +80,11 @@ extension KinerjaService {
             scope.nip = me
             scope.opd = nil
         case .integrator, .bknAdmin:
+            // The SIASN sync job is an integrator: it takes the city's final results for SIASN too.
+            if p.role == .integrator, d.source == .siasnResults { break }
             guard [.opdRecap, .dashboard, .publicAnnual].contains(d.source) else {
                 throw APIProblem.forbidden("\(p.role == .integrator ? "an integrator" : "a regional BKN") key has the tables that name no person "
-                                           + "(OPD recap, dashboard, public report)")
+                                           + "(OPD recap, dashboard, public report)" + (p.role == .integrator ? " and the SIASN results" : ""))
             }
         }
         return scope

@@ -100,6 +100,7 @@ reports:
         - { field: predikat }
         - { field: status }
     - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - { id: hasil-siasn, title: Hasil kinerja final untuk SIASN, titleEN: Final results for SIASN, kind: csv, source: siasnResults }
   publicAnnualReport: false
 hooks: []
 skp:

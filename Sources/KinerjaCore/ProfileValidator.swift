@@ -29,6 +29,11 @@ enum ProfileValidator {
             check((1...90).contains(v), "complaints.\(k)", v, "a number of days from 1 to 90")
         }
         for (i, h) in cr.holidayDates.enumerated() { check(CivilDate(iso: h) != nil, "complaints.holidayDates[\(i)]", h, "a date YYYY-MM-DD") }
+        if let id = cr.indicator {
+            let ids = p.indicators.map(\.id)
+            check(ids.contains(id), "complaints.indicator", id,
+                  ids.isEmpty ? "an id of the profile's indicators (it lists none)" : "an id of the profile's indicators: " + ids.joined(separator: ", "))
+        }
         let days = p.retentionOrDefault.offboardedDays
         check(days >= 0 && days <= 36_500, "retention.offboardedDays", days, "a number of days from 0 to 36500")
         let b = p.behaviour360

@@ -23,6 +23,9 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
     /// Public complaints of the period per OPD and responsible officer: routed and followed up on time
     /// against the profile's deadlines (Makassar's responsiveness).
     case complaintResponsiveness
+    /// Final results for SIASN (BKN's system; DOMAIN.md: "results go to SIASN"): one row per employee whose
+    /// result of the period is final, with the two ratings, the predikat and the pejabat penilai.
+    case siasnResults
 
     /// A report id of the profiles written before sources were named: the source it always meant.
     public init?(legacyID id: String) {
@@ -36,6 +39,7 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
         case "penilaian-tahunan": self = .annualAssessment
         case "hasil-saya": self = .ownResults
         case "respons-pengaduan": self = .complaintResponsiveness
+        case "hasil-siasn": self = .siasnResults
         default: return nil
         }
     }
@@ -101,6 +105,13 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
              .init("persenTepatWaktu", "Tepat waktu (%)", "On time (%)", numeric: true),
              .init("rataRataHariKerja", "Rata-rata hari kerja tindak lanjut", "Mean working days to follow up", numeric: true),
              .init("terlambat", "Terlambat, belum ditindaklanjuti", "Late, not followed up", numeric: true)]
+        case .siasnResults:
+            [.init("nip", "NIP", "NIP"), .init("nama", "Nama", "Name"), .init("jenisPegawai", "Jenis pegawai", "Employee type"),
+             .init("tahun", "Tahun", "Year", numeric: true), .init("periode", "Periode", "Period"), .init("opd", "Kode OPD", "Agency code"),
+             .init("capaian", "Capaian SKP (%)", "SKP capaian (%)", numeric: true),
+             .init("ratingHasil", "Rating hasil kerja", "Work result rating"), .init("ratingPerilaku", "Rating perilaku kerja", "Work behaviour rating"),
+             .init("predikat", "Predikat kinerja", "Performance predikat"), .init("nipPenilai", "NIP pejabat penilai", "Appraiser NIP"),
+             .init("namaPenilai", "Nama pejabat penilai", "Appraiser"), .init("ditetapkan", "Tanggal penetapan", "Finalised on")]
         case .publicAnnual:
             [.init("opd", "OPD", "Agency"), .init("dinilai", "Pegawai dinilai", "Employees evaluated"),
              .init("sangatBaik", "Sangat Baik", "Sangat Baik"), .init("baik", "Baik", "Baik"), .init("butuhPerbaikan", "Butuh Perbaikan", "Butuh Perbaikan"),
@@ -117,7 +128,7 @@ public enum ReportSource: String, Codable, Sendable, CaseIterable {
         case .certificate: "sertifikat"
         case .annualAssessment: "penilaian-tahunan"
         case .publicAnnual: "laporan-publik"
-        case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness: "tabel"
+        case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness, .siasnResults: "tabel"
         }
     }
 

@@ -43,10 +43,14 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         public var closeAfterDays: Int
         /// Public and local holidays, `YYYY-MM-DD`.
         public var holidayDates: [String]
+        /// The `indicators` id whose realisasi the complaint hook computes for each responsible officer (the
+        /// share followed up on time); nil: complaints are reported on, not turned into realisasi.
+        public var indicator: String?
 
-        public init(routingWorkingDays: Int, followUpWorkingDays: Int, closeAfterDays: Int, holidayDates: [String]) {
-            (self.routingWorkingDays, self.followUpWorkingDays, self.closeAfterDays, self.holidayDates) =
-                (routingWorkingDays, followUpWorkingDays, closeAfterDays, holidayDates)
+        public init(routingWorkingDays: Int, followUpWorkingDays: Int, closeAfterDays: Int, holidayDates: [String],
+                    indicator: String? = nil) {
+            (self.routingWorkingDays, self.followUpWorkingDays, self.closeAfterDays, self.holidayDates, self.indicator) =
+                (routingWorkingDays, followUpWorkingDays, closeAfterDays, holidayDates, indicator)
         }
 
         public var holidays: [CivilDate] { holidayDates.compactMap { CivilDate(iso: $0) } }

@@ -72,7 +72,7 @@ public enum ReportGenerator {
             default: try sink.write(try PublicReportPage.html(r, templates: renderer.templates, template: def.template, language: renderer.language))
             }
             return r.opds.count
-        case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness:
+        case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness, .siasnResults:
             let rows = try await data.rows(def.source, scope: scope).map(renderer.localised)
             switch format {
             case "csv": try sink.write(renderer.csv(rows))

@@ -22,6 +22,8 @@ extension TenantTransaction {
         (summary.new, summary.changed) = try await upsertComplaints(rows.map(\.value), actor: actor)
         try await audit(actor: actor, action: "complaints.import", subject: "",
                         detail: ["rows": String(summary.rows), "new": String(summary.new), "changed": String(summary.changed)])
+        summary.notes = try await applyComplaintHook(days: rows.map(\.value.received), profile: try await profile(), asOf: .today(),
+                                                     actor: actor).map(\.summary)
         return summary
     }
 
@@ -100,6 +102,101 @@ extension TenantTransaction {
         var out: [String: String] = [:]
         for try await (n, name) in try await query("select nip::text, name from employees where tenant_id = \(tenant.uuid) and nip = any(\(nips)::text[])")
             .decode((String, String).self) { out[n] = name }
+        return out
+    }
+}
+
+/// What the complaint hook (profile `hooks: [complaintResponsiveness]` and `complaints.indicator`) did for one
+/// month or quarter: officers measured, realisasi written, left as they were, and refused (a closed period).
+public struct ComplaintHookResult: Sendable, Equatable {
+    /// One line, as the CLI prints it.
+    public var summary: String {
+        var line = "complaint hook, \(indicator) for \(period) \(year): \(measured) officer(s) measured, \(written) realisasi written, "
+            + "\(unchanged) unchanged, \(withoutIndicator) officer(s) without the IKI in an approved SKP"
+        if !refused.isEmpty { line += "; refused: " + refused.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") }
+        return line
+    }
+
+    public var year: Int
+    public var period: SubPeriod
+    public var indicator: String
+    /// Officers with complaints that count in the period and the IKI in their approved SKP.
+    public var measured: Int
+    public var written: Int
+    public var unchanged: Int
+    /// Officers with complaints that count but no approved SKP holding the indicator: nothing to write.
+    public var withoutIndicator: Int
+    /// Why a write was refused (the period closed, say), by NIP.
+    public var refused: [String: String]
+}
+
+extension TenantTransaction {
+    /// The name of the hook in a profile's `hooks`.
+    public static let complaintHook = "complaintResponsiveness"
+
+    /// Makassar's hook: each responsible officer's realisasi of the profile's `complaints.indicator` IKI, for
+    /// every open month or quarter that holds one of `days`, from the complaints received in it: the share
+    /// followed up within the working days allowed (per the city's holidays), of those followed up or past due
+    /// on `asOf` (or the period's end, if sooner). Written as any realisasi is (checked, audited), as
+    /// `hook:complaintResponsiveness`; an unchanged figure is not written again. Nothing for a city without the
+    /// hook or the indicator.
+    @discardableResult
+    public func applyComplaintHook(days: [CivilDate], profile: TenantProfile, asOf: CivilDate,
+                                   actor: String) async throws -> [ComplaintHookResult] {
+        guard profile.hooks.contains(Self.complaintHook), let indicator = profile.complaints?.indicator else { return [] }
+        let rules = profile.complaintRulesOrDefault
+        var wanted: [EvaluationPeriod] = []
+        for year in Set(days.map(\.year)).sorted() {
+            let open = try await periods(year: year).filter { $0.isOpen && $0.period.kind != .annual }.map(\.period)
+            for p in open where days.contains(where: { $0 >= p.startsOn && $0 <= p.endsOn }) { wanted.append(p) }
+        }
+        var out: [ComplaintHookResult] = []
+        for p in wanted {
+            let sub = SubPeriod(kind: p.kind, sequence: p.sequence)
+            let list = try await complaints(from: p.startsOn, until: p.endsOn)
+            let measured = Complaints.responsiveness(list, rules: rules, asOf: min(asOf, p.endsOn), by: { $0.officerNIP })
+                .filter { $0.percentOnTime != nil }
+            var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
+                                             withoutIndicator: 0, refused: [:])
+            guard !measured.isEmpty else { out.append(result); continue }
+            // The officers' IKI of the indicator in their approved SKP, and what each already has for the period.
+            var iki: [String: UUID] = [:]
+            var current: [String: (Double?, String?)] = [:]
+            for try await (nip, key, value, narrative) in try await query("""
+                select i.nip, i.iki_key, r.value::float8, r.narrative
+                from skp_iki i
+                join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip and s.year = i.year and s.revision = i.revision
+                left join realisasi r on r.tenant_id = i.tenant_id and r.nip = i.nip and r.year = i.year and r.iki_key = i.iki_key
+                     and r.period_kind = \(p.kind.rawValue) and r.period_seq = \(p.sequence)
+                where i.tenant_id = \(tenant.uuid) and i.year = \(p.year) and s.status = 'approved' and i.template_id = \(indicator)
+                  and i.nip = any(\(measured.map(\.key))::text[])
+                order by i.nip, i.position
+                """).decode((String, UUID, Double?, String?).self) where iki[nip] == nil {
+                iki[nip] = key
+                current[nip] = (value, narrative)
+            }
+            var items: [RealisasiItem] = []
+            for r in measured {
+                guard let key = iki[r.key], let percent = r.percentOnTime else { result.withoutIndicator += 1; continue }
+                result.measured += 1
+                let value = (percent * 100).rounded() / 100
+                let narrative = "Dihitung dari pengaduan SP4N-LAPOR!: \(r.followedUpOnTime) dari \(r.counted) pengaduan "
+                    + "ditindaklanjuti dalam \(rules.followUpWorkingDays) hari kerja (terlambat \(r.overdue))"
+                if let (v, n) = current[r.key], v == value, n == narrative { result.unchanged += 1; continue }
+                items.append(RealisasiItem(nip: r.key, year: p.year, ikiKey: key, period: sub, value: value, narrative: narrative, evidence: []))
+            }
+            if !items.isEmpty {
+                let outcomes = try await RealisasiCall.run(self.query, tenant: tenant, items: items, each: true, allOrNothing: false,
+                                                           undo: false, actor: "hook:\(Self.complaintHook) (\(actor))")
+                for (item, outcome) in zip(items, outcomes) {
+                    switch outcome {
+                    case .written: result.written += 1
+                    case .refused(let e): result.refused[item.nip] = e.description
+                    }
+                }
+            }
+            out.append(result)
+        }
         return out
     }
 }

@@ -45,6 +45,15 @@ extension TenantTransaction {
         guard try await lockPeriod(year: year, period, annualAllowed: true) else {
             throw StoreError.state("period \(period) of \(year) is closed: reopen it to evaluate again")
         }
+        // The complaint hook's realisasi, brought up to date first: a complaint not followed up becomes overdue
+        // as days pass, with no new import to say so.
+        if profile.hooks.contains(Self.complaintHook), profile.complaints?.indicator != nil {
+            progress("the complaint hook: realisasi of \(profile.complaints?.indicator ?? "") from the complaints")
+            let all = try await periods(year: year).map(\.period)
+            let end = all.first { $0.kind == period.kind && (period.kind == .annual || $0.sequence == period.sequence) }?.endsOn
+            let days = all.filter { $0.kind != .annual && $0.startsOn <= min(end ?? .today(), .today()) }.map(\.startsOn)
+            try await applyComplaintHook(days: days, profile: profile, asOf: .today(), actor: actor)
+        }
         try await prepareSetBased()
         let runID = try await recordRun(year: year, period: period, profile: profile, profileVersion: profileVersion, actor: actor)
         // Two statements. The first computes every proposal into a scratch table that ends with the transaction:

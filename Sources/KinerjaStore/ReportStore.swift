@@ -204,6 +204,35 @@ extension TenantTransaction {
             }
     }
 
+    /// The final results of the scope's period (an OPD's, or one employee's), for SIASN: one row each, in OPD
+    /// then NIP order, with the pejabat penilai of the SKP the result was computed from.
+    public func siasnRows(_ s: ReportScope) async throws -> [ReportRow] {
+        if let opd = s.opd { _ = try await requireOPD(opd) }
+        let period = try s.sub()
+        var out: [ReportRow] = []
+        for try await r in try await query("""
+            select e.nip, m.name, m.employee_type, o.code, e.capaian::float8, e.rating_hasil, e.rating_perilaku, e.predikat,
+                   k.atasan_nip, a.name, to_char(f.finalized_at at time zone 'Asia/Makassar', 'YYYY-MM-DD')
+            from evaluations e
+            join employees m on m.tenant_id = e.tenant_id and m.nip = e.nip
+            join org_units o on o.tenant_id = e.tenant_id and o.unit_id = e.opd_id
+            left join skp k on k.tenant_id = e.tenant_id and k.nip = e.nip and k.year = e.year and k.revision = e.skp_revision
+            left join employees a on a.tenant_id = e.tenant_id and a.nip = k.atasan_nip
+            left join opd_finalizations f on f.tenant_id = e.tenant_id and f.year = e.year and f.period_kind = e.period_kind
+                 and f.period_seq = e.period_seq and f.unit_id = e.opd_id
+            where e.tenant_id = \(tenant.uuid) and e.year = \(s.year) and e.period_kind = \(period.kind.rawValue)
+              and e.period_seq = \(period.sequence) and e.status = 'final'
+              and (\(s.opd)::text is null or o.code = \(s.opd)) and (\(s.nip)::text is null or e.nip = \(s.nip))
+            order by o.code, e.nip
+            """).decode((String, String, String, String, Double?, String?, String?, String?, String?, String?, String?).self) {
+            out.append(["nip": .text(r.0), "nama": .text(r.1), "jenisPegawai": .text(r.2), "tahun": .integer(s.year),
+                        "periode": .text(period.description), "opd": .text(r.3), "capaian": ReportValue(r.4),
+                        "ratingHasil": ReportValue(r.5), "ratingPerilaku": ReportValue(r.6), "predikat": ReportValue(r.7),
+                        "nipPenilai": ReportValue(r.8), "namaPenilai": ReportValue(r.9), "ditetapkan": ReportValue(r.10)])
+        }
+        return out
+    }
+
     /// One employee's results over every period of the year that has one.
     public func ownResults(nip: String, year: Int) async throws -> [ReportRow] {
         _ = try await requireEmployee(nip)
@@ -250,6 +279,7 @@ public struct TenantReportData: ReportDataSource {
                 return try await tx.ownResults(nip: nip, year: scope.year)
             case .complaintResponsiveness:
                 return try await tx.complaintRows(scope, profile: profile, asOf: CivilDate.today())
+            case .siasnResults: return try await tx.siasnRows(scope)
             case .evaluationDocument, .certificate, .annualAssessment, .publicAnnual:
                 throw StoreError.invalid("\(source.rawValue) is made of documents, not rows")
             }

@@ -7,6 +7,8 @@ public struct SmallImportSummary: Sendable, Equatable, Codable {
     public var rows = 0
     public var new = 0
     public var changed = 0
+    /// What followed from the import, one line each (the complaint hook's realisasi).
+    public var notes: [String] = []
     public init(rows: Int = 0, new: Int = 0, changed: Int = 0) {
         self.rows = rows
         self.new = new

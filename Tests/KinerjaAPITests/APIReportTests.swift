@@ -177,6 +177,12 @@ import Testing
             let kurvaEN = (english.json["rows"] as? [[String: Any]])?.compactMap { $0["kurva"] as? String } ?? []
             #expect(!kurvaEN.isEmpty && kurvaEN.allSatisfy(codes.contains), "\(kurvaEN)")
             #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\"}", token: integrator).status == .forbidden)
+            // The SIASN sync job (an integrator) takes the final results for SIASN; an employee does not.
+            let siasn = try await Self.post(client, "hasil-siasn", "{\"year\": 2026, \"format\": \"json\"}", token: integrator)
+            let siasnRows = siasn.json["rows"] as? [[String: Any]] ?? []
+            #expect(siasn.status == .ok && !siasnRows.isEmpty && siasnRows.allSatisfy { $0["predikat"] != nil && $0["nipPenilai"] != nil },
+                    "\(siasn.body.prefix(300))")
+            #expect(try await Self.post(client, "hasil-siasn", "{\"year\": 2026}", token: me).status == .forbidden)
             // A kepala OPD: their OPD's only.
             let theirs = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: kepala)
             #expect((theirs.json["rows"] as? [[String: Any]])?.compactMap { $0["opd"] as? String } == [opd], "\(theirs.body.prefix(300))")

@@ -1,7 +1,9 @@
 import Foundation
+import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
+import PostgresNIO
 import Testing
 
 /// Complaints in: all or nothing, officers and OPDs of the city only, a ticket again updated; out: the
@@ -65,5 +67,93 @@ import Testing
             try await tx.complaints(from: CivilDate(iso: "2026-01-01")!, until: CivilDate(iso: "2026-12-31")!)
         }
         #expect(seen.isEmpty)
+    }
+
+    /// Makassar's hook: each responsible officer's realisasi of the profile's complaint indicator, from the
+    /// complaints of the month (DOMAIN.md: followed up within 5 working days of routing; the city's holidays are
+    /// not working days).
+    @Test func makassarsHookTurnsAnOfficersComplaintsIntoRealisasi() async throws {
+        let db = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("makassar")).effectiveProfile()
+        #expect(profile.complaints?.indicator == "respons-pengaduan")
+        let (city, _) = try await TestDatabase.city("complaint-hook", employees: 300, profile: profile)
+        _ = try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
+            return try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+        }
+        // An officer whose approved SKP holds the indicator, and one whose SKP does not.
+        let (officer, iki, opd, other) = try await db.withTenant(city.id) { tx -> (String, UUID, String, String) in
+            var found: (String, UUID, String)?
+            for try await r in try await tx.query("""
+                select i.nip, i.iki_key, o.code from skp_iki i
+                join employees e on e.tenant_id = i.tenant_id and e.nip = i.nip
+                join org_units o on o.tenant_id = e.tenant_id and o.unit_id = e.unit_id
+                where i.tenant_id = \(city.id.uuid) and i.template_id = 'respons-pengaduan' order by i.nip limit 1
+                """).decode((String, UUID, String).self) { found = r }
+            var without = ""
+            for try await n in try await tx.query("""
+                select e.nip from employees e where e.tenant_id = \(city.id.uuid) and not exists (
+                    select 1 from skp_iki i where i.tenant_id = e.tenant_id and i.nip = e.nip and i.template_id = 'respons-pengaduan')
+                order by e.nip limit 1
+                """).decode(String.self) { without = n }
+            let f = try #require(found)
+            return (f.0, f.1, f.2, without)
+        }
+        let topOPD = try await db.withTenant(city.id) { tx in
+            try await tx.orgUnits().first { $0.parentID == nil }!.code
+        }
+        _ = opd
+        let lines = [
+            // Routed on Tuesday 3 March, followed up on Monday the 9th: 4 working days, on time.
+            "MKS-1;2026-03-02;\(topOPD);\(officer);2026-03-03;2026-03-09;;Jalan berlubang",
+            // Followed up on Thursday the 12th: 7 working days, late.
+            "MKS-2;2026-03-02;\(topOPD);\(officer);2026-03-03;2026-03-12;;Lampu jalan mati",
+            // Routed Monday the 16th, followed up Wednesday the 25th: 5 working days, as Nyepi (the 19th) and Idul
+            // Fitri (20-21) are holidays in the profile; 7 without them.
+            "MKS-3;2026-03-13;\(topOPD);\(officer);2026-03-16;2026-03-25;;Sampah menumpuk",
+            // Routed the 26th and not followed up: due 2 April, after the month: it does not count yet.
+            "MKS-4;2026-03-25;\(topOPD);\(officer);2026-03-26;;;Drainase tersumbat",
+            // Someone with complaints but no such IKI: measured, nothing to write.
+            "MKS-5;2026-03-02;\(topOPD);\(other);2026-03-03;2026-03-04;;Pohon tumbang",
+        ]
+        let first: SmallImportSummary
+        do {
+            first = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
+        } catch let e as ImportRejected {
+            Issue.record("the file was refused: \(e.errors)")
+            return
+        }
+        #expect(first.new == 5)
+        #expect(first.notes == ["complaint hook, respons-pengaduan for M3 2026: 1 officer(s) measured, 1 realisasi written, 0 unchanged, "
+                                + "1 officer(s) without the IKI in an approved SKP"], "\(first.notes)")
+        func realisasi() async throws -> [(Double?, String?, String)] {
+            try await db.withTenant(city.id) { tx in
+                var out: [(Double?, String?, String)] = []
+                for try await r in try await tx.query("""
+                    select value::float8, narrative, reported_by from realisasi where tenant_id = \(city.id.uuid) and nip = \(officer)
+                      and iki_key = \(iki) and period_kind = 'monthly' and period_seq = 3
+                    """).decode((Double?, String?, String).self) { out.append(r) }
+                return out
+            }
+        }
+        let written = try await realisasi()
+        #expect(written.count == 1)
+        #expect(written.first?.0 == 66.67, "2 of the 3 that count, on time")
+        #expect(written.first?.1 == "Dihitung dari pengaduan SP4N-LAPOR!: 2 dari 3 pengaduan ditindaklanjuti dalam 5 hari kerja (terlambat 0)")
+        #expect(written.first?.2 == "hook:complaintResponsiveness (t)")
+
+        // The same file again: nothing new to write.
+        let again = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
+        #expect(again.notes.first?.contains("0 realisasi written, 1 unchanged") == true, "\(again.notes)")
+        // The late one followed up sooner after all (a corrected ticket): the realisasi follows.
+        let corrected = try await db.withTenant(city.id) { tx in
+            try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-2;2026-03-02;\(topOPD);\(officer);2026-03-03;2026-03-10;;Lampu jalan mati"]))
+        }
+        #expect(corrected.notes.first?.contains("1 realisasi written") == true)
+        #expect(try await realisasi().first?.0 == 100)
+
+        // A city without the hook: complaints are reported on, no realisasi from them.
+        let national = try NationalAdapter().effectiveProfile()
+        #expect(!national.hooks.contains(TenantTransaction.complaintHook))
     }
 }

@@ -27,6 +27,41 @@ import Testing
         return (city, pop, c, opd)
     }
 
+    /// Results go to SIASN once final (DOMAIN.md): the export holds the final results of the period only, each
+    /// with its ratings, predikat and the pejabat penilai of the SKP it was computed from.
+    @Test func theSIASNExportHoldsFinalResultsWithTheirAppraiser() async throws {
+        let db = try await TestDatabase.app()
+        let (city, _, c, opd) = try await evaluatedCity("siasn")
+        let data = TenantReportData(database: db, tenant: city.id, profile: profile)
+        let year = ReportScope(year: 2026, period: "Y")
+        #expect(try await data.rows(.siasnResults, scope: year).isEmpty, "nothing final yet: nothing for SIASN")
+        // Every OPD's results final: all of them, and one OPD's when asked.
+        _ = try await db.withTenant(city.id) { [profile] tx in
+            try await tx.finalizeDemoRound(year: 2026, period: .year, profile: profile, actor: "t")
+        }
+        let rows = try await data.rows(.siasnResults, scope: year)
+        let ofOPD = try await data.rows(.siasnResults, scope: ReportScope(year: 2026, period: "Y", opd: opd))
+        #expect(!ofOPD.isEmpty && ofOPD.count < rows.count && ofOPD.allSatisfy { $0["opd"] == .text(opd) })
+        let expected = try await db.withTenant(city.id) { tx -> [String: String?] in
+            var out: [String: String?] = [:]
+            for try await (nip, atasan) in try await tx.query("""
+                select e.nip, k.atasan_nip from evaluations e
+                join skp k on k.tenant_id = e.tenant_id and k.nip = e.nip and k.year = e.year and k.revision = e.skp_revision
+                where e.tenant_id = \(city.id.uuid) and e.year = 2026 and e.period_kind = 'annual' and e.status = 'final'
+                """).decode((String, String?).self) { out[nip] = atasan }
+            return out
+        }
+        #expect(!rows.isEmpty && rows.count == expected.count)
+        for r in rows {
+            guard case .text(let nip) = r["nip"] else { Issue.record("a row without its NIP"); continue }
+            #expect(r["nipPenilai"] == ReportValue(expected[nip] ?? nil), "\(nip)")
+            #expect(r["predikat"] != ReportValue.none && r["ratingHasil"] != ReportValue.none && r["ratingPerilaku"] != ReportValue.none)
+            #expect(r["periode"] == .text("Y") && r["tahun"] == .integer(2026) && r["ditetapkan"] != ReportValue.none)
+        }
+        let kasi = try #require(rows.first { $0["nip"] == .text(c.staff.nip) })
+        #expect(kasi["nipPenilai"] == .text(c.kasi.nip), "the staff member's appraiser is their kasi")
+    }
+
     /// Banjarbaru assesses once a year (DOMAIN.md): realisasi still comes by the quarter, but neither a round of
     /// feedback, nor an evaluation, nor a what-if runs for a quarter; the year evaluates as anywhere else.
     @Test func anAnnualOnlyCityEvaluatesTheYearAlone() async throws {

@@ -70,6 +70,7 @@ reports:
   formats:
     - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
     - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - { id: hasil-siasn, title: Hasil kinerja final untuk SIASN, titleEN: Final results for SIASN, kind: csv, source: siasnResults }
     - id: peringkat-asn-berprestasi
       title: Peringkat ASN Berprestasi
       titleEN: Outstanding ASN ranking
@@ -80,5 +81,12 @@ reports:
     - { id: respons-pengaduan, title: Respons pengaduan masyarakat per OPD dan petugas, titleEN: Complaint responsiveness per agency and officer, kind: csv, source: complaintResponsiveness }
   publicAnnualReport: false
 hooks: [complaintResponsiveness]
+# The complaint hook turns each responsible officer's complaints into the realisasi of this indicator. Working
+# days leave out the holidays below: the 2026 national holidays as announced (to be confirmed by BKPSDM each
+# year, with the city's own days and any cuti bersama it observes).
+complaints:
+  indicator: respons-pengaduan
+  holidayDates: [2026-01-01, 2026-01-16, 2026-02-17, 2026-03-19, 2026-03-20, 2026-03-21, 2026-04-03, 2026-05-01,
+                 2026-05-14, 2026-05-27, 2026-05-31, 2026-06-01, 2026-06-16, 2026-08-17, 2026-08-25, 2026-12-25]
 """#
 }

@@ -28,6 +28,7 @@ reports:
   formats:
     - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
     - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - { id: hasil-siasn, title: Hasil kinerja final untuk SIASN, titleEN: Final results for SIASN, kind: csv, source: siasnResults }
     - id: laporan-tahunan-publik
       title: Laporan Kinerja ASN Tahunan Kota Palu
       titleEN: Annual ASN Performance Report of Palu

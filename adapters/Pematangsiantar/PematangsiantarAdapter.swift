@@ -53,6 +53,7 @@ reports:
   formats:
     - { id: dokumen-evaluasi, title: Dokumen Evaluasi Kinerja Pegawai, titleEN: Employee Performance Evaluation Document, kind: html, source: evaluationDocument }
     - { id: rekap-opd, title: Rekapitulasi kinerja per OPD, titleEN: Performance per agency, kind: csv, source: opdRecap }
+    - { id: hasil-siasn, title: Hasil kinerja final untuk SIASN, titleEN: Final results for SIASN, kind: csv, source: siasnResults }
     - { id: sertifikat, title: Sertifikat capaian target kinerja, titleEN: Certificate of reaching the target, kind: html, source: certificate, template: sertifikat }
     - { id: hasil-saya, title: Hasil kinerja saya, titleEN: My performance results, kind: json, source: ownResults }
   publicAnnualReport: false
