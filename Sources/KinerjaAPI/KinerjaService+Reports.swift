@@ -80,11 +80,18 @@ extension KinerjaService {
             scope.nip = me
             scope.opd = nil
         case .integrator, .bknAdmin:
-            // The SIASN sync job is an integrator: it takes the city's final results for SIASN too.
-            if p.role == .integrator, d.source == .siasnResults { break }
+            // The SIASN sync job is an integrator granted the scope `siasn` by name: the city's final results, with
+            // names and appraisers, go to no other integrator key.
+            if p.role == .integrator, d.source == .siasnResults {
+                guard p.scopes.contains("siasn") else {
+                    throw APIProblem.forbidden("the SIASN results name people: an integrator key needs the scope siasn "
+                                               + "(kinerja-admin apikey create --role integrator --scope siasn)")
+                }
+                break
+            }
             guard [.opdRecap, .dashboard, .publicAnnual].contains(d.source) else {
                 throw APIProblem.forbidden("\(p.role == .integrator ? "an integrator" : "a regional BKN") key has the tables that name no person "
-                                           + "(OPD recap, dashboard, public report)" + (p.role == .integrator ? " and the SIASN results" : ""))
+                                           + "(OPD recap, dashboard, public report)" + (p.role == .integrator ? ", and the SIASN results with the scope siasn" : ""))
             }
         }
         return scope

@@ -17,7 +17,8 @@ public struct Principal: Sendable, Equatable {
     public var grants: [String]
     /// The city of each of those codes (a regional key's summary reads each city in turn).
     public var grantTenants: [String: TenantID] = [:]
-    /// The ingestion paths an integrator key is granted (empty: all of them).
+    /// The ingestion paths an integrator key is granted (empty: all of them), and `siasn` when it is granted
+    /// the final results for SIASN (never implied by an empty list).
     public var scopes: [String] = []
 
     /// Refused unless this key may ingest through `scope` (integrators with a list; city HR always).

@@ -37,7 +37,7 @@ extension KinerjaDatabase {
     public func createAPIKey(
         tenants: [TenantID], role: Role, label: String, employeeNIP: String?, scopes: [String] = [], actor: String
     ) async throws -> (token: String, id: UUID) {
-        let known = ["attendance", "complaints", "realisasi", "employees"]
+        let known = ["attendance", "complaints", "realisasi", "employees", "siasn"]
         if let bad = scopes.first(where: { !known.contains($0) }) {
             throw StoreError.invalid("scope '\(bad)' is not one of: \(known.joined(separator: ", "))")
         }

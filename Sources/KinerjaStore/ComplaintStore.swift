@@ -159,7 +159,8 @@ extension TenantTransaction {
             var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
                                              withoutIndicator: 0, refused: [:])
             guard !measured.isEmpty else { out.append(result); continue }
-            // The officers' IKI of the indicator in their approved SKP, and what each already has for the period.
+            // The officers' IKI of the indicator in their approved SKP (the first by key, should a plan hold it
+            // twice: the same one every time), and what each already has for the period.
             var iki: [String: UUID] = [:]
             var current: [String: (Double?, String?)] = [:]
             for try await (nip, key, value, narrative) in try await query("""
@@ -170,7 +171,7 @@ extension TenantTransaction {
                      and r.period_kind = \(p.kind.rawValue) and r.period_seq = \(p.sequence)
                 where i.tenant_id = \(tenant.uuid) and i.year = \(p.year) and s.status = 'approved' and i.template_id = \(indicator)
                   and i.nip = any(\(measured.map(\.key))::text[])
-                order by i.nip, i.position
+                order by i.nip, i.iki_key
                 """).decode((String, UUID, Double?, String?).self) where iki[nip] == nil {
                 iki[nip] = key
                 current[nip] = (value, narrative)

@@ -194,6 +194,15 @@ enum RealisasiCall {
 
     /// A batch: the items refused before the database are not sent; with `allOrNothing`, any refusal writes
     /// nothing (``BatchRejected``).
+    /// Whether a server error of a batch of one is that item's refusal (bad data, a rule, a read-only city)
+    /// rather than a fault to pass on: a connection ended, resources, a cancelled or timed-out statement, a
+    /// system or internal error, or a FATAL (classes 08, 53, 57, 58, XX) go up as they would from a larger batch.
+    static func refusesTheItem(_ e: PSQLError) -> Bool {
+        guard let state = e.serverInfo?[.sqlState] else { return false }
+        if let severity = e.serverInfo?[.severity], ["FATAL", "PANIC"].contains(severity) { return false }
+        return !["08", "53", "57", "58", "XX"].contains(String(state.prefix(2)))
+    }
+
     /// `ownStatement`: the call is a statement of its own (no transaction of the caller's around it), so a
     /// batch of one needs no subtransaction: its error ends the statement and becomes the item's reason.
     static func batch(_ query: (PostgresQuery) async throws -> PostgresRowSequence, tenant: TenantID, items: [RealisasiItem],
@@ -216,7 +225,7 @@ enum RealisasiCall {
             do {
                 outcomes = try await run(query, tenant: tenant, items: sent.map(\.item), each: !alone, allOrNothing: allOrNothing,
                                          undo: allOrNothing && refusedBefore, actor: actor.name)
-            } catch let e as PSQLError where alone && e.serverInfo != nil {
+            } catch let e as PSQLError where alone && Self.refusesTheItem(e) {
                 outcomes = [.refused(.database(StoreError.describe(e)))]
             }
             for ((i, _), outcome) in zip(sent, outcomes) {

@@ -17,7 +17,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "bkn_admin (regional: its cities' summaries, no person), hr_admin (the city), atasan, pegawai or integrator.") var role: Role
         @Option(help: "A note to tell keys apart (who or what uses it).") var label: String = ""
         @Option(help: "NIP of the employee the key acts for (atasan and pegawai).") var nip: String?
-        @Option(name: .customLong("scope"), help: "For integrator keys, repeatable: attendance, complaints, realisasi, employees (default: all).")
+        @Option(name: .customLong("scope"), help: "For integrator keys, repeatable: attendance, complaints, realisasi, employees (default: these four); siasn (the final results for SIASN, named people: only when listed).")
         var scopes: [String] = []
 
         func run() async throws {

@@ -177,8 +177,12 @@ import Testing
             let kurvaEN = (english.json["rows"] as? [[String: Any]])?.compactMap { $0["kurva"] as? String } ?? []
             #expect(!kurvaEN.isEmpty && kurvaEN.allSatisfy(codes.contains), "\(kurvaEN)")
             #expect(try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"nip\": \"\(c.staff.nip)\"}", token: integrator).status == .forbidden)
-            // The SIASN sync job (an integrator) takes the final results for SIASN; an employee does not.
-            let siasn = try await Self.post(client, "hasil-siasn", "{\"year\": 2026, \"format\": \"json\"}", token: integrator)
+            // The SIASN sync job (an integrator granted siasn by name) takes the final results for SIASN; another
+            // integrator key and an employee do not.
+            let sync = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "siasn", employeeNIP: nil,
+                                                 scopes: ["siasn"], actor: "t").token
+            #expect(try await Self.post(client, "hasil-siasn", "{\"year\": 2026}", token: integrator).status == .forbidden)
+            let siasn = try await Self.post(client, "hasil-siasn", "{\"year\": 2026, \"format\": \"json\"}", token: sync)
             let siasnRows = siasn.json["rows"] as? [[String: Any]] ?? []
             #expect(siasn.status == .ok && !siasnRows.isEmpty && siasnRows.allSatisfy { $0["predikat"] != nil && $0["nipPenilai"] != nil },
                     "\(siasn.body.prefix(300))")
