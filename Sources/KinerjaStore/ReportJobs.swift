@@ -24,11 +24,15 @@ extension TenantTransaction {
             """)
     }
 
+    /// Records a job's progress or its end. An ended job (done, failed) stays ended, and progress only grows:
+    /// progress reports run as tasks of their own and may arrive after the last of them, or after the end.
     public func updateReportJob(id: UUID, status: String, done: Int, error: String? = nil, filePath: String? = nil) async throws {
         try await query("""
-            update report_jobs set status = \(status), done = \(done), error = \(error), file_path = coalesce(\(filePath), file_path),
+            update report_jobs set status = \(status),
+                   done = case when \(status) = 'running' then greatest(done, \(done)) else \(done) end,
+                   error = \(error), file_path = coalesce(\(filePath), file_path),
                    finished_at = case when \(status) in ('done', 'failed') then now() end
-            where tenant_id = \(tenant.uuid) and job_id = \(id)
+            where tenant_id = \(tenant.uuid) and job_id = \(id) and status not in ('done', 'failed')
             """)
     }
 
