@@ -11,11 +11,21 @@ extension KinerjaService {
             throw APIProblem.invalid("nip '\(body.nip)' is not 18 digits")
         }
         guard body.password.utf8.count <= 1024 else { throw APIProblem.invalid("the password is longer than 1,024 bytes") }
-        let outcome = try await database.platform.login(city: body.city, nip: body.nip, password: body.password, policy: people.policy)
+        // Regional BKN staff belong to no city: they leave it out.
+        guard let city = body.city else {
+            switch try await database.platform.regionalLogin(nip: body.nip, password: body.password, policy: people.policy) {
+            case .session(let token, let cities, let expiresAt):
+                return .created(.init(body: .json(.init(token: token, role: .bknAdmin, nip: body.nip, cities: cities, expiresAt: expiresAt))))
+            case .invalid: throw APIProblem.invalidCredentials
+            case .locked(let until): throw APIProblem.accountLocked(until: until)
+            case .noCity: throw APIProblem.noCityGranted(body.nip)
+            }
+        }
+        let outcome = try await database.platform.login(city: city, nip: body.nip, password: body.password, policy: people.policy)
         switch outcome {
         case .session(let token, let role, let expiresAt):
             return .created(.init(body: .json(.init(token: token, role: .init(rawValue: role.rawValue) ?? .pegawai, nip: body.nip,
-                                                    city: body.city, expiresAt: expiresAt))))
+                                                    city: city, cities: [city], expiresAt: expiresAt))))
         case .invalid:
             throw APIProblem.invalidCredentials
         case .locked(let until):
@@ -27,8 +37,14 @@ extension KinerjaService {
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         let p = try RequestState.principal()
-        let city = try p.city()
-        let ended = try await database.withTenant(city) { try await $0.endSession(keyID: p.keyID, actor: "session:\(p.keyPrefix)") }
+        let ended: Bool
+        if p.role == .bknAdmin {
+            // A regional session covers several cities: it ends in all of them, whichever one this request named.
+            ended = try await database.platform.endRegionalSession(keyID: p.keyID)
+        } else {
+            let city = try p.city()
+            ended = try await database.withTenant(city) { try await $0.endSession(keyID: p.keyID, actor: "session:\(p.keyPrefix)") }
+        }
         guard ended else {
             throw APIProblem(.badRequest, code: "not_a_session", id: "Bukan sesi login", en: "Not a login session",
                              detail: "this credential is an API key, not a session: revoke it with 'kinerja-admin apikey revoke'")
@@ -60,6 +76,11 @@ extension APIProblem {
                                + "(\(seconds) s), or ask the city's HR (BKPSDM) to reset the password")
         p.retryAfter = seconds
         return p
+    }
+    static func noCityGranted(_ nip: String) -> APIProblem {
+        APIProblem(.forbidden, code: "no_city_granted", id: "Tidak ada kota yang diberikan", en: "No city granted",
+                   detail: "\(nip) may log in but no city is granted to them: ask the platform's administrator "
+                       + "(kinerja-admin regional grant --nip \(nip) --city CODE)")
     }
     static let sessionExpired = APIProblem(.unauthorized, code: "session_expired", id: "Sesi telah berakhir", en: "The session has expired",
                                            detail: "log in again (POST /v1/sessions)")

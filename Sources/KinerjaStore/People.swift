@@ -39,6 +39,12 @@ public enum PasswordHash {
         return zip(candidate, stored.hash).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// ``verify`` on the columns as stored, off the concurrency pool.
+    static func check(_ password: String, hash: ByteBuffer, salt: ByteBuffer, params: String) async throws -> Bool {
+        let stored = Stored(hash: Array(buffer: hash), salt: Array(buffer: salt), params: params)
+        return try await offloaded { try verify(password, stored) }
+    }
+
     /// The same work as a real check, for a login whose NIP has no password: the answer takes as long.
     public static func verifyNothing(_ password: String) throws {
         _ = try derive(password, salt: Array(repeating: 0, count: 16), params: "scrypt$N=\(rounds),r=\(blockSize),p=\(parallelism)")
@@ -124,8 +130,7 @@ extension PlatformStore {
         }
         // Locked: the password is not even checked, so trying on tells nothing.
         if let lockedUntil, lockedUntil > Date() { return .locked(until: lockedUntil) }
-        let stored = PasswordHash.Stored(hash: Array(buffer: hashBuffer), salt: Array(buffer: saltBuffer), params: params)
-        let ok = try await PasswordHash.offloaded { try PasswordHash.verify(password, stored) }
+        let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params)
         let token = APIToken.generate()
         let keyID = UUID()
         let result = try await client.query("""

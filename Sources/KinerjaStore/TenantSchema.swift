@@ -11,8 +11,9 @@ public enum TenantSchema {
         "credentials", "role_grants",
     ]
 
-    /// Tables outside any city: the migration ledger only, kept on the coordinator.
-    public static let platformTables: [String] = ["schema_migrations"]
+    /// Tables outside any city, kept on the coordinator: the migration ledger and the regional BKN staff with
+    /// the cities granted to them. No city's export, import or purge touches them.
+    public static let platformTables: [String] = ["schema_migrations", "regional_people", "regional_grants"]
 
     /// The shared catalogue every node keeps a full copy of: the list of cities (small, read on every
     /// request, and the only table with a key that is not its city's: the unique city code). Indicator

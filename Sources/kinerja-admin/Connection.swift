@@ -97,3 +97,10 @@ extension Table.Format: ExpressibleByArgument {
     }
     public static var allValueStrings: [String] { ["table", "csv", "json"] }
 }
+
+/// A new password: the first line of stdin, or one generated (the caller prints it, once).
+func newPassword(fromStdin: Bool) throws -> String {
+    guard fromStdin else { return PasswordHash.generate() }
+    guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw CLIError("no password on stdin") }
+    return line
+}

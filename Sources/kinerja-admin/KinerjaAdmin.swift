@@ -10,6 +10,6 @@ struct KinerjaAdmin: AsyncParsableCommand {
             + "(.data/local.env in this folder or a parent). Otherwise: --database-url or KINERJA_ADMIN_DATABASE_URL "
             + "(the CLI's role, kinerja_admin), and for 'db migrate' --owner-database-url or KINERJA_OWNER_DATABASE_URL "
             + "(the owner role).",
-        subcommands: [DBCommand.self, AdapterCommand.self, TenantCommand.self, APIKeyCommand.self, UserCommand.self, ImportCommand.self, PeriodCommand.self, SKPCommand.self, FeedbackCommand.self, EvaluateCommand.self, FollowUpCommand.self, TPPCommand.self, DisciplineCommand.self, AuditCommand.self, DashboardCommand.self, ReportCommand.self, CalcCommand.self, DemoCommand.self]
+        subcommands: [DBCommand.self, AdapterCommand.self, TenantCommand.self, APIKeyCommand.self, UserCommand.self, RegionalCommand.self, ImportCommand.self, PeriodCommand.self, SKPCommand.self, FeedbackCommand.self, EvaluateCommand.self, FollowUpCommand.self, TPPCommand.self, DisciplineCommand.self, AuditCommand.self, DashboardCommand.self, ReportCommand.self, CalcCommand.self, DemoCommand.self]
     )
 }

@@ -26,13 +26,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Read the new password from the first line of stdin instead of generating one.") var passwordStdin = false
 
         func run() async throws {
-            let password: String
-            if passwordStdin {
-                guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw CLIError("no password on stdin") }
-                password = line
-            } else {
-                password = PasswordHash.generate()
-            }
+            let password = try newPassword(fromStdin: passwordStdin)
             let (code, nip) = (tenant, nip)
             try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
