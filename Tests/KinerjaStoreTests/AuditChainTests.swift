@@ -77,6 +77,29 @@ import Testing
         #expect(after.intact && after.checked == v.checked + 1 && after.unsealed == 0)
     }
 
+    /// A backlog larger than one sealing batch (20,000 entries, migration 0032) is sealed whole, in entry order,
+    /// into one chain that verifies outside the database, and its head is the last entry.
+    @Test func aBacklogLargerThanOneBatchIsSealedIntoOneChain() async throws {
+        let city = try await Self.city("chain-backlog", entries: 1)
+        let before = try await Self.verify(city)
+        let backlog = 20_001 + 2_000
+        try await Self.withoutSealing(city) {
+            try await TestDatabase.admin().withTenant(city.id) { tx in
+                _ = try await tx.query("""
+                    insert into audit_log (tenant_id, actor, action, subject, detail)
+                    select \(city.id.uuid), 'tests:backlog', 'test.bulk', 'b' || n, jsonb_build_object('n', n::text)
+                    from generate_series(1, \(backlog)) n
+                    """)
+            }
+        }
+        #expect(try await TestDatabase.admin().sealAudit(city.id) <= backlog)
+        let v = try await Self.verify(city)
+        #expect(v.intact && v.unsealed == 0, "\(v.problem ?? "")")
+        #expect(v.checked == before.checked + backlog && v.head?.seq == Int64(v.checked))
+        let last = try await TestDatabase.admin().withTenant(city.id) { try await $0.auditEntries(.init(subject: "b\(backlog)", limit: 1)) }
+        #expect(last.count == 1 && last.first?.chainSeq == v.head?.seq, "the newest entry is the head: \(last)")
+    }
+
     @Test func anEditedEntryIsNamed() async throws {
         let city = try await Self.city("chain-edit")
         let ids = try await Self.entryIDs(city)
