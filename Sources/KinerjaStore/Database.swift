@@ -34,6 +34,8 @@ public final class KinerjaDatabase: Sendable {
     /// nil waits as long as the pool does (it keeps retrying a database that is down for a minute). The time
     /// the work itself takes once connected is not limited here.
     public let leaseTimeout: Duration?
+    /// Small realisasi batches of one city and actor that arrive while others run share a call.
+    let realisasiGroups = RealisasiGroups()
 
     /// `statementTimeout`: any statement running longer is stopped by PostgreSQL (SQLSTATE 57014), set once per
     /// connection at its start (behind PgBouncer, which does not pass it on, the role's own default applies).

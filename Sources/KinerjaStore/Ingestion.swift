@@ -116,7 +116,10 @@ extension TenantTransaction {
     /// Realisasi of many employees at once, each checked and written as a single report is (approved SKP, the
     /// IKI in it, an open period), each on its own so that one refused does not undo the others.
     public func ingestRealisasi(_ items: [RealisasiItem], allOrNothing: Bool, actor: SKPActor) async throws -> [ItemResult] {
-        try await RealisasiCall.batch(self.query, tenant: tenant, items: items, allOrNothing: allOrNothing, actor: actor)
+        try await RealisasiCall.batch(items: items, allOrNothing: allOrNothing, actor: actor) { sent, undo in
+            try await RealisasiCall.run(self.query, tenant: tenant, items: sent, each: true, allOrNothing: allOrNothing, undo: undo,
+                                        actor: actor.name)
+        }
     }
 
     static func reason(_ e: RowErrors) -> String {
@@ -203,10 +206,10 @@ enum RealisasiCall {
         return !["08", "53", "57", "58", "XX"].contains(String(state.prefix(2)))
     }
 
-    /// `ownStatement`: the call is a statement of its own (no transaction of the caller's around it), so a
-    /// batch of one needs no subtransaction: its error ends the statement and becomes the item's reason.
-    static func batch(_ query: (PostgresQuery) async throws -> PostgresRowSequence, tenant: TenantID, items: [RealisasiItem],
-                      allOrNothing: Bool, actor: SKPActor, ownStatement: Bool = false) async throws -> [ItemResult] {
+    /// `send` makes the call for the items that passed the checks without the database (`undo`: an
+    /// all-or-nothing batch already refused, so nothing may be written).
+    static func batch(items: [RealisasiItem], allOrNothing: Bool, actor: SKPActor,
+                      send: ([RealisasiItem], _ undo: Bool) async throws -> [Outcome]) async throws -> [ItemResult] {
         var results: [ItemResult?] = Array(repeating: nil, count: items.count)
         var sent: [(index: Int, item: RealisasiItem)] = []
         for (i, item) in items.enumerated() {
@@ -220,14 +223,7 @@ enum RealisasiCall {
         }
         let refusedBefore = results.contains { $0 != nil }
         if !sent.isEmpty {
-            let alone = ownStatement && sent.count == 1
-            let outcomes: [Outcome]
-            do {
-                outcomes = try await run(query, tenant: tenant, items: sent.map(\.item), each: !alone, allOrNothing: allOrNothing,
-                                         undo: allOrNothing && refusedBefore, actor: actor.name)
-            } catch let e as PSQLError where alone && Self.refusesTheItem(e) {
-                outcomes = [.refused(.database(StoreError.describe(e)))]
-            }
+            let outcomes = try await send(sent.map(\.item), allOrNothing && refusedBefore)
             for ((i, _), outcome) in zip(sent, outcomes) {
                 switch outcome {
                 case .written: results[i] = .init(index: i, accepted: true)
@@ -243,12 +239,111 @@ enum RealisasiCall {
 
 extension KinerjaDatabase {
     /// Realisasi of many employees at once (``TenantTransaction/ingestRealisasi(_:allOrNothing:actor:)``) as
-    /// one statement outside any transaction of the caller's: one round trip for the whole batch.
+    /// one statement outside any transaction of the caller's: one round trip for the whole batch. A small batch
+    /// that is not all-or-nothing may share its statement with others of the same city and actor
+    /// (``RealisasiGroups``).
     public func ingestRealisasi(tenant: TenantID, _ items: [RealisasiItem], allOrNothing: Bool,
                                 actor: SKPActor) async throws -> [ItemResult] {
-        try await connection { conn in
-            try await RealisasiCall.batch({ try await conn.query($0, logger: self.logger) }, tenant: tenant, items: items,
-                                          allOrNothing: allOrNothing, actor: actor, ownStatement: true)
+        try await RealisasiCall.batch(items: items, allOrNothing: allOrNothing, actor: actor) { sent, undo in
+            if !allOrNothing, sent.count <= RealisasiGroups.maximumItems {
+                return try await realisasiGroups.submit(tenant: tenant, actor: actor.name, items: sent) { tenant, actor, items in
+                    try await self.reportRealisasiAlone(tenant: tenant, items: items, allOrNothing: false, undo: false, actor: actor)
+                }
+            }
+            return try await reportRealisasiAlone(tenant: tenant, items: sent, allOrNothing: allOrNothing, undo: undo, actor: actor.name)
         }
+    }
+
+    /// How many calls of `realisasi_report` the small batches took, and how many batches they were.
+    public func realisasiGroupCounts() async -> (calls: Int, batches: Int) { await realisasiGroups.counts }
+
+    /// One call of `realisasi_report` as a statement of its own. A single item needs no subtransaction: its
+    /// error ends the statement and becomes the item's reason, unless it is a fault (``RealisasiCall/refusesTheItem(_:)``).
+    func reportRealisasiAlone(tenant: TenantID, items: [RealisasiItem], allOrNothing: Bool, undo: Bool,
+                              actor: String) async throws -> [RealisasiCall.Outcome] {
+        let alone = items.count == 1
+        return try await connection { conn in
+            do {
+                return try await RealisasiCall.run({ try await conn.query($0, logger: self.logger) }, tenant: tenant, items: items,
+                                                   each: !alone, allOrNothing: allOrNothing, undo: undo, actor: actor)
+            } catch let e as PSQLError where alone && RealisasiCall.refusesTheItem(e) {
+                return [.refused(.database(StoreError.describe(e)))]
+            }
+        }
+    }
+}
+
+/// Group commit for realisasi reports. While `maximumInFlight` calls of one city and one actor (an integrator's
+/// key) are running, the batches that arrive wait and then go together as one call of `realisasi_report`,
+/// each item in its own subtransaction as in any batch: one round trip, one statement and one commit for all of
+/// them instead of one each. Each caller gets its own items' outcomes; a fault of the shared call (the
+/// connection lost, a timeout) reaches every caller in it, and nothing of it is committed. With nothing
+/// running, a batch goes at once: no waiting is added when the server is not busy.
+actor RealisasiGroups {
+    /// Calls running at once for one city and actor; the others queue behind them.
+    static let maximumInFlight = 2
+    /// Items in one shared call; a larger batch goes alone.
+    static let maximumItems = 64
+
+    struct Line: Hashable { let tenant: TenantID; let actor: String }
+    typealias Call = @Sendable (TenantID, String, [RealisasiItem]) async throws -> [RealisasiCall.Outcome]
+    struct Waiting {
+        let items: [RealisasiItem]
+        let call: Call
+        let continuation: CheckedContinuation<[RealisasiCall.Outcome], any Error>
+    }
+    struct Queue {
+        var running = 0
+        var waiting: [Waiting] = []
+    }
+
+    private var queues: [Line: Queue] = [:]
+    /// Calls made and the batches they carried, since the start.
+    private(set) var counts = (calls: 0, batches: 0)
+
+    /// `call` runs one call of `realisasi_report` for the items of a group (the caller's and others').
+    func submit(tenant: TenantID, actor: String, items: [RealisasiItem], call: @escaping Call) async throws -> [RealisasiCall.Outcome] {
+        let line = Line(tenant: tenant, actor: actor)
+        return try await withCheckedThrowingContinuation { continuation in
+            queues[line, default: Queue()].waiting.append(Waiting(items: items, call: call, continuation: continuation))
+            startNext(line)
+        }
+    }
+
+    private func startNext(_ line: Line) {
+        guard var queue = queues[line], queue.running < Self.maximumInFlight, !queue.waiting.isEmpty else { return }
+        var group = [queue.waiting.removeFirst()]
+        var count = group[0].items.count
+        while let next = queue.waiting.first, count + next.items.count <= Self.maximumItems {
+            group.append(queue.waiting.removeFirst())
+            count += next.items.count
+        }
+        queue.running += 1
+        queues[line] = queue
+        counts.calls += 1
+        counts.batches += group.count
+        let call = group[0].call
+        let items = group.flatMap(\.items)
+        Task {
+            let result: Result<[RealisasiCall.Outcome], any Error>
+            do { result = .success(try await call(line.tenant, line.actor, items)) } catch { result = .failure(error) }
+            self.finish(line, group, result)
+        }
+    }
+
+    private func finish(_ line: Line, _ group: [Waiting], _ result: Result<[RealisasiCall.Outcome], any Error>) {
+        switch result {
+        case .success(let outcomes):
+            var start = 0
+            for w in group {
+                w.continuation.resume(returning: Array(outcomes[start..<start + w.items.count]))
+                start += w.items.count
+            }
+        case .failure(let error):
+            for w in group { w.continuation.resume(throwing: error) }
+        }
+        queues[line]?.running -= 1
+        if let q = queues[line], q.running == 0, q.waiting.isEmpty { queues[line] = nil }
+        startNext(line)
     }
 }

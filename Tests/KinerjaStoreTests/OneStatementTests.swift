@@ -63,6 +63,68 @@ import Testing
         #expect(after == "")
     }
 
+    /// Small batches of one city and actor that arrive together share calls (group commit), and each caller
+    /// still gets the answers to its own items: written, or refused with its own reason.
+    @Test func concurrentSmallBatchesShareCallsAndEachGetsItsOwnAnswers() async throws {
+        let shared = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("one-group", employees: 300)
+        let (_, otherPop) = try await TestDatabase.city("one-group-b", employees: 50)
+        let planned = try await SKPStoreTests.plannedChain(shared, city, pop)
+        let c = TestDatabase.chain(pop)
+        let iki = planned[3].content.rhk[0].iki[0].key
+        let stranger = otherPop.people[0].nip
+        let unknownIKI = UUID()
+        // A pool of its own, so that the counts are this test's alone.
+        let db = KinerjaDatabase(settings: try TestDatabase.settings().app, maximumConnections: 4, logger: TestDatabase.logger)
+        let pool = Task.detached { await db.run() }
+        defer { pool.cancel() }
+
+        let n = 48
+        func batch(_ i: Int) -> [RealisasiItem] {
+            let q = SubPeriod(kind: .quarterly, sequence: 1 + (i / 4) % 4)
+            switch i % 4 {
+            case 0: return [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: iki, period: q, value: Double(i), narrative: nil, evidence: [])]
+            case 1: return [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: unknownIKI, period: q, value: 1, narrative: nil, evidence: [])]
+            case 2: return [RealisasiItem(nip: stranger, year: 2026, ikiKey: iki, period: q, value: 1, narrative: nil, evidence: [])]
+            default: return [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: iki, period: q, value: -Double(i), narrative: nil, evidence: [])]
+            }
+        }
+        let answers = try await withThrowingTaskGroup(of: (Int, [ItemResult]).self) { group in
+            for i in 0..<n {
+                group.addTask { (i, try await db.ingestRealisasi(tenant: city.id, batch(i), allOrNothing: false, actor: .hr("api:group-test"))) }
+            }
+            var out: [Int: [ItemResult]] = [:]
+            for try await (i, r) in group { out[i] = r }
+            return out
+        }
+        for i in 0..<n {
+            let r = try #require(answers[i]?.first, "batch \(i)")
+            switch i % 4 {
+            case 0: #expect(r.accepted, "batch \(i): \(r.reason ?? "")")
+            case 1: #expect(r.reason == "IKI '\(unknownIKI.uuidString.lowercased()) in the approved SKP of \(c.staff.nip) for 2026' not found", "\(i)")
+            case 2: #expect(r.reason == "employee '\(stranger)' not found", "\(i)")
+            default: #expect(r.reason?.contains("value -\(Double(i)) is not a realisasi") == true, "\(i): \(r.reason ?? "")")
+            }
+        }
+        let counts = await db.realisasiGroupCounts()
+        #expect(counts.batches == 3 * n / 4, "the batches refused before the database make no call")
+        #expect(counts.calls < counts.batches, "batches that arrived together shared calls: \(counts)")
+        // Every write is there, with its audit entry: the last value of each quarter, and one entry per write.
+        let (values, audited) = try await shared.withTenant(city.id) { tx -> ([Int: Double], Int) in
+            var v: [Int: Double] = [:]
+            for try await (seq, x) in try await tx.query("""
+                select period_seq, value::float8 from realisasi where tenant_id = \(city.id.uuid) and nip = \(c.staff.nip) and iki_key = \(iki)
+                """).decode((Int, Double).self) { v[seq] = x }
+            var a = 0
+            for try await x in try await tx.query("""
+                select count(*)::int from audit_log where tenant_id = \(city.id.uuid) and actor = 'api:group-test' and action like 'realisasi.%'
+                """).decode(Int.self) { a = x }
+            return (v, a)
+        }
+        #expect(values.count == 4 && values.values.allSatisfy { Int($0) % 4 == 0 }, "\(values)")
+        #expect(audited == n / 4)
+    }
+
     @Test func aRealisasiBatchSaysWhyPerItemAndWritesOnlyTheGoodOnes() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("one-write", employees: 300)
