@@ -280,7 +280,9 @@ extension KinerjaDatabase {
 /// connection lost, a timeout) reaches every caller in it, and nothing of it is committed. With nothing
 /// running, a batch goes at once: no waiting is added when the server is not busy.
 actor RealisasiGroups {
-    /// Calls running at once for one city and actor; the others queue behind them.
+    /// Calls running at once for one city and actor; the others queue behind them. Measured with 8 clients
+    /// writing one item each on this 2-core machine: 2 gave 1,175-1,363 writes/s, 1 gave 1,133, 4 and 8 (no
+    /// grouping under that load) 974-1,034.
     static let maximumInFlight = 2
     /// Items in one shared call; a larger batch goes alone.
     static let maximumItems = 64
@@ -323,12 +325,26 @@ actor RealisasiGroups {
         counts.calls += 1
         counts.batches += group.count
         let call = group[0].call
+        // In the order of the rows they write (arrival order within one row), so that two calls running at
+        // once lock rows in the same order and never deadlock on each other.
         let items = group.flatMap(\.items)
+        let order = items.indices.sorted { (Self.rowKey(items[$0]), $0) < (Self.rowKey(items[$1]), $1) }
         Task {
             let result: Result<[RealisasiCall.Outcome], any Error>
-            do { result = .success(try await call(line.tenant, line.actor, items)) } catch { result = .failure(error) }
+            do {
+                let written = try await call(line.tenant, line.actor, order.map { items[$0] })
+                var outcomes = written
+                for (position, index) in order.enumerated() { outcomes[index] = written[position] }
+                result = .success(outcomes)
+            } catch {
+                result = .failure(error)
+            }
             self.finish(line, group, result)
         }
+    }
+
+    static func rowKey(_ i: RealisasiItem) -> String {
+        "\(i.nip)/\(i.year)/\(i.ikiKey.uuidString)/\(i.period.kind.rawValue)/\(i.period.sequence)"
     }
 
     private func finish(_ line: Line, _ group: [Waiting], _ result: Result<[RealisasiCall.Outcome], any Error>) {
