@@ -71,6 +71,8 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
                                    detail: StoreError.describe(error))
         // A NUL (or a byte sequence that is not UTF-8) in a value: the database stores no such text.
         case "22021", "22P05": return .invalid("a value holds a character that cannot be stored (a NUL, \\u0000, or bytes that are not UTF-8): remove it")
+        // A deadlock or serialization failure: the database ended this request to let another through.
+        case "40P01", "40001": return .conflict("a concurrent change to the same records came first and nothing of this request was written: retry it")
         case "57014": return .queryTimeout("the database stopped the request after the statement timeout (KINERJA_STATEMENT_TIMEOUT_SECONDS); nothing was changed")
         default: return nil
         }

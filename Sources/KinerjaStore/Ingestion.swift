@@ -168,9 +168,14 @@ enum RealisasiCall {
         var value: Double?, value_text: String?, narrative: String?, evidence: [Evidence]
     }
 
+    /// The items are written in the order of the rows they write (arrival order within one row), so that two
+    /// calls running at once lock rows in the same order and never deadlock on each other; the outcomes come
+    /// back in the caller's order.
     static func run(_ query: (PostgresQuery) async throws -> PostgresRowSequence, tenant: TenantID, items: [RealisasiItem],
                     each: Bool, allOrNothing: Bool, undo: Bool, actor: String) async throws -> [Outcome] {
-        let json = String(decoding: try JSONEncoder().encode(items.map { i in
+        let order = items.indices.sorted { (rowKey(items[$0]), $0) < (rowKey(items[$1]), $1) }
+        let sorted = order.map { items[$0] }
+        let json = String(decoding: try JSONEncoder().encode(sorted.map { i in
             Item(nip: i.nip, year: i.year, iki: i.ikiKey.uuidString.lowercased(), kind: i.period.kind.rawValue, seq: i.period.sequence,
                  label: i.period.description, value: i.value, value_text: i.value.map { String($0) }, narrative: i.narrative,
                  evidence: i.evidence)
@@ -192,7 +197,13 @@ enum RealisasiCall {
         guard out.count == items.count else {
             throw StoreError.database("realisasi_report answered \(out.count) rows for \(items.count) items")
         }
-        return out
+        var inOrder = out
+        for (position, index) in order.enumerated() { inOrder[index] = out[position] }
+        return inOrder
+    }
+
+    static func rowKey(_ i: RealisasiItem) -> String {
+        "\(i.nip)/\(i.year)/\(i.ikiKey.uuidString)/\(i.period.kind.rawValue)/\(i.period.sequence)"
     }
 
     /// A batch: the items refused before the database are not sent; with `allOrNothing`, any refusal writes
@@ -325,26 +336,12 @@ actor RealisasiGroups {
         counts.calls += 1
         counts.batches += group.count
         let call = group[0].call
-        // In the order of the rows they write (arrival order within one row), so that two calls running at
-        // once lock rows in the same order and never deadlock on each other.
         let items = group.flatMap(\.items)
-        let order = items.indices.sorted { (Self.rowKey(items[$0]), $0) < (Self.rowKey(items[$1]), $1) }
         Task {
             let result: Result<[RealisasiCall.Outcome], any Error>
-            do {
-                let written = try await call(line.tenant, line.actor, order.map { items[$0] })
-                var outcomes = written
-                for (position, index) in order.enumerated() { outcomes[index] = written[position] }
-                result = .success(outcomes)
-            } catch {
-                result = .failure(error)
-            }
+            do { result = .success(try await call(line.tenant, line.actor, items)) } catch { result = .failure(error) }
             self.finish(line, group, result)
         }
-    }
-
-    static func rowKey(_ i: RealisasiItem) -> String {
-        "\(i.nip)/\(i.year)/\(i.ikiKey.uuidString)/\(i.period.kind.rawValue)/\(i.period.sequence)"
     }
 
     private func finish(_ line: Line, _ group: [Waiting], _ result: Result<[RealisasiCall.Outcome], any Error>) {

@@ -135,7 +135,7 @@ extension PlatformStore {
         let keyID = UUID()
         let result = try await client.query("""
             select role, locked_until, expires_at from auth_login_record(
-                \(tenantID), \(nip), \(ok), \(keyID), \(APIToken.prefix(token)), \(ByteBuffer(bytes: APIToken.hash(token))),
+                \(tenantID), \(nip), \(hashBuffer), \(ok), \(keyID), \(APIToken.prefix(token)), \(ByteBuffer(bytes: APIToken.hash(token))),
                 make_interval(secs => \(Double(policy.sessionTTL.components.seconds))), \(policy.maxFailures)::integer,
                 make_interval(secs => \(Double(policy.lockDuration.components.seconds))))
             """, logger: database.logger)

@@ -32,7 +32,7 @@ extension PlatformStore {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw StoreError.invalid("the name is empty") }
         if let weak = PasswordHash.weakness(password) { throw StoreError.invalid(weak) }
-        let tenants = try await requireTenants(cities)
+        let tenants = try await requireTenants(cities, granting: true)
         let stored = try await PasswordHash.offloaded { try PasswordHash.make(password) }
         try await database.transaction { conn in
             do {
@@ -71,7 +71,7 @@ extension PlatformStore {
 
     /// Grants or withdraws cities; a withdrawal ends the person's open sessions in that city at once.
     public func setRegionalGrant(nip: String, cities: [String], granted: Bool, actor: String) async throws {
-        let tenants = try await requireTenants(cities)
+        let tenants = try await requireTenants(cities, granting: granted)
         guard !tenants.isEmpty else { throw StoreError.invalid("name at least one city (--city)") }
         try await database.transaction { conn in
             guard try await exists(conn, nip: nip) else { throw StoreError.notFound(what: "regional person", key: nip) }
@@ -137,7 +137,7 @@ extension PlatformStore {
         let token = APIToken.generate()
         let result = try await client.query("""
             select cities, locked_until, expires_at from auth_regional_record(
-                \(nip), \(ok), \(UUID()), \(APIToken.prefix(token)), \(ByteBuffer(bytes: APIToken.hash(token))),
+                \(nip), \(hashBuffer), \(ok), \(UUID()), \(APIToken.prefix(token)), \(ByteBuffer(bytes: APIToken.hash(token))),
                 make_interval(secs => \(Double(policy.sessionTTL.components.seconds))), \(policy.maxFailures)::integer,
                 make_interval(secs => \(Double(policy.lockDuration.components.seconds))))
             """, logger: database.logger)
@@ -164,11 +164,12 @@ extension PlatformStore {
         }
     }
 
-    func requireTenants(_ codes: [String]) async throws -> [Tenant] {
+    /// The cities named, each once. A grant needs a city that takes writes; a withdrawal takes any.
+    func requireTenants(_ codes: [String], granting: Bool) async throws -> [Tenant] {
         var out: [Tenant] = []
         for code in codes where !out.contains(where: { $0.code == code }) {
             let t = try await requireTenant(code: code)
-            guard t.status == .active || t.status == .suspended else {
+            guard !granting || t.status == .active || t.status == .suspended else {
                 throw StoreError.state("city '\(code)' is \(t.status.rawValue): it takes no new grant")
             }
             out.append(t)
@@ -176,9 +177,14 @@ extension PlatformStore {
         return out
     }
 
+    /// Whether the person exists, locking their row until the transaction ends: a login in progress finishes
+    /// first (and its session is then closed with the others), or waits and sees this change.
     func exists(_ conn: PostgresConnection, nip: String) async throws -> Bool {
-        for try await _ in try await conn.query("select 1 from regional_people where nip = \(nip)", logger: database.logger) { return true }
-        return false
+        var found = false
+        for try await _ in try await conn.query("select 1 from regional_people where nip = \(nip) for update", logger: database.logger) {
+            found = true
+        }
+        return found
     }
 
     func grant(_ conn: PostgresConnection, nip: String, tenant: Tenant, actor: String) async throws {

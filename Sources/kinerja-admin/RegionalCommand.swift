@@ -10,7 +10,8 @@ struct RegionalCommand: AsyncParsableCommand {
             Regional BKN staff belong to no city. They log in with NIP and password and no city \
             (POST /v1/sessions with {"nip", "password"}); the session is bkn_admin over exactly the cities granted \
             here: summaries only, nothing about a person. Every change is written to the audit log of each city \
-            the person is granted.
+            the person is granted (none for a person without a city). A withdrawal, a reset or a removal ends \
+            the person's sessions; a running server notices within its key cache (5 s by default).
             """,
         subcommands: [Add.self, Grant.self, Ungrant.self, ResetPassword.self, List.self, Remove.self])
 
@@ -55,7 +56,7 @@ struct RegionalCommand: AsyncParsableCommand {
 
     struct Ungrant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Withdraw cities from a regional person; their open sessions lose those cities at once.")
+            abstract: "Withdraw cities from a regional person; their open sessions lose those cities.")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "NIP of the person.") var nip: String
         @Option(help: "A city code (repeat for several).") var city: [String]

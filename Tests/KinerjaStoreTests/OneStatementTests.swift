@@ -83,6 +83,10 @@ import Testing
         func batch(_ i: Int) -> [RealisasiItem] {
             let q = SubPeriod(kind: .quarterly, sequence: 1 + (i / 4) % 4)
             switch i % 4 {
+            case 0 where i % 8 == 0:
+                // Two items: the answers of a batch of several are sliced out of the shared call in its order.
+                return [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: iki, period: q, value: Double(i), narrative: nil, evidence: []),
+                        RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: unknownIKI, period: q, value: 1, narrative: nil, evidence: [])]
             case 0: return [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: iki, period: q, value: Double(i), narrative: nil, evidence: [])]
             case 1: return [RealisasiItem(nip: c.staff.nip, year: 2026, ikiKey: unknownIKI, period: q, value: 1, narrative: nil, evidence: [])]
             case 2: return [RealisasiItem(nip: stranger, year: 2026, ikiKey: iki, period: q, value: 1, narrative: nil, evidence: [])]
@@ -99,8 +103,13 @@ import Testing
         }
         for i in 0..<n {
             let r = try #require(answers[i]?.first, "batch \(i)")
+            #expect(answers[i]?.count == batch(i).count && answers[i]?.map(\.index) == Array(batch(i).indices), "batch \(i)")
             switch i % 4 {
-            case 0: #expect(r.accepted, "batch \(i): \(r.reason ?? "")")
+            case 0:
+                #expect(r.accepted, "batch \(i): \(r.reason ?? "")")
+                if i % 8 == 0 {
+                    #expect(answers[i]?.last?.reason == "IKI '\(unknownIKI.uuidString.lowercased()) in the approved SKP of \(c.staff.nip) for 2026' not found")
+                }
             case 1: #expect(r.reason == "IKI '\(unknownIKI.uuidString.lowercased()) in the approved SKP of \(c.staff.nip) for 2026' not found", "\(i)")
             case 2: #expect(r.reason == "employee '\(stranger)' not found", "\(i)")
             default: #expect(r.reason?.contains("value -\(Double(i)) is not a realisasi") == true, "\(i): \(r.reason ?? "")")

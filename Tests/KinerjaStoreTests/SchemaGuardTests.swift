@@ -73,6 +73,23 @@ import Testing
         #expect(missing.isEmpty, "no read-only check for insert, update and delete on \(missing)")
     }
 
+    /// The platform's own tables (regional BKN staff and their cities) are out of the server's reach: it gets
+    /// at them only through the login functions.
+    @Test func theServersRoleHasNoPrivilegeOnThePlatformTables() async throws {
+        let db = try await TestDatabase.owner()
+        var checked = 0
+        for table in TenantSchema.platformTables where table != "schema_migrations" {
+            for privilege in ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"] {
+                for try await has in try await db.client.query(
+                    "select has_table_privilege('kinerja_app', \(table), \(privilege))", logger: TestDatabase.logger).decode(Bool.self) {
+                    #expect(!has, "kinerja_app may \(privilege) \(table)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 10)
+    }
+
     @Test func policiesReadTheTransactionLocalSetting() async throws {
         let db = try await TestDatabase.owner()
         let rows = try await db.client.query("""

@@ -57,18 +57,22 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WHERE p.nip = p_nip AND p.password_hash IS NOT NULL
 $$;
 
--- The outcome of the check, as auth_login_record for employees: a failure counts and the p_max_failures-th in
--- a row locks for p_lock; a success under no lock clears the count and opens one session over the person's
+-- The outcome of the check, as auth_login_record for employees (migration 0033): a failure counts and the
+-- p_max_failures-th in a row locks for p_lock; a success under no lock clears the count and opens one session over the person's
 -- cities (none granted: no session, and an empty list says so). Returns the cities, the lock's end, the
 -- session's end.
-CREATE FUNCTION auth_regional_record(p_nip text, p_ok boolean, p_key_id uuid, p_prefix text, p_key_hash bytea,
-                                     p_ttl interval, p_max_failures integer, p_lock interval)
+CREATE FUNCTION auth_regional_record(p_nip text, p_checked_hash bytea, p_ok boolean, p_key_id uuid, p_prefix text,
+                                     p_key_hash bytea, p_ttl interval, p_max_failures integer, p_lock interval)
 RETURNS TABLE (cities text[], locked_until timestamptz, expires_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE v_locked timestamptz; v_failed integer; v_expires timestamptz; v_cities text[];
+DECLARE v_locked timestamptz; v_failed integer; v_expires timestamptz; v_cities text[]; v_hash bytea;
 BEGIN
-    SELECT p.locked_until, p.failed_attempts INTO v_locked, v_failed FROM regional_people p WHERE p.nip = p_nip FOR UPDATE;
-    IF NOT FOUND THEN
+    -- Under the person's lock, which the CLI's changes take first too: the outcome counts only for the hash
+    -- the application checked (a reset in between makes it count for nothing), and the cities are the ones
+    -- granted now.
+    SELECT p.locked_until, p.failed_attempts, p.password_hash INTO v_locked, v_failed, v_hash
+    FROM regional_people p WHERE p.nip = p_nip FOR UPDATE;
+    IF NOT FOUND OR v_hash IS DISTINCT FROM p_checked_hash THEN
         RETURN QUERY SELECT NULL::text[], NULL::timestamptz, NULL::timestamptz;
         RETURN;
     END IF;
@@ -104,36 +108,37 @@ BEGIN
     RETURN QUERY SELECT v_cities, NULL::timestamptz, v_expires;
 END $$;
 
--- Logout of a regional session: every city's row of the key ends. Returns how many rows ended (0: not a
--- regional session, or already ended).
+-- Logout of a regional session: its row in every city ends, whatever the city's state (an offboarded city is
+-- still read); audited in the cities that take writes. Returns how many rows ended (0: not a regional
+-- session, or already ended).
 CREATE FUNCTION auth_regional_logout(p_key_id uuid) RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH ended AS (
         UPDATE api_keys k SET revoked_at = now()
         WHERE k.key_id = p_key_id AND k.regional_nip IS NOT NULL AND k.revoked_at IS NULL
-          AND k.tenant_id IN (SELECT t.tenant_id FROM tenants t WHERE t.status IN ('active', 'suspended'))
         RETURNING k.tenant_id, k.prefix, k.regional_nip
     ), logged AS (
         INSERT INTO audit_log (tenant_id, actor, action, subject)
         SELECT e.tenant_id, 'session:' || e.prefix, 'user.logout', e.regional_nip FROM ended e
+        WHERE e.tenant_id IN (SELECT t.tenant_id FROM tenants t WHERE t.status IN ('active', 'suspended'))
         RETURNING 1
     )
-    SELECT count(*)::integer FROM logged
+    SELECT count(*)::integer FROM ended
 $$;
 
--- For the CLI: ends a person's open sessions, in one city or (p_tenant null) all; each ended row is audited in
--- its city. Returns how many sessions (keys) ended.
+-- For the CLI: ends a person's open sessions, in one city or (p_tenant null) all, whatever the city's state;
+-- each ended row is audited in its city when it takes writes. Returns how many sessions (keys) ended.
 CREATE FUNCTION regional_close_sessions(p_nip text, p_tenant uuid, p_actor text) RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH ended AS (
         UPDATE api_keys k SET revoked_at = now()
         WHERE k.regional_nip = p_nip AND k.revoked_at IS NULL AND (p_tenant IS NULL OR k.tenant_id = p_tenant)
-          AND k.tenant_id IN (SELECT t.tenant_id FROM tenants t WHERE t.status IN ('active', 'suspended'))
         RETURNING k.tenant_id, k.key_id, k.prefix
     ), logged AS (
         INSERT INTO audit_log (tenant_id, actor, action, subject, detail)
         SELECT e.tenant_id, p_actor, 'user.session_closed', p_nip, jsonb_build_object('session', e.prefix, 'regional', 'true')
         FROM ended e
+        WHERE e.tenant_id IN (SELECT t.tenant_id FROM tenants t WHERE t.status IN ('active', 'suspended'))
         RETURNING 1
     )
     SELECT count(DISTINCT e.key_id)::integer FROM ended e
