@@ -49,7 +49,7 @@ extension KinerjaService {
             throw APIProblem(.badRequest, code: "not_a_session", id: "Bukan sesi login", en: "Not a login session",
                              detail: "this credential is an API key, not a session: revoke it with 'kinerja-admin apikey revoke'")
         }
-        await people.keys.forget(keyID: p.keyID)
+        people.keys.forget(keyID: p.keyID)
         return .noContent(.init())
     }
 }

@@ -4,11 +4,86 @@ public import PostgresNIO
 import NIOSSL
 import Synchronization
 
-/// Set once a transaction has its connection.
-final class LeaseFlag: Sendable {
-    private let flag = Mutex(false)
-    func set() { flag.withLock { $0 = true } }
-    var isSet: Bool { flag.withLock { $0 } }
+/// The deadlines of the tasks waiting for a pooled connection, watched by one timer for all of them: a
+/// waiter still waiting at its deadline is cancelled, which takes it out of the pool's queue. One timer a
+/// tenth of a second, not one per statement: a timer per statement cost every request a task, a dispatch
+/// timer and two thread switches.
+final class LeaseWatch: Sendable {
+    /// A waiting task, cancelled only while listed (it cannot end before it takes itself out).
+    private struct Waiter: @unchecked Sendable {
+        let deadline: ContinuousClock.Instant
+        let task: UnsafeCurrentTask
+    }
+    private struct State {
+        var waiters: [UInt64: Waiter] = [:]
+        var expired: Set<UInt64> = []
+        var next: UInt64 = 0
+        var ticking = false
+        var lastUse = ContinuousClock.now
+    }
+    private let state = Mutex(State())
+    static let tick = Duration.milliseconds(100)
+    /// The timer stops after this long without a waiter, and starts again with the next.
+    static let idle = Duration.seconds(10)
+
+    /// Runs `operation` (which leases a connection, then calls `leased(_:)` with the id it is given) in the
+    /// current task, which is cancelled if it has not called `leased` by `deadline`; that outcome throws
+    /// `timedOut()` instead of the cancellation. Call it in a task of its own: the cancellation is the task's.
+    func watching<R>(until deadline: ContinuousClock.Instant, timedOut: () -> any Error,
+                     _ operation: (UInt64) async throws -> R) async throws -> R {
+        guard let waiter = withUnsafeCurrentTask(body: { $0.map { Waiter(deadline: deadline, task: $0) } }) else {
+            return try await operation(.max)
+        }
+        let (id, start) = state.withLock { s -> (UInt64, Bool) in
+            s.next += 1
+            // The task stays alive while it is listed: it takes itself out (below) before it ends.
+            s.waiters[s.next] = waiter
+            s.lastUse = .now
+            defer { s.ticking = true }
+            return (s.next, !s.ticking)
+        }
+        if start { Task.detached { await self.tickUntilIdle() } }
+        do {
+            let result = try await operation(id)
+            // Done, even if the deadline came as it finished: what committed is answered as committed.
+            state.withLock { s in
+                s.waiters.removeValue(forKey: id)
+                s.expired.remove(id)
+            }
+            return result
+        } catch {
+            let late = state.withLock { s in
+                s.waiters.removeValue(forKey: id)
+                return s.expired.remove(id) != nil
+            }
+            throw late ? timedOut() : error
+        }
+    }
+
+    /// The connection came in time: the deadline no longer applies.
+    func leased(_ id: UInt64) {
+        state.withLock { s in _ = s.waiters.removeValue(forKey: id) }
+    }
+
+    private func tickUntilIdle() async {
+        while true {
+            try? await Task.sleep(for: Self.tick)
+            let now = ContinuousClock.now
+            let stop = state.withLock { s -> Bool in
+                for (id, w) in s.waiters where w.deadline <= now {
+                    s.waiters.removeValue(forKey: id)
+                    s.expired.insert(id)
+                    w.task.cancel()
+                }
+                if s.waiters.isEmpty, now - s.lastUse > Self.idle {
+                    s.ticking = false
+                    return true
+                }
+                return false
+            }
+            if stop { return }
+        }
+    }
 }
 
 /// A value handed to a child task that the parent awaits before it goes on: never used by two tasks at once.
@@ -36,6 +111,7 @@ public final class KinerjaDatabase: Sendable {
     public let leaseTimeout: Duration?
     /// Small realisasi batches of one city and actor that arrive while others run share a call.
     let realisasiGroups = RealisasiGroups()
+    let leaseWatch = LeaseWatch()
 
     /// `statementTimeout`: any statement running longer is stopped by PostgreSQL (SQLSTATE 57014), set once per
     /// connection at its start (behind PgBouncer, which does not pass it on, the role's own default applies).
@@ -109,42 +185,37 @@ public final class KinerjaDatabase: Sendable {
         return try await withLeaseTimeout(leaseTimeout, transaction: false, body)
     }
 
-    /// Runs the transaction in a child task, next to a timer that fails the whole if no connection was leased
-    /// in time (cancelling the child leaves the pool's queue). The parent waits for the child before it
-    /// returns, so `body` and what it captures are never used by two tasks at once.
+    /// Runs the transaction in a child task, which ``LeaseWatch`` cancels if no connection was leased in time
+    /// (cancelling the child leaves the pool's queue). The parent waits for the child before it returns, so
+    /// `body` and what it captures are never used by two tasks at once.
     private func withLeaseTimeout<R: Sendable>(_ timeout: Duration, transaction: Bool,
                                                _ body: (PostgresConnection) async throws -> R) async throws -> R {
-        let leased = LeaseFlag()
+        let deadline = ContinuousClock.now + timeout
         return try await withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
-            return try await withThrowingTaskGroup(of: R?.self) { group in
+            return try await withThrowingTaskGroup(of: R.self) { group in
                 group.addTask {
-                    guard transaction else {
-                        return try await self.client.withConnection { conn in
-                            leased.set()
+                    try await self.leaseWatch.watching(until: deadline, timedOut: {
+                        StoreError.unavailable("no database connection within \(timeout) (\(self.settings.redactedDescription)): the database is down, restarting, or every connection is busy")
+                    }) { id in
+                        guard transaction else {
+                            return try await self.client.withConnection { conn in
+                                self.leaseWatch.leased(id)
+                                return try await work.value(conn)
+                            }
+                        }
+                        return try await self.client.withTransaction(logger: self.logger) { conn in
+                            self.leaseWatch.leased(id)
                             return try await work.value(conn)
                         }
                     }
-                    return try await self.client.withTransaction(logger: self.logger) { conn in
-                        leased.set()
-                        return try await work.value(conn)
-                    }
                 }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    guard leased.isSet else {
-                        throw StoreError.unavailable("no database connection within \(timeout) (\(self.settings.redactedDescription)): the database is down, restarting, or every connection is busy")
-                    }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while let next = try await group.next() {
-                    if let result = next { return result }
-                }
-                throw CancellationError()
+                guard let result = try await group.next() else { throw CancellationError() }
+                return result
             }
         }
     }
+
 
     /// Why this connection must not serve tenant traffic: a superuser, a role that bypasses row-level
     /// security, or one that owns tables would see every city. Empty when the role is safe.
@@ -193,3 +264,4 @@ public struct TenantTransaction: Sendable {
             """)
     }
 }
+

@@ -1,0 +1,79 @@
+import Foundation
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// The lease timeout: a statement that gets no pooled connection in time fails with `unavailable` and runs
+/// nothing; one that gets a connection in time runs as long as its work takes; the pool serves again after.
+@Suite struct LeaseTimeoutTests {
+    @Test(.timeLimit(.minutes(1))) func aCallThatGetsNoConnectionInTimeFailsAndRunsNothing() async throws {
+        let settings = try await TestDatabase.app().settings
+        let db = KinerjaDatabase(settings: settings, maximumConnections: 1, leaseTimeout: .milliseconds(800), logger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { pool in
+            pool.addTask { await db.run() }
+            defer { pool.cancelAll() }
+
+            // The pool's one connection, opened first: opening it under a busy test run may itself take longer
+            // than the timeout, which is not what this test is about.
+            for attempt in 1...20 {
+                do {
+                    try await db.connection { conn in for try await _ in try await conn.query("select 1", logger: TestDatabase.logger) {} }
+                    break
+                } catch StoreError.unavailable where attempt < 20 {}
+            }
+
+            // Work that outlasts the timeout once it has its connection is not cut short.
+            let slept = try await db.connection { conn in
+                var out = ""
+                for try await s in try await conn.query("select pg_sleep(1.2)::text", logger: TestDatabase.logger).decode(String.self) { out = s }
+                return out
+            }
+            #expect(slept == "")
+
+            // The one connection is held; two more calls (a statement and a transaction) wait for it in vain.
+            let (holding, release) = AsyncStream.makeStream(of: Void.self)
+            let (held, holder) = AsyncStream.makeStream(of: Void.self)
+            async let holder_: Void = db.connection { _ in
+                holder.yield()
+                for await _ in holding { break }
+            }
+            for await _ in held { break }
+            let ran = Counter()
+            let clock = ContinuousClock()
+            for transaction in [false, true] {
+                let start = clock.now
+                await #expect {
+                    if transaction {
+                        try await db.withTenant(TenantID(UUID())) { _ in ran.add() }
+                    } else {
+                        try await db.connection { _ in ran.add() }
+                    }
+                } throws: { error in
+                    guard case StoreError.unavailable(let message) = error else { return false }
+                    return message.contains("no database connection within")
+                }
+                let waited = clock.now - start
+                #expect(waited >= .milliseconds(800) && waited < .seconds(4), "waited \(waited)")
+            }
+            #expect(ran.value == 0)
+
+            // Released, the connection serves the next call at once.
+            release.yield()
+            try await holder_
+            let one = try await db.connection { conn in
+                var n = 0
+                for try await x in try await conn.query("select 1", logger: TestDatabase.logger).decode(Int.self) { n = x }
+                return n
+            }
+            #expect(one == 1)
+        }
+    }
+}
+
+private final class Counter: Sendable {
+    private let n = Mutex(0)
+    func add() { n.withLock { $0 += 1 } }
+    var value: Int { n.withLock { $0 } }
+}
