@@ -12,6 +12,10 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var tls: TLSMode = .disable
     /// The certificate authorities to trust instead of the system's (the URL's `?sslrootcert=`, a PEM file).
     public var rootCertificate: String?
+    /// Whether hot statements are prepared once per connection. Off behind a pooler that hands a session's
+    /// statements to other server connections (PgBouncer's transaction mode before 1.21): the URL's
+    /// `?prepared_statements=off`.
+    public var preparedStatements = true
 
     /// libpq's modes, minus `allow`: `verify-full` is the one that defends against a server in the middle.
     public enum TLSMode: String, Sendable, CaseIterable {
@@ -49,6 +53,7 @@ public struct DatabaseSettings: Sendable, Equatable {
         guard !db.isEmpty else { throw .configuration("database URL '\(Self.redacted(url))' names no database") }
         var tls = TLSMode.disable
         var root: String?
+        var prepared = true
         for item in c.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -62,8 +67,14 @@ public struct DatabaseSettings: Sendable, Equatable {
                     throw .configuration("database URL: sslrootcert '\(item.value ?? "")' is not a readable file")
                 }
                 root = file
+            case "prepared_statements":
+                switch item.value {
+                case "on": prepared = true
+                case "off": prepared = false
+                default: throw .configuration("database URL: prepared_statements '\(item.value ?? "")' is not on or off")
+                }
             default:
-                throw .configuration("database URL: parameter '\(item.name)' is not supported (sslmode and sslrootcert are)")
+                throw .configuration("database URL: parameter '\(item.name)' is not supported (sslmode, sslrootcert and prepared_statements are)")
             }
         }
         if root != nil && (tls == .disable || tls == .prefer || tls == .require) {
@@ -71,6 +82,7 @@ public struct DatabaseSettings: Sendable, Equatable {
         }
         self.init(host: host, port: c.port ?? 5432, database: db, username: user, password: c.password?.removingPercentEncoding,
                   tls: tls, rootCertificate: root)
+        self.preparedStatements = prepared
     }
 
     /// The URL with the password hidden, for messages and logs.
@@ -81,7 +93,10 @@ public struct DatabaseSettings: Sendable, Equatable {
     }
 
     public var redactedDescription: String {
-        "postgres://\(username)@\(host):\(port)/\(database)" + (tls == .disable ? "" : "?sslmode=\(tls.rawValue)")
+        var options: [String] = []
+        if tls != .disable { options.append("sslmode=\(tls.rawValue)") }
+        if !preparedStatements { options.append("prepared_statements=off") }
+        return "postgres://\(username)@\(host):\(port)/\(database)" + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
     }
 
     public func with(database: String) -> DatabaseSettings {

@@ -19,7 +19,8 @@ struct KinerjaServer {
           --http-host HOST          KINERJA_HTTP_HOST            127.0.0.1
           --http-port PORT          KINERJA_HTTP_PORT            8080
           --database-url URL        KINERJA_DATABASE_URL, DATABASE_URL
-                                    default: the local cluster of 'make db-start' (.data/local.env)
+                                    default: the local cluster of 'make db-start' (.data/local.env);
+                                    add ?prepared_statements=off behind PgBouncer older than 1.21
           --database-connections N  KINERJA_DATABASE_CONNECTIONS 20
           --database-wait-seconds N KINERJA_DATABASE_WAIT_SECONDS 5 (a request that gets no connection
                                     in this time answers 503 database_unavailable, with Retry-After)

@@ -22,6 +22,17 @@ import Testing
         #expect(s.redactedDescription.hasSuffix(mode == .disable ? "/kinerja" : "?sslmode=\(mode.rawValue)"))
     }
 
+    /// Prepared statements are on unless the URL turns them off (behind PgBouncer's transaction mode before 1.21),
+    /// and the description of the settings says so.
+    @Test func aURLMayTurnPreparedStatementsOff() throws {
+        #expect(try DatabaseSettings(url: "postgres://app:pw@db.example/kinerja").preparedStatements)
+        #expect(try DatabaseSettings(url: "postgres://app:pw@db.example/kinerja?prepared_statements=on").preparedStatements)
+        let off = try DatabaseSettings(url: "postgres://app:pw@db.example:6432/kinerja?sslmode=require&prepared_statements=off")
+        #expect(!off.preparedStatements && off.tls == .require)
+        #expect(off.redactedDescription == "postgres://app@db.example:6432/kinerja?sslmode=require&prepared_statements=off")
+        #expect(!off.with(database: "other").preparedStatements)
+    }
+
     @Test func aRootCertificateGoesWithVerification() throws {
         let pem = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-ca-\(UUID().uuidString.prefix(8)).pem")
         try "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".write(to: pem, atomically: true, encoding: .utf8)
@@ -37,6 +48,7 @@ import Testing
         ("postgres://app:pw@db.example/kinerja?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", "sslrootcert '/nonexistent/ca.pem'"),
         ("postgres://app:pw@db.example/kinerja?sslmode=require&sslrootcert=/etc/hostname", "not require"),
         ("postgres://app:pw@db.example/kinerja?connect_timeout=5", "parameter 'connect_timeout'"),
+        ("postgres://app:pw@db.example/kinerja?prepared_statements=no", "prepared_statements 'no'"),
     ])
     func aBadParameterIsNamed(url: String, named: String) {
         #expect {

@@ -18,6 +18,8 @@ struct PgBouncerTests {
                 #expect(port == settings.owner.port, "PostgreSQL listens on \(settings.owner.port)")
                 #expect(db.settings.port != port, "\(db.settings.username) connects straight to PostgreSQL, not through PgBouncer")
             }
+            // PgBouncer 1.18 (Debian 12) hands a client's statements to any server connection: none are named.
+            #expect(!db.settings.preparedStatements, "\(db.settings.username) prepares statements behind PgBouncer")
         }
     }
 

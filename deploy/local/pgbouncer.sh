@@ -93,8 +93,8 @@ cmd_stop() {
 cmd_env() {
   load
   local via="127.0.0.1:$PORT" direct="127.0.0.1:$KINERJA_DB_PORT"
-  echo "export KINERJA_TEST_DATABASE_URL=postgres://$KINERJA_DB_APP_USER:$KINERJA_DB_APP_PASSWORD@$via/kinerja_test"
-  echo "export KINERJA_TEST_ADMIN_DATABASE_URL=postgres://$KINERJA_DB_ADMIN_USER:$KINERJA_DB_ADMIN_PASSWORD@$via/kinerja_test"
+  echo "export KINERJA_TEST_DATABASE_URL=postgres://$KINERJA_DB_APP_USER:$KINERJA_DB_APP_PASSWORD@$via/kinerja_test?prepared_statements=off"
+  echo "export KINERJA_TEST_ADMIN_DATABASE_URL=postgres://$KINERJA_DB_ADMIN_USER:$KINERJA_DB_ADMIN_PASSWORD@$via/kinerja_test?prepared_statements=off"
   echo "export KINERJA_TEST_OWNER_DATABASE_URL=postgres://$KINERJA_DB_OWNER_USER:$KINERJA_DB_OWNER_PASSWORD@$direct/kinerja_test"
   echo "export KINERJA_TEST_THROUGH_PGBOUNCER=1"
 }
