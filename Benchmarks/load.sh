@@ -6,10 +6,12 @@
 #           (kinerja-ceiling: GET /db answering SELECT 1, Benchmarks/Ceiling) and pgbench's one-row SELECT.
 # Requests rotate over the city's employees. Reports requests a second, p50 / p99, answers that were not 2xx,
 # the server's resident memory (now and its peak) and the ratios. wrk, the server and PostgreSQL share this
-# machine's cores: the figures are for that. Usage: [DURATION=20] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
+# machine's cores: the figures are for that. Each figure is the median of ROUNDS rounds, and each ratio is taken within its round.
+# Usage: [DURATION=10] [ROUNDS=3] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_EACH="${DURATION:-20}"
+SECONDS_EACH="${DURATION:-10}"
+ROUNDS="${ROUNDS:-3}"
 C="${CONNECTIONS:-8}"
 N="${EMPLOYEES:-2000}"
 PORT="${PORT:-18082}"
@@ -85,7 +87,10 @@ wrk_run() {  # lua file (or "ceiling") -> "rps p50 p99 non2xx"
   else
     wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$PORT" > "$dir/wrk.out" 2>&1
   fi
-  awk '/Requests\/sec/ { r = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } /Non-2xx/ { bad = $NF }
+  # Latencies in milliseconds, whatever unit wrk chose.
+  awk 'function ms(x) { if (x ~ /us$/) return sprintf("%.2f", x / 1000); if (x ~ /ms$/) return sprintf("%.2f", x + 0);
+                        return sprintf("%.2f", x * 1000) }
+       /Requests\/sec/ { r = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } /Non-2xx/ { bad = $NF }
        END { printf "%s %s %s %s", r, p50, p99, (bad == "" ? 0 : bad) }' "$dir/wrk.out"
 }
 pgbench_run() {  # script -> "tps p99_ms" (p99 from the per-transaction log)
@@ -103,23 +108,38 @@ rss() { awk -v k="$1" '$1 == k":" { printf "%d", $2 / 1024 }' "/proc/$server/sta
 echo "insert into bench_load_insert (tenant_id, nip, value) values ('$tenant', '${first%% *}', random() * 100);" > "$dir/insert.sql"
 echo "select nip, name, jabatan_name, unit_id, status from employees where tenant_id = '$tenant' and nip = '${first%% *}';" > "$dir/select1.sql"
 
-read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
-read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
-w_rss=$(rss VmRSS)
-read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
-read -r c_rps c_p50 c_p99 c_bad <<< "$(wrk_run ceiling)"
-read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
-r_rss=$(rss VmRSS); peak=$(rss VmHWM)
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Rounds, each with its baselines next to it: these machines drift by 10-40% within minutes, so each ratio is
+# taken within its round, and the summary gives each figure's median and the range of the ratios.
+W=(); PW=(); R=(); C_=(); PR=(); WR=(); RR=(); W50=(); W99=(); R50=(); R99=(); C50=(); C99=(); PW99=(); PR99=(); BAD=0
+for round in $(seq 1 "$ROUNDS"); do
+  read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
+  read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
+  w_rss=$(rss VmRSS)
+  read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
+  read -r c_rps c_p50 c_p99 c_bad <<< "$(wrk_run ceiling)"
+  read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
+  r_rss=$(rss VmRSS)
+  printf '  round %d: writes %s/s (pgbench INSERT %s TPS, %sx), reads %s/s (ceiling %s/s, %sx)\n' "$round" "$w_rps" "$pw_tps" \
+    "$(ratio "$w_rps" "$pw_tps")" "$r_rps" "$c_rps" "$(ratio "$r_rps" "$c_rps")"
+  W+=("$w_rps"); PW+=("$pw_tps"); R+=("$r_rps"); C_+=("$c_rps"); PR+=("$pr_tps")
+  WR+=("$(ratio "$w_rps" "$pw_tps")"); RR+=("$(ratio "$r_rps" "$c_rps")")
+  W50+=("$w_p50"); W99+=("$w_p99"); R50+=("$r_p50"); R99+=("$r_p99"); C50+=("$c_p50"); C99+=("$c_p99")
+  PW99+=("$pw_p99"); PR99+=("$pr_p99"); BAD=$((BAD + w_bad + r_bad + c_bad))
+done
+peak=$(rss VmHWM)
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 
 cat <<TXT
 
-Load benchmark ($build build; $C connections, ${SECONDS_EACH} s each; wrk, kinerja-server and PostgreSQL share $(nproc) cores)
+Load benchmark ($build build; $C connections, $ROUNDS rounds of ${SECONDS_EACH} s each, medians; wrk, kinerja-server and PostgreSQL share $(nproc) cores)
   city $code: $(wc -l < "$dir/pairs") employees with an approved SKP, realisasi for $period
-  pgbench one-row INSERT (autocommit)          $pw_tps TPS, p99 $pw_p99 ms
-  POST /v1/realisasi, one item a request       $w_rps requests/s, p50 $w_p50, p99 $w_p99, $w_bad not 2xx   $(ratio "$w_rps" "$pw_tps")x pgbench
-  pgbench one-row SELECT of an employee        $pr_tps TPS, p99 $pr_p99 ms
-  ceiling: Hummingbird + PostgresClient SELECT 1   $c_rps requests/s, p50 $c_p50, p99 $c_p99, $c_bad not 2xx
-  GET /v1/employees/{nip}                      $r_rps requests/s, p50 $r_p50, p99 $r_p99, $r_bad not 2xx   $(ratio "$r_rps" "$c_rps")x the ceiling, $(ratio "$r_rps" "$pr_tps")x pgbench
-  kinerja-server resident memory               ${w_rss} MB after the writes, ${r_rss} MB after the reads, peak ${peak} MB
+  pgbench one-row INSERT (autocommit)          $(median "${PW[@]}") TPS, p99 $(median "${PW99[@]}") ms
+  POST /v1/realisasi, one item a request       $(median "${W[@]}") requests/s, p50 $(median "${W50[@]}")ms, p99 $(median "${W99[@]}")ms   $(median "${WR[@]}")x pgbench (rounds $(range "${WR[@]}"))
+  pgbench one-row SELECT of an employee        $(median "${PR[@]}") TPS, p99 $(median "${PR99[@]}") ms
+  ceiling: Hummingbird + PostgresClient SELECT 1   $(median "${C_[@]}") requests/s, p50 $(median "${C50[@]}")ms, p99 $(median "${C99[@]}")ms
+  GET /v1/employees/{nip}                      $(median "${R[@]}") requests/s, p50 $(median "${R50[@]}")ms, p99 $(median "${R99[@]}")ms   $(median "${RR[@]}")x the ceiling (rounds $(range "${RR[@]}")), $(ratio "$(median "${R[@]}")" "$(median "${PR[@]}")")x pgbench
+  answers that were not 2xx                    $BAD
+  kinerja-server resident memory               ${w_rss} MB after the last writes, ${r_rss} MB after the last reads, peak ${peak} MB
 (the city is left in place; remove the local data with FORCE=1 make db-reset)
 TXT
