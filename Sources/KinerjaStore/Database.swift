@@ -26,13 +26,14 @@ final class LeaseWatch: Sendable {
     /// The timer stops after this long without a waiter, and starts again with the next.
     static let idle = Duration.seconds(10)
 
-    /// Runs `operation` (which leases a connection, then calls `leased(_:)` with the id it is given) in the
-    /// current task, which is cancelled if it has not called `leased` by `deadline`; that outcome throws
-    /// `timedOut()` instead of the cancellation. Call it in a task of its own: the cancellation is the task's.
+    /// Runs `operation` (which leases a connection, then calls `leased(_:)` with the id it is given before it
+    /// sends anything) in the current task, which is cancelled if it has not called `leased` by `deadline`;
+    /// that outcome throws `timedOut()` instead of the cancellation. Call it in a task of its own: the
+    /// cancellation is the task's.
     func watching<R>(until deadline: ContinuousClock.Instant, timedOut: () -> any Error,
                      _ operation: (UInt64) async throws -> R) async throws -> R {
         guard let waiter = withUnsafeCurrentTask(body: { $0.map { Waiter(deadline: deadline, task: $0) } }) else {
-            return try await operation(.max)
+            preconditionFailure("an async function always runs in a task")
         }
         let (id, start) = state.withLock { s -> (UInt64, Bool) in
             s.next += 1
@@ -45,7 +46,7 @@ final class LeaseWatch: Sendable {
         if start { Task.detached { await self.tickUntilIdle() } }
         do {
             let result = try await operation(id)
-            // Done, even if the deadline came as it finished: what committed is answered as committed.
+            // `leased` said yes, so no deadline cancelled this work: what committed is answered as committed.
             state.withLock { s in
                 s.waiters.removeValue(forKey: id)
                 s.expired.remove(id)
@@ -60,9 +61,12 @@ final class LeaseWatch: Sendable {
         }
     }
 
-    /// The connection came in time: the deadline no longer applies.
-    func leased(_ id: UInt64) {
-        state.withLock { s in _ = s.waiters.removeValue(forKey: id) }
+    /// Whether the connection came in time; if so, the deadline no longer applies. False when the deadline
+    /// passed first (the task is cancelled): the caller must then send nothing. Deciding under the lock closes
+    /// the gap between the pool handing over a connection and the task taking itself off the list, in which a
+    /// statement that ran and committed would have been answered as a timeout.
+    func leased(_ id: UInt64) -> Bool {
+        state.withLock { s in s.waiters.removeValue(forKey: id) != nil }
     }
 
     private func tickUntilIdle() async {
@@ -73,6 +77,7 @@ final class LeaseWatch: Sendable {
                 for (id, w) in s.waiters where w.deadline <= now {
                     s.waiters.removeValue(forKey: id)
                     s.expired.insert(id)
+                    // Runs the pool's cancellation handler under this lock: it must never call back in here.
                     w.task.cancel()
                 }
                 if s.waiters.isEmpty, now - s.lastUse > Self.idle {
@@ -112,6 +117,8 @@ public final class KinerjaDatabase: Sendable {
     /// Small realisasi batches of one city and actor that arrive while others run share a call.
     let realisasiGroups = RealisasiGroups()
     let leaseWatch = LeaseWatch()
+    /// Set when the database refused a prepared statement (a pooler in transaction mode): none are used after.
+    let preparedStatementsRefused = Atomic(false)
 
     /// `statementTimeout`: any statement running longer is stopped by PostgreSQL (SQLSTATE 57014), set once per
     /// connection at its start (behind PgBouncer, which does not pass it on, the role's own default applies).
@@ -198,20 +205,15 @@ public final class KinerjaDatabase: Sendable {
                     try await self.leaseWatch.watching(until: deadline, timedOut: {
                         StoreError.unavailable("no database connection within \(timeout) (\(self.settings.redactedDescription)): the database is down, restarting, or every connection is busy")
                     }) { id in
-                        guard transaction else {
-                            return try await self.client.withConnection { conn in
-                                self.leaseWatch.leased(id)
-                                return try await work.value(conn)
-                            }
-                        }
-                        return try await self.client.withTransaction(logger: self.logger) { conn in
-                            self.leaseWatch.leased(id)
-                            return try await work.value(conn)
+                        // Claimed before anything is sent, BEGIN included.
+                        try await self.client.withConnection { conn in
+                            guard self.leaseWatch.leased(id) else { throw CancellationError() }
+                            guard transaction else { return try await work.value(conn) }
+                            return try await conn.withTransaction(logger: self.logger) { conn in try await work.value(conn) }
                         }
                     }
                 }
-                guard let result = try await group.next() else { throw CancellationError() }
-                return result
+                return try await group.next()!
             }
         }
     }

@@ -1,5 +1,6 @@
 public import Foundation
 import PostgresNIO
+import Synchronization
 
 /// An ASN as the city's records hold them. Personal fields the product does not need are never stored.
 public struct Employee: Sendable, Equatable, Codable {
@@ -148,12 +149,24 @@ extension KinerjaDatabase {
     /// One employee of a city, read by the database function `employee_read` in one statement (it sets the
     /// city itself): one round trip. With `within`, only that employee or one below them in the atasan chain.
     public func employee(tenant: TenantID, nip: String, within: String?) async throws -> Employee? {
-        try await connection { conn in
-            if settings.preparedStatements {
-                for try await r in try await conn.execute(EmployeeRead(tenant: tenant.uuid, nip: nip, within: within), logger: logger) {
-                    return TenantTransaction.employee(r)
+        try await connection { conn -> Employee? in
+            if settings.preparedStatements, !preparedStatementsRefused.load(ordering: .relaxed) {
+                do {
+                    for try await r in try await conn.execute(EmployeeRead(tenant: tenant.uuid, nip: nip, within: within), logger: logger) {
+                        return TenantTransaction.employee(r)
+                    }
+                    return nil
+                } catch let e as PSQLError where ["26000", "42P05"].contains(e.serverInfo?[.sqlState] ?? "") {
+                    // A pooler that hands statements to other server connections (PgBouncer's transaction
+                    // mode before 1.21): this process stops preparing and says how to configure it.
+                    if !preparedStatementsRefused.exchange(true, ordering: .relaxed) {
+                        let why = e.serverInfo?[.message] ?? "SQLSTATE \(e.serverInfo?[.sqlState] ?? "")"
+                        logger.warning("""
+                            the database refuses prepared statements (\(why)), as a pooler in transaction mode does: they are \
+                            off until the server restarts; add ?prepared_statements=off to the database URL
+                            """)
+                    }
                 }
-                return nil
             }
             let rows = try await conn.query("select * from employee_read(\(tenant.uuid), \(nip), \(within))", logger: logger)
             for try await r in rows.decode(TenantTransaction.EmployeeRow.self) { return TenantTransaction.employee(r) }

@@ -1,5 +1,5 @@
 import Foundation
-import KinerjaStore
+@testable import KinerjaStore
 import KinerjaTestSupport
 import PostgresNIO
 import Synchronization
@@ -69,6 +69,42 @@ import Testing
             }
             #expect(one == 1)
         }
+    }
+}
+
+/// The lock decides between a deadline and a connection that arrive together: a task whose deadline was
+/// passed first may not claim the connection (it sends nothing and times out); one that claimed it in time is
+/// never cancelled afterwards, however long its work takes.
+@Suite struct LeaseWatchTests {
+    struct TimedOut: Error {}
+
+    @Test(.timeLimit(.minutes(1))) func aClaimAfterTheDeadlineIsRefusedAndTimesOut() async throws {
+        let watch = LeaseWatch()
+        let claimed = Counter()
+        let outcome = await Task {
+            try await watch.watching(until: .now, timedOut: { TimedOut() }) { id in
+                // A connection handed over just after the deadline: the ticker has cancelled this task by now.
+                try? await Task.sleep(for: .milliseconds(500))
+                guard watch.leased(id) else { throw CancellationError() }
+                claimed.add()
+                return 1
+            }
+        }.result
+        #expect(claimed.value == 0)
+        #expect(throws: TimedOut.self) { try outcome.get() }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aClaimInTimeHoldsPastTheDeadline() async throws {
+        let watch = LeaseWatch()
+        let value = try await Task {
+            try await watch.watching(until: .now + .milliseconds(200), timedOut: { TimedOut() }) { id in
+                guard watch.leased(id) else { throw CancellationError() }
+                // Cancelled, this sleep would throw.
+                try await Task.sleep(for: .milliseconds(600))
+                return 7
+            }
+        }.value
+        #expect(value == 7)
     }
 }
 

@@ -23,6 +23,25 @@ struct PgBouncerTests {
         }
     }
 
+    /// A server whose URL forgot `?prepared_statements=off` behind this pooler: the employee read still answers,
+    /// every time (a refused prepared statement turns them off for the process and the read runs unprepared).
+    @Test func aPreparedReadBehindThePoolerStillAnswers() async throws {
+        var settings = try TestDatabase.settings().app
+        settings.preparedStatements = true
+        let (city, population) = try await TestDatabase.city("pgb-prep")
+        let nips = population.people.prefix(20).map(\.nip)
+        try await TestDatabase.with(settings) { db in
+            try await withThrowingTaskGroup(of: (String, String?).self) { group in
+                for round in 0..<6 {
+                    for nip in nips {
+                        group.addTask { (nip, try await db.employee(tenant: city.id, nip: nip, within: round.isMultiple(of: 2) ? nil : nip)?.nip) }
+                    }
+                }
+                for try await (asked, answered) in group { #expect(answered == asked) }
+            }
+        }
+    }
+
     /// Many short transactions from a few clients share the pooler's server connections; none of them
     /// sees a city that another transaction set.
     @Test func aCitysSettingNeverOutlivesItsTransaction() async throws {
