@@ -246,6 +246,90 @@ import Testing
         #expect(try await count() == 2)
     }
 
+    /// A batch is checked and written set-based (migration 0035): new rows and corrections, audited in the
+    /// order the rows are written, and a closed period refused by name next to an open one written. What that
+    /// one statement cannot take, the same realisasi twice in one batch, goes item by item with the outcomes of
+    /// two batches of one (written, then corrected). A read-only city, which the statement cannot take either,
+    /// is `aBatchOfOneThatTheDatabaseRefusesIsARejectedItem`.
+    @Test func aBatchTheSetBasedStatementCannotTakeGoesItemByItemWithTheSameOutcomes() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("one-set", employees: 300)
+        let planned = try await SKPStoreTests.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let hr = SKPActor.hr("api:test")
+        let staffIKI = planned[3].content.rhk[0].iki[0].key, kasiIKI = planned[2].content.rhk[0].iki[0].key
+        func item(_ nip: String, _ key: UUID, _ q: Int, _ v: Double) -> RealisasiItem {
+            RealisasiItem(nip: nip, year: 2026, ikiKey: key, period: SubPeriod(kind: .quarterly, sequence: q), value: v, narrative: nil, evidence: [])
+        }
+        // Rows written by one statement share its subtransaction; item by item, each item has its own.
+        func writers(_ q: Int) async throws -> Int {
+            try await db.withTenant(city.id) { tx in
+                var n = 0
+                for try await x in try await tx.query("""
+                    select count(distinct xmin::text)::int from realisasi where tenant_id = \(city.id.uuid) and period_seq = \(q)
+                    """).decode(Int.self) { n = x }
+                return n
+            }
+        }
+        func rows(_ q: Int) async throws -> (values: [String: Double], audit: [String]) {
+            try await db.withTenant(city.id) { tx in
+                var v: [String: Double] = [:]
+                for try await (nip, x) in try await tx.query("""
+                    select nip, value::float8 from realisasi where tenant_id = \(city.id.uuid) and period_seq = \(q)
+                    """).decode((String, Double).self) { v[nip] = x }
+                var a: [String] = []
+                for try await (action, subject, detail) in try await tx.query("""
+                    select action, subject, detail->>'value' from audit_log where tenant_id = \(city.id.uuid)
+                      and action like 'realisasi.%' and detail->>'period' = \("Q\(q)") order by entry_id
+                    """).decode((String, String, String).self) { a.append("\(action) \(subject.prefix(18)) \(detail)") }
+                return (v, a)
+            }
+        }
+
+        // Written in one statement: both items, each audited once, in the order the rows are written (by NIP
+        // first: two calls lock rows in the same order).
+        let byNIP = [(c.staff.nip, staffIKI), (c.kasi.nip, kasiIKI)].sorted { $0.0 < $1.0 }
+        let plain = try await db.ingestRealisasi(tenant: city.id, [item(c.staff.nip, staffIKI, 1, 2), item(c.kasi.nip, kasiIKI, 1, 3)],
+                                                 allOrNothing: false, actor: hr)
+        #expect(plain == [ItemResult(index: 0, accepted: true), ItemResult(index: 1, accepted: true)])
+        let one = try await rows(1)
+        #expect(one.values == [c.staff.nip: 2, c.kasi.nip: 3])
+        let value = [c.staff.nip: "2.0", c.kasi.nip: "3.0"]
+        #expect(one.audit == byNIP.map { "realisasi.report \($0.0) \(value[$0.0]!)" })
+        #expect(try await writers(1) == 1, "one statement wrote both")
+        // Both again, in the other order: corrections, audited as such, in the same row order.
+        let corrected = try await db.ingestRealisasi(tenant: city.id, [item(c.kasi.nip, kasiIKI, 1, 13), item(c.staff.nip, staffIKI, 1, 12)],
+                                                     allOrNothing: false, actor: hr)
+        #expect(corrected == [ItemResult(index: 0, accepted: true), ItemResult(index: 1, accepted: true)])
+        let oneAgain = try await rows(1)
+        #expect(oneAgain.values == [c.staff.nip: 12, c.kasi.nip: 13])
+        let again = [c.staff.nip: "12.0", c.kasi.nip: "13.0"]
+        #expect(Array(oneAgain.audit.dropFirst(2)) == byNIP.map { "realisasi.correct \($0.0) \(again[$0.0]!)" })
+        #expect(try await writers(1) == 1, "one statement corrected both")
+
+        // The same realisasi twice: written, then corrected, as two batches of one would be.
+        let twice = try await db.ingestRealisasi(tenant: city.id, [item(c.staff.nip, staffIKI, 2, 7), item(c.kasi.nip, kasiIKI, 2, 8),
+                                                                   item(c.staff.nip, staffIKI, 2, 9)], allOrNothing: false, actor: hr)
+        #expect(twice == [ItemResult(index: 0, accepted: true), ItemResult(index: 1, accepted: true), ItemResult(index: 2, accepted: true)])
+        let two = try await rows(2)
+        #expect(two.values == [c.staff.nip: 9, c.kasi.nip: 8])
+        #expect(two.audit.filter { $0.contains(c.staff.nip) } == ["realisasi.report \(c.staff.nip) 7.0", "realisasi.correct \(c.staff.nip) 9.0"])
+        #expect(two.audit.filter { $0.contains(c.kasi.nip) } == ["realisasi.report \(c.kasi.nip) 8.0"])
+        #expect(two.audit.count == 3, "nothing of the statement that failed")
+        #expect(try await writers(2) == 2, "item by item")
+
+        // A closed period next to an open one: the closed one is refused by name, the open one written.
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.setPeriod(try EvaluationPeriod.period(year: 2026, kind: .quarterly, sequence: 3), open: false, reason: nil, actor: "hr")
+        }
+        let mixed = try await db.ingestRealisasi(tenant: city.id, [item(c.staff.nip, staffIKI, 3, 1), item(c.kasi.nip, kasiIKI, 4, 5)],
+                                                 allOrNothing: false, actor: hr)
+        #expect(mixed.map(\.accepted) == [false, true])
+        #expect(mixed[0].reason == "period Q3 of 2026 is closed: it takes no more realisasi (city HR can reopen it, with a reason)")
+        #expect(try await rows(3).values.isEmpty)
+        #expect(try await rows(4).values == [c.kasi.nip: 5])
+    }
+
     /// A batch of one is a statement of its own, with no subtransaction: a write the database refuses (here, in
     /// an offboarded city, read-only) is still that item's reason, as it is in a larger batch.
     @Test func aBatchOfOneThatTheDatabaseRefusesIsARejectedItem() async throws {
