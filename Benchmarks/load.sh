@@ -103,7 +103,7 @@ pgbench_run() {  # script -> "tps p99_ms" (p99 from the per-transaction log)
 }
 rss() { awk -v k="$1" '$1 == k":" { printf "%d", $2 / 1024 }' "/proc/$server/status"; }
 
-"${PSQL[@]}" -c "create table bench_load_insert (id bigint generated always as identity primary key, tenant_id uuid not null,
+"${PSQL[@]}" -c "drop table if exists bench_load_insert; create table bench_load_insert (id bigint generated always as identity primary key, tenant_id uuid not null,
                  nip text not null, value numeric, at timestamptz not null default now())" >/dev/null
 echo "insert into bench_load_insert (tenant_id, nip, value) values ('$tenant', '${first%% *}', random() * 100);" > "$dir/insert.sql"
 echo "select nip, name, jabatan_name, unit_id, status from employees where tenant_id = '$tenant' and nip = '${first%% *}';" > "$dir/select1.sql"

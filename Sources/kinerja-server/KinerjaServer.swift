@@ -73,7 +73,7 @@ struct KinerjaServer {
         let settings = try ServerConfiguration(config)
 
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
+            var handler = ServerLogHandler(StreamLogHandler.standardOutput(label: label))
             handler.logLevel = settings.logLevel
             return handler
         }
