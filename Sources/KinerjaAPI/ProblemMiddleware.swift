@@ -5,6 +5,8 @@ import Logging
 import NIOCore
 import OpenAPIRuntime
 
+private let hexDigits = Array("0123456789abcdef".utf8)
+
 /// The outermost middleware: gives every request an id (echoed in `X-Request-Id`), logs it, and turns
 /// every error into a problem document. Unexpected errors are logged and answered with a plain 500.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -41,12 +43,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         var random = SystemRandomNumberGenerator()
         let high = (random.next() as UInt64) & ~0xF000 | 0x4000  // version 4
         let low = (random.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // variant 10
-        let digits = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 36) { out in
             var i = 0
             func put(_ value: UInt64, _ count: Int) {
                 for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
-                    out[i] = digits[Int((value >> UInt64(shift)) & 0xF)]
+                    out[i] = hexDigits[Int((value >> UInt64(shift)) & 0xF)]
                     i += 1
                 }
             }

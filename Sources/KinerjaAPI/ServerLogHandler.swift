@@ -25,9 +25,15 @@ public struct ServerLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// The stream handler's order: this handler's metadata, then the provider's, then the line's own.
     public func log(event: LogEvent) {
         var event = event
-        if !metadata.isEmpty { event.metadata = metadata.merging(event.metadata ?? [:]) { $1 } }
+        if !metadata.isEmpty {
+            var merged = metadata
+            if let provided = stream.metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
+            if let own = event.metadata { merged.merge(own) { $1 } }
+            event.metadata = merged
+        }
         stream.log(event: event)
     }
 }

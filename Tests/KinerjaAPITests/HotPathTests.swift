@@ -33,12 +33,14 @@ import Testing
         func write(_ string: String) { written.withLock { $0.append(string) } }
     }
 
-    /// The same line as swift-log's `StreamLogHandler` for the same metadata, set one key at a time and given
-    /// with the line; nothing below the level.
-    @Test func theServerHandlerWritesWhatTheStreamHandlerWrites() {
+    /// The same line as swift-log's `StreamLogHandler` for the same metadata, set one key at a time, given by a
+    /// metadata provider (which wins over the former) and given with the line (which wins over both); nothing
+    /// below the level.
+    @Test(arguments: [false, true]) func theServerHandlerWritesWhatTheStreamHandlerWrites(withProvider: Bool) {
+        let provider: Logger.MetadataProvider? = withProvider ? .init { ["tenant": "provided", "trace": "t-9"] } : nil
         let stock = Lines(), ours = Lines()
-        var a = Logger(label: "kinerja-server") { StreamLogHandler(label: $0, stream: stock, metadataProvider: nil) }
-        var b = Logger(label: "kinerja-server") { ServerLogHandler(StreamLogHandler(label: $0, stream: ours, metadataProvider: nil)) }
+        var a = Logger(label: "kinerja-server") { StreamLogHandler(label: $0, stream: stock, metadataProvider: provider) }
+        var b = Logger(label: "kinerja-server") { ServerLogHandler(StreamLogHandler(label: $0, stream: ours, metadataProvider: provider)) }
         a.logLevel = .info; b.logLevel = .info
         for (key, value) in [("request_id", "r-1"), ("tenant", "makassar"), ("key", "kin_abc"), ("tenant", "palu")] {
             a[metadataKey: key] = "\(value)"; b[metadataKey: key] = "\(value)"
@@ -52,7 +54,8 @@ import Testing
         let strip = { (lines: [String]) in lines.map { String($0.drop { $0 != " " }) } }
         let (x, y) = (strip(stock.written.withLock { $0 }), strip(ours.written.withLock { $0 }))
         #expect(x.count == 2 && x == y, "\(x)\n\(y)")
-        #expect(y.first?.contains("key=kin_override") == true && y.first?.contains("tenant=palu") == true)
+        #expect(y.first?.contains("key=kin_override") == true)
+        #expect(y.first?.contains(withProvider ? "tenant=provided" : "tenant=palu") == true, "\(y)")
     }
 
     @Test func aKeyWithSpacesAroundItInTheHeaderIsTheKey() async throws {
