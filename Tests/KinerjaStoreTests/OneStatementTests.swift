@@ -183,10 +183,8 @@ import Testing
         #expect(value == 5)
         #expect(audit == [#"realisasi.report {"iki": "\#(iki.uuidString.lowercased())", "value": "5.0", "period": "Q1", "evidence": "0"}"#])
         // Nothing reached the other city.
-        let strangerRows = try await db.withTenant(other.id) { tx -> Int in
-            var n = 0
-            for try await x in try await tx.query("select count(*)::int from realisasi where tenant_id = \(other.id.uuid)").decode(Int.self) { n = x }
-            return n
+        let strangerRows = try await db.withTenant(other.id) { tx in
+            try await tx.int("select count(*)::int from realisasi where tenant_id = \(other.id.uuid)")
         }
         #expect(strangerRows == 0)
 
@@ -215,11 +213,7 @@ import Testing
                     RealisasiItem(nip: c.kasi.nip, year: 2026, ikiKey: kasiIKI, period: q2, value: 4, narrative: nil, evidence: [])]
         func count() async throws -> Int {
             try await db.withTenant(city.id) { tx in
-                var n = 0
-                for try await x in try await tx.query("""
-                    select count(*)::int from realisasi where tenant_id = \(city.id.uuid) and period_seq = 2
-                    """).decode(Int.self) { n = x }
-                return n
+                try await tx.int("select count(*)::int from realisasi where tenant_id = \(city.id.uuid) and period_seq = 2")
             }
         }
         // Refused by the database (an IKI of someone else's SKP), and refused before it (no value, no narrative).
@@ -264,11 +258,7 @@ import Testing
         // Rows written by one statement share its subtransaction; item by item, each item has its own.
         func writers(_ q: Int) async throws -> Int {
             try await db.withTenant(city.id) { tx in
-                var n = 0
-                for try await x in try await tx.query("""
-                    select count(distinct xmin::text)::int from realisasi where tenant_id = \(city.id.uuid) and period_seq = \(q)
-                    """).decode(Int.self) { n = x }
-                return n
+                try await tx.int("select count(distinct xmin::text)::int from realisasi where tenant_id = \(city.id.uuid) and period_seq = \(q)")
             }
         }
         func rows(_ q: Int) async throws -> (values: [String: Double], audit: [String]) {

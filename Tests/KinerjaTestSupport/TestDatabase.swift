@@ -128,3 +128,11 @@ public enum TestDatabase {
         fatalError("the demo tree has no kepala > kabid > kasi > two staff line")
     }
 }
+
+extension TenantTransaction {
+    /// The first column of a query's first row as a whole number, 0 without a row: a count, in a test.
+    public func int(_ query: PostgresQuery) async throws -> Int {
+        for try await n in try await self.query(query).decode(Int.self) { return n }
+        return 0
+    }
+}

@@ -30,17 +30,18 @@ BEGIN
                    a.item->>'label' AS label
             FROM jsonb_array_elements(p_items) WITH ORDINALITY AS a(item, o)
         ), found AS MATERIALIZED (
+            -- The SKP in force is looked up once (at most one approved per employee and year: skp_one_in_force).
             SELECT it.*,
                    EXISTS (SELECT 1 FROM employees e WHERE e.tenant_id = p_tenant AND e.nip = it.nip) AS known,
-                   (SELECT s.revision FROM skp s
-                     WHERE s.tenant_id = p_tenant AND s.nip = it.nip AND s.year = it.year AND s.status = 'approved') AS revision,
-                   EXISTS (SELECT 1 FROM skp s
-                           JOIN skp_iki k ON k.tenant_id = s.tenant_id AND k.nip = s.nip AND k.year = s.year AND k.revision = s.revision
-                           WHERE s.tenant_id = p_tenant AND s.nip = it.nip AND s.year = it.year AND s.status = 'approved'
+                   s.revision,
+                   EXISTS (SELECT 1 FROM skp_iki k
+                           WHERE k.tenant_id = p_tenant AND k.nip = it.nip AND k.year = it.year AND k.revision = s.revision
                              AND k.iki_key = it.iki) AS has_iki,
                    (SELECT p.status FROM periods p
                      WHERE p.tenant_id = p_tenant AND p.year = it.year AND p.kind = it.kind AND p.sequence = it.seq) AS status
             FROM items it
+            LEFT JOIN LATERAL (SELECT s.revision FROM skp s
+                               WHERE s.tenant_id = p_tenant AND s.nip = it.nip AND s.year = it.year AND s.status = 'approved') s ON true
         ), checked AS (
             SELECT f.i, f.item, f.nip, f.year, f.iki, f.kind, f.seq, f.label,
                    CASE WHEN NOT f.known THEN 'not_found'
