@@ -7,11 +7,14 @@
 # Requests rotate over the city's employees. Reports requests a second, p50 / p99, answers that were not 2xx,
 # the server's resident memory (now and its peak) and the ratios. wrk, the server and PostgreSQL share this
 # machine's cores: the figures are for that. Each figure is the median of ROUNDS rounds, and each ratio is taken within its round.
-# Usage: [DURATION=10] [ROUNDS=3] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
+# Then SUSTAIN seconds of reads without a pause, the server's memory sampled every 5 s: memory held for a
+# while after each request (the pool's timers, KINERJA_DATABASE_IDLE_SECONDS) shows its plateau only after it.
+# Usage: [DURATION=10] [ROUNDS=3] [SUSTAIN=40] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
+SUSTAIN="${SUSTAIN:-40}"
 C="${CONNECTIONS:-8}"
 N="${EMPLOYEES:-2000}"
 PORT="${PORT:-18082}"
@@ -127,6 +130,14 @@ for round in $(seq 1 "$ROUNDS"); do
   W50+=("$w_p50"); W99+=("$w_p99"); R50+=("$r_p50"); R99+=("$r_p99"); C50+=("$c_p50"); C99+=("$c_p99")
   PW99+=("$pw_p99"); PR99+=("$pr_p99"); BAD=$((BAD + w_bad + r_bad + c_bad))
 done
+# Sustained reads: resident memory every 5 s (a steady figure is a plateau; a rising one is memory held
+# per request for longer than the run).
+wrk -t2 -c"$C" -d"${SUSTAIN}s" -s "$dir/read.lua" "http://127.0.0.1:$PORT" > "$dir/sustain.out" 2>&1 &
+sustained=$!
+samples=""
+for _ in $(seq 5 5 "$SUSTAIN"); do sleep 5; samples="$samples $(rss VmRSS)"; done
+wait "$sustained"
+s_rps=$(awk '/Requests\/sec/ { print $2 }' "$dir/sustain.out")
 peak=$(rss VmHWM)
 range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 
@@ -140,6 +151,8 @@ Load benchmark ($build build; $C connections, $ROUNDS rounds of ${SECONDS_EACH} 
   ceiling: Hummingbird + PostgresClient SELECT 1   $(median "${C_[@]}") requests/s, p50 $(median "${C50[@]}")ms, p99 $(median "${C99[@]}")ms
   GET /v1/employees/{nip}                      $(median "${R[@]}") requests/s, p50 $(median "${R50[@]}")ms, p99 $(median "${R99[@]}")ms   $(median "${RR[@]}")x the ceiling (rounds $(range "${RR[@]}")), $(ratio "$(median "${R[@]}")" "$(median "${PR[@]}")")x pgbench
   answers that were not 2xx                    $BAD
-  kinerja-server resident memory               ${w_rss} MB after the last writes, ${r_rss} MB after the last reads, peak ${peak} MB
+  kinerja-server resident memory               ${w_rss} MB after the last writes, ${r_rss} MB after the last reads
+  reads without a pause for ${SUSTAIN} s            ${s_rps} requests/s; resident memory every 5 s (MB):${samples}
+  kinerja-server peak resident memory          ${peak} MB
 (the city is left in place; remove the local data with FORCE=1 make db-reset)
 TXT

@@ -24,6 +24,9 @@ struct KinerjaServer {
           --database-connections N  KINERJA_DATABASE_CONNECTIONS 20
           --database-wait-seconds N KINERJA_DATABASE_WAIT_SECONDS 5 (a request that gets no connection
                                     in this time answers 503 database_unavailable, with Retry-After)
+          --database-idle-seconds N KINERJA_DATABASE_IDLE_SECONDS 10 (a connection unused this long is
+                                    closed; each release holds ~0.7 kB until this passes, so under load
+                                    a longer time costs memory: requests/s x seconds x 0.7 kB)
           --auth-cache-seconds N    KINERJA_AUTH_CACHE_SECONDS   5 (how long a key look-up is reused)
           --read-database-url URL   KINERJA_READ_DATABASE_URL    none: a hot standby for read-only work
                                     (overviews, follow-up lists, reports); the primary serves them without it
@@ -87,12 +90,14 @@ struct KinerjaServer {
         ])
         let database = KinerjaDatabase(settings: settings.database, maximumConnections: settings.connections,
                                        leaseTimeout: .seconds(settings.databaseWait),
-                                       statementTimeout: settings.statementTimeout > 0 ? .seconds(settings.statementTimeout) : nil, logger: logger)
+                                       statementTimeout: settings.statementTimeout > 0 ? .seconds(settings.statementTimeout) : nil,
+                                       idleTimeout: .seconds(settings.databaseIdle), logger: logger)
         let replica = settings.readReplica.map {
             logger.info("read replica", metadata: ["database": "\($0.redactedDescription)", "maxLagSeconds": "\(settings.readMaximumLag)"])
             // A standby that does not answer within 2 s is passed over for the primary.
             return ReadReplica(replica: KinerjaDatabase(settings: $0, maximumConnections: settings.connections,
-                                                        leaseTimeout: .seconds(2), logger: logger),
+                                                        leaseTimeout: .seconds(2), idleTimeout: .seconds(settings.databaseIdle),
+                                                        logger: logger),
                                primary: database, maximumLag: .seconds(settings.readMaximumLag))
         }
         let reports = ReportSettings(templates: { AdapterRegistry.named($0)?.templates ?? [:] }, directory: settings.reportDirectory,

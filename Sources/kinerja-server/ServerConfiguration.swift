@@ -12,6 +12,8 @@ struct ServerConfiguration {
     var connections: Int
     /// How long a request waits for a database connection before it answers 503 database_unavailable.
     var databaseWait: Int
+    /// How long a pooled connection may sit unused before it is closed.
+    var databaseIdle: Int
     var logLevel: Logger.Level
     /// A hot standby for read-only work, and how far behind it may be before reads go to the primary.
     var readReplica: DatabaseSettings?
@@ -26,6 +28,7 @@ struct ServerConfiguration {
         let connections = try Self.int(config, "database.connections", default: 20, range: 1...500)
         let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...300)
         databaseWait = try Self.int(config, "database.waitSeconds", default: 5, range: 1...600)
+        databaseIdle = try Self.int(config, "database.idleSeconds", default: 10, range: 1...3600)
         let seal = try Self.int(config, "audit.sealSeconds", default: 5, range: 1...3600)
         let dashboardAge = try Self.int(config, "dashboard.maxAgeSeconds", default: 300, range: 0...86_400)
         let levelText = config.string(forKey: "log.level", default: "info")

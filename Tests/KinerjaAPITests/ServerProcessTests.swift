@@ -119,6 +119,9 @@ import Testing
         let (status, text) = try await runToExit(["--http-port", "not-a-port"])
         #expect(status == 1)
         #expect(text.contains("http.port") && text.contains("not-a-port"))
+        let (idleStatus, idleText) = try await runToExit(["--database-idle-seconds", "0"])
+        #expect(idleStatus == 1)
+        #expect(idleText.contains("database.idleSeconds") && idleText.contains("'0'") && idleText.contains("1-3600"), "\(idleText)")
     }
 
     @Test func noDatabaseAnywhereStopsStartUpNamingTheSettings() async throws {
