@@ -132,12 +132,16 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 # Sustained reads: resident memory every 5 s (a steady figure is a plateau; a rising one is memory held
 # per request for longer than the run).
+[ "$SUSTAIN" -ge 5 ] || { echo "SUSTAIN is $SUSTAIN: at least 5 (seconds)" >&2; exit 1; }
 wrk -t2 -c"$C" -d"${SUSTAIN}s" -s "$dir/read.lua" "http://127.0.0.1:$PORT" > "$dir/sustain.out" 2>&1 &
 sustained=$!
+trap 'kill $server $ceiling $sustained 2>/dev/null; "${PSQL[@]}" -c "drop table if exists bench_load_insert" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 samples=""
-for _ in $(seq 5 5 "$SUSTAIN"); do sleep 5; samples="$samples $(rss VmRSS)"; done
+# Samples while wrk runs (the last one 1 s before its end).
+for t in $(seq 5 5 "$SUSTAIN"); do sleep "$([ "$t" -lt "$SUSTAIN" ] && echo 5 || echo 4)"; samples="$samples $(rss VmRSS)"; done
 wait "$sustained"
 s_rps=$(awk '/Requests\/sec/ { print $2 }' "$dir/sustain.out")
+BAD=$((BAD + $(awk '/Non-2xx/ { n = $NF } END { print n + 0 }' "$dir/sustain.out")))
 peak=$(rss VmHWM)
 range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 

@@ -134,15 +134,19 @@ public final class KinerjaDatabase: Sendable {
     }
 
     public static let defaultIdleTimeout = Duration.seconds(10)
+    /// PostgresNIO's keep-alive interval; with an idle timeout below it, no keep-alive query could ever run.
+    static let keepAliveInterval = Duration.seconds(30)
 
-    /// The pool's settings. Every time a connection comes back idle, PostgresNIO's pool arms a timer for each
-    /// of the idle timeout and the keep-alive, and cancels them at the next lease: two timers per statement. A
+    /// The pool's settings. Every time a connection goes back to the pool with nobody waiting, PostgresNIO's
+    /// pool arms a timer for the idle timeout and one for the keep-alive, and cancels them at the next lease. A
     /// cancelled timer keeps its memory (a task and a dispatch timer, about 0.7 kB) until the moment it would
-    /// have fired, so under load the server held 60 s worth of them: 230 MB after 45 s of reads, still growing,
-    /// against a plateau of 73 MB with no keep-alive and a 10 s idle timeout. So: a short idle timeout, no
-    /// keep-alive (with no minimum, a connection is closed after the idle timeout, long before its first
-    /// keep-alive query would have run, and long before a firewall drops an idle connection), and no minimum (a minimum above 0 reaches a precondition in PostgresNIO 1.33.2's
-    /// pool when the database comes back under load).
+    /// have fired, so under load the server held 60 s worth of them: 231 MB after 45 s of reads, still rising,
+    /// against a plateau of 73 MB with no keep-alive and a 10 s idle timeout. So: a short idle timeout, and
+    /// no keep-alive while the idle timeout is shorter than its interval (a connection is closed before its
+    /// first keep-alive query would run, and long before a firewall drops an idle connection). A longer idle
+    /// timeout gets the keep-alive back, so that a connection a firewall dropped silently is found out by the
+    /// keep-alive rather than by the next request. No minimum: above 0, PostgresNIO 1.33.2's pool stops the
+    /// process on a precondition when the database comes back under load.
     static func poolConfiguration(settings: DatabaseSettings, maximumConnections: Int, statementTimeout: Duration?,
                                   idleTimeout: Duration) -> PostgresClient.Configuration {
         var config = PostgresClient.Configuration(
@@ -151,8 +155,8 @@ public final class KinerjaDatabase: Sendable {
         )
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = 0
-        config.options.keepAliveBehavior = nil
         config.options.connectionIdleTimeout = idleTimeout
+        config.options.keepAliveBehavior = idleTimeout > keepAliveInterval ? .init(frequency: keepAliveInterval) : nil
         if let statementTimeout {
             config.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.components.seconds * 1000)")]
         }

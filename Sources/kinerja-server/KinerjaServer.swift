@@ -26,7 +26,8 @@ struct KinerjaServer {
                                     in this time answers 503 database_unavailable, with Retry-After)
           --database-idle-seconds N KINERJA_DATABASE_IDLE_SECONDS 10 (a connection unused this long is
                                     closed; each release holds ~0.7 kB until this passes, so under load
-                                    a longer time costs memory: requests/s x seconds x 0.7 kB)
+                                    a longer time costs memory: requests/s x seconds x 0.7 kB;
+                                    above 30, idle connections get a keep-alive query every 30 s)
           --auth-cache-seconds N    KINERJA_AUTH_CACHE_SECONDS   5 (how long a key look-up is reused)
           --read-database-url URL   KINERJA_READ_DATABASE_URL    none: a hot standby for read-only work
                                     (overviews, follow-up lists, reports); the primary serves them without it

@@ -28,7 +28,8 @@ struct ServerConfiguration {
         let connections = try Self.int(config, "database.connections", default: 20, range: 1...500)
         let cache = try Self.int(config, "auth.cacheSeconds", default: 5, range: 0...300)
         databaseWait = try Self.int(config, "database.waitSeconds", default: 5, range: 1...600)
-        databaseIdle = try Self.int(config, "database.idleSeconds", default: 10, range: 1...3600)
+        databaseIdle = try Self.int(config, "database.idleSeconds", default: Int(KinerjaDatabase.defaultIdleTimeout.components.seconds),
+                                    range: 1...3600)
         let seal = try Self.int(config, "audit.sealSeconds", default: 5, range: 1...3600)
         let dashboardAge = try Self.int(config, "dashboard.maxAgeSeconds", default: 300, range: 0...86_400)
         let levelText = config.string(forKey: "log.level", default: "info")

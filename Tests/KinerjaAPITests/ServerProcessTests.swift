@@ -115,7 +115,7 @@ import Testing
         #expect(server.terminationStatus == 0 && server.terminationReason == .exit)
     }
 
-    @Test func aBadSettingStopsStartUpNamingIt() async throws {
+    @Test(.timeLimit(.minutes(1))) func aBadSettingStopsStartUpNamingIt() async throws {
         let (status, text) = try await runToExit(["--http-port", "not-a-port"])
         #expect(status == 1)
         #expect(text.contains("http.port") && text.contains("not-a-port"))
