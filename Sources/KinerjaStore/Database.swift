@@ -216,14 +216,6 @@ public final class KinerjaDatabase: Sendable {
         return try await withLeaseTimeout(leaseTimeout, transaction: false, body)
     }
 
-    /// One statement, its rows read by `read` while the connection is held, within the same ``leaseTimeout``.
-    /// For the statements that do not belong to a city's transaction (a login, sealing the audit log): without
-    /// it, such a statement waits for as long as the database is down (a login would hang, and the server
-    /// could neither start nor stop).
-    public func statement<R: Sendable>(_ query: PostgresQuery, _ read: (PostgresRowSequence) async throws -> R) async throws -> R {
-        try await connection { conn in try await read(try await conn.query(query, logger: logger)) }
-    }
-
     /// Runs the transaction in a child task, which ``LeaseWatch`` cancels if no connection was leased in time
     /// (cancelling the child leaves the pool's queue). The parent waits for the child before it returns, so
     /// `body` and what it captures are never used by two tasks at once.
@@ -254,19 +246,18 @@ public final class KinerjaDatabase: Sendable {
     /// Why this connection must not serve tenant traffic: a superuser, a role that bypasses row-level
     /// security, or one that owns tables would see every city. Empty when the role is safe.
     public func roleProblems() async throws -> [String] {
-        try await statement("""
+        let rows = try await client.query("""
             select current_user::text, r.rolsuper, r.rolbypassrls,
                    (select count(*) from pg_class c where c.relowner = r.oid and c.relkind in ('r', 'p'))
             from pg_roles r where r.rolname = current_user
-            """) { rows in
-            var problems: [String] = []
-            for try await (name, superuser, bypass, owned) in rows.decode((String, Bool, Bool, Int).self) {
-                if superuser { problems.append("database role '\(name)' is a superuser") }
-                if bypass { problems.append("database role '\(name)' bypasses row-level security") }
-                if owned > 0 { problems.append("database role '\(name)' owns \(owned) table(s), so row-level security does not bind it") }
-            }
-            return problems
+            """, logger: logger)
+        var problems: [String] = []
+        for try await (name, superuser, bypass, owned) in rows.decode((String, Bool, Bool, Int).self) {
+            if superuser { problems.append("database role '\(name)' is a superuser") }
+            if bypass { problems.append("database role '\(name)' bypasses row-level security") }
+            if owned > 0 { problems.append("database role '\(name)' owns \(owned) table(s), so row-level security does not bind it") }
         }
+        return problems
     }
 
     /// Cross-city work through the audited platform functions.
