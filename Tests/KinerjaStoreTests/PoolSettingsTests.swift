@@ -34,28 +34,19 @@ import Testing
         let db = KinerjaDatabase(settings: settings, maximumConnections: 2, leaseTimeout: .seconds(20), idleTimeout: .seconds(1),
                                  logger: TestDatabase.logger)
         let observer = try await TestDatabase.app()
-        func backend(_ db: KinerjaDatabase) async throws -> Int {
-            try await db.connection { conn in
-                var pid = 0
-                for try await p in try await conn.query("select pg_backend_pid()", logger: TestDatabase.logger).decode(Int.self) { pid = p }
-                return pid
-            }
+        func int(_ conn: PostgresConnection, _ query: PostgresQuery) async throws -> Int {
+            for try await n in try await conn.query(query, logger: TestDatabase.logger).decode(Int.self) { return n }
+            return 0
         }
         func alive(_ pid: Int) async throws -> Bool {
-            try await observer.connection { conn in
-                var n = 0
-                for try await c in try await conn.query("select count(*)::int from pg_stat_activity where pid = \(pid)",
-                                                        logger: TestDatabase.logger).decode(Int.self) { n = c }
-                return n == 1
-            }
+            try await observer.connection { try await int($0, "select count(*)::int from pg_stat_activity where pid = \(pid)") } == 1
         }
         try await withThrowingTaskGroup(of: Void.self) { pool in
             pool.addTask { await db.run() }
             defer { pool.cancelAll() }
             // Seen alive while still leased (the idle clock has not started), however busy the machine is.
             let (first, seen) = try await db.connection { conn in
-                var pid = 0
-                for try await p in try await conn.query("select pg_backend_pid()", logger: TestDatabase.logger).decode(Int.self) { pid = p }
+                let pid = try await int(conn, "select pg_backend_pid()")
                 return (pid, try await alive(pid))
             }
             #expect(seen)
@@ -64,7 +55,7 @@ import Testing
             let start = clock.now
             while try await alive(first), clock.now - start < .seconds(15) { try await Task.sleep(for: .milliseconds(200)) }
             #expect(try await !alive(first), "the backend of an idle connection still runs after 15 s")
-            let second = try await backend(db)
+            let second = try await db.connection { try await int($0, "select pg_backend_pid()") }
             #expect(second != first)
         }
     }
