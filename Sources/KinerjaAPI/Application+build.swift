@@ -6,6 +6,7 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 public import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// What the server needs to run: shared by `kinerja-server` and the tests.
 public struct ServerSettings: Sendable {
@@ -40,22 +41,24 @@ public struct ServerSettings: Sendable {
     }
 }
 
-/// The router: problem documents and request ids outermost, metrics, authentication, then the handlers
-/// generated from `openapi.yaml`.
+/// The router: problem documents and request ids outermost, metrics, the role gate, authentication, then the
+/// handlers generated from `openapi.yaml`. `roleGate`: requests wait for it to open (``buildApplication`` passes
+/// one); nil, for a router whose caller has checked the database role itself.
 public func buildRouter(
     database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?,
-    reports: ReportSettings = ReportSettings()
+    reports: ReportSettings = ReportSettings(), roleGate: RoleGate? = nil
 ) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
+    if let roleGate { router.add(middleware: RoleGateMiddleware(gate: roleGate)) }
     let keys = KeyCache(ttl: settings.keyCacheTTL)
     router.add(middleware: AuthMiddleware(database: database, cache: keys))
     router.add(middleware: LimitsMiddleware(maxBody: settings.maxBodyBytes, maxImportBody: settings.maxImportBytes,
                                             limiter: settings.rateLimit > 0 ? RateLimiter(rate: settings.rateLimit, burst: max(1, settings.rateBurst)) : nil))
     router.add(middleware: IdempotencyMiddleware(database: database))
     router.add(middleware: EntityTagMiddleware())
-    try KinerjaService(database: database, reads: readReplica, metrics: metrics,
+    try KinerjaService(database: database, reads: readReplica, roleGate: roleGate ?? RoleGate(), metrics: metrics,
                        dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports,
                        people: PeopleSettings(policy: settings.login, keys: keys))
         .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
@@ -68,8 +71,11 @@ public func buildApplication(
     database: KinerjaDatabase, readReplica: ReadReplica? = nil, settings: ServerSettings, metrics: PrometheusCollectorRegistry?,
     reports: ReportSettings = ReportSettings(), logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics, reports: reports)
-    var services: [any Service] = [database.client, AuditSealService(database: database, interval: settings.auditSealInterval)]
+    let gate = RoleGate()
+    let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics, reports: reports,
+                                 roleGate: gate)
+    var services: [any Service] = [database.client, RoleCheckService(gate: gate, database: database),
+                                   AuditSealService(database: database, interval: settings.auditSealInterval)]
     if let readReplica { services.append(ReadReplicaService(replica: readReplica)) }
     var app = Application(
         router: router,
@@ -78,14 +84,88 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )
-    // Refuse to serve as a role that row-level security would not bind. An unreachable database is
-    // not a reason to refuse: /ready reports it until the database answers.
+    // Refuse to serve as a role that row-level security would not bind. The role is checked before the server
+    // listens. A database that does not answer in the connection wait is not a reason to refuse: the server
+    // listens (so /health and /ready answer), the role gate keeps every other request out, and
+    // ``RoleCheckService`` checks again until the database answers.
     app.beforeServerStarts {
-        if let problems = try? await database.roleProblems(), !problems.isEmpty {
-            throw UnsafeDatabaseRole(problems: problems)
+        do {
+            try await gate.check(database)
+        } catch let error as UnsafeDatabaseRole {
+            throw error
+        } catch {
+            // RoleCheckService says so, once.
         }
     }
     return app
+}
+
+/// Whether the server has checked that its database role is one row-level security binds. Until it has, the
+/// router answers every request but /health, /ready, /metrics and the contract with 503: a role that could see
+/// every city must never serve one, and only a database that answers can say which role this is.
+public final class RoleGate: Sendable {
+    private let open = Atomic(false)
+    public init() {}
+
+    public var isOpen: Bool { open.load(ordering: .acquiring) }
+
+    /// Checks the role (within the database's connection wait) and opens the gate when it is safe. Throws
+    /// ``UnsafeDatabaseRole`` when it is not, and the database's error when it did not answer.
+    public func check(_ database: KinerjaDatabase) async throws {
+        if isOpen { return }
+        let problems = try await database.roleProblems()
+        guard problems.isEmpty else { throw UnsafeDatabaseRole(problems: problems) }
+        open.store(true, ordering: .releasing)
+    }
+}
+
+/// Keeps requests out while the ``RoleGate`` is closed, except the operations endpoints.
+struct RoleGateMiddleware<Context: RequestContext>: RouterMiddleware {
+    let gate: RoleGate
+    static var operations: Set<String> { ["/health", "/ready", "/metrics", "/openapi.yaml"] }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard gate.isOpen || Self.operations.contains(request.uri.path) else {
+            throw APIProblem.databaseUnavailable(
+                "the database has not answered since the server started, so the server has not yet checked its database role; "
+                + "it serves requests once it has (GET /ready says when)")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Checks the database role until the check has run: every second while the database does not answer (at
+/// start-up, when the check before listening found it down). A role that row-level security would not bind
+/// stops the server, with the problems, as at start-up.
+struct RoleCheckService: Service {
+    let gate: RoleGate
+    let database: KinerjaDatabase
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var failures = 0
+            while !gate.isOpen {
+                do {
+                    try await gate.check(database)
+                    if failures > 0 { database.logger.notice("the database answers: role checked, serving requests") }
+                } catch let error as UnsafeDatabaseRole {
+                    database.logger.critical("\(error)")
+                    throw error
+                } catch {
+                    if Task.isCancelled { return }
+                    failures += 1
+                    // Said at once, then every minute or so while it lasts.
+                    if failures == 1 || failures % 60 == 0 {
+                        database.logger.warning("the database does not answer, so its role is not checked: requests other than /health, /ready and /metrics answer 503 until it does",
+                                                metadata: ["error": "\(StoreError.describe(error))"])
+                    }
+                    do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                }
+            }
+        }
+        // Checked: nothing more to do, but a service that returns ends the application. Wait for shutdown.
+        try? await gracefulShutdown()
+    }
 }
 
 /// The server was pointed at a database role that could see every city.
@@ -126,12 +206,14 @@ struct AuditSealService: Service {
                 let n = try await database.sealAllAudit()
                 if n > 0 { sealed.increment(by: n) }
             } catch {
+                if Task.isCancelled { return }  // shutdown came during the round: the last round follows
                 database.logger.warning("sealing the audit log failed; trying again", metadata: ["error": "\(StoreError.describe(error))"])
             }
         }
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            while true {
+                // Cancelled at shutdown: the last round is below, after this loop.
+                do { try await Task.sleep(for: interval) } catch { return }
                 await round()
             }
         }

@@ -11,6 +11,8 @@ struct KinerjaService: APIProtocol {
     let database: KinerjaDatabase
     /// A hot standby for read-only overviews, when one is configured.
     let reads: ReadReplica?
+    /// Opened by the first role check that ran, here or at start-up (``RoleGate``).
+    let roleGate: RoleGate
     let metrics: PrometheusCollectorRegistry?
     let dashboards: DashboardRefresher
     let reports: ReportSettings
@@ -34,8 +36,12 @@ struct KinerjaService: APIProtocol {
         } catch {
             throw APIProblem.notReady("database unreachable: \(StoreError.describe(error))")
         }
-        if let problem = try? await database.roleProblems().first {
-            throw APIProblem.notReady("\(problem): connect as the application role")
+        do {
+            try await roleGate.check(database)
+        } catch let error as UnsafeDatabaseRole {
+            throw APIProblem.notReady("\(error.problems.first ?? "unsafe database role"): connect as the application role")
+        } catch {
+            throw APIProblem.notReady("database unreachable: \(StoreError.describe(error))")
         }
         if let bad = report.mismatched.first {
             throw APIProblem.notReady(StoreError.checksumMismatch(version: bad.version, name: bad.name).description)
@@ -162,7 +168,13 @@ struct KinerjaService: APIProtocol {
                 try await chunks.next().map { Array($0) }
             }
         }
-        if !summary.dryRun { try await database.refreshImportStatistics() }
+        // The import has committed: its answer stands even if this fails (the next import refreshes them first).
+        if !summary.dryRun {
+            do { try await database.refreshImportStatistics() } catch {
+                RequestState.current?.logger.warning("the import committed, but refreshing the planner's statistics after it failed",
+                                                     metadata: ["error": "\(StoreError.describe(error))"])
+            }
+        }
         return .ok(.init(body: .json(.init(
             rows: summary.rows, new: summary.new, changed: summary.changed, unchanged: summary.unchanged,
             deactivated: summary.deactivated, missing: summary.missing, unitsNew: summary.unitsNew,

@@ -152,17 +152,20 @@ extension KinerjaDatabase {
     /// so an offboarded (read-only) city's last entries are sealed too.
     @discardableResult
     public func sealAudit(_ tenant: TenantID) async throws -> Int {
-        for try await n in try await client.query("select audit_seal(\(tenant.uuid))", logger: logger).decode(Int.self) { return n }
-        return 0
+        try await statement("select audit_seal(\(tenant.uuid))") { rows in
+            for try await n in rows.decode(Int.self) { return n }
+            return 0
+        }
     }
 
     /// Seals every city's unsealed entries (those another sealer is on are left to it); returns how many.
     @discardableResult
     public func sealAllAudit() async throws -> Int {
-        var total = 0
-        for try await n in try await client.query("select coalesce(sum(sealed), 0)::int from audit_seal_all()", logger: logger)
-            .decode(Int.self) { total = n }
-        return total
+        try await statement("select coalesce(sum(sealed), 0)::int from audit_seal_all()") { rows in
+            var total = 0
+            for try await n in rows.decode(Int.self) { total = n }
+            return total
+        }
     }
 }
 

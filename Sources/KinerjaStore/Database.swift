@@ -23,8 +23,9 @@ final class LeaseWatch: Sendable {
     }
     private let state = Mutex(State())
     static let tick = Duration.milliseconds(100)
-    /// The timer stops after this long without a waiter, and starts again with the next.
-    static let idle = Duration.seconds(10)
+    /// The timer stops after this long without a waiter, and starts again with the next. Shorter than the
+    /// audit seal's round (5 s), which leases a connection too: an idle server has no ticker most of the time.
+    static let idle = Duration.seconds(1)
 
     /// Runs `operation` (which leases a connection, then calls `leased(_:)` with the id it is given before it
     /// sends anything) in the current task, which is cancelled if it has not called `leased` by `deadline`;
@@ -204,16 +205,39 @@ public final class KinerjaDatabase: Sendable {
                 return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
             }
             return try await withLeaseTimeout(leaseTimeout, transaction: true, body)
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        } catch {
+            let inner = (error as? PostgresTransactionError).map { $0.closureError ?? $0.commitError ?? $0.beginError ?? $0 } ?? error
+            throw Self.poolGaveUp(inner) ? poolGaveUpError : inner
         }
     }
 
     /// One connection without a transaction (a single statement, such as a credential look-up), within the
     /// same ``leaseTimeout``: with the database down, the caller hears so in that time instead of waiting.
     public func connection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
-        guard let leaseTimeout else { return try await client.withConnection { try await body($0) } }
-        return try await withLeaseTimeout(leaseTimeout, transaction: false, body)
+        do {
+            guard let leaseTimeout else { return try await client.withConnection { try await body($0) } }
+            return try await withLeaseTimeout(leaseTimeout, transaction: false, body)
+        } catch where Self.poolGaveUp(error) {
+            throw poolGaveUpError
+        }
+    }
+
+    /// One statement through ``connection(_:)`` (so within the ``leaseTimeout``), its rows read by `read` before
+    /// the connection goes back to the pool.
+    public func statement<R: Sendable>(_ query: PostgresQuery,
+                                       _ read: (PostgresRowSequence) async throws -> R) async throws -> R {
+        try await connection { conn in try await read(try await conn.query(query, logger: logger)) }
+    }
+
+    /// The pool's circuit breaker: after a minute of failed connection attempts it fails every lease at once
+    /// with its own `ConnectionPoolError` (PostgresNIO maps its other two cases, a cancelled request and a closed
+    /// pool, to `PSQLError`), until a connection succeeds again. That is the database being unreachable.
+    static func poolGaveUp(_ error: any Error) -> Bool {
+        String(describing: type(of: error)) == "ConnectionPoolError"
+    }
+
+    private var poolGaveUpError: StoreError {
+        .unavailable("the database has not accepted a connection for a minute or more (\(settings.redactedDescription)): it is down or unreachable")
     }
 
     /// Runs the transaction in a child task, which ``LeaseWatch`` cancels if no connection was leased in time
@@ -244,20 +268,22 @@ public final class KinerjaDatabase: Sendable {
 
 
     /// Why this connection must not serve tenant traffic: a superuser, a role that bypasses row-level
-    /// security, or one that owns tables would see every city. Empty when the role is safe.
+    /// security, or one that owns tables would see every city. Empty when the role is safe. Within the
+    /// ``leaseTimeout``: a database that does not answer is an error, never an empty list.
     public func roleProblems() async throws -> [String] {
-        let rows = try await client.query("""
+        try await statement("""
             select current_user::text, r.rolsuper, r.rolbypassrls,
                    (select count(*) from pg_class c where c.relowner = r.oid and c.relkind in ('r', 'p'))
             from pg_roles r where r.rolname = current_user
-            """, logger: logger)
-        var problems: [String] = []
-        for try await (name, superuser, bypass, owned) in rows.decode((String, Bool, Bool, Int).self) {
-            if superuser { problems.append("database role '\(name)' is a superuser") }
-            if bypass { problems.append("database role '\(name)' bypasses row-level security") }
-            if owned > 0 { problems.append("database role '\(name)' owns \(owned) table(s), so row-level security does not bind it") }
+            """) { rows in
+            var problems: [String] = []
+            for try await (name, superuser, bypass, owned) in rows.decode((String, Bool, Bool, Int).self) {
+                if superuser { problems.append("database role '\(name)' is a superuser") }
+                if bypass { problems.append("database role '\(name)' bypasses row-level security") }
+                if owned > 0 { problems.append("database role '\(name)' owns \(owned) table(s), so row-level security does not bind it") }
+            }
+            return problems
         }
-        return problems
     }
 
     /// Cross-city work through the audited platform functions.

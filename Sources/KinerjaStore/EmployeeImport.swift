@@ -48,7 +48,7 @@ extension KinerjaDatabase {
     /// Refreshes the planner's statistics of employees and org units when many rows changed (a previous
     /// import), in a transaction of its own: run before an import, whose set-based checks depend on them.
     public func refreshImportStatistics() async throws {
-        for try await _ in try await client.query("select refresh_import_statistics()", logger: logger) {}
+        try await statement("select refresh_import_statistics()") { rows in for try await _ in rows {} }
     }
 }
 

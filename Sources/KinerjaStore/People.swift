@@ -113,11 +113,13 @@ public struct LoginStatus: Sendable, Equatable {
 extension PlatformStore {
     /// Checks a NIP and password for the city `code` and, when they hold and no lock stands, opens a session.
     public func login(city code: String, nip: String, password: String, policy: LoginPolicy) async throws -> LoginOutcome {
-        let rows = try await client.query("""
+        let found = try await database.statement("""
             select tenant_id, tenant_status, password_hash, salt, params, locked_until from auth_login_lookup(\(code), \(nip))
-            """, logger: database.logger)
-        var found: (UUID, String, ByteBuffer?, ByteBuffer?, String?, Date?)?
-        for try await r in rows.decode((UUID, String, ByteBuffer?, ByteBuffer?, String?, Date?).self) { found = r }
+            """) { rows in
+            var found: (UUID, String, ByteBuffer?, ByteBuffer?, String?, Date?)?
+            for try await r in rows.decode((UUID, String, ByteBuffer?, ByteBuffer?, String?, Date?).self) { found = r }
+            return found
+        }
         guard let (tenantID, status, hashBuffer, saltBuffer, params, lockedUntil) = found else {
             try await PasswordHash.offloaded { try PasswordHash.verifyNothing(password) }
             return .invalid
@@ -133,18 +135,19 @@ extension PlatformStore {
         let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params)
         let token = APIToken.generate()
         let keyID = UUID()
-        let result = try await client.query("""
+        return try await database.statement("""
             select role, locked_until, expires_at from auth_login_record(
                 \(tenantID), \(nip), \(hashBuffer), \(ok), \(keyID), \(APIToken.prefix(token)), \(ByteBuffer(bytes: APIToken.hash(token))),
                 make_interval(secs => \(Double(policy.sessionTTL.components.seconds))), \(policy.maxFailures)::integer,
                 make_interval(secs => \(Double(policy.lockDuration.components.seconds))))
-            """, logger: database.logger)
-        for try await (role, locked, expires) in result.decode((String?, Date?, Date?).self) {
-            if let role, let expires, let r = Role(rawValue: role) { return .session(token: token, role: r, expiresAt: expires) }
-            if let locked, locked > Date() { return .locked(until: locked) }
+            """) { result -> LoginOutcome in
+            for try await (role, locked, expires) in result.decode((String?, Date?, Date?).self) {
+                if let role, let expires, let r = Role(rawValue: role) { return .session(token: token, role: r, expiresAt: expires) }
+                if let locked, locked > Date() { return .locked(until: locked) }
+                return .invalid
+            }
             return .invalid
         }
-        return .invalid
     }
 }
 

@@ -19,10 +19,9 @@ public struct PlatformStore: Sendable {
         let id = UUID()
         do {
             // The function's errors arrive with its row: read it.
-            let rows = try await client.query(
-                "select platform_onboard_tenant(\(id), \(code), \(name), \(adapter), \(json)::jsonb, \(actor))",
-                logger: database.logger)
-            for try await _ in rows {}
+            try await database.statement(
+                "select platform_onboard_tenant(\(id), \(code), \(name), \(adapter), \(json)::jsonb, \(actor))"
+            ) { rows in for try await _ in rows {} }
         } catch where StoreError.sqlState(error) == "23505" {
             throw StoreError.conflict(what: "city", key: code)
         }
@@ -32,9 +31,9 @@ public struct PlatformStore: Sendable {
 
     /// Every city, ordered by code.
     public func tenants() async throws -> [Tenant] {
-        try await tenants(client.query(
-            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees, retain_until from platform_tenants()",
-            logger: database.logger))
+        try await database.statement(
+            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees, retain_until from platform_tenants()"
+        ) { try await tenants($0) }
     }
 
     func tenants(_ rows: PostgresRowSequence) async throws -> [Tenant] {
@@ -50,9 +49,9 @@ public struct PlatformStore: Sendable {
     }
 
     public func tenant(code: String) async throws -> Tenant? {
-        try await tenants(client.query(
-            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees, retain_until from platform_tenant(\(code))",
-            logger: database.logger)).first
+        try await database.statement(
+            "select tenant_id, code, name, adapter, status, profile_version, created_at, employees, retain_until from platform_tenant(\(code))"
+        ) { try await tenants($0).first }
     }
 
     public func requireTenant(code: String) async throws -> Tenant {
@@ -66,9 +65,12 @@ public struct PlatformStore: Sendable {
         let tenant = try await requireTenant(code: code)
         let days = try await profile(of: tenant.id).retentionOrDefault.offboardedDays
         do {
-            let rows = try await client.query(
-                "select platform_offboard_tenant(\(code), \(days)::integer, \(actor))", logger: database.logger)
-            for try await until in rows.decode(Date.self) { return until }
+            let until = try await database.statement("select platform_offboard_tenant(\(code), \(days)::integer, \(actor))") { rows in
+                var until: Date?
+                for try await u in rows.decode(Date.self) { until = u }
+                return until
+            }
+            if let until { return until }
         } catch where StoreError.sqlState(error) == "55000" {
             throw StoreError.state("city '\(code)' is already \(tenant.status.rawValue)")
         }
@@ -79,9 +81,12 @@ public struct PlatformStore: Sendable {
     @discardableResult
     public func setStatus(code: String, to status: Tenant.Status, actor: String) async throws -> Tenant.Status {
         do {
-            let rows = try await client.query(
-                "select platform_set_tenant_status(\(code), \(status.rawValue), \(actor))", logger: database.logger)
-            for try await old in rows.decode(String.self) { return Tenant.Status(rawValue: old) ?? .active }
+            let old = try await database.statement("select platform_set_tenant_status(\(code), \(status.rawValue), \(actor))") { rows in
+                var old: String?
+                for try await o in rows.decode(String.self) { old = o }
+                return old
+            }
+            if let old { return Tenant.Status(rawValue: old) ?? .active }
         } catch where StoreError.sqlState(error) == "P0002" {
             throw StoreError.notFound(what: "city", key: code)
         } catch where StoreError.sqlState(error) == "55000" {

@@ -78,11 +78,13 @@ extension PlatformStore {
     /// A published year of city `code`, for anyone, with the city's adapter (its templates): nil when the city
     /// does not publish, or not that year.
     public func publishedReport(code: String, year: Int) async throws -> (report: PublicReport, adapter: String)? {
-        for try await (_, adapter, body) in try await database.client.query(
-            "select name, adapter, body::text from public_report(\(code), \(year)::integer)", logger: database.logger
-        ).decode((String, String, String).self) {
-            return (try TenantTransaction.dashboardDecoder.decode(PublicReport.self, from: Data(body.utf8)), adapter)
+        let found = try await database.statement(
+            "select name, adapter, body::text from public_report(\(code), \(year)::integer)"
+        ) { rows -> (adapter: String, body: String)? in
+            for try await (_, adapter, body) in rows.decode((String, String, String).self) { return (adapter, body) }
+            return nil
         }
-        return nil
+        guard let found else { return nil }
+        return (try TenantTransaction.dashboardDecoder.decode(PublicReport.self, from: Data(found.body.utf8)), found.adapter)
     }
 }

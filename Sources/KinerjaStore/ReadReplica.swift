@@ -101,14 +101,18 @@ public final class ReadReplica: Sendable {
     /// server that is not in recovery (a primary named as the replica) trails by 0.
     private func replayLag() async throws -> Double? {
         let now = ContinuousClock.now
-        var primaryLSN: Int64 = 0
-        for try await lsn in try await primary.client.query(
-            "select (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", logger: primary.logger
-        ).decode(Int64.self) { primaryLSN = lsn }
-        var standby: (recovering: Bool, replayed: Int64?) = (false, nil)
-        for try await row in try await replica.client.query(
-            "select pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint", logger: replica.logger
-        ).decode((Bool, Int64?).self) { standby = row }
+        let primaryLSN = try await primary.statement("select (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint") { rows in
+            var lsn: Int64 = 0
+            for try await l in rows.decode(Int64.self) { lsn = l }
+            return lsn
+        }
+        let standby = try await replica.statement(
+            "select pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
+        ) { rows -> (recovering: Bool, replayed: Int64?) in
+            var standby: (recovering: Bool, replayed: Int64?) = (false, nil)
+            for try await row in rows.decode((Bool, Int64?).self) { standby = row }
+            return standby
+        }
         let kept = Double(maximumLag.components.seconds) * 2 + 60
         return marks.withLock { marks -> Double? in
             marks.append((now, primaryLSN))
@@ -158,6 +162,6 @@ public final class ReadReplica: Sendable {
         if let error = error as? PSQLError {
             return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown].contains(error.code)
         }
-        return String(describing: type(of: error)) == "ConnectionPoolError"
+        return KinerjaDatabase.poolGaveUp(error)
     }
 }

@@ -107,15 +107,17 @@ extension PlatformStore {
 
     /// Every regional person (or the one NIP), by NIP.
     public func regionalPeople(nip: String? = nil) async throws -> [RegionalPerson] {
-        let rows = try await client.query("""
+        let out = try await database.statement("""
             select nip, name, cities, has_password, failed_attempts, locked_until, sessions from regional_people_list(\(nip))
-            """, logger: database.logger)
-        var out: [RegionalPerson] = []
-        for try await (nip, name, cities, hasPassword, failed, locked, sessions) in rows.decode(
-            (String, String, [String], Bool, Int, Date?, Int).self)
-        {
-            out.append(RegionalPerson(nip: nip, name: name, cities: cities, hasPassword: hasPassword, failedAttempts: failed,
-                                      lockedUntil: locked.flatMap { $0 > Date() ? $0 : nil }, openSessions: sessions))
+            """) { rows in
+            var out: [RegionalPerson] = []
+            for try await (nip, name, cities, hasPassword, failed, locked, sessions) in rows.decode(
+                (String, String, [String], Bool, Int, Date?, Int).self)
+            {
+                out.append(RegionalPerson(nip: nip, name: name, cities: cities, hasPassword: hasPassword, failedAttempts: failed,
+                                          lockedUntil: locked.flatMap { $0 > Date() ? $0 : nil }, openSessions: sessions))
+            }
+            return out
         }
         if let nip, out.isEmpty { throw StoreError.notFound(what: "regional person", key: nip) }
         return out
@@ -124,10 +126,13 @@ extension PlatformStore {
     /// A login without a city: a regional person's NIP and password. When they hold and no lock stands, one
     /// session over the person's cities (role bkn_admin).
     public func regionalLogin(nip: String, password: String, policy: LoginPolicy) async throws -> RegionalLoginOutcome {
-        let rows = try await client.query(
-            "select password_hash, salt, params, locked_until from auth_regional_lookup(\(nip))", logger: database.logger)
-        var found: (ByteBuffer, ByteBuffer, String, Date?)?
-        for try await r in rows.decode((ByteBuffer, ByteBuffer, String, Date?).self) { found = r }
+        let found = try await database.statement(
+            "select password_hash, salt, params, locked_until from auth_regional_lookup(\(nip))"
+        ) { rows in
+            var found: (ByteBuffer, ByteBuffer, String, Date?)?
+            for try await r in rows.decode((ByteBuffer, ByteBuffer, String, Date?).self) { found = r }
+            return found
+        }
         guard let (hashBuffer, saltBuffer, params, lockedUntil) = found else {
             try await PasswordHash.offloaded { try PasswordHash.verifyNothing(password) }
             return .invalid
@@ -135,27 +140,29 @@ extension PlatformStore {
         if let lockedUntil, lockedUntil > Date() { return .locked(until: lockedUntil) }
         let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params)
         let token = APIToken.generate()
-        let result = try await client.query("""
+        return try await database.statement("""
             select cities, locked_until, expires_at from auth_regional_record(
                 \(nip), \(hashBuffer), \(ok), \(UUID()), \(APIToken.prefix(token)), \(ByteBuffer(bytes: APIToken.hash(token))),
                 make_interval(secs => \(Double(policy.sessionTTL.components.seconds))), \(policy.maxFailures)::integer,
                 make_interval(secs => \(Double(policy.lockDuration.components.seconds))))
-            """, logger: database.logger)
-        for try await (cities, locked, expires) in result.decode(([String]?, Date?, Date?).self) {
-            if let cities, let expires { return .session(token: token, cities: cities, expiresAt: expires) }
-            if let cities, cities.isEmpty { return .noCity }
-            if let locked, locked > Date() { return .locked(until: locked) }
+            """) { result -> RegionalLoginOutcome in
+            for try await (cities, locked, expires) in result.decode(([String]?, Date?, Date?).self) {
+                if let cities, let expires { return .session(token: token, cities: cities, expiresAt: expires) }
+                if let cities, cities.isEmpty { return .noCity }
+                if let locked, locked > Date() { return .locked(until: locked) }
+                return .invalid
+            }
             return .invalid
         }
-        return .invalid
     }
 
     /// Logs a regional session out in every city it covers; false when the key is not a regional session.
     public func endRegionalSession(keyID: UUID) async throws -> Bool {
-        let rows = try await client.query("select auth_regional_logout(\(keyID))", logger: database.logger)
-        var ended = 0
-        for try await n in rows.decode(Int.self) { ended = n }
-        return ended > 0
+        try await database.statement("select auth_regional_logout(\(keyID))") { rows in
+            var ended = 0
+            for try await n in rows.decode(Int.self) { ended = n }
+            return ended > 0
+        }
     }
 
     static func checkNIP(_ nip: String) throws {

@@ -42,7 +42,12 @@ struct ImportCommand: AsyncParsableCommand {
                         })
                     }
                     // The planner's picture of the city changed with it: what runs next (plans, cascades) plans well.
-                    if !summary.dryRun { try await db.refreshImportStatistics() }
+                    // The import has committed: a failure here is a warning (the next import refreshes them first).
+                    if !summary.dryRun {
+                        do { try await db.refreshImportStatistics() } catch {
+                            printError("warning: the import committed, but refreshing the planner's statistics failed: \(StoreError.describe(error))")
+                        }
+                    }
                     return summary
                 }
             } catch let error as CLIError where error.description.hasPrefix("the import changed nothing") {

@@ -207,4 +207,39 @@ import Testing
             }
         }
     }
+
+    /// Started while its database is down, the real server listens and refuses what needs the database (its
+    /// role is not checked yet); when the database comes up, the same process checks its role and serves.
+    @Test(.timeLimit(.minutes(3))) func aServerStartedWithItsDatabaseDownServesOnceItComesUp() async throws {
+        let u = try Self.urls()
+        let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
+        try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
+        let (code, token) = try await TestDatabase.with(try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_ADMIN_URL"]))) { admin in
+            let code = "t-boot-\(UUID().uuidString.prefix(8).lowercased())"
+            let city = try await admin.platform.onboard(code: code, name: "Kota Boot", adapter: "nasional",
+                                                        profile: try NationalAdapter().effectiveProfile(), actor: "tests")
+            let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
+            return (code, token)
+        }
+        defer { _ = try? Self.script("up") }
+        try Self.script("stop")
+        let process = ServerProcessTests()
+        let (server, port, _) = try await process.start(databaseURL: try #require(u["KINERJA_REPLICA_APP_URL"]),
+                                                        arguments: ["--database-wait-seconds", "1"])
+        defer { if server.isRunning { server.terminate() } }
+        let (down, downBody) = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
+        #expect(down == 503 && downBody.contains("database_unavailable"), "\(down) \(downBody)")
+
+        try Self.script("up")
+        var answer = (0, "")
+        for _ in 0..<60 where answer.0 != 200 {
+            answer = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
+            if answer.0 != 200 { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(answer.0 == 200 && answer.1.contains(code), "the same process serves once the database is up: \(answer)")
+        #expect(try await process.httpGet(port: port, path: "/ready").0 == 200)
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+    }
 }

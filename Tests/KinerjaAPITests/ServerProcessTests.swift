@@ -16,7 +16,7 @@ import Testing
 
     /// Starts the server on a free port and returns it with its port once it listens. A port that turns out
     /// to be taken makes the server exit at once; then another is tried.
-    func start(databaseURL: String) async throws -> (Process, Int, Pipe) {
+    func start(databaseURL: String, arguments: [String] = []) async throws -> (Process, Int, Pipe) {
         let binary = Self.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build it first: swift build --product kinerja-server")
         var log = ""
@@ -24,7 +24,7 @@ import Testing
             let port = Int.random(in: 20_000...29_000)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["--http-port", "\(port)", "--log-level", "warning"]
+            process.arguments = ["--http-port", "\(port)", "--log-level", "warning"] + arguments
             var env = ProcessInfo.processInfo.environment
             env["DATABASE_URL"] = databaseURL
             process.environment = env
@@ -50,6 +50,59 @@ import Testing
         request.timeoutInterval = 20
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as! HTTPURLResponse).statusCode, String(data: data, encoding: .utf8) ?? "")
+    }
+
+    func httpPost(port: Int, path: String, json: String) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(json.utf8)
+        request.timeoutInterval = 20
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, String(data: data, encoding: .utf8) ?? "")
+    }
+
+    /// What a server whose database does not answer says to each kind of caller: it is alive, not ready, and
+    /// every request that needs the database (a key's, a login, the public page) is 503 database_unavailable,
+    /// each within the connection wait.
+    func expectDatabaseDown(port: Int, _ phase: String) async throws {
+        #expect(try await httpGet(port: port, path: "/health").0 == 200, "\(phase)")
+        let (ready, readyBody) = try await httpGet(port: port, path: "/ready")
+        #expect(ready == 503 && readyBody.contains("not_ready"), "\(phase): \(ready) \(readyBody)")
+        for (path, token) in [("/v1/tenant", "kin_nothing"), ("/public/kota/laporan-kinerja/2026", nil)] {
+            let started = ContinuousClock.now
+            let (status, body) = try await httpGet(port: port, path: path, token: token)
+            #expect(status == 503 && body.contains("database_unavailable"), "\(phase) \(path): \(status) \(body)")
+            #expect(ContinuousClock.now - started < .seconds(5), "\(phase) \(path) answered within the wait")
+        }
+        let (login, loginBody) = try await httpPost(port: port, path: "/v1/sessions",
+                                                    json: #"{"city":"kota","nip":"199001012015031001","password":"not-checked"}"#)
+        #expect(login == 503 && loginBody.contains("database_unavailable"), "\(phase) login: \(login) \(loginBody)")
+    }
+
+    /// A database that does not answer at start-up: the server still listens at once and refuses what needs the
+    /// database; a minute on (PostgresNIO's pool gives up on connecting then), the answers are the same 503s,
+    /// not 500s, and the role is still unchecked, so nothing is served; SIGTERM stops it at once, exit 0.
+    @Test(.timeLimit(.minutes(3))) func anUnreachableDatabaseStopsNeitherStartUpNorShutdown() async throws {
+        let started = ContinuousClock.now
+        let (server, port, output) = try await start(databaseURL: "postgres://kinerja_app:unused@127.0.0.1:1/kinerja",
+                                                     arguments: ["--database-wait-seconds", "1"])
+        #expect(ContinuousClock.now - started < .seconds(10), "listening without the database")
+        try await expectDatabaseDown(port: port, "at start-up")
+        // The pool's circuit breaker trips after 60 s of failed connection attempts.
+        try await Task.sleep(until: started + .seconds(66))
+        try await expectDatabaseDown(port: port, "a minute on")
+
+        let stopping = ContinuousClock.now
+        kill(server.processIdentifier, SIGTERM)
+        for _ in 0..<150 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!server.isRunning, "SIGTERM stops a server whose database does not answer")
+        if server.isRunning { server.terminate() }
+        server.waitUntilExit()
+        #expect(ContinuousClock.now - stopping < .seconds(15))
+        #expect(server.terminationStatus == 0 && server.terminationReason == .exit)
+        let log = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        #expect(log.contains("its role is not checked"), "\(log)")
     }
 
     static func url(_ s: DatabaseSettings) -> String {
@@ -93,7 +146,7 @@ import Testing
         let (a, _) = try await TestDatabase.city("drain")
         let (key, keyID) = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t")
         let settings = try TestDatabase.settings()
-        let (server, port, _) = try await start(databaseURL: Self.url(settings.app))
+        let (server, port, output) = try await start(databaseURL: Self.url(settings.app))
 
         // Hold a lock the request needs, so it is still in flight when SIGTERM arrives: the key's own row, which
         // its first use stamps (auth_api_key). A row lock: other tests sharing the database never wait on it.
@@ -113,6 +166,9 @@ import Testing
         for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!server.isRunning)
         #expect(server.terminationStatus == 0 && server.terminationReason == .exit)
+        // The last audit seal runs after the sealer's sleep is cancelled, not as a failed round.
+        let log = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        #expect(!log.contains("sealing the audit log failed"), "\(log)")
     }
 
     @Test(.timeLimit(.minutes(1))) func aBadSettingStopsStartUpNamingIt() async throws {
