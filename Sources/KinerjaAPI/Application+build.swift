@@ -156,7 +156,7 @@ struct RoleCheckService: Service {
                     failures += 1
                     // Said at once, then every minute or so while it lasts.
                     if failures == 1 || failures % 60 == 0 {
-                        database.logger.warning("the database does not answer, so its role is not checked: requests other than /health, /ready and /metrics answer 503 until it does",
+                        database.logger.warning("the database does not answer, so its role is not checked: requests other than /health, /ready, /metrics and /openapi.yaml answer 503 until it does",
                                                 metadata: ["error": "\(StoreError.describe(error))"])
                     }
                     do { try await Task.sleep(for: .seconds(1)) } catch { return }

@@ -21,13 +21,17 @@ public final class ReadReplica: Sendable {
         case lagging(lag: Double?)
         /// Not answering; reads go to the primary.
         case unreachable(String)
+        /// Answering as a database role that row-level security does not bind (a superuser, a role that
+        /// bypasses it or owns the tables), which could show one city another's rows: never used, whatever its
+        /// lag; reads go to the primary.
+        case refused(String)
 
         public var serving: Bool { if case .inUse = self { true } else { false } }
         public var lag: Double? {
             switch self {
             case .inUse(let lag): lag
             case .lagging(let lag): lag
-            case .unknown, .unreachable: nil
+            case .unknown, .unreachable, .refused: nil
             }
         }
         public var summary: String {
@@ -37,6 +41,7 @@ public final class ReadReplica: Sendable {
             case .lagging(let lag): lag.map { "lagging \(String(format: "%.1f", $0)) s behind: reads go to the primary" }
                 ?? "lagging: nothing replayed yet, reads go to the primary"
             case .unreachable(let why): "unreachable (\(why)): reads go to the primary"
+            case .refused(let why): "refused (\(why)): reads go to the primary"
             }
         }
     }
@@ -60,23 +65,29 @@ public final class ReadReplica: Sendable {
     /// Where read-only work goes now.
     public var database: KinerjaDatabase { currentState.serving ? replica : primary }
 
-    /// Asks the primary how far its WAL has gone and the standby how far it has replayed, once (within
-    /// `timeout`), and records what that says.
+    /// Asks the standby which role it answers as and how far it has replayed, and the primary how far its WAL
+    /// has gone, once (within `timeout`), and records what that says. The role is asked at every probe, as the
+    /// primary's is at start-up: a standby reached as a role that row-level security does not bind is refused.
     @discardableResult
     public func probe(timeout: Duration = .seconds(2)) async -> State {
         let found: State
         do {
-            let lag = try await withThrowingTaskGroup(of: Double??.self) { group in
-                group.addTask { try await self.replayLag() }
+            found = try await withThrowingTaskGroup(of: State.self) { group in
+                group.addTask {
+                    let problems = try await self.replica.roleProblems()
+                    guard problems.isEmpty else { return .refused(problems.joined(separator: "; ")) }
+                    let lag = try await self.replayLag()
+                    let limit = Double(self.maximumLag.components.seconds) + Double(self.maximumLag.components.attoseconds) / 1e18
+                    if let lag, lag <= limit { return .inUse(lag: lag) }
+                    return .lagging(lag: lag)
+                }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     throw StoreError.unavailable("no answer within \(timeout)")
                 }
                 defer { group.cancelAll() }
                 return try await group.next()!
-            } ?? nil
-            let limit = Double(maximumLag.components.seconds) + Double(maximumLag.components.attoseconds) / 1e18
-            if let lag, lag <= limit { found = .inUse(lag: lag) } else { found = .lagging(lag: lag) }
+            }
         } catch {
             found = .unreachable(StoreError.describe(error))
         }
@@ -84,8 +95,11 @@ public final class ReadReplica: Sendable {
             defer { s = found }
             return s
         }
-        if before.serving != found.serving {
-            replica.logger.notice("read replica \(found.summary)", metadata: ["replica": "\(replica.settings.redactedDescription)"])
+        let metadata: Logger.Metadata = ["replica": "\(replica.settings.redactedDescription)"]
+        if case .refused = found {
+            if before != found { replica.logger.error("read replica \(found.summary); connect to it as the application role (kinerja_app)", metadata: metadata) }
+        } else if before.serving != found.serving {
+            replica.logger.notice("read replica \(found.summary)", metadata: metadata)
         }
         return found
     }

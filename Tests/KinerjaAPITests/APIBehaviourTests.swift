@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import KinerjaAPI
 import KinerjaStore
 import KinerjaTestSupport
@@ -16,6 +18,31 @@ import Testing
             #expect(spec.status == .ok && spec.body.hasPrefix("openapi: 3.1.0"))
             #expect(try await client.get("/metrics", token: nil).status == .ok)
             #expect(health.headers[HTTPField.Name("X-Request-Id")!] != nil)
+        }
+    }
+
+    /// Until the server has checked its database role, the gate alone keeps tenant requests out, with the
+    /// database answering and a valid key: 503 database_unavailable saying why. The operations endpoints
+    /// answer, and once the check has run the same router serves.
+    @Test func aClosedRoleGateKeepsTenantRequestsOutUntilTheRoleIsChecked() async throws {
+        let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("api-gate")
+        let key = try await TestDatabase.admin().createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let gate = RoleGate()
+        let router = try buildRouter(database: db, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil, roleGate: gate)
+        try await Application(router: router).test(.router) { client in
+            for path in ["/v1/tenant", "/v1/employees?limit=1", "/v1/me"] {
+                let shut = try await client.get(path, token: key)
+                #expect(shut.status == .serviceUnavailable && shut.code == "database_unavailable", "\(path): \(shut.status) \(shut.body)")
+                #expect((shut.json["detail"] as? String)?.contains("not yet checked its database role") == true, "\(shut.body)")
+            }
+            for path in ["/health", "/metrics", "/openapi.yaml"] {
+                #expect(try await client.get(path, token: nil).status == .ok, "\(path)")
+            }
+            try await gate.check(db)
+            #expect(gate.isOpen)
+            let open = try await client.get("/v1/tenant", token: key)
+            #expect(open.status == .ok, "\(open.body)")
         }
     }
 

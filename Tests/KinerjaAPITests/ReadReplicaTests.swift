@@ -242,4 +242,40 @@ import Testing
         server.waitUntilExit()
         #expect(server.terminationStatus == 0)
     }
+
+    /// A standby reached as a role that row-level security does not bind (here the tables' owner) could show
+    /// one city another's rows: every probe finds it refused, whatever its lag, and the primary serves.
+    @Test(.timeLimit(.minutes(2))) func aStandbyReachedAsARoleThatSeesEveryCityIsNeverUsed() async throws {
+        let u = try Self.urls()
+        let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
+        try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
+        var standbyAsOwner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_READ_URL"]))
+        standbyAsOwner.username = owner.username
+        standbyAsOwner.password = owner.password
+        let primary = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_APP_URL"])),
+                                      leaseTimeout: .seconds(5), logger: TestDatabase.logger)
+        let unsafe = ReadReplica(replica: KinerjaDatabase(settings: standbyAsOwner, leaseTimeout: .seconds(2), logger: TestDatabase.logger),
+                                 primary: primary, maximumLag: .seconds(3600))
+        // The same standby as the application role, to show that the refusal is the role's, not the standby's.
+        let safe = ReadReplica(replica: KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_READ_URL"])),
+                                                        leaseTimeout: .seconds(2), logger: TestDatabase.logger),
+                               primary: primary, maximumLag: .seconds(3600))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for db in [primary, unsafe.replica, safe.replica] { group.addTask { await db.run() } }
+            defer { group.cancelAll() }
+            try await Self.waitFor(safe, "in use") { $0.serving }
+            for _ in 0..<3 {
+                let state = await unsafe.probe()
+                guard case .refused(let why) = state else { Issue.record("a standby reached as the owner was \(state.summary)"); return }
+                #expect(why.contains("'\(owner.username)' owns"), "\(why)")
+                #expect(!state.serving && unsafe.database === primary)
+            }
+            let router = try buildRouter(database: primary, readReplica: unsafe, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+            try await Application(router: router).test(.router) { client in
+                let ready = try await client.get("/ready", token: nil)
+                #expect(ready.status == .ok)
+                #expect((ready.json["readReplica"] as? String)?.hasPrefix("refused") == true, "\(ready.body)")
+            }
+        }
+    }
 }
