@@ -107,12 +107,14 @@ extension TenantTransaction {
 }
 
 /// What the complaint hook (profile `hooks: [complaintResponsiveness]` and `complaints.indicator`) did for one
-/// month or quarter: officers measured, realisasi written, left as they were, and refused (a closed period).
+/// month or quarter: officers measured, realisasi written, left as they were, figures withdrawn, and refused (a
+/// closed period).
 public struct ComplaintHookResult: Sendable, Equatable {
     /// One line, as the CLI prints it.
     public var summary: String {
         var line = "complaint hook, \(indicator) for \(period) \(year): \(measured) officer(s) measured, \(written) realisasi written, "
             + "\(unchanged) unchanged, \(withoutIndicator) officer(s) without the IKI in an approved SKP"
+        if withdrawn > 0 { line += ", \(withdrawn) figure(s) withdrawn (no complaint counts for the officer any more)" }
         if !refused.isEmpty { line += "; refused: " + refused.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") }
         return line
     }
@@ -126,6 +128,9 @@ public struct ComplaintHookResult: Sendable, Equatable {
     public var unchanged: Int
     /// Officers with complaints that count but no approved SKP holding the indicator: nothing to write.
     public var withoutIndicator: Int
+    /// Figures the hook wrote before for officers no complaint counts for now (the tickets routed to someone
+    /// else, say): rewritten without a value, with a narrative that says why.
+    public var withdrawn = 0
     /// Why a write was refused (the period closed, say), by NIP.
     public var refused: [String: String]
 }
@@ -133,13 +138,20 @@ public struct ComplaintHookResult: Sendable, Equatable {
 extension TenantTransaction {
     /// The name of the hook in a profile's `hooks`.
     public static let complaintHook = "complaintResponsiveness"
+    /// Who a realisasi the hook writes is reported by.
+    static func hookAuthor(_ actor: String) -> String { "hook:\(complaintHook) (\(actor))" }
+    /// The narrative of a figure the hook withdraws.
+    public static let withdrawnNarrative = "Ditarik: tidak ada lagi pengaduan SP4N-LAPOR! yang dihitung untuk pegawai ini pada periode ini "
+        + "(pengaduan dialihkan ke petugas lain atau belum jatuh tempo)"
 
     /// Makassar's hook: each responsible officer's realisasi of the profile's `complaints.indicator` IKI, for
     /// every open month or quarter that holds one of `days`, from the complaints received in it: the share
     /// followed up within the working days allowed (per the city's holidays), of those followed up or past due
     /// on `asOf` (or the period's end, if sooner). Written as any realisasi is (checked, audited), as
-    /// `hook:complaintResponsiveness`; an unchanged figure is not written again. Nothing for a city without the
-    /// hook or the indicator.
+    /// `hook:complaintResponsiveness`; an unchanged figure is not written again. A figure the hook wrote before
+    /// for an officer no complaint counts for any more in the period (the tickets routed to someone else) is
+    /// withdrawn: no value, and a narrative saying why; a figure someone else wrote since is theirs and stays.
+    /// Nothing for a city without the hook or the indicator.
     @discardableResult
     public func applyComplaintHook(days: [CivilDate], profile: TenantProfile, asOf: CivilDate,
                                    actor: String) async throws -> [ComplaintHookResult] {
@@ -158,7 +170,6 @@ extension TenantTransaction {
                 .filter { $0.percentOnTime != nil }
             var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
                                              withoutIndicator: 0, refused: [:])
-            guard !measured.isEmpty else { out.append(result); continue }
             // The officers' IKI of the indicator in their approved SKP (the first by key, should a plan hold it
             // twice: the same one every time), and what each already has for the period.
             var iki: [String: UUID] = [:]
@@ -177,22 +188,42 @@ extension TenantTransaction {
                 current[nip] = (value, narrative)
             }
             var items: [RealisasiItem] = []
+            var kept: [(nip: String, key: UUID)] = []
             for r in measured {
                 guard let key = iki[r.key], let percent = r.percentOnTime else { result.withoutIndicator += 1; continue }
                 result.measured += 1
                 let value = (percent * 100).rounded() / 100
                 let narrative = "Dihitung dari pengaduan SP4N-LAPOR!: \(r.followedUpOnTime) dari \(r.counted) pengaduan "
                     + "ditindaklanjuti dalam \(rules.followUpWorkingDays) hari kerja (terlambat \(r.overdue))"
+                kept.append((r.key, key))
                 if let (v, n) = current[r.key], v == value, n == narrative { result.unchanged += 1; continue }
                 items.append(RealisasiItem(nip: r.key, year: p.year, ikiKey: key, period: sub, value: value, narrative: narrative, evidence: []))
             }
+            // What the hook wrote before for an IKI of the indicator in an approved SKP that it does not write now.
+            for try await (nip, key) in try await query("""
+                select r.nip::text, r.iki_key from realisasi r
+                where r.tenant_id = \(tenant.uuid) and r.year = \(p.year) and r.period_kind = \(p.kind.rawValue) and r.period_seq = \(p.sequence)
+                  and r.reported_by like \(Self.hookAuthor("%")) and r.value is not null
+                  and (r.nip::text, r.iki_key) not in (select * from unnest(\(kept.map(\.nip))::text[], \(kept.map(\.key))::uuid[]))
+                  and exists (select 1 from skp_iki i join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip and s.year = i.year
+                                                                 and s.revision = i.revision
+                              where i.tenant_id = r.tenant_id and i.nip = r.nip and i.year = r.year and i.iki_key = r.iki_key
+                                and s.status = 'approved' and i.template_id = \(indicator))
+                order by r.nip, r.iki_key
+                """).decode((String, UUID).self) {
+                items.append(RealisasiItem(nip: nip, year: p.year, ikiKey: key, period: sub, value: nil, narrative: Self.withdrawnNarrative,
+                                           evidence: []))
+                result.withdrawn += 1
+            }
             if !items.isEmpty {
                 let outcomes = try await RealisasiCall.run(self.query, tenant: tenant, items: items, each: true, allOrNothing: false,
-                                                           undo: false, actor: "hook:\(Self.complaintHook) (\(actor))")
+                                                           undo: false, actor: Self.hookAuthor(actor))
                 for (item, outcome) in zip(items, outcomes) {
                     switch outcome {
-                    case .written: result.written += 1
-                    case .refused(let e): result.refused[item.nip] = e.description
+                    case .written: if item.value != nil { result.written += 1 }
+                    case .refused(let e):
+                        result.refused[item.nip] = e.description
+                        if item.value == nil { result.withdrawn -= 1 }
                     }
                 }
             }

@@ -152,6 +152,32 @@ import Testing
         #expect(corrected.notes.first?.contains("1 realisasi written") == true)
         #expect(try await realisasi().first?.0 == 100)
 
+        // Every ticket that counted for the officer routed to someone else (who has no such IKI): the figure the
+        // hook wrote is withdrawn, not left standing, and said so once.
+        let rerouted = lines.prefix(4).map { $0.replacingOccurrences(of: ";\(officer);", with: ";\(other);") }
+        let moved = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(rerouted)) }
+        #expect(moved.notes == ["complaint hook, respons-pengaduan for M3 2026: 0 officer(s) measured, 0 realisasi written, 0 unchanged, "
+                                + "1 officer(s) without the IKI in an approved SKP, 1 figure(s) withdrawn (no complaint counts for the officer any more)"],
+                "\(moved.notes)")
+        let withdrawn = try await realisasi()
+        #expect(withdrawn.count == 1 && withdrawn.first?.0 == nil, "\(withdrawn)")
+        #expect(withdrawn.first?.1 == TenantTransaction.withdrawnNarrative)
+        #expect(withdrawn.first?.2 == "hook:complaintResponsiveness (t)")
+        let movedAgain = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(rerouted)) }
+        #expect(movedAgain.notes.first?.contains("withdrawn") == false, "withdrawn once: \(movedAgain.notes)")
+        // Routed back: the figure returns.
+        let back = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
+        #expect(back.notes.first?.contains("1 realisasi written") == true, "\(back.notes)")
+        #expect(try await realisasi().first?.0 == 66.67)
+
+        // A figure someone else wrote since is theirs: the hook does not withdraw it.
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("update realisasi set reported_by = 'hr:siti' where tenant_id = \(city.id.uuid) and nip = \(officer) and iki_key = \(iki) and period_kind = 'monthly' and period_seq = 3")
+        }
+        let movedOnceMore = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(rerouted)) }
+        #expect(movedOnceMore.notes.first?.contains("withdrawn") == false, "\(movedOnceMore.notes)")
+        #expect(try await realisasi().first?.0 == 66.67)
+
         // A city without the hook: complaints are reported on, no realisasi from them.
         let national = try NationalAdapter().effectiveProfile()
         #expect(!national.hooks.contains(TenantTransaction.complaintHook))
