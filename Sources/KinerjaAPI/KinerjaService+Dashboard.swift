@@ -40,16 +40,17 @@ extension KinerjaService {
     /// The dashboard the caller may see: the city's (hr_admin, bkn_admin; `opd` narrows it) or, for an atasan
     /// heading an OPD, that OPD's. Others are refused. Read from the kept snapshot (the read replica when
     /// one is in use), computed on the primary when there is none.
-    func dashboard(year: Int, period: String?, opd: String?) async throws -> (Dashboard, scope: String?, cityName: String) {
+    func dashboard(year: Int, period: String?, opd: String?) async throws -> (Dashboard, scope: String?, cityName: String, timeZone: TimeZone) {
         let p = try RequestState.principal()
         let city = try p.city()
         let sub = try Self.behaviourPeriod(period ?? "Y")
-        let (kept, name, led) = try await withReadTenant(city) { tx -> (Dashboard?, String, String?) in
-            var name = ""
-            for try await n in try await tx.query("select name from tenants where tenant_id = \(city.uuid)").decode(String.self) { name = n }
+        let (kept, name, zone, led) = try await withReadTenant(city) { tx -> (Dashboard?, String, TimeZone, String?) in
+            var (name, zone) = ("", TenantProfile.timeZone(nil))
+            for try await (n, z) in try await tx.query("select name, profile->>'timeZone' from tenants where tenant_id = \(city.uuid)")
+                .decode((String, String?).self) { (name, zone) = (n, TenantProfile.timeZone(z)) }
             var led: String?
             if p.role == .atasan, let me = p.employeeNIP { led = try await tx.opdLedBy(nip: me) }
-            return (try await tx.dashboardSnapshot(year: year, period: sub), name, led)
+            return (try await tx.dashboardSnapshot(year: year, period: sub), name, zone, led)
         }
         var scope = opd
         switch p.role {
@@ -74,22 +75,22 @@ extension KinerjaService {
                 throw APIProblem.notFound("period \(key) is not open in this city: 'kinerja-admin period open' first")
             }
         }
-        guard let scope else { return (d, nil, name) }
+        guard let scope else { return (d, nil, name, zone) }
         guard let line = d.opds.first(where: { $0.code == scope }) else { throw APIProblem.notFound("OPD '\(scope)' has no employees in this city") }
-        return (d.only(opd: scope), "\(line.name) (\(line.code))", name)
+        return (d.only(opd: scope), "\(line.name) (\(line.code))", name, zone)
     }
 
     func getDashboard(_ input: Operations.GetDashboard.Input) async throws -> Operations.GetDashboard.Output {
         let year = try Self.parseYear(input.query.year)
-        let (d, _, _) = try await dashboard(year: year, period: input.query.period, opd: input.query.orgUnit)
+        let (d, _, _, _) = try await dashboard(year: year, period: input.query.period, opd: input.query.orgUnit)
         return .ok(.init(body: .json(Self.schema(d))))
     }
 
     func getDashboardPage(_ input: Operations.GetDashboardPage.Input) async throws -> Operations.GetDashboardPage.Output {
         let year = try Self.parseYear(input.query.year)
-        let (d, scope, name) = try await dashboard(year: year, period: input.query.period, opd: input.query.orgUnit)
+        let (d, scope, name, zone) = try await dashboard(year: year, period: input.query.period, opd: input.query.orgUnit)
         let language: DocumentLanguage = input.query.lang == .en ? .en : .id
-        return .ok(.init(body: .html(HTTPBody(DashboardPage.render(d, cityName: name, scope: scope, language: language)))))
+        return .ok(.init(body: .html(HTTPBody(DashboardPage.render(d, cityName: name, timeZone: zone, scope: scope, language: language)))))
     }
 
     static func schema(_ d: Dashboard) -> Components.Schemas.Dashboard {

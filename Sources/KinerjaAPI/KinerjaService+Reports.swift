@@ -119,7 +119,8 @@ extension KinerjaService {
         let format = body.format?.rawValue ?? definition.defaultFormat
         let templates = try ReportTemplates(city: reports.templates(tenant.adapter))
         let periodName = period == .year ? (language == .id ? "Tahun \(year)" : "Year \(year)") : "\(period) \(year)"
-        let renderer = ReportRenderer(definition: definition, language: language, cityName: tenant.name, templates: templates,
+        let renderer = ReportRenderer(definition: definition, language: language, cityName: tenant.name,
+                                      timeZone: profile.timeZoneOrDefault, templates: templates,
                                       periodName: periodName, scope: scope.opd)
         let data = TenantReportData(database: database, tenant: city, profile: profile)
         if total > reports.inlineLimit || (format == "pdf" && total > 1) {
@@ -233,11 +234,11 @@ extension KinerjaService {
         let json = raw.hasSuffix(".json")
         let notFound = APIProblem.notFound("no published report for '\(input.path.city)' \(raw.replacingOccurrences(of: ".json", with: ""))")
         guard let year = Int(json ? String(raw.dropLast(5)) : raw) else { throw notFound }
-        guard let (report, adapter) = try await database.platform.publishedReport(code: input.path.city, year: year) else { throw notFound }
+        guard let (report, adapter, zone) = try await database.platform.publishedReport(code: input.path.city, year: year) else { throw notFound }
         if json { return .ok(.init(body: .json(try JSONDecoder().decode(Components.Schemas.PublicReport.self,
                                                                          from: try PublicReportPage.json(report), configuration: .iso8601)))) }
         let templates = try ReportTemplates(city: reports.templates(adapter))
-        let html = try PublicReportPage.html(report, templates: templates, language: input.query.lang == .en ? .en : .id)
+        let html = try PublicReportPage.html(report, templates: templates, language: input.query.lang == .en ? .en : .id, timeZone: zone)
         return .ok(.init(body: .html(HTTPBody(html))))
     }
 }

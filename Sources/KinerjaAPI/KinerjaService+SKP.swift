@@ -196,7 +196,7 @@ extension KinerjaService {
             guard try await tx.employee(nip: atasan) != nil else { throw APIProblem.notFound("employee '\(atasan)' not found") }
             var period = asked
             if period == nil {
-                let today = CivilDate.today()
+                let today = CivilDate.today(in: try await tx.profile().timeZoneOrDefault)
                 period = try await tx.periods(year: year).filter { $0.period.kind != .annual && $0.period.startsOn <= today }
                     .last.map { SubPeriod(kind: $0.period.kind, sequence: $0.period.sequence) }
             }

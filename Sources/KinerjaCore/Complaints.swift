@@ -170,11 +170,10 @@ public struct WorkingCalendar: Sendable, Equatable {
 }
 
 extension CivilDate {
-    /// Today's date in Indonesia's central time (WITA, where three of the four cities are); a day's difference
-    /// at midnight elsewhere only moves which period counts as the latest begun.
-    public static func today(_ now: Date = Date()) -> CivilDate {
+    /// Today's date in a city's local time (``TenantProfile/timeZoneOrDefault``).
+    public static func today(in zone: TimeZone, now: Date = Date()) -> CivilDate {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Makassar") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+        calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         return CivilDate(year: c.year ?? 2000, month: c.month ?? 1, day: c.day ?? 1)
     }

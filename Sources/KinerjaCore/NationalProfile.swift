@@ -4,6 +4,9 @@ public enum NationalProfile {
     public static let yaml = #"""
 name: Nasional (PermenPANRB 6/2022)
 regulation: PermenPANRB 6/2022
+# The city's local time: its dates (today, for deadlines) and the times on its documents. Asia/Jakarta or
+# Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).
+timeZone: Asia/Jakarta
 periods:
   cadence: quarterly
   evaluation: periodic   # or annual: the year alone is evaluated, realisasi still reported by the cadence

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks that a decoded profile makes sense: weights add up, percentages lie in 0-100, ids are unique.
 enum ProfileValidator {
     static func issues(in p: TenantProfile) -> [ProfileIssue] {
@@ -9,6 +11,10 @@ enum ProfileValidator {
         func percent(_ v: Double, _ path: String) { check((0...100).contains(v), path, v, "a percentage 0-100") }
 
         check(!p.name.isEmpty, "name", "''", "a non-empty name")
+        if let zone = p.timeZone {
+            check(TenantProfile.indonesianTimeZones[zone] != nil && TimeZone(identifier: zone) != nil, "timeZone", zone,
+                  "one of Indonesia's zones: " + TenantProfile.indonesianTimeZones.keys.sorted().joined(separator: ", "))
+        }
         let r = p.rating
         percent(r.skpWeight, "rating.skpWeight")
         percent(r.behaviourWeight, "rating.behaviourWeight")

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Everything that differs between cities, as data. Loaded from YAML; a city's file states only what
 /// differs from the national default (``NationalProfile``), and the two are merged key by key.
 public struct TenantProfile: Codable, Sendable, Equatable {
@@ -5,6 +7,22 @@ public struct TenantProfile: Codable, Sendable, Equatable {
     public var name: String
     /// The regulation the profile follows, e.g. "PermenPANRB 6/2022".
     public var regulation: String
+    /// The city's local time, an IANA name of one of Indonesia's zones (``indonesianTimeZones``): its dates
+    /// ("today", for deadlines and the latest period begun) and the times on its documents. Optional for profiles
+    /// stored before it existed, which were WITA; ``timeZoneOrDefault`` then gives that.
+    public var timeZone: String?
+
+    /// Indonesia's zones by IANA name, with the abbreviation documents print.
+    public static let indonesianTimeZones: [String: String] = [
+        "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT",
+    ]
+
+    public var timeZoneOrDefault: TimeZone { Self.timeZone(timeZone) }
+
+    /// The zone named `name`; WITA for none (or a name this system does not know).
+    public static func timeZone(_ name: String?) -> TimeZone {
+        name.flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "Asia/Makassar") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+    }
     public var periods: Periods
     public var rating: RatingRegime
     public var behaviour360: Behaviour360

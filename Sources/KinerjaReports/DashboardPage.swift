@@ -15,8 +15,10 @@ public enum DashboardPage {
 
     static let predikatOrder = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
 
-    /// The page for `dashboard` of city `cityName`; `scope` names an OPD when the view is one OPD's.
-    public static func render(_ d: Dashboard, cityName: String, scope: String? = nil, language: DocumentLanguage = .id) -> String {
+    /// The page for `dashboard` of city `cityName` (times in its `timeZone`); `scope` names an OPD when the view
+    /// is one OPD's.
+    public static func render(_ d: Dashboard, cityName: String, timeZone: TimeZone, scope: String? = nil,
+                              language: DocumentLanguage = .id) -> String {
         let id = language == .id
         let l = language
         func t(_ indonesian: String, _ english: String) -> String { id ? indonesian : english }
@@ -62,7 +64,7 @@ public enum DashboardPage {
             "title": t("Dasbor Kinerja ASN", "ASN Performance Dashboard") + " — " + cityName + (scope.map { " — \($0)" } ?? ""),
             "subtitle": periodName,
             "computedLabel": t("data per", "data as of"),
-            "computedAt": l.date(d.computedAt, withTime: true),
+            "computedAt": l.date(d.computedAt, timeZone: timeZone, withTime: true),
             "summaryHeading": t("Ringkasan", "Summary"),
             "totals": totals,
             "opdHeading": t("Per OPD", "Per OPD"),

@@ -1,4 +1,5 @@
 public import Foundation
+import KinerjaCore
 
 /// The language of a document and how it writes numbers and dates: Indonesian as official documents do
 /// (`1.234,5`; `1 Desember 2026`), or English (`1,234.5`; `1 December 2026`).
@@ -67,8 +68,8 @@ public enum DocumentLanguage: String, Sendable, CaseIterable {
     /// `92,3%` / `92.3%`; a dash for no value.
     public func percent(_ v: Double?) -> String { v.map { number($0) + "%" } ?? "–" }
 
-    /// `1 Desember 2026, 14.05 WITA`-style: the day in words, and the time in `zone` when given.
-    public func date(_ d: Date, timeZone: TimeZone = TimeZone(identifier: "Asia/Makassar")!, withTime: Bool = false) -> String {
+    /// `1 Desember 2026, 14.05 WITA`-style: the day in words in the city's `timeZone`, with the time when asked.
+    public func date(_ d: Date, timeZone: TimeZone, withTime: Bool = false) -> String {
         var c = Calendar(identifier: .gregorian)
         c.timeZone = timeZone
         let p = c.dateComponents([.year, .month, .day, .hour, .minute], from: d)
@@ -76,7 +77,7 @@ public enum DocumentLanguage: String, Sendable, CaseIterable {
         var out = "\(p.day ?? 1) \(month) \(p.year ?? 0)"
         if withTime {
             // Indonesia's zones by their Indonesian names; others as the system abbreviates them.
-            let zone = ["Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"][timeZone.identifier]
+            let zone = TenantProfile.indonesianTimeZones[timeZone.identifier]
                 ?? timeZone.abbreviation(for: d) ?? timeZone.identifier
             out += String(format: self == .id ? ", %02d.%02d " : ", %02d:%02d ", p.hour ?? 0, p.minute ?? 0) + zone
         }

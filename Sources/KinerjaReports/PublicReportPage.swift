@@ -5,7 +5,7 @@ public import KinerjaCore
 /// tables, an inline SVG chart with a text alternative), no script and no external file; or as JSON.
 public enum PublicReportPage {
     public static func html(_ r: PublicReport, templates: ReportTemplates, template: String = "laporan-publik",
-                            language: DocumentLanguage = .id) throws(ReportError) -> String {
+                            language: DocumentLanguage = .id, timeZone: TimeZone) throws(ReportError) -> String {
         let l = language
         let id = l == .id
         func t(_ a: String, _ b: String) -> String { id ? a : b }
@@ -49,7 +49,7 @@ public enum PublicReportPage {
             "footer": t("Diterbitkan oleh \(r.city) dengan Kinerja. Data agregat.", "Published by \(r.city) with Kinerja. Aggregate data."),
         ]
         let context: [String: Any] = [
-            "title": title, "publishedAt": l.date(r.publishedAt), "city": city, "evaluated": l.integer(r.evaluated),
+            "title": title, "publishedAt": l.date(r.publishedAt, timeZone: timeZone), "city": city, "evaluated": l.integer(r.evaluated),
             "cityChart": chart, "predikatNames": PublicReport.predikat, "opds": opds, "hiddenOPDs": r.hiddenOPDs > 0,
             "hiddenText": t("\(r.hiddenOPDs) OPD dengan kurang dari \(PublicReport.minimumGroup) ASN dinilai tidak ditampilkan terpisah.",
                             "\(r.hiddenOPDs) agencies with fewer than \(PublicReport.minimumGroup) ASN evaluated are not shown separately."),

@@ -69,7 +69,8 @@ public enum ReportGenerator {
             switch format {
             case "json": try sink.write(String(decoding: try PublicReportPage.json(r), as: UTF8.self))
             case "csv": try sink.write(renderer.csv(publicRows(r)))
-            default: try sink.write(try PublicReportPage.html(r, templates: renderer.templates, template: def.template, language: renderer.language))
+            default: try sink.write(try PublicReportPage.html(r, templates: renderer.templates, template: def.template, language: renderer.language,
+                                                                    timeZone: renderer.timeZone))
             }
             return r.opds.count
         case .opdRecap, .ranking, .ownResults, .dashboard, .complaintResponsiveness, .siasnResults:

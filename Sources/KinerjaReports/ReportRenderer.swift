@@ -13,11 +13,13 @@ public struct ReportRenderer: Sendable {
     public var periodName: String
     public var scope: String?
     public var generatedAt: Date
+    /// The city's local time (``TenantProfile/timeZoneOrDefault``): dates and times are printed in it.
+    public var timeZone: TimeZone
 
-    public init(definition: ReportDefinition, language: DocumentLanguage, cityName: String, templates: ReportTemplates,
+    public init(definition: ReportDefinition, language: DocumentLanguage, cityName: String, timeZone: TimeZone, templates: ReportTemplates,
                 periodName: String, scope: String? = nil, generatedAt: Date = Date()) {
-        (self.definition, self.language, self.cityName, self.templates, self.periodName, self.scope, self.generatedAt) =
-            (definition, language, cityName, templates, periodName, scope, generatedAt)
+        (self.definition, self.language, self.cityName, self.timeZone, self.templates, self.periodName, self.scope, self.generatedAt) =
+            (definition, language, cityName, timeZone, templates, periodName, scope, generatedAt)
     }
 
     var title: String { language == .id ? definition.title : definition.titleEN }
@@ -77,7 +79,7 @@ public struct ReportRenderer: Sendable {
     public func html(_ rows: [ReportRow]) throws(ReportError) -> String {
         let context: [String: Any] = [
             "title": title, "cityName": cityName, "periodName": periodName, "scope": scope as Any,
-            "generatedLabel": language == .id ? "dibuat" : "generated", "generatedAt": language.date(generatedAt, withTime: true),
+            "generatedLabel": language == .id ? "dibuat" : "generated", "generatedAt": language.date(generatedAt, timeZone: timeZone, withTime: true),
             "columns": definition.fields.map { ["label": label($0), "numeric": $0.numeric] as [String: Any] },
             "columnCount": definition.fields.count, "noData": language == .id ? "Belum ada data." : "No data yet.",
             "rows": rows.map { r in ["cells": definition.fields.map { ["value": text(r[$0.key] ?? .none), "numeric": $0.numeric] as [String: Any] }] },
@@ -185,7 +187,7 @@ enum DocumentView {
         })
         v["certificateNumber"] = text(certificate.map { EvaluationDocument.certificateNumber(year: d.year, id: $0.id) } ?? "")
         v["award"] = text(certificate?.detail["name"] ?? certificate?.rule ?? "")
-        v["issuedOn"] = text(l.date(r.generatedAt))
+        v["issuedOn"] = text(l.date(r.generatedAt, timeZone: r.timeZone))
         v["l"] = id ? labelValuesID : labelValuesEN
         return .object(v)
     }

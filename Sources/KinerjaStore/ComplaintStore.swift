@@ -22,8 +22,9 @@ extension TenantTransaction {
         (summary.new, summary.changed) = try await upsertComplaints(rows.map(\.value), actor: actor)
         try await audit(actor: actor, action: "complaints.import", subject: "",
                         detail: ["rows": String(summary.rows), "new": String(summary.new), "changed": String(summary.changed)])
-        summary.notes = try await applyComplaintHook(days: rows.map(\.value.received), profile: try await profile(), asOf: .today(),
-                                                     actor: actor).map(\.summary)
+        let profile = try await profile()
+        summary.notes = try await applyComplaintHook(days: rows.map(\.value.received), profile: profile,
+                                                     asOf: .today(in: profile.timeZoneOrDefault), actor: actor).map(\.summary)
         return summary
     }
 

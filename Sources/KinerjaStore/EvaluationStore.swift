@@ -51,8 +51,9 @@ extension TenantTransaction {
             progress("the complaint hook: realisasi of \(profile.complaints?.indicator ?? "") from the complaints")
             let all = try await periods(year: year).map(\.period)
             let end = all.first { $0.kind == period.kind && (period.kind == .annual || $0.sequence == period.sequence) }?.endsOn
-            let days = all.filter { $0.kind != .annual && $0.startsOn <= min(end ?? .today(), .today()) }.map(\.startsOn)
-            try await applyComplaintHook(days: days, profile: profile, asOf: .today(), actor: actor)
+            let today = CivilDate.today(in: profile.timeZoneOrDefault)
+            let days = all.filter { $0.kind != .annual && $0.startsOn <= min(end ?? today, today) }.map(\.startsOn)
+            try await applyComplaintHook(days: days, profile: profile, asOf: today, actor: actor)
         }
         try await prepareSetBased()
         let runID = try await recordRun(year: year, period: period, profile: profile, profileVersion: profileVersion, actor: actor)

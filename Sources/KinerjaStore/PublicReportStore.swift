@@ -77,14 +77,15 @@ extension TenantTransaction {
 extension PlatformStore {
     /// A published year of city `code`, for anyone, with the city's adapter (its templates): nil when the city
     /// does not publish, or not that year.
-    public func publishedReport(code: String, year: Int) async throws -> (report: PublicReport, adapter: String)? {
+    public func publishedReport(code: String, year: Int) async throws -> (report: PublicReport, adapter: String, timeZone: TimeZone)? {
         let found = try await database.statement(
-            "select name, adapter, body::text from public_report(\(code), \(year)::integer)"
-        ) { rows -> (adapter: String, body: String)? in
-            for try await (_, adapter, body) in rows.decode((String, String, String).self) { return (adapter, body) }
+            "select name, adapter, body::text, time_zone from public_report(\(code), \(year)::integer)"
+        ) { rows -> (adapter: String, body: String, zone: String)? in
+            for try await (_, adapter, body, zone) in rows.decode((String, String, String, String).self) { return (adapter, body, zone) }
             return nil
         }
         guard let found else { return nil }
-        return (try TenantTransaction.dashboardDecoder.decode(PublicReport.self, from: Data(found.body.utf8)), found.adapter)
+        return (try TenantTransaction.dashboardDecoder.decode(PublicReport.self, from: Data(found.body.utf8)), found.adapter,
+                TenantProfile.timeZone(found.zone))
     }
 }

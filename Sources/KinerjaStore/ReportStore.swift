@@ -278,7 +278,7 @@ public struct TenantReportData: ReportDataSource {
                 guard let nip = scope.nip else { throw StoreError.invalid("this report is one employee's: name the employee (NIP)") }
                 return try await tx.ownResults(nip: nip, year: scope.year)
             case .complaintResponsiveness:
-                return try await tx.complaintRows(scope, profile: profile, asOf: CivilDate.today())
+                return try await tx.complaintRows(scope, profile: profile, asOf: CivilDate.today(in: profile.timeZoneOrDefault))
             case .siasnResults: return try await tx.siasnRows(scope)
             case .evaluationDocument, .certificate, .annualAssessment, .publicAnnual:
                 throw StoreError.invalid("\(source.rawValue) is made of documents, not rows")

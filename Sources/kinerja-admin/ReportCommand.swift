@@ -73,7 +73,8 @@ struct ReportCommand: AsyncParsableCommand {
                 let templates = try ReportTemplates(city: AdapterRegistry.named(tenant.adapter)?.templates ?? [:])
                 let scope = ReportScope(year: year, period: period.description, opd: opd, nip: nipDigits)
                 let periodName = period == .year ? (language == .id ? "Tahun \(year)" : "Year \(year)") : "\(period) \(year)"
-                let renderer = ReportRenderer(definition: definition, language: language, cityName: tenant.name, templates: templates,
+                let renderer = ReportRenderer(definition: definition, language: language, cityName: tenant.name,
+                                              timeZone: profile.timeZoneOrDefault, templates: templates,
                                               periodName: periodName, scope: opd)
                 let output = try ReportOutput(url: outURL, pdf: chosen == "pdf")
                 do {

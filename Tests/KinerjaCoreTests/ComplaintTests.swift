@@ -1,3 +1,4 @@
+import Foundation
 import KinerjaCore
 import Testing
 
@@ -16,6 +17,15 @@ import Testing
     ])
     func workingDays(from: String, to: String, expected: Int) {
         #expect(WorkingCalendar(holidays: Self.rules.holidays).workingDays(after: Self.d(from), through: Self.d(to)) == expected)
+    }
+
+    /// "Today" is the city's: at 16:30 UTC on 30 November 2026 it is still the 30th in Pematangsiantar (WIB,
+    /// 23:30) and already 1 December in Makassar (WITA, 00:30), which puts the two in different months.
+    @Test func todayIsTheCitysOwnDate() {
+        let now = Date(timeIntervalSince1970: 1_796_056_200)
+        #expect(CivilDate.today(in: TimeZone(identifier: "Asia/Jakarta")!, now: now) == CivilDate(year: 2026, month: 11, day: 30))
+        #expect(CivilDate.today(in: TimeZone(identifier: "Asia/Makassar")!, now: now) == CivilDate(year: 2026, month: 12, day: 1))
+        #expect(CivilDate.today(in: TenantProfile.timeZone(nil), now: now) == CivilDate(year: 2026, month: 12, day: 1), "no zone stored: WITA")
     }
 
     @Test func addingWorkingDaysSkipsWeekendsAndHolidays() {

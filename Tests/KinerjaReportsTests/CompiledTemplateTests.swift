@@ -111,7 +111,8 @@ import Testing
             let templates = try ReportTemplates(city: adapter.templates)
             for d in try adapter.effectiveProfile().reportDefinitions where d.source.perEmployee && d.source != .ranking {
                 for language in [DocumentLanguage.id, .en] {
-                    let plain = ReportRenderer(definition: d, language: language, cityName: adapter.displayName, templates: templates,
+                    let plain = ReportRenderer(definition: d, language: language, cityName: adapter.displayName,
+                                               timeZone: try adapter.effectiveProfile().timeZoneOrDefault, templates: templates,
                                                periodName: "Tahun 2026", generatedAt: Date(timeIntervalSince1970: 1_790_000_000))
                     for r in [plain, try plain.inliningLabels()] {
                         #expect(r.templates.compiled[d.template] != nil, "\(adapter.name) \(d.template) compiles")

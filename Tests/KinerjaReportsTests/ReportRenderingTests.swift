@@ -37,9 +37,37 @@ import Testing
     @Test func datesInWords() {
         // 2026-12-01 23:30 UTC is already 2 December in Makassar and Palu (WITA, UTC+8).
         let d = Date(timeIntervalSince1970: 1_796_167_800)
-        #expect(DocumentLanguage.id.date(d) == "2 Desember 2026")
+        let wita = TimeZone(identifier: "Asia/Makassar")!
+        #expect(DocumentLanguage.id.date(d, timeZone: wita) == "2 Desember 2026")
         #expect(DocumentLanguage.en.date(d, timeZone: TimeZone(identifier: "UTC")!) == "1 December 2026")
-        #expect(DocumentLanguage.id.date(d, withTime: true).hasSuffix("07.30 WITA"))
+        #expect(DocumentLanguage.id.date(d, timeZone: wita, withTime: true).hasSuffix("07.30 WITA"))
+        // Pematangsiantar (WIB, UTC+7): an hour earlier, and named so.
+        #expect(DocumentLanguage.id.date(d, timeZone: TimeZone(identifier: "Asia/Jakarta")!, withTime: true) == "2 Desember 2026, 06.30 WIB")
+        #expect(DocumentLanguage.en.date(d, timeZone: TimeZone(identifier: "Asia/Jayapura")!, withTime: true) == "2 December 2026, 08:30 WIT")
+    }
+
+    /// Each city's documents carry its own local time: the four cities' profiles name their zones (three
+    /// WITA, Pematangsiantar WIB), a report's generated time is printed in it, and a profile naming a zone
+    /// outside Indonesia, or none that exists, is refused with the key and the zones allowed.
+    @Test(arguments: [("makassar", "WITA"), ("banjarbaru", "WITA"), ("palu", "WITA"), ("pematangsiantar", "WIB"), ("nasional", "WIB")])
+    func eachCitysDocumentsAreInItsOwnTime(adapter name: String, zone: String) throws {
+        let profile = try #require(AdapterRegistry.named(name)).effectiveProfile()
+        #expect(TenantProfile.indonesianTimeZones[profile.timeZone ?? ""] == zone, "\(name): \(profile.timeZone ?? "none")")
+        let def = try #require(profile.reportDefinitions.first { $0.source == .opdRecap })
+        let r = ReportRenderer(definition: def, language: .id, cityName: name, timeZone: profile.timeZoneOrDefault, templates: try ReportTemplates(),
+                               periodName: "2026", generatedAt: Date(timeIntervalSince1970: 1_796_167_800))
+        #expect(try r.html([]).contains(zone == "WIB" ? "2 Desember 2026, 06.30 WIB" : "2 Desember 2026, 07.30 WITA"))
+    }
+
+    @Test(arguments: ["Europe/London", "Asia/Jakartaa", "WITA"])
+    func aZoneOutsideIndonesiaIsRefused(zone: String) {
+        do {
+            _ = try ProfileLoader.load(overlay: "name: Kota Uji\ntimeZone: \(zone)\n", source: "uji.yaml")
+            Issue.record("\(zone) was taken")
+        } catch {
+            #expect(error.description.contains("timeZone") && error.description.contains(zone) && error.description.contains("Asia/Makassar"),
+                    "\(error.description)")
+        }
     }
 
     /// Splits CSV (RFC 4180 with any one-character separator) into fields.
@@ -72,7 +100,7 @@ import Testing
             ["nip": .text("199001012015032002"), "nama": .text("Siti"), "capaian": .number(100), "predikat": .none, "status": .text("proposed")],
         ]
         for language in DocumentLanguage.allCases {
-            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", templates: try ReportTemplates(), periodName: "2026")
+            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", timeZone: .current, templates: try ReportTemplates(), periodName: "2026")
             let parsed = Self.parse(r.csv(rows), separator: ";")
             #expect(parsed.count == 3)
             #expect(parsed[0] == def.fields.map { language == .id ? $0.id : $0.en })
@@ -114,7 +142,7 @@ import Testing
         let def = try #require(try AdapterRegistry.named("makassar")!.effectiveProfile().reportDefinitions.first { $0.source == .opdRecap })
         let row: ReportRow = ["opd": .text("DINKES"), "kurva": .text(code)]
         for (language, expected) in [(DocumentLanguage.id, indonesian), (.en, code)] {
-            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", templates: try ReportTemplates(), periodName: "2026")
+            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", timeZone: .current, templates: try ReportTemplates(), periodName: "2026")
             #expect(r.localised(row)["kurva"] == .text(expected))
             #expect(r.localised(row)["opd"] == .text("DINKES"))
         }
@@ -127,7 +155,7 @@ import Testing
             #expect(profile.reportDefinitions.count == profile.reports.formats.count, "\(adapter.name): a report does not resolve")
             for d in profile.reportDefinitions {
                 #expect(templates.names.contains(d.template), "\(adapter.name): \(d.id) names template '\(d.template)'")
-                let r = ReportRenderer(definition: d, language: .id, cityName: adapter.displayName, templates: templates, periodName: "Tahun 2026")
+                let r = ReportRenderer(definition: d, language: .id, cityName: adapter.displayName, timeZone: try adapter.effectiveProfile().timeZoneOrDefault, templates: templates, periodName: "Tahun 2026")
                 let html = d.source.perEmployee && d.source != .ranking ? try r.pageParts().head + (try r.document(Self.document)) + (try r.pageParts().tail)
                     : try r.html([[:]])
                 #expect(html.contains("<html lang=\"id\">") && html.contains("</html>"), "\(adapter.name) \(d.id)")
@@ -144,7 +172,7 @@ import Testing
             let templates = try ReportTemplates(city: adapter.templates)
             for d in try adapter.effectiveProfile().reportDefinitions where d.source.perEmployee && d.source != .ranking {
                 for language in [DocumentLanguage.id, .en] {
-                    let r = ReportRenderer(definition: d, language: language, cityName: adapter.displayName, templates: templates, periodName: "Tahun 2026")
+                    let r = ReportRenderer(definition: d, language: language, cityName: adapter.displayName, timeZone: try adapter.effectiveProfile().timeZoneOrDefault, templates: templates, periodName: "Tahun 2026")
                     let plain = try r.document(doc)
                     #expect(try r.inliningLabels().document(doc) == plain, "\(adapter.name) \(d.id) \(language)")
                     #expect(plain.contains("Andi &lt;b&gt;&amp; &#39;Co&#39;&lt;/b&gt;") || !plain.contains("Andi"), "\(adapter.name) \(d.id)")

@@ -12,6 +12,7 @@ public struct BanjarbaruAdapter: TenantAdapter {
 
     static let overlay = #"""
 name: Kota Banjarbaru
+timeZone: Asia/Makassar   # WITA
 periods:
   cadence: quarterly   # realisasi reported and monitored by quarter
   evaluation: annual   # a yearly assessment: no periodic evaluation

@@ -12,6 +12,7 @@ public struct MakassarAdapter: TenantAdapter {
 
     static let overlay = #"""
 name: Kota Makassar
+timeZone: Asia/Makassar   # WITA
 periods:
   cadence: monthly
 behaviour360:

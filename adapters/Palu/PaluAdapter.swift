@@ -12,6 +12,7 @@ public struct PaluAdapter: TenantAdapter {
 
     static let overlay = #"""
 name: Kota Palu
+timeZone: Asia/Makassar   # WITA
 periods:
   cadence: quarterly
 followUps:

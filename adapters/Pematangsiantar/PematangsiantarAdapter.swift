@@ -12,6 +12,7 @@ public struct PematangsiantarAdapter: TenantAdapter {
 
     static let overlay = #"""
 name: Kota Pematangsiantar
+timeZone: Asia/Jakarta   # WIB (Sumatera Utara)
 periods:
   cadence: monthly
 skp:
