@@ -139,6 +139,11 @@ public struct ComplaintHookResult: Sendable, Equatable {
 extension TenantTransaction {
     /// The name of the hook in a profile's `hooks`.
     public static let complaintHook = "complaintResponsiveness"
+    /// SQL for the city's zone (the profile's `timeZone`; WITA for a profile stored without one), for
+    /// `at time zone` in a statement.
+    static func cityTimeZoneSQL(_ tenant: TenantID) -> String {
+        "coalesce((select profile->>'timeZone' from tenants where tenant_id = '\(tenant.uuid.uuidString)'), 'Asia/Makassar')"
+    }
     /// Who a realisasi the hook writes is reported by.
     static func hookAuthor(_ actor: String) -> String { "hook:\(complaintHook) (\(actor))" }
     /// The narrative of a figure the hook withdraws.
@@ -211,6 +216,7 @@ extension TenantTransaction {
                               where i.tenant_id = r.tenant_id and i.nip = r.nip and i.year = r.year and i.iki_key = r.iki_key
                                 and s.status = 'approved' and i.template_id = \(indicator))
                 order by r.nip, r.iki_key
+                for update of r
                 """).decode((String, UUID).self) {
                 items.append(RealisasiItem(nip: nip, year: p.year, ikiKey: key, period: sub, value: nil, narrative: Self.withdrawnNarrative,
                                            evidence: []))
@@ -223,7 +229,7 @@ extension TenantTransaction {
                     switch outcome {
                     case .written: if item.value != nil { result.written += 1 }
                     case .refused(let e):
-                        result.refused[item.nip] = e.description
+                        result.refused[item.value == nil ? "\(item.nip) (withdrawal)" : item.nip] = e.description
                         if item.value == nil { result.withdrawn -= 1 }
                     }
                 }

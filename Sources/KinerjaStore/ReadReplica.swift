@@ -163,7 +163,8 @@ public final class ReadReplica: Sendable {
         do {
             return try await replica.withTenant(tenant, body)
         } catch where Self.unreachable(error) {
-            state.withLock { $0 = .unreachable(StoreError.describe(error)) }
+            // Only a standby in use is passed over here: a probe's later finding (refused, say) stands.
+            state.withLock { if $0.serving { $0 = .unreachable(StoreError.describe(error)) } }
             replica.logger.notice("read replica unreachable: reads go to the primary", metadata: ["error": "\(StoreError.describe(error))"])
             return try await primary.withTenant(tenant, body)
         }

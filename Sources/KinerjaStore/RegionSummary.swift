@@ -24,7 +24,7 @@ extension TenantTransaction {
         let rows = try await query("""
             with latest as (
                 select kind, sequence from periods
-                where tenant_id = \(tenant.uuid) and year = \(year) and kind <> 'annual' and starts_on <= \(today)::date
+                where tenant_id = \(tenant.uuid) and year = \(year) and kind <> 'annual' and starts_on <= (\(today)::timestamptz at time zone \(unescaped: Self.cityTimeZoneSQL(tenant)))::date
                 order by starts_on desc limit 1
             )
             select (select name from tenants where tenant_id = \(tenant.uuid)), (select status from tenants where tenant_id = \(tenant.uuid)),

@@ -212,7 +212,7 @@ extension TenantTransaction {
         var out: [ReportRow] = []
         for try await r in try await query("""
             select e.nip, m.name, m.employee_type, o.code, e.capaian::float8, e.rating_hasil, e.rating_perilaku, e.predikat,
-                   k.atasan_nip, a.name, to_char(f.finalized_at at time zone 'Asia/Makassar', 'YYYY-MM-DD')
+                   k.atasan_nip, a.name, to_char(f.finalized_at at time zone \(unescaped: Self.cityTimeZoneSQL(tenant)), 'YYYY-MM-DD')
             from evaluations e
             join employees m on m.tenant_id = e.tenant_id and m.nip = e.nip
             join org_units o on o.tenant_id = e.tenant_id and o.unit_id = e.opd_id
