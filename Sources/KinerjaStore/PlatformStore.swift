@@ -95,6 +95,39 @@ public struct PlatformStore: Sendable {
         throw StoreError.notFound(what: "city", key: code)
     }
 
+    /// Replaces a city's profile with `profile` (validated by its loader): the version goes up by one and the
+    /// city's audit log records the keys that changed and the profile replaced. Returns the version now in force
+    /// and the top-level keys that changed (none: the same profile, nothing written). An offboarded or purged
+    /// city keeps its profile.
+    public func updateProfile(code: String, profile: TenantProfile, actor: String) async throws -> (version: Int, changed: [String]) {
+        let json = String(data: try JSONEncoder().encode(profile), encoding: .utf8)!
+        do {
+            return try await database.statement(
+                "select profile_version, changed from platform_update_profile(\(code), \(json)::jsonb, \(actor))"
+            ) { rows in
+                for try await (version, changed) in rows.decode((Int, [String]).self) { return (version, changed) }
+                throw StoreError.notFound(what: "city", key: code)
+            }
+        } catch where StoreError.sqlState(error) == "P0002" {
+            throw StoreError.notFound(what: "city", key: code)
+        } catch where StoreError.sqlState(error) == "55000" {
+            let status = try await tenant(code: code)?.status.rawValue ?? "gone"
+            throw StoreError.state("city '\(code)' is \(status): it takes no writes, its profile included")
+        }
+    }
+
+    /// The top-level keys of the profile that differ between `old` and `new`, as the update would record them.
+    public static func profileChanges(from old: TenantProfile, to new: TenantProfile) throws -> [String] {
+        func object(_ p: TenantProfile) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: try JSONEncoder().encode(p)) as? [String: Any] ?? [:]
+        }
+        func canonical(_ v: Any?) throws -> Data? {
+            try v.map { try JSONSerialization.data(withJSONObject: [$0], options: [.sortedKeys]) }
+        }
+        let (a, b) = (try object(old), try object(new))
+        return try Set(a.keys).union(b.keys).filter { try canonical(a[$0]) != canonical(b[$0]) }.sorted()
+    }
+
     /// The profile snapshot stored for a city.
     public func profile(of tenant: TenantID) async throws -> TenantProfile {
         try await database.withTenant(tenant) { tx in

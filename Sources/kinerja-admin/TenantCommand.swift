@@ -8,8 +8,8 @@ import KinerjaStore
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
-        abstract: "Cities: onboard, list, show, suspend, resume; export, import, offboard, purge.",
-        subcommands: [Onboard.self, List.self, Show.self, Suspend.self, Resume.self,
+        abstract: "Cities: onboard, list, show, update-profile, suspend, resume; export, import, offboard, purge.",
+        subcommands: [Onboard.self, List.self, Show.self, UpdateProfile.self, Suspend.self, Resume.self,
                       Export.self, Import.self, Offboard.self, Purge.self])
 
     struct Onboard: AsyncParsableCommand {
@@ -90,6 +90,55 @@ struct TenantCommand: AsyncParsableCommand {
             if let until = tenant.retainUntil { print("kept_until: \(until)") }
             print("profile:")
             print(try format.render(profile).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+        }
+    }
+
+    struct UpdateProfile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update-profile",
+            abstract: "Replace a city's profile: from its built-in adapter as this release has it, or from a file.",
+            discussion: """
+                The new profile is validated first (every problem named by its key path). Its version goes up by one; \
+                the city's audit log records the keys that changed and the profile replaced. Evaluations run from then \
+                on use it and record its version; results already computed keep the version they were computed with. \
+                The same profile again changes nothing. --dry-run names the keys that would change and writes nothing.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "City code.") var code: String
+        @Flag(help: "The city's built-in adapter's profile, as this release has it.") var adapter = false
+        @Option(help: "Profile YAML file: what differs from the national default ('tenant show CODE' prints the one in force).")
+        var profile: String?
+        @Flag(help: "Name the keys that would change; write nothing.") var dryRun = false
+
+        func validate() throws {
+            guard adapter != (profile != nil) else { throw ValidationError("give exactly one of --adapter or --profile FILE") }
+        }
+
+        func run() async throws {
+            let (code, fromAdapter, file, dryRun) = (code, adapter, profile, dryRun)
+            let (version, changed) = try await connection.withDatabase { db -> (Int, [String]) in
+                let tenant = try await db.platform.requireTenant(code: code)
+                let new: TenantProfile
+                if fromAdapter {
+                    guard let a = AdapterRegistry.named(tenant.adapter) else {
+                        throw CLIError("\(code) was onboarded from a profile file ('\(tenant.adapter)'), not a built-in adapter: give --profile FILE")
+                    }
+                    do { new = try a.effectiveProfile() } catch { throw CLIError("\(error)") }
+                } else {
+                    new = try loadProfile(file!)
+                }
+                if dryRun {
+                    return (tenant.profileVersion, try PlatformStore.profileChanges(from: try await db.platform.profile(of: tenant.id), to: new))
+                }
+                return try await db.platform.updateProfile(code: code, profile: new, actor: cliActor)
+            }
+            if changed.isEmpty {
+                printError("\(code): the profile is unchanged (version \(version))")
+            } else if dryRun {
+                printError("\(code): would change \(changed.joined(separator: ", ")) (version \(version) to \(version + 1)); nothing written")
+            } else {
+                printError("\(code): profile version \(version - 1) to \(version); changed: \(changed.joined(separator: ", "))")
+            }
         }
     }
 

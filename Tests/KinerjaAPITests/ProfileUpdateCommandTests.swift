@@ -1,0 +1,77 @@
+import Foundation
+import KinerjaAdapters
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import PostgresNIO
+import Testing
+
+/// `kinerja-admin tenant update-profile`, the real binary: a city whose stored profile predates a key takes its
+/// adapter's profile as this release has it; a dry run names the change and writes nothing; the version goes up
+/// once, the audit log keeps the profile replaced, the same profile again changes nothing; a bad file is refused
+/// with its key and value and changes nothing; an offboarded city keeps its profile; the application role cannot
+/// call the platform function at all.
+@Suite struct ProfileUpdateCommandTests {
+    @Test func cityHRUpdatesAProfileAndEveryVersionStaysOnRecord() async throws {
+        let admin = try await TestDatabase.admin()
+        // Pematangsiantar as it was stored before the city's zone existed: no timeZone, read as WITA.
+        var old = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile()
+        old.timeZone = nil
+        let code = "t-prof-\(UUID().uuidString.prefix(8).lowercased())"
+        let city = try await admin.platform.onboard(code: code, name: "Kota Profil", adapter: "pematangsiantar", profile: old, actor: "tests")
+        func stored() async throws -> (version: Int, zone: String?) {
+            let t = try await admin.platform.requireTenant(code: code)
+            return (t.profileVersion, try await admin.platform.profile(of: city.id).timeZone)
+        }
+
+        let dry = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter", "--dry-run"])
+        #expect(dry.status == 0 && dry.err.contains("would change timeZone (version 1 to 2); nothing written"), "\(dry.err)")
+        #expect(try await stored() == (1, nil))
+
+        let done = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter"])
+        #expect(done.status == 0 && done.err.contains("profile version 1 to 2; changed: timeZone"), "\(done.err)")
+        #expect(try await stored() == (2, "Asia/Jakarta"))
+        let entries = try await admin.withTenant(city.id) { tx in
+            try await tx.query("select detail->>'changed', detail->>'from_version', detail->>'to_version', detail->>'previous_profile' from audit_log where tenant_id = \(city.id.uuid) and action = 'tenant.profile_update'")
+                .collect().map { try $0.decode((String, String, String, String).self) }
+        }
+        #expect(entries.count == 1)
+        #expect(entries.first?.0 == "timeZone" && entries.first?.1 == "1" && entries.first?.2 == "2")
+        let previous = try JSONDecoder().decode(TenantProfile.self, from: Data(try #require(entries.first?.3).utf8))
+        #expect(previous == old, "the replaced profile is kept whole")
+
+        let again = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter"])
+        #expect(again.status == 0 && again.err.contains("unchanged (version 2)"), "\(again.err)")
+        #expect(try await stored() == (2, "Asia/Jakarta"))
+
+        // A file with a zone outside Indonesia: refused, key and value named, nothing changed.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-profile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("bad.yaml")
+        try "name: Kota Profil\ntimeZone: Europe/London\n".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--profile", bad.path])
+        #expect(refused.status != 0 && refused.err.contains("timeZone") && refused.err.contains("Europe/London"), "\(refused.err)")
+        #expect(try await stored() == (2, "Asia/Jakarta"))
+
+        // Neither or both sources: a usage error that says so.
+        let neither = try await ReportCommandTests.admin(["tenant", "update-profile", code])
+        #expect(neither.status != 0 && neither.err.contains("exactly one of --adapter or --profile"), "\(neither.err)")
+
+        // The application role (the server's) cannot call it.
+        await #expect(throws: (any Error).self) {
+            try await TestDatabase.app().statement("select * from platform_update_profile(\(code), '{}'::jsonb, 'x')") { rows in
+                for try await _ in rows {}
+            }
+        }
+
+        // Offboarded: read-only, its profile included.
+        _ = try await admin.platform.offboard(code: code, actor: "tests")
+        await #expect(throws: StoreError.self) {
+            _ = try await admin.platform.updateProfile(code: code, profile: old, actor: "tests")
+        }
+        let closed = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter"])
+        #expect(closed.status != 0 && closed.err.contains("is offboarded"), "\(closed.err)")
+        #expect(try await stored() == (2, "Asia/Jakarta"))
+    }
+}
