@@ -95,15 +95,16 @@ public struct PlatformStore: Sendable {
         throw StoreError.notFound(what: "city", key: code)
     }
 
-    /// Replaces a city's profile with `profile` (validated by its loader): the version goes up by one and the
-    /// city's audit log records the keys that changed and the profile replaced. Returns the version now in force
-    /// and the top-level keys that changed (none: the same profile, nothing written). An offboarded or purged
-    /// city keeps its profile.
-    public func updateProfile(code: String, profile: TenantProfile, actor: String) async throws -> (version: Int, changed: [String]) {
+    /// Replaces a city's profile with `profile` (validated by its loader): the version goes up by one, the
+    /// city's audit log records the keys that changed and the profile replaced, and its dashboard snapshots go.
+    /// Returns the version in force after it and the top-level keys that changed (none: the same profile, nothing
+    /// written). `dryRun`: the same checks and answer, nothing written. An offboarded or purged city keeps its
+    /// profile.
+    public func updateProfile(code: String, profile: TenantProfile, actor: String, dryRun: Bool = false) async throws -> (version: Int, changed: [String]) {
         let json = String(data: try JSONEncoder().encode(profile), encoding: .utf8)!
         do {
             return try await database.statement(
-                "select profile_version, changed from platform_update_profile(\(code), \(json)::jsonb, \(actor))"
+                "select profile_version, changed from platform_update_profile(\(code), \(json)::jsonb, \(actor), \(dryRun))"
             ) { rows in
                 for try await (version, changed) in rows.decode((Int, [String]).self) { return (version, changed) }
                 throw StoreError.notFound(what: "city", key: code)
@@ -116,16 +117,16 @@ public struct PlatformStore: Sendable {
         }
     }
 
-    /// The top-level keys of the profile that differ between `old` and `new`, as the update would record them.
-    public static func profileChanges(from old: TenantProfile, to new: TenantProfile) throws -> [String] {
-        func object(_ p: TenantProfile) throws -> [String: Any] {
-            try JSONSerialization.jsonObject(with: try JSONEncoder().encode(p)) as? [String: Any] ?? [:]
+    /// The profile snapshot stored for a city and its version, read together: work that records the version it
+    /// ran under (an evaluation, the TPP) must take both from the same moment.
+    public func profileInForce(of tenant: TenantID) async throws -> (profile: TenantProfile, version: Int) {
+        try await database.withTenant(tenant) { tx in
+            let rows = try await tx.query("select profile::text, profile_version from tenants where tenant_id = \(tenant.uuid)")
+            for try await (json, version) in rows.decode((String, Int).self) {
+                return (try JSONDecoder().decode(TenantProfile.self, from: Data(json.utf8)), version)
+            }
+            throw StoreError.notFound(what: "city", key: tenant.description)
         }
-        func canonical(_ v: Any?) throws -> Data? {
-            try v.map { try JSONSerialization.data(withJSONObject: [$0], options: [.sortedKeys]) }
-        }
-        let (a, b) = (try object(old), try object(new))
-        return try Set(a.keys).union(b.keys).filter { try canonical(a[$0]) != canonical(b[$0]) }.sorted()
     }
 
     /// The profile snapshot stored for a city.

@@ -25,12 +25,12 @@ struct EvaluateCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let (proposed, missing) = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                let profile = try await db.platform.profile(of: t.id)
+                let (profile, version) = try await db.platform.profileInForce(of: t.id)
                 // Refused before the first line of progress; the store refuses it too, whoever asks.
                 if let why = profile.periods.refusal(of: period.description, kind: period.kind) { throw CLIError("\(code): \(why)") }
                 printError("\(code): evaluating \(t.employeeCount) employees for \(year) \(period)…")
                 return try await db.withTenant(t.id) {
-                    try await $0.runEvaluation(year: year, period: period, profile: profile, profileVersion: t.profileVersion, actor: cliActor) { step in
+                    try await $0.runEvaluation(year: year, period: period, profile: profile, profileVersion: version, actor: cliActor) { step in
                         printError("\(code): [\(Self.seconds(ContinuousClock.now - started))] \(step)…")
                     }
                 }

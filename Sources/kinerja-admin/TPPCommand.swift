@@ -31,9 +31,9 @@ struct TPPCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let rows = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                let profile = try await db.platform.profile(of: t.id)
+                let (profile, version) = try await db.platform.profileInForce(of: t.id)
                 printError("\(code): computing the TPP of \(y)-\(m < 10 ? "0" : "")\(m) for \(t.employeeCount) employees…")
-                return try await db.withTenant(t.id) { try await $0.computeTPP(year: y, month: m, profile: profile, profileVersion: t.profileVersion, actor: cliActor) }
+                return try await db.withTenant(t.id) { try await $0.computeTPP(year: y, month: m, profile: profile, profileVersion: version, actor: cliActor) }
             }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "" }
             let table = Table(columns: ["nip", "nama", "opd", "pagu", "capaian", "kinerja_dibayar_persen", "potongan_disiplin_persen",

@@ -100,8 +100,9 @@ struct TenantCommand: AsyncParsableCommand {
             discussion: """
                 The new profile is validated first (every problem named by its key path). Its version goes up by one; \
                 the city's audit log records the keys that changed and the profile replaced. Evaluations run from then \
-                on use it and record its version; results already computed keep the version they were computed with. \
-                The same profile again changes nothing. --dry-run names the keys that would change and writes nothing.
+                on use it and record its version; results already computed keep the version they were computed with; \
+                dashboards are computed again at their next request. The same profile again changes nothing. An \
+                offboarded city keeps its profile. --dry-run names the keys that would change and writes nothing.
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "City code.") var code: String
@@ -121,21 +122,20 @@ struct TenantCommand: AsyncParsableCommand {
                 let new: TenantProfile
                 if fromAdapter {
                     guard let a = AdapterRegistry.named(tenant.adapter) else {
-                        throw CLIError("\(code) was onboarded from a profile file ('\(tenant.adapter)'), not a built-in adapter: give --profile FILE")
+                        throw CLIError(tenant.adapter == "profile"
+                            ? "\(code) was onboarded from a profile file, not a built-in adapter: give --profile FILE"
+                            : "\(code)'s adapter '\(tenant.adapter)' is not in this build (known: \(AdapterRegistry.names.joined(separator: ", "))): give --profile FILE")
                     }
                     do { new = try a.effectiveProfile() } catch { throw CLIError("\(error)") }
                 } else {
                     new = try loadProfile(file!)
                 }
-                if dryRun {
-                    return (tenant.profileVersion, try PlatformStore.profileChanges(from: try await db.platform.profile(of: tenant.id), to: new))
-                }
-                return try await db.platform.updateProfile(code: code, profile: new, actor: cliActor)
+                return try await db.platform.updateProfile(code: code, profile: new, actor: cliActor, dryRun: dryRun)
             }
             if changed.isEmpty {
                 printError("\(code): the profile is unchanged (version \(version))")
             } else if dryRun {
-                printError("\(code): would change \(changed.joined(separator: ", ")) (version \(version) to \(version + 1)); nothing written")
+                printError("\(code): would change \(changed.joined(separator: ", ")) (version \(version - 1) to \(version)); nothing written")
             } else {
                 printError("\(code): profile version \(version - 1) to \(version); changed: \(changed.joined(separator: ", "))")
             }

@@ -23,14 +23,28 @@ import Testing
             let t = try await admin.platform.requireTenant(code: code)
             return (t.profileVersion, try await admin.platform.profile(of: city.id).timeZone)
         }
+        // A dashboard computed under the old profile: it goes with the update.
+        try await admin.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .monthly, actor: "tests")
+            _ = try await tx.refreshDashboard(year: 2026, period: .year, profile: old)
+        }
+        func snapshots() async throws -> Int {
+            try await admin.withTenant(city.id) { tx in
+                try await tx.query("select count(*)::int from dashboard_snapshots where tenant_id = \(city.id.uuid)").collect()
+                    .first!.decode(Int.self)
+            }
+        }
+        #expect(try await snapshots() == 1)
 
         let dry = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter", "--dry-run"])
         #expect(dry.status == 0 && dry.err.contains("would change timeZone (version 1 to 2); nothing written"), "\(dry.err)")
         #expect(try await stored() == (1, nil))
+        #expect(try await snapshots() == 1, "a dry run writes nothing")
 
         let done = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter"])
         #expect(done.status == 0 && done.err.contains("profile version 1 to 2; changed: timeZone"), "\(done.err)")
         #expect(try await stored() == (2, "Asia/Jakarta"))
+        #expect(try await snapshots() == 0, "the dashboard computed under version 1 is gone")
         let entries = try await admin.withTenant(city.id) { tx in
             try await tx.query("select detail->>'changed', detail->>'from_version', detail->>'to_version', detail->>'previous_profile' from audit_log where tenant_id = \(city.id.uuid) and action = 'tenant.profile_update'")
                 .collect().map { try $0.decode((String, String, String, String).self) }
@@ -54,24 +68,41 @@ import Testing
         #expect(refused.status != 0 && refused.err.contains("timeZone") && refused.err.contains("Europe/London"), "\(refused.err)")
         #expect(try await stored() == (2, "Asia/Jakarta"))
 
+        // A file: validated, merged over the national default, applied; the change named.
+        let file = folder.appendingPathComponent("wita.yaml")
+        try "name: Kota Profil\ntimeZone: Asia/Makassar\n".write(to: file, atomically: true, encoding: .utf8)
+        let fromFile = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--profile", file.path])
+        #expect(fromFile.status == 0 && fromFile.err.contains("profile version 2 to 3; changed:") && fromFile.err.contains("timeZone"), "\(fromFile.err)")
+        #expect(try await stored() == (3, "Asia/Makassar"))
+
+        // No such city: named.
+        let unknown = try await ReportCommandTests.admin(["tenant", "update-profile", "tidak-ada", "--adapter"])
+        #expect(unknown.status != 0 && unknown.err.contains("tidak-ada"), "\(unknown.err)")
+
         // Neither or both sources: a usage error that says so.
         let neither = try await ReportCommandTests.admin(["tenant", "update-profile", code])
         #expect(neither.status != 0 && neither.err.contains("exactly one of --adapter or --profile"), "\(neither.err)")
 
         // The application role (the server's) cannot call it.
-        await #expect(throws: (any Error).self) {
-            try await TestDatabase.app().statement("select * from platform_update_profile(\(code), '{}'::jsonb, 'x')") { rows in
+        do {
+            try await TestDatabase.app().statement("select * from platform_update_profile(\(code), '{}'::jsonb, 'x', false)") { rows in
                 for try await _ in rows {}
             }
+            Issue.record("the application role called platform_update_profile")
+        } catch {
+            #expect(StoreError.sqlState(error) == "42501", "\(String(reflecting: error))")
         }
+        #expect(try await stored() == (3, "Asia/Makassar"))
 
         // Offboarded: read-only, its profile included.
         _ = try await admin.platform.offboard(code: code, actor: "tests")
         await #expect(throws: StoreError.self) {
             _ = try await admin.platform.updateProfile(code: code, profile: old, actor: "tests")
         }
-        let closed = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter"])
-        #expect(closed.status != 0 && closed.err.contains("is offboarded"), "\(closed.err)")
-        #expect(try await stored() == (2, "Asia/Jakarta"))
+        for dry in [false, true] {
+            let closed = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--adapter"] + (dry ? ["--dry-run"] : []))
+            #expect(closed.status != 0 && closed.err.contains("is offboarded"), "dry run \(dry): \(closed.err)")
+        }
+        #expect(try await stored() == (3, "Asia/Makassar"))
     }
 }
