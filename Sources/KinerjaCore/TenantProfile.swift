@@ -19,9 +19,12 @@ public struct TenantProfile: Codable, Sendable, Equatable {
 
     public var timeZoneOrDefault: TimeZone { Self.timeZone(timeZone) }
 
-    /// The zone named `name`; WITA for none (or a name this system does not know).
+    /// The zone of a profile stored without one: WITA, the time every city was read in before the key existed.
+    public static let timeZoneWhenNoneStored = "Asia/Makassar"
+
+    /// The zone named `name`; ``timeZoneWhenNoneStored`` for none (or a name this system does not know).
     public static func timeZone(_ name: String?) -> TimeZone {
-        name.flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "Asia/Makassar") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+        name.flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: timeZoneWhenNoneStored) ?? TimeZone(secondsFromGMT: 8 * 3600)!
     }
     public var periods: Periods
     public var rating: RatingRegime

@@ -139,11 +139,6 @@ public struct ComplaintHookResult: Sendable, Equatable {
 extension TenantTransaction {
     /// The name of the hook in a profile's `hooks`.
     public static let complaintHook = "complaintResponsiveness"
-    /// SQL for the city's zone (the profile's `timeZone`; WITA for a profile stored without one), for
-    /// `at time zone` in a statement.
-    static func cityTimeZoneSQL(_ tenant: TenantID) -> String {
-        "coalesce((select profile->>'timeZone' from tenants where tenant_id = '\(tenant.uuid.uuidString)'), 'Asia/Makassar')"
-    }
     /// Who a realisasi the hook writes is reported by.
     static func hookAuthor(_ actor: String) -> String { "hook:\(complaintHook) (\(actor))" }
     /// The narrative of a figure the hook withdraws.

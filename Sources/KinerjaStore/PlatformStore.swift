@@ -120,24 +120,12 @@ public struct PlatformStore: Sendable {
     /// The profile snapshot stored for a city and its version, read together: work that records the version it
     /// ran under (an evaluation, the TPP) must take both from the same moment.
     public func profileInForce(of tenant: TenantID) async throws -> (profile: TenantProfile, version: Int) {
-        try await database.withTenant(tenant) { tx in
-            let rows = try await tx.query("select profile::text, profile_version from tenants where tenant_id = \(tenant.uuid)")
-            for try await (json, version) in rows.decode((String, Int).self) {
-                return (try JSONDecoder().decode(TenantProfile.self, from: Data(json.utf8)), version)
-            }
-            throw StoreError.notFound(what: "city", key: tenant.description)
-        }
+        try await database.withTenant(tenant) { try await $0.profileInForce() }
     }
 
-    /// The profile snapshot stored for a city.
+    /// The profile in force for a city.
     public func profile(of tenant: TenantID) async throws -> TenantProfile {
-        try await database.withTenant(tenant) { tx in
-            let rows = try await tx.query("select profile::text from tenants where tenant_id = \(tenant.uuid)")
-            for try await json in rows.decode(String.self) {
-                return try JSONDecoder().decode(TenantProfile.self, from: Data(json.utf8))
-            }
-            throw StoreError.notFound(what: "city", key: tenant.description)
-        }
+        try await database.withTenant(tenant) { try await $0.profile() }
     }
 
     /// The grants of an API key, by the SHA-256 of the token: one row per city (several only for bkn_admin).

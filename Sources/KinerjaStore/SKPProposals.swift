@@ -19,13 +19,24 @@ public struct IKIProposal: Sendable, Equatable {
 }
 
 extension TenantTransaction {
-    /// The city's profile as stored when it was onboarded.
-    public func profile() async throws -> TenantProfile {
-        let rows = try await query("select profile::text from tenants where tenant_id = \(tenant.uuid)")
-        for try await json in rows.decode(String.self) {
-            return try JSONDecoder().decode(TenantProfile.self, from: Data(json.utf8))
+    /// The city's profile in force (as onboarded, or as the last `tenant update-profile` left it).
+    public func profile() async throws -> TenantProfile { try await profileInForce().profile }
+
+    /// The profile in force and its version, read together: work that records the version it ran under (an
+    /// evaluation, the TPP) must take both from the same moment.
+    public func profileInForce() async throws -> (profile: TenantProfile, version: Int) {
+        let rows = try await query("select profile::text, profile_version from tenants where tenant_id = \(tenant.uuid)")
+        for try await (json, version) in rows.decode((String, Int).self) {
+            return (try JSONDecoder().decode(TenantProfile.self, from: Data(json.utf8)), version)
         }
         throw StoreError.notFound(what: "city", key: tenant.description)
+    }
+
+    /// SQL for the city's zone (the profile's `timeZone`; ``TenantProfile/timeZoneWhenNoneStored`` for a profile
+    /// stored without one), for `at time zone` in a statement.
+    static func cityTimeZoneSQL(_ tenant: TenantID) -> String {
+        "coalesce((select profile->>'timeZone' from tenants where tenant_id = '\(tenant.uuid.uuidString)'), "
+            + "'\(TenantProfile.timeZoneWhenNoneStored)')"
     }
 
     func requireProposals() async throws {
