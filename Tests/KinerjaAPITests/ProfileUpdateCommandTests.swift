@@ -19,6 +19,8 @@ import Testing
         old.timeZone = nil
         let code = "t-prof-\(UUID().uuidString.prefix(8).lowercased())"
         let city = try await admin.platform.onboard(code: code, name: "Kota Profil", adapter: "pematangsiantar", profile: old, actor: "tests")
+        // Another city, onboarded the same way: nothing done to this one reaches it.
+        let neighbour = try await admin.platform.onboard(code: code + "-b", name: "Kota Tetangga", adapter: "pematangsiantar", profile: old, actor: "tests")
         func stored() async throws -> (version: Int, zone: String?) {
             let t = try await admin.platform.requireTenant(code: code)
             return (t.profileVersion, try await admin.platform.profile(of: city.id).timeZone)
@@ -93,6 +95,15 @@ import Testing
             #expect(StoreError.sqlState(error) == "42501", "\(String(reflecting: error))")
         }
         #expect(try await stored() == (3, "Asia/Makassar"))
+
+        // The other city kept its profile and version, and its audit log has no update of this one.
+        #expect(try await admin.platform.requireTenant(code: neighbour.code).profileVersion == 1)
+        #expect(try await admin.platform.profile(of: neighbour.id) == old)
+        let leaked = try await admin.withTenant(neighbour.id) { tx in
+            try await tx.query("select count(*)::int from audit_log where tenant_id = \(neighbour.id.uuid) and action = 'tenant.profile_update'")
+                .collect().first!.decode(Int.self)
+        }
+        #expect(leaked == 0)
 
         // Offboarded: read-only, its profile included.
         _ = try await admin.platform.offboard(code: code, actor: "tests")
