@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
@@ -323,6 +324,46 @@ import Testing
         #expect(mixed[0].reason == "period Q3 of 2026 is closed: it takes no more realisasi (city HR can reopen it, with a reason)")
         #expect(try await rows(3).values.isEmpty)
         #expect(try await rows(4).values == [c.kasi.nip: 5])
+    }
+
+    /// A batch reads its own items' rows by key (migration 0038), whatever the size of the city. In 0035 the
+    /// function's generic plan expected 100 items and hashed the checks, so every batch read all of the city's
+    /// approved SKPs, employees and IKIs. PostgreSQL's counts for this transaction show which rows were read.
+    @Test func aBatchReadsItsOwnItemsRowsAndNotTheWholeCity() async throws {
+        let db = try await TestDatabase.app()
+        let (city, _) = try await TestDatabase.city("one-keys", employees: 300)
+        let profile = try NationalAdapter().effectiveProfile()
+        let pairs = try await db.withTenant(city.id) { tx -> [(String, String)] in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+            var out: [(String, String)] = []
+            for try await pair in try await tx.query("""
+                select distinct on (i.nip) i.nip, i.iki_key::text from skp_iki i
+                join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip and s.year = i.year and s.revision = i.revision
+                 and s.status = 'approved'
+                where i.tenant_id = \(city.id.uuid) and i.year = 2026 order by i.nip, i.iki_key
+                """).decode((String, String).self) { out.append(pair) }
+            return out
+        }
+        #expect(pairs.count > 200, "most of the city has an approved SKP")
+        let items = pairs.prefix(4).map { nip, iki in
+            #"{"nip": "\#(nip)", "year": 2026, "iki": "\#(iki)", "kind": "quarterly", "seq": 1, "label": "Q1", "value": 3, "value_text": "3.0", "evidence": []}"#
+        }
+        let (written, read) = try await db.withTenant(city.id) { tx -> (Int, [String: Int]) in
+            let written = try await tx.int("""
+                select count(*)::int from realisasi_report(\(city.id.uuid), 'test', true, false, false, \("[" + items.joined(separator: ",") + "]")::jsonb)
+                where outcome = 'ok'
+                """)
+            var read: [String: Int] = [:]
+            for try await (table, rows) in try await tx.query("""
+                select relname::text, (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::int from pg_stat_xact_user_tables
+                where relname in ('skp', 'employees', 'skp_iki')
+                """).decode((String, Int).self) { read[table] = rows }
+            return (written, read)
+        }
+        #expect(written == 4)
+        // Four items: a row or so of each table per item, not the city's hundreds.
+        for table in ["skp", "employees", "skp_iki"] { #expect((read[table] ?? 0) <= 16, "\(table): \(read[table] ?? 0) rows read for 4 items") }
     }
 
     /// A batch of one is a statement of its own, with no subtransaction: a write the database refuses (here, in
