@@ -297,7 +297,7 @@ actor RealisasiGroups {
     /// grouping under that load) 974-1,034. Again with batches written set-based (migration 0035), two runs
     /// each: 2 gave 1,453-1,679, 1 gave 1,291-1,450, 3 gave 1,476-1,561, 4 gave 1,193-1,235. Again with each
     /// item's rows looked up by key (migration 0038), on a slower hour, two 10 s runs each: 2 gave 1,259-1,563,
-    /// 1 gave 1,065-1,771, 3 gave 1,307-1,409, 4 gave 1,057-1,077.
+    /// 1 gave 1,065-1,771, 3 gave 1,307-1,409, 4 gave 1,057-1,077: the runs overlap, so 2 stays.
     static let maximumInFlight = 2
     /// Items in one shared call; a larger batch goes alone.
     static let maximumItems = 64

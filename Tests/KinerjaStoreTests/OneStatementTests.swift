@@ -362,7 +362,9 @@ import Testing
             return (written, read)
         }
         #expect(written == 4)
-        // Four items: a row or so of each table per item, not the city's hundreds.
+        // Four items: a row or so of each table per item, not the city's hundreds. An index-only scan counts no
+        // rows, so the SKP, which the statement reads from the table, is the count that always shows.
+        #expect((read["skp"] ?? 0) >= 4, "the four SKPs in force were read: \(read)")
         for table in ["skp", "employees", "skp_iki"] { #expect((read[table] ?? 0) <= 16, "\(table): \(read[table] ?? 0) rows read for 4 items") }
     }
 

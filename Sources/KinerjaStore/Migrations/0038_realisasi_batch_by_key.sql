@@ -1,6 +1,6 @@
 -- A realisasi batch looks up each item's employee, SKP in force, IKI and period by key, one index probe per item.
--- In 0035 these were correlated subqueries. Under the function's generic plan the planner assumes a batch of
--- 100 items (jsonb_array_elements), so it hashed them. Every batch then read all of the city's employees,
+-- In 0035, under the function's generic plan, the planner assumes a batch of 100 items (jsonb_array_elements),
+-- so it hashed the employee and IKI subqueries and the join to the SKP in force. Every batch then read all of the city's employees,
 -- approved SKPs and IKIs, whatever its size. In a 2,000-employee city that was 10,000 rows for a batch of 8,
 -- and the reads grew with the city. The checks, the writes and the outcomes are those of 0035.
 CREATE OR REPLACE FUNCTION realisasi_report_items(p_tenant uuid, p_actor text, p_each boolean, p_items jsonb)
