@@ -349,17 +349,25 @@ import Testing
         let items = pairs.prefix(4).map { nip, iki in
             #"{"nip": "\#(nip)", "year": 2026, "iki": "\#(iki)", "kind": "quarterly", "seq": 1, "label": "Q1", "value": 3, "value_text": "3.0", "evidence": []}"#
         }
+        // The counts of this transaction, before and after the call: the counts a backend has not yet sent on
+        // may include its earlier transactions' (a pooler's server connection serves other callers), so only
+        // the difference within one transaction is the call's.
         let (written, read) = try await db.withTenant(city.id) { tx -> (Int, [String: Int]) in
+            func counts() async throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for try await (table, rows) in try await tx.query("""
+                    select relname::text, (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::int from pg_stat_xact_user_tables
+                    where relname in ('skp', 'employees', 'skp_iki')
+                    """).decode((String, Int).self) { out[table] = rows }
+                return out
+            }
+            let before = try await counts()
             let written = try await tx.int("""
                 select count(*)::int from realisasi_report(\(city.id.uuid), 'test', true, false, false, \("[" + items.joined(separator: ",") + "]")::jsonb)
                 where outcome = 'ok'
                 """)
-            var read: [String: Int] = [:]
-            for try await (table, rows) in try await tx.query("""
-                select relname::text, (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::int from pg_stat_xact_user_tables
-                where relname in ('skp', 'employees', 'skp_iki')
-                """).decode((String, Int).self) { read[table] = rows }
-            return (written, read)
+            let after = try await counts()
+            return (written, after.reduce(into: [:]) { $0[$1.key] = $1.value - (before[$1.key] ?? 0) })
         }
         #expect(written == 4)
         // Four items: a row or so of each table per item, not the city's hundreds. An index-only scan counts no
