@@ -19,22 +19,34 @@ extension TenantTransaction {
         for (line, c) in rows { if let o = c.opd, !opds.contains(o) { errors.append(RowError(line: line, column: "OPD", value: o, reason: "not an OPD of this city")) } }
         guard errors.isEmpty else { throw rejectAll(errors) }
         var summary = SmallImportSummary(rows: rows.count)
-        (summary.new, summary.changed) = try await upsertComplaints(rows.map(\.value), actor: actor)
+        let upserted = try await upsertComplaints(rows.map(\.value), actor: actor)
+        (summary.new, summary.changed) = (upserted.new, upserted.changed)
         try await audit(actor: actor, action: "complaints.import", subject: "",
                         detail: ["rows": String(summary.rows), "new": String(summary.new), "changed": String(summary.changed)])
         let profile = try await profile()
-        summary.notes = try await applyComplaintHook(days: rows.map(\.value.received), profile: profile,
+        summary.notes = try await applyComplaintHook(days: rows.map(\.value.received) + upserted.movedFrom, profile: profile,
                                                      asOf: .today(in: profile.timeZoneOrDefault), actor: actor).map(\.summary)
         return summary
     }
 
-    /// Adds new tickets and records the later steps of known ones; returns how many were added and changed.
+    /// Adds new tickets and records the later steps of known ones; returns how many were added and changed,
+    /// and the days known tickets were received on before, where this changes them (a corrected date). Their
+    /// months' complaint figures change too: the hook must look at them as well as at the new days.
     @discardableResult
-    func upsertComplaints(_ all: [Complaints.Complaint], actor: String) async throws -> (new: Int, changed: Int) {
+    func upsertComplaints(_ all: [Complaints.Complaint], actor: String) async throws -> (new: Int, changed: Int, movedFrom: [CivilDate]) {
         var new = 0, changed = 0
+        var movedFrom: Set<CivilDate> = []
         for start in stride(from: 0, to: all.count, by: 20_000) {
             let c = all[start..<min(start + 20_000, all.count)]
             func day(_ d: CivilDate?) -> String { d?.description ?? "" }
+            for try await earlier in try await query("""
+                select distinct k.received_on::text
+                from complaints k join unnest(\(c.map(\.trackingID))::text[], \(c.map { day($0.received) })::text[]) as x(t, r)
+                     on k.tenant_id = \(tenant.uuid) and k.tracking_id = x.t
+                where k.received_on <> x.r::date
+                """).decode(String.self) {
+                if let d = CivilDate(iso: earlier) { movedFrom.insert(d) }
+            }
             let result = try await query("""
                 insert into complaints (tenant_id, tracking_id, received_on, opd_code, officer_nip, routed_on, followed_up_on, closed_on, subject, updated_by)
                 select \(tenant.uuid), t, r::date, nullif(o, ''), nullif(n, ''), nullif(ro, '')::date, nullif(f, '')::date, nullif(cl, '')::date, s, \(actor)
@@ -53,7 +65,7 @@ extension TenantTransaction {
                 """)
             for try await inserted in result.decode(Bool.self) { if inserted { new += 1 } else { changed += 1 } }
         }
-        return (new, changed)
+        return (new, changed, movedFrom.sorted())
     }
 
     /// Complaints received from `from` up to `until` (both included).

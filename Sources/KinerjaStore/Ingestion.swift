@@ -105,9 +105,9 @@ extension TenantTransaction {
         }
         if allOrNothing, results.contains(where: { !$0.accepted }) { throw BatchRejected(results: results) }
         if !valid.isEmpty {
-            try await upsertComplaints(valid.map(\.1), actor: actor)
+            let upserted = try await upsertComplaints(valid.map(\.1), actor: actor)
             let profile = try await profile()
-            try await applyComplaintHook(days: valid.map(\.1.received), profile: profile, asOf: .today(in: profile.timeZoneOrDefault), actor: actor)
+            try await applyComplaintHook(days: valid.map(\.1.received) + upserted.movedFrom, profile: profile, asOf: .today(in: profile.timeZoneOrDefault), actor: actor)
             try await audit(actor: actor, action: "complaints.ingest", subject: "", detail: ["accepted": String(valid.count),
                                                                                            "rejected": String(rows.count - valid.count)])
         }

@@ -116,13 +116,16 @@ import Testing
             // Someone with complaints but no such IKI: measured, nothing to write.
             "MKS-5;2026-03-02;\(topOPD);\(other);2026-03-03;2026-03-04;;Pohon tumbang",
         ]
-        let first: SmallImportSummary
-        do {
-            first = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
-        } catch let e as ImportRejected {
-            Issue.record("the file was refused: \(e.errors)")
-            return
+        /// The file imported, or nil (recorded as an issue, with the rows' problems) when it was refused.
+        func imported(_ file: [String]) async throws -> SmallImportSummary? {
+            do {
+                return try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(file)) }
+            } catch let e as ImportRejected {
+                Issue.record("the file was refused: \(e.errors)")
+                return nil
+            }
         }
+        guard let first = try await imported(lines) else { return }
         #expect(first.new == 5)
         #expect(first.notes == ["complaint hook, respons-pengaduan for M3 2026: 1 officer(s) measured, 1 realisasi written, 0 unchanged, "
                                 + "1 officer(s) without the IKI in an approved SKP"], "\(first.notes)")
@@ -168,6 +171,26 @@ import Testing
         // Routed back: the figure returns.
         let back = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
         #expect(back.notes.first?.contains("1 realisasi written") == true, "\(back.notes)")
+        #expect(try await realisasi().first?.0 == 66.67)
+
+        // The officer's tickets received in February after all (corrected dates): March's figure is withdrawn,
+        // since no complaint counts for the officer there any more, and corrected back it returns.
+        let february = lines.prefix(4).map { line in
+            var fields = line.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            fields[1] = "2026-02-27"
+            return fields.joined(separator: ";")
+        }
+        guard let redated = try await imported(february) else { return }
+        #expect(redated.changed == 4)
+        #expect(redated.notes.count == 2 && redated.notes.first?.contains("for M2 2026") == true, "\(redated.notes)")
+        #expect(redated.notes.last == "complaint hook, respons-pengaduan for M3 2026: 0 officer(s) measured, 0 realisasi written, 0 unchanged, "
+                + "1 officer(s) without the IKI in an approved SKP, 1 figure(s) withdrawn (no complaint counts for the officer any more)",
+                "\(redated.notes)")
+        #expect(try await realisasi().first?.0 == nil)
+        let redatedBack = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
+        #expect(redatedBack.notes.count == 2 && redatedBack.notes.first?.contains("for M2 2026") == true
+                && redatedBack.notes.first?.contains("1 figure(s) withdrawn") == true, "February's figure withdrawn: \(redatedBack.notes)")
+        #expect(redatedBack.notes.last?.contains("1 realisasi written") == true, "\(redatedBack.notes)")
         #expect(try await realisasi().first?.0 == 66.67)
 
         // A figure someone else wrote since is theirs: the hook does not withdraw it.
