@@ -153,6 +153,8 @@ extension TenantTransaction {
     public static let complaintHook = "complaintResponsiveness"
     /// Who a realisasi the hook writes is reported by.
     static func hookAuthor(_ actor: String) -> String { "hook:\(complaintHook) (\(actor))" }
+    /// The audit action of a figure the hook withdraws, next to the realisasi's own `realisasi.correct`.
+    public static let withdrawalAction = "complaints.hook.withdraw"
     /// The narrative of a figure the hook withdraws.
     public static let withdrawnNarrative = "Ditarik: tidak ada lagi pengaduan SP4N-LAPOR! yang dihitung untuk pegawai ini pada periode ini "
         + "(pengaduan dialihkan ke petugas lain atau belum jatuh tempo)"
@@ -234,7 +236,15 @@ extension TenantTransaction {
                                                            undo: false, actor: Self.hookAuthor(actor))
                 for (item, outcome) in zip(items, outcomes) {
                     switch outcome {
-                    case .written: if item.value != nil { result.written += 1 }
+                    case .written:
+                        if item.value != nil {
+                            result.written += 1
+                        } else {
+                            // The realisasi's own entry says `realisasi.correct`; this one says it was a withdrawal, and why.
+                            try await audit(actor: Self.hookAuthor(actor), action: Self.withdrawalAction, subject: "\(item.nip)/\(item.year)",
+                                            detail: ["iki": item.ikiKey.uuidString.lowercased(), "period": "\(sub)", "indicator": indicator,
+                                                     "reason": "no complaint counts for the officer in the period any more"])
+                        }
                     case .refused(let e):
                         result.refused[item.value == nil ? "\(item.nip) (withdrawal)" : item.nip] = e.description
                         if item.value == nil { result.withdrawn -= 1 }
