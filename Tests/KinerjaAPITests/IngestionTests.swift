@@ -111,6 +111,47 @@ import Testing
             #expect(try await count(city, "select count(*)::int from realisasi where tenant_id = \(t) and nip = \(nip) and period_seq = 3 and value = 7") == 1)
         }
     }
+
+    /// Makassar's complaint hook through `POST /v1/complaints`: a ticket whose received date is corrected into
+    /// another month takes the officer's figure out of the month it left.
+    @Test func aTicketCorrectedIntoAnotherMonthLeavesNoFigureBehind() async throws {
+        let db = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("makassar")).effectiveProfile()
+        let (city, pop) = try await TestDatabase.city("ingest-hook", employees: 300, profile: profile)
+        let t = city.id.uuid
+        let officer = try await db.withTenant(city.id) { tx -> String in
+            _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+            for try await n in try await tx.query("""
+                select i.nip from skp_iki i join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip and s.year = i.year
+                and s.revision = i.revision where i.tenant_id = \(t) and s.status = 'approved' and i.template_id = 'respons-pengaduan'
+                order by i.nip limit 1
+                """).decode(String.self) { return n }
+            throw StoreError.notFound(what: "officer with respons-pengaduan", key: city.code)
+        }
+        let feeds = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "lapor", employeeNIP: nil,
+                                              scopes: ["complaints"], actor: "t").token
+        let opd = try #require(pop.units.first { $0.parent == nil }).code
+        @Sendable func ticket(received: String) -> String {
+            """
+            {"complaints": [{"trackingId": "LAPOR-9", "received": "\(received)", "routedTo": {"opd": "\(opd)", "officerNip": "\(officer)", "on": "2026-03-03"}, "followedUp": "2026-03-05"}]}
+            """
+        }
+        @Sendable func march() async throws -> Int {
+            try await count(city, """
+                select count(*)::int from realisasi where tenant_id = \(t) and nip = \(officer) and period_kind = 'monthly' and period_seq = 3
+                  and value is not null and reported_by like 'hook:%'
+                """)
+        }
+        try await withAPI { client in
+            let first = try await post(client, "/v1/complaints", ticket(received: "2026-03-02"), token: feeds)
+            #expect(first.json["accepted"] as? Int == 1, "\(first.body)")
+            #expect(try await march() == 1, "the officer's March figure, from the ticket")
+            let moved = try await post(client, "/v1/complaints", ticket(received: "2026-02-27"), token: feeds)
+            #expect(moved.json["accepted"] as? Int == 1, "\(moved.body)")
+            #expect(try await march() == 0, "March no longer holds the ticket: its figure is withdrawn")
+        }
+    }
 }
 
 /// The limits a request meets first: its body's size (413) and its key's rate (429 with Retry-After).
