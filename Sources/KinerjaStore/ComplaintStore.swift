@@ -31,11 +31,14 @@ extension TenantTransaction {
 
     /// Adds new tickets and records the later steps of known ones; returns how many were added and changed,
     /// and the days known tickets were received on before, where this changes them (a corrected date). Their
-    /// months' complaint figures change too: the hook must look at them as well as at the new days.
+    /// months' complaint figures change too: the hook must look at them as well as at the new days. One import
+    /// of a city's complaints at a time (a transaction-level lock): two at once could each read a ticket's date
+    /// before the other moved it, and the month between would keep its figure.
     @discardableResult
     func upsertComplaints(_ all: [Complaints.Complaint], actor: String) async throws -> (new: Int, changed: Int, movedFrom: [CivilDate]) {
         var new = 0, changed = 0
         var movedFrom: Set<CivilDate> = []
+        try await query("select pg_advisory_xact_lock(hashtextextended('kinerja:complaints:' || \(tenant.description), 0))")
         for start in stride(from: 0, to: all.count, by: 20_000) {
             let c = all[start..<min(start + 20_000, all.count)]
             func day(_ d: CivilDate?) -> String { d?.description ?? "" }
@@ -142,7 +145,7 @@ public struct ComplaintHookResult: Sendable, Equatable {
     /// Officers with complaints that count but no approved SKP holding the indicator: nothing to write.
     public var withoutIndicator: Int
     /// Figures the hook wrote before for officers no complaint counts for now (the tickets routed to someone
-    /// else, say): rewritten without a value, with a narrative that says why.
+    /// else, or received in another period after all): rewritten without a value, with a narrative that says why.
     public var withdrawn = 0
     /// Why a write was refused (the period closed, say), by NIP.
     public var refused: [String: String]
@@ -157,14 +160,15 @@ extension TenantTransaction {
     public static let withdrawalAction = "complaints.hook.withdraw"
     /// The narrative of a figure the hook withdraws.
     public static let withdrawnNarrative = "Ditarik: tidak ada lagi pengaduan SP4N-LAPOR! yang dihitung untuk pegawai ini pada periode ini "
-        + "(pengaduan dialihkan ke petugas lain atau belum jatuh tempo)"
+        + "(pengaduan dialihkan ke petugas lain, diterima pada periode lain, atau belum jatuh tempo)"
 
     /// Makassar's hook: each responsible officer's realisasi of the profile's `complaints.indicator` IKI, for
     /// every open month or quarter that holds one of `days`, from the complaints received in it: the share
     /// followed up within the working days allowed (per the city's holidays), of those followed up or past due
     /// on `asOf` (or the period's end, if sooner). Written as any realisasi is (checked, audited), as
     /// `hook:complaintResponsiveness`; an unchanged figure is not written again. A figure the hook wrote before
-    /// for an officer no complaint counts for any more in the period (the tickets routed to someone else) is
+    /// for an officer no complaint counts for any more in the period (the tickets routed to someone else, or
+    /// received in another period after all: `days` then holds the day they left too) is
     /// withdrawn: no value, and a narrative saying why; a figure someone else wrote since is theirs and stays.
     /// Nothing for a city without the hook or the indicator.
     @discardableResult

@@ -137,19 +137,23 @@ import Testing
             {"complaints": [{"trackingId": "LAPOR-9", "received": "\(received)", "routedTo": {"opd": "\(opd)", "officerNip": "\(officer)", "on": "2026-03-03"}, "followedUp": "2026-03-05"}]}
             """
         }
-        @Sendable func march() async throws -> Int {
-            try await count(city, """
-                select count(*)::int from realisasi where tenant_id = \(t) and nip = \(officer) and period_kind = 'monthly' and period_seq = 3
-                  and value is not null and reported_by like 'hook:%'
-                """)
+        /// The officer's figures of a month from the hook: with a value, and withdrawn (no value, the narrative why).
+        @Sendable func figures(month: Int) async throws -> (valued: Int, withdrawn: Int) {
+            let sql: (Bool) -> PostgresQuery = { valued in """
+                select count(*)::int from realisasi where tenant_id = \(t) and nip = \(officer) and period_kind = 'monthly'
+                  and period_seq = \(month) and reported_by like 'hook:%' and (value is not null) = \(valued)
+                  and (value is not null or narrative = \(TenantTransaction.withdrawnNarrative))
+                """ }
+            return (try await count(city, sql(true)), try await count(city, sql(false)))
         }
         try await withAPI { client in
             let first = try await post(client, "/v1/complaints", ticket(received: "2026-03-02"), token: feeds)
             #expect(first.json["accepted"] as? Int == 1, "\(first.body)")
-            #expect(try await march() == 1, "the officer's March figure, from the ticket")
+            #expect(try await figures(month: 3) == (1, 0), "the officer's March figure, from the ticket")
             let moved = try await post(client, "/v1/complaints", ticket(received: "2026-02-27"), token: feeds)
             #expect(moved.json["accepted"] as? Int == 1, "\(moved.body)")
-            #expect(try await march() == 0, "March no longer holds the ticket: its figure is withdrawn")
+            #expect(try await figures(month: 3) == (0, 1), "March no longer holds the ticket: its figure is withdrawn")
+            #expect(try await figures(month: 2) == (1, 0), "February holds it now")
         }
     }
 }

@@ -168,16 +168,18 @@ import Testing
         #expect(withdrawn.first?.2 == "hook:complaintResponsiveness (t)")
         // The audit log says it was a withdrawal, and why, next to the realisasi's own correction.
         let entries = try await db.withTenant(city.id) { tx in
-            var out: [(String, String, String?)] = []
+            var out: [(String, String, String?, String?, String?)] = []
             for try await r in try await tx.query("""
-                select action, actor, detail->>'reason' from audit_log where tenant_id = \(city.id.uuid) and subject = \(officer + "/2026")
+                select action, actor, detail->>'reason', detail->>'period', detail->>'indicator' from audit_log
+                where tenant_id = \(city.id.uuid) and subject = \(officer + "/2026")
                   and action in ('realisasi.correct', \(TenantTransaction.withdrawalAction)) order by entry_id desc limit 2
-                """).decode((String, String, String?).self) { out.append(r) }
+                """).decode((String, String, String?, String?, String?).self) { out.append(r) }
             return out
         }
         #expect(entries.map(\.0) == [TenantTransaction.withdrawalAction, "realisasi.correct"], "\(entries)")
         #expect(entries.first?.1 == "hook:complaintResponsiveness (t)")
         #expect(entries.first?.2 == "no complaint counts for the officer in the period any more")
+        #expect(entries.first?.3 == "M3" && entries.first?.4 == "respons-pengaduan", "\(entries)")
         let movedAgain = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(rerouted)) }
         #expect(movedAgain.notes.first?.contains("withdrawn") == false, "withdrawn once: \(movedAgain.notes)")
         // Routed back: the figure returns.
