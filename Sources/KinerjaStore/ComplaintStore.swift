@@ -238,21 +238,25 @@ extension TenantTransaction {
             if !items.isEmpty {
                 let outcomes = try await RealisasiCall.run(self.query, tenant: tenant, items: items, each: true, allOrNothing: false,
                                                            undo: false, actor: Self.hookAuthor(actor))
+                var withdrawnNow: [RealisasiItem] = []
                 for (item, outcome) in zip(items, outcomes) {
                     switch outcome {
-                    case .written:
-                        if item.value != nil {
-                            result.written += 1
-                        } else {
-                            // The realisasi's own entry says `realisasi.correct`; this one says it was a withdrawal, and why.
-                            try await audit(actor: Self.hookAuthor(actor), action: Self.withdrawalAction, subject: "\(item.nip)/\(item.year)",
-                                            detail: ["iki": item.ikiKey.uuidString.lowercased(), "period": "\(sub)", "indicator": indicator,
-                                                     "reason": "no complaint counts for the officer in the period any more"])
-                        }
+                    case .written: if item.value != nil { result.written += 1 } else { withdrawnNow.append(item) }
                     case .refused(let e):
                         result.refused[item.value == nil ? "\(item.nip) (withdrawal)" : item.nip] = e.description
                         if item.value == nil { result.withdrawn -= 1 }
                     }
+                }
+                // The realisasi's own entries say `realisasi.correct`; these say each was a withdrawal, and why.
+                if !withdrawnNow.isEmpty {
+                    try await query("""
+                        insert into audit_log (tenant_id, actor, action, subject, detail)
+                        select \(tenant.uuid), \(Self.hookAuthor(actor)), \(Self.withdrawalAction), w.nip || '/' || \(String(p.year)),
+                               jsonb_build_object('iki', w.iki::text, 'period', \("\(sub)"), 'indicator', \(indicator),
+                                                  'reason', 'no complaint counts for the officer in the period any more')
+                        from unnest(\(withdrawnNow.map(\.nip))::text[], \(withdrawnNow.map(\.ikiKey))::uuid[]) with ordinality as w(nip, iki, i)
+                        order by w.i
+                        """)
                 }
             }
             out.append(result)

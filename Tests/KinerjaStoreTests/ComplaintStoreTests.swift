@@ -125,6 +125,12 @@ import Testing
                 return nil
             }
         }
+        // Another city holds a ticket of the same number, received in January: this city's import neither
+        // reads its date nor looks at January.
+        let (neighbour, _) = try await TestDatabase.city("complaint-hook-other")
+        _ = try await db.withTenant(neighbour.id) { tx in
+            try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-1;2026-01-05;;;;;;Kota lain"]))
+        }
         guard let first = try await imported(lines) else { return }
         #expect(first.new == 5)
         #expect(first.notes == ["complaint hook, respons-pengaduan for M3 2026: 1 officer(s) measured, 1 realisasi written, 0 unchanged, "
