@@ -64,6 +64,27 @@ import Testing
         Issue.record("the replica never became \(what): \(replica.currentState.summary)")
     }
 
+    /// Waits until the standby has replayed everything the primary has written so far. "In use" alone allows a
+    /// patient replica to be behind: right after the city is seeded, under a full test run's load, it may not
+    /// yet hold the city.
+    static func replayed(_ standby: KinerjaDatabase, upTo primary: KinerjaDatabase) async throws {
+        let written = try await primary.statement("select pg_current_wal_lsn()::text") { rows in
+            var lsn = ""
+            for try await l in rows.decode(String.self) { lsn = l }
+            return lsn
+        }
+        for _ in 0..<300 {
+            let done = try await standby.statement("select coalesce(pg_last_wal_replay_lsn() >= \(written)::pg_lsn, false)") { rows in
+                var done = false
+                for try await d in rows.decode(Bool.self) { done = d }
+                return done
+            }
+            if done { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the standby never replayed the primary's WAL up to \(written)")
+    }
+
     @Test(.timeLimit(.minutes(3))) func overviewsComeFromTheStandbyWhileItKeepsUpAndFromThePrimaryOtherwise() async throws {
         let u = try Self.urls()
         let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
@@ -99,6 +120,7 @@ import Testing
 
             // Caught up: the standby serves, and shows what the primary has.
             try await Self.waitFor(patient, "in use") { $0.serving }
+            try await Self.replayed(standby, upTo: primary)
             let before = try await Self.teamNames(patientAPI, token: token, atasan: atasan)
             #expect(before.contains(chain.staff.name) && before.count >= 2)
 
@@ -122,6 +144,7 @@ import Testing
             // Replay resumed: the standby catches up and serves again, with the new name.
             try Self.script("resume")
             try await Self.waitFor(strict, "in use again") { $0.serving }
+            try await Self.replayed(standby, upTo: primary)
             #expect(strict.database === standby)
             #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
 
