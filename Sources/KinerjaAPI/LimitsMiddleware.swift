@@ -6,7 +6,8 @@ import NIOCore
 import Synchronization
 
 /// Per-key request rate: a token bucket per credential, `rate` a second with room for `burst` at once. Kept in
-/// this process: several servers behind one address each allow the rate.
+/// this process: several servers behind one address each allow the rate. Every answer to a key says where it
+/// stands: `RateLimit-Limit` (the burst), `RateLimit-Remaining` and `RateLimit-Reset` (seconds until full).
 final class RateLimiter: Sendable {
     let rate: Double
     let burst: Double
@@ -14,21 +15,44 @@ final class RateLimiter: Sendable {
 
     init(rate: Double, burst: Double) { (self.rate, self.burst) = (rate, burst) }
 
-    /// Nil when the request may go ahead; else how many seconds until one may.
-    func take(_ key: UUID, now: ContinuousClock.Instant = .now) -> Double? {
+    /// What the bucket says about one request: whether it may go ahead, and what its answer tells the caller.
+    struct Decision: Equatable {
+        /// Nil when the request may go ahead; else how many seconds until one may.
+        var wait: Double?
+        /// Requests the key may still send at once, after this one (`RateLimit-Remaining`).
+        var remaining: Int
+        /// Seconds until the bucket is full again (`RateLimit-Reset`).
+        var reset: Int
+    }
+
+    func take(_ key: UUID, now: ContinuousClock.Instant = .now) -> Decision {
         buckets.withLock { b in
             var bucket = b[key] ?? (burst, now)
             let elapsed = now - bucket.at
             bucket.tokens = min(burst, bucket.tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * rate)
             bucket.at = now
             defer { b[key] = bucket }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                return nil
-            }
-            return (1 - bucket.tokens) / rate
+            var wait: Double? = nil
+            if bucket.tokens >= 1 { bucket.tokens -= 1 } else { wait = (1 - bucket.tokens) / rate }
+            return Decision(wait: wait, remaining: max(0, Int(bucket.tokens.rounded(.down))),
+                            reset: Int(((burst - bucket.tokens) / rate).rounded(.up)))
         }
     }
+
+    /// The headers every answer to a limited key carries, so an integrator can pace itself before it meets a 429.
+    func headers(_ d: Decision) -> HTTPFields {
+        var h = HTTPFields()
+        h[.rateLimitLimit] = String(Int(burst))
+        h[.rateLimitRemaining] = String(d.remaining)
+        h[.rateLimitReset] = String(d.reset)
+        return h
+    }
+}
+
+extension HTTPField.Name {
+    static let rateLimitLimit = Self("RateLimit-Limit")!
+    static let rateLimitRemaining = Self("RateLimit-Remaining")!
+    static let rateLimitReset = Self("RateLimit-Reset")!
 }
 
 /// The limits every request meets before its handler: the key's rate (429 with `Retry-After`) and the size of
@@ -39,8 +63,13 @@ struct LimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     let limiter: RateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let limiter, let p = RequestState.current?.principal, let wait = limiter.take(p.keyID) {
-            throw APIProblem.tooManyRequests(retryAfter: Int(wait.rounded(.up)), rate: limiter.rate)
+        if let limiter, let p = RequestState.current?.principal {
+            let decision = limiter.take(p.keyID)
+            // On every answer, errors included: the outermost middleware adds them.
+            AccessLogFields.current?.add(headers: limiter.headers(decision))
+            if let wait = decision.wait {
+                throw APIProblem.tooManyRequests(retryAfter: Int(wait.rounded(.up)), rate: limiter.rate)
+            }
         }
         let limit = request.uri.path.hasPrefix("/v1/imports/") ? maxImportBody : maxBody
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {

@@ -27,6 +27,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         response.headers[.requestID] = requestID
+        for field in fields.headers where response.headers[field.name] == nil { response.headers.append(field) }
         // The generated code writes header values URI-encoded; a Location is a path as it stands.
         if let location = response.headers[.location], location.hasPrefix("%2F"), let plain = location.removingPercentEncoding {
             response.headers[.location] = plain

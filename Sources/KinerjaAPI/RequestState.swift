@@ -1,4 +1,5 @@
 public import Foundation
+import HTTPTypes
 public import KinerjaStore
 public import Logging
 
@@ -54,17 +55,29 @@ public struct RequestState: Sendable {
     }
 }
 
-/// What the access log line needs to know from inner middleware (the city and key, once authenticated).
-/// One per request, written by ``AuthMiddleware`` and read by ``ProblemMiddleware`` after the response.
+/// What the outermost middleware needs to know from inner ones: for the access log line, the city and key once
+/// authenticated (``AuthMiddleware``); for the answer, headers every answer carries, errors included (the rate
+/// limit's, from ``LimitsMiddleware``). One per request, read by ``ProblemMiddleware`` after the response.
 final class AccessLogFields: @unchecked Sendable {
     private let lock = NSLock()
     private var values: Logger.Metadata = [:]
+    private var extraHeaders = HTTPFields()
 
     @TaskLocal static var current: AccessLogFields?
 
     func set(_ key: String, _ value: String) {
         lock.lock(); defer { lock.unlock() }
         values[key] = "\(value)"
+    }
+
+    func add(headers: HTTPFields) {
+        lock.lock(); defer { lock.unlock() }
+        extraHeaders.append(contentsOf: headers)
+    }
+
+    var headers: HTTPFields {
+        lock.lock(); defer { lock.unlock() }
+        return extraHeaders
     }
 
     var metadata: Logger.Metadata {

@@ -43,7 +43,8 @@ struct KinerjaServer {
                                     longer is stopped: 503 query_timeout, nothing changed)
           --max-body-bytes N        KINERJA_MAX_BODY_BYTES       1048576 (413 body_too_large above it)
           --max-import-bytes N      KINERJA_MAX_IMPORT_BYTES     67108864 (for POST /v1/imports/...)
-          --rate-limit-per-second N KINERJA_RATE_LIMIT_PER_SECOND 100 per key (0: none; 429 with Retry-After)
+          --rate-limit-per-second N KINERJA_RATE_LIMIT_PER_SECOND 100 per key (0: none; 429 with Retry-After;
+                                    answers carry RateLimit-Limit, -Remaining and -Reset)
           --rate-limit-burst N      KINERJA_RATE_LIMIT_BURST     200
           --session-minutes N       KINERJA_SESSION_MINUTES      480 (a login session ends after this)
           --login-max-failures N    KINERJA_LOGIN_MAX_FAILURES   5 (failed logins in a row that lock it)

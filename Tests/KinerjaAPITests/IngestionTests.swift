@@ -173,17 +173,41 @@ import Testing
                                              headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
                                              body: ByteBuffer(string: big)) { Reply(status: $0.status, headers: $0.headers, body: String(buffer: $0.body)) }
             #expect(r.status == .contentTooLarge && r.code == "body_too_large" && r.body.contains("2000"), "\(r.body)")
+            // Every answer says where the key stands, an error's too: the refused body took one of the three.
+            // The bucket refills at 0.01 a second: 100 s a request, so full again in 100 s.
+            #expect(Self.rateHeaders(r.headers) == ["3", "2", "100"], "\(r.headers)")
             // Three at once, then the fourth waits: 429 with Retry-After; another key is not held back.
             var statuses: [HTTPResponse.Status] = []
+            var remaining: [String] = []
             var retry: String?
-            for _ in 0..<5 {
+            var refused: [String] = []
+            for _ in 0..<4 {
                 let reply = try await client.get("/v1/me", token: key)
                 statuses.append(reply.status)
-                if reply.status == .tooManyRequests { retry = reply.headers[.retryAfter]; #expect(reply.code == "rate_limited") }
+                remaining.append(reply.headers[HTTPField.Name("RateLimit-Remaining")!] ?? "absent")
+                if reply.status == .tooManyRequests {
+                    retry = reply.headers[.retryAfter]
+                    refused = Self.rateHeaders(reply.headers)
+                    #expect(reply.code == "rate_limited")
+                }
             }
-            #expect(statuses.prefix(2).allSatisfy { $0 == .ok } && statuses.contains(.tooManyRequests), "\(statuses)")
+            #expect(statuses == [.ok, .ok, .tooManyRequests, .tooManyRequests], "\(statuses)")
+            #expect(remaining == ["1", "0", "0", "0"])
+            // Empty: full again in 300 s (rounded up, as the bucket has refilled a little since).
+            #expect(refused.count == 3 && refused[0] == "3" && refused[1] == "0" && refused[2] == "300", "\(refused)")
             #expect(retry.flatMap(Int.init).map { $0 >= 1 } == true)
-            #expect(try await client.get("/v1/me", token: other).status == .ok)
+            let fresh = try await client.get("/v1/me", token: other)
+            #expect(fresh.status == .ok && Self.rateHeaders(fresh.headers) == ["3", "2", "100"])
         }
+        // Without a limit, no rate headers.
+        let unlimited = try buildRouter(database: try await TestDatabase.app(), settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+        try await Application(router: unlimited).test(.router) { client in
+            let reply = try await client.get("/v1/me", token: other)
+            #expect(reply.status == .ok && Self.rateHeaders(reply.headers).isEmpty, "\(reply.headers)")
+        }
+    }
+
+    static func rateHeaders(_ h: HTTPFields) -> [String] {
+        ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"].compactMap { h[HTTPField.Name($0)!] }
     }
 }
