@@ -6,8 +6,9 @@ import NIOCore
 import Synchronization
 
 /// Per-key request rate: a token bucket per credential, `rate` a second with room for `burst` at once. Kept in
-/// this process: several servers behind one address each allow the rate. Every answer to a key says where it
-/// stands: `RateLimit-Limit` (the burst), `RateLimit-Remaining` and `RateLimit-Reset` (seconds until full).
+/// this process: several servers behind one address each allow the rate. Every answer to a request it counts (a
+/// `/v1` call whose key was accepted) says where the key stands: `RateLimit-Limit` (the burst),
+/// `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the bucket is full again).
 final class RateLimiter: Sendable {
     let rate: Double
     let burst: Double
@@ -34,15 +35,19 @@ final class RateLimiter: Sendable {
             defer { b[key] = bucket }
             var wait: Double? = nil
             if bucket.tokens >= 1 { bucket.tokens -= 1 } else { wait = (1 - bucket.tokens) / rate }
-            return Decision(wait: wait, remaining: max(0, Int(bucket.tokens.rounded(.down))),
-                            reset: Int(((burst - bucket.tokens) / rate).rounded(.up)))
+            // Clamped: a bucket set up in code (not through the server's settings) could be too slow for an Int.
+            return Decision(wait: wait, remaining: Self.whole(bucket.tokens.rounded(.down)),
+                            reset: Self.whole(((burst - bucket.tokens) / rate).rounded(.up)))
         }
     }
+
+    /// `value` as a whole number from 0 to a billion (NaN: 0).
+    static func whole(_ value: Double) -> Int { value >= 1e9 ? 1_000_000_000 : value > 0 ? Int(value) : 0 }
 
     /// The headers every answer to a limited key carries, so an integrator can pace itself before it meets a 429.
     func headers(_ d: Decision) -> HTTPFields {
         var h = HTTPFields()
-        h[.rateLimitLimit] = String(Int(burst))
+        h[.rateLimitLimit] = String(Self.whole(burst.rounded(.down)))
         h[.rateLimitRemaining] = String(d.remaining)
         h[.rateLimitReset] = String(d.reset)
         return h
