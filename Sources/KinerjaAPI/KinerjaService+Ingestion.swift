@@ -58,6 +58,44 @@ extension KinerjaService {
         return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
     }
 
+    /// One complaint as stored, with its deadlines judged on the city's working days as of today there.
+    func getComplaint(_ input: Operations.GetComplaint.Input) async throws -> Operations.GetComplaint.Output {
+        let p = try RequestState.principal()
+        switch p.role {
+        case .hrAdmin: break
+        case .integrator where p.scopes.isEmpty || p.scopes.contains("complaints"): break
+        case .integrator:
+            throw APIProblem.forbidden("this integrator key is granted \(p.scopes.joined(separator: ", ")), not complaints")
+        default:
+            throw APIProblem.forbidden("complaints are read by integrator keys granted complaints and by hr_admin; this key is \(p.role.rawValue)")
+        }
+        let id = input.path.trackingId
+        let (found, profile) = try await database.withTenant(try p.city()) { tx in
+            (try await tx.complaint(trackingID: id), try await tx.profile())
+        }
+        guard let c = found else { throw APIProblem.notFound("complaint '\(id)' not found") }
+        let asOf = CivilDate.today(in: profile.timeZoneOrDefault)
+        return .ok(.init(body: .json(Self.schema(c, rules: profile.complaintRulesOrDefault, asOf: asOf))))
+    }
+
+    static func schema(_ c: Complaints.Complaint, rules: TenantProfile.ComplaintRules, asOf: CivilDate) -> Components.Schemas.Complaint {
+        let check = Complaints.check(c, rules: rules, asOf: asOf)
+        let calendar = WorkingCalendar(holidays: rules.holidays)
+        let status: Components.Schemas.Complaint.StatusPayload =
+            check.closed ? .closed : c.followedUp != nil ? .followedUp : (c.routed != nil || c.opd != nil) ? .routed : .received
+        return .init(
+            trackingId: c.trackingID, received: c.received.description,
+            routedTo: c.opd.map { .init(opd: $0, officerNip: c.officerNIP, on: c.routed?.description) },
+            followedUp: c.followedUp?.description, closed: c.closed?.description, subject: c.subject, status: status,
+            asOf: asOf.description,
+            deadlines: .init(
+                routingDue: calendar.adding(workingDays: rules.routingWorkingDays, to: c.received).description,
+                routingWorkingDays: check.routingDays, routedOnTime: check.routedOnTime,
+                followUpDue: check.followUpDue?.description, followUpWorkingDays: check.followUpDays,
+                followedUpOnTime: check.followedUpOnTime, overdue: check.overdue,
+                closesOn: c.followedUp.map { CivilDate(dayNumber: $0.dayNumber + rules.closeAfterDays).description }))
+    }
+
     func ingestRealisasi(_ input: Operations.IngestRealisasi.Input) async throws -> Operations.IngestRealisasi.Output {
         let p = try RequestState.principal()
         try p.require(scope: "realisasi")

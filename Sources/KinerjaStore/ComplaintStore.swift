@@ -73,13 +73,27 @@ extension TenantTransaction {
 
     /// Complaints received from `from` up to `until` (both included).
     public func complaints(from: CivilDate, until: CivilDate, opd: String? = nil) async throws -> [Complaints.Complaint] {
-        var out: [Complaints.Complaint] = []
-        for try await r in try await query("""
-            select tracking_id, received_on::text, opd_code, officer_nip::text, routed_on::text, followed_up_on::text, closed_on::text, subject
+        try await Self.complaints(try await query("""
+            select \(unescaped: Self.complaintColumns)
             from complaints where tenant_id = \(tenant.uuid) and received_on between \(from.description)::date and \(until.description)::date
               and (\(opd)::text is null or opd_code = \(opd))
             order by received_on, tracking_id
-            """).decode((String, String, String?, String?, String?, String?, String?, String).self) {
+            """))
+    }
+
+    /// One complaint of this city by its tracking id; nil when the city has none (another city's is never read).
+    public func complaint(trackingID: String) async throws -> Complaints.Complaint? {
+        try await Self.complaints(try await query("""
+            select \(unescaped: Self.complaintColumns)
+            from complaints where tenant_id = \(tenant.uuid) and tracking_id = \(trackingID)
+            """)).first
+    }
+
+    static let complaintColumns = "tracking_id, received_on::text, opd_code, officer_nip::text, routed_on::text, followed_up_on::text, closed_on::text, subject"
+
+    static func complaints(_ rows: PostgresRowSequence) async throws -> [Complaints.Complaint] {
+        var out: [Complaints.Complaint] = []
+        for try await r in rows.decode((String, String, String?, String?, String?, String?, String?, String).self) {
             out.append(.init(trackingID: r.0, received: CivilDate(iso: r.1)!, opd: r.2, officerNIP: r.3, routed: r.4.flatMap { CivilDate(iso: $0) },
                              followedUp: r.5.flatMap { CivilDate(iso: $0) }, closed: r.6.flatMap { CivilDate(iso: $0) }, subject: r.7))
         }

@@ -112,6 +112,70 @@ import Testing
         }
     }
 
+    /// A complaint reads back as stored, with its deadlines on the city's working days: Makassar's calendar has
+    /// Nyepi and the day after (19 and 20 March 2026) off, so a follow-up due 5 working days after Monday 16
+    /// March falls on the 25th, not the 23rd (DOMAIN.md: routed within 3 working days, followed up within 5,
+    /// closed 10 days after the follow-up).
+    @Test func aComplaintReadsBackWithItsDeadlines() async throws {
+        let db = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("makassar")).effectiveProfile()
+        let (city, pop) = try await TestDatabase.city("complaint-read", profile: profile)
+        let (other, otherPop) = try await TestDatabase.city("complaint-read-other")
+        let feeds = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "lapor", employeeNIP: nil,
+                                              scopes: ["complaints"], actor: "t").token
+        let attendanceOnly = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "absen", employeeNIP: nil,
+                                                       scopes: ["attendance"], actor: "t").token
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let otherHR = try await db.createAPIKey(tenants: [other.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let opd = try #require(pop.units.first { $0.parent == nil }).code
+        let otherOPD = try #require(otherPop.units.first { $0.parent == nil }).code
+        try await withAPI { client in
+            let sent = try await post(client, "/v1/complaints", """
+                {"complaints": [
+                  {"trackingId": "LAPOR-A", "received": "2026-03-13", "routedTo": {"opd": "\(opd)", "on": "2026-03-16"}, "followedUp": "2026-03-25", "subject": "Jalan rusak"},
+                  {"trackingId": "LAPOR-B", "received": "2026-01-05"}
+                ]}
+                """, token: feeds)
+            #expect(sent.json["accepted"] as? Int == 2, "\(sent.body)")
+            // The other city holds a LAPOR-B of its own, and a LAPOR-X.
+            let theirs = try await post(client, "/v1/complaints", """
+                {"complaints": [{"trackingId": "LAPOR-B", "received": "2026-02-02", "routedTo": {"opd": "\(otherOPD)", "on": "2026-02-03"}},
+                                {"trackingId": "LAPOR-X", "received": "2026-02-02"}]}
+                """, token: otherHR)
+            #expect(theirs.json["accepted"] as? Int == 2, "\(theirs.body)")
+
+            let a = try await client.get("/v1/complaints/LAPOR-A", token: feeds)
+            #expect(a.status == .ok, "\(a.body)")
+            #expect(a.json["trackingId"] as? String == "LAPOR-A" && a.json["received"] as? String == "2026-03-13")
+            #expect(a.json["routedTo"] as? [String: String] == ["opd": opd, "on": "2026-03-16"])
+            #expect(a.json["followedUp"] as? String == "2026-03-25" && a.json["subject"] as? String == "Jalan rusak")
+            // Ten days after the follow-up (4 April) have passed with no reply: closed.
+            #expect(a.json["status"] as? String == "closed")
+            let d = a.json["deadlines"] as? [String: Any] ?? [:]
+            #expect(d["routingDue"] as? String == "2026-03-18")
+            #expect(d["routingWorkingDays"] as? Int == 1 && d["routedOnTime"] as? Bool == true)
+            #expect(d["followUpDue"] as? String == "2026-03-25", "5 working days after 16 March, without 19 and 20 March")
+            #expect(d["followUpWorkingDays"] as? Int == 5 && d["followedUpOnTime"] as? Bool == true)
+            #expect(d["overdue"] as? Bool == false && d["closesOn"] as? String == "2026-04-04")
+            #expect((a.json["asOf"] as? String ?? "") >= "2026-12-04")
+
+            // Never routed, long past its 3 working days: overdue, only its routing due day known.
+            let b = try await client.get("/v1/complaints/LAPOR-B", token: hr)
+            #expect(b.status == .ok && b.json["received"] as? String == "2026-01-05", "this city's LAPOR-B, not the other's: \(b.body)")
+            #expect(b.json["status"] as? String == "received" && b.json["routedTo"] == nil)
+            let db2 = b.json["deadlines"] as? [String: Any] ?? [:]
+            #expect(db2["routingDue"] as? String == "2026-01-08" && db2["overdue"] as? Bool == true)
+            #expect(db2["followUpDue"] == nil && db2["closesOn"] == nil && db2["routedOnTime"] == nil)
+
+            // Another city's ticket is not found, exactly like a missing one; a key without the scope is refused.
+            let x = try await client.get("/v1/complaints/LAPOR-X", token: feeds)
+            #expect(x.status == .notFound && x.code == "not_found", "\(x.body)")
+            #expect(try await client.get("/v1/complaints/LAPOR-NONE", token: feeds).status == .notFound)
+            let refused = try await client.get("/v1/complaints/LAPOR-A", token: attendanceOnly)
+            #expect(refused.status == .forbidden && refused.body.contains("complaints"), "\(refused.body)")
+        }
+    }
+
     /// Makassar's complaint hook through `POST /v1/complaints`: a ticket whose received date is corrected into
     /// another month takes the officer's figure out of the month it left.
     @Test func aTicketCorrectedIntoAnotherMonthLeavesNoFigureBehind() async throws {

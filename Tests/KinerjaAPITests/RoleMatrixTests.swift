@@ -54,6 +54,13 @@ import Testing
                 """)
         }
         let opd = try #require(popA.units.first { $0.id == c.kepala.unit && $0.parent == nil }).code
+        // A complaint in each city.
+        for (city, ticket) in [(a, "LAPOR-A-1"), (b, "LAPOR-B-1")] {
+            let stored = try await admin.withTenant(city.id) { tx in
+                try await tx.ingestComplaints([["NOMOR TIKET": ticket, "TANGGAL DITERIMA": "2026-11-02"]], allOrNothing: true, actor: "t")
+            }
+            #expect(stored.allSatisfy { $0.accepted })
+        }
 
         var keys: [Who: (token: String, id: UUID)] = [:]
         for who in Who.allCases {
@@ -218,6 +225,9 @@ import Testing
                 ownCodes: Self.codes("200 403 403 403 200"),
                 other: own(Call(.post, "/v1/complaints", json: #"{"allOrNothing":true,"complaints":[{"trackingId":"LAPOR-M-2","received":"2026-11-02T08:00:00Z","routedTo":{"opd":"\#(bUnit)","on":"2026-11-02"}}]}"#)),
                 otherCodes: Self.codes("422 403 403 403 422")),
+            // The other city's own ticket is not found.
+            Row(op: "GET /v1/complaints/{}", own: own(Call(.get, "/v1/complaints/LAPOR-A-1")), ownCodes: Self.codes("200 403 403 403 200"),
+                other: own(Call(.get, "/v1/complaints/LAPOR-B-1")), otherCodes: Self.codes("404 403 403 403 404")),
             Row(op: "POST /v1/realisasi",
                 own: own(Call(.post, "/v1/realisasi", json: #"{"items":[{"nip":"\#(t)","year":2026,"ikiKey":"\#(ikiKey)","period":"M11","value":2}]}"#)),
                 ownCodes: Self.codes("200 403 403 403 200"),
