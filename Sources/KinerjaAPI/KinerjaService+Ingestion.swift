@@ -61,14 +61,7 @@ extension KinerjaService {
     /// One complaint as stored, with its deadlines judged on the city's working days as of today there.
     func getComplaint(_ input: Operations.GetComplaint.Input) async throws -> Operations.GetComplaint.Output {
         let p = try RequestState.principal()
-        switch p.role {
-        case .hrAdmin: break
-        case .integrator where p.scopes.isEmpty || p.scopes.contains("complaints"): break
-        case .integrator:
-            throw APIProblem.forbidden("this integrator key is granted \(p.scopes.joined(separator: ", ")), not complaints")
-        default:
-            throw APIProblem.forbidden("complaints are read by integrator keys granted complaints and by hr_admin; this key is \(p.role.rawValue)")
-        }
+        try p.require(scope: "complaints")
         let id = input.path.trackingId
         let (found, profile) = try await database.withTenant(try p.city()) { tx in
             (try await tx.complaint(trackingID: id), try await tx.profile())
@@ -80,16 +73,16 @@ extension KinerjaService {
 
     static func schema(_ c: Complaints.Complaint, rules: TenantProfile.ComplaintRules, asOf: CivilDate) -> Components.Schemas.Complaint {
         let check = Complaints.check(c, rules: rules, asOf: asOf)
-        let calendar = WorkingCalendar(holidays: rules.holidays)
+        // Routed once the day of routing is known: the deadlines count from it (an OPD alone starts nothing).
         let status: Components.Schemas.Complaint.StatusPayload =
-            check.closed ? .closed : c.followedUp != nil ? .followedUp : (c.routed != nil || c.opd != nil) ? .routed : .received
+            check.closed ? .closed : c.followedUp != nil ? .followedUp : c.routed != nil ? .routed : .received
         return .init(
             trackingId: c.trackingID, received: c.received.description,
             routedTo: c.opd.map { .init(opd: $0, officerNip: c.officerNIP, on: c.routed?.description) },
             followedUp: c.followedUp?.description, closed: c.closed?.description, subject: c.subject, status: status,
             asOf: asOf.description,
             deadlines: .init(
-                routingDue: calendar.adding(workingDays: rules.routingWorkingDays, to: c.received).description,
+                routingDue: check.routingDue.description,
                 routingWorkingDays: check.routingDays, routedOnTime: check.routedOnTime,
                 followUpDue: check.followUpDue?.description, followUpWorkingDays: check.followUpDays,
                 followedUpOnTime: check.followedUpOnTime, overdue: check.overdue,

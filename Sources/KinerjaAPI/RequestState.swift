@@ -30,7 +30,7 @@ public struct Principal: Sendable, Equatable {
         case .integrator:
             throw APIProblem.forbidden("this integrator key is granted \(scopes.joined(separator: ", ")), not \(scope)")
         default:
-            throw APIProblem.forbidden("\(scope) comes in through integrator or hr_admin keys; this key is \(role.rawValue)")
+            throw APIProblem.forbidden("\(scope) is for integrator and hr_admin keys; this key is \(role.rawValue)")
         }
     }
 

@@ -29,24 +29,34 @@ public enum Complaints {
         public var followUpDays: Int?
         public var routedOnTime: Bool?
         public var followedUpOnTime: Bool?
+        /// The last working day for routing (receipt + the working days allowed).
+        public var routingDue: CivilDate
         /// The last day the follow-up was due (routing + the working days allowed), when routed.
         public var followUpDue: CivilDate?
-        /// Not followed up and past its due day on `asOf`.
+        /// Its next step (routing, or the follow-up once routed) not done and more working days gone than that
+        /// step allows: on `asOf`, or on the day it was closed for a complaint closed without a follow-up.
         public var overdue: Bool
         /// Closed, or to be closed: followed up more than `closeAfterDays` ago with no reply.
         public var closed: Bool
     }
 
+    /// Deadlines count working days, as the rules say ("within 3 working days"): a step is on time, or not yet
+    /// overdue, while no more working days have gone than it allows, so a weekend or holiday after the due day
+    /// makes nothing late. A complaint closed without a follow-up is judged on the day it closed: overdue only
+    /// when its deadline had passed by then.
     public static func check(_ c: Complaint, rules: TenantProfile.ComplaintRules, asOf: CivilDate) -> Check {
         let calendar = WorkingCalendar(holidays: rules.holidays)
         let routingDays = c.routed.map { calendar.workingDays(after: c.received, through: $0) }
         let due = c.routed.map { calendar.adding(workingDays: rules.followUpWorkingDays, to: $0) }
         let followUpDays = c.routed.flatMap { r in c.followedUp.map { calendar.workingDays(after: r, through: $0) } }
-        let overdue = c.followedUp == nil && (due.map { asOf > $0 } ?? (calendar.workingDays(after: c.received, through: asOf) > rules.routingWorkingDays))
+        let judgedOn = c.followedUp == nil ? min(asOf, c.closed ?? asOf) : asOf
+        let overdue = c.followedUp == nil && (c.routed.map { calendar.workingDays(after: $0, through: judgedOn) > rules.followUpWorkingDays }
+            ?? (calendar.workingDays(after: c.received, through: judgedOn) > rules.routingWorkingDays))
         let autoClosed = c.followedUp.map { CivilDate(dayNumber: $0.dayNumber + rules.closeAfterDays) <= asOf } ?? false
         return Check(routingDays: routingDays, followUpDays: followUpDays, routedOnTime: routingDays.map { $0 <= rules.routingWorkingDays },
-                     followedUpOnTime: followUpDays.map { $0 <= rules.followUpWorkingDays }, followUpDue: due, overdue: overdue,
-                     closed: c.closed != nil || autoClosed)
+                     followedUpOnTime: followUpDays.map { $0 <= rules.followUpWorkingDays },
+                     routingDue: calendar.adding(workingDays: rules.routingWorkingDays, to: c.received), followUpDue: due,
+                     overdue: overdue, closed: c.closed != nil || autoClosed)
     }
 
     /// Per responsible officer (or per OPD, `byOPD`): complaints routed to them, followed up on time, and the

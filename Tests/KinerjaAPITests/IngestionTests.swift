@@ -113,7 +113,7 @@ import Testing
     }
 
     /// A complaint reads back as stored, with its deadlines on the city's working days: Makassar's calendar has
-    /// Nyepi and the day after (19 and 20 March 2026) off, so a follow-up due 5 working days after Monday 16
+    /// 19 and 20 March 2026 off (Nyepi, Idul Fitri), so a follow-up due 5 working days after Monday 16
     /// March falls on the 25th, not the 23rd (DOMAIN.md: routed within 3 working days, followed up within 5,
     /// closed 10 days after the follow-up).
     @Test func aComplaintReadsBackWithItsDeadlines() async throws {
@@ -166,6 +166,19 @@ import Testing
             let db2 = b.json["deadlines"] as? [String: Any] ?? [:]
             #expect(db2["routingDue"] as? String == "2026-01-08" && db2["overdue"] as? Bool == true)
             #expect(db2["followUpDue"] == nil && db2["closesOn"] == nil && db2["routedOnTime"] == nil)
+
+            // From a file: an OPD but no day of routing (not routed: no deadline counts from it), closed the next
+            // day, before routing was due: closed, and never overdue.
+            let filed = try await db.withTenant(city.id) { tx in
+                try await tx.ingestComplaints([["NOMOR TIKET": "LAPOR-C", "TANGGAL DITERIMA": "2026-01-05", "OPD": opd,
+                                                "TANGGAL SELESAI": "2026-01-06"]], allOrNothing: true, actor: "t")
+            }
+            #expect(filed.allSatisfy { $0.accepted })
+            let cc = try await client.get("/v1/complaints/LAPOR-C", token: hr)
+            #expect(cc.json["status"] as? String == "closed" && cc.json["closed"] as? String == "2026-01-06", "\(cc.body)")
+            #expect(cc.json["routedTo"] as? [String: String] == ["opd": opd])
+            let dc = cc.json["deadlines"] as? [String: Any] ?? [:]
+            #expect(dc["routingDue"] as? String == "2026-01-08" && dc["overdue"] as? Bool == false && dc["routedOnTime"] == nil)
 
             // Another city's ticket is not found, exactly like a missing one; a key without the scope is refused.
             let x = try await client.get("/v1/complaints/LAPOR-X", token: feeds)

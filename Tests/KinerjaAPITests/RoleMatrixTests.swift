@@ -221,9 +221,9 @@ import Testing
                 other: own(Call(.post, "/v1/attendance/events", json: #"{"allOrNothing":true,"events":[{"nip":"\#(bNIP)","day":"2026-11-02","kind":"terlambat","minutes":5}]}"#)),
                 otherCodes: Self.codes("422 403 403 403 422")),
             Row(op: "POST /v1/complaints",
-                own: own(Call(.post, "/v1/complaints", json: #"{"complaints":[{"trackingId":"LAPOR-M-1","received":"2026-11-02T08:00:00Z"}]}"#)),
+                own: own(Call(.post, "/v1/complaints", json: #"{"complaints":[{"trackingId":"LAPOR-M-1","received":"2026-11-02"}]}"#)),
                 ownCodes: Self.codes("200 403 403 403 200"),
-                other: own(Call(.post, "/v1/complaints", json: #"{"allOrNothing":true,"complaints":[{"trackingId":"LAPOR-M-2","received":"2026-11-02T08:00:00Z","routedTo":{"opd":"\#(bUnit)","on":"2026-11-02"}}]}"#)),
+                other: own(Call(.post, "/v1/complaints", json: #"{"allOrNothing":true,"complaints":[{"trackingId":"LAPOR-M-2","received":"2026-11-02","routedTo":{"opd":"\#(bUnit)","on":"2026-11-02"}}]}"#)),
                 otherCodes: Self.codes("422 403 403 403 422")),
             // The other city's own ticket is not found.
             Row(op: "GET /v1/complaints/{}", own: own(Call(.get, "/v1/complaints/LAPOR-A-1")), ownCodes: Self.codes("200 403 403 403 200"),
@@ -286,6 +286,12 @@ import Testing
         }
         #expect(lines.all.isEmpty, "\(lines.all.count) cells:\n\(lines.all.joined(separator: "\n"))")
         #expect(try await Self.snapshot(b.id) == before, "the other city's rows did not change")
+        // The own city's complaint row was a write, not a rejected item.
+        let written = try await admin.withTenant(a.id) { tx in
+            for try await n in try await tx.query("select count(*)::int from complaints where tenant_id = \(a.id.uuid) and tracking_id = 'LAPOR-M-1'").decode(Int.self) { return n }
+            return 0
+        }
+        #expect(written == 1)
     }
 
     /// A digest of every row the other city holds in the tables a call could write.

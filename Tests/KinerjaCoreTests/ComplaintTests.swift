@@ -43,6 +43,11 @@ import Testing
         ("2026-03-02", "2026-03-05", nil, "2026-03-13", true, nil, true, false),               // due on the 12th, not done on the 13th
         ("2026-03-02", "2026-03-05", nil, "2026-03-12", true, nil, false, false),              // due today: not overdue yet
         ("2026-03-02", nil, nil, "2026-03-06", nil, nil, true, false),                          // not routed after 4 working days
+        ("2026-03-04", "2026-03-06", nil, "2026-03-14", true, nil, false, false),              // due Friday the 13th: Saturday is no working day past it
+        ("2026-03-04", "2026-03-06", nil, "2026-03-16", true, nil, true, false),               // Monday is
+        ("2026-03-04", "2026-03-06", "2026-03-14", "2026-03-16", true, true, false, false),    // followed up that Saturday: 5 working days, on time
+        ("2026-03-10", "2026-03-11", nil, "2026-03-19", true, nil, false, false),              // due the 18th; the 19th is the holiday: late from the 20th
+        ("2026-03-10", "2026-03-11", nil, "2026-03-20", true, nil, true, false),
     ] as [(String, String?, String?, String, Bool?, Bool?, Bool, Bool)])
     func deadlines(received: String, routed: String?, followed: String?, asOf: String, routedOnTime: Bool?, onTime: Bool?,
                    overdue: Bool, closed: Bool) {
@@ -53,6 +58,22 @@ import Testing
         #expect(ch.followedUpOnTime == onTime)
         #expect(ch.overdue == overdue)
         #expect(ch.closed == closed)
+    }
+
+    /// A complaint closed without a follow-up is judged on the day it closed, not on every day after: closed
+    /// before its follow-up was due, it was never late and does not count; closed after, it was.
+    @Test(arguments: [
+        ("2026-03-11", false, false),   // routed on the 5th, due the 12th: closed in time
+        ("2026-03-13", true, true),     // closed a working day past it
+    ])
+    func aComplaintClosedWithoutAFollowUpIsJudgedOnItsClosingDay(closed: String, overdue: Bool, counts: Bool) {
+        let c = Complaints.Complaint(trackingID: "T1", received: Self.d("2026-03-02"), opd: "DINKES", officerNIP: "A",
+                                     routed: Self.d("2026-03-05"), followedUp: nil, closed: Self.d(closed), subject: "")
+        let ch = Complaints.check(c, rules: Self.rules, asOf: Self.d("2026-03-31"))
+        #expect(ch.overdue == overdue && ch.closed)
+        #expect(ch.routingDue == Self.d("2026-03-05") && ch.followUpDue == Self.d("2026-03-12"))
+        let r = Complaints.responsiveness([c], rules: Self.rules, asOf: Self.d("2026-03-31"), by: { $0.officerNIP })
+        #expect(r.first?.counted == (counts ? 1 : 0) && r.first?.overdue == (overdue ? 1 : 0))
     }
 
     @Test func responsivenessIsTheShareOnTimeOfWhatCounts() {
