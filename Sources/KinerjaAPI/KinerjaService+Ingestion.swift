@@ -41,6 +41,46 @@ extension KinerjaService {
         return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
     }
 
+    /// The attendance events the city holds for a span of days, for reconciling a feed with it.
+    func listAttendanceEvents(_ input: Operations.ListAttendanceEvents.Input) async throws -> Operations.ListAttendanceEvents.Output {
+        let p = try RequestState.principal()
+        try p.require(scope: "attendance")
+        let q = input.query
+        guard let from = CivilDate(iso: q.from) else { throw APIProblem.invalid("from '\(q.from)' is not a date: use YYYY-MM-DD") }
+        guard let until = CivilDate(iso: q.until) else { throw APIProblem.invalid("until '\(q.until)' is not a date: use YYYY-MM-DD") }
+        guard from <= until else { throw APIProblem.invalid("until \(until) is before from \(from)") }
+        guard until.dayNumber - from.dayNumber < 366 else {
+            throw APIProblem.invalid("from \(from) to \(until) is more than 366 days: ask for a year or less at a time")
+        }
+        let limit = q.limit ?? Pagination.defaultLimit
+        guard (1...Pagination.maximumLimit).contains(limit) else { throw APIProblem.invalid("limit \(limit) is not within 1-\(Pagination.maximumLimit)") }
+        let after = try q.cursor.map { text -> AttendanceCursor in
+            guard let c = Self.attendanceCursor(text) else { throw APIProblem.invalid("cursor '\(text)' is not a cursor this API gave out") }
+            return c
+        }
+        var nip: String?
+        if let text = q.nip {
+            do { nip = try NIP(text, type: .pppk).digits } catch { throw APIProblem.invalid(error.description) }
+        }
+        let page = try await database.withTenant(try p.city()) {
+            try await $0.attendanceEvents(from: from, until: until, nip: nip, after: after, limit: limit)
+        }
+        let items = page.events.map { e in
+            Components.Schemas.AttendanceEvent(nip: e.nip, day: e.day.description, kind: .init(rawValue: e.kind) ?? .terlambat, minutes: e.minutes,
+                  excused: e.excused, recordedBy: e.recordedBy, recordedAt: e.recordedAt)
+        }
+        let next = page.more ? page.events.last.map { "\($0.day).\($0.nip).\($0.kind)" } : nil
+        return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
+    }
+
+    /// A cursor of ``listAttendanceEvents(_:)``: `DAY.NIP.KIND` of the last event of a page.
+    static func attendanceCursor(_ text: String) -> AttendanceCursor? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, let day = CivilDate(iso: parts[0]), parts[1].count == 18, parts[1].allSatisfy(\.isASCII),
+              parts[1].allSatisfy(\.isNumber), Components.Schemas.AttendanceEvent.KindPayload(rawValue: parts[2]) != nil else { return nil }
+        return AttendanceCursor(day: day, nip: parts[1], kind: parts[2])
+    }
+
     func ingestComplaints(_ input: Operations.IngestComplaints.Input) async throws -> Operations.IngestComplaints.Output {
         let p = try RequestState.principal()
         try p.require(scope: "complaints")

@@ -30,9 +30,50 @@ public struct RealisasiItem: Sendable, Equatable {
     }
 }
 
+/// One attendance event as the city holds it: who sent it last, and when (UTC, microseconds).
+public struct AttendanceEvent: Sendable, Equatable {
+    public var nip: String
+    public var day: CivilDate
+    public var kind: String
+    public var minutes: Int?
+    public var excused: Bool
+    public var recordedBy: String
+    public var recordedAt: String
+}
+
+/// Where a page of attendance events ends: the last event's day, NIP and kind (the order they are listed in).
+public struct AttendanceCursor: Sendable, Equatable {
+    public var day: CivilDate
+    public var nip: String
+    public var kind: String
+    public init(day: CivilDate, nip: String, kind: String) { (self.day, self.nip, self.kind) = (day, nip, kind) }
+}
+
 extension TenantTransaction {
     /// The largest batch each ingestion takes at once (the API documents them).
     public static let batchLimit = 5_000
+
+    /// This city's attendance events of the days `from` through `until` (of one NIP, if given), ordered by day,
+    /// NIP and kind, after `after`; `limit` of them, and whether more follow.
+    public func attendanceEvents(from: CivilDate, until: CivilDate, nip: String?, after: AttendanceCursor?,
+                                 limit: Int) async throws -> (events: [AttendanceEvent], more: Bool) {
+        var out: [AttendanceEvent] = []
+        let rows = try await query("""
+            select nip::text, day::text, kind, minutes, excused, imported_by,
+                   to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            from attendance_events
+            where tenant_id = \(tenant.uuid) and day between \(from.description)::date and \(until.description)::date
+              and (\(nip)::text is null or nip = \(nip))
+              and (\(after?.day.description)::date is null
+                   or (day, nip, kind) > (\(after?.day.description)::date, \(after?.nip)::char(18), \(after?.kind)::text))
+            order by day, nip, kind
+            limit \(limit + 1)
+            """)
+        for try await r in rows.decode((String, String, String, Int?, Bool, String, String).self) {
+            out.append(AttendanceEvent(nip: r.0, day: CivilDate(iso: r.1)!, kind: r.2, minutes: r.3, excused: r.4, recordedBy: r.5, recordedAt: r.6))
+        }
+        return (Array(out.prefix(limit)), out.count > limit)
+    }
 
     /// Attendance events of a batch: each checked as the file import checks a row (plus its NIP is this
     /// city's); the valid ones written set-based. `rows` are each item's fields by the file's column names.

@@ -67,6 +67,39 @@ import Testing
             #expect((items[2]["reason"] as? String)?.contains("MENIT") == true)
             #expect(try await count(city, "select count(*)::int from attendance_events where tenant_id = \(t)") == 2)
             #expect(try await count(other, "select count(*)::int from attendance_events where tenant_id = \(other.id.uuid)") == 0)
+
+            // Read back, a page at a time in the order day, NIP, kind; the other city's event of the same day is not listed.
+            let theirs = try await db.withTenant(other.id) { tx in
+                try await tx.ingestAttendance([["NIP": stranger, "TANGGAL": "2026-03-02", "JENIS": "terlambat", "MENIT": "9"]],
+                                              allOrNothing: true, actor: "t")
+            }
+            #expect(theirs.allSatisfy { $0.accepted })
+            let march = "/v1/attendance/events?from=2026-03-01&until=2026-03-31"
+            let all = try await client.get(march, token: attendanceOnly)
+            let listed = all.json["items"] as? [[String: Any]] ?? []
+            #expect(all.status == .ok && all.json["nextCursor"] == nil, "\(all.body)")
+            #expect(listed.map { "\($0["day"]!) \($0["nip"]!) \($0["kind"]!)" } == ["2026-03-02 \(nip) terlambat", "2026-03-04 \(nip) tidak_hadir"])
+            #expect(listed.first?["minutes"] as? Int == 25 && listed.first?["excused"] as? Bool == false)
+            #expect(listed.last?["minutes"] == nil && listed.last?["excused"] as? Bool == true)
+            #expect((listed.first?["recordedBy"] as? String)?.hasPrefix("api:kin_") == true && (listed.first?["recordedAt"] as? String)?.hasSuffix("Z") == true)
+            #expect(!all.body.contains(stranger))
+            let first = try await client.get(march + "&limit=1", token: attendanceOnly)
+            let cursor = try #require(first.json["nextCursor"] as? String)
+            #expect((first.json["items"] as? [[String: Any]])?.count == 1)
+            let second = try await client.get(march + "&limit=1&cursor=\(cursor)", token: attendanceOnly)
+            #expect((second.json["items"] as? [[String: Any]])?.first?["day"] as? String == "2026-03-04" && second.json["nextCursor"] == nil)
+            #expect((try await client.get(march + "&nip=\(nip)", token: attendanceOnly).json["items"] as? [Any])?.count == 2)
+            let strangers = try await client.get(march + "&nip=\(stranger)", token: attendanceOnly)
+            #expect(strangers.status == .ok && (strangers.json["items"] as? [Any])?.isEmpty == true, "another city's NIP lists nothing")
+            // Refused, each naming what is wrong.
+            let backwards = try await client.get("/v1/attendance/events?from=2026-03-31&until=2026-03-01", token: attendanceOnly)
+            #expect(backwards.status == .badRequest && backwards.body.contains("2026-03-01 is before from 2026-03-31"), "\(backwards.body)")
+            let long = try await client.get("/v1/attendance/events?from=2025-01-01&until=2026-03-01", token: attendanceOnly)
+            #expect(long.status == .badRequest && long.body.contains("366"), "\(long.body)")
+            let forged = try await client.get(march + "&cursor=2026-03-02.x.terlambat", token: attendanceOnly)
+            #expect(forged.status == .badRequest && forged.body.contains("2026-03-02.x.terlambat"), "\(forged.body)")
+            #expect(try await client.get(march, token: feeds).status == .forbidden, "a key granted complaints and realisasi only")
+            #expect(try await client.get(march, token: pegawai).status == .forbidden)
             // Scopes: this key does attendance only; an employee's key none.
             #expect(try await post(client, "/v1/complaints", #"{"complaints": [{"trackingId": "X", "received": "2026-03-02"}]}"#, token: attendanceOnly).status == .forbidden)
             #expect(try await post(client, "/v1/attendance/events", batch, token: pegawai).status == .forbidden)

@@ -61,6 +61,10 @@ import Testing
             }
             #expect(stored.allSatisfy { $0.accepted })
         }
+        let late = try await admin.withTenant(b.id) { tx in
+            try await tx.ingestAttendance([["NIP": bNIP, "TANGGAL": "2026-11-03", "JENIS": "terlambat", "MENIT": "7"]], allOrNothing: true, actor: "t")
+        }
+        #expect(late.allSatisfy { $0.accepted })
 
         var keys: [Who: (token: String, id: UUID)] = [:]
         for who in Who.allCases {
@@ -215,6 +219,11 @@ import Testing
                 other: own(Call(.get, "/v1/employees/\(bNIP)/contribution/2026")), otherCodes: Self.codes("404 403 404 404 404")),
             Row(op: "GET /v1/changes", own: own(Call(.get, "/v1/changes")), ownCodes: Self.codes("200 403 403 403 200")),
             // Ingestion answers per item: another city's employee is a rejected item, never a write.
+            // The other city's NIP has an event there (below); through this city's keys it lists nothing.
+            Row(op: "GET /v1/attendance/events", own: own(Call(.get, "/v1/attendance/events?from=2026-11-01&until=2026-11-30")),
+                ownCodes: Self.codes("200 403 403 403 200"),
+                other: own(Call(.get, "/v1/attendance/events?from=2026-11-01&until=2026-11-30&nip=\(bNIP)")),
+                otherCodes: Self.codes("200 403 403 403 200")),
             Row(op: "POST /v1/attendance/events",
                 own: own(Call(.post, "/v1/attendance/events", json: #"{"events":[{"nip":"\#(t)","day":"2026-11-02","kind":"terlambat","minutes":5}]}"#)),
                 ownCodes: Self.codes("200 403 403 403 200"),
