@@ -10,8 +10,9 @@ public struct CivilDate: Hashable, Sendable, Comparable, Codable, CustomStringCo
         self.day = day
     }
 
+    /// A real day from year 1 on: there is no year 0 (PostgreSQL refuses it, so it must never reach a query).
     public static func isValid(year: Int, month: Int, day: Int) -> Bool {
-        guard (1...12).contains(month), day >= 1 else { return false }
+        guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
         return day <= daysIn(year: year, month: month)
     }
 

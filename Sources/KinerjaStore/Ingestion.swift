@@ -59,13 +59,13 @@ extension TenantTransaction {
                                  limit: Int) async throws -> (events: [AttendanceEvent], more: Bool) {
         var out: [AttendanceEvent] = []
         let rows = try await query("""
-            select nip::text, day::text, kind, minutes, excused, imported_by,
+            select nip, day::text, kind, minutes, excused, imported_by,
                    to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
             from attendance_events
             where tenant_id = \(tenant.uuid) and day between \(from.description)::date and \(until.description)::date
               and (\(nip)::text is null or nip = \(nip))
               and (\(after?.day.description)::date is null
-                   or (day, nip, kind) > (\(after?.day.description)::date, \(after?.nip)::char(18), \(after?.kind)::text))
+                   or (day, nip, kind) > (\(after?.day.description)::date, \(after?.nip)::text, \(after?.kind)::text))
             order by day, nip, kind
             limit \(limit + 1)
             """)

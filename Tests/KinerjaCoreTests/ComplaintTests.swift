@@ -28,6 +28,13 @@ import Testing
         #expect(CivilDate.today(in: TenantProfile.timeZone(nil), now: now) == CivilDate(year: 2026, month: 12, day: 1), "no zone stored: WITA")
     }
 
+    /// Dates as files and requests write them; year 0 does not exist (PostgreSQL refuses it).
+    @Test(arguments: [("2026-03-02", true), ("2024-02-29", true), ("2026-02-29", false), ("0000-01-01", false), ("0001-01-01", true),
+                      ("2026-3-2", false), ("2026-13-01", false)])
+    func isoDates(text: String, valid: Bool) {
+        #expect((CivilDate(iso: text) != nil) == valid)
+    }
+
     @Test func addingWorkingDaysSkipsWeekendsAndHolidays() {
         let c = WorkingCalendar(holidays: Self.rules.holidays)
         #expect(c.adding(workingDays: 5, to: Self.d("2026-03-02")) == Self.d("2026-03-09"))   // Mon + 5 = next Mon
