@@ -55,30 +55,19 @@ extension KinerjaService {
         let limit = q.limit ?? Pagination.defaultLimit
         guard (1...Pagination.maximumLimit).contains(limit) else { throw APIProblem.invalid("limit \(limit) is not within 1-\(Pagination.maximumLimit)") }
         let after = try q.cursor.map { text -> AttendanceCursor in
-            guard let c = Self.attendanceCursor(text) else { throw APIProblem.invalid("cursor '\(text)' is not a cursor this API gave out") }
+            guard let c = AttendanceCursor(text) else { throw APIProblem.invalid("cursor '\(text)' is not a cursor this API gave out") }
             return c
         }
-        var nip: String?
-        if let text = q.nip {
-            do { nip = try NIP(text, type: .pppk).digits } catch { throw APIProblem.invalid(error.description) }
-        }
+        let nip = try q.nip.map(Self.parseNIP)
         let page = try await database.withTenant(try p.city()) {
             try await $0.attendanceEvents(from: from, until: until, nip: nip, after: after, limit: limit)
         }
         let items = page.events.map { e in
-            Components.Schemas.AttendanceEvent(nip: e.nip, day: e.day.description, kind: .init(rawValue: e.kind) ?? .terlambat, minutes: e.minutes,
-                  excused: e.excused, recordedBy: e.recordedBy, recordedAt: e.recordedAt)
+            Components.Schemas.AttendanceEvent(nip: e.nip, day: e.day.description, kind: .init(rawValue: e.kind.rawValue) ?? .terlambat,
+                                               minutes: e.minutes, excused: e.excused, recordedBy: e.recordedBy, recordedAt: e.recordedAt)
         }
-        let next = page.more ? page.events.last.map { "\($0.day).\($0.nip).\($0.kind)" } : nil
+        let next = page.more ? page.events.last.map { AttendanceCursor(day: $0.day, nip: $0.nip, kind: $0.kind).text } : nil
         return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
-    }
-
-    /// A cursor of ``listAttendanceEvents(_:)``: `DAY.NIP.KIND` of the last event of a page.
-    static func attendanceCursor(_ text: String) -> AttendanceCursor? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, let day = CivilDate(iso: parts[0]), parts[1].count == 18, parts[1].allSatisfy(\.isASCII),
-              parts[1].allSatisfy(\.isNumber), Components.Schemas.AttendanceEvent.KindPayload(rawValue: parts[2]) != nil else { return nil }
-        return AttendanceCursor(day: day, nip: parts[1], kind: parts[2])
     }
 
     func ingestComplaints(_ input: Operations.IngestComplaints.Input) async throws -> Operations.IngestComplaints.Output {
@@ -126,7 +115,7 @@ extension KinerjaService {
                 routingWorkingDays: check.routingDays, routedOnTime: check.routedOnTime,
                 followUpDue: check.followUpDue?.description, followUpWorkingDays: check.followUpDays,
                 followedUpOnTime: check.followedUpOnTime, overdue: check.overdue,
-                closesOn: c.followedUp.map { CivilDate(dayNumber: $0.dayNumber + rules.closeAfterDays).description }))
+                closesOn: check.closesOn?.description))
     }
 
     func ingestRealisasi(_ input: Operations.IngestRealisasi.Input) async throws -> Operations.IngestRealisasi.Output {

@@ -36,6 +36,8 @@ public enum Complaints {
         /// Its next step (routing, or the follow-up once routed) not done and more working days gone than that
         /// step allows: on `asOf`, or on the day it was closed for a complaint closed without a follow-up.
         public var overdue: Bool
+        /// The day it closes with no reply, once followed up (the follow-up + `closeAfterDays`).
+        public var closesOn: CivilDate?
         /// Closed, or to be closed: followed up more than `closeAfterDays` ago with no reply.
         public var closed: Bool
     }
@@ -52,11 +54,11 @@ public enum Complaints {
         let judgedOn = c.followedUp == nil ? min(asOf, c.closed ?? asOf) : asOf
         let overdue = c.followedUp == nil && (c.routed.map { calendar.workingDays(after: $0, through: judgedOn) > rules.followUpWorkingDays }
             ?? (calendar.workingDays(after: c.received, through: judgedOn) > rules.routingWorkingDays))
-        let autoClosed = c.followedUp.map { CivilDate(dayNumber: $0.dayNumber + rules.closeAfterDays) <= asOf } ?? false
+        let closesOn = c.followedUp.map { CivilDate(dayNumber: $0.dayNumber + rules.closeAfterDays) }
         return Check(routingDays: routingDays, followUpDays: followUpDays, routedOnTime: routingDays.map { $0 <= rules.routingWorkingDays },
                      followedUpOnTime: followUpDays.map { $0 <= rules.followUpWorkingDays },
                      routingDue: calendar.adding(workingDays: rules.routingWorkingDays, to: c.received), followUpDue: due,
-                     overdue: overdue, closed: c.closed != nil || autoClosed)
+                     overdue: overdue, closesOn: closesOn, closed: c.closed != nil || closesOn.map { $0 <= asOf } == true)
     }
 
     /// Per responsible officer (or per OPD, `byOPD`): complaints routed to them, followed up on time, and the

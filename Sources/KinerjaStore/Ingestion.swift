@@ -34,19 +34,30 @@ public struct RealisasiItem: Sendable, Equatable {
 public struct AttendanceEvent: Sendable, Equatable {
     public var nip: String
     public var day: CivilDate
-    public var kind: String
+    public var kind: Attendance.Kind
     public var minutes: Int?
     public var excused: Bool
     public var recordedBy: String
     public var recordedAt: String
 }
 
-/// Where a page of attendance events ends: the last event's day, NIP and kind (the order they are listed in).
+/// Where a page of attendance events ends: the last event's day, NIP and kind (the order they are listed in),
+/// written `DAY.NIP.KIND` for the API (none of the three holds a dot).
 public struct AttendanceCursor: Sendable, Equatable {
     public var day: CivilDate
     public var nip: String
-    public var kind: String
-    public init(day: CivilDate, nip: String, kind: String) { (self.day, self.nip, self.kind) = (day, nip, kind) }
+    public var kind: Attendance.Kind
+    public init(day: CivilDate, nip: String, kind: Attendance.Kind) { (self.day, self.nip, self.kind) = (day, nip, kind) }
+
+    /// Reads what ``text`` writes; nil for anything else.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let day = CivilDate(iso: parts[0]), parts[1].count == 18,
+              parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let kind = Attendance.Kind(rawValue: String(parts[2])) else { return nil }
+        self.init(day: day, nip: String(parts[1]), kind: kind)
+    }
+
+    public var text: String { "\(day).\(nip).\(kind.rawValue)" }
 }
 
 extension TenantTransaction {
@@ -65,12 +76,14 @@ extension TenantTransaction {
             where tenant_id = \(tenant.uuid) and day between \(from.description)::date and \(until.description)::date
               and (\(nip)::text is null or nip = \(nip))
               and (\(after?.day.description)::date is null
-                   or (day, nip, kind) > (\(after?.day.description)::date, \(after?.nip)::text, \(after?.kind)::text))
+                   or (day, nip, kind) > (\(after?.day.description)::date, \(after?.nip)::text, \(after?.kind.rawValue)::text))
             order by day, nip, kind
             limit \(limit + 1)
             """)
         for try await r in rows.decode((String, String, String, Int?, Bool, String, String).self) {
-            out.append(AttendanceEvent(nip: r.0, day: CivilDate(iso: r.1)!, kind: r.2, minutes: r.3, excused: r.4, recordedBy: r.5, recordedAt: r.6))
+            // The table's check allows the four kinds only.
+            out.append(AttendanceEvent(nip: r.0, day: CivilDate(iso: r.1)!, kind: Attendance.Kind(rawValue: r.2)!, minutes: r.3, excused: r.4,
+                                       recordedBy: r.5, recordedAt: r.6))
         }
         return (Array(out.prefix(limit)), out.count > limit)
     }
