@@ -109,6 +109,19 @@ struct KinerjaService: APIProtocol {
         return .ok(.init(body: .json(.init(units: page.map { schema($0, children: nil) }, nextCursor: next))))
     }
 
+    func listPeriods(_ input: Operations.ListPeriods.Input) async throws -> Operations.ListPeriods.Output {
+        let p = try RequestState.principal()
+        let year = try input.query.year.map(Self.parseYear)
+        let periods = try await database.withTenant(try p.city()) { try await $0.periods(year: year) }
+        let (page, next) = try Pagination.page(periods, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(items: page.map { stored in
+            let period = stored.period
+            return .init(year: period.year, period: SubPeriod(kind: period.kind, sequence: period.sequence).description,
+                         kind: .init(rawValue: period.kind.rawValue) ?? .annual, startsOn: period.startsOn.description,
+                         endsOn: period.endsOn.description, status: stored.isOpen ? .open : .closed, closedAt: stored.closedAt)
+        }, nextCursor: next))))
+    }
+
     func listEmployees(_ input: Operations.ListEmployees.Input) async throws -> Operations.ListEmployees.Output {
         let p = try RequestState.principal()
         let q = input.query

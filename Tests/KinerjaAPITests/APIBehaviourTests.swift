@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KinerjaAPI
+import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
 import Testing
@@ -66,6 +67,61 @@ import Testing
             #expect(unit.status == .notFound && (unit.json["detail"] as? String)?.contains("NOPE") == true)
             let cursor = try await client.get("/v1/employees?cursor=abc", token: key)
             #expect(cursor.code == "invalid_parameter")
+        }
+    }
+
+    /// The periods a city has opened, as an integrator sees them before sending realisasi: in calendar order,
+    /// the year first, each open or closed (closed with its time); paged by cursor; only this city's; a year
+    /// out of range named.
+    @Test func periodsListWhichAreOpen() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, _) = try await TestDatabase.city("api-periods")
+        let (b, _) = try await TestDatabase.city("api-periods-other")
+        try await db.withTenant(a.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
+            _ = try await tx.openYear(2027, cadence: .quarterly, actor: "t")
+            let january = try EvaluationPeriod.period(year: 2026, kind: .monthly, sequence: 1)
+            try await tx.setPeriod(january, open: false, reason: nil, actor: "t")
+        }
+        // The other city has a year this one has not opened.
+        try await db.withTenant(b.id) { _ = try await $0.openYear(2031, cadence: .monthly, actor: "t") }
+        let feed = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "realisasi", employeeNIP: nil,
+                                             scopes: ["realisasi"], actor: "t").token
+        try await withAPI { client in
+            let y2026 = try await client.get("/v1/periods?year=2026", token: feed)
+            #expect(y2026.status == .ok, "\(y2026.body)")
+            let items = y2026.json["items"] as? [[String: Any]] ?? []
+            #expect(items.compactMap { $0["period"] as? String } == ["Y"] + (1...12).map { "M\($0)" })
+            #expect(items.allSatisfy { $0["year"] as? Int == 2026 })
+            let year = try #require(items.first)
+            #expect(year["kind"] as? String == "annual" && year["startsOn"] as? String == "2026-01-01"
+                    && year["endsOn"] as? String == "2026-12-31" && year["status"] as? String == "open" && year["closedAt"] == nil)
+            let january = try #require(items.dropFirst().first)
+            #expect(january["kind"] as? String == "monthly" && january["status"] as? String == "closed" && january["closedAt"] is String)
+            let february = try #require(items.dropFirst(2).first)
+            #expect(february["startsOn"] as? String == "2026-02-01" && february["endsOn"] as? String == "2026-02-28"
+                    && february["status"] as? String == "open")
+            #expect(y2026.json["nextCursor"] == nil)
+
+            // Every year, walked by cursor: 13 periods of 2026, then 5 of 2027 (a quarterly year).
+            var names: [String] = [], cursor: String?
+            repeat {
+                let page = try await client.get("/v1/periods?limit=4" + (cursor.map { "&cursor=\($0)" } ?? ""), token: feed)
+                #expect(page.status == .ok, "\(page.body)")
+                let got = page.json["items"] as? [[String: Any]] ?? []
+                #expect(got.count <= 4)
+                names += got.map { "\($0["year"] as? Int ?? 0) \($0["period"] as? String ?? "")" }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil && names.count < 40
+            #expect(names == ["2026 Y"] + (1...12).map { "2026 M\($0)" } + ["2027 Y"] + (1...4).map { "2027 Q\($0)" })
+
+            // The other city's year lists nothing here; a year never opened lists nothing; out of range is named.
+            let theirs = try await client.get("/v1/periods?year=2031", token: feed)
+            #expect(theirs.status == .ok && (theirs.json["items"] as? [Any])?.isEmpty == true, "\(theirs.body)")
+            let bad = try await client.get("/v1/periods?year=1999", token: feed)
+            #expect(bad.status == .badRequest && bad.body.contains("1999"), "\(bad.body)")
+            let forged = try await client.get("/v1/periods?cursor=x9", token: feed)
+            #expect(forged.status == .badRequest && forged.body.contains("x9"), "\(forged.body)")
         }
     }
 

@@ -65,6 +65,8 @@ import Testing
             try await tx.ingestAttendance([["NIP": bNIP, "TANGGAL": "2026-11-03", "JENIS": "terlambat", "MENIT": "7"]], allOrNothing: true, actor: "t")
         }
         #expect(late.allSatisfy { $0.accepted })
+        // A year only the other city has opened.
+        try await admin.withTenant(b.id) { _ = try await $0.openYear(2031, cadence: .monthly, actor: "t") }
 
         var keys: [Who: (token: String, id: UUID)] = [:]
         for who in Who.allCases {
@@ -142,6 +144,9 @@ import Testing
             Row(op: "GET /v1/region/summary", own: own(Call(.get, "/v1/region/summary?year=2026")), ownCodes: Self.codes("403 200 403 403 403")),
             Row(op: "GET /v1/tenant", own: own(Call(.get, "/v1/tenant")), ownCodes: Self.codes("200 200 200 200 200")),
             Row(op: "GET /v1/org-units", own: own(Call(.get, "/v1/org-units")), ownCodes: Self.codes("200 200 200 200 200")),
+            // The other city's year 2031 lists nothing here.
+            Row(op: "GET /v1/periods", own: own(Call(.get, "/v1/periods?year=2026")), ownCodes: Self.codes("200 403 200 200 200"),
+                other: own(Call(.get, "/v1/periods?year=2031")), otherCodes: Self.codes("200 403 200 200 200")),
             Row(op: "GET /v1/employees", own: own(Call(.get, "/v1/employees")), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, "/v1/employees?unit=\(bUnit)")), otherCodes: Self.codes("404 403 404 404 404")),
             Row(op: "GET /v1/employees/{}", own: own(Call(.get, "/v1/employees/\(t)")), ownCodes: Self.codes("200 403 200 200 200"),
@@ -288,6 +293,9 @@ import Testing
                         }
                         if variant == "other", status < 300, text.contains(bNIP) {
                             lines.all.append("\(row.op) [\(variant)] as \(who) shows another city's employee")
+                        }
+                        if variant == "other", status < 300, call.uri.contains("periods"), text.contains("2031") {
+                            lines.all.append("\(row.op) [\(variant)] as \(who) shows another city's period")
                         }
                     }
                 }
