@@ -80,11 +80,19 @@ extension KinerjaService {
              "NIP PETUGAS": c.routedTo?.officerNip ?? "", "TANGGAL DITERUSKAN": c.routedTo?.on ?? "",
              "TANGGAL TINDAK LANJUT": c.followedUp ?? "", "TANGGAL SELESAI": c.closed ?? "", "JUDUL": c.subject ?? ""]
         }
+        var hook: [ComplaintHookResult] = []
         let (results, written) = try await runBatch(p) {
-            try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
+            let ingested = try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
+            hook = ingested.hook
+            return ingested.results
         }
         let answer = Self.batchResult(results, written: written)
-        return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
+        guard written else { return .unprocessableContent(.init(body: .json(answer))) }
+        return .ok(.init(body: .json(.init(value1: answer, value2: .init(indicator: hook.map { h in
+            .init(year: h.year, period: h.period.description, indicator: h.indicator, measured: h.measured, written: h.written,
+                  unchanged: h.unchanged, withoutIndicator: h.withoutIndicator, withdrawn: h.withdrawn,
+                  refused: h.refused.map { .init(nip: $0.nip, withdrawal: $0.withdrawal, reason: $0.reason) })
+        })))))
     }
 
     /// One complaint as stored, with its deadlines judged on the city's working days as of today there.

@@ -145,7 +145,9 @@ public struct ComplaintHookResult: Sendable, Equatable {
         var line = "complaint hook, \(indicator) for \(period) \(year): \(measured) officer(s) measured, \(written) realisasi written, "
             + "\(unchanged) unchanged, \(withoutIndicator) officer(s) without the IKI in an approved SKP"
         if withdrawn > 0 { line += ", \(withdrawn) figure(s) withdrawn (no complaint counts for the officer any more)" }
-        if !refused.isEmpty { line += "; refused: " + refused.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") }
+        if !refused.isEmpty {
+            line += "; refused: " + refused.map { "\($0.nip)\($0.withdrawal ? " (withdrawal)" : "") (\($0.reason))" }.joined(separator: ", ")
+        }
         return line
     }
 
@@ -161,8 +163,15 @@ public struct ComplaintHookResult: Sendable, Equatable {
     /// Figures the hook wrote before for officers no complaint counts for now (the tickets routed to someone
     /// else, or received in another period after all): rewritten without a value, with a narrative that says why.
     public var withdrawn = 0
-    /// Why a write was refused (the period closed, say), by NIP.
-    public var refused: [String: String]
+    /// The writes refused (the period closed, say), by NIP.
+    public var refused: [Refusal]
+
+    public struct Refusal: Sendable, Equatable {
+        public var nip: String
+        /// The refused write was the withdrawal of an earlier figure.
+        public var withdrawal: Bool
+        public var reason: String
+    }
 }
 
 extension TenantTransaction {
@@ -202,7 +211,7 @@ extension TenantTransaction {
             let measured = Complaints.responsiveness(list, rules: rules, asOf: min(asOf, p.endsOn), by: { $0.officerNIP })
                 .filter { $0.percentOnTime != nil }
             var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
-                                             withoutIndicator: 0, refused: [:])
+                                             withoutIndicator: 0, refused: [])
             // The officers' IKI of the indicator in their approved SKP (the first by key, should a plan hold it
             // twice: the same one every time), and what each already has for the period.
             var iki: [String: UUID] = [:]
@@ -257,7 +266,7 @@ extension TenantTransaction {
                     switch outcome {
                     case .written: if item.value != nil { result.written += 1 } else { withdrawnNow.append(item) }
                     case .refused(let e):
-                        result.refused[item.value == nil ? "\(item.nip) (withdrawal)" : item.nip] = e.description
+                        result.refused.append(.init(nip: item.nip, withdrawal: item.value == nil, reason: e.description))
                         if item.value == nil { result.withdrawn -= 1 }
                     }
                 }

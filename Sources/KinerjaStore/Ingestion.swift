@@ -131,8 +131,10 @@ extension TenantTransaction {
     }
 
     /// Complaints of a batch (the SP4N-LAPOR! fields by the file's column names): each checked as the file
-    /// import checks a row, its OPD and officer this city's; the valid ones added or updated.
-    public func ingestComplaints(_ rows: [[String: String]], allOrNothing: Bool, actor: String) async throws -> [ItemResult] {
+    /// import checks a row, its OPD and officer this city's; the valid ones added or updated. With them, what the
+    /// city's complaint hook then wrote (``applyComplaintHook(days:profile:asOf:actor:)``; none without the hook).
+    public func ingestComplaints(_ rows: [[String: String]], allOrNothing: Bool,
+                                 actor: String) async throws -> (results: [ItemResult], hook: [ComplaintHookResult]) {
         let index = Dictionary(uniqueKeysWithValues: Complaints.columns.enumerated().map { ($1, $0) })
         var results: [ItemResult] = []
         var valid: [(Int, Complaints.Complaint)] = []
@@ -158,14 +160,16 @@ extension TenantTransaction {
             valid.removeAll { $0.0 == e.line }
         }
         if allOrNothing, results.contains(where: { !$0.accepted }) { throw BatchRejected(results: results) }
+        var hook: [ComplaintHookResult] = []
         if !valid.isEmpty {
             let upserted = try await upsertComplaints(valid.map(\.1), actor: actor)
             let profile = try await profile()
-            try await applyComplaintHook(days: valid.map(\.1.received) + upserted.movedFrom, profile: profile, asOf: .today(in: profile.timeZoneOrDefault), actor: actor)
+            hook = try await applyComplaintHook(days: valid.map(\.1.received) + upserted.movedFrom, profile: profile,
+                                                asOf: .today(in: profile.timeZoneOrDefault), actor: actor)
             try await audit(actor: actor, action: "complaints.ingest", subject: "", detail: ["accepted": String(valid.count),
                                                                                            "rejected": String(rows.count - valid.count)])
         }
-        return results
+        return (results, hook)
     }
 
     /// Realisasi of many employees at once, each checked and written as a single report is (approved SKP, the

@@ -126,6 +126,7 @@ import Testing
                 {"complaints": [{"trackingId": "LAPOR-1", "received": "2026-03-02", "routedTo": {"opd": "\(opd)", "officerNip": "\(nip)", "on": "2026-03-04"}, "followedUp": "2026-03-06"}]}
                 """, token: feeds)
             #expect(c2.json["accepted"] as? Int == 1)
+            #expect((c2.json["indicator"] as? [Any])?.isEmpty == true, "a city without the complaint hook: \(c2.body)")
             #expect(try await count(city, "select count(*)::int from complaints where tenant_id = \(t) and followed_up_on = '2026-03-06'") == 1)
 
             // Realisasi: each against the employee's approved SKP and an open period.
@@ -210,7 +211,7 @@ import Testing
                 try await tx.ingestComplaints([["NOMOR TIKET": "LAPOR-C", "TANGGAL DITERIMA": "2026-01-05", "OPD": opd,
                                                 "TANGGAL SELESAI": "2026-01-06"]], allOrNothing: true, actor: "t")
             }
-            #expect(filed.allSatisfy { $0.accepted })
+            #expect(filed.results.allSatisfy { $0.accepted })
             let cc = try await client.get("/v1/complaints/LAPOR-C", token: hr)
             #expect(cc.json["status"] as? String == "closed" && cc.json["closed"] as? String == "2026-01-06", "\(cc.body)")
             #expect(cc.json["routedTo"] as? [String: String] == ["opd": opd])
@@ -261,13 +262,27 @@ import Testing
             return (try await count(city, sql(true)), try await count(city, sql(false)))
         }
         try await withAPI { client in
+            /// The answer's `indicator`, a line per period: "M3 measured/written/unchanged/withdrawn refused".
+            func updates(_ r: Reply) -> [String] {
+                (r.json["indicator"] as? [[String: Any]] ?? []).map { u in
+                    let n = { (k: String) in u[k] as? Int ?? -1 }
+                    let refused = (u["refused"] as? [[String: Any]] ?? []).map { "\($0["nip"] ?? "")" }
+                    return "\(u["year"] as? Int ?? 0) \(u["period"] as? String ?? "") \(u["indicator"] as? String ?? "") "
+                        + "\(n("measured"))/\(n("written"))/\(n("unchanged"))/\(n("withdrawn")) \(n("withoutIndicator")) \(refused)"
+                }
+            }
             let first = try await post(client, "/v1/complaints", ticket(received: "2026-03-02"), token: feeds)
             #expect(first.json["accepted"] as? Int == 1, "\(first.body)")
             #expect(try await figures(month: 3) == (1, 0), "the officer's March figure, from the ticket")
+            #expect(updates(first) == ["2026 M3 respons-pengaduan 1/1/0/0 0 []"], "\(first.body)")
+            let same = try await post(client, "/v1/complaints", ticket(received: "2026-03-02"), token: feeds)
+            #expect(updates(same) == ["2026 M3 respons-pengaduan 1/0/1/0 0 []"], "sent again: the figure stands: \(same.body)")
             let moved = try await post(client, "/v1/complaints", ticket(received: "2026-02-27"), token: feeds)
             #expect(moved.json["accepted"] as? Int == 1, "\(moved.body)")
             #expect(try await figures(month: 3) == (0, 1), "March no longer holds the ticket: its figure is withdrawn")
             #expect(try await figures(month: 2) == (1, 0), "February holds it now")
+            #expect(updates(moved) == ["2026 M2 respons-pengaduan 1/1/0/0 0 []", "2026 M3 respons-pengaduan 0/0/0/1 0 []"],
+                    "\(moved.body)")
         }
     }
 }

@@ -59,7 +59,7 @@ import Testing
             let stored = try await admin.withTenant(city.id) { tx in
                 try await tx.ingestComplaints([["NOMOR TIKET": ticket, "TANGGAL DITERIMA": "2026-11-02"]], allOrNothing: true, actor: "t")
             }
-            #expect(stored.allSatisfy { $0.accepted })
+            #expect(stored.results.allSatisfy { $0.accepted })
         }
         let late = try await admin.withTenant(b.id) { tx in
             try await tx.ingestAttendance([["NIP": bNIP, "TANGGAL": "2026-11-03", "JENIS": "terlambat", "MENIT": "7"]], allOrNothing: true, actor: "t")
