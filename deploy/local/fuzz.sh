@@ -3,7 +3,8 @@
 # from openapi.yaml, valid and invalid, for every operation, and checks each answer: no server error (5xx) and
 # every response as the spec describes it (status, content type, schema). It runs against the debug server on a
 # free port, on the local cluster, with a city of its own (fuzz-city: 300 demo employees, the year open, SKPs
-# approved) and an hr_admin key of that city, so the generated writes land there.
+# approved) and an hr_admin key of that city, so the generated writes land there. First, the spec's examples
+# are checked against their schemas (deploy/local/spec-examples.py).
 # Usage: [EXAMPLES=25] deploy/local/fuzz.sh   (make fuzz; make test runs a bounded pass)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +17,8 @@ if ! .tools/bin/schemathesis --version 2>/dev/null | grep -q 4.32.5; then
   [ -x .tools/bin/pip ] || python3 -m venv .tools
   .tools/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5 hypothesis==6.170.17
 fi
+# The spec as integrators' tools read it: every example valid, every key a string under YAML 1.1.
+.tools/bin/python deploy/local/spec-examples.py Sources/KinerjaAPI/openapi.yaml
 "$ADMIN" db migrate >/dev/null
 code=fuzz-city
 if ! "$ADMIN" tenant list --format csv 2>/dev/null | grep -q "^$code,"; then
