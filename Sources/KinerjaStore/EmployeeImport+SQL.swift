@@ -80,15 +80,25 @@ extension TenantTransaction {
     }
 
     /// Without `NIP ATASAN`: the holder of a unit's highest struktural post leads it; staff report to the head
-    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above.
-    func deriveAtasan(into summary: inout ImportSummary) async throws {
+    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above. The
+    /// posts are the file's and, unless `deactivateMissing` makes the file the whole city, those of the city's
+    /// active employees the file leaves out (who stay as they are): a file of only the rows that changed keeps
+    /// their atasan.
+    func deriveAtasan(into summary: inout ImportSummary, deactivateMissing: Bool) async throws {
         try await query("""
             create temporary table import_atasan on commit drop as
-            with ranked as (
+            with posts as (
+                select unit_code, nip, jabatan_level from import_stage where jabatan_kind = 'struktural' and status = 'active'
+                union all
+                select u.code, e.nip, e.jabatan_level
+                from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
+                where e.tenant_id = \(tenant.uuid) and not \(deactivateMissing) and e.jabatan_kind = 'struktural'
+                  and e.status = 'active' and not exists (select 1 from import_stage s where s.nip = e.nip)
+            ), ranked as (
                 select unit_code, nip,
                        rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
                            when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end) as r
-                from import_stage where jabatan_kind = 'struktural' and status = 'active'
+                from posts
             ), heads as (
                 select unit_code, min(nip) as nip from ranked where r = 1 group by unit_code having count(*) = 1
             ), units as (

@@ -150,7 +150,7 @@ extension TenantTransaction {
         summary.rows = rows
         summary.dryRun = options.dryRun
         summary.atasanFromFile = atasanFromFile
-        if !atasanFromFile { try await deriveAtasan(into: &summary) }
+        if !atasanFromFile { try await deriveAtasan(into: &summary, deactivateMissing: options.deactivateMissing) }
         // The atasan of each staged row: from the file, or derived into `import_atasan` (a narrow table,
         // cheaper to write than updating every staged row).
         let atasan = atasanFromFile ? AtasanSource.file : .derived

@@ -101,6 +101,31 @@ import Testing
         #expect(kept.missing == 3 && kept.deactivated == 0)
     }
 
+    /// A sync job sends only the rows that changed: their atasan are derived from the city's unit tree as it
+    /// stands, with its heads who are not in the file. The file alone would leave them without one.
+    @Test func aFileOfSomeRowsKeepsTheirAtasan() async throws {
+        let (db, t) = try await empty("some")
+        _ = try await run(db, t.id, Self.file())
+        let teacher = Self.rows[2].replacingOccurrences(of: "III/b", with: "III/c")
+        let head = Self.rows[1].replacingOccurrences(of: "III/d", with: "IV/a")
+        for (rows, what) in [([teacher], "a teacher alone"), ([head], "a school head alone")] {
+            let dry = try await run(db, t.id, Self.file(rows), .init(dryRun: true))
+            #expect(dry.atasanNotDerivedCount == 0 && dry.changed == 1, "\(what): \(dry.atasanNotDerived)")
+            let done = try await run(db, t.id, Self.file(rows))
+            #expect(done.atasanNotDerivedCount == 0 && done.changed == 1 && done.missing == 3, "\(what)")
+        }
+        let people = try await db.withTenant(t.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+        let byNIP = Dictionary(uniqueKeysWithValues: people.map { ($0.nip, $0) })
+        #expect(byNIP["199003032015031001"]?.golongan == "III/c")
+        #expect(byNIP["199003032015031001"]?.atasanNIP == "198502022010012001", "the teacher still reports to the school head")
+        #expect(byNIP["198502022010012001"]?.atasanNIP == "198001012005011001", "the school head still reports to the kepala dinas")
+        #expect(byNIP["199504042023212001"]?.atasanNIP == "198502022010012001", "a row not in the files is left as it was")
+
+        // With deactivate-missing the file is the whole city: only its own rows lead.
+        let alone = try await run(db, t.id, Self.file([teacher]), .init(dryRun: true, deactivateMissing: true))
+        #expect(alone.atasanNotDerived == ["199003032015031001"])
+    }
+
     @Test func unitsNamedOnlyByCodeKeepTheirNames() async throws {
         let (db, t) = try await empty("codes")
         let header = "NAMA;NIP;JENIS JABATAN;NAMA JABATAN;ESELON;KODE UNOR;NAMA UNOR;KODE UNOR INDUK;UNOR INDUK"
