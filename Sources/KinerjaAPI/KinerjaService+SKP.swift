@@ -198,7 +198,7 @@ extension KinerjaService {
             if period == nil {
                 let today = CivilDate.today(in: try await tx.profile().timeZoneOrDefault)
                 period = try await tx.periods(year: year).filter { $0.period.kind != .annual && $0.period.startsOn <= today }
-                    .last.map { SubPeriod(kind: $0.period.kind, sequence: $0.period.sequence) }
+                    .last.map { $0.period.subPeriod }
             }
             let items = try await tx.skpSummaries(SKPFilter(year: year, directReportsOf: atasan, period: period))
             return (period, items)

@@ -116,7 +116,7 @@ struct KinerjaService: APIProtocol {
         let (page, next) = try Pagination.page(periods, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(items: page.map { stored in
             let period = stored.period
-            return .init(year: period.year, period: SubPeriod(kind: period.kind, sequence: period.sequence).description,
+            return .init(year: period.year, period: period.subPeriod.description,
                          kind: .init(rawValue: period.kind.rawValue) ?? .annual, startsOn: period.startsOn.description,
                          endsOn: period.endsOn.description, status: stored.isOpen ? .open : .closed, closedAt: stored.closedAt)
         }, nextCursor: next))))

@@ -1,5 +1,5 @@
 /// Cursor pagination of the lists that are computed whole: one person's or one team's (revisions, proposals,
-/// feedback requests, follow-ups, templates, a team, the city's reports), in a stable order. The cursor is
+/// feedback requests, follow-ups, templates, a team, the city's reports, units and periods), in a stable order. The cursor is
 /// opaque to clients; here it is the position after the last item given. The large lists (employees, the
 /// change feed, the city's follow-ups) page in SQL by key instead.
 enum Pagination {

@@ -163,7 +163,7 @@ public struct ComplaintHookResult: Sendable, Equatable {
     /// Figures the hook wrote before for officers no complaint counts for now (the tickets routed to someone
     /// else, or received in another period after all): rewritten without a value, with a narrative that says why.
     public var withdrawn = 0
-    /// The writes refused (the period closed, say), by NIP.
+    /// The writes the database refused (a period closed meanwhile, say), in the order they were sent.
     public var refused: [Refusal]
 
     public struct Refusal: Sendable, Equatable {
@@ -206,7 +206,7 @@ extension TenantTransaction {
         }
         var out: [ComplaintHookResult] = []
         for p in wanted {
-            let sub = SubPeriod(kind: p.kind, sequence: p.sequence)
+            let sub = p.subPeriod
             let list = try await complaints(from: p.startsOn, until: p.endsOn)
             let measured = Complaints.responsiveness(list, rules: rules, asOf: min(asOf, p.endsOn), by: { $0.officerNIP })
                 .filter { $0.percentOnTime != nil }

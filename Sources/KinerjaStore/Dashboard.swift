@@ -160,7 +160,7 @@ extension TenantTransaction {
                 let reported = opds.reduce(0) { $0 + (reportedIn[$1]?[p.sequence] ?? 0) }
                 let n = opds.reduce(0) { $0 + (evaluatedIn[$1]?[p.sequence]?.n ?? 0) }
                 let sum = opds.reduce(0.0) { $0 + (evaluatedIn[$1]?[p.sequence]?.sum ?? 0) }
-                return Dashboard.TrendPoint(period: SubPeriod(kind: p.kind, sequence: p.sequence).description, ikiReported: reported,
+                return Dashboard.TrendPoint(period: p.subPeriod.description, ikiReported: reported,
                                             ikiTotal: ikiTotal, evaluated: n, meanCapaian: n == 0 ? nil : sum / Double(n))
             }
         }

@@ -40,6 +40,11 @@ public struct SubPeriod: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (a: SubPeriod, b: SubPeriod) -> Bool { (a.kind.rawValue, a.sequence) < (b.kind.rawValue, b.sequence) }
 }
 
+extension EvaluationPeriod {
+    /// The period as realisasi, feedback and the API name it (`M3`, `Q1`, `Y`), without its year.
+    public var subPeriod: SubPeriod { SubPeriod(kind: kind, sequence: sequence) }
+}
+
 /// One reported realisasi.
 public struct Realisasi: Sendable, Equatable {
     public var ikiKey: UUID

@@ -262,7 +262,8 @@ import Testing
             return (try await count(city, sql(true)), try await count(city, sql(false)))
         }
         try await withAPI { client in
-            /// The answer's `indicator`, a line per period: "M3 measured/written/unchanged/withdrawn refused".
+            /// The answer's `indicator`, a line per period: "2026 M3 INDICATOR measured/written/unchanged/withdrawn
+            /// withoutIndicator [refused NIPs]".
             func updates(_ r: Reply) -> [String] {
                 (r.json["indicator"] as? [[String: Any]] ?? []).map { u in
                     let n = { (k: String) in u[k] as? Int ?? -1 }

@@ -1,7 +1,7 @@
 import Foundation
 import KinerjaAdapters
 import KinerjaCore
-import KinerjaStore
+@testable import KinerjaStore
 import KinerjaTestSupport
 import PostgresNIO
 import Testing
@@ -224,5 +224,21 @@ import Testing
         // A city without the hook: complaints are reported on, no realisasi from them.
         let national = try NationalAdapter().effectiveProfile()
         #expect(!national.hooks.contains(TenantTransaction.complaintHook))
+    }
+}
+
+/// The hook's line, as the CLI prints it, names each refused write and whether it was a withdrawal (the API
+/// answer carries the same as fields). A refusal needs a period closed between the hook's read and its write.
+@Suite struct ComplaintHookLineTests {
+    @Test func refusedWritesAreNamed() {
+        let closed = "period 2026-03 is closed"
+        let result = ComplaintHookResult(year: 2026, period: SubPeriod(kind: .monthly, sequence: 3), indicator: "respons-pengaduan",
+                                         measured: 2, written: 1, unchanged: 0, withoutIndicator: 1, withdrawn: 1,
+                                         refused: [.init(nip: "198501012010011001", withdrawal: false, reason: closed),
+                                                   .init(nip: "198601012010011001", withdrawal: true, reason: closed)])
+        #expect(result.summary == "complaint hook, respons-pengaduan for M3 2026: 2 officer(s) measured, 1 realisasi written, "
+                + "0 unchanged, 1 officer(s) without the IKI in an approved SKP, 1 figure(s) withdrawn (no complaint counts for "
+                + "the officer any more); refused: 198501012010011001 (period 2026-03 is closed), "
+                + "198601012010011001 (withdrawal) (period 2026-03 is closed)")
     }
 }

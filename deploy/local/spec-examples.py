@@ -1,9 +1,10 @@
 """Checks openapi.yaml as an integrator's tools read it, before fuzzing (deploy/local/fuzz.sh runs it):
 
-- every example (of a request body, a response, a schema or a property) is valid against its schema;
-- no mapping key reads as anything but a string under YAML 1.1, which many YAML libraries still follow: an
-  unquoted `on`, `off`, `yes` or `no` there is a boolean, so a client generated from the spec would get a
-  field named `true`.
+- every example (of a request body, a response, a parameter, a schema or a property) is valid against its
+  schema, formats (date, date-time, uuid) included;
+- no scalar other than `true` or `false` reads as a boolean under YAML 1.1, which many YAML libraries still
+  follow (PyYAML, Go's yaml.v2, older Ruby): an unquoted `on`, `off`, `yes`, `no`, `y` or `n` is one there, so
+  a key `on` becomes a field named `true` and an example's `period: Y` the value true.
 
 Prints each problem with where it is; exits 1 if there is any. Usage: python3 deploy/local/spec-examples.py [SPEC]
 """
@@ -13,25 +14,32 @@ import jsonschema_rs
 import yaml
 
 path = sys.argv[1] if len(sys.argv) > 1 else "Sources/KinerjaAPI/openapi.yaml"
-with open(path, encoding="utf-8") as f:
-    spec = yaml.safe_load(f)  # PyYAML follows YAML 1.1: the reading the check below is about
 problems = []
 
 
-def keys(node, where):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if not isinstance(k, str):
-                problems.append(f"{where}: the key {k!r} is not a string under YAML 1.1: quote it")
-            keys(v, f"{where}/{k}")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            keys(v, f"{where}/{i}")
+class Loader(yaml.SafeLoader):
+    """PyYAML's reading, with YAML 1.1's booleans in full (PyYAML leaves out y and n); each one not written
+    `true` or `false` is a problem, named with its line."""
 
 
-keys(spec, "")
+Loader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+for first in "yYnN":
+    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", __import__("re").compile(r"^(?:y|Y|n|N)$"), [first])
+
+
+def boolean(loader, node):
+    text = node.value
+    if node.style is None and text.lower() not in ("true", "false"):
+        problems.append(f"line {node.start_mark.line + 1}: '{text}' reads as a boolean under YAML 1.1: quote it")
+    return text.lower() in ("y", "yes", "on", "true")
+
+
+Loader.add_constructor("tag:yaml.org,2002:bool", boolean)
+with open(path, encoding="utf-8") as f:
+    spec = yaml.load(f, Loader=Loader)
 components = spec.get("components", {})
 checked = 0
+seen = set()  # a shared response's examples are checked once
 
 
 def check(schema, value, where):
@@ -39,7 +47,7 @@ def check(schema, value, where):
     checked += 1
     # The schema at the root of a document that holds the spec's components, so that its $refs resolve.
     try:
-        validator = jsonschema_rs.validator_for({"allOf": [schema], "components": components})
+        validator = jsonschema_rs.validator_for({"allOf": [schema], "components": components}, validate_formats=True)
     except Exception as e:  # a schema the validator cannot read is a problem of its own
         problems.append(f"{where}: the schema does not load: {e}")
         return
@@ -63,9 +71,9 @@ def examples(content, where):
             check(schema, example["value"], f"{where} example {name}")
 
 
-def response(r):
+def resolve(r, kind):
     while "$ref" in r:
-        r = components["responses"][r["$ref"].split("/")[-1]]
+        r = components[kind][r["$ref"].split("/")[-1]]
     return r
 
 
@@ -77,8 +85,20 @@ for route, operations in spec.get("paths", {}).items():
         for media, content in op.get("requestBody", {}).get("content", {}).items():
             examples(content, f"{name} request {media}")
         for code, r in op["responses"].items():
-            for media, content in response(r).get("content", {}).items():
+            if "$ref" in r:
+                if r["$ref"] in seen:
+                    continue
+                seen.add(r["$ref"])
+            for media, content in resolve(r, "responses").get("content", {}).items():
                 examples(content, f"{name} {code} {media}")
+        for param in operations.get("parameters", []) + op.get("parameters", []):
+            if "$ref" in param:
+                if param["$ref"] in seen:
+                    continue
+                seen.add(param["$ref"])
+            param = resolve(param, "parameters")
+            if "example" in param and "schema" in param:
+                check(param["schema"], param["example"], f"{name} parameter {param.get('name')}")
 for name, schema in components.get("schemas", {}).items():
     if "example" in schema:
         check(schema, schema["example"], f"schema {name}")
