@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help run test test-pgbouncer test-tools report-tools build release db-start db-stop db-status db-reset db-migrate seed fuzz load
+.PHONY: help run test test-pgbouncer test-tools report-tools build release db-start db-stop db-status db-reset db-migrate seed fuzz load bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,10 @@ test: db-start build test-tools ## The whole test suite against the private Post
 # says (status, content type, schema). make test runs 10 examples an operation; EXAMPLES=200 make fuzz more.
 fuzz: db-start build ## Fuzz the API against openapi.yaml with schemathesis (EXAMPLES per operation, default 25)
 	@deploy/local/fuzz.sh
+
+# The rules alone (KinerjaCore) with ordo-one/benchmark, each against a baseline in the same run (Benchmarks/Micro).
+bench: ## Micro-benchmarks: reading and checking a SIASN file against a plain scan of it (time, allocations, memory)
+	swift package --package-path Benchmarks/Micro --allow-writing-to-package-directory benchmark --no-progress
 
 # Writes and reads through the API against pgbench at the same concurrency (Benchmarks/load.sh), release build.
 load: db-start ## API load against pgbench (release build, wrk from Debian): throughput, p50/p99, server memory
