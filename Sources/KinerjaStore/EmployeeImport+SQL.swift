@@ -80,20 +80,24 @@ extension TenantTransaction {
     }
 
     /// Without `NIP ATASAN`: the holder of a unit's highest struktural post leads it; staff report to the head
-    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above. The
-    /// posts are the file's and, unless `deactivateMissing` makes the file the whole city, those of the city's
-    /// active employees the file leaves out (who stay as they are): a file of only the rows that changed keeps
-    /// their atasan.
+    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above. A unit
+    /// with an active struktural post in the file is led as the file says. Unless `deactivateMissing` makes the
+    /// file the whole city, a unit the file gives no such post keeps the head it has among the city's active
+    /// employees the file leaves out (who stay as they are): a file of only the rows that changed keeps their
+    /// atasan. An atasan derived so that it closes a loop with the stored ones refuses the file.
     func deriveAtasan(into summary: inout ImportSummary, deactivateMissing: Bool) async throws {
         try await query("""
             create temporary table import_atasan on commit drop as
-            with posts as (
+            with filed as (
                 select unit_code, nip, jabatan_level from import_stage where jabatan_kind = 'struktural' and status = 'active'
+            ), posts as (
+                select * from filed
                 union all
                 select u.code, e.nip, e.jabatan_level
                 from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
                 where e.tenant_id = \(tenant.uuid) and not \(deactivateMissing) and e.jabatan_kind = 'struktural'
                   and e.status = 'active' and not exists (select 1 from import_stage s where s.nip = e.nip)
+                  and not exists (select 1 from filed f where f.unit_code = u.code)
             ), ranked as (
                 select unit_code, nip,
                        rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
@@ -112,6 +116,35 @@ extension TenantTransaction {
             """)
         try await query("create index on import_atasan (nip)")
         try await query("analyze import_atasan")
+        if !deactivateMissing {
+            // The tree gives the file's rows no loop among themselves, and the stored atasan have none: a new one
+            // passes through a row whose atasan is someone the file leaves out. The walks start there alone (none
+            // in a whole download) and follow each step by key, the file's atasan before the stored one: row by
+            // row, which the import otherwise turns off (0.34 s instead of 0.2 ms for 2 rows in a city of 100,000).
+            try await query("set local enable_nestloop = on")
+            let loops = try await rowErrors("""
+                with recursive walk (start, cur, path, depth) as (
+                    select d.nip, d.atasan, array[d.nip, d.atasan], 1 from import_atasan d
+                    where d.atasan is not null and not exists (select 1 from import_stage t where t.nip = d.atasan)
+                    union all
+                    select w.start, n.atasan, w.path || n.atasan, w.depth + 1
+                    from walk w cross join lateral (
+                        select d.atasan from import_atasan d where d.nip = w.cur
+                        union all
+                        select e.atasan_nip from employees e
+                        where e.tenant_id = \(tenant.uuid) and e.nip = w.cur
+                          and not exists (select 1 from import_stage t where t.nip = e.nip)
+                    ) n
+                    where n.atasan is not null and w.cur <> w.start and w.depth < 64
+                )
+                select s.line, 'NIP', s.nip, 'its atasan, derived from the unit tree, makes a cycle with the city''s employees '
+                       || '(send NIP ATASAN, or their rows too): ' || array_to_string(w.path, ' -> ')
+                from walk w join import_stage s on s.nip = w.start
+                where w.cur = w.start
+                """)
+            try await query("set local enable_nestloop = off")
+            if !loops.isEmpty { throw ImportRejected(errors: loops, total: loops.count) }
+        }
         // Heads of top units have no atasan inside the city; anyone else without one is listed.
         let rows = try await query("""
             select s.nip::text from import_stage s join import_atasan d on d.nip = s.nip

@@ -121,9 +121,35 @@ import Testing
         #expect(byNIP["198502022010012001"]?.atasanNIP == "198001012005011001", "the school head still reports to the kepala dinas")
         #expect(byNIP["199504042023212001"]?.atasanNIP == "198502022010012001", "a row not in the files is left as it was")
 
+        // Sent again unchanged: the derived atasan is the stored one, so nothing changes.
+        let same = try await run(db, t.id, Self.file([teacher]))
+        #expect((same.changed, same.unchanged, same.atasanNotDerivedCount) == (0, 1, 0))
+
         // With deactivate-missing the file is the whole city: only its own rows lead.
         let alone = try await run(db, t.id, Self.file([teacher]), .init(dryRun: true, deactivateMissing: true))
         #expect(alone.atasanNotDerived == ["199003032015031001"])
+
+        // The kepala dinas moved into the school as a teacher would report to its head, who reports to him:
+        // refused, the loop named, nothing written.
+        let demoted = "Andi Saputra;198001012005011001;L;01-01-1980;PNS;IV/b;Fungsional Tertentu;Guru Ahli Madya;;SD Negeri 1;Dinas Pendidikan;Islam"
+        let before = try await snapshot(db, t.id)
+        do {
+            _ = try await run(db, t.id, Self.file([demoted]))
+            Issue.record("a loop of atasan was accepted")
+        } catch let e as ImportRejected {
+            #expect(e.errors.map(\.value) == ["198001012005011001"], "\(e)")
+            #expect(e.errors.first?.reason.contains("198001012005011001 -> 198502022010012001 -> 198001012005011001") == true, "\(e)")
+        }
+        #expect(try await snapshot(db, t.id) == before)
+
+        // A new head of the school sent without the old one: the file says who leads the unit.
+        let newHead = "Dewi Anggraini;198706062012012001;P;06-06-1987;PNS;III/d;Struktural;Kepala SD Negeri 1;IV.a;SD Negeri 1;Dinas Pendidikan;Islam"
+        let handover = try await run(db, t.id, Self.file([newHead, teacher]))
+        #expect((handover.new, handover.changed, handover.atasanNotDerivedCount) == (1, 1, 0), "\(handover)")
+        let after = try await db.withTenant(t.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+        let now = Dictionary(uniqueKeysWithValues: after.map { ($0.nip, $0) })
+        #expect(now["199003032015031001"]?.atasanNIP == "198706062012012001", "the teacher reports to the new head")
+        #expect(now["198706062012012001"]?.atasanNIP == "198001012005011001", "who reports to the kepala dinas")
     }
 
     @Test func unitsNamedOnlyByCodeKeepTheirNames() async throws {
