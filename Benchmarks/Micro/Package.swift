@@ -13,7 +13,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .target(name: "KinerjaCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The application's settings for the module (its Package.swift, `strict`).
+        .target(name: "KinerjaCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]),
         .executableTarget(
             name: "Parsing",
             dependencies: [

@@ -79,7 +79,6 @@ import Testing
         let (b, _) = try await TestDatabase.city("api-periods-other")
         try await db.withTenant(a.id) { tx in
             _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
-            _ = try await tx.openYear(2027, cadence: .quarterly, actor: "t")
             let january = try EvaluationPeriod.period(year: 2026, kind: .monthly, sequence: 1)
             try await tx.setPeriod(january, open: false, reason: nil, actor: "t")
         }

@@ -105,6 +105,28 @@ import Testing
         #expect(r.output.contains("restore check passed: \(database)"), "\(r.output.suffix(600))")
     }
 
+    /// The image's build stage copies every folder the manifest names a target in: a folder left out stops
+    /// `swift build` there (the load benchmark's ceiling server was).
+    @Test func theImageCopiesEveryTargetFolder() throws {
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let file = try String(contentsOf: Self.root.appendingPathComponent("deploy/container/Containerfile"), encoding: .utf8)
+        let copied = file.split(separator: "\n").filter { $0.hasPrefix("COPY ") && !$0.contains("--from") }
+            .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+        // Targets without a path sit in Sources/ or Tests/; the others name theirs.
+        var folders = ["Sources", "Tests"]
+        for part in manifest.components(separatedBy: "path: \"").dropFirst() {
+            // An interpolated path ("adapters/\\(city)") is checked up to its first interpolation.
+            if let end = part.firstIndex(of: "\"") {
+                let path = String(part[..<end]).components(separatedBy: "\\(")[0]
+                folders.append(path.hasSuffix("/") ? String(path.dropLast()) : path)
+            }
+        }
+        #expect(folders.count > 3, "the manifest's target folders: \(folders)")
+        for folder in folders {
+            #expect(copied.contains { folder == $0 || folder.hasPrefix($0 + "/") }, "Containerfile copies \(folder) (it copies \(copied))")
+        }
+    }
+
     /// deploy/container: the Containerfile passes hadolint with no finding (one rule waived in the file, with
     /// its reason), the compose file passes yamllint and wires the three services in order: the database
     /// healthy, then the migration step, then the server, which runs read-only without capabilities.

@@ -50,11 +50,12 @@ import Testing
             let first = try await client.get("/v1/team/skp?year=2026&atasan=\(line.kabid.nip)&limit=1", token: hr)
             #expect((first.json["notReported"] as? [String]) == (team.json["notReported"] as? [String]), "the whole team's, on every page")
 
-            // The city's periods: the year, then its quarters, 2026 and 2027, every one once and in order.
-            try await db.withTenant(city.id) { _ = try await $0.openYear(2027, cadence: .quarterly, actor: "t") }
+            // The city's periods: 2026 quarterly, then 2027 monthly, each year first, every one once and in order.
+            try await db.withTenant(city.id) { _ = try await $0.openYear(2027, cadence: .monthly, actor: "t") }
             let periods = try await walk(client, "/v1/periods", token: hr, limit: 2)
             let names = periods.items.map { "\($0["year"] as? Int ?? 0) \($0["period"] as? String ?? "")" }
-            #expect(names == [2026, 2027].flatMap { y in ["\(y) Y"] + (1...4).map { "\(y) Q\($0)" } } && periods.pages == 5, "\(names)")
+            let expected = ["2026 Y"] + (1...4).map { "2026 Q\($0)" } + ["2027 Y"] + (1...12).map { "2027 M\($0)" }
+            #expect(names == expected && periods.pages == 9, "\(names)")
 
             for bad in ["cursor=zz", "cursor=p999", "limit=0", "limit=1001"] {
                 let r = try await client.get("/v1/reports?\(bad)", token: hr)

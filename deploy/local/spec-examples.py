@@ -1,7 +1,8 @@
 """Checks openapi.yaml as an integrator's tools read it, before fuzzing (deploy/local/fuzz.sh runs it):
 
-- every example (of a request body, a response, a parameter, a schema or a property) is valid against its
-  schema, formats (date, date-time, uuid) included;
+- every example, wherever it sits (a request body, a response, a parameter, a header, a schema at any depth),
+  is valid against its schema, formats (date, date-time, uuid) included;
+- every key is a string;
 - no scalar other than `true` or `false` reads as a boolean under YAML 1.1, which many YAML libraries still
   follow (PyYAML, Go's yaml.v2, older Ruby): an unquoted `on`, `off`, `yes`, `no`, `y` or `n` is one there, so
   a key `on` becomes a field named `true` and an example's `period: Y` the value true.
@@ -39,7 +40,18 @@ with open(path, encoding="utf-8") as f:
     spec = yaml.load(f, Loader=Loader)
 components = spec.get("components", {})
 checked = 0
-seen = set()  # a shared response's examples are checked once
+
+
+def keys(node, where):
+    """Every key a string (a boolean one is named where it is read, above)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if not isinstance(k, (str, bool)):
+                problems.append(f"{where}: the key {k!r} is not a string: quote it")
+            keys(v, f"{where}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            keys(v, f"{where}/{i}")
 
 
 def check(schema, value, where):
@@ -60,51 +72,44 @@ def check(schema, value, where):
         problems.append(f"{where}: the example is not valid: {error.message} (at {'/'.join(map(str, error.instance_path)) or 'the top'})")
 
 
-def examples(content, where):
-    schema = content.get("schema")
-    if schema is None:
-        return
-    if "example" in content:
-        check(schema, content["example"], where)
-    for name, example in content.get("examples", {}).items():
-        if "value" in example:
-            check(schema, example["value"], f"{where} example {name}")
+SCHEMA_WORDS = {"type", "properties", "items", "allOf", "oneOf", "anyOf", "$ref", "enum", "const", "format"}
 
 
-def resolve(r, kind):
-    while "$ref" in r:
-        r = components[kind][r["$ref"].split("/")[-1]]
-    return r
+def example_object(e):
+    while isinstance(e, dict) and "$ref" in e:
+        e = components.get("examples", {}).get(e["$ref"].split("/")[-1], {})
+    return e
 
 
-for route, operations in spec.get("paths", {}).items():
-    for method, op in operations.items():
-        if not isinstance(op, dict) or "responses" not in op:
-            continue
-        name = f"{method.upper()} {route}"
-        for media, content in op.get("requestBody", {}).get("content", {}).items():
-            examples(content, f"{name} request {media}")
-        for code, r in op["responses"].items():
-            if "$ref" in r:
-                if r["$ref"] in seen:
-                    continue
-                seen.add(r["$ref"])
-            for media, content in resolve(r, "responses").get("content", {}).items():
-                examples(content, f"{name} {code} {media}")
-        for param in operations.get("parameters", []) + op.get("parameters", []):
-            if "$ref" in param:
-                if param["$ref"] in seen:
-                    continue
-                seen.add(param["$ref"])
-            param = resolve(param, "parameters")
-            if "example" in param and "schema" in param:
-                check(param["schema"], param["example"], f"{name} parameter {param.get('name')}")
-for name, schema in components.get("schemas", {}).items():
-    if "example" in schema:
-        check(schema, schema["example"], f"schema {name}")
-    for prop, sub in schema.get("properties", {}).items():
-        if isinstance(sub, dict) and "example" in sub:
-            check(sub, sub["example"], f"schema {name}.{prop}")
+def walk(node, where):
+    """Every example, wherever it sits: next to a `schema` (a media type, a parameter, a header), as a map of
+    example objects there, or in a schema itself (`example`, or JSON Schema's `examples` list). Each part of the
+    spec is visited once, so an example shared by many operations is checked once."""
+    if isinstance(node, dict):
+        schema = node.get("schema")
+        if isinstance(schema, dict):
+            if "example" in node:
+                check(schema, node["example"], where)
+            for name, e in (node.get("examples") or {}).items():
+                e = example_object(e)
+                if isinstance(e, dict) and "value" in e:
+                    check(schema, e["value"], f"{where} example {name}")
+        elif SCHEMA_WORDS & node.keys():
+            if "example" in node:
+                check(node, node["example"], where)
+            if isinstance(node.get("examples"), list):
+                for i, e in enumerate(node["examples"]):
+                    check(node, e, f"{where} examples[{i}]")
+        for k, v in node.items():
+            if k not in ("example", "examples"):  # examples are data, not more of the spec
+                walk(v, f"{where}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            walk(v, f"{where}/{i}")
+
+
+keys(spec, "")
+walk(spec, "")
 
 for p in problems:
     print(p)
