@@ -52,8 +52,7 @@ extension KinerjaService {
         guard until.dayNumber - from.dayNumber < 366 else {
             throw APIProblem.invalid("from \(from) to \(until) is more than 366 days: ask for a year or less at a time")
         }
-        let limit = q.limit ?? Pagination.defaultLimit
-        guard (1...Pagination.maximumLimit).contains(limit) else { throw APIProblem.invalid("limit \(limit) is not within 1-\(Pagination.maximumLimit)") }
+        let limit = try Pagination.limit(q.limit)
         let after = try q.cursor.map { text -> AttendanceCursor in
             guard let c = AttendanceCursor(text) else { throw APIProblem.invalid("cursor '\(text)' is not a cursor this API gave out") }
             return c

@@ -5,9 +5,15 @@
 enum Pagination {
     static let defaultLimit = 200, maximumLimit = 1000
 
-    static func page<T>(_ all: [T], cursor: String?, limit: Int?) throws -> (items: [T], next: String?) {
-        let size = limit ?? defaultLimit
+    /// The page size a request asks for (`limit`), or the default; a size out of range is named.
+    static func limit(_ asked: Int?) throws -> Int {
+        let size = asked ?? defaultLimit
         guard (1...maximumLimit).contains(size) else { throw APIProblem.invalid("limit \(size) is not within 1-\(maximumLimit)") }
+        return size
+    }
+
+    static func page<T>(_ all: [T], cursor: String?, limit: Int?) throws -> (items: [T], next: String?) {
+        let size = try Self.limit(limit)
         var start = 0
         if let cursor {
             guard cursor.hasPrefix("p"), let n = Int(cursor.dropFirst()), n >= 0, n <= all.count else {

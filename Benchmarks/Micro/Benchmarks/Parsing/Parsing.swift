@@ -72,7 +72,7 @@ enum SIASNFile {
         var parser = CSVParser()
         var columns: SIASNColumns?
         var accepted = 0
-        func take(_ records: [CSVParser.Record]) throws {
+        func take(_ parser: inout CSVParser, _ records: [CSVParser.Record]) throws {
             for record in records {
                 guard let cols = columns else {
                     columns = try SIASNColumns(header: record.fields)
@@ -83,13 +83,7 @@ enum SIASNFile {
                 accepted += 1
             }
         }
-        var at = 0
-        while at < bytes.count {
-            let end = min(bytes.count, at + (1 << 20))
-            try take(try parser.feed(bytes[at..<end]))
-            at = end
-        }
-        try take(try parser.finish())
+        try feed(bytes, &parser, to: take)
         precondition(accepted == rows, "the generated file reads as \(accepted) rows, not \(rows)")
         return accepted
     }
@@ -98,13 +92,23 @@ enum SIASNFile {
     static func records(_ bytes: [UInt8]) throws -> Int {
         var parser = CSVParser()
         var count = 0
+        try feed(bytes, &parser) { _, records in count += records.count }
+        return count
+    }
+
+    /// The file to `parser` 1 MB at a time, as the import reads it, each batch of records to `take` (which may
+    /// set the parser's columns to keep).
+    static func feed(_ bytes: [UInt8], _ parser: inout CSVParser,
+                     to take: (inout CSVParser, [CSVParser.Record]) throws -> Void) throws {
         var at = 0
         while at < bytes.count {
             let end = min(bytes.count, at + (1 << 20))
-            count += try parser.feed(bytes[at..<end]).count
+            let records = try parser.feed(bytes[at..<end])
+            try take(&parser, records)
             at = end
         }
-        return count + (try parser.finish()).count
+        let last = try parser.finish()
+        try take(&parser, last)
     }
 
     /// Fields and lines, quotes honoured: every byte looked at once, nothing kept.
