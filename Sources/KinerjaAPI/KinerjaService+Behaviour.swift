@@ -39,7 +39,7 @@ extension KinerjaService {
         guard let me = p.employeeNIP else { throw APIProblem.invalid("this \(p.role.rawValue) key is not an employee's") }
         let year = try Self.parseYear(input.query.year)
         let all = try await database.withTenant(try p.city()) { try await $0.feedbackRequests(rater: me, year: year) }
-        let (items, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        let (items, next) = try Pagination.page(all, key: { "\($0.year) \($0.period) \($0.rateeNIP) \($0.source)" }, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: items.map {
             .init(year: $0.year, period: $0.period.description, rateeNip: $0.rateeNIP, rateeName: $0.rateeName,
                   source: .init(rawValue: $0.source) ?? .peer, done: $0.done)

@@ -68,7 +68,7 @@ extension KinerjaService {
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.followUps(year: year, nip: nip)
         }
-        let (items, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        let (items, next) = try Pagination.page(all, key: { String($0.id) }, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(items: items.map(Self.schema), nextCursor: next))))
     }
 

@@ -50,7 +50,7 @@ extension KinerjaService {
     func listReports(_ input: Operations.ListReports.Input) async throws -> Operations.ListReports.Output {
         let p = try RequestState.principal()
         let profile = try await database.withTenant(try p.city()) { try await $0.profile() }
-        let (definitions, next) = try Pagination.page(profile.reportDefinitions, cursor: input.query.cursor, limit: input.query.limit)
+        let (definitions, next) = try Pagination.page(profile.reportDefinitions, key: \.id, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: definitions.map { d in
             .init(name: d.id, title: d.title, titleEn: d.titleEN, source: d.source.rawValue,
                   defaultFormat: .init(rawValue: d.defaultFormat) ?? .html,

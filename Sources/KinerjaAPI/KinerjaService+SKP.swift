@@ -159,7 +159,7 @@ extension KinerjaService {
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.skpRevisions(nip: nip, year: year)
         }
-        let (revisions, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        let (revisions, next) = try Pagination.page(all, key: { String($0.revision) }, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: revisions.map { Self.schema($0) }))))
     }
 
@@ -211,7 +211,7 @@ extension KinerjaService {
         }
         // Who has not reported counts the whole team, whatever the page.
         let notReported = period == nil ? [] : rows.filter { !$0.reported }.map(\.nip)
-        let (page, next) = try Pagination.page(rows, cursor: input.query.cursor, limit: input.query.limit)
+        let (page, next) = try Pagination.page(rows, key: \.nip, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, year: year, period: period?.description, atasanNip: atasan, items: page,
                                            notReported: notReported))))
     }
@@ -226,7 +226,7 @@ extension KinerjaService {
                                                        units: try await tx.unitPath(code: e.unitCode))
             return (IndicatorCatalogue.templates(profile.indicators, for: position), profile.indicatorProposals)
         }
-        let (page, next) = try Pagination.page(templates, cursor: input.query.cursor, limit: input.query.limit)
+        let (page, next) = try Pagination.page(templates, key: \.id, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: page.map { t in
             .init(id: t.id, appliesTo: t.appliesTo, rhk: t.rhk, iki: t.iki, dimension: t.aspect.rawValue, unit: t.unit,
                   target: t.target, lowerIsBetter: t.lowerIsBetter ?? false, agreedWithEmployee: t.agreedWithEmployee)
@@ -240,7 +240,7 @@ extension KinerjaService {
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.proposals(nip: nip, year: year)
         }
-        let (items, next) = try Pagination.page(all, cursor: input.query.cursor, limit: input.query.limit)
+        let (items, next) = try Pagination.page(all, key: { $0.id.uuidString }, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: items.map(Self.schema)))))
     }
 

@@ -102,10 +102,10 @@ struct KinerjaService: APIProtocol {
                     return schema(u, children: children.isEmpty ? nil : children)
                 }
             }
-            let (page, next) = try Pagination.page(subtree(nil), cursor: input.query.cursor, limit: input.query.limit)
+            let (page, next) = try Pagination.page(subtree(nil), key: \.code, cursor: input.query.cursor, limit: input.query.limit)
             return .ok(.init(body: .json(.init(units: page, nextCursor: next))))
         }
-        let (page, next) = try Pagination.page(units, cursor: input.query.cursor, limit: input.query.limit)
+        let (page, next) = try Pagination.page(units, key: \.code, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(units: page.map { schema($0, children: nil) }, nextCursor: next))))
     }
 
@@ -113,7 +113,7 @@ struct KinerjaService: APIProtocol {
         let p = try RequestState.principal()
         let year = try input.query.year.map(Self.parseYear)
         let periods = try await database.withTenant(try p.city()) { try await $0.periods(year: year) }
-        let (page, next) = try Pagination.page(periods, cursor: input.query.cursor, limit: input.query.limit)
+        let (page, next) = try Pagination.page(periods, key: { "\($0.period.year) \($0.period.subPeriod)" }, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(items: page.map { stored in
             let period = stored.period
             return .init(year: period.year, period: period.subPeriod.description,

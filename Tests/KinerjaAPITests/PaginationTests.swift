@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+@testable import KinerjaAPI
 import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
@@ -57,10 +58,37 @@ import Testing
             let expected = ["2026 Y"] + (1...4).map { "2026 Q\($0)" } + ["2027 Y"] + (1...12).map { "2027 M\($0)" }
             #expect(names == expected && periods.pages == 9, "\(names)")
 
-            for bad in ["cursor=zz", "cursor=p999", "limit=0", "limit=1001"] {
+            // A cursor continues after its item: a year opened before it between pages neither repeats items nor
+            // hides the rest (with positions, the page after "2026 Q1" was 2025's); replayed on another year's
+            // list, it is refused, its item named.
+            let firstPage = try await client.get("/v1/periods?limit=2", token: hr)
+            let after = try #require(firstPage.json["nextCursor"] as? String)
+            try await db.withTenant(city.id) { _ = try await $0.openYear(2025, cadence: .quarterly, actor: "t") }
+            let next = try await client.get("/v1/periods?limit=2&cursor=\(after)", token: hr)
+            #expect(next.items.map { "\($0["year"] as? Int ?? 0) \($0["period"] as? String ?? "")" } == ["2026 Q2", "2026 Q3"], "\(next.body)")
+            let otherYear = try await client.get("/v1/periods?year=2027&cursor=\(after)", token: hr)
+            #expect(otherYear.status == .badRequest && otherYear.body.contains("2026 Q1"), "\(otherYear.body)")
+
+            for bad in ["cursor=zz", "cursor=p999", "cursor=kZZZ", "limit=0", "limit=1001"] {
                 let r = try await client.get("/v1/reports?\(bad)", token: hr)
                 #expect(r.status == .badRequest && r.code == "invalid_parameter" && r.body.contains(bad.split(separator: "=")[1]), "\(bad): \(r.body)")
             }
         }
+    }
+
+    /// Keys that repeat in a list still page every item once (the cursor tells the occurrences apart).
+    @Test(arguments: [1, 2, 3]) func repeatedKeysPageEveryItemOnce(limit: Int) throws {
+        let all = ["a", "b", "b", "b", "c"].enumerated().map { (position: $0.offset, key: $0.element) }
+        var seen: [Int] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try Pagination.page(all, key: \.key, cursor: cursor, limit: limit)
+            seen += page.items.map(\.position)
+            cursor = page.next
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(seen == [0, 1, 2, 3, 4])
+        #expect(Pagination.decode(Pagination.encode("2026 M2/ü")) == "2026 M2/ü")
     }
 }
