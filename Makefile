@@ -20,10 +20,12 @@ run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server
 	@deploy/local/demo-key.sh $(ADMIN) "$(HOST)" "$(PORT)"
 	@exec $(SERVER) --http-host $(HOST) --http-port $(PORT)
 
+# What the suite starts besides the private cluster (PgBouncer, the replica pair) stops when it ends, passed or
+# not; the private cluster keeps running for `make run` (`make db-stop` stops it).
 test: db-start build test-tools ## The whole test suite against the private PostgreSQL, then through PgBouncer, then a bounded fuzz
-	swift test --skip-build $(SWIFT_BUILD_FLAGS)
-	@$(MAKE) --no-print-directory test-pgbouncer
-	@EXAMPLES=10 deploy/local/fuzz.sh
+	@trap 'deploy/local/pgbouncer.sh stop; deploy/local/replica.sh stop; echo "the private PostgreSQL keeps running: make db-stop stops it"' EXIT; \
+	  echo "swift test --skip-build $(SWIFT_BUILD_FLAGS)"; swift test --skip-build $(SWIFT_BUILD_FLAGS) && \
+	  $(MAKE) --no-print-directory test-pgbouncer && EXAMPLES=10 deploy/local/fuzz.sh
 
 # schemathesis against the running server, every operation of openapi.yaml: no 5xx, every answer as the spec
 # says (status, content type, schema). make test runs 10 examples an operation; EXAMPLES=200 make fuzz more.
