@@ -15,8 +15,7 @@ extension KinerjaService {
         } else {
             after = 0
         }
-        let limit = input.query.limit ?? 200
-        guard (1...1000).contains(limit) else { throw APIProblem.invalid("limit \(limit) is out of range: use 1-1000") }
+        let limit = try Pagination.limit(input.query.limit)
         let entries = try await withReadTenant(try p.city()) { try await $0.changes(after: after, limit: limit) }
         let items: [Components.Schemas.Change] = try entries.map { e in
             let detail = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.detail.utf8))

@@ -52,9 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         func run() async throws {
             let cities = AdapterRegistry.demoCities.filter { city == nil || $0.name == city }
-            let (employees, seed, plans) = (employees, seed, !noPlans)
-            let today = DemoCommand.today()
-            let year = year ?? today.year
+            let (employees, seed, plans, asked) = (employees, seed, !noPlans, year)
             try await connection.withDatabase { db in
                 for adapter in cities {
                     let started = ContinuousClock.now
@@ -76,6 +74,9 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                     if plans {
                         let profile = try await db.platform.profile(of: tenant.id)
+                        // The city's today (WIB, WITA or WIT), not the machine's: around midnight they differ.
+                        let today = CivilDate.today(in: profile.timeZoneOrDefault)
+                        let year = asked ?? today.year
                         let planned = try await db.withTenant(tenant.id) { tx -> (Int, Int)? in
                             if try await tx.periods(year: year).isEmpty {
                                 try await tx.openYear(year, cadence: profile.periods.cadence, actor: cliActor)
@@ -138,10 +139,5 @@ struct DemoCommand: AsyncParsableCommand {
             }
             printError("\(code): \(year) \(period) final in \(opds) OPD(s); \(followUps) follow-up(s) recorded")
         }
-    }
-
-    static func today() -> CivilDate {
-        let c = Calendar(identifier: .gregorian).dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: c.year ?? 2026, month: c.month ?? 1, day: c.day ?? 1)
     }
 }

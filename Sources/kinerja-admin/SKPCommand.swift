@@ -259,7 +259,7 @@ struct SKPCommand: AsyncParsableCommand {
                     if try await tx.periods(year: year).isEmpty {
                         try await tx.openYear(year, cadence: profile.periods.cadence, actor: cliActor)
                     }
-                    return try await tx.seedSKPs(year: year, profile: profile, realisasiUntil: realisasi ? DemoCommand.today() : nil,
+                    return try await tx.seedSKPs(year: year, profile: profile, realisasiUntil: realisasi ? CivilDate.today(in: profile.timeZoneOrDefault) : nil,
                                                  actor: cliActor)
                 }
             }
