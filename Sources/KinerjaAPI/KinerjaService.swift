@@ -193,6 +193,7 @@ struct KinerjaService: APIProtocol {
             deactivated: summary.deactivated, missing: summary.missing, unitsNew: summary.unitsNew,
             unitsChanged: summary.unitsChanged, atasanFromFile: summary.atasanFromFile,
             atasanNotDerived: summary.atasanNotDerived, atasanNotDerivedCount: summary.atasanNotDerivedCount,
+            atasanRederived: summary.atasanRederived, atasanRederivedCount: summary.atasanRederivedCount,
             dryRun: summary.dryRun))))
     }
 

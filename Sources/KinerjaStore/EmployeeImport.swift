@@ -21,15 +21,23 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     /// NIPs whose atasan could not be derived (no head in their unit or the one above), first 100.
     public var atasanNotDerived: [String] = []
     public var atasanNotDerivedCount = 0
+    /// Employees the file leaves out whose atasan is derived again because the file changes who leads them (first
+    /// 100), and how many.
+    public var atasanRederived: [String] = []
+    public var atasanRederivedCount = 0
     public var dryRun = false
 }
 
 public struct ImportOptions: Sendable {
     public var dryRun: Bool
     public var deactivateMissing: Bool
-    public init(dryRun: Bool = false, deactivateMissing: Bool = false) {
+    /// Up to this many rows, the employees a file leaves out whose leader it may change are found by key; above
+    /// it, in one pass over the city (the same answer; tests try both).
+    public var findLeftOutByKeyUpTo: Int
+    public init(dryRun: Bool = false, deactivateMissing: Bool = false, findLeftOutByKeyUpTo: Int = 10_000) {
         self.dryRun = dryRun
         self.deactivateMissing = deactivateMissing
+        self.findLeftOutByKeyUpTo = findLeftOutByKeyUpTo
     }
 }
 
@@ -150,7 +158,7 @@ extension TenantTransaction {
         summary.rows = rows
         summary.dryRun = options.dryRun
         summary.atasanFromFile = atasanFromFile
-        if !atasanFromFile { try await deriveAtasan(into: &summary, deactivateMissing: options.deactivateMissing) }
+        if !atasanFromFile { try await deriveAtasan(into: &summary, options: options) }
         // The atasan of each staged row: from the file, or derived into `import_atasan` (a narrow table,
         // cheaper to write than updating every staged row).
         let atasan = atasanFromFile ? AtasanSource.file : .derived
@@ -163,6 +171,7 @@ extension TenantTransaction {
             try await audit(actor: actor, action: "employees.import", subject: "", detail: [
                 "rows": String(rows), "new": String(summary.new), "changed": String(summary.changed),
                 "deactivated": String(summary.deactivated), "units_new": String(summary.unitsNew),
+                "atasan_rederived": String(summary.atasanRederivedCount),
             ])
         }
         return summary

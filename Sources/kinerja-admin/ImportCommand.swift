@@ -82,6 +82,10 @@ struct ImportCommand: AsyncParsableCommand {
                 lines.append("atasan not derived for \(s.atasanNotDerivedCount): " + s.atasanNotDerived.prefix(20).joined(separator: " ")
                              + (s.atasanNotDerivedCount > 20 ? " …" : ""))
             }
+            if s.atasanRederivedCount > 0 {
+                lines.append("atasan \(s.dryRun ? "would be derived" : "derived") again for \(s.atasanRederivedCount) not in the file (the file changes who leads them): "
+                             + s.atasanRederived.prefix(20).joined(separator: " ") + (s.atasanRederivedCount > 20 ? " …" : ""))
+            }
             return lines.joined(separator: "\n")
         }
     }
