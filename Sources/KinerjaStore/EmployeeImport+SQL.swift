@@ -80,38 +80,47 @@ extension TenantTransaction {
     }
 
     /// Without `NIP ATASAN`: the holder of a unit's highest struktural post leads it; staff report to the head
-    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above. A unit
-    /// with an active struktural post in the file is led as the file says. Unless `deactivateMissing` makes the
-    /// file the whole city, a unit the file gives no such post keeps the head it has among the city's active
-    /// employees the file leaves out: a file of only the rows that changed keeps their atasan. The employees it
-    /// leaves out keep theirs too, except where the file changes who leads them: their unit (or, for a unit without
-    /// a head, the unit above) is led as the file says, or their atasan is in the file (moved, demoted, no longer
-    /// active). Those are derived again by the same rule (`import_rederived`). An atasan derived so that it closes a
-    /// loop with the stored ones refuses the file.
+    /// of their unit, a head to the head of the unit above; a unit with no head passes to the one above. Unless
+    /// `deactivateMissing` makes the file the whole city, the posts of the employees the file leaves out count too,
+    /// and the file's post wins a tie with a stored one (a new head sent without the old one leads): a file of only
+    /// the rows that changed keeps their atasan. The employees it leaves out keep theirs, except where the file
+    /// changes what the rule gives them (the head of their unit or of the unit above, or which unit is above) or
+    /// makes their atasan inactive: those are derived again (`import_rederived`). An atasan derived so that it
+    /// closes a loop with the stored ones refuses the file.
     func deriveAtasan(into summary: inout ImportSummary, options: ImportOptions) async throws {
         let deactivateMissing = options.deactivateMissing
-        // Each unit's head, and whether the file says it (`filed`).
+        // Each unit's head after the file (`nip`) and before it (`before_nip`, from the stored posts alone).
         try await query("""
             create temporary table import_heads on commit drop as
-            with filed as (
-                select unit_code, nip, jabatan_level from import_stage where jabatan_kind = 'struktural' and status = 'active'
-            ), posts as (
-                select * from filed
-                union all
-                select u.code, e.nip, e.jabatan_level
+            with stored as (
+                select u.code as unit_code, e.nip, e.jabatan_level,
+                       exists (select 1 from import_stage s where s.nip = e.nip) as in_file
                 from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
-                where e.tenant_id = \(tenant.uuid) and not \(deactivateMissing) and e.jabatan_kind = 'struktural'
-                  and e.status = 'active' and not exists (select 1 from import_stage s where s.nip = e.nip)
-                  and not exists (select 1 from filed f where f.unit_code = u.code)
-            ), ranked as (
+                where e.tenant_id = \(tenant.uuid) and e.jabatan_kind = 'struktural' and e.status = 'active'
+            ), posts as (
+                select unit_code, nip, jabatan_level, true as filed
+                from import_stage where jabatan_kind = 'struktural' and status = 'active'
+                union all
+                select unit_code, nip, jabatan_level, false from stored where not in_file and not \(deactivateMissing)
+            ), after as (
+                select unit_code, nip,
+                       rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
+                           when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end, filed desc) as r
+                from posts
+            ), before as (
                 select unit_code, nip,
                        rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
                            when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end) as r
-                from posts
+                from stored
+            ), ha as (
+                select unit_code, case when count(*) filter (where r = 1) = 1 then min(nip) filter (where r = 1) end as nip
+                from after group by unit_code
+            ), hb as (
+                select unit_code, case when count(*) filter (where r = 1) = 1 then min(nip) filter (where r = 1) end as nip
+                from before group by unit_code
             )
-            select r.unit_code, case when count(*) filter (where r.r = 1) = 1 then min(r.nip) filter (where r.r = 1) end as nip,
-                   exists (select 1 from filed f where f.unit_code = r.unit_code) as filed
-            from ranked r group by r.unit_code
+            select coalesce(ha.unit_code, hb.unit_code) as unit_code, ha.nip, hb.nip as before_nip
+            from ha full join hb on hb.unit_code = ha.unit_code
             """)
         try await query("create index on import_heads (unit_code)")
         try await query("analyze import_heads")
@@ -127,37 +136,34 @@ extension TenantTransaction {
             left join import_heads ph on ph.unit_code = u.parent_code
             """)
         if !deactivateMissing {
-            // Those the file may change the leader of: whose atasan is in it, and who work in a unit it leads or
-            // one right below such a unit (stored there, or placed there by the file). The unit above is the file's
-            // where the file names the unit, else the stored one. A file of a few rows finds them by key (nested
-            // loops, which the import otherwise turns off): 2 rows into a city of 100,000 in 10 ms instead of 130.
-            // A large file compares every employee of the city with it in one pass (100 ms for 100,000 against
-            // 170 by key).
+            // What the rule gave each employee the file leaves out before it and gives after it. The heads change only
+            // in the units of the file's rows (as the file says and as stored), and the unit above changes only for
+            // units the file names: the employees of those units and of the units right below them are all it can
+            // change. A file of a few rows finds them by key (nested loops, which the import otherwise turns off;
+            // 2 rows into a city of 100,000: 10 ms instead of 130); a large one compares the whole city in one pass.
             let byKey = summary.rows <= options.findLeftOutByKeyUpTo
             if byKey { try await query("set local enable_nestloop = on") }
             try await query("""
                 create temporary table import_rederived on commit drop as
                 with units as (
                     select distinct unit_code, parent_code from import_stage
-                ), led as (
-                    select o.unit_id from import_heads h join org_units o on o.tenant_id = \(tenant.uuid) and o.code = h.unit_code
-                    where h.filed
+                ), changed_units as (
+                    select o.unit_id from units su join org_units o on o.tenant_id = \(tenant.uuid) and o.code = su.unit_code
+                    union
+                    select e.unit_id from import_stage s join employees e on e.tenant_id = \(tenant.uuid) and e.nip = s.nip
                 ), near as (
-                    select unit_id from led
+                    select unit_id from changed_units
                     union
-                    select c.unit_id from org_units c where c.tenant_id = \(tenant.uuid) and c.parent_id in (select unit_id from led)
-                    union
-                    select o.unit_id from units su join import_heads h on h.unit_code = su.parent_code and h.filed
-                    join org_units o on o.tenant_id = \(tenant.uuid) and o.code = su.unit_code
+                    select c.unit_id from org_units c
+                    where c.tenant_id = \(tenant.uuid) and c.parent_id in (select unit_id from changed_units)
                 ), candidates as (
-                    select e.nip from employees e
-                    where e.tenant_id = \(tenant.uuid) and e.atasan_nip in (select nip from import_stage)
+                    select e.nip from employees e where e.tenant_id = \(tenant.uuid) and e.unit_id in (select unit_id from near)
                     union
-                    select e.nip from employees e
-                    where e.tenant_id = \(tenant.uuid) and e.unit_id in (select unit_id from near)
+                    select e.nip from employees e where e.tenant_id = \(tenant.uuid)
+                      and e.atasan_nip in (select nip from import_stage where status <> 'active')
                 ), left_out as (
-                    select e.nip, e.atasan_nip, u.code as unit_code,
-                           case when su.unit_code is not null then su.parent_code else pu.code end as parent_code
+                    select e.nip, e.atasan_nip, u.code as unit_code, pu.code as parent_before,
+                           case when su.unit_code is not null then su.parent_code else pu.code end as parent_after
                     from employees e
                     join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
                     left join org_units pu on pu.tenant_id = u.tenant_id and pu.unit_id = u.parent_id
@@ -166,22 +172,19 @@ extension TenantTransaction {
                       \(unescaped: byKey ? "and e.nip in (select nip from candidates)" : "")
                       and not exists (select 1 from import_stage s where s.nip = e.nip)
                 ), derived as (
-                    select l.nip, l.atasan_nip as before, l.unit_code, l.parent_code,
-                           case when h.nip is not null and h.nip <> l.nip then h.nip else ph.nip end as atasan,
-                           a.line as atasan_line,
-                           coalesce(h.filed, false) or (h.nip is null and coalesce(ph.filed, false))
-                               or (h.nip = l.nip and coalesce(ph.filed, false)) or a.nip is not null as touched
+                    select l.nip, l.atasan_nip, l.unit_code, l.parent_before, l.parent_after,
+                           case when h.nip is not null and h.nip <> l.nip then h.nip else pa.nip end as after,
+                           case when h.before_nip is not null and h.before_nip <> l.nip then h.before_nip else pb.before_nip end as before,
+                           g.nip is not null as atasan_gone
                     from left_out l
                     left join import_heads h on h.unit_code = l.unit_code
-                    left join import_heads ph on ph.unit_code = l.parent_code
-                    left join import_stage a on a.nip = l.atasan_nip
+                    left join import_heads pa on pa.unit_code = l.parent_after
+                    left join import_heads pb on pb.unit_code = l.parent_before
+                    left join import_stage g on g.nip = l.atasan_nip and g.status <> 'active'
                 )
-                -- `cause`: the file's line that changes who leads them: their atasan's row, else a head of their unit
-                -- or of the one above.
-                select d.nip, d.before, d.atasan,
-                       coalesce(d.atasan_line, (select min(s.line) from import_stage s where s.jabatan_kind = 'struktural'
-                                                and s.status = 'active' and s.unit_code in (d.unit_code, d.parent_code))) as cause
-                from derived d where d.touched and d.atasan is distinct from d.before
+                select nip, atasan_nip as before, after as atasan, unit_code, parent_before, parent_after
+                from derived
+                where (after is distinct from before or atasan_gone) and after is distinct from atasan_nip
                 """)
             try await query("create index on import_rederived (nip)")
             // Without statistics the loop walk below plans for a large table: 0.48 s instead of 40 ms on a whole
@@ -198,15 +201,17 @@ extension TenantTransaction {
                 }
             }
         }
-        try await query("create index on import_atasan (nip)")
-        try await query("analyze import_atasan")
         if !deactivateMissing {
             // The tree gives the file's rows no loop among themselves, and the stored atasan have none: a new one
-            // passes through a row whose atasan is someone the file leaves out (whose own atasan may be derived
-            // again above, and otherwise is the stored one, which a file with NIP ATASAN may have set anywhere). The walks start there alone (none
-            // in a whole download) and follow each step by key, the file's atasan before the stored one: row by
-            // row, which the import otherwise turns off (0.34 s instead of 0.2 ms for 2 rows in a city of 100,000).
+            // passes through a row whose atasan is someone the file leaves out, or through an atasan derived again
+            // (the others are as stored, which a file with NIP ATASAN may have set anywhere). The walks start there
+            // alone (none in a whole download) and follow each step by key, the file's or the derived-again atasan
+            // before the stored one: row by row, which the import otherwise turns off (0.34 s instead of 0.2 ms for
+            // 2 rows in a city of 100,000). One loop walked from several of its members is named once.
+            // Its estimates (a recursive walk over the city) pass PostgreSQL's threshold for compiling the statement,
+            // which took 0.6 s for a walk of no rows: turned off for it.
             try await query("set local enable_nestloop = on")
+            try await query("set local jit = off")
             let loops = try await rowErrors("""
                 with recursive walk (start, cur, path, depth) as (
                     select d.nip, d.atasan, array[d.nip, d.atasan], 1 from import_atasan d
@@ -227,7 +232,8 @@ extension TenantTransaction {
                     ) n
                     where n.atasan is not null and w.cur <> w.start and w.depth < 64
                 )
-                select coalesce(s.line, c.line, 1), 'NIP', coalesce(s.nip, c.nip, r.nip),
+                select distinct on (coalesce(s.line, c.line, 1), (select array_agg(m order by m) from unnest(w.path) m))
+                       coalesce(s.line, c.line, 1), 'NIP', coalesce(s.nip, c.nip, r.nip::text),
                        case when s.nip is not null then 'its atasan, derived from the unit tree, makes a cycle with the city''s employees '
                             else 'it derives again the atasan of ' || r.nip || ', who is not in the file, and that makes a cycle with '
                                  || 'the city''s employees' end
@@ -235,10 +241,22 @@ extension TenantTransaction {
                 from walk w
                 left join import_stage s on s.nip = w.start
                 left join import_rederived r on r.nip = w.start
-                left join import_stage c on c.line = r.cause
+                -- The file's first row that changes what the rule gives them: their atasan's, or one in (or out of)
+                -- their unit or the unit above.
+                left join lateral (
+                    select f.line, f.nip from import_stage f
+                    left join employees x on x.tenant_id = \(tenant.uuid) and x.nip = f.nip
+                    left join org_units xu on xu.tenant_id = x.tenant_id and xu.unit_id = x.unit_id
+                    where f.nip = r.before or f.unit_code in (r.unit_code, r.parent_before, r.parent_after)
+                       or xu.code in (r.unit_code, r.parent_before, r.parent_after)
+                    order by f.line limit 1
+                ) c on r.nip is not null
                 where w.cur = w.start
+                order by 1, (select array_agg(m order by m) from unnest(w.path) m), s.nip is null
+                limit \(ImportRejected.limit)
                 """)
             try await query("set local enable_nestloop = off")
+            try await query("reset jit")
             if !loops.isEmpty { throw ImportRejected(errors: loops, total: loops.count) }
         }
         // Heads of top units have no atasan inside the city; anyone else without one is listed.

@@ -113,6 +113,7 @@ import Testing
             #expect(dry.atasanNotDerivedCount == 0 && dry.changed == 1, "\(what): \(dry.atasanNotDerived)")
             let done = try await run(db, t.id, Self.file(rows))
             #expect(done.atasanNotDerivedCount == 0 && done.changed == 1 && done.missing == 3, "\(what)")
+            #expect(done.atasanRederivedCount == 0, "\(what): the file changes no one's leader")
         }
         let people = try await db.withTenant(t.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
         let byNIP = Dictionary(uniqueKeysWithValues: people.map { ($0.nip, $0) })
@@ -137,8 +138,8 @@ import Testing
         let now = Dictionary(uniqueKeysWithValues: after.map { ($0.nip, $0) })
         #expect(now["199003032015031001"]?.atasanNIP == "198706062012012001", "the teacher reports to the new head")
         #expect(now["198706062012012001"]?.atasanNIP == "198001012005011001", "who reports to the kepala dinas")
-        // The file says who leads the school, so those it leaves out there report to the new head too: the other
-        // teacher, and the old head, whose stored post the file's outranks in that unit.
+        // The new head leads the school, so those the file leaves out there report to her too: the other teacher,
+        // and the old head, whose stored post of the same rank gives way to the file's.
         #expect(handover.atasanRederived == ["198502022010012001", "199504042023212001"], "\(handover)")
         #expect(now["199504042023212001"]?.atasanNIP == "198706062012012001", "the teacher left out reports to the new head")
         #expect(now["198502022010012001"]?.atasanNIP == "198706062012012001")
@@ -187,9 +188,38 @@ import Testing
         let byNIP = Dictionary(uniqueKeysWithValues: people.map { ($0.nip, $0.atasanNIP) })
         #expect(byNIP["198001012005011001"] == .some("198502022010012001") && byNIP["198502022010012001"] == .some(nil), "\(byNIP)")
 
-        // Stored with NIP ATASAN: the head reports to a teacher, who reports to another. The second teacher sent
-        // alone, without NIP ATASAN: the first, whose atasan she is, is derived again to the head, and the head
-        // still reports to him: a loop, refused and named, nothing written.
+        // A new kepala dinas sent without the old one leads the Dinas (the file wins a tie of rank): the school head
+        // below, whom the file leaves out, reports to him, and so does the old one. A sekretaris sent alone is outranked
+        // by the stored kepala dinas: she reports to him, and no one else changes.
+        let (db4, t4) = try await empty("newkadis")
+        _ = try await run(db4, t4.id, Self.file())
+        let kadis = "Made Wirawan;197801012003011001;L;01-01-1978;PNS;IV/c;Struktural;Kepala Dinas Pendidikan;II.b;Dinas Pendidikan;Dinas Pendidikan;Hindu"
+        let arrival = try await run(db4, t4.id, Self.file([kadis]))
+        #expect(arrival.atasanRederived == ["198001012005011001", "198502022010012001"], "\(arrival)")
+        let led = try await db4.withTenant(t4.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+        let ledBy = Dictionary(uniqueKeysWithValues: led.map { ($0.nip, $0.atasanNIP) })
+        #expect(ledBy["198502022010012001"] == .some("197801012003011001") && ledBy["198001012005011001"] == .some("197801012003011001"))
+        #expect(ledBy["199003032015031001"] == .some("198502022010012001"), "the teachers still report to their school's head")
+        let (db5, t5) = try await empty("sekdis")
+        _ = try await run(db5, t5.id, Self.file())
+        let sekretaris = "Nur Aini;198203032006042001;P;03-03-1982;PNS;IV/a;Struktural;Sekretaris Dinas Pendidikan;III.a;Dinas Pendidikan;Dinas Pendidikan;Islam"
+        let second = try await run(db5, t5.id, Self.file([sekretaris]))
+        #expect((second.new, second.atasanRederivedCount) == (1, 0), "\(second)")
+        #expect(try await db5.withTenant(t5.id) { try await $0.employee(nip: "198203032006042001")?.atasanNIP } == "198001012005011001")
+
+        // The school head becomes inactive: the teachers are derived again (to the head above), not left with her.
+        let (db6, t6) = try await empty("inactive")
+        _ = try await run(db6, t6.id, Self.file())
+        let gone = try await run(db6, t6.id, Self.file([Self.rows[1] + ";PENSIUN"], header: Self.header + ";KEDUDUKAN HUKUM"))
+        #expect(gone.atasanRederived == teachers, "\(gone)")
+        for nip in teachers {
+            #expect(try await db6.withTenant(t6.id) { try await $0.employee(nip: nip)?.atasanNIP } == "198001012005011001")
+        }
+
+        // Stored with NIP ATASAN: the head reports to a teacher, who reports to another, who reports to the kepala
+        // dinas. The second teacher's row sent again without NIP ATASAN derives her atasan from the tree (the head),
+        // and the head still reports to the first teacher, who reports to her: a loop, refused and named, nothing
+        // written.
         let (db3, t3) = try await empty("loop")
         let header = Self.header + ";NIP ATASAN"
         _ = try await run(db3, t3.id, Self.file([Self.rows[0] + ";", Self.rows[1] + ";199504042023212001",
@@ -201,7 +231,7 @@ import Testing
             Issue.record("a loop of atasan was accepted")
         } catch let e as ImportRejected {
             #expect(e.errors.map(\.line) == [2] && e.errors.map(\.value) == ["199003032015031001"], "\(e)")
-            #expect(e.errors.first?.reason.contains("199504042023212001 -> 198502022010012001 -> 199504042023212001") == true, "\(e)")
+            #expect(e.errors.first?.reason.contains("199003032015031001 -> 198502022010012001 -> 199504042023212001 -> 199003032015031001") == true, "\(e)")
         }
         #expect(try await snapshot(db3, t3.id) == stored)
     }
