@@ -135,6 +135,8 @@ extension TenantTransaction {
             left join import_heads h on h.unit_code = s.unit_code
             left join import_heads ph on ph.unit_code = u.parent_code
             """)
+        try await query("create index on import_atasan (nip)")
+        try await query("analyze import_atasan")
         if !deactivateMissing {
             // What the rule gave each employee the file leaves out before it and gives after it. The heads change only
             // in the units of the file's rows (as the file says and as stored), and the unit above changes only for
@@ -232,31 +234,37 @@ extension TenantTransaction {
                     ) n
                     where n.atasan is not null and w.cur <> w.start and w.depth < 64
                 )
-                select distinct on (coalesce(s.line, c.line, 1), (select array_agg(m order by m) from unnest(w.path) m))
-                       coalesce(s.line, c.line, 1), 'NIP', coalesce(s.nip, c.nip, r.nip::text),
-                       case when s.nip is not null then 'its atasan, derived from the unit tree, makes a cycle with the city''s employees '
-                            else 'it derives again the atasan of ' || r.nip || ', who is not in the file, and that makes a cycle with '
-                                 || 'the city''s employees' end
-                       || ' (send NIP ATASAN, or their rows too): ' || array_to_string(w.path, ' -> ')
-                from walk w
-                left join import_stage s on s.nip = w.start
-                left join import_rederived r on r.nip = w.start
-                -- The file's first row that changes what the rule gives them: their atasan's, or one in (or out of)
-                -- their unit or the unit above.
-                left join lateral (
-                    select f.line, f.nip from import_stage f
-                    left join employees x on x.tenant_id = \(tenant.uuid) and x.nip = f.nip
-                    left join org_units xu on xu.tenant_id = x.tenant_id and xu.unit_id = x.unit_id
-                    where f.nip = r.before or f.unit_code in (r.unit_code, r.parent_before, r.parent_after)
-                       or xu.code in (r.unit_code, r.parent_before, r.parent_after)
-                    order by f.line limit 1
-                ) c on r.nip is not null
-                where w.cur = w.start
-                order by 1, (select array_agg(m order by m) from unnest(w.path) m), s.nip is null
-                limit \(ImportRejected.limit)
+                -- One row a loop, however many of its members it was walked from: the first line that names it.
+                select line, 'NIP', value, reason from (
+                    select distinct on (members) *
+                    from (
+                        select coalesce(s.line, c.line, 1) as line, coalesce(s.nip, c.nip, r.nip::text) as value,
+                               case when s.nip is not null then 'its atasan, derived from the unit tree, makes a cycle with the city''s employees '
+                                    else 'it derives again the atasan of ' || r.nip || ', who is not in the file, and that makes a cycle with '
+                                         || 'the city''s employees' end
+                               || ' (send NIP ATASAN, or their rows too): ' || array_to_string(w.path, ' -> ') as reason,
+                               (select array_agg(m order by m) from unnest(w.path[2:]) m) as members, s.nip is null as derived_again
+                        from walk w
+                        left join import_stage s on s.nip = w.start
+                        left join import_rederived r on r.nip = w.start
+                        -- The file's first row that changes what the rule gives them: their atasan's, or one in (or
+                        -- out of) their unit or the unit above.
+                        left join lateral (
+                            select f.line, f.nip from import_stage f
+                            left join employees x on x.tenant_id = \(tenant.uuid) and x.nip = f.nip
+                            left join org_units xu on xu.tenant_id = x.tenant_id and xu.unit_id = x.unit_id
+                            where f.nip = r.before or f.unit_code in (r.unit_code, r.parent_before, r.parent_after)
+                               or xu.code in (r.unit_code, r.parent_before, r.parent_after)
+                            order by f.line limit 1
+                        ) c on r.nip is not null
+                        where w.cur = w.start
+                    ) found
+                    order by members, line, derived_again
+                ) loops
+                order by line
                 """)
             try await query("set local enable_nestloop = off")
-            try await query("reset jit")
+            try await query("set local jit to default")
             if !loops.isEmpty { throw ImportRejected(errors: loops, total: loops.count) }
         }
         // Heads of top units have no atasan inside the city; anyone else without one is listed.

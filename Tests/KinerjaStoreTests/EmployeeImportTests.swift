@@ -216,6 +216,28 @@ import Testing
             #expect(try await db6.withTenant(t6.id) { try await $0.employee(nip: nip)?.atasanNIP } == "198001012005011001")
         }
 
+        // An atasan stored from a NIP ATASAN file (the second teacher reports to the kepala dinas) stays while the
+        // rule's answer for her does not change: the school head's row sent alone rewrites no one.
+        let (db7, t7) = try await empty("byhand")
+        _ = try await run(db7, t7.id, Self.file([Self.rows[0] + ";", Self.rows[1] + ";198001012005011001",
+                                                  Self.rows[2] + ";198502022010012001", Self.rows[3] + ";198001012005011001"],
+                                                 header: Self.header + ";NIP ATASAN"))
+        let headAlone = try await run(db7, t7.id, Self.file([Self.rows[1].replacingOccurrences(of: "III/d", with: "IV/a")]))
+        #expect((headAlone.changed, headAlone.atasanRederivedCount) == (1, 0), "\(headAlone)")
+        #expect(try await db7.withTenant(t7.id) { try await $0.employee(nip: "199504042023212001")?.atasanNIP } == "198001012005011001")
+
+        // The file places the school under a new Dinas, which has no head: its head, left out, has no one above her
+        // now (listed); the teacher sent reports to her, and the other teacher is untouched.
+        let (db8, t8) = try await empty("moved-unit")
+        _ = try await run(db8, t8.id, Self.file())
+        let elsewhere = Self.rows[2].replacingOccurrences(of: ";SD Negeri 1;Dinas Pendidikan;", with: ";SD Negeri 1;Dinas Kebudayaan;")
+        let reparented = try await run(db8, t8.id, Self.file([elsewhere]))
+        #expect(reparented.atasanRederived == ["198502022010012001"] && reparented.atasanNotDerived == ["198502022010012001"], "\(reparented)")
+        let after8 = try await db8.withTenant(t8.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+        let by8 = Dictionary(uniqueKeysWithValues: after8.map { ($0.nip, $0.atasanNIP) })
+        #expect(by8["199003032015031001"] == .some("198502022010012001") && by8["199504042023212001"] == .some("198502022010012001"))
+        #expect(by8["198502022010012001"] == .some(nil), "\(by8)")
+
         // Stored with NIP ATASAN: the head reports to a teacher, who reports to another, who reports to the kepala
         // dinas. The second teacher's row sent again without NIP ATASAN derives her atasan from the tree (the head),
         // and the head still reports to the first teacher, who reports to her: a loop, refused and named, nothing
