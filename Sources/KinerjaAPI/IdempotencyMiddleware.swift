@@ -10,7 +10,8 @@ import NIOCore
 /// query and body) gets the first answer again, marked `Idempotency-Replayed: true`, and changes nothing; the
 /// same key with another request answers 422 `idempotency_key_reused`; while the first is still being
 /// answered, 409 `idempotency_in_progress`. Answers are kept a day. A server error or an unreachable database
-/// is not kept, so the request can be retried with the same key.
+/// is not kept, so the request can be retried with the same key; nor is the answer to a path or method no
+/// operation serves (404, 405), so a caller who mistyped the path sends the same key to the right one.
 struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
     let database: KinerjaDatabase
     /// The largest request body hashed, and the largest answer kept (a larger one is answered, not kept).
@@ -42,7 +43,9 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         case .mismatch(let first):
             throw APIProblem(.unprocessableContent, code: "idempotency_key_reused", id: "Idempotency-Key sudah dipakai untuk permintaan lain",
                              en: "Idempotency-Key already used for another request",
-                             detail: "Idempotency-Key '\(key)' was first used for \(first) with another body; send a new key for a new request")
+                             detail: "Idempotency-Key '\(key)' was first used for "
+                                 + (first == "\(request.method.rawValue) \(path)" ? "\(first) with another query or body" : first)
+                                 + "; send a new key for a new request")
         case .inProgress:
             throw APIProblem(.conflict, code: "idempotency_in_progress", id: "Permintaan dengan Idempotency-Key ini sedang diproses",
                              en: "A request with this Idempotency-Key is in progress",
@@ -56,7 +59,9 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let problem = ProblemMiddleware<Context>.problem(for: error, logger: context.logger, path: path)
-            guard problem.status.code < 500 else {
+            // The router's own 404 and 405 (no operation ran) are HTTPErrors; the operations' are problems.
+            let unrouted = (error as? HTTPError).map { [.notFound, .methodNotAllowed].contains($0.status) } ?? false
+            guard problem.status.code < 500, !unrouted else {
                 try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }
                 throw error
             }

@@ -59,6 +59,24 @@ import Testing
             #expect(r1.status == .unprocessableContent && r2.status == r1.status && r2.body == r1.body)
             #expect(r2.headers[HTTPField.Name("Idempotency-Replayed")!] == "true")
 
+            // A key first sent to a path no operation serves is not used up: the same key then reaches the right
+            // path. A key reused on another path names that path.
+            var typo: HTTPFields = [.authorization: "Bearer \(hr)", .contentType: "text/csv"]
+            typo[HTTPField.Name("Idempotency-Key")!] = "imp-typo"
+            let lost = try await client.execute(uri: "/v1/employees/import", method: .post, headers: typo,
+                                                body: ByteBuffer(string: Self.file)) { $0.status }
+            #expect(lost == .notFound)
+            let found = try await post(client, Self.file, token: hr, key: "imp-typo")
+            #expect(found.status == .ok && found.headers[HTTPField.Name("Idempotency-Replayed")!] == nil, "\(found.body)")
+            var json = typo
+            json[.contentType] = "application/json"
+            let elsewhere = try await client.execute(uri: "/v1/attendance/events", method: .post, headers: json,
+                                                     body: ByteBuffer(string: #"{"events":[]}"#)) {
+                String(buffer: $0.body).replacingOccurrences(of: "\\/", with: "/")
+            }
+            #expect(elsewhere.contains("idempotency_key_reused") && elsewhere.contains("POST /v1/imports/employees")
+                    && !elsewhere.contains("another query or body"), "\(elsewhere)")
+
             // A malformed key is named.
             let odd = try await post(client, Self.file, token: hr, key: "has space")
             #expect(odd.status == .badRequest && odd.body.contains("Idempotency-Key"))
