@@ -87,6 +87,11 @@ extension TenantTransaction {
     /// changes what the rule gives them (the head of their unit or of the unit above, or which unit is above) or
     /// makes their atasan inactive: those are derived again (`import_rederived`). An atasan derived so that it
     /// closes a loop with the stored ones refuses the file.
+    /// A post's rank in its unit, highest first (JPT, Administrator, Pengawas, the rest).
+    static let postRank = "case jabatan_level when 'JPT' then 1 when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end"
+    /// A unit's head among its ranked posts: the one at the top, or none when the top is a tie.
+    static let soleHead = "case when count(*) filter (where r = 1) = 1 then min(nip) filter (where r = 1) end"
+
     func deriveAtasan(into summary: inout ImportSummary, options: ImportOptions) async throws {
         let deactivateMissing = options.deactivateMissing
         // Each unit's head after the file (`nip`) and before it (`before_nip`, from the stored posts alone).
@@ -104,20 +109,16 @@ extension TenantTransaction {
                 select unit_code, nip, jabatan_level, false from stored where not in_file and not \(deactivateMissing)
             ), after as (
                 select unit_code, nip,
-                       rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
-                           when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end, filed desc) as r
+                       rank() over (partition by unit_code order by \(unescaped: Self.postRank), filed desc) as r
                 from posts
             ), before as (
                 select unit_code, nip,
-                       rank() over (partition by unit_code order by case jabatan_level when 'JPT' then 1
-                           when 'Administrator' then 2 when 'Pengawas' then 3 else 4 end) as r
+                       rank() over (partition by unit_code order by \(unescaped: Self.postRank)) as r
                 from stored
             ), ha as (
-                select unit_code, case when count(*) filter (where r = 1) = 1 then min(nip) filter (where r = 1) end as nip
-                from after group by unit_code
+                select unit_code, \(unescaped: Self.soleHead) as nip from after group by unit_code
             ), hb as (
-                select unit_code, case when count(*) filter (where r = 1) = 1 then min(nip) filter (where r = 1) end as nip
-                from before group by unit_code
+                select unit_code, \(unescaped: Self.soleHead) as nip from before group by unit_code
             )
             select coalesce(ha.unit_code, hb.unit_code) as unit_code, ha.nip, hb.nip as before_nip
             from ha full join hb on hb.unit_code = ha.unit_code
