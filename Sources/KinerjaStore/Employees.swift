@@ -146,16 +146,39 @@ extension TenantTransaction {
 }
 
 extension KinerjaDatabase {
-    /// One employee of a city, read by the database function `employee_read` in one statement (it sets the
-    /// city itself): one round trip. With `within`, only that employee or one below them in the atasan chain.
+    /// One employee of a city, read by the database function `employee_read_many` in one statement (it sets the
+    /// city itself): one round trip, shared with the other reads of the city that arrive while one is running
+    /// (``employeeReads``). With `within`, only that employee or one below them in the atasan chain.
     public func employee(tenant: TenantID, nip: String, within: String?) async throws -> Employee? {
-        try await connection { conn -> Employee? in
+        try await employeeReads.submit(tenant, [EmployeeReadItem(nip: nip, within: within)]) { tenant, items in
+            try await self.employees(tenant: tenant, items)
+        }[0]
+    }
+
+    /// How many calls of `employee_read_many` the reads of one employee took, and how many reads they were.
+    public func employeeReadCounts() async -> (calls: Int, reads: Int) {
+        let c = await employeeReads.counts
+        return (c.calls, c.requests)
+    }
+
+    /// The employees `items` ask for, in their order (nil: not found, or not visible within the item's limit).
+    func employees(tenant: TenantID, _ items: [EmployeeReadItem]) async throws -> [Employee?] {
+        let read = EmployeeReadMany(tenant: tenant.uuid, nips: items.map(\.nip), within: items.map { $0.within ?? "" })
+        return try await connection { conn -> [Employee?] in
+            var found = [Employee?](repeating: nil, count: items.count)
+            func place(_ r: EmployeeReadMany.Row) throws {
+                guard found.indices.contains(Int(r.0)) else {
+                    throw StoreError.database("employee_read_many answered item \(r.0) of \(items.count)")
+                }
+                found[Int(r.0)] = Employee(nip: r.1, name: r.2, gelarDepan: r.3, gelarBelakang: r.4, employeeType: r.5,
+                                           jabatanKind: r.6, jabatanLevel: r.7, jabatanName: r.8, golongan: r.9,
+                                           unitCode: r.10, unitName: r.11, atasanNIP: r.12, status: r.13, email: r.14,
+                                           birthDate: r.15, gender: r.16)
+            }
             if settings.preparedStatements, !preparedStatementsRefused.load(ordering: .relaxed) {
                 do {
-                    for try await r in try await conn.execute(EmployeeRead(tenant: tenant.uuid, nip: nip, within: within), logger: logger) {
-                        return TenantTransaction.employee(r)
-                    }
-                    return nil
+                    for try await r in try await conn.execute(read, logger: logger) { try place(r) }
+                    return found
                 } catch let e as PSQLError where ["26000", "42P05"].contains(e.serverInfo?[.sqlState] ?? "") {
                     // A pooler that hands statements to other server connections (PgBouncer's transaction
                     // mode before 1.21): this process stops preparing and says how to configure it.
@@ -168,28 +191,36 @@ extension KinerjaDatabase {
                     }
                 }
             }
-            let rows = try await conn.query("select * from employee_read(\(tenant.uuid), \(nip), \(within))", logger: logger)
-            for try await r in rows.decode(TenantTransaction.EmployeeRow.self) { return TenantTransaction.employee(r) }
-            return nil
+            let rows = try await conn.query("select * from employee_read_many(\(read.tenant), \(read.nips), \(read.within))",
+                                            logger: logger)
+            for try await r in rows.decode(EmployeeReadMany.Row.self) { try place(r) }
+            return found
         }
     }
 }
 
-/// `employee_read` as a statement prepared once per connection: parsing and planning the call again for every
-/// read cost PostgreSQL about a third of its time on a read.
-struct EmployeeRead: PostgresPreparedStatement {
-    static let name = "kinerja_employee_read_v1"
-    static let sql = "select * from employee_read($1, $2, $3)"
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .text]
-    typealias Row = TenantTransaction.EmployeeRow
-    let tenant: UUID
+/// One employee asked for: `within`, as in ``KinerjaDatabase/employee(tenant:nip:within:)``.
+struct EmployeeReadItem: Sendable {
     let nip: String
     let within: String?
+}
+
+/// `employee_read_many` as a statement prepared once per connection: parsing and planning the call again for
+/// every read cost PostgreSQL about a third of its time on a read. `within` holds '' for no limit.
+struct EmployeeReadMany: PostgresPreparedStatement {
+    static let name = "kinerja_employee_read_many_v1"
+    static let sql = "select * from employee_read_many($1, $2, $3)"
+    static let bindingDataTypes: [PostgresDataType] = [.uuid, .textArray, .textArray]
+    typealias Row = (Int32, String, String, String?, String?, String, String, String?, String, String?, String, String,
+                     String?, String, String?, String, String)
+    let tenant: UUID
+    let nips: [String]
+    let within: [String]
 
     func makeBindings() throws -> PostgresBindings {
         var b = PostgresBindings(capacity: 3)
         b.append(tenant)
-        b.append(nip)
+        b.append(nips)
         b.append(within)
         return b
     }

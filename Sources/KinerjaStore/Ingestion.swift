@@ -311,13 +311,14 @@ extension KinerjaDatabase {
     /// Realisasi of many employees at once (``TenantTransaction/ingestRealisasi(_:allOrNothing:actor:)``) as
     /// one statement outside any transaction of the caller's: one round trip for the whole batch. A small batch
     /// that is not all-or-nothing may share its statement with others of the same city and actor
-    /// (``RealisasiGroups``).
+    /// (``KinerjaDatabase/realisasiGroups``).
     public func ingestRealisasi(tenant: TenantID, _ items: [RealisasiItem], allOrNothing: Bool,
                                 actor: SKPActor) async throws -> [ItemResult] {
         try await RealisasiCall.batch(items: items, allOrNothing: allOrNothing, actor: actor) { sent, undo in
-            if !allOrNothing, sent.count <= RealisasiGroups.maximumItems {
-                return try await realisasiGroups.submit(tenant: tenant, actor: actor.name, items: sent) { tenant, actor, items in
-                    try await self.reportRealisasiAlone(tenant: tenant, items: items, allOrNothing: false, undo: false, actor: actor)
+            if !allOrNothing, sent.count <= realisasiGroups.maximumItems {
+                return try await realisasiGroups.submit(RealisasiLine(tenant: tenant, actor: actor.name), sent) { line, items in
+                    try await self.reportRealisasiAlone(tenant: line.tenant, items: items, allOrNothing: false, undo: false,
+                                                        actor: line.actor)
                 }
             }
             return try await reportRealisasiAlone(tenant: tenant, items: sent, allOrNothing: allOrNothing, undo: undo, actor: actor.name)
@@ -325,7 +326,10 @@ extension KinerjaDatabase {
     }
 
     /// How many calls of `realisasi_report` the small batches took, and how many batches they were.
-    public func realisasiGroupCounts() async -> (calls: Int, batches: Int) { await realisasiGroups.counts }
+    public func realisasiGroupCounts() async -> (calls: Int, batches: Int) {
+        let c = await realisasiGroups.counts
+        return (c.calls, c.requests)
+    }
 
     /// One call of `realisasi_report` as a statement of its own. A single item needs no subtransaction: its
     /// error ends the statement and becomes the item's reason, unless it is a fault (``RealisasiCall/refusesTheItem(_:)``).
@@ -340,85 +344,5 @@ extension KinerjaDatabase {
                 return [.refused(.database(StoreError.describe(e)))]
             }
         }
-    }
-}
-
-/// Group commit for realisasi reports. While `maximumInFlight` calls of one city and one actor (an integrator's
-/// key) are running, the batches that arrive wait and then go together as one call of `realisasi_report`,
-/// checked and written set-based as any batch of more than one is (migration 0035): one round trip, one statement and one commit
-/// for all of them instead of one each. Each caller gets its own items' outcomes; a fault of the shared call (the
-/// connection lost, a timeout) reaches every caller in it, and nothing of it is committed. With nothing
-/// running, a batch goes at once: no waiting is added when the server is not busy.
-actor RealisasiGroups {
-    /// Calls running at once for one city and actor; the others queue behind them. Measured with 8 clients
-    /// writing one item each on this 2-core machine: 2 gave 1,175-1,363 writes/s, 1 gave 1,133, 4 and 8 (no
-    /// grouping under that load) 974-1,034. Again with batches written set-based (migration 0035), two runs
-    /// each: 2 gave 1,453-1,679, 1 gave 1,291-1,450, 3 gave 1,476-1,561, 4 gave 1,193-1,235. Again with each
-    /// item's rows looked up by key (migration 0038), on a slower hour, two 10 s runs each: 2 gave 1,259-1,563,
-    /// 1 gave 1,065-1,771, 3 gave 1,307-1,409, 4 gave 1,057-1,077: the runs overlap, so 2 stays.
-    static let maximumInFlight = 2
-    /// Items in one shared call; a larger batch goes alone.
-    static let maximumItems = 64
-
-    struct Line: Hashable { let tenant: TenantID; let actor: String }
-    typealias Call = @Sendable (TenantID, String, [RealisasiItem]) async throws -> [RealisasiCall.Outcome]
-    struct Waiting {
-        let items: [RealisasiItem]
-        let call: Call
-        let continuation: CheckedContinuation<[RealisasiCall.Outcome], any Error>
-    }
-    struct Queue {
-        var running = 0
-        var waiting: [Waiting] = []
-    }
-
-    private var queues: [Line: Queue] = [:]
-    /// Calls made and the batches they carried, since the start.
-    private(set) var counts = (calls: 0, batches: 0)
-
-    /// `call` runs one call of `realisasi_report` for the items of a group (the caller's and others').
-    func submit(tenant: TenantID, actor: String, items: [RealisasiItem], call: @escaping Call) async throws -> [RealisasiCall.Outcome] {
-        let line = Line(tenant: tenant, actor: actor)
-        return try await withCheckedThrowingContinuation { continuation in
-            queues[line, default: Queue()].waiting.append(Waiting(items: items, call: call, continuation: continuation))
-            startNext(line)
-        }
-    }
-
-    private func startNext(_ line: Line) {
-        guard var queue = queues[line], queue.running < Self.maximumInFlight, !queue.waiting.isEmpty else { return }
-        var group = [queue.waiting.removeFirst()]
-        var count = group[0].items.count
-        while let next = queue.waiting.first, count + next.items.count <= Self.maximumItems {
-            group.append(queue.waiting.removeFirst())
-            count += next.items.count
-        }
-        queue.running += 1
-        queues[line] = queue
-        counts.calls += 1
-        counts.batches += group.count
-        let call = group[0].call
-        let items = group.flatMap(\.items)
-        Task {
-            let result: Result<[RealisasiCall.Outcome], any Error>
-            do { result = .success(try await call(line.tenant, line.actor, items)) } catch { result = .failure(error) }
-            self.finish(line, group, result)
-        }
-    }
-
-    private func finish(_ line: Line, _ group: [Waiting], _ result: Result<[RealisasiCall.Outcome], any Error>) {
-        switch result {
-        case .success(let outcomes):
-            var start = 0
-            for w in group {
-                w.continuation.resume(returning: Array(outcomes[start..<start + w.items.count]))
-                start += w.items.count
-            }
-        case .failure(let error):
-            for w in group { w.continuation.resume(throwing: error) }
-        }
-        queues[line]?.running -= 1
-        if let q = queues[line], q.running == 0, q.waiting.isEmpty { queues[line] = nil }
-        startNext(line)
     }
 }

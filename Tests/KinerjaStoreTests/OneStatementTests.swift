@@ -69,6 +69,54 @@ import Testing
         #expect(after == "")
     }
 
+    /// Reads of one city that arrive together share calls of `employee_read_many`, and each caller gets its own
+    /// answer: the employee, or nothing when not found or not visible to it, never a neighbour's row or another
+    /// city's. Two cities read at once never share a call.
+    @Test func concurrentReadsShareCallsAndEachGetsItsOwnAnswer() async throws {
+        let (city, pop) = try await TestDatabase.city("one-read-group", employees: 300)
+        let (other, otherPop) = try await TestDatabase.city("one-read-group-b", employees: 50)
+        let c = TestDatabase.chain(pop)
+        let stranger = otherPop.people[0].nip
+        // (city, nip, within, the NIP expected or nil)
+        let cases: [(TenantID, String, String?, String?)] = [
+            (city.id, c.staff.nip, nil, c.staff.nip),
+            (city.id, c.staff.nip, c.kabid.nip, c.staff.nip),
+            (city.id, c.kabid.nip, c.kabid.nip, c.kabid.nip),
+            (city.id, c.kabid.nip, c.kasi.nip, nil),
+            (city.id, c.peer.nip, c.staff.nip, nil),
+            (city.id, stranger, nil, nil),
+            (city.id, "199901012020121999", nil, nil),
+            (other.id, stranger, nil, stranger),
+            (other.id, c.staff.nip, nil, nil),
+            (city.id, c.kepala.nip, nil, c.kepala.nip),
+        ]
+        // A pool of its own, so that the counts are this test's alone.
+        let db = KinerjaDatabase(settings: try TestDatabase.settings().app, maximumConnections: 4, logger: TestDatabase.logger)
+        let pool = Task.detached { await db.run() }
+        defer { pool.cancel() }
+        let n = 120
+        let answers = try await withThrowingTaskGroup(of: (Int, Employee?).self) { group in
+            for i in 0..<n {
+                let (tenant, nip, within, _) = cases[i % cases.count]
+                group.addTask { (i, try await db.employee(tenant: tenant, nip: nip, within: within)) }
+            }
+            var out: [Int: Employee?] = [:]
+            for try await (i, e) in group { out[i] = e }
+            return out
+        }
+        #expect(answers.count == n)
+        for i in 0..<n {
+            let (tenant, nip, within, expected) = cases[i % cases.count]
+            #expect(answers[i]??.nip == expected, "read \(i): \(nip) within \(within ?? "-") in \(tenant == city.id ? "the city" : "the other")")
+        }
+        // The rows are whole: the same as the transactional read of each city.
+        let staff = try await db.withTenant(city.id) { try await $0.employee(nip: c.staff.nip) }
+        #expect(answers[0]! == staff)
+        let counts = await db.employeeReadCounts()
+        #expect(counts.reads == n)
+        #expect(counts.calls < counts.reads, "reads that arrived together shared calls: \(counts)")
+    }
+
     /// Small batches of one city and actor that arrive together share calls (group commit), and each caller
     /// still gets the answers to its own items: written, or refused with its own reason.
     @Test func concurrentSmallBatchesShareCallsAndEachGetsItsOwnAnswers() async throws {
