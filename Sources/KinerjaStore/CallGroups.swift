@@ -2,7 +2,10 @@
 /// are running wait, then go together as one call: one round trip, one statement (and for writes one commit)
 /// for all of them instead of one each. Each caller gets the outcomes of its own items; a fault of the shared
 /// call (the connection lost, a timeout) reaches every caller in it. With nothing running, a request goes at
-/// once: no waiting is added when the server is not busy.
+/// once: no waiting is added when the server is not busy. A call that fails because the database is
+/// unavailable (``StoreError/unavailable(_:)``: no connection within the lease timeout, or the pool gave up)
+/// fails the requests waiting behind it too: each would otherwise wait out a lease timeout of its own after
+/// the one before, and a queue that grows faster than the groups fail would never drain.
 ///
 /// Used for realisasi reports (``KinerjaDatabase/realisasiGroups``) and for reads of one employee
 /// (``KinerjaDatabase/employeeReads``).
@@ -83,6 +86,10 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
             }
         case .failure(let error):
             for w in group { w.continuation.resume(throwing: error) }
+            if case .unavailable? = error as? StoreError, let waiting = queues[line]?.waiting, !waiting.isEmpty {
+                queues[line]?.waiting = []
+                for w in waiting { w.continuation.resume(throwing: error) }
+            }
         }
         queues[line]?.running -= 1
         if let q = queues[line], q.running == 0, q.waiting.isEmpty { queues[line] = nil }

@@ -163,7 +163,8 @@ extension KinerjaDatabase {
 
     /// The employees `items` ask for, in their order (nil: not found, or not visible within the item's limit).
     func employees(tenant: TenantID, _ items: [EmployeeReadItem]) async throws -> [Employee?] {
-        let read = EmployeeReadMany(tenant: tenant.uuid, nips: items.map(\.nip), within: items.map { $0.within ?? "" })
+        // No limit is the employee's own NIP as the limit (migration 0039).
+        let read = EmployeeReadMany(tenant: tenant.uuid, nips: items.map(\.nip), within: items.map { $0.within ?? $0.nip })
         return try await connection { conn -> [Employee?] in
             var found = [Employee?](repeating: nil, count: items.count)
             func place(_ r: EmployeeReadMany.Row) throws {
@@ -206,7 +207,7 @@ struct EmployeeReadItem: Sendable {
 }
 
 /// `employee_read_many` as a statement prepared once per connection: parsing and planning the call again for
-/// every read cost PostgreSQL about a third of its time on a read. `within` holds '' for no limit.
+/// every read cost PostgreSQL about a third of its time on a read. `within` holds an item's own NIP for no limit.
 struct EmployeeReadMany: PostgresPreparedStatement {
     static let name = "kinerja_employee_read_many_v1"
     static let sql = "select * from employee_read_many($1, $2, $3)"

@@ -68,6 +68,32 @@ import Testing
         #expect(try await groups.submit("a", [5], call: call) == [5])
     }
 
+    /// The database unavailable: the requests that waited behind the failed call fail with it, at once, instead
+    /// of each waiting out a lease timeout of its own in turn.
+    @Test func aCallThatFindsTheDatabaseUnavailableFailsTheRequestsWaitingBehindIt() async throws {
+        let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 2)
+        let gate = Gate()
+        let calls = Mutex(0)
+        let call: CallGroups<String, Int, Int>.Call = { _, _ in
+            calls.withLock { $0 += 1 }
+            try await gate.wait()
+            throw StoreError.unavailable("no connection within 5 s")
+        }
+        let first = Task { try await groups.submit("a", [0], call: call) }
+        try await Self.until { calls.withLock { $0 } == 1 }
+        // Three groups' worth (two items a call) wait behind it.
+        let waiting = (1...5).map { i in Task { try await groups.submit("a", [i], call: call) } }
+        try await Self.until { await groups.waiting("a") == 5 }
+        gate.open()
+        for t in [first] + waiting {
+            await #expect(throws: StoreError.self) { try await t.value }
+        }
+        #expect(calls.withLock { $0 } == 1, "no call for the requests that waited")
+        // The line is empty and takes the next request.
+        #expect(await groups.waiting("a") == 0)
+        #expect(try await groups.submit("a", [9], call: { _, items in items }) == [9])
+    }
+
     @Test func aCallThatAnswersTheWrongNumberOfOutcomesFailsRatherThanMixThemUp() async throws {
         let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8)
         await #expect(throws: StoreError.self) {

@@ -89,6 +89,8 @@ import Testing
             (other.id, stranger, nil, stranger),
             (other.id, c.staff.nip, nil, nil),
             (city.id, c.kepala.nip, nil, c.kepala.nip),
+            // A limit that names no one shows nothing (no limit is nil, never a value).
+            (city.id, c.staff.nip, "", nil),
         ]
         // A pool of its own, so that the counts are this test's alone.
         let db = KinerjaDatabase(settings: try TestDatabase.settings().app, maximumConnections: 4, logger: TestDatabase.logger)

@@ -3,9 +3,11 @@
 -- of them. A round trip, not the read itself, is most of what a read costs: Hummingbird answers a constant
 -- about seven times faster than it answers `SELECT 1` through PostgresClient (PERFORMANCE.md).
 --
--- Item i (0-based) asks for p_nips[i+1], limited by p_within[i+1] as `employee_read` is by p_within: '' for no
--- limit, else only that employee or someone below them in the atasan chain. An item that is not found, or not
--- visible, returns no row; the others return one row each, with their i.
+-- Item i (0-based) asks for p_nips[i+1], limited by p_within[i+1] as `employee_read` is by p_within: only that
+-- employee or someone below them in the atasan chain. No limit is the item's own NIP as its limit (an
+-- employee is always within themselves); there is no other value for it, so a limit that names no one (null,
+-- '') shows nothing. An item that is not found, or not visible, returns no row; the others return one row
+-- each, with their i.
 CREATE FUNCTION employee_read_many(p_tenant uuid, p_nips text[], p_within text[])
 RETURNS TABLE (i integer, nip text, name text, gelar_depan text, gelar_belakang text, employee_type text,
                jabatan_kind text, jabatan_level text, jabatan_name text, golongan text, unit_code text, unit_name text,
@@ -24,7 +26,7 @@ BEGIN
         FROM unnest(p_nips, p_within) WITH ORDINALITY AS w(nip, within, o)
         JOIN employees e ON e.tenant_id = p_tenant AND e.nip = w.nip
         JOIN org_units u ON u.tenant_id = e.tenant_id AND u.unit_id = e.unit_id
-        WHERE w.within = '' OR w.within = w.nip OR EXISTS (
+        WHERE w.within = w.nip OR EXISTS (
             WITH RECURSIVE up AS (
                 SELECT a.atasan_nip FROM employees a WHERE a.tenant_id = p_tenant AND a.nip = w.nip
                 UNION
@@ -36,5 +38,5 @@ END $$;
 REVOKE ALL ON FUNCTION employee_read_many FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION employee_read_many TO kinerja_app, kinerja_admin;
 
--- Every read now goes through employee_read_many.
-DROP FUNCTION employee_read(uuid, text, text);
+-- employee_read stays: a server of the release before this one still calls it while this migration runs and
+-- after a roll back (migrations add rather than remove).
