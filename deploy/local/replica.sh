@@ -11,6 +11,7 @@
 #   deploy/local/replica.sh stop-standby   stop the standby only (as if it failed); 'up' starts it again
 #   deploy/local/replica.sh stop     stop the standby and the primary
 #   deploy/local/replica.sh reset    stop both and delete .data/replica/
+#   deploy/local/replica.sh port-taken PORT   exit 0 if any TCP socket holds PORT (a listener or a connection's end)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -35,10 +36,23 @@ load() {
   . "$ENVFILE"
 }
 
+# Whether any TCP socket holds the port: a listener, or the local end of a connection. A connection's local
+# end is not seen by trying to connect to the port, and PostgreSQL cannot bind a port one holds: ports were
+# picked in Linux's range for such ends (32768-60999), and a test suite full of connections took one. A
+# socket in TIME_WAIT (state 06) does not count: PostgreSQL binds over it, as it does when it restarts on
+# its own port after closing its connections.
+port_taken() {  # port
+  local hex
+  hex=$(printf ':%04X' "$1")
+  awk -v h="$hex" 'FNR > 1 && $4 != "06" && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# A port below the range the system hands out for connections' local ends, and held by no socket.
 free_port() {
   for _ in $(seq 1 100); do
-    local p=$((57000 + RANDOM % 2000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+    local p=$((20000 + RANDOM % 8000))
+    if ! port_taken "$p" && ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   die "no free port found"
 }
@@ -136,11 +150,12 @@ cmd_stop() {
 
 case "${1:-}" in
   up) cmd_up ;;
+  port-taken) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "port-taken needs a port number"; port_taken "$2" ;;
   env) cmd_env ;;
   pause) load; su_psql "$STANDBY_PORT" -d postgres -c 'select pg_wal_replay_pause()' >/dev/null ;;
   resume) load; su_psql "$STANDBY_PORT" -d postgres -c 'select pg_wal_replay_resume()' >/dev/null ;;
   stop-standby) load; running "$DIR/standby" && as_pg "$(bin)/pg_ctl" -D "$DIR/standby" -m fast -w stop >/dev/null; true ;;
   stop) cmd_stop ;;
   reset) cmd_stop; rm -rf "$DIR" "$DIR.tmp" ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac
