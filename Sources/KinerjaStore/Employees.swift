@@ -171,10 +171,9 @@ extension KinerjaDatabase {
                 guard found.indices.contains(Int(r.0)) else {
                     throw StoreError.database("employee_read_many answered item \(r.0) of \(items.count)")
                 }
-                found[Int(r.0)] = Employee(nip: r.1, name: r.2, gelarDepan: r.3, gelarBelakang: r.4, employeeType: r.5,
-                                           jabatanKind: r.6, jabatanLevel: r.7, jabatanName: r.8, golongan: r.9,
-                                           unitCode: r.10, unitName: r.11, atasanNIP: r.12, status: r.13, email: r.14,
-                                           birthDate: r.15, gender: r.16)
+                // The columns after the item's index are those of every employee read (`employeeColumns`).
+                found[Int(r.0)] = TenantTransaction.employee((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12,
+                                                              r.13, r.14, r.15, r.16))
             }
             if settings.preparedStatements, !preparedStatementsRefused.load(ordering: .relaxed) {
                 do {
