@@ -1,7 +1,7 @@
 import Foundation
 import KinerjaAdapters
 import KinerjaCore
-import KinerjaStore
+@testable import KinerjaStore
 import KinerjaTestSupport
 import PostgresNIO
 import Testing
@@ -117,6 +117,30 @@ import Testing
         let counts = await db.employeeReadCounts()
         #expect(counts.reads == n)
         #expect(counts.calls < counts.reads, "reads that arrived together shared calls: \(counts)")
+    }
+
+    /// A call whose items have no limits takes the query without the atasan chain (migration 0040); a call with
+    /// any limit takes the one with it. The same items answer the same either way.
+    @Test func aCallWithoutLimitsAnswersAsACallWithOne() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("one-read-paths", employees: 300)
+        let (_, otherPop) = try await TestDatabase.city("one-read-paths-b", employees: 20)
+        let c = TestDatabase.chain(pop)
+        let stranger = otherPop.people[0].nip
+        let unlimited = [c.staff.nip, c.kabid.nip, stranger, "199901012020121999", c.kepala.nip, c.staff.nip]
+            .map { EmployeeReadItem(nip: $0, within: nil) }
+        let expected: [String?] = [c.staff.nip, c.kabid.nip, nil, nil, c.kepala.nip, c.staff.nip]
+        let alone = try await db.employees(tenant: city.id, unlimited)
+        #expect(alone.map { $0?.nip } == expected)
+        // With limits: inside one (the staff under the kabid), outside one (the kabid under the kasi), naming no one.
+        let limited = unlimited + [EmployeeReadItem(nip: c.staff.nip, within: c.kabid.nip),
+                                   EmployeeReadItem(nip: c.kabid.nip, within: c.kasi.nip),
+                                   EmployeeReadItem(nip: c.staff.nip, within: "")]
+        let mixed = try await db.employees(tenant: city.id, limited)
+        #expect(mixed.map { $0?.nip } == expected + [c.staff.nip, nil, nil])
+        #expect(Array(mixed.prefix(unlimited.count)) == alone, "the same rows, whole, from either query")
+        let staff = try await db.withTenant(city.id) { try await $0.employee(nip: c.staff.nip) }
+        #expect(alone[0] == staff)
     }
 
     /// Small batches of one city and actor that arrive together share calls (group commit), and each caller
