@@ -119,8 +119,8 @@ import Testing
         #expect(counts.calls < counts.reads, "reads that arrived together shared calls: \(counts)")
     }
 
-    /// A call whose items have no limits takes the query without the atasan chain (migration 0040); a call with
-    /// any limit takes the one with it. The same items answer the same either way.
+    /// An item without a limit skips the atasan-chain test (`employee_within`, migration 0040); an item with one
+    /// runs it. The same items answer the same rows, whole, in a call without limits and in one with them.
     @Test func aCallWithoutLimitsAnswersAsACallWithOne() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("one-read-paths", employees: 300)
@@ -132,12 +132,17 @@ import Testing
         let expected: [String?] = [c.staff.nip, c.kabid.nip, nil, nil, c.kepala.nip, c.staff.nip]
         let alone = try await db.employees(tenant: city.id, unlimited)
         #expect(alone.map { $0?.nip } == expected)
-        // With limits: inside one (the staff under the kabid), outside one (the kabid under the kasi), naming no one.
+        // With limits: one the item is inside (the staff within the kabid's line), two it is outside (the kabid
+        // within the kasi's, the staff's peer within the staff's), one naming no one, and limits on NIPs this city
+        // does not have (another city's, no one's).
         let limited = unlimited + [EmployeeReadItem(nip: c.staff.nip, within: c.kabid.nip),
                                    EmployeeReadItem(nip: c.kabid.nip, within: c.kasi.nip),
-                                   EmployeeReadItem(nip: c.staff.nip, within: "")]
+                                   EmployeeReadItem(nip: c.peer.nip, within: c.staff.nip),
+                                   EmployeeReadItem(nip: c.staff.nip, within: ""),
+                                   EmployeeReadItem(nip: stranger, within: c.kepala.nip),
+                                   EmployeeReadItem(nip: "199901012020121999", within: c.kepala.nip)]
         let mixed = try await db.employees(tenant: city.id, limited)
-        #expect(mixed.map { $0?.nip } == expected + [c.staff.nip, nil, nil])
+        #expect(mixed.map { $0?.nip } == expected + [c.staff.nip, nil, nil, nil, nil, nil])
         #expect(Array(mixed.prefix(unlimited.count)) == alone, "the same rows, whole, from either query")
         let staff = try await db.withTenant(city.id) { try await $0.employee(nip: c.staff.nip) }
         #expect(alone[0] == staff)
