@@ -131,10 +131,10 @@ public final class KinerjaDatabase: Sendable {
     /// Reads of one employee (``employee(tenant:nip:within:)``) of one city that arrive while another runs share
     /// one call of `employee_read_many` (migration 0039). One call at a time per city: with 8 clients reading,
     /// 1 gave 5,382-5,459 reads/s at 302-305 µs of machine per read, 2 gave 5,186-5,321 at 342-344 µs (the
-    /// reads one at a time, before: 3,212-4,133 at 456-613 µs). Measured since, four rounds of 6 s alternated:
-    /// a lock that hands the next call to a waiting request, in place of this actor and a task per call, gave
-    /// 4,756-5,182 reads/s against 5,063-5,233, so it is not used; 16 at a time (no grouping) gave 3,449-3,646
-    /// at 503-530 µs against 4,944-5,114 at 305-323 µs.
+    /// reads one at a time, before: 3,212-4,133 at 456-613 µs). Measured since, in rounds of 6 s alternated
+    /// with this build: a lock that hands the next call to a waiting request, in place of this actor and a task
+    /// per call, gave 4,756-5,182 reads/s against 5,063-5,233 (four rounds), so it is not used; 16 at a time
+    /// (no grouping) gave 3,449-3,646 at 503-530 µs against 4,944-5,114 at 305-323 µs (three rounds).
     let employeeReads = CallGroups<TenantID, EmployeeReadItem, Employee?>(maximumInFlight: 1, maximumItems: 64)
     let leaseWatch = LeaseWatch()
     /// Set when the database refused a prepared statement (a pooler in transaction mode): none are used after.
