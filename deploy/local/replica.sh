@@ -36,26 +36,10 @@ load() {
   . "$ENVFILE"
 }
 
-# Whether any TCP socket holds the port: a listener, or the local end of a connection. A connection's local
-# end is not seen by trying to connect to the port, and PostgreSQL cannot bind a port one holds: ports were
-# picked in Linux's range for such ends (32768-60999), and a test suite full of connections took one. A
-# socket in TIME_WAIT (state 06) does not count: PostgreSQL binds over it, as it does when it restarts on
-# its own port after closing its connections.
-port_taken() {  # port
-  local hex
-  hex=$(printf ':%04X' "$1")
-  awk -v h="$hex" 'FNR > 1 && $4 != "06" && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# A port below the range the system hands out for connections' local ends, and held by no socket.
-free_port() {
-  for _ in $(seq 1 100); do
-    local p=$((20000 + RANDOM % 8000))
-    if ! port_taken "$p"; then echo "$p"; return; fi
-  done
-  die "no free port found"
-}
+# shellcheck source=deploy/local/ports.sh
+. "$ROOT/deploy/local/ports.sh"
+# The pair's ports: 20000-27999 (restore-check.sh takes 28000-29999).
+pair_port() { free_port 20000 8000 || die "no free port found"; }
 
 running() { [ -f "$1/postmaster.pid" ] && as_pg "$(bin)/pg_ctl" -D "$1" status >/dev/null 2>&1; }
 
@@ -79,7 +63,7 @@ create() {
   rm -rf "$tmp"; mkdir -p "$tmp/run"
   chown -R postgres "$tmp"; chmod 755 "$tmp"
   local pport sport owner_pw app_pw admin_pw
-  pport=$(free_port); sport=$(free_port)
+  pport=$(pair_port); sport=$(pair_port)
   [ "$pport" != "$sport" ] || sport=$((pport + 1))
   owner_pw=$(secret); app_pw=$(secret); admin_pw=$(secret)
   say "creating a primary (port $pport) and its standby (port $sport) in $DIR"

@@ -30,13 +30,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free port for the scratch cluster, on 127.0.0.1 only.
-port=""
-for _ in $(seq 1 50); do
-  p=$((56000 + RANDOM % 2000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || die "no free port found"
+# A free port for the scratch cluster, on 127.0.0.1 only: 28000-29999 (the replica pair takes 20000-27999).
+# shellcheck source=deploy/local/ports.sh
+. "$ROOT/deploy/local/ports.sh"
+port=$(free_port 28000 2000) || die "no free port found"
 
 src_psql() { PGPASSWORD="$KINERJA_DB_OWNER_PASSWORD" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$KINERJA_DB_HOST" -p "$KINERJA_DB_PORT" -U "$KINERJA_DB_OWNER_USER" -d "$DB" "$@"; }
 # The dump and the original's counts read one snapshot, held by a session kept open meanwhile: the database
