@@ -7,15 +7,21 @@
 # Requests rotate over the city's employees. Reports requests a second, p50 / p99, answers that were not 2xx,
 # the server's resident memory (now and its peak) and the ratios. wrk, the server and PostgreSQL share this
 # machine's cores: the figures are for that. Each figure is the median of ROUNDS rounds, and each ratio is taken within its round.
-# Then SUSTAIN seconds of reads without a pause, the server's memory sampled every 5 s: memory held for a
-# while after each request (the pool's timers, KINERJA_DATABASE_IDLE_SECONDS) shows its plateau only after it.
-# Usage: [DURATION=10] [ROUNDS=3] [SUSTAIN=40] [CONNECTIONS=8] [EMPLOYEES=2000] Benchmarks/load.sh
+# All of it at each concurrency of CONNECTIONS: by default 8, pgbench's shape in PERFORMANCE.md's baselines
+# (-c 8), and 32, the ceiling's (wrk -c32); each figure against its baselines at the same concurrency.
+# Then SUSTAIN seconds of reads without a pause at the last concurrency, the server's memory sampled every 5 s:
+# memory held for a while after each request (the pool's timers, KINERJA_DATABASE_IDLE_SECONDS) shows its
+# plateau only after it.
+# Usage: [DURATION=10] [ROUNDS=3] [SUSTAIN=40] [CONNECTIONS="8 32"] [EMPLOYEES=2000] Benchmarks/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
 SUSTAIN="${SUSTAIN:-40}"
-C="${CONNECTIONS:-8}"
+CONCURRENCIES="${CONNECTIONS:-8 32}"
+for c in $CONCURRENCIES; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || { echo "CONNECTIONS '$CONNECTIONS': each concurrency is a whole number of connections, 1 or more" >&2; exit 1; }
+done
 N="${EMPLOYEES:-2000}"
 PORT="${PORT:-18082}"
 # shellcheck source=Benchmarks/common.sh
@@ -112,24 +118,46 @@ echo "insert into bench_load_insert (tenant_id, nip, value) values ('$tenant', '
 echo "select nip, name, jabatan_name, unit_id, status from employees where tenant_id = '$tenant' and nip = '${first%% *}';" > "$dir/select1.sql"
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# Rounds, each with its baselines next to it: these machines drift by 10-40% within minutes, so each ratio is
-# taken within its round, and the summary gives each figure's median and the range of the ratios.
-W=(); PW=(); R=(); C_=(); PR=(); WR=(); RR=(); W50=(); W99=(); R50=(); R99=(); C50=(); C99=(); PW99=(); PR99=(); BAD=0
-for round in $(seq 1 "$ROUNDS"); do
-  read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
-  read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
-  w_rss=$(rss VmRSS)
-  read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
-  read -r c_rps c_p50 c_p99 c_bad <<< "$(wrk_run ceiling)"
-  read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
-  r_rss=$(rss VmRSS)
-  printf '  round %d: writes %s/s (pgbench INSERT %s TPS, %sx), reads %s/s (ceiling %s/s, %sx)\n' "$round" "$w_rps" "$pw_tps" \
-    "$(ratio "$w_rps" "$pw_tps")" "$r_rps" "$c_rps" "$(ratio "$r_rps" "$c_rps")"
-  W+=("$w_rps"); PW+=("$pw_tps"); R+=("$r_rps"); C_+=("$c_rps"); PR+=("$pr_tps")
-  WR+=("$(ratio "$w_rps" "$pw_tps")"); RR+=("$(ratio "$r_rps" "$c_rps")")
-  W50+=("$w_p50"); W99+=("$w_p99"); R50+=("$r_p50"); R99+=("$r_p99"); C50+=("$c_p50"); C99+=("$c_p99")
-  PW99+=("$pw_p99"); PR99+=("$pr_p99"); BAD=$((BAD + w_bad + r_bad + c_bad))
+measure() {  # rounds at $C connections, then their summary
+  # Rounds, each with its baselines next to it: these machines drift by 10-40% within minutes, so each ratio is
+  # taken within its round, and the summary gives each figure's median and the range of the ratios.
+  W=(); PW=(); R=(); C_=(); PR=(); WR=(); RR=(); W50=(); W99=(); R50=(); R99=(); C50=(); C99=(); PW99=(); PR99=(); BAD=0
+  for round in $(seq 1 "$ROUNDS"); do
+    read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
+    read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
+    w_rss=$(rss VmRSS)
+    read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
+    read -r c_rps c_p50 c_p99 c_bad <<< "$(wrk_run ceiling)"
+    read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
+    r_rss=$(rss VmRSS)
+    printf '  round %d: writes %s/s (pgbench INSERT %s TPS, %sx), reads %s/s (ceiling %s/s, %sx)\n' "$round" "$w_rps" "$pw_tps" \
+      "$(ratio "$w_rps" "$pw_tps")" "$r_rps" "$c_rps" "$(ratio "$r_rps" "$c_rps")"
+    W+=("$w_rps"); PW+=("$pw_tps"); R+=("$r_rps"); C_+=("$c_rps"); PR+=("$pr_tps")
+    WR+=("$(ratio "$w_rps" "$pw_tps")"); RR+=("$(ratio "$r_rps" "$c_rps")")
+    W50+=("$w_p50"); W99+=("$w_p99"); R50+=("$r_p50"); R99+=("$r_p99"); C50+=("$c_p50"); C99+=("$c_p99")
+    PW99+=("$pw_p99"); PR99+=("$pr_p99"); BAD=$((BAD + w_bad + r_bad + c_bad))
+  done
+  cat <<TXT
+
+At $C connections ($ROUNDS rounds of ${SECONDS_EACH} s each, medians; wrk, kinerja-server and PostgreSQL share $(nproc) cores)
+  pgbench one-row INSERT (autocommit)          $(median "${PW[@]}") TPS, p99 $(median "${PW99[@]}") ms
+  POST /v1/realisasi, one item a request       $(median "${W[@]}") requests/s, p50 $(median "${W50[@]}")ms, p99 $(median "${W99[@]}")ms   $(median "${WR[@]}")x pgbench (rounds $(range "${WR[@]}"))
+  pgbench one-row SELECT of an employee        $(median "${PR[@]}") TPS, p99 $(median "${PR99[@]}") ms
+  ceiling: Hummingbird + PostgresClient SELECT 1   $(median "${C_[@]}") requests/s, p50 $(median "${C50[@]}")ms, p99 $(median "${C99[@]}")ms
+  GET /v1/employees/{nip}                      $(median "${R[@]}") requests/s, p50 $(median "${R50[@]}")ms, p99 $(median "${R99[@]}")ms   $(median "${RR[@]}")x the ceiling (rounds $(range "${RR[@]}")), $(ratio "$(median "${R[@]}")" "$(median "${PR[@]}")")x pgbench
+  answers that were not 2xx                    $BAD
+  kinerja-server resident memory               ${w_rss} MB after the last writes, ${r_rss} MB after the last reads
+
+TXT
+}
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+
+echo "Load benchmark ($build build): city $code, $(wc -l < "$dir/pairs") employees with an approved SKP, realisasi for $period"
+for C in $CONCURRENCIES; do
+  echo "at $C connections:"
+  measure
 done
+
 # Sustained reads: resident memory every 5 s (a steady figure is a plateau; a rising one is memory held
 # per request for longer than the run).
 [ "$SUSTAIN" -ge 5 ] || { echo "SUSTAIN is $SUSTAIN: at least 5 (seconds)" >&2; exit 1; }
@@ -141,22 +169,11 @@ samples=""
 for t in $(seq 5 5 "$SUSTAIN"); do sleep "$([ "$t" -lt "$SUSTAIN" ] && echo 5 || echo 4)"; samples="$samples $(rss VmRSS)"; done
 wait "$sustained"
 s_rps=$(awk '/Requests\/sec/ { print $2 }' "$dir/sustain.out")
-BAD=$((BAD + $(awk '/Non-2xx/ { n = $NF } END { print n + 0 }' "$dir/sustain.out")))
+s_bad=$(awk '/Non-2xx/ { n = $NF } END { print n + 0 }' "$dir/sustain.out")
 peak=$(rss VmHWM)
-range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 
 cat <<TXT
-
-Load benchmark ($build build; $C connections, $ROUNDS rounds of ${SECONDS_EACH} s each, medians; wrk, kinerja-server and PostgreSQL share $(nproc) cores)
-  city $code: $(wc -l < "$dir/pairs") employees with an approved SKP, realisasi for $period
-  pgbench one-row INSERT (autocommit)          $(median "${PW[@]}") TPS, p99 $(median "${PW99[@]}") ms
-  POST /v1/realisasi, one item a request       $(median "${W[@]}") requests/s, p50 $(median "${W50[@]}")ms, p99 $(median "${W99[@]}")ms   $(median "${WR[@]}")x pgbench (rounds $(range "${WR[@]}"))
-  pgbench one-row SELECT of an employee        $(median "${PR[@]}") TPS, p99 $(median "${PR99[@]}") ms
-  ceiling: Hummingbird + PostgresClient SELECT 1   $(median "${C_[@]}") requests/s, p50 $(median "${C50[@]}")ms, p99 $(median "${C99[@]}")ms
-  GET /v1/employees/{nip}                      $(median "${R[@]}") requests/s, p50 $(median "${R50[@]}")ms, p99 $(median "${R99[@]}")ms   $(median "${RR[@]}")x the ceiling (rounds $(range "${RR[@]}")), $(ratio "$(median "${R[@]}")" "$(median "${PR[@]}")")x pgbench
-  answers that were not 2xx                    $BAD
-  kinerja-server resident memory               ${w_rss} MB after the last writes, ${r_rss} MB after the last reads
-  reads without a pause for ${SUSTAIN} s            ${s_rps} requests/s; resident memory every 5 s (MB):${samples}
-  kinerja-server peak resident memory          ${peak} MB
+Reads without a pause for ${SUSTAIN} s at $C connections: ${s_rps} requests/s, ${s_bad} answers not 2xx; resident memory every 5 s (MB):${samples}
+kinerja-server peak resident memory over the whole run: ${peak} MB
 (the city is left in place; remove the local data with FORCE=1 make db-reset)
 TXT
