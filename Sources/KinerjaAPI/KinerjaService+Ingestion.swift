@@ -35,7 +35,7 @@ extension KinerjaService {
              "IZIN": e.excused == true ? "ya" : ""]
         }
         let (results, written) = try await runBatch(p) {
-            try await $0.ingestAttendance(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
+            try await $0.ingestAttendance(rows, allOrNothing: body.allOrNothing ?? false, actor: p.auditActor)
         }
         let answer = Self.batchResult(results, written: written)
         return written ? .ok(.init(body: .json(answer))) : .unprocessableContent(.init(body: .json(answer)))
@@ -81,7 +81,7 @@ extension KinerjaService {
         }
         var hook: [ComplaintHookResult] = []
         let (results, written) = try await runBatch(p) {
-            let ingested = try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: "api:\(p.keyPrefix)")
+            let ingested = try await $0.ingestComplaints(rows, allOrNothing: body.allOrNothing ?? false, actor: p.auditActor)
             hook = ingested.hook
             return ingested.results
         }
@@ -145,7 +145,7 @@ extension KinerjaService {
             let rest = positions.map { ItemResult(index: $0, accepted: true) }
             return .unprocessableContent(.init(body: .json(Self.batchResult((early + rest).sorted { $0.index < $1.index }, written: false))))
         }
-        let actor = SKPActor.hr("api:\(p.keyPrefix)")
+        let actor = SKPActor.hr(p.auditActor)
         // One statement for the whole batch (no transaction of its own around it): one round trip.
         let (results, written): ([ItemResult], Bool)
         do {

@@ -48,7 +48,7 @@ extension KinerjaService {
 
     /// Who acts, for writes: city HR, or the employee behind a pegawai/atasan key.
     static func actor(_ p: Principal) throws -> SKPActor {
-        let name = "api:\(p.keyPrefix)"
+        let name = p.auditActor
         switch p.role {
         case .hrAdmin: return .hr(name)
         case .pegawai, .atasan:

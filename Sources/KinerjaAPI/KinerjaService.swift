@@ -114,12 +114,61 @@ struct KinerjaService: APIProtocol {
         let year = try input.query.year.map(Self.parseYear)
         let periods = try await database.withTenant(try p.city()) { try await $0.periods(year: year) }
         let (page, next) = try Pagination.page(periods, key: { "\($0.period.year) \($0.period.subPeriod)" }, cursor: input.query.cursor, limit: input.query.limit)
-        return .ok(.init(body: .json(.init(items: page.map { stored in
-            let period = stored.period
-            return .init(year: period.year, period: period.subPeriod.description,
-                         kind: .init(rawValue: period.kind.rawValue) ?? .annual, startsOn: period.startsOn.description,
-                         endsOn: period.endsOn.description, status: stored.isOpen ? .open : .closed, closedAt: stored.closedAt)
-        }, nextCursor: next))))
+        return .ok(.init(body: .json(.init(items: page.map(Self.schema), nextCursor: next))))
+    }
+
+    static func schema(_ stored: StoredPeriod) -> Components.Schemas.Period {
+        let period = stored.period
+        return .init(year: period.year, period: period.subPeriod.description,
+                     kind: .init(rawValue: period.kind.rawValue) ?? .annual, startsOn: period.startsOn.description,
+                     endsOn: period.endsOn.description, status: stored.isOpen ? .open : .closed, closedAt: stored.closedAt)
+    }
+
+    /// Opening a year and closing or reopening a period are city HR's (as `kinerja-admin period` is).
+    static func requirePeriodsAdmin(_ p: Principal, _ what: String) throws {
+        guard p.role == .hrAdmin else {
+            throw APIProblem.forbidden("\(what) is for city HR (hr_admin); this key is \(p.role.rawValue)")
+        }
+    }
+
+    func openYear(_ input: Operations.OpenYear.Input) async throws -> Operations.OpenYear.Output {
+        let p = try RequestState.principal()
+        try Self.requirePeriodsAdmin(p, "opening a year")
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send {year} as application/json") }
+        let year = try Self.parseYear(body.year)
+        let actor = p.auditActor
+        let opened = try await database.withTenant(try p.city()) { tx in
+            let cadence = try await tx.profile().periods.cadence
+            _ = try await tx.openYear(year, cadence: cadence, actor: actor)
+            return try await tx.periods(year: year)
+        }
+        return .created(.init(body: .json(.init(items: opened.map(Self.schema)))))
+    }
+
+    func setPeriodStatus(_ input: Operations.SetPeriodStatus.Input) async throws -> Operations.SetPeriodStatus.Output {
+        let p = try RequestState.principal()
+        try Self.requirePeriodsAdmin(p, "closing or reopening a period")
+        let year = try Self.parseYear(input.path.year)
+        let named = try Self.behaviourPeriod(input.path.period)
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("send {status, reason} as application/json") }
+        let open = body.status == .open
+        let period: EvaluationPeriod
+        do { period = try EvaluationPeriod.period(year: year, kind: named.kind, sequence: named.sequence) } catch {
+            throw APIProblem.invalid(error.description)
+        }
+        let actor = p.auditActor
+        let (changed, periods) = try await database.withTenant(try p.city()) { tx -> ([EvaluationPeriod], [StoredPeriod]) in
+            do {
+                // Asking for the status it has changes nothing: a retried call is safe.
+                let changed = try await tx.setPeriod(period, open: open, reason: body.reason, actor: actor, unchangedIsAnError: false)
+                return (changed, try await tx.periods(year: year))
+            } catch StoreError.notFound {
+                let names = try await tx.periods(year: year).map(\.period.subPeriod.description)
+                throw APIProblem.notFound("period \(named) of \(year) not found: "
+                                          + (names.isEmpty ? "the city has not opened \(year)" : "the city's \(year) has \(names.joined(separator: " "))"))
+            }
+        }
+        return .ok(.init(body: .json(.init(changed: changed.map(\.subPeriod).sorted().map(\.description), items: periods.map(Self.schema)))))
     }
 
     func listEmployees(_ input: Operations.ListEmployees.Input) async throws -> Operations.ListEmployees.Output {
@@ -172,7 +221,7 @@ struct KinerjaService: APIProtocol {
         try p.require(scope: "employees")
         guard case .csv(let body) = input.body else { throw APIProblem.invalid("send the file as text/csv") }
         let options = ImportOptions(dryRun: input.query.dryRun ?? false, deactivateMissing: input.query.deactivateMissing ?? false)
-        let actor = "api:\(p.keyPrefix)"
+        let actor = p.auditActor
         let city = try p.city()
         try await database.refreshImportStatistics()
         let summary = try await database.withTenant(city) { tx in

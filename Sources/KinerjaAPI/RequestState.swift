@@ -7,6 +7,8 @@ public import Logging
 public struct Principal: Sendable, Equatable {
     public var keyID: UUID
     public var keyPrefix: String
+    /// Who the audit log names for a change this credential makes: `api:` and the key's prefix.
+    public var auditActor: String { "api:\(keyPrefix)" }
     public var role: Role
     public var label: String
     public var employeeNIP: String?

@@ -35,13 +35,15 @@ extension TenantTransaction {
         return plan
     }
 
-    /// Periods of one year (or all years), in calendar order within each year.
-    public func periods(year: Int? = nil) async throws -> [StoredPeriod] {
+    /// Periods of one year (or all years), in calendar order within each year. `locking`: locked until the
+    /// transaction ends, so that changes to the same periods run one after another.
+    public func periods(year: Int? = nil, locking: Bool = false) async throws -> [StoredPeriod] {
         let rows = try await query("""
             select year, kind, sequence, starts_on::text, ends_on::text, status, closed_at
             from periods
             where tenant_id = \(tenant.uuid) and (\(year)::int is null or year = \(year))
             order by year, starts_on, case kind when 'annual' then 0 else 1 end
+            \(unescaped: locking ? "for update" : "")
             """)
         var out: [StoredPeriod] = []
         for try await (y, kind, seq, starts, ends, status, closed) in rows.decode((Int, String, Int, String, String, String, Date?).self) {
@@ -58,20 +60,32 @@ extension TenantTransaction {
         return CivilDate(year: p[0], month: p[1], day: p[2])
     }
 
-    /// Closes a period, or reopens it with a reason. Closing the year closes its sub-periods too.
+    /// The longest reason a period change keeps (in Unicode scalars, as JSON Schema's `maxLength` counts).
+    public static let maximumPeriodReason = 500
+
+    /// Closes a period, or reopens it with a reason (required to reopen; a reason to close is kept too), and
+    /// says which periods changed. Closing the year closes its sub-periods too. The year's periods are locked
+    /// first, so that two changes of one year run one after another and never leave a month or quarter open
+    /// in a closed year. A period that already has the status asked for is an error when `unchangedIsAnError`;
+    /// otherwise nothing changes, nothing is audited and the answer is empty.
     @discardableResult
-    public func setPeriod(_ period: EvaluationPeriod, open: Bool, reason: String?, actor: String) async throws -> [EvaluationPeriod] {
+    public func setPeriod(_ period: EvaluationPeriod, open: Bool, reason: String?, actor: String,
+                          unchangedIsAnError: Bool = true) async throws -> [EvaluationPeriod] {
+        if let length = reason?.unicodeScalars.count, length > Self.maximumPeriodReason {
+            throw StoreError.invalid("the reason has \(length) characters; at most \(Self.maximumPeriodReason)")
+        }
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if open && reason.isEmpty { throw StoreError.invalid("reopening \(period) needs a reason (--reason)") }
-        let existing = try await periods(year: period.year)
+        if open && reason.isEmpty { throw StoreError.invalid("reopening \(period) needs a reason, for the audit log") }
+        let existing = try await periods(year: period.year, locking: true)
         guard let current = existing.first(where: { $0.period.kind == period.kind && $0.period.sequence == period.sequence }) else {
             throw StoreError.notFound(what: "period", key: period.description)
         }
         if current.isOpen == open {
-            throw StoreError.invalid("period \(period) is already \(open ? "open" : "closed")")
+            guard unchangedIsAnError else { return [] }
+            throw StoreError.state("period \(period) is already \(open ? "open" : "closed")")
         }
         if open, period.kind != .annual, existing.contains(where: { $0.period.kind == .annual && !$0.isOpen }) {
-            throw StoreError.invalid("the year \(period.year) is closed: reopen the year before \(period)")
+            throw StoreError.state("the year \(period.year) is closed: reopen the year before \(period)")
         }
         // Closing the year closes what is still open below it; reopening touches only the one named.
         let wholeYear = period.kind == .annual && !open
@@ -87,7 +101,7 @@ extension TenantTransaction {
             changed.append(try EvaluationPeriod.period(year: period.year, kind: EvaluationPeriod.Kind(rawValue: kind) ?? .annual, sequence: seq))
         }
         var detail = ["periods": changed.map(\.description).sorted().joined(separator: " ")]
-        if open { detail["reason"] = reason }
+        if !reason.isEmpty { detail["reason"] = reason }
         try await audit(actor: actor, action: open ? "period.reopen" : "period.close", subject: period.description, detail: detail)
         return changed
     }

@@ -147,6 +147,11 @@ import Testing
             // The other city's year 2031 lists nothing here.
             Row(op: "GET /v1/periods", own: own(Call(.get, "/v1/periods?year=2026")), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, "/v1/periods?year=2031")), otherCodes: Self.codes("200 403 200 200 200")),
+            // City HR opens a year the city has not (2032), then closes it; the other city's 2031 is not found here.
+            Row(op: "POST /v1/periods", own: own(Call(.post, "/v1/periods", json: #"{"year":2032}"#)), ownCodes: Self.codes("201 403 403 403 403")),
+            Row(op: "PUT /v1/periods/{}/{}/status", own: own(Call(.put, "/v1/periods/2032/Y/status", json: #"{"status":"closed"}"#)),
+                ownCodes: Self.codes("200 403 403 403 403"),
+                other: own(Call(.put, "/v1/periods/2031/Y/status", json: #"{"status":"closed"}"#)), otherCodes: Self.codes("404 403 403 403 403")),
             Row(op: "GET /v1/employees", own: own(Call(.get, "/v1/employees")), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, "/v1/employees?unit=\(bUnit)")), otherCodes: Self.codes("404 403 404 404 404")),
             Row(op: "GET /v1/employees/{}", own: own(Call(.get, "/v1/employees/\(t)")), ownCodes: Self.codes("200 403 200 200 200"),
@@ -316,7 +321,7 @@ import Testing
         let db = try await TestDatabase.admin()
         var out: [String: String] = [:]
         for table in ["employees", "skp", "skp_rhk", "skp_iki", "realisasi", "skp_feedback", "iki_proposals", "behaviour_raters",
-                      "evaluations", "attendance_events", "complaints"] {
+                      "evaluations", "attendance_events", "complaints", "periods"] {
             out[table] = try await db.withTenant(city) { tx in
                 var digest = ""
                 for try await d in try await tx.query("select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from \(unescaped: table) t where tenant_id = \(city.uuid)").decode(String.self) {
