@@ -75,17 +75,17 @@ extension TenantTransaction {
             throw StoreError.invalid("the reason has \(length) characters; at most \(Self.maximumPeriodReason)")
         }
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if open && reason.isEmpty { throw StoreError.invalid("reopening \(period) needs a reason, for the audit log") }
+        if open && reason.isEmpty { throw StoreError.invalid("reopening \(period.named) needs a reason, for the audit log") }
         let existing = try await periods(year: period.year, locking: true)
         guard let current = existing.first(where: { $0.period.kind == period.kind && $0.period.sequence == period.sequence }) else {
             throw StoreError.notFound(what: "period", key: period.description)
         }
         if current.isOpen == open {
             guard unchangedIsAnError else { return [] }
-            throw StoreError.state("period \(period) is already \(open ? "open" : "closed")")
+            throw StoreError.state("\(period.named) is already \(open ? "open" : "closed")")
         }
         if open, period.kind != .annual, existing.contains(where: { $0.period.kind == .annual && !$0.isOpen }) {
-            throw StoreError.state("the year \(period.year) is closed: reopen the year before \(period)")
+            throw StoreError.state("the year \(period.year) is closed: reopen the year before \(period.subPeriod)")
         }
         // Closing the year closes what is still open below it; reopening touches only the one named.
         let wholeYear = period.kind == .annual && !open

@@ -43,6 +43,8 @@ public struct SubPeriod: Sendable, Hashable, Comparable, CustomStringConvertible
 extension EvaluationPeriod {
     /// The period as realisasi, feedback and the API name it (`M3`, `Q1`, `Y`), without its year.
     public var subPeriod: SubPeriod { SubPeriod(kind: kind, sequence: sequence) }
+    /// The period in a message, as the API names it and with its year: `M3 of 2026`, `the year 2026`.
+    public var named: String { kind == .annual ? "the year \(year)" : "\(subPeriod) of \(year)" }
 }
 
 /// One reported realisasi.

@@ -19,10 +19,10 @@ import Testing
         let year = try EvaluationPeriod.period(year: 2026, kind: .annual, sequence: 0)
         let first = try await db.withTenant(a.id) { try await $0.setPeriod(q2, open: false, reason: nil, actor: "hr") }
         #expect(first == [q2])
-        await #expect(throws: StoreError.state("period 2026-Q2 is already closed")) {
+        await #expect(throws: StoreError.state("Q2 of 2026 is already closed")) {
             try await db.withTenant(a.id) { try await $0.setPeriod(q2, open: false, reason: nil, actor: "hr") }
         }
-        await #expect(throws: StoreError.invalid("reopening 2026-Q2 needs a reason, for the audit log")) {
+        await #expect(throws: StoreError.invalid("reopening Q2 of 2026 needs a reason, for the audit log")) {
             try await db.withTenant(a.id) { try await $0.setPeriod(q2, open: true, reason: "  ", actor: "hr") }
         }
         try await db.withTenant(a.id) { _ = try await $0.setPeriod(q2, open: true, reason: "late evidence from UPT", actor: "hr") }
@@ -30,7 +30,7 @@ import Testing
         // Closing the year closes everything still open in it; a quarter cannot reopen inside a closed year.
         let closed = try await db.withTenant(a.id) { try await $0.setPeriod(year, open: false, reason: nil, actor: "hr") }
         #expect(Set(closed.map(\.description)) == ["2026", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"])
-        await #expect(throws: StoreError.state("the year 2026 is closed: reopen the year before 2026-Q2")) {
+        await #expect(throws: StoreError.state("the year 2026 is closed: reopen the year before Q2")) {
             try await db.withTenant(a.id) { try await $0.setPeriod(q2, open: true, reason: "x", actor: "hr") }
         }
         let state = try await db.withTenant(a.id) { try await $0.periods(year: 2026) }
