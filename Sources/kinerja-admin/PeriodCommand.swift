@@ -77,8 +77,9 @@ struct PeriodCommand: AsyncParsableCommand {
             abstract: "Close a period: it takes no more realisasi. Closing the year closes its months or quarters.")
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var which: Which
+        @Option(help: "Why it is closed (optional); kept in the audit log.") var reason: String?
 
-        func run() async throws { try await PeriodCommand.set(connection, which, open: false, reason: nil) }
+        func run() async throws { try await PeriodCommand.set(connection, which, open: false, reason: reason) }
     }
 
     struct Reopen: AsyncParsableCommand {

@@ -200,4 +200,30 @@ import Testing
         }
         #expect(entries == 1)
     }
+
+    /// `kinerja-admin period close` takes a reason too, as the API does, and keeps it in the audit log;
+    /// reopening without one is refused with the store's message, and the CLI exits 1 with nothing changed.
+    @Test func theCLIClosesWithAReasonAndRefusesAReopeningWithout() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city("periods-cli")
+        try await db.withTenant(city.id) { _ = try await $0.openYear(2027, cadence: .quarterly, actor: "t") }
+        let closed = try await ReportCommandTests.admin(["period", "close", "--tenant", city.code, "--year", "2027",
+                                                         "--quarter", "2", "--reason", "rekap triwulan selesai"])
+        #expect(closed.status == 0 && closed.err.contains("closed 2027-Q2"), "\(closed.err)")
+        let bare = try await ReportCommandTests.admin(["period", "reopen", "--tenant", city.code, "--year", "2027",
+                                                       "--quarter", "2", "--reason", "  "])
+        #expect(bare.status == 1 && bare.err.contains("reopening Q2 of 2027 needs a reason, for the audit log"), "\(bare.err)")
+        let audit = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await (action, detail) in try await tx.query("""
+                select action, detail::text from audit_log
+                where tenant_id = \(city.id.uuid) and action like 'period.%' order by entry_id
+                """).decode((String, String).self) { out.append("\(action) \(detail)") }
+            return out
+        }
+        #expect(audit.count == 2 && audit.last?.hasPrefix("period.close") == true
+                && audit.last?.contains("rekap triwulan selesai") == true, "\(audit)")
+        let state = try await db.withTenant(city.id) { try await $0.periods(year: 2027) }
+        #expect(state.filter { !$0.isOpen }.map(\.period.description) == ["2027-Q2"])
+    }
 }
