@@ -48,11 +48,11 @@ enum EntityTag {
 /// request's `If-None-Match` names it.
 struct EntityTagMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .get || request.method == .head else { return try await next(request, context) }
         var response = try await next(request, context)
-        guard response.status == .ok else { return response }
-        // A handler's tag comes URI-encoded from the generated code: a tag is sent as it stands.
+        // A handler's tag comes URI-encoded from the generated code (a read's, or a change's new version): a tag
+        // is sent as it stands.
         if let tag = response.headers[.eTag], tag.contains("%"), let plain = tag.removingPercentEncoding { response.headers[.eTag] = plain }
+        guard request.method == .get || request.method == .head, response.status == .ok else { return response }
         if response.headers[.eTag] == nil {
             var collected = CollectingWriter()
             try await response.body.write(collected.self)

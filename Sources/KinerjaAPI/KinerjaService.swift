@@ -246,6 +246,32 @@ struct KinerjaService: APIProtocol {
             dryRun: summary.dryRun))))
     }
 
+    func putEmployee(_ input: Operations.PutEmployee.Input) async throws -> Operations.PutEmployee.Output {
+        let p = try RequestState.principal()
+        guard p.role == .hrAdmin || p.role == .integrator else {
+            throw APIProblem.forbidden("changing an employee is for hr_admin and integrator keys; this key is \(p.role.rawValue)")
+        }
+        try p.require(scope: "employees")
+        let nip = try Self.parseNIP(input.path.nip)
+        guard case .json(let b) = input.body else { throw APIProblem.invalid("send the employee as application/json") }
+        let record = EmployeeRecord(
+            nip: nip, name: b.name, gelarDepan: b.gelarDepan, gelarBelakang: b.gelarBelakang,
+            employeeType: b.employeeType.rawValue, jabatanKind: b.jabatanKind.rawValue, jabatanLevel: b.jabatanLevel?.rawValue,
+            jabatanName: b.jabatanName, golongan: b.golongan, unitCode: b.unitCode, atasanNIP: b.atasanNip,
+            active: (b.status ?? .active) == .active, email: b.email, birthDate: b.birthDate, gender: b.gender?.rawValue)
+        let (ifMatch, actor) = (input.headers.ifMatch, p.auditActor)
+        let (stored, created) = try await database.withTenant(try p.city()) { tx in
+            try await tx.putEmployee(record, actor: actor) { current in
+                guard let ifMatch else { return }
+                try EntityTag.require(ifMatch, matches: try current.map { try EntityTag.of(Self.schema($0)) }, what: "employee \(nip)")
+            }
+        }
+        let schema = Self.schema(stored)
+        let tag = try EntityTag.of(schema)
+        return created ? .created(.init(headers: .init(eTag: tag), body: .json(schema)))
+            : .ok(.init(headers: .init(eTag: tag), body: .json(schema)))
+    }
+
     static func schema(_ e: Employee) -> Components.Schemas.Employee {
         let full = [e.gelarDepan, e.name].compactMap { $0 }.joined(separator: " ") + (e.gelarBelakang.map { ", \($0)" } ?? "")
         return .init(

@@ -117,14 +117,18 @@ import Testing
         let fours = #"{"scores":{"berorientasi_pelayanan":4,"akuntabel":4,"kompeten":4,"harmonis":4,"loyal":4,"adaptif":4,"kolaboratif":4}}"#
         let skp = "/v1/employees/\(t)/skp/2026", skpB = "/v1/employees/\(bNIP)/skp/2026"
         final class Text: @unchecked Sendable { var value = "" }
-        let saved = Text()
+        let saved = Text(), savedEmployee = Text()
         let hrToken = keys[.hr]!.token
         try await withAPI { client in
             let view = try await client.get(skp, token: hrToken).json
             let revision = try #require(view["skp"] as? [String: Any])
             saved.value = String(decoding: try JSONSerialization.data(withJSONObject: ["approach": revision["approach"]!, "rhk": revision["rhk"]!]), as: UTF8.self)
+            savedEmployee.value = try APIEmployeePutTests.input(try await client.get("/v1/employees/\(t)", token: hrToken).json)
         }
         let content = saved.value
+        // T as stored (putting it changes nothing); the other city's employee placed in a unit only that city has.
+        let employeeT = savedEmployee.value
+        let employeeB = employeeT.replacingOccurrences(of: #""unitCode":"[^"]*""#, with: #""unitCode":"\#(bUnit)""#, options: .regularExpression)
         let tokens = keys.mapValues(\.token)
         // The city's own SIASN file, as a dry run: checked, nothing written.
         let siasn = popA.siasnLines().joined(separator: "\r\n") + "\r\n"
@@ -156,6 +160,8 @@ import Testing
                 other: own(Call(.get, "/v1/employees?unit=\(bUnit)")), otherCodes: Self.codes("404 403 404 404 404")),
             Row(op: "GET /v1/employees/{}", own: own(Call(.get, "/v1/employees/\(t)")), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, "/v1/employees/\(bNIP)")), otherCodes: Self.codes("404 403 404 404 404")),
+            Row(op: "PUT /v1/employees/{}", own: own(Call(.put, "/v1/employees/\(t)", json: employeeT)), ownCodes: Self.codes("200 403 403 403 200"),
+                other: own(Call(.put, "/v1/employees/\(bNIP)", json: employeeB)), otherCodes: Self.codes("400 403 403 403 400")),
             Row(op: "POST /v1/imports/employees", own: own(Call(.post, "/v1/imports/employees?dryRun=true", csv: siasn)),
                 ownCodes: Self.codes("200 403 403 403 200")),
             Row(op: "GET /v1/me/skp", own: own(Call(.get, "/v1/me/skp?year=2026")), ownCodes: Self.codes("400 403 200 200 400")),

@@ -148,12 +148,14 @@ import Testing
     /// A file that moves, demotes or deactivates someone changes who leads the employees it leaves out: theirs is
     /// derived again by the same rule, and listed; nothing else of theirs changes. A loop that this closes with
     /// atasan stored from an earlier NIP ATASAN file refuses the file.
-    /// Both ways of finding them: by key (a file of a few rows) and in one pass (a large file).
+    /// Both ways of finding them: by key (a file of a few rows) and in one pass (a large file); the same for the
+    /// joins of every statement and the walks that look for a loop.
     @Test(arguments: [10_000, 0]) func aFileThatChangesWhoLeadsDerivesTheOthersAgain(byKeyUpTo: Int) async throws {
         let (db, t) = try await empty("lead")
         func run(_ db: KinerjaDatabase, _ tenant: TenantID, _ text: String, _ options: ImportOptions = .init()) async throws -> ImportSummary {
             var options = options
             options.findLeftOutByKeyUpTo = byKeyUpTo
+            options.joinByKeyUpTo = byKeyUpTo
             return try await self.run(db, tenant, text, options)
         }
         _ = try await run(db, t.id, Self.file())
@@ -304,13 +306,14 @@ import Testing
         .init(rows: rows, header: "NAMA;NIP;JENIS JABATAN", line: 1, column: "NAMA JABATAN, NAMA UNOR", reason: "missing"),
     ]
 
-    @Test(arguments: bad)
-    func oneBadRowRejectsTheFileAndChangesNothing(_ b: Bad) async throws {
+    /// Each bad file with every statement joining by key (a few rows) and by hash joins alone (a large file).
+    @Test(arguments: bad, [100, 0])
+    func oneBadRowRejectsTheFileAndChangesNothing(_ b: Bad, joinByKeyUpTo: Int) async throws {
         let (db, t) = try await empty("bad")
         _ = try await run(db, t.id, Self.file([Self.rows[0]]))
         let before = try await snapshot(db, t.id)
         do {
-            _ = try await run(db, t.id, Self.file(b.rows, header: b.header))
+            _ = try await run(db, t.id, Self.file(b.rows, header: b.header), ImportOptions(joinByKeyUpTo: joinByKeyUpTo))
             Issue.record("accepted")
         } catch let rejected as ImportRejected {
             let hit = rejected.errors.first { $0.line == b.line && $0.column == b.column }
