@@ -65,6 +65,42 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/{nip}"
     }
 
+    /// A body the generated code could not decode, named by the field (`jabatanKind`, `items.0.nip`); nil when
+    /// nothing names a field (a query parameter, a top-level value), for the generic description.
+    static func problem(for error: DecodingError, operation: String) -> APIProblem? {
+        func field(_ path: [any CodingKey]) -> String { path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
+        switch error {
+        case .typeMismatch(_, let ctx) where ctx.codingPath.isEmpty, .valueNotFound(_, let ctx) where ctx.codingPath.isEmpty:
+            return nil
+        case .dataCorrupted(let ctx) where ctx.debugDescription.contains("invalid String value "):
+            let value = ctx.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
+            let at = ctx.codingPath.isEmpty ? "" : " for \(field(ctx.codingPath))"
+            return .invalid("value '\(value)'\(at) is not allowed in \(operation); the allowed values are in /openapi.yaml")
+        case .dataCorrupted(let ctx) where ctx.codingPath.isEmpty && ctx.debugDescription.contains("not valid JSON"):
+            return .invalid("the body is not valid JSON (\(operation))")
+        case .dataCorrupted(let ctx) where ctx.codingPath.isEmpty:
+            return nil
+        case .dataCorrupted(let ctx):
+            return .invalid("\(field(ctx.codingPath)): \(ctx.debugDescription) (\(operation))")
+        case .keyNotFound(let key, let ctx):
+            return .invalid("\(field(ctx.codingPath + [key])) is required (\(operation))")
+        case .typeMismatch(let type, let ctx), .valueNotFound(let type, let ctx):
+            return .invalid("\(field(ctx.codingPath)) must be \(Self.jsonType(type)) (\(operation))")
+        @unknown default:
+            return nil
+        }
+    }
+
+    static func jsonType(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int32.Type, is Int64.Type: "a whole number"
+        case is Double.Type, is Float.Type: "a number"
+        default: "of the type /openapi.yaml gives"
+        }
+    }
+
     static func problem(for error: any Error, logger: Logger, path: String) -> APIProblem {
         switch error {
         case let p as APIProblem: return p
@@ -76,9 +112,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if let st = s.underlyingError as? StoreError { return APIProblem.from(st) }
             if let conflict = APIProblem.conflict(from: s.underlyingError) { return conflict }
             // The generated code rejects input that breaks the contract before a handler runs.
-            if case DecodingError.dataCorrupted(let ctx)? = s.underlyingError as? DecodingError {
-                let value = ctx.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
-                return .invalid("value '\(value)' is not allowed in \(s.operationID); the allowed values are in /openapi.yaml")
+            // Only a request the generated code could not decode: a handler's own decoding (of stored JSON) is a fault.
+            if s.httpStatus.code < 500, let d = s.underlyingError as? DecodingError, let p = Self.problem(for: d, operation: s.operationID) {
+                return p
             }
             if s.httpStatus.code < 500 {
                 return .invalid("\(s.causeDescription) (\(s.operationID))")

@@ -85,8 +85,17 @@ import Testing
                 let r = try await client.send(uri, method: .put, json: try Self.input(after.json, change), token: hr)
                 #expect(r.status == .badRequest && (r.json["detail"] as? String)?.contains(message) == true, "\(change): \(r.body)")
             }
-            let noName = try await client.send(uri, method: .put, json: try Self.input(after.json, ["name": nil]), token: hr)
-            #expect(noName.status == .badRequest, "\(noName.body)")
+            // The contract's own checks name the field too.
+            let contract: [(String, String)] = [
+                (try Self.input(after.json, ["name": nil]), "name is required (putEmployee)"),
+                (try Self.input(after.json, ["name": 5]), "name must be a string (putEmployee)"),
+                (try Self.input(after.json, ["jabatanKind": "honorer"]), "value 'honorer' for jabatanKind is not allowed in putEmployee"),
+                ("{\"name\": ", "the body is not valid JSON (putEmployee)"),
+            ]
+            for (body, message) in contract {
+                let r = try await client.send(uri, method: .put, json: body, token: hr)
+                #expect(r.status == .badRequest && (r.json["detail"] as? String)?.contains(message) == true, "\(body): \(r.body)")
+            }
             let badNIP = try await client.send("/v1/employees/12345", method: .put, json: promoted, token: hr)
             #expect(badNIP.status == .badRequest, "\(badNIP.body)")
             #expect(try await client.get(uri, token: hr).headers[.eTag] == put.headers[.eTag])
@@ -212,6 +221,8 @@ import Testing
                 let r = try await client.send(uri, method: .put, json: try Self.input(staff, change), token: hr)
                 #expect(r.status == .badRequest && (r.json["detail"] as? String)?.contains(message) == true, "\(change): \(r.body)")
             }
+            let limit = try await client.get("/v1/employees?limit=abc", token: hr)
+            #expect(limit.status == .badRequest && (limit.json["detail"] as? String)?.hasPrefix(" ") == false, "\(limit.body)")
 
             // Two puts of one new NIP at once: one makes her (201), the other finds her made (200).
             let fresh = try Self.input(staff, ["name": "Wahyuni", "atasanNip": nil, "email": nil, "birthDate": nil, "gender": nil,
