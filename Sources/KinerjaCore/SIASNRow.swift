@@ -144,6 +144,8 @@ public struct SIASNColumns: Sendable {
         if let eselon = value("ESELON", f) {
             level = memo.text(.level, eselon) { Self.level(eselon) }
             if level == nil { fail("ESELON", eselon, "is not an eselon such as II.a, III.b or IV.a") }
+            // An eselon ranks a struktural post: on another, the level would plan its SKP as a JPT's or a head's.
+            if level != nil, let kind, kind != "struktural" { fail("ESELON", eselon, "is for struktural posts, not \(kind)") }
         }
 
         var golongan: String? = nil

@@ -112,26 +112,32 @@ extension TenantTransaction {
         try await query("""
             create temporary table import_heads on commit drop as
             with stored as (
+                -- A head whose atasan holds a post of the same rank in the same unit gave way to them (a handover
+                -- an earlier file or put decided): the stored tree keeps that decision.
                 select u.code as unit_code, e.nip, e.jabatan_level,
-                       exists (select 1 from import_stage s where s.nip = e.nip) as in_file
+                       exists (select 1 from import_stage s where s.nip = e.nip) as in_file,
+                       exists (select 1 from employees p
+                               where p.tenant_id = e.tenant_id and p.nip = e.atasan_nip and p.unit_id = e.unit_id
+                                 and p.jabatan_kind = 'struktural' and p.status = 'active'
+                                 and p.jabatan_level is not distinct from e.jabatan_level) as gave_way
                 from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
                 where e.tenant_id = \(tenant.uuid) and e.jabatan_kind = 'struktural' and e.status = 'active'
             ), posts as (
                 -- A row wins a tie only when it brings a post: new, or moved, promoted or made active. A post sent
-                -- again as stored (one employee put as it was, or a file resending it) decides nothing.
-                select s.unit_code, s.nip, s.jabatan_level,
-                       not exists (select 1 from stored t where t.nip = s.nip and t.unit_code = s.unit_code
-                                                            and t.jabatan_level is not distinct from s.jabatan_level) as filed
-                from import_stage s where s.jabatan_kind = 'struktural' and s.status = 'active'
+                -- again as stored (one employee put as it was, or a file resending it) is ranked as stored.
+                select s.unit_code, s.nip, s.jabatan_level, t.nip is null as filed, coalesce(t.gave_way, false) as gave_way
+                from import_stage s
+                left join stored t on t.nip = s.nip and t.unit_code = s.unit_code and t.jabatan_level is not distinct from s.jabatan_level
+                where s.jabatan_kind = 'struktural' and s.status = 'active'
                 union all
-                select unit_code, nip, jabatan_level, false from stored where not in_file and not \(deactivateMissing)
+                select unit_code, nip, jabatan_level, false, gave_way from stored where not in_file and not \(deactivateMissing)
             ), after as (
                 select unit_code, nip,
-                       rank() over (partition by unit_code order by \(unescaped: Self.postRank), filed desc) as r
+                       rank() over (partition by unit_code order by \(unescaped: Self.postRank), filed desc, gave_way) as r
                 from posts
             ), before as (
                 select unit_code, nip,
-                       rank() over (partition by unit_code order by \(unescaped: Self.postRank)) as r
+                       rank() over (partition by unit_code order by \(unescaped: Self.postRank), gave_way) as r
                 from stored
             ), ha as (
                 select unit_code, \(unescaped: Self.soleHead) as nip from after group by unit_code
@@ -163,7 +169,7 @@ extension TenantTransaction {
             // change. A file of a few rows finds them by key (nested loops, which the import otherwise turns off;
             // 2 rows into a city of 100,000: 10 ms instead of 130); a large one compares the whole city in one pass.
             let byKey = summary.rows <= options.findLeftOutByKeyUpTo
-            if byKey { try await query("set local enable_nestloop = on") }
+            try await query("set local enable_nestloop = \(unescaped: byKey ? "on" : "off")")
             try await query("""
                 create temporary table import_rederived on commit drop as
                 with units as (

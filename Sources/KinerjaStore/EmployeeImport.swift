@@ -84,7 +84,6 @@ extension TenantTransaction {
         options: ImportOptions, actor: String, progress: @Sendable (Int) -> Void = { _ in },
         next: () async throws -> [UInt8]?
     ) async throws -> ImportSummary {
-        try await lockEmployeeWrites()
         try await query("""
             create temporary table import_stage (
                 line integer, nip text, name text, gelar_depan text, gelar_belakang text, employee_type text,
@@ -158,6 +157,9 @@ extension TenantTransaction {
         try await query("create index on import_stage (nip)")
         try await query("create index on import_stage (unit_code)")
         try await query("analyze import_stage (line, nip, unit_code, parent_code, atasan_nip, status)")
+        // The staged file is this transaction's own; from here on the city's tree is read and written, so the
+        // city's other imports and puts wait (not while the file is still uploading).
+        try await lockEmployeeWrites()
         // Every statement below touches all staged rows at once: hash joins, never row-by-row loops or merge
         // joins on the city alone that a stale row estimate (a city new to the statistics, right after a bulk
         // import into a database of many cities) would otherwise choose. A few rows (a sync's changes, one

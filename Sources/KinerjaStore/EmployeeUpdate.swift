@@ -55,7 +55,7 @@ public struct EmployeeRecord: Sendable, Equatable {
 
     /// The record as the import would read it, or the first problem, named by its field: values trimmed; an
     /// optional value that is blank or only dashes (SIASN's "no value") left out, a required one refused; text
-    /// within its limit and without NUL (PostgreSQL text cannot hold it); a level only for a struktural post.
+    /// within its limit and without NUL (PostgreSQL text cannot hold it).
     public func normalized() throws(StoreError) -> EmployeeRecord {
         func clean(_ v: String?) -> String? {
             guard let t = v?.trimmingCharacters(in: .whitespacesAndNewlines), !t.isEmpty, !t.allSatisfy({ $0 == "-" }) else { return nil }
@@ -78,9 +78,6 @@ public struct EmployeeRecord: Sendable, Equatable {
             if let limit = Self.maximumLengths[field], value.unicodeScalars.count > limit {
                 throw StoreError.invalid("\(field) has \(value.unicodeScalars.count) characters; at most \(limit)")
             }
-        }
-        if let level = r.jabatanLevel, r.jabatanKind != "struktural" {
-            throw StoreError.invalid("jabatanLevel '\(level)' is for struktural posts; this one is \(r.jabatanKind)")
         }
         return r
     }
@@ -114,10 +111,11 @@ extension TenantTransaction {
         let record = try sent.normalized()
         try await lockEmployeeWrites()
         let locked = try await query("""
-            select 1 from employees where tenant_id = \(tenant.uuid) and nip = \(record.nip) for update
+            select 1 from employees where tenant_id = \(tenant.uuid) and nip = \(record.nip) for no key update
             """)
         for try await _ in locked {}
-        try check(try await employee(nip: record.nip))
+        let current = try await employee(nip: record.nip)
+        try check(current)
         var parent: String??
         for try await p in try await query("""
             select p.code from org_units u left join org_units p on p.tenant_id = u.tenant_id and p.unit_id = u.parent_id
@@ -130,7 +128,7 @@ extension TenantTransaction {
         }
         // With atasanNip the record sets this employee's atasan and no other's (as a file with NIP ATASAN): made
         // inactive, they would stay the atasan of those who report to them. Without it, the rule finds those a new one.
-        if record.atasanNIP != nil && !record.active {
+        if record.atasanNIP != nil && !record.active && current?.status == "active" {
             for try await (count, first) in try await query("""
                 select count(*)::int, min(nip) from employees
                 where tenant_id = \(tenant.uuid) and atasan_nip = \(record.nip) and status = 'active'
@@ -157,7 +155,9 @@ extension TenantTransaction {
             throw StoreError.invalid(rejected.errors.map { e in
                 let reason = e.reason.hasPrefix("is neither in the file nor among the city's employees")
                     ? "is not one of the city's employees" : e.reason
-                return e.column.isEmpty ? reason : "\(field[e.column] ?? e.column) '\(e.value)': \(reason)"
+                // The level went in as an eselon: name it as it was sent.
+                let value = e.column == "ESELON" ? record.jabatanLevel ?? e.value : e.value
+                return e.column.isEmpty ? reason : "\(field[e.column] ?? e.column) '\(value)': \(reason)"
             }.joined(separator: "; "))
         }
         guard let stored = try await employee(nip: record.nip) else {

@@ -171,13 +171,21 @@ import Testing
                 var u = $0; u.employeeCount += 1; return u
             })
 
-            // The old kasi put again as stored (the atasan left to the rule) brings no post: the tie stays undecided,
-            // so the staff keep the head they have; the kasi, with no sole head in the unit, reports to the one above.
-            let again = try await client.send("/v1/employees/\(c.kasi.nip)", method: .put, json: try Self.input(kasi, ["atasanNip": nil]),
+            // The old kasi put again as stored (the atasan left to the rule) brings no post, and he gave way to her
+            // (his atasan holds a post of his rank in his unit): nothing changes, and no audit entry is written.
+            let oldKasi = try await client.get("/v1/employees/\(c.kasi.nip)", token: hr).json
+            let again = try await client.send("/v1/employees/\(c.kasi.nip)", method: .put, json: try Self.input(oldKasi, ["atasanNip": nil]),
                                               token: hr)
-            #expect(again.status == .ok, "\(again.body)")
+            #expect(again.status == .ok && again.json["atasanNip"] as? String == kasi2, "\(again.body)")
             #expect(try await atasan(c.staff.nip) == kasi2)
-            #expect(again.json["atasanNip"] as? String == c.kabid.nip)
+            #expect(try await Self.auditEntries(a, c.kasi.nip).isEmpty)
+            // Nor does the new kasi's, put again as stored, or the staff's.
+            for nip in [kasi2, c.staff.nip] {
+                let stored = try await client.get("/v1/employees/\(nip)", token: hr)
+                let put = try await client.send("/v1/employees/\(nip)", method: .put, json: try Self.input(stored.json, ["atasanNip": nil]), token: hr)
+                #expect(put.status == .ok && put.headers[.eTag] == stored.headers[.eTag], "\(put.body)")
+            }
+            #expect(try await Self.auditEntries(a, c.staff.nip).isEmpty)
 
             // The new kasi leaves. With atasanNip (hers alone) while the staff report to her: 409, nothing changed.
             let hers = try await client.get("/v1/employees/\(kasi2)", token: hr).json
@@ -215,7 +223,7 @@ import Testing
                 (["name": "  "], "name '  ' is empty; it is required"),
                 (["jabatanName": "--"], "jabatanName '--' is empty; it is required"),
                 (["name": String(repeating: "é", count: 201)], "name has 201 characters; at most 200"),
-                (["jabatanKind": "fungsional", "jabatanLevel": "JPT"], "jabatanLevel 'JPT' is for struktural posts; this one is fungsional"),
+                (["jabatanKind": "fungsional", "jabatanLevel": "JPT"], "jabatanLevel 'JPT': is for struktural posts, not fungsional"),
             ]
             for (change, message) in bad {
                 let r = try await client.send(uri, method: .put, json: try Self.input(staff, change), token: hr)

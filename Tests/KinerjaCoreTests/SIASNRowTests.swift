@@ -5,7 +5,8 @@ import Testing
 /// golongan III/a or III/A, gender L/P, M/F or words.
 @Suite struct SIASNRowTests {
     static let header = ["NAMA", "NIP", "GELAR DEPAN", "GELAR BELAKANG", "TANGGAL LAHIR", "JENIS KELAMIN", "NIK",
-                         "JENIS PEGAWAI", "KEDUDUKAN HUKUM", "GOL AKHIR", "JENIS JABATAN", "NAMA JABATAN", "NAMA UNOR", "UNOR INDUK", "EMAIL"]
+                         "JENIS PEGAWAI", "KEDUDUKAN HUKUM", "GOL AKHIR", "JENIS JABATAN", "NAMA JABATAN", "NAMA UNOR", "UNOR INDUK", "EMAIL",
+                         "ESELON"]
     let columns = try! SIASNColumns(header: Self.header)
 
     func record(_ values: [String: String], line: Int = 2) -> CSVParser.Record {
@@ -48,6 +49,8 @@ import Testing
         (["GOL AKHIR": "III/c"], "golongan lower case"),
         (["GOL AKHIR": "III-C"], "golongan with a dash"),
         (["JENIS JABATAN": "Struktural"], "struktural"),
+        (["JENIS JABATAN": "Struktural", "ESELON": "IV.a"], "a struktural post with its eselon"),
+        (["ESELON": "-"], "no eselon, written as SIASN writes it"),
     ])
     func acceptedSpellings(_ values: [String: String], _ why: String) throws {
         _ = try columns.row(record(values))
@@ -67,6 +70,9 @@ import Testing
         (["NAMA UNOR": ""], "NAMA UNOR", "required"),
         (["EMAIL": "andi at makassar"], "EMAIL", "e-mail"),
         (["JENIS PEGAWAI": "HONORER"], "JENIS PEGAWAI", "PNS nor PPPK"),
+        // An eselon ranks struktural posts only.
+        (["ESELON": "III.a"], "ESELON", "is for struktural posts, not fungsional"),
+        (["JENIS JABATAN": "Pelaksana", "ESELON": "IV.b"], "ESELON", "is for struktural posts, not pelaksana"),
     ])
     func refusedNamingColumnValueAndReason(_ values: [String: String], _ column: String, _ reason: String) {
         do {

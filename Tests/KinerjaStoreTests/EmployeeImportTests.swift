@@ -143,6 +143,22 @@ import Testing
         #expect(handover.atasanRederived == ["198502022010012001", "199504042023212001"], "\(handover)")
         #expect(now["199504042023212001"]?.atasanNIP == "198706062012012001", "the teacher left out reports to the new head")
         #expect(now["198502022010012001"]?.atasanNIP == "198706062012012001")
+
+        // The handover lasts: the old head gave way (his atasan holds his rank in his unit). The same file again
+        // changes nothing; a file of the teacher alone, or of the old head alone, leaves them with the new head.
+        let resent = try await run(db, t.id, Self.file([newHead, teacher]))
+        #expect((resent.changed, resent.unchanged, resent.atasanRederivedCount) == (0, 2, 0), "\(resent)")
+        let teacherAgain = teacher.replacingOccurrences(of: "III/c", with: "III/d")
+        let oldHead = Self.rows[1].replacingOccurrences(of: "III/d", with: "IV/a")
+        for (rows, what) in [([teacherAgain], "the teacher alone"), ([oldHead], "the old head alone")] {
+            let s = try await run(db, t.id, Self.file(rows))
+            #expect(s.atasanRederivedCount == 0, "\(what): \(s)")
+            let people = try await db.withTenant(t.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+            let lead = Dictionary(uniqueKeysWithValues: people.map { ($0.nip, $0.atasanNIP) })
+            #expect(lead["199003032015031001"] == .some("198706062012012001"), "\(what)")
+            #expect(lead["198502022010012001"] == .some("198706062012012001"), "\(what)")
+            #expect(lead["199504042023212001"] == .some("198706062012012001"), "\(what)")
+        }
     }
 
     /// A file that moves, demotes or deactivates someone changes who leads the employees it leaves out: theirs is
