@@ -110,11 +110,7 @@ extension TenantTransaction {
                             check: (Employee?) throws -> Void = { _ in }) async throws -> (employee: Employee, created: Bool) {
         let record = try sent.normalized()
         try await lockEmployeeWrites()
-        let locked = try await query("""
-            select 1 from employees where tenant_id = \(tenant.uuid) and nip = \(record.nip) for no key update
-            """)
-        for try await _ in locked {}
-        let current = try await employee(nip: record.nip)
+        let current = try await employee(nip: record.nip, locking: true)
         try check(current)
         var parent: String??
         for try await p in try await query("""

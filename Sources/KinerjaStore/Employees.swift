@@ -97,11 +97,13 @@ extension TenantTransaction {
         return (Array(out.prefix(f.limit)), more)
     }
 
-    public func employee(nip: String) async throws -> Employee? {
+    /// One employee; `locking`: their row is held until the transaction ends (for a change that checks it first).
+    public func employee(nip: String, locking: Bool = false) async throws -> Employee? {
         let rows = try await query("""
             select \(unescaped: Self.employeeColumns)
             from employees e join org_units u on u.tenant_id = e.tenant_id and u.unit_id = e.unit_id
             where e.tenant_id = \(tenant.uuid) and e.nip = \(nip)
+            \(unescaped: locking ? "for no key update of e" : "")
             """)
         for try await r in rows.decode(EmployeeRow.self) { return Self.employee(r) }
         return nil
