@@ -205,6 +205,13 @@ public struct SIASNColumns: Sendable {
             fail(column, f[i].replacingOccurrences(of: "\0", with: "\\0"), "contains a NUL character")
         }
 
+        // The limits the API holds a record to (openapi.yaml): what a file stores, a put of it gives back.
+        for (column, limit) in Self.maximumLengths {
+            guard let v = value(column, f), v.utf8.count > limit else { continue }
+            let length = v.unicodeScalars.count
+            if length > limit { fail(column, v, "has \(length) characters; at most \(limit)") }
+        }
+
         let status = value("KEDUDUKAN HUKUM", f)?.uppercased()
         let active = status.map { $0 == "AKTIF" || $0.hasPrefix("AKTIF") } ?? true
 
@@ -255,6 +262,13 @@ public struct SIASNColumns: Sendable {
         guard parts[0].count == 4 || parts[2].count == 4, CivilDate.isValid(year: y, month: m, day: d), y >= 1900 else { return nil }
         return CivilDate(year: y, month: m, day: d)
     }
+
+    /// Limits on the text columns, in Unicode scalars (as JSON Schema counts them), as openapi.yaml gives them for
+    /// an employee record; a unit's name is not limited.
+    public static let maximumLengths: KeyValuePairs<String, Int> = [
+        "NAMA": 200, "GELAR DEPAN": 50, "GELAR BELAKANG": 50, "NAMA JABATAN": 300, "GOL AKHIR": 10, "KODE UNOR": 80,
+        "KODE UNOR INDUK": 80, "EMAIL": 200,
+    ]
 
     /// A unit's code from its name, when the file has no KODE UNOR: upper case, words joined by dashes.
     public static func code(_ name: String) -> String {

@@ -46,6 +46,26 @@ extension TenantTransaction {
               and (\(deactivateMissing)
                    or not exists (select 1 from employees e where e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip))
             """)
+        // An active employee's atasan is active, after the file as before it: an inactive one approves no SKP. A row
+        // made inactive that still leads active employees the file leaves out is refused for the same reason.
+        out += try await rowErrors("""
+            select s.line, 'NIP ATASAN', s.atasan_nip::text,
+                   case when t.nip is not null then 'is made inactive by this file (line ' || t.line || ')'
+                        else 'is an inactive employee of the city' end
+            from import_stage s
+            left join import_stage t on t.nip = s.atasan_nip
+            left join employees e on t.nip is null and e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip
+            where s.status = 'active' and s.atasan_nip is not null and coalesce(t.status, e.status) = 'inactive'
+            union all
+            select s.line, 'KEDUDUKAN HUKUM', min(s.status),
+                   'makes inactive the atasan of ' || count(*) || ' active employee(s) the file leaves out (' || min(m.nip)
+                   || '): give them another atasan in the file, or leave NIP ATASAN out so that the rule finds one'
+            from import_stage s
+            join employees m on m.tenant_id = \(tenant.uuid) and m.atasan_nip = s.nip and m.status = 'active'
+            where s.status = 'inactive' and not \(deactivateMissing)
+              and not exists (select 1 from import_stage t where t.nip = m.nip)
+            group by s.line
+            """)
         // The stored atasan have no loop: a new one passes through a row of the file, so the walks start there. A
         // few rows follow each step by key (one employee put into a city of 100,000: 0.2 ms instead of 88 by hashing
         // the city's every link at each step); a large file joins all its walks to all links in one pass a step.

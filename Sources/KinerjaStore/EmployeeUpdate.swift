@@ -49,10 +49,6 @@ public struct EmployeeRecord: Sendable, Equatable {
         self.gender = gender
     }
 
-    /// Limits on the text fields (Unicode scalars, as JSON Schema counts), as openapi.yaml gives them.
-    static let maximumLengths = ["name": 200, "gelarDepan": 50, "gelarBelakang": 50, "jabatanName": 300, "golongan": 10,
-                                 "unitCode": 80, "email": 200]
-
     /// The record as the import would read it, or the first problem, named by its field: values trimmed; an
     /// optional value that is blank or only dashes (SIASN's "no value") left out, a required one refused; text
     /// within its limit and without NUL (PostgreSQL text cannot hold it).
@@ -72,10 +68,11 @@ public struct EmployeeRecord: Sendable, Equatable {
         (r.gelarDepan, r.gelarBelakang, r.golongan, r.atasanNIP, r.email, r.birthDate, r.gender, r.jabatanLevel)
             = (clean(gelarDepan), clean(gelarBelakang), clean(golongan), clean(atasanNIP), clean(email), clean(birthDate),
                clean(gender), clean(jabatanLevel))
-        for (_, field, value) in r.siasnColumns(unitParent: nil) {
+        let limits = Dictionary(uniqueKeysWithValues: SIASNColumns.maximumLengths.map { ($0, $1) })
+        for (column, field, value) in r.siasnColumns(unitParent: nil) {
             guard let value else { continue }
             if value.utf8.contains(0) { throw StoreError.invalid("\(field) contains a NUL character") }
-            if let limit = Self.maximumLengths[field], value.unicodeScalars.count > limit {
+            if let limit = limits[column], value.unicodeScalars.count > limit {
                 throw StoreError.invalid("\(field) has \(value.unicodeScalars.count) characters; at most \(limit)")
             }
         }

@@ -198,6 +198,13 @@ import Testing
                                              json: try Self.input(hers, ["status": "inactive", "atasanNip": nil]), token: hr)
             #expect(left.status == .ok && left.json["status"] as? String == "inactive", "\(left.body)")
             #expect(try await atasan(c.staff.nip) == c.kasi.nip)
+            // Nor can anyone be given her as atasan now: 400 naming the field, as a file's row would be refused.
+            let staff = try await client.get("/v1/employees/\(c.staff.nip)", token: hr).json
+            let toInactive = try await client.send("/v1/employees/\(c.staff.nip)", method: .put,
+                                                   json: try Self.input(staff, ["atasanNip": kasi2]), token: hr)
+            #expect(toInactive.status == .badRequest
+                    && toInactive.json["detail"] as? String == "atasanNip '\(kasi2)': is an inactive employee of the city", "\(toInactive.body)")
+            #expect(try await atasan(c.staff.nip) == c.kasi.nip)
         }
     }
 

@@ -51,6 +51,9 @@ import Testing
         (["JENIS JABATAN": "Struktural"], "struktural"),
         (["JENIS JABATAN": "Struktural", "ESELON": "IV.a"], "a struktural post with its eselon"),
         (["ESELON": "-"], "no eselon, written as SIASN writes it"),
+        // Limits count characters (Unicode scalars, as the API's schema does), not bytes: 200 of two bytes each.
+        (["NAMA": String(repeating: "é", count: 200)], "a name of 200 characters"),
+        (["GELAR BELAKANG": String(repeating: "S", count: 50)], "a gelar of 50 characters"),
     ])
     func acceptedSpellings(_ values: [String: String], _ why: String) throws {
         _ = try columns.row(record(values))
@@ -73,6 +76,11 @@ import Testing
         // An eselon ranks struktural posts only.
         (["ESELON": "III.a"], "ESELON", "is for struktural posts, not fungsional"),
         (["JENIS JABATAN": "Pelaksana", "ESELON": "IV.b"], "ESELON", "is for struktural posts, not pelaksana"),
+        // The limits of an employee record in openapi.yaml: a stored employee can be put back as GET gives it.
+        (["NAMA": String(repeating: "é", count: 201)], "NAMA", "has 201 characters; at most 200"),
+        (["GELAR DEPAN": String(repeating: "D", count: 51)], "GELAR DEPAN", "at most 50"),
+        (["NAMA JABATAN": String(repeating: "Guru ", count: 60) + "Ahli"], "NAMA JABATAN", "at most 300"),
+        (["EMAIL": String(repeating: "a", count: 190) + "@makassar.go.id"], "EMAIL", "at most 200"),
     ])
     func refusedNamingColumnValueAndReason(_ values: [String: String], _ column: String, _ reason: String) {
         do {

@@ -348,6 +348,43 @@ import Testing
         }
     }
 
+    /// With NIP ATASAN, an active employee's atasan is active after the file: an inactive one could approve no SKP.
+    /// (Without it, the rule finds those employees another atasan.)
+    @Test func withNIPAtasanAnActiveEmployeesAtasanStaysActive() async throws {
+        let (db, t) = try await empty("inactive-atasan")
+        let header = Self.header + ";NIP ATASAN;KEDUDUKAN HUKUM"
+        let (andi, siti) = ("198001012005011001", "198502022010012001")
+        func row(_ i: Int, atasan: String, _ status: String = "Aktif") -> String { Self.rows[i] + ";\(atasan);\(status)" }
+        func refused(_ rows: [String], line: Int, column: String, reason: String) async throws {
+            let before = try await snapshot(db, t.id)
+            do {
+                _ = try await run(db, t.id, Self.file(rows, header: header))
+                Issue.record("accepted \(rows)")
+            } catch let rejected as ImportRejected {
+                let hit = rejected.errors.first { $0.line == line && $0.column == column }
+                #expect(hit?.reason.contains(reason) == true, "\(rejected.errors)")
+            }
+            #expect(try await snapshot(db, t.id) == before)
+        }
+        _ = try await run(db, t.id, Self.file([row(0, atasan: ""), row(1, atasan: andi), row(2, atasan: siti), row(3, atasan: siti)],
+                                              header: header))
+        // Siti retires while the two teachers the file leaves out still report to her.
+        try await refused([row(1, atasan: andi, "Pensiun")], line: 2, column: "KEDUDUKAN HUKUM",
+                          reason: "makes inactive the atasan of 2 active employee(s) the file leaves out (199003032015031001)")
+        // An active teacher given an atasan this file retires.
+        try await refused([row(1, atasan: andi, "Pensiun"), row(2, atasan: siti), row(3, atasan: andi)], line: 3, column: "NIP ATASAN",
+                          reason: "is made inactive by this file (line 2)")
+        // With both teachers moved to Andi in the same file, Siti retires.
+        let done = try await run(db, t.id, Self.file([row(1, atasan: andi, "Pensiun"), row(2, atasan: andi), row(3, atasan: andi)],
+                                                     header: header))
+        #expect(done.changed == 3)
+        // A later file cannot give a teacher the retired Siti again.
+        try await refused([row(2, atasan: siti)], line: 2, column: "NIP ATASAN", reason: "is an inactive employee of the city")
+        // Both inactive: no one is left with an inactive atasan.
+        let both = try await run(db, t.id, Self.file([row(3, atasan: siti, "Pensiun")], header: header))
+        #expect(both.changed == 1)
+    }
+
     @Test func anotherCitysEmployeeIsNoAtasanHere() async throws {
         let (a, popA) = try await TestDatabase.city("imp-iso-a")
         let (db, b) = try await empty("iso-b")
