@@ -80,10 +80,20 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Who did it, for the audit log.
+/// Who did it, for the audit log: `KINERJA_ACTOR` when set (the officer's name or NIP, for a shared account), else
+/// the account running the CLI, looked up by its uid (a cron job or a container has no `USER`), with the person
+/// behind `sudo`.
 var cliActor: String {
-    let user = ProcessInfo.processInfo.environment["KINERJA_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-    return "kinerja-admin:\(user)"
+    let env = ProcessInfo.processInfo.environment
+    func given(_ name: String) -> String? {
+        guard let v = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+        return v
+    }
+    if let actor = given("KINERJA_ACTOR") { return "kinerja-admin:\(actor)" }
+    let uid = geteuid()
+    let account = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? given("USER") ?? "uid \(uid)"
+    if let sudo = given("SUDO_USER"), sudo != account { return "kinerja-admin:\(sudo) via sudo" }
+    return "kinerja-admin:\(account)"
 }
 
 func printError(_ message: String) {

@@ -203,6 +203,35 @@ import Testing
 
     /// `kinerja-admin period close` takes a reason too, as the API does, and keeps it in the audit log;
     /// reopening without one is refused with the store's message, and the CLI exits 1 with nothing changed.
+    /// The audit log names who ran the CLI: the account, found by its uid where the environment has no USER (a
+    /// cron job, a container, this machine's root shell), or KINERJA_ACTOR when given.
+    @Test func theCLINamesWhoRanItInTheAuditLog() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city("periods-actor")
+        try await db.withTenant(city.id) { _ = try await $0.openYear(2027, cadence: .quarterly, actor: "t") }
+        let s = try TestDatabase.settings().admin
+        let url = "postgres://\(s.username):\(s.password ?? "")@\(s.host):\(s.port)/\(s.database)"
+        var bare = ProcessInfo.processInfo.environment
+        for name in ["USER", "LOGNAME", "KINERJA_ACTOR", "SUDO_USER"] { bare[name] = nil }
+        let account = try await runProgram("/usr/bin/id", ["-un"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        var named = bare
+        named["KINERJA_ACTOR"] = " 199001012015011001 (BKPSDM) "
+        for (env, quarter) in [(bare, "1"), (named, "2")] {
+            let run = try await runProgram(ReportCommandTests.binary, ["period", "close", "--tenant", city.code, "--year", "2027",
+                                                                       "--quarter", quarter, "--database-url", url], environment: env)
+            #expect(run.status == 0, "\(run.err)")
+        }
+        let actors = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await actor in try await tx.query("""
+                select actor from audit_log where tenant_id = \(city.id.uuid) and action = 'period.close' order by entry_id
+                """).decode(String.self) { out.append(actor) }
+            return out
+        }
+        #expect(!account.isEmpty)
+        #expect(actors == ["kinerja-admin:\(account)", "kinerja-admin:199001012015011001 (BKPSDM)"])
+    }
+
     @Test func theCLIClosesWithAReasonAndRefusesAReopeningWithout() async throws {
         let db = try await TestDatabase.admin()
         let (city, _) = try await TestDatabase.city("periods-cli")
