@@ -69,15 +69,19 @@ extension TenantTransaction {
     public func attendanceEvents(from: CivilDate, until: CivilDate, nip: String?, after: AttendanceCursor?,
                                  limit: Int) async throws -> (events: [AttendanceEvent], more: Bool) {
         var out: [AttendanceEvent] = []
+        // The page's order is that of the index (tenant_id, day, nip, kind) (0041), and the cursor a condition on
+        // it, so a page reads its own rows only: ordered by the column (not by the text of the day, which the
+        // select also calls `day`), and the first page starts after (from, '', '') rather than testing for no
+        // cursor (a parameter cast to a date is not folded, so `... is null or` kept the index from the cursor).
+        let start = after.map { ($0.day, $0.nip, $0.kind.rawValue) } ?? (from, "", "")
         let rows = try await query("""
-            select nip, day::text, kind, minutes, excused, imported_by,
-                   to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-            from attendance_events
-            where tenant_id = \(tenant.uuid) and day between \(from.description)::date and \(until.description)::date
-              and (\(nip)::text is null or nip = \(nip))
-              and (\(after?.day.description)::date is null
-                   or (day, nip, kind) > (\(after?.day.description)::date, \(after?.nip)::text, \(after?.kind.rawValue)::text))
-            order by day, nip, kind
+            select a.nip, a.day::text, a.kind, a.minutes, a.excused, a.imported_by,
+                   to_char(a.imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            from attendance_events a
+            where a.tenant_id = \(tenant.uuid) and a.day between \(from.description)::date and \(until.description)::date
+              and (\(nip)::text is null or a.nip = \(nip))
+              and (a.day, a.nip, a.kind) > (\(start.0.description)::date, \(start.1), \(start.2))
+            order by a.day, a.nip, a.kind
             limit \(limit + 1)
             """)
         for try await r in rows.decode((String, String, String, Int?, Bool, String, String).self) {

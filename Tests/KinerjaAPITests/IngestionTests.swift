@@ -26,6 +26,55 @@ import Testing
         }
     }
 
+    /// Attendance read back a page at a time: every event once, in the order day, NIP, kind, with each page reading
+    /// its own rows of the index, wherever it starts (a page from mid-month used to read, and sort, every event
+    /// from the cursor's day on: 0041 and the query's order).
+    @Test func attendancePagesReadTheirOwnRows() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("attendance-pages", employees: 120)
+        let nips = pop.people.map(\.nip)
+        let days = (1...10).map { String(format: "2026-03-%02d", $0) }
+        let rows = days.flatMap { day in nips.flatMap { nip in
+            [["NIP": nip, "TANGGAL": day, "JENIS": "terlambat", "MENIT": "5"], ["NIP": nip, "TANGGAL": day, "JENIS": "tidak_upacara"]]
+        } }
+        let accepted = try await db.withTenant(city.id) { try await $0.ingestAttendance(rows, allOrNothing: true, actor: "t") }
+        #expect(accepted.count == rows.count && accepted.allSatisfy(\.accepted))
+        try await TestDatabase.owner().client.query("analyze attendance_events", logger: TestDatabase.logger)
+        let expected = days.flatMap { day in nips.sorted().flatMap { ["\(day) \($0) terlambat", "\(day) \($0) tidak_upacara"] } }
+
+        var listed: [String] = [], cursor: AttendanceCursor?, pages = 0, totalRead = 0
+        repeat {
+            let (page, read): ([AttendanceEvent], Int) = try await db.withTenant(city.id) { tx in
+                // Rows of attendance_events read through any of its indexes or a scan of the table: the
+                // backend's counts, which also hold earlier transactions' until they are reported, before and after.
+                func rowsRead() async throws -> Int {
+                    for try await n in try await tx.query("""
+                        select sum(pg_stat_get_xact_tuples_returned(c.oid))::int from pg_class c
+                        where c.oid = 'attendance_events'::regclass
+                           or c.oid in (select indexrelid from pg_index where indrelid = 'attendance_events'::regclass)
+                        """).decode(Int.self) { return n }
+                    return 0
+                }
+                let before = try await rowsRead()
+                let (events, more) = try await tx.attendanceEvents(from: CivilDate(year: 2026, month: 3, day: 1),
+                                                                   until: CivilDate(year: 2026, month: 3, day: 31),
+                                                                   nip: nil, after: cursor, limit: 100)
+                cursor = more ? events.last.map { AttendanceCursor(day: $0.day, nip: $0.nip, kind: $0.kind) } : nil
+                return (events, try await rowsRead() - before)
+            }
+            // A page reads its 100 and the one after (to know more follow), or what is left of the range: none of
+            // the rows before its cursor.
+            let left = expected.count - listed.count
+            #expect(read <= max(101, left), "page \(pages + 1) read \(read) rows for 100, \(left) left")
+            listed += page.map { "\($0.day) \($0.nip) \($0.kind.rawValue)" }
+            pages += 1
+            totalRead += read
+        } while cursor != nil
+        #expect(listed == expected)
+        #expect(totalRead <= 2 * expected.count, "\(totalRead) rows read for \(expected.count)")
+        #expect(pages == expected.count / 100)
+    }
+
     @Test func attendanceComplaintsAndRealisasiItemByItem() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("ingest", employees: 300)
