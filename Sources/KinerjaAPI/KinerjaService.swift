@@ -81,8 +81,12 @@ struct KinerjaService: APIProtocol {
             throw APIProblem.notFound("city not found")
         }
         let profile = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(profileJSON.utf8))
+        // A purged city has no keys left to ask with; any other status is one the contract lists.
+        guard let status = Components.Schemas.Tenant.StatusPayload(rawValue: row.3) else {
+            throw StoreError.database("city status '\(row.3)' is not one the API lists")
+        }
         return .ok(.init(body: .json(.init(
-            code: row.0, name: row.1, adapter: row.2, status: .init(rawValue: row.3) ?? .suspended,
+            code: row.0, name: row.1, adapter: row.2, status: status,
             profileVersion: row.4, profile: .init(additionalProperties: profile)))))
     }
 

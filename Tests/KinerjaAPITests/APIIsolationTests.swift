@@ -86,6 +86,8 @@ import Testing
             // Offboarded: reads go on, writes answer 409 tenant_read_only and change nothing.
             _ = try await db.platform.offboard(code: a.code, actor: "t")
             #expect(try await client.get("/v1/employees?limit=500", token: key).items.count == 150)
+            let tenant = try await client.get("/v1/tenant", token: key)
+            #expect(tenant.status == .ok && tenant.json["status"] as? String == "offboarded", "an offboarded city said it was suspended: \(tenant.body)")
             let write = try await client.execute(uri: "/v1/imports/employees", method: .post,
                                                  headers: [.authorization: "Bearer \(key)", .contentType: "text/csv"],
                                                  body: ByteBuffer(string: "Nama,NIP\r\n")) { r in

@@ -282,6 +282,8 @@ import Testing
                          otherCodes: Self.codes("200 200 403 403 200"))
 
         #expect(Set(rows.map(\.op)) == (try RouteCoverageTests.specOperations()), "a row for every operation of openapi.yaml")
+        // Every answer is one the contract lists for its operation (a client generated from it knows them all).
+        let documented = try RouteCoverageTests.specResponses()
         final class Lines: @unchecked Sendable { var all: [String] = [] }
         let lines = Lines()
         let before = try await Self.snapshot(b.id)
@@ -301,6 +303,9 @@ import Testing
                         }
                         if status != code {
                             lines.all.append("\(row.op) [\(variant)] as \(who): \(status), expected \(code): \(text.prefix(160))")
+                        }
+                        if documented[row.op]?.contains(Int(status)) != true {
+                            lines.all.append("\(row.op) [\(variant)] as \(who): \(status), which openapi.yaml does not list for it")
                         }
                         if variant == "other", status < 300, text.contains(bNIP) {
                             lines.all.append("\(row.op) [\(variant)] as \(who) shows another city's employee")

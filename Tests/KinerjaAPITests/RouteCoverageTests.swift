@@ -35,6 +35,29 @@ import Testing
         return out
     }
 
+    /// The statuses the spec documents for each operation ("METHOD /path" as ``specOperations()`` names them).
+    static func specResponses() throws -> [String: Set<Int>] {
+        let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
+        var out: [String: Set<Int>] = [:]
+        var path: String?, op: String?, inPaths = false, inResponses = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            if inPaths, let first = line.first, first != " ", first != "#" { inPaths = false }
+            guard inPaths else { continue }
+            let indent = line.prefix { $0 == " " }.count
+            if indent == 2, line.hasPrefix("  /"), line.hasSuffix(":") {
+                (path, op, inResponses) = (String(line.dropFirst(2).dropLast()), nil, false)
+            } else if indent == 4, let path, let method = ["get", "put", "post", "delete", "patch"].first(where: { line == "    \($0):" }) {
+                (op, inResponses) = ("\(method.uppercased()) \(normalised(path))", false)
+            } else if indent == 6 {
+                inResponses = line == "      responses:"
+            } else if inResponses, indent == 8, let op, line.dropFirst(8).hasPrefix("'"), let code = Int(line.dropFirst(9).prefix(3)) {
+                out[op, default: []].insert(code)
+            }
+        }
+        return out
+    }
+
     @Test func everyRouteIsInTheSpecAndEveryOperationIsServed() async throws {
         let db = try await TestDatabase.app()
         let router = try buildRouter(database: db, settings: ServerSettings(), metrics: nil)
