@@ -64,7 +64,7 @@ report-tools: ## Debian's chromium (PDF reports) and poppler-utils, when missing
 # What the tests call besides PostgreSQL: systemd-analyze checks the units in deploy/systemd (Debian's
 # systemd); hadolint and yamllint check deploy/container (from PyPI, in a virtualenv under .tools/);
 # chromium and pdftotext check the reports (report-tools).
-test-tools: report-tools
+test-tools: report-tools ## Install what the tests call besides PostgreSQL: systemd-analyze, hadolint, yamllint, chromium
 	@command -v systemd-analyze >/dev/null 2>&1 || { \
 	  echo "installing Debian's systemd for systemd-analyze (the deployment files' tests)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd >/dev/null; }
