@@ -49,7 +49,9 @@ extension KinerjaService {
                                                   perilaku: body.perilaku.flatMap { Rating(rawValue: $0.rawValue) },
                                                   reason: body.reason, actor: actor)
         }
-        return .ok(.init(body: .json(try Self.schema(e))))
+        // The answer is the evaluation as stored now, so its tag is the one the next GET gives.
+        let schema = try Self.schema(e)
+        return .ok(.init(headers: .init(eTag: try EntityTag.of(schema)), body: .json(schema)))
     }
 }
 

@@ -253,7 +253,7 @@ extension KinerjaService {
         let content = try Self.content(body)
         let actor = try Self.actor(p)
         let ifMatch = input.headers.ifMatch
-        let saved = try await database.withTenant(try p.city()) { tx in
+        let (saved, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             if let ifMatch {
                 // Held until this transaction ends: nobody changes it between the check and the save.
@@ -261,9 +261,11 @@ extension KinerjaService {
                 let current = try await tx.skpView(nip: nip, year: year).map { try EntityTag.of(Self.schema($0)) }
                 try EntityTag.require(ifMatch, matches: current, what: "SKP \(nip) \(year)")
             }
-            return try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)
+            let saved = try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)
+            // The new version's tag, as the next GET gives it: the next change can be made from it without a read.
+            return (saved, try await tx.skpView(nip: nip, year: year).map { try EntityTag.of(Self.schema($0)) })
         }
-        return .ok(.init(body: .json(Self.schema(saved))))
+        return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(saved))))
     }
 
     func submitSKP(_ input: Operations.SubmitSKP.Input) async throws -> Operations.SubmitSKP.Output {

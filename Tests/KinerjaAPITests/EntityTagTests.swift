@@ -60,6 +60,8 @@ import Testing
             #expect(saved.status == .ok, "\(saved.body.prefix(300))")
             let newTag = try #require(try await send(client, .get, skpURI, token: hr).headers[.eTag])
             #expect(newTag != skpTag)
+            // The save's answer carries the new version's tag: the next change needs no read first.
+            #expect(saved.headers[.eTag] == newTag)
             let stale = try await send(client, .put, skpURI, token: hr, body: body, headers: [.ifMatch: skpTag])
             #expect(stale.status == .preconditionFailed && stale.code == "precondition_failed", "\(stale.body.prefix(300))")
             #expect(try await send(client, .get, skpURI, token: hr).headers[.eTag] == newTag, "the refused save changed nothing")
@@ -71,6 +73,8 @@ import Testing
             let rating = #"{"hasilKerja": "Sesuai Ekspektasi", "perilaku": "Sesuai Ekspektasi", "reason": "dinilai atasan"}"#
             let ok = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: evTag])
             #expect(ok.status == .ok, "\(ok.body.prefix(300))")
+            let confirmedTag = try #require(ok.headers[.eTag], "the confirmation's answer carries its version")
+            #expect(try await send(client, .get, evURI, token: hr).headers[.eTag] == confirmedTag)
             let late = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating.replacingOccurrences(of: "Sesuai Ekspektasi\", \"reason", with: "Di Atas Ekspektasi\", \"reason"),
                                       headers: [.ifMatch: evTag])
             #expect(late.status == .preconditionFailed)
