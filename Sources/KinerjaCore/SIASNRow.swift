@@ -264,10 +264,10 @@ public struct SIASNColumns: Sendable {
     }
 
     /// Limits on the text columns, in Unicode scalars (as JSON Schema counts them), as openapi.yaml gives them for
-    /// an employee record; a unit's name is not limited.
+    /// an employee record; a unit's name is not limited, and a golongan is held to its form (at most 9 characters).
     public static let maximumLengths: KeyValuePairs<String, Int> = [
-        "NAMA": 200, "GELAR DEPAN": 50, "GELAR BELAKANG": 50, "NAMA JABATAN": 300, "GOL AKHIR": 10, "KODE UNOR": 80,
-        "KODE UNOR INDUK": 80, "EMAIL": 200,
+        "NAMA": 200, "GELAR DEPAN": 50, "GELAR BELAKANG": 50, "NAMA JABATAN": 300, "KODE UNOR": 80, "KODE UNOR INDUK": 80,
+        "EMAIL": 200,
     ]
 
     /// A unit's code from its name, when the file has no KODE UNOR: upper case, words joined by dashes.

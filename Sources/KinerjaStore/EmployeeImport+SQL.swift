@@ -46,21 +46,28 @@ extension TenantTransaction {
               and (\(deactivateMissing)
                    or not exists (select 1 from employees e where e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip))
             """)
-        // An active employee's atasan is active, after the file as before it: an inactive one approves no SKP. A row
-        // made inactive that still leads active employees the file leaves out is refused for the same reason.
+        // An active employee's atasan is active: an inactive one approves no SKP. Refused only where the file makes
+        // it so, as a put refuses it: a row that brings the link (new, another atasan, or made active) to someone
+        // inactive, or a row that makes inactive an atasan whom active employees keep, in the file or left out of
+        // it. A link stored before these checks, and sent again as it is, passes.
         out += try await rowErrors("""
             select s.line, 'NIP ATASAN', s.atasan_nip::text,
-                   case when t.nip is not null then 'is made inactive by this file (line ' || t.line || ')'
+                   case when t.nip is not null and ta.status = 'active' then 'is made inactive by this file (line ' || t.line || ')'
+                        when t.nip is not null then 'is inactive (line ' || t.line || ' of this file)'
                         else 'is an inactive employee of the city' end
             from import_stage s
             left join import_stage t on t.nip = s.atasan_nip
-            left join employees e on t.nip is null and e.tenant_id = \(tenant.uuid) and e.nip = s.atasan_nip
-            where s.status = 'active' and s.atasan_nip is not null and coalesce(t.status, e.status) = 'inactive'
+            left join employees ta on ta.tenant_id = \(tenant.uuid) and ta.nip = s.atasan_nip
+            left join employees se on se.tenant_id = \(tenant.uuid) and se.nip = s.nip
+            where s.status = 'active' and s.atasan_nip is not null and coalesce(t.status, ta.status) = 'inactive'
+              and (se.nip is null or se.atasan_nip is distinct from s.atasan_nip or se.status <> 'active'
+                   or (t.nip is not null and ta.status = 'active'))
             union all
             select s.line, 'KEDUDUKAN HUKUM', min(s.status),
                    'makes inactive the atasan of ' || count(*) || ' active employee(s) the file leaves out (' || min(m.nip)
                    || '): give them another atasan in the file, or leave NIP ATASAN out so that the rule finds one'
             from import_stage s
+            join employees x on x.tenant_id = \(tenant.uuid) and x.nip = s.nip and x.status = 'active'
             join employees m on m.tenant_id = \(tenant.uuid) and m.atasan_nip = s.nip and m.status = 'active'
             where s.status = 'inactive' and not \(deactivateMissing)
               and not exists (select 1 from import_stage t where t.nip = m.nip)

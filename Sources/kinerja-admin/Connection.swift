@@ -80,20 +80,20 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Who did it, for the audit log: `KINERJA_ACTOR` when set (the officer's name or NIP, for a shared account), else
-/// the account running the CLI, looked up by its uid (a cron job or a container has no `USER`), with the person
-/// behind `sudo`.
+/// Who did it, for the audit log: the account running the CLI, looked up by its uid (a cron job or a container has
+/// no `USER`); run as root through sudo, the person who ran sudo; and the name in `KINERJA_ACTOR` when set (the
+/// officer, where several share an account) next to the account, not instead of it, since anyone can set it.
 var cliActor: String {
     let env = ProcessInfo.processInfo.environment
     func given(_ name: String) -> String? {
         guard let v = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
         return v
     }
-    if let actor = given("KINERJA_ACTOR") { return "kinerja-admin:\(actor)" }
     let uid = geteuid()
-    let account = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? given("USER") ?? "uid \(uid)"
-    if let sudo = given("SUDO_USER"), sudo != account { return "kinerja-admin:\(sudo) via sudo" }
-    return "kinerja-admin:\(account)"
+    var who = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? given("USER") ?? "uid \(uid)"
+    if getuid() == 0, let sudo = given("SUDO_USER"), sudo != who { who = "\(sudo) via sudo" }
+    if let claimed = given("KINERJA_ACTOR") { who += " (KINERJA_ACTOR \(claimed))" }
+    return "kinerja-admin:\(who)"
 }
 
 func printError(_ message: String) {

@@ -201,10 +201,9 @@ import Testing
         #expect(entries == 1)
     }
 
-    /// `kinerja-admin period close` takes a reason too, as the API does, and keeps it in the audit log;
-    /// reopening without one is refused with the store's message, and the CLI exits 1 with nothing changed.
     /// The audit log names who ran the CLI: the account, found by its uid where the environment has no USER (a
-    /// cron job, a container, this machine's root shell), or KINERJA_ACTOR when given.
+    /// cron job, a container, this machine's root shell), and KINERJA_ACTOR next to it when given (anyone can set
+    /// it, so it never replaces the account).
     @Test func theCLINamesWhoRanItInTheAuditLog() async throws {
         let db = try await TestDatabase.admin()
         let (city, _) = try await TestDatabase.city("periods-actor")
@@ -229,9 +228,11 @@ import Testing
             return out
         }
         #expect(!account.isEmpty)
-        #expect(actors == ["kinerja-admin:\(account)", "kinerja-admin:199001012015011001 (BKPSDM)"])
+        #expect(actors == ["kinerja-admin:\(account)", "kinerja-admin:\(account) (KINERJA_ACTOR 199001012015011001 (BKPSDM))"])
     }
 
+    /// `kinerja-admin period close` takes a reason too, as the API does, and keeps it in the audit log;
+    /// reopening without one is refused with the store's message, and the CLI exits 1 with nothing changed.
     @Test func theCLIClosesWithAReasonAndRefusesAReopeningWithout() async throws {
         let db = try await TestDatabase.admin()
         let (city, _) = try await TestDatabase.city("periods-cli")

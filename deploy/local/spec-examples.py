@@ -43,11 +43,15 @@ checked = 0
 
 
 def keys(node, where):
-    """Every key a string (a boolean one is named where it is read, above)."""
+    """Every key a string (a boolean one is named where it is read, above), and every key with a value: in a
+    flow mapping (`{ type: integer, description: ... }`) an unquoted comma ends the text, and what follows it
+    becomes a key of its own with no value."""
     if isinstance(node, dict):
         for k, v in node.items():
             if not isinstance(k, (str, bool)):
                 problems.append(f"{where}: the key {k!r} is not a string: quote it")
+            elif v is None and k not in ("example", "default", "const"):
+                problems.append(f"{where}: the key {k!r} has no value (a comma in an unquoted text before it?): quote the text")
             keys(v, f"{where}/{k}")
     elif isinstance(node, list):
         for i, v in enumerate(node):
