@@ -87,8 +87,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             switch chosen.tenantStatus {
             case .active: break
             case .offboarded:
-                // Kept for its retention: reads only. The database refuses writes too; this says why first.
-                guard request.method == .get || request.method == .head else { throw APIProblem.tenantReadOnly(chosen.tenantCode) }
+                // Kept for its retention: reads only, and logging out (a credential ends in a read-only city too).
+                // The database refuses other writes too; this says why first.
+                guard request.method == .get || request.method == .head
+                        || (request.method == .delete && request.uri.path == "/v1/sessions/current") else {
+                    throw APIProblem.tenantReadOnly(chosen.tenantCode)
+                }
             case .suspended, .purged: throw APIProblem.tenantSuspended(chosen.tenantCode)
             }
         }

@@ -185,18 +185,11 @@ extension TenantTransaction {
                         detail: ["role": role.rawValue, "sessions_closed": String(closed)])
     }
 
-    /// Logs out: the session behind this request ends now. An API key is not a session and stays.
+    /// Logs out: the session behind this request ends now, with its audit entry, in an offboarded (read-only)
+    /// city too (`session_end`, 0042). An API key is not a session and stays.
     public func endSession(keyID: UUID, actor: String) async throws -> Bool {
-        let rows = try await query("""
-            update api_keys set revoked_at = now()
-            where tenant_id = \(tenant.uuid) and key_id = \(keyID) and kind = 'session' and revoked_at is null
-            returning employee_nip::text
-            """)
-        var nip: String?
-        for try await n in rows.decode(String?.self) { nip = n ?? "" }
-        guard let nip else { return false }
-        try await audit(actor: actor, action: "user.logout", subject: nip)
-        return true
+        for try await nip in try await query("select session_end(\(keyID), \(actor))").decode(String?.self) { return nip != nil }
+        return false
     }
 
     func closeSessions(nip: String) async throws -> Int {

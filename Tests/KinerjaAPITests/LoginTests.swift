@@ -90,6 +90,54 @@ import Testing
                 && actions.contains("user.grant") && actions.contains("user.ungrant"))
     }
 
+    /// An offboarded city is read-only, but its credentials still end: a person logs out, city HR revokes a key
+    /// (before 0042 both were refused as writes, leaving a key that read the city for its whole retention). Every
+    /// other write stays refused, and the city's audit chain holds the two entries.
+    @Test func credentialsEndInAnOffboardedCity() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("login-offboarded", employees: 300)
+        let kasi = TestDatabase.chain(pop).kasi
+        try await db.withTenant(city.id) { try await $0.setPassword(nip: kasi.nip, password: "rahasia-kasi-kota-1", actor: "t") }
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "t").token
+        let leaked = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "leaked", employeeNIP: nil, actor: "t").token
+        // A revocation reaches a server within its key cache's time (README): a short one here.
+        try await withAPI(settings: ServerSettings(keyCacheTTL: .milliseconds(200))) { client in
+            let session = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-1")
+            let token = try #require(session.json["token"] as? String, "\(session.body)")
+            _ = try await db.platform.offboard(code: city.code, actor: "t")
+            #expect(try await client.get("/v1/me", token: token).status == .ok, "reads go on")
+            #expect(try await client.get("/v1/me", token: leaked).status == .ok)
+
+            let out = try await client.send("/v1/sessions/current", method: .delete, token: token)
+            #expect(out.status == .noContent, "\(out.body)")
+            let after = try await client.get("/v1/me", token: token)
+            #expect(after.status == .unauthorized && after.code == "key_revoked", "\(after.body)")
+
+            let revoked = try await db.withTenant(city.id) { try await $0.revokeAPIKey(APIToken.prefix(leaked), actor: "kinerja-admin:hr") }
+            #expect(revoked.cities == [city.code])
+            try await Task.sleep(for: .milliseconds(300))
+            let refused = try await client.get("/v1/me", token: leaked)
+            #expect(refused.status == .unauthorized && refused.code == "key_revoked", "\(refused.body)")
+
+            let write = try await client.send("/v1/periods", method: .post, json: #"{"year": 2031}"#, token: hr)
+            #expect(write.status == .conflict && write.code == "tenant_read_only", "\(write.body)")
+            await #expect(throws: (any Error).self, "a new key is a write") {
+                _ = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "new", employeeNIP: nil, actor: "t")
+            }
+        }
+        _ = try await db.sealAudit(city.id)
+        let (actions, chain) = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await a in try await tx.query("""
+                select action from audit_log where tenant_id = \(city.id.uuid) and action in ('user.logout', 'apikey.revoke')
+                order by entry_id
+                """).decode(String.self) { out.append(a) }
+            return (out, try await tx.verifyAuditChain())
+        }
+        #expect(actions == ["user.logout", "apikey.revoke"])
+        #expect(chain.problem == nil && chain.unsealed == 0, "\(chain)")
+    }
+
     @Test func repeatedFailuresLockTheLoginUntilHRResetsIt() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("lockout")
