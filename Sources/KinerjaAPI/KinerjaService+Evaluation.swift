@@ -82,7 +82,8 @@ extension KinerjaService {
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.employeeContribution(nip: nip, year: year, period: period)
         }
-        return .ok(.init(body: .json(.init(items: items.map { r in
+        let (page, next) = try Pagination.page(items, key: { $0.rhkKey.uuidString }, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(nextCursor: next, items: page.map { r in
             // A tugas tambahan that links to nothing above is outside the cascade: no goal.
             let outside = r.outsideTheCascade
             return Schemas.Contribution(kind: .init(rawValue: r.kind) ?? .utama, text: r.text, capaian: r.capaian, path: r.path,

@@ -94,14 +94,17 @@ extension KinerjaService {
             throw APIProblem.forbidden("the regional summary is for bkn_admin keys; this key is \(p.role.rawValue)")
         }
         let year = try Self.parseYear(input.query.year)
+        // A page of the grant's cities by code; only those are summed up.
+        let (codes, next) = try Pagination.page(p.grants.sorted().filter { p.grantTenants[$0] != nil }, key: { $0 },
+                                                cursor: input.query.cursor, limit: input.query.limit)
         var items: [Components.Schemas.RegionSummary.ItemsPayloadPayload] = []
-        for code in p.grants.sorted() {
+        for code in codes {
             guard let city = p.grantTenants[code] else { continue }
             let s = try await withReadTenant(city) { try await $0.citySummary(year: year) }
             items.append(.init(city: code, name: s.name, status: s.status, employees: s.employees,
                                activeEmployees: s.activeEmployees, approvedSKPs: s.approvedSKPs, period: s.period,
                                reported: s.reported, evaluated: s.evaluated, confirmed: s.confirmed, final: s.final))
         }
-        return .ok(.init(body: .json(.init(year: year, items: items))))
+        return .ok(.init(body: .json(.init(year: year, nextCursor: next, items: items))))
     }
 }

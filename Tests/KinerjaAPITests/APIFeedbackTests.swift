@@ -180,6 +180,14 @@ import Testing
             let goals = items.compactMap { $0["goal"] as? [String: Any] }
             #expect(!goals.isEmpty && goals.allSatisfy { $0["ownerNip"] as? String == c.kepala.nip })
             #expect(items.contains { $0["kind"] as? String == "tambahan" && $0["goal"] != nil }, "a tambahan RHK cascades too")
+            // A page at a time: the same RHK in the same order, each once.
+            var paged: [String] = [], cursor: String?
+            repeat {
+                let page = try await client.send(.get, path + "?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), token: staff)
+                paged += ((page.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["text"] as? String }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil && paged.count <= items.count
+            #expect(paged == items.compactMap { $0["text"] as? String } && items.count > 1)
             #expect(try await client.send(.get, path + "?period=Y", token: kabid).status == .ok)
             #expect(try await client.send(.get, path, token: hr).status == .ok)
             #expect(try await client.send(.get, path, token: peer).status == .notFound)

@@ -35,6 +35,12 @@ import Testing
                 #expect(!r.body.contains(c.code), "a city outside the grant")
                 #expect(!(popA.people + popB.people).contains { r.body.contains($0.nip) || r.body.contains($0.name) }, "no person")
             }
+            // A page at a time, by city code: the same lines, each once.
+            let first = try await client.get("/v1/region/summary?year=2026&limit=1", token: region)
+            let cursor = try #require(first.json["nextCursor"] as? String, "\(first.body)")
+            let second = try await client.get("/v1/region/summary?year=2026&limit=1&cursor=\(cursor)", token: region)
+            #expect((first.items + second.items).compactMap { $0["city"] as? String } == [a.code, b.code].sorted())
+            #expect(second.json["nextCursor"] == nil, "\(second.body)")
             let other = try await client.get("/v1/region/summary?year=2026", token: region, headers: [.init("Kinerja-Tenant")!: c.code])
             #expect(other.status == .forbidden && other.code == "tenant_not_granted")
             for key in [hr, pegawai] {
