@@ -36,6 +36,11 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// `DELETE` of this path is logging out; compared by segments, as the router matches it (`/v1/sessions/current/`).
+    static func isLogout(_ path: String) -> Bool {
+        path.split(separator: "/", omittingEmptySubsequences: true) == ["v1", "sessions", "current"]
+    }
+
     /// What a regional BKN key reaches: summaries across its cities, nothing about a person (the operations
     /// below; which reports, ``KinerjaService/authorizeReport``).
     static func regionalReaches(_ method: HTTPRequest.Method, _ path: String) -> Bool {
@@ -90,7 +95,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
                 // Kept for its retention: reads only, and logging out (a credential ends in a read-only city too).
                 // The database refuses other writes too; this says why first.
                 guard request.method == .get || request.method == .head
-                        || (request.method == .delete && request.uri.path == "/v1/sessions/current") else {
+                        || (request.method == .delete && Self.isLogout(request.uri.path)) else {
                     throw APIProblem.tenantReadOnly(chosen.tenantCode)
                 }
             case .suspended, .purged: throw APIProblem.tenantSuspended(chosen.tenantCode)

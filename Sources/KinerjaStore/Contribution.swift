@@ -118,13 +118,13 @@ extension TenantTransaction {
     }
 
     /// One employee's RHK of the year, each with its capaian in the period's evaluation and its path up to the
-    /// agency goal.
+    /// agency goal; RHK utama first, then by text and key (a whole order, so that pages neither skip nor repeat).
     public func employeeContribution(nip: String, year: Int, period: SubPeriod) async throws -> [RHKContribution] {
         _ = try await requireEmployee(nip)
         let rows = try await query(contributionStatement(year: year, period: period, nip: nip, tail: """
             select rhk_key, kind, text, capaian, path, goal_key, goal_nip::text, goal_name, is_top
             from c where nip = (select nip from arg)
-            order by kind desc, text
+            order by kind desc, text, rhk_key
             """))
         var out: [RHKContribution] = []
         for try await r in rows.decode((UUID, String, String, Double?, [String], UUID, String, String, Bool).self) {
