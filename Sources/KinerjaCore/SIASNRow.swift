@@ -265,7 +265,7 @@ public struct SIASNColumns: Sendable {
 
     /// Limits on the text columns, in Unicode scalars (as JSON Schema counts them), as openapi.yaml gives them for
     /// an employee record; a unit's name is not limited, and a golongan is held to its form (at most 9 characters).
-    public static let maximumLengths: KeyValuePairs<String, Int> = [
+    public static let maximumLengths: [String: Int] = [
         "NAMA": 200, "GELAR DEPAN": 50, "GELAR BELAKANG": 50, "NAMA JABATAN": 300, "KODE UNOR": 80, "KODE UNOR INDUK": 80,
         "EMAIL": 200,
     ]

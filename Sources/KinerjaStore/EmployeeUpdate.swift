@@ -68,11 +68,10 @@ public struct EmployeeRecord: Sendable, Equatable {
         (r.gelarDepan, r.gelarBelakang, r.golongan, r.atasanNIP, r.email, r.birthDate, r.gender, r.jabatanLevel)
             = (clean(gelarDepan), clean(gelarBelakang), clean(golongan), clean(atasanNIP), clean(email), clean(birthDate),
                clean(gender), clean(jabatanLevel))
-        let limits = Dictionary(uniqueKeysWithValues: SIASNColumns.maximumLengths.map { ($0, $1) })
         for (column, field, value) in r.siasnColumns(unitParent: nil) {
             guard let value else { continue }
             if value.utf8.contains(0) { throw StoreError.invalid("\(field) contains a NUL character") }
-            if let limit = limits[column], value.unicodeScalars.count > limit {
+            if let limit = SIASNColumns.maximumLengths[column], value.unicodeScalars.count > limit {
                 throw StoreError.invalid("\(field) has \(value.unicodeScalars.count) characters; at most \(limit)")
             }
         }

@@ -16,26 +16,9 @@ import Testing
     }
 
     /// "METHOD /path" for each operation of the spec.
-    static func specOperations() throws -> Set<String> {
-        let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
-        var out: Set<String> = []
-        var path: String?
-        var inPaths = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
-            if inPaths, let first = line.first, first != " ", first != "#" { inPaths = false }
-            guard inPaths else { continue }
-            if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
-                path = String(line.dropFirst(2).dropLast())
-            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "),
-                      let method = ["get", "put", "post", "delete", "patch"].first(where: { line == "    \($0):" }) {
-                out.insert("\(method.uppercased()) \(normalised(path))")
-            }
-        }
-        return out
-    }
+    static func specOperations() throws -> Set<String> { Set(try specResponses().keys) }
 
-    /// The statuses the spec documents for each operation ("METHOD /path" as ``specOperations()`` names them).
+    /// Each operation of the spec ("METHOD /path", parameters unnamed) and the statuses it documents.
     static func specResponses() throws -> [String: Set<Int>] {
         let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
         var out: [String: Set<Int>] = [:]
@@ -48,7 +31,8 @@ import Testing
             if indent == 2, line.hasPrefix("  /"), line.hasSuffix(":") {
                 (path, op, inResponses) = (String(line.dropFirst(2).dropLast()), nil, false)
             } else if indent == 4, let path, let method = ["get", "put", "post", "delete", "patch"].first(where: { line == "    \($0):" }) {
-                (op, inResponses) = ("\(method.uppercased()) \(normalised(path))", false)
+                let name = "\(method.uppercased()) \(normalised(path))"
+                (op, inResponses, out[name]) = (name, false, [])
             } else if indent == 6 {
                 inResponses = line == "      responses:"
             } else if inResponses, indent == 8, let op, line.dropFirst(8).hasPrefix("'"), let code = Int(line.dropFirst(9).prefix(3)) {
