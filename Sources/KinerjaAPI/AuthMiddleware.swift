@@ -98,7 +98,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
                         || (request.method == .delete && Self.isLogout(request.uri.path)) else {
                     throw APIProblem.tenantReadOnly(chosen.tenantCode)
                 }
-            case .suspended, .purged: throw APIProblem.tenantSuspended(chosen.tenantCode)
+            case .suspended:
+                // Refused, except ending the credential itself: a person leaving a shared computer logs out, and
+                // the session does not come back to life when the city is resumed.
+                guard request.method == .delete && Self.isLogout(request.uri.path) else {
+                    throw APIProblem.tenantSuspended(chosen.tenantCode)
+                }
+            case .purged: throw APIProblem.tenantSuspended(chosen.tenantCode)
             }
         }
         return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,

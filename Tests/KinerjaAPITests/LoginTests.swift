@@ -139,6 +139,43 @@ import Testing
         #expect(chain.problem == nil && chain.unsealed == 0, "\(chain)")
     }
 
+    @Test func aPersonLogsOutOfASuspendedCity() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("login-suspended", employees: 300)
+        let kasi = TestDatabase.chain(pop).kasi
+        try await db.withTenant(city.id) { try await $0.setPassword(nip: kasi.nip, password: "rahasia-kasi-kota-2", actor: "t") }
+        try await withAPI(settings: ServerSettings(keyCacheTTL: .milliseconds(200))) { client in
+            let session = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-2")
+            let token = try #require(session.json["token"] as? String, "\(session.body)")
+            let other = try #require(try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-2")
+                .json["token"] as? String)
+            _ = try await db.platform.setStatus(code: city.code, to: .suspended, actor: "t")
+            try await Task.sleep(for: .milliseconds(300))
+            let read = try await client.get("/v1/me", token: token)
+            #expect(read.status == .forbidden && read.code == "tenant_suspended", "\(read.body)")
+            // Logging out is the one call a suspended city's credential still makes; nothing else is let through.
+            let out = try await client.send("/v1/sessions/current", method: .delete, token: token)
+            #expect(out.status == .noContent, "\(out.body)")
+            let login = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-2")
+            #expect(login.status == .forbidden && login.code == "tenant_suspended", "\(login.body)")
+
+            // Resumed: the session that logged out stays ended; the other one works again.
+            _ = try await db.platform.setStatus(code: city.code, to: .active, actor: "t")
+            try await Task.sleep(for: .milliseconds(300))
+            let after = try await client.get("/v1/me", token: token)
+            #expect(after.status == .unauthorized && after.code == "key_revoked", "\(after.body)")
+            #expect(try await client.get("/v1/me", token: other).status == .ok)
+        }
+        let actions = try await db.withTenant(city.id) { tx in
+            var out: [String] = []
+            for try await a in try await tx.query("""
+                select action from audit_log where tenant_id = \(city.id.uuid) and action like 'user.log%' order by entry_id
+                """).decode(String.self) { out.append(a) }
+            return out
+        }
+        #expect(actions.filter { $0 == "user.logout" }.count == 1, "\(actions)")
+    }
+
     @Test func repeatedFailuresLockTheLoginUntilHRResetsIt() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("lockout")
