@@ -9,14 +9,24 @@ import NIOCore
 /// `Idempotency-Key` on POST: a request sent again with the same key (same credential, city, method, path,
 /// query and body) gets the first answer again, marked `Idempotency-Replayed: true`, and changes nothing; the
 /// same key with another request answers 422 `idempotency_key_reused`; while the first is still being
-/// answered, 409 `idempotency_in_progress`. Answers are kept a day. A server error or an unreachable database
-/// is not kept, so the request can be retried with the same key; nor is the answer to a path or method no
-/// operation serves (404, 405), so a caller who mistyped the path sends the same key to the right one.
+/// answered, 409 `idempotency_in_progress`. Answers are kept a day, with the headers a client acts on (`ETag`,
+/// `Location`). An answer that says nothing was done and the same request may succeed later is not kept, so it
+/// can be sent again with the same key: a server error or an unreachable database (5xx), a conflict with a
+/// concurrent change or with the record's state (409), a stale `If-Match` (412), a rate limit (429); nor is the
+/// answer to a path or method no operation serves (404, 405), so a caller who mistyped the path sends the same
+/// key to the right one.
 struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
     let database: KinerjaDatabase
     /// The largest request body hashed, and the largest answer kept (a larger one is answered, not kept).
     static var maximumBody: Int { 64 << 20 }
     static var maximumKept: Int { 8 << 20 }
+    /// The headers of an answer kept with it, for the replay.
+    static var keptHeaders: [HTTPField.Name] { [.eTag, .location] }
+
+    /// Whether an answer of `status` is kept: not when nothing was done and the same request may succeed later.
+    static func keeps(_ status: Int) -> Bool {
+        status < 500 && ![409, 412, 429].contains(status)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let key = request.headers[.idempotencyKey] else { return try await next(request, context) }
@@ -35,9 +45,12 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
             try await $0.claimIdempotency(keyID: p.keyID, key: key, hash: hash, method: request.method.rawValue, path: path)
         }
         switch claim {
-        case .replay(let status, let type, let data):
+        case .replay(let status, let type, let kept, let data):
             var headers = HTTPFields()
             if let type { headers[.contentType] = type }
+            for pair in stride(from: 0, to: kept.count - 1, by: 2) {
+                if let name = HTTPField.Name(kept[pair]) { headers[name] = kept[pair + 1] }
+            }
             headers[.idempotencyReplayed] = "true"
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         case .mismatch(let first):
@@ -61,7 +74,7 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
             let problem = ProblemMiddleware<Context>.problem(for: error, logger: context.logger, path: path)
             // The router's own 404 and 405 (no operation ran) are HTTPErrors; the operations' are problems.
             let unrouted = (error as? HTTPError).map { [.notFound, .methodNotAllowed].contains($0.status) } ?? false
-            guard problem.status.code < 500, !unrouted else {
+            guard Self.keeps(Int(problem.status.code)), !unrouted else {
                 try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }
                 throw error
             }
@@ -72,9 +85,18 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         _ = collected
         let bytes = try await collected.result()
         let status = Int(response.status.code)
-        if status < 500, bytes.count <= Self.maximumKept {
-            try await database.withTenant(city) {
-                try await $0.completeIdempotency(keyID: p.keyID, key: key, status: status, contentType: response.headers[.contentType], body: bytes)
+        if Self.keeps(status), bytes.count <= Self.maximumKept {
+            let headers = Self.keptHeaders.flatMap { name in response.headers[name].map { [name.canonicalName, $0] } ?? [] }
+            do {
+                try await database.withTenant(city) {
+                    try await $0.completeIdempotency(keyID: p.keyID, key: key, status: status, contentType: response.headers[.contentType],
+                                                     headers: headers, body: bytes)
+                }
+            } catch {
+                // The request's work has committed: its answer stands. The claim stays unanswered, so the same key
+                // answers 409 idempotency_in_progress until it is taken over as abandoned.
+                context.logger.error("the answer to a request with an Idempotency-Key was not kept",
+                                     metadata: ["error": "\(StoreError.describe(error))", "path": "\(path)"])
             }
         } else {
             try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }

@@ -75,11 +75,21 @@ import Testing
             #expect(ok.status == .ok, "\(ok.body.prefix(300))")
             let confirmedTag = try #require(ok.headers[.eTag], "the confirmation's answer carries its version")
             #expect(try await send(client, .get, evURI, token: hr).headers[.eTag] == confirmedTag)
-            let late = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating.replacingOccurrences(of: "Sesuai Ekspektasi\", \"reason", with: "Di Atas Ekspektasi\", \"reason"),
-                                      headers: [.ifMatch: evTag])
+            let higher = rating.replacingOccurrences(of: "Sesuai Ekspektasi\", \"reason", with: "Di Atas Ekspektasi\", \"reason")
+            let key = HTTPField.Name("Idempotency-Key")!, replayed = HTTPField.Name("Idempotency-Replayed")!
+            let late = try await send(client, .post, "\(evURI)/confirm", token: hr, body: higher, headers: [.ifMatch: evTag, key: "conf-1"])
             #expect(late.status == .preconditionFailed)
             let now = try await send(client, .get, evURI, token: hr)
             #expect((now.json["ratingHasilKerja"] as? String) == "Sesuai Ekspektasi", "\(now.body.prefix(300))")
+            // Read again and sent with the same Idempotency-Key: the 412 was not kept, so this is a new attempt.
+            // Its answer is kept with its ETag, which the replay carries too.
+            let retried = try await send(client, .post, "\(evURI)/confirm", token: hr, body: higher, headers: [.ifMatch: confirmedTag, key: "conf-1"])
+            #expect(retried.status == .ok && retried.headers[replayed] == nil, "\(retried.status) \(retried.body.prefix(300))")
+            let retriedTag = try #require(retried.headers[.eTag])
+            let replay = try await send(client, .post, "\(evURI)/confirm", token: hr, body: higher, headers: [.ifMatch: confirmedTag, key: "conf-1"])
+            #expect(replay.status == .ok && replay.headers[replayed] == "true" && replay.body == retried.body)
+            #expect(replay.headers[.eTag] == retriedTag, "the replay carries the first answer's ETag")
+            #expect(try await send(client, .get, evURI, token: hr).headers[.eTag] == retriedTag)
             // `*`: whatever version exists.
             #expect(try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: "*"]).status == .ok)
         }

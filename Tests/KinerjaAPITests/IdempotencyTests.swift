@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import KinerjaAPI
+import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
 import NIOCore
@@ -9,7 +10,8 @@ import PostgresNIO
 import Testing
 
 /// Idempotency-Key on POST: the same request again replays the first answer and changes nothing; the same key
-/// with another request is refused; keys belong to one credential; a rejection is kept, a server error not.
+/// with another request is refused; keys belong to one credential; a rejection is kept, a server error or a
+/// conflict not.
 @Suite struct IdempotencyTests {
     static let file = "NAMA,NIP,JENIS JABATAN,NAMA JABATAN,NAMA UNOR,UNOR INDUK\r\nAndi,198001012005011001,Struktural,Kepala Dinas,Dinas Sosial,Dinas Sosial\r\n"
 
@@ -58,6 +60,43 @@ import Testing
             let r2 = try await post(client, bad, token: hr, key: "imp-bad")
             #expect(r1.status == .unprocessableContent && r2.status == r1.status && r2.body == r1.body)
             #expect(r2.headers[HTTPField.Name("Idempotency-Replayed")!] == "true")
+
+            // A conflict is not kept: nothing was done, and the same request may succeed later (a concurrent change
+            // gone, the state changed). The same key is answered again, not replayed.
+            let opened = #"{"year": 2033}"#
+            var periods: HTTPFields = [.authorization: "Bearer \(hr)", .contentType: "application/json"]
+            periods[HTTPField.Name("Idempotency-Key")!] = "year-2033"
+            _ = try await db.withTenant(city.id) { try await $0.openYear(2033, cadence: .quarterly, actor: "t") }
+            for _ in 1...2 {
+                let r = try await client.execute(uri: "/v1/periods", method: .post, headers: periods, body: ByteBuffer(string: opened)) {
+                    Reply(status: $0.status, headers: $0.headers, body: String(buffer: $0.body))
+                }
+                #expect(r.status == .conflict && r.headers[HTTPField.Name("Idempotency-Replayed")!] == nil, "\(r.status) \(r.body)")
+            }
+            let kept = try await db.withTenant(city.id) { tx in
+                for try await n in try await tx.query("select count(*)::int from idempotency_keys where idem_key = 'year-2033'").decode(Int.self) {
+                    return n
+                }
+                return -1
+            }
+            #expect(kept == 0, "the conflict's key was released")
+
+            // Expired keys go whoever claims next: an ended session's key id never claims again.
+            let ended = UUID()
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("""
+                    insert into idempotency_keys (tenant_id, key_id, idem_key, request_hash, method, path, status, created_at)
+                    values (\(city.id.uuid), \(ended), 'old', '\\x00', 'POST', '/v1/periods', 200, now() - interval '2 days')
+                    """)
+            }
+            _ = try await post(client, Self.file, token: hr, key: "imp-after-expiry")
+            let expired = try await db.withTenant(city.id) { tx in
+                for try await n in try await tx.query("select count(*)::int from idempotency_keys where key_id = \(ended)").decode(Int.self) {
+                    return n
+                }
+                return -1
+            }
+            #expect(expired == 0, "another credential's expired key was removed")
 
             // A key first sent to a path no operation serves is not used up: the same key then reaches the right
             // path. A key reused on another path names that path.
