@@ -14,10 +14,18 @@ public struct Step: Sendable, Equatable, Codable, CustomStringConvertible {
 
     public var description: String { "\(name) = \(rule) = \(Step.format(value))" }
 
-    public static func format(_ v: Double) -> String {
+    /// `v` to two places, as an explanation gives its figures; a whole number without them.
+    public static func format(_ v: Double) -> String { format(v, decimals: 2) }
+
+    /// `v` to at most `decimals` places, without trailing zeros past the second.
+    public static func format(_ v: Double, decimals: Int) -> String {
         guard v.isFinite, abs(v) < 1e15 else { return "\(v)" }
-        let rounded = (v * 100).rounded() / 100
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.2f", rounded)
+        let scale = pow(10, Double(decimals))
+        let rounded = (v * scale).rounded() / scale
+        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        var text = String(format: "%.\(decimals)f", rounded)
+        if decimals > 2 { while text.hasSuffix("0") { text.removeLast() } }
+        return text
     }
 }
 

@@ -218,7 +218,9 @@ public enum TPPCalculation {
         let before = k * paidShare / 100 + d * (100 - deducted) / 100
         let total = before * (100 - cut) / 100
         steps.append(Step("TPP", "(\(Step.format(k))% x \(Step.format(paidShare))% + \(Step.format(d))% x (100 - \(Step.format(deducted)))%) x (100 - \(Step.format(cut)))%", total))
-        let amount = pagu.map { ($0 * total / 100).rounded(.down) }
+        // Rounded down to the rupiah from the amount to the millionth of a rupiah: in binary floating point, 99.6% of
+        // 5,250,000 comes out as 5,228,999.999999999, which rounded down straight would pay a rupiah short.
+        let amount = pagu.map { (($0 * total / 100) * 1e6).rounded() / 1e6 }.map { $0.rounded(.down) }
         if let pagu, let amount { steps.append(Step("amount", "\(Step.format(pagu)) x \(Step.format(total))%, rounded down to the rupiah", amount)) }
         return Result(capaian: capaian, kinerjaPaidPercent: paidShare, deductions: deductions, disiplinDeductionPercent: deducted,
                       cutPercent: cut, totalPercent: total, pagu: pagu, amount: amount, steps: steps)

@@ -167,8 +167,8 @@ extension TenantTransaction {
         return summary
     }
 
-    /// Each active employee's capaian for a month, set-based: realisasi reported up to the month (a quarterly
-    /// city: up to the end of the month's quarter) against the approved SKP, with the targets of summed
+    /// The capaian for a month of each employee with an approved SKP (active or not: who is paid is the caller's),
+    /// set-based: realisasi reported up to the month (a quarterly city: up to the end of the month's quarter) against the approved SKP, with the targets of summed
     /// indicators pro-rated to the part of the year covered; the same IKI, RHK and SKP means as the evaluation.
     func monthlyCapaian(year: Int, month: Int, cadence: TenantProfile.Periods.Cadence) async throws -> [String: Double] {
         let (kind, last, of) = cadence == .monthly ? ("monthly", month, 12) : ("quarterly", (month + 2) / 3, 4)
@@ -176,8 +176,8 @@ extension TenantTransaction {
         try await prepareSetBased()
         let rows = try await query("""
             with skps as (
-                select s.nip, s.revision from skp s join employees e on e.tenant_id = s.tenant_id and e.nip = s.nip
-                where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved' and e.status = 'active'
+                select s.nip, s.revision from skp s
+                where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved'
             ), ikis as (
                 select k.nip, r.rhk_key, r.kind, i.iki_key, i.target_value::float8 as t, i.lower_is_better as lib, i.accumulation as acc
                 from skps k
@@ -210,8 +210,8 @@ extension TenantTransaction {
         return out
     }
 
-    /// Computes the month's TPP for every active employee from the month's capaian, the attendance events,
-    /// the pagu, imposed disciplinary cuts in force, and the profile's split, deduction table and cut; replaces
+    /// Computes the month's TPP for every active employee, and those who left since but were there in the month,
+    /// from the month's capaian, the attendance events, the pagu, imposed disciplinary cuts in force, and the profile's split, deduction table and cut; replaces
     /// the month's earlier figures (the same inputs give the same figures). Returns the rows, by OPD and NIP.
     public func computeTPP(year: Int, month: Int, profile: TenantProfile, profileVersion: Int, actor: String) async throws -> [TPPRow] {
         guard (1...12).contains(month) else { throw StoreError.invalid("month \(month) does not exist: use 1-12") }
@@ -234,7 +234,14 @@ extension TenantTransaction {
             join up on up.unit_id = e.unit_id and up.parent_id is null
             join org_units o on o.tenant_id = e.tenant_id and o.unit_id = up.top
             left join tpp_pagu p on p.tenant_id = e.tenant_id and p.nip = e.nip
-            where e.tenant_id = \(tenant.uuid) and e.status = 'active'
+            -- Those active now, and those who were there in the month though they have left since: a month run again
+            -- after someone retired keeps them (they have its earlier figures, or attendance in it).
+            where e.tenant_id = \(tenant.uuid)
+              and (e.status = 'active'
+                   or exists (select 1 from tpp_results r where r.tenant_id = e.tenant_id and r.nip = e.nip
+                                and r.year = \(year) and r.month = \(month))
+                   or exists (select 1 from attendance_events a where a.tenant_id = e.tenant_id and a.nip = e.nip
+                                and a.day between \(first.description)::date and \(last.description)::date))
             order by o.code, e.nip
             """)
         var employees: [(nip: String, name: String, opd: String, pagu: Double?, cut: Double)] = []

@@ -36,15 +36,18 @@ struct TPPCommand: AsyncParsableCommand {
                 return try await db.withTenant(t.id) { try await $0.computeTPP(year: y, month: m, profile: profile, profileVersion: version, actor: cliActor) }
             }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "" }
+            // Percentages as exact as their rules give them (1.25% steps, a 25% cut: 68.475%), so that payroll
+            // finds `jumlah` again from `pagu` and `total_persen`.
+            func pct(_ x: Double?) -> String { x.map { Step.format($0, decimals: 4) } ?? "" }
             let table = Table(columns: ["nip", "nama", "opd", "pagu", "capaian", "kinerja_dibayar_persen", "potongan_disiplin_persen",
                                         "rincian_potongan", "potongan_tpp_persen", "rincian_potongan_tpp", "total_persen", "jumlah"],
                               rows: rows.map { r in
                                   let x = r.result
-                                  return [r.nip, r.name, r.opd, f(x.pagu), f(x.capaian), f(x.kinerjaPaidPercent), f(x.disiplinDeductionPercent),
+                                  return [r.nip, r.name, r.opd, f(x.pagu), pct(x.capaian), pct(x.kinerjaPaidPercent), pct(x.disiplinDeductionPercent),
                                           x.deductions.map { "\($0.event) \($0.count) x \(Step.format($0.percent))% = \(Step.format($0.total))%" }
                                               .joined(separator: "; "),
-                                          f(x.cutPercent), x.cuts.map { "\($0.name) \(Step.format($0.value))% (\($0.rule))" }.joined(separator: "; "),
-                                          f(x.totalPercent), f(x.amount)]
+                                          pct(x.cutPercent), x.cuts.map { "\($0.name) \(Step.format($0.value))% (\($0.rule))" }.joined(separator: "; "),
+                                          pct(x.totalPercent), f(x.amount)]
                               })
             let text = table.render(format)
             if let out {

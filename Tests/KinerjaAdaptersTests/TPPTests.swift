@@ -48,6 +48,39 @@ import Testing
         #expect(TPPCalculation.compute(pagu: 1_234_567, capaian: 90, events: events, rules: rules).amount == 1_145_678)
     }
 
+    /// Amounts that come to a whole rupiah are paid in full (binary floating point gave a rupiah less for the
+    /// first two), worked by hand with the national 60/40 split and its deductions.
+    @Test(arguments: [
+        // 60 + 40 x (100 - 1)% = 99.6% of 5,250,000 = 5,229,000 (one late arrival of 45 minutes: 1%).
+        (5_250_000.0, 100.0, 45, 0.0, 5_229_000.0),
+        // 60 x 80% + 40 x 99% = 48 + 39.6 = 87.6% of 3,000,000 = 2,628,000.
+        (3_000_000, 80, 45, 0, 2_628_000),
+        // 60 x 90% + 40 x 99.5% = 93.8%, less a 25% disciplinary cut = 70.35% of 4,000,000 = 2,814,000.
+        (4_000_000, 90, 15, 25, 2_814_000),
+        // 60 x 95% + 40 x 98.75% = 96.5% of 2,750,000 = 2,653,750 (75 minutes late: 1.25%).
+        (2_750_000, 95, 75, 0, 2_653_750),
+        // 92.8% of 1,234,567 = 1,145,678.176: rounded down.
+        (1_234_567, 90, nil, 0, 1_145_678),
+    ] as [(Double, Double, Int?, Double, Double)])
+    func wholeRupiahAmountsArePaidInFull(_ pagu: Double, _ capaian: Double, _ late: Int?, _ cut: Double, _ amount: Double) throws {
+        let rules = try NationalAdapter().effectiveProfile().tpp
+        // The last case: two late arrivals of 15 minutes and a missed ceremony (3%), as in the case above.
+        let events = late.map { [Self.event(.terlambat, $0)] }
+            ?? [Self.event(.terlambat, 15), Self.event(.terlambat, 15, day: 3), Self.event(.tidakUpacara, day: 9)]
+        let r = TPPCalculation.compute(pagu: pagu, capaian: capaian, events: events, disciplinaryCut: cut, rules: rules)
+        #expect(r.amount == amount)
+    }
+
+    /// The TPP file's percentages to four places: 60 x 90% + 40 x 99.5% = 93.8%, less 25% = 70.35%; 91.3% less
+    /// 25% = 68.475%, which two places would print as 68.48 (payroll could not find the amount from it).
+    @Test func theFilesPercentagesAreExact() {
+        #expect(Step.format(70.35, decimals: 4) == "70.35")
+        #expect(Step.format(68.475, decimals: 4) == "68.475")
+        #expect(Step.format(99.6, decimals: 4) == "99.6" && Step.format(100, decimals: 4) == "100")
+        #expect(Step.format(66.666666, decimals: 4) == "66.6667")
+        #expect(Step.format(68.475) == "68.48" || Step.format(68.475) == "68.47", "an explanation keeps two places")
+    }
+
     @Test(arguments: [(79.99, true), (80.0, false), (95.0, false)])
     func pematangsiantarCutsTwentyPercentBelowEightyPercentKinerja(_ capaian: Double, _ cut: Bool) throws {
         let rules = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile().tpp

@@ -121,6 +121,24 @@ import Testing
         let before = try await stored()
         #expect(try await run() == rows)
         #expect(try await stored() == before && before.count == rows.count)
+
+        // December run again after two have left: the one with figures for it keeps them, as does the one
+        // with attendance in it; someone who left with neither is not paid for it.
+        let gone = rows.first { $0.nip != c.staff.nip }!.nip
+        let idle = try #require(pop.people.first { p in p.nip != c.staff.nip && p.nip != gone })
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("delete from tpp_results where year = 2026 and month = 12 and nip = \(idle.nip)")
+            try await tx.query("update employees set status = 'inactive' where nip in (\(c.staff.nip), \(gone), \(idle.nip))")
+        }
+        let again = try await run()
+        #expect(again.count == rows.count - 1 && !again.contains { $0.nip == idle.nip })
+        #expect(again.first { $0.nip == c.staff.nip } == staff && again.contains { $0.nip == gone })
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("delete from tpp_results where year = 2026 and month = 12 and nip in (\(c.staff.nip), \(gone))")
+        }
+        let afresh = try await run()
+        #expect(afresh.first { $0.nip == c.staff.nip } == staff, "December's attendance keeps the staff member in it")
+        #expect(!afresh.contains { $0.nip == gone }, "neither figures nor attendance in December")
     }
 
     @Test func disciplineIsProposedStepByStepAndAnImposedCutReachesTheTPP() async throws {
