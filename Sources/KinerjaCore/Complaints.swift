@@ -74,7 +74,13 @@ public enum Complaints {
         public var overdue: Int
         public var meanFollowUpDays: Double?
         public var percentOnTime: Double? { counted == 0 ? nil : Double(followedUpOnTime) / Double(counted) * 100 }
+        /// Of those that count, not followed up in time: late, or not yet and past the due day.
+        public var late: Int { counted - followedUpOnTime }
     }
+
+    /// The officer a complaint's follow-up deadline runs for: the one it was routed to, once the day of routing
+    /// is known (an officer named without it was never given the 5 working days; the routing deadline is not theirs).
+    @Sendable public static func responsibleOfficer(_ c: Complaint) -> String? { c.routed == nil ? nil : c.officerNIP }
 
     public static func responsiveness(_ complaints: [Complaint], rules: TenantProfile.ComplaintRules, asOf: CivilDate,
                                       by key: (Complaint) -> String?) -> [Responsiveness] {

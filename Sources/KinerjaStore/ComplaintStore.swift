@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension TenantTransaction {
     /// Imports complaints from an SP4N-LAPOR!-style CSV, all or nothing: a tracking id seen before is updated
-    /// (its later steps recorded), one new is added. Every OPD code and officer NIP must be this city's.
+    /// (its later steps recorded, the steps a row leaves empty kept), one new is added. Every OPD code and officer NIP must be this city's.
     public func importComplaints(actor: String, next: () async throws -> [UInt8]?) async throws -> SmallImportSummary {
         var (rows, errors) = try await readAll(next, header: Complaints.header, row: Complaints.row)
         var first: [String: Int] = [:]
@@ -50,12 +50,24 @@ extension TenantTransaction {
                 """).decode(String.self) {
                 if let d = CivilDate(iso: earlier) { movedFrom.insert(d) }
             }
+            // A ticket sent again keeps the steps it does not carry: a "closed" message without the follow-up, or
+            // an older message retried, records what it says and erases nothing. The routing (OPD, officer, day)
+            // goes as one: a ticket routed elsewhere takes the new one whole, and a follow-up before its day
+            // belonged to the earlier routing. The subject stays when none is sent.
             let result = try await query("""
                 insert into complaints (tenant_id, tracking_id, received_on, opd_code, officer_nip, routed_on, followed_up_on, closed_on, subject, updated_by)
-                select \(tenant.uuid), t, r::date, nullif(o, ''), nullif(n, ''), nullif(ro, '')::date, nullif(f, '')::date, nullif(cl, '')::date, s, \(actor)
+                select \(tenant.uuid), x.t, x.r::date, g.opd, g.officer, g.routed,
+                       coalesce(nullif(x.f, '')::date, case when k.followed_up_on >= g.routed then k.followed_up_on end),
+                       coalesce(nullif(x.cl, '')::date, k.closed_on), coalesce(nullif(x.s, ''), k.subject, ''), \(actor)
                 from unnest(\(c.map(\.trackingID))::text[], \(c.map { day($0.received) })::text[], \(c.map { $0.opd ?? "" })::text[],
                             \(c.map { $0.officerNIP ?? "" })::text[], \(c.map { day($0.routed) })::text[], \(c.map { day($0.followedUp) })::text[],
                             \(c.map { day($0.closed) })::text[], \(c.map(\.subject))::text[]) as x(t, r, o, n, ro, f, cl, s)
+                left join complaints k on k.tenant_id = \(tenant.uuid) and k.tracking_id = x.t
+                cross join lateral (
+                    select case when x.o = '' then k.opd_code else x.o end as opd,
+                           case when x.o = '' then k.officer_nip else nullif(x.n, '') end as officer,
+                           case when x.o = '' then k.routed_on else nullif(x.ro, '')::date end as routed
+                ) g
                 on conflict (tenant_id, tracking_id) do update set
                     received_on = excluded.received_on, opd_code = excluded.opd_code, officer_nip = excluded.officer_nip,
                     routed_on = excluded.routed_on, followed_up_on = excluded.followed_up_on, closed_on = excluded.closed_on,
@@ -101,7 +113,8 @@ extension TenantTransaction {
     }
 
     /// Responsiveness per OPD and per officer for the complaints received in the scope's period, as on `asOf`
-    /// (the period's end, or today while it runs).
+    /// (today): a complaint never followed up is late once its due day has passed, after the period's end too,
+    /// as one followed up late is.
     public func complaintRows(_ s: ReportScope, profile: TenantProfile, asOf: CivilDate) async throws -> [ReportRow] {
         let period = try s.sub()
         guard let p = try await periods(year: s.year).first(where: { $0.period.kind == period.kind && $0.period.sequence == period.sequence }) else {
@@ -109,7 +122,6 @@ extension TenantTransaction {
         }
         let list = try await complaints(from: p.period.startsOn, until: p.period.endsOn, opd: s.opd)
         let rules = profile.complaintRulesOrDefault
-        let until = min(asOf, p.period.endsOn)
         let names = try await employeeNames(Array(Set(list.compactMap(\.officerNIP))))
         func row(_ r: Complaints.Responsiveness, opd: String, officer: String?) -> ReportRow {
             ["opd": .text(opd), "petugas": ReportValue(officer), "nama": ReportValue(officer.flatMap { names[$0] }),
@@ -118,10 +130,10 @@ extension TenantTransaction {
              "rataRataHariKerja": ReportValue(r.meanFollowUpDays), "terlambat": .integer(r.overdue)]
         }
         var out: [ReportRow] = []
-        for o in Complaints.responsiveness(list, rules: rules, asOf: until, by: { $0.opd ?? "(belum diteruskan)" }) {
+        for o in Complaints.responsiveness(list, rules: rules, asOf: asOf, by: { $0.opd ?? "(belum diteruskan)" }) {
             out.append(row(o, opd: o.key, officer: nil))
-            for officer in Complaints.responsiveness(list.filter { ($0.opd ?? "(belum diteruskan)") == o.key }, rules: rules, asOf: until,
-                                                       by: { $0.officerNIP }) {
+            for officer in Complaints.responsiveness(list.filter { ($0.opd ?? "(belum diteruskan)") == o.key }, rules: rules, asOf: asOf,
+                                                       by: Complaints.responsibleOfficer) {
                 out.append(row(officer, opd: o.key, officer: officer.key))
             }
         }
@@ -188,7 +200,8 @@ extension TenantTransaction {
     /// Makassar's hook: each responsible officer's realisasi of the profile's `complaints.indicator` IKI, for
     /// every open month or quarter that holds one of `days`, from the complaints received in it: the share
     /// followed up within the working days allowed (per the city's holidays), of those followed up or past due
-    /// on `asOf` (or the period's end, if sooner). Written as any realisasi is (checked, audited), as
+    /// on `asOf` (today: one never followed up whose due day fell after the period's end is late too, as one
+    /// followed up late is; a closed period is not written, so its figure stays as it was). Written as any realisasi is (checked, audited), as
     /// `hook:complaintResponsiveness`; an unchanged figure is not written again. A figure the hook wrote before
     /// for an officer no complaint counts for any more in the period (the tickets routed to someone else, or
     /// received in another period after all: `days` then holds the day they left too) is
@@ -208,7 +221,7 @@ extension TenantTransaction {
         for p in wanted {
             let sub = p.subPeriod
             let list = try await complaints(from: p.startsOn, until: p.endsOn)
-            let measured = Complaints.responsiveness(list, rules: rules, asOf: min(asOf, p.endsOn), by: { $0.officerNIP })
+            let measured = Complaints.responsiveness(list, rules: rules, asOf: asOf, by: Complaints.responsibleOfficer)
                 .filter { $0.percentOnTime != nil }
             var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
                                              withoutIndicator: 0, refused: [])
@@ -236,7 +249,7 @@ extension TenantTransaction {
                 result.measured += 1
                 let value = (percent * 100).rounded() / 100
                 let narrative = "Dihitung dari pengaduan SP4N-LAPOR!: \(r.followedUpOnTime) dari \(r.counted) pengaduan "
-                    + "ditindaklanjuti dalam \(rules.followUpWorkingDays) hari kerja (terlambat \(r.overdue))"
+                    + "ditindaklanjuti dalam \(rules.followUpWorkingDays) hari kerja (terlambat \(r.late))"
                 kept.append((r.key, key))
                 if let (v, n) = current[r.key], v == value, n == narrative { result.unchanged += 1; continue }
                 items.append(RealisasiItem(nip: r.key, year: p.year, ikiKey: key, period: sub, value: value, narrative: narrative, evidence: []))

@@ -62,6 +62,22 @@ import Testing
             #expect(r["pengaduan"] == .integer(2) && r["ditindaklanjutiTepatWaktu"] == .integer(1) && r["persenTepatWaktu"] == .number(50))
         }
         #expect(byOfficer["nama"] == .text(officer.name))
+
+        // Sent again with only what it adds (closed on the 20th): the routing, the follow-up and the subject stay.
+        let closing = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(["LAPOR-2;2026-03-02;;;;;2026-03-20;"])) }
+        #expect(closing.changed == 1)
+        let closed = try await db.withTenant(city.id) { try await $0.complaint(trackingID: "LAPOR-2") }
+        #expect(closed == Complaints.Complaint(trackingID: "LAPOR-2", received: CivilDate(iso: "2026-03-02")!, opd: opd, officerNIP: officer.nip,
+                                               routed: CivilDate(iso: "2026-03-05"), followedUp: CivilDate(iso: "2026-03-16"),
+                                               closed: CivilDate(iso: "2026-03-20"), subject: "Lampu mati"), "\(String(describing: closed))")
+        // Routed elsewhere, later than its follow-up: the new routing whole, and the follow-up (the earlier
+        // officer's) goes; the subject stays.
+        let elsewhere = pop.people[6].nip
+        _ = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(["LAPOR-1;2026-03-02;\(opd);\(elsewhere);2026-03-13;;;"])) }
+        let moved = try await db.withTenant(city.id) { try await $0.complaint(trackingID: "LAPOR-1") }
+        #expect(moved == Complaints.Complaint(trackingID: "LAPOR-1", received: CivilDate(iso: "2026-03-02")!, opd: opd, officerNIP: elsewhere,
+                                              routed: CivilDate(iso: "2026-03-13"), followedUp: nil, closed: nil, subject: "Jalan rusak"),
+                "\(String(describing: moved))")
         // Another city's transaction sees none of it.
         let seen = try await db.withTenant(other.id) { tx in
             try await tx.complaints(from: CivilDate(iso: "2026-01-01")!, until: CivilDate(iso: "2026-12-31")!)
@@ -111,10 +127,13 @@ import Testing
             // Routed Monday the 16th, followed up Wednesday the 25th: 5 working days, as Nyepi (the 19th) and Idul
             // Fitri (20-21) are holidays in the profile; 7 without them.
             "MKS-3;2026-03-13;\(topOPD);\(officer);2026-03-16;2026-03-25;;Sampah menumpuk",
-            // Routed the 26th and not followed up: due 2 April, after the month: it does not count yet.
+            // Routed the 26th and never followed up: due 2 April, after the month; past by now, so late. It counts
+            // as one followed up late would (judged today, not on the month's last day, when it was not yet due).
             "MKS-4;2026-03-25;\(topOPD);\(officer);2026-03-26;;;Drainase tersumbat",
             // Someone with complaints but no such IKI: measured, nothing to write.
             "MKS-5;2026-03-02;\(topOPD);\(other);2026-03-03;2026-03-04;;Pohon tumbang",
+            // Routed to an officer, but the day of routing not sent: their 5 days never started (not counted for them).
+            "MKS-6;2026-03-02;\(topOPD);\(officer);;;;Jembatan retak",
         ]
         /// The file imported, or nil (recorded as an issue, with the rows' problems) when it was refused.
         func imported(_ file: [String]) async throws -> SmallImportSummary? {
@@ -132,7 +151,7 @@ import Testing
             try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-1;2026-01-05;;;;;;Kota lain"]))
         }
         guard let first = try await imported(lines) else { return }
-        #expect(first.new == 5)
+        #expect(first.new == 6)
         #expect(first.notes == ["complaint hook, respons-pengaduan for M3 2026: 1 officer(s) measured, 1 realisasi written, 0 unchanged, "
                                 + "1 officer(s) without the IKI in an approved SKP"], "\(first.notes)")
         func realisasi() async throws -> [(Double?, String?, String)] {
@@ -147,8 +166,9 @@ import Testing
         }
         let written = try await realisasi()
         #expect(written.count == 1)
-        #expect(written.first?.0 == 66.67, "2 of the 3 that count, on time")
-        #expect(written.first?.1 == "Dihitung dari pengaduan SP4N-LAPOR!: 2 dari 3 pengaduan ditindaklanjuti dalam 5 hari kerja (terlambat 0)")
+        #expect(written.first?.0 == 50, "2 of the 4 that count, on time")
+        // Late: MKS-2 followed up late, MKS-4 not followed up by its due day.
+        #expect(written.first?.1 == "Dihitung dari pengaduan SP4N-LAPOR!: 2 dari 4 pengaduan ditindaklanjuti dalam 5 hari kerja (terlambat 2)")
         #expect(written.first?.2 == "hook:complaintResponsiveness (t)")
 
         // The same file again: nothing new to write.
@@ -159,7 +179,7 @@ import Testing
             try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-2;2026-03-02;\(topOPD);\(officer);2026-03-03;2026-03-10;;Lampu jalan mati"]))
         }
         #expect(corrected.notes.first?.contains("1 realisasi written") == true)
-        #expect(try await realisasi().first?.0 == 100)
+        #expect(try await realisasi().first?.0 == 75)
 
         // Every ticket that counted for the officer routed to someone else (who has no such IKI): the figure the
         // hook wrote is withdrawn, not left standing, and said so once.
@@ -191,7 +211,7 @@ import Testing
         // Routed back: the figure returns.
         let back = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(lines)) }
         #expect(back.notes.first?.contains("1 realisasi written") == true, "\(back.notes)")
-        #expect(try await realisasi().first?.0 == 66.67)
+        #expect(try await realisasi().first?.0 == 50)
 
         // The officer's tickets received in February after all (corrected dates): March's figure is withdrawn,
         // since no complaint counts for the officer there any more, and corrected back it returns.
@@ -211,7 +231,7 @@ import Testing
         #expect(redatedBack.notes.count == 2 && redatedBack.notes.first?.contains("for M2 2026") == true
                 && redatedBack.notes.first?.contains("1 figure(s) withdrawn") == true, "February's figure withdrawn: \(redatedBack.notes)")
         #expect(redatedBack.notes.last?.contains("1 realisasi written") == true, "\(redatedBack.notes)")
-        #expect(try await realisasi().first?.0 == 66.67)
+        #expect(try await realisasi().first?.0 == 50)
 
         // A figure someone else wrote since is theirs: the hook does not withdraw it.
         try await db.withTenant(city.id) { tx in
@@ -219,7 +239,7 @@ import Testing
         }
         let movedOnceMore = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(rerouted)) }
         #expect(movedOnceMore.notes.first?.contains("withdrawn") == false, "\(movedOnceMore.notes)")
-        #expect(try await realisasi().first?.0 == 66.67)
+        #expect(try await realisasi().first?.0 == 50)
 
         // A city without the hook: complaints are reported on, no realisasi from them.
         let national = try NationalAdapter().effectiveProfile()
