@@ -139,6 +139,30 @@ import Testing
         #expect(chain.problem == nil && chain.unsealed == 0, "\(chain)")
     }
 
+    @Test func anInactiveEmployeesCredentialsAreRefused() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("login-inactive", employees: 300)
+        let kasi = TestDatabase.chain(pop).kasi
+        try await db.withTenant(city.id) { try await $0.setPassword(nip: kasi.nip, password: "rahasia-kasi-kota-3", actor: "t") }
+        // The employee's login, and a key HR made for them.
+        let key = try await db.createAPIKey(tenants: [city.id], role: .pegawai, label: "kiosk", employeeNIP: kasi.nip, actor: "t").token
+        try await withAPI(settings: ServerSettings(keyCacheTTL: .milliseconds(200))) { client in
+            let session = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-3")
+            let token = try #require(session.json["token"] as? String, "\(session.body)")
+            #expect(try await client.get("/v1/me", token: token).status == .ok)
+            #expect(try await client.get("/v1/me", token: key).status == .ok)
+            // Retired by the next SIASN file (or a put): neither credential reads the city any more.
+            try await db.withTenant(city.id) { try await $0.query("update employees set status = 'inactive' where nip = \(kasi.nip)") }
+            try await Task.sleep(for: .milliseconds(300))
+            for t in [token, key] {
+                let r = try await client.get("/v1/me", token: t)
+                #expect(r.status == .unauthorized && r.code == "key_revoked", "\(r.body)")
+            }
+            let again = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-3")
+            #expect(again.status == .unauthorized && again.code == "invalid_credentials", "\(again.body)")
+        }
+    }
+
     @Test func aPersonLogsOutOfASuspendedCity() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("login-suspended", employees: 300)
