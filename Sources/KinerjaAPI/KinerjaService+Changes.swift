@@ -1,27 +1,56 @@
+import Crypto
 import Foundation
 import KinerjaStore
 import OpenAPIRuntime
 
 extension KinerjaService {
+    /// Entries that speak of one person's assessment, discipline or login: for hr_admin, and for an integrator
+    /// key granted `siasn` by name (the SIASN sync job, which reads the final results anyway), not for the
+    /// attendance machine or the website.
+    static let personalChanges = ["evaluate.%", "discipline.%", "feedback.%", "followup.%", "user.%", "skp.feedback"]
+
     func listChanges(_ input: Operations.ListChanges.Input) async throws -> Operations.ListChanges.Output {
         let p = try RequestState.principal()
         guard [.hrAdmin, .integrator].contains(p.role) else {
             throw APIProblem.forbidden("the change feed is for hr_admin and integrator keys; this key is \(p.role.rawValue)")
         }
+        let city = try p.city()
+        let tag = Self.feedTag(city)
         let after: Int64
         if let text = input.query.after {
-            guard let n = Int64(text), n >= 0 else { throw APIProblem.invalid("after '\(text)' is not a cursor this API gave out") }
-            after = n
+            after = try Self.feedPosition(text, tag: tag)
         } else {
             after = 0
         }
         let limit = try Pagination.limit(input.query.limit)
-        let entries = try await withReadTenant(try p.city()) { try await $0.changes(after: after, limit: limit) }
+        let hidden = p.role == .integrator && !p.scopes.contains("siasn") ? Self.personalChanges : []
+        let (entries, through) = try await withReadTenant(city) { try await $0.changes(after: after, limit: limit, hiding: hidden) }
         let items: [Components.Schemas.Change] = try entries.map { e in
             let detail = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.detail.utf8))
-            return .init(cursor: String(e.chainSeq ?? 0), at: e.at, action: e.action, entity: e.subject, actor: e.actor,
+            return .init(cursor: "\(e.chainSeq ?? 0).\(tag)", at: e.at, action: e.action, entity: e.subject, actor: e.actor,
                          detail: .init(additionalProperties: detail))
         }
-        return .ok(.init(body: .json(.init(items: items, nextCursor: items.last?.cursor ?? String(after)))))
+        return .ok(.init(body: .json(.init(items: items, nextCursor: "\(through).\(tag)"))))
+    }
+
+    /// The city's mark on its feed's cursors, so that one city's cursor is refused by another's feed (positions
+    /// are per city: another city's would skip or wait silently). Eight hex digits of a hash of the city's id.
+    static func feedTag(_ city: TenantID) -> String {
+        SHA256.hash(data: Data("kinerja-feed:\(city.uuid.uuidString.lowercased())".utf8)).prefix(4)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The position a cursor of this city's feed names. A bare number (the form before the city's mark) is
+    /// taken as it stands.
+    static func feedPosition(_ text: String, tag: String) throws -> Int64 {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let n = Int64(parts[0]), n >= 0 else {
+            throw APIProblem.invalid("after '\(text)' is not a cursor this API gave out")
+        }
+        if parts.count == 2, parts[1] != tag {
+            throw APIProblem.invalid("after '\(text)' is a cursor of another city's feed: this key's city has its own "
+                                     + "positions; start without `after`")
+        }
+        return n
     }
 }

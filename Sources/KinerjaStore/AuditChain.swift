@@ -179,17 +179,27 @@ extension TenantTransaction {
     /// Sealed entries after chain position `after`, in chain order: the change feed. The chain gives each
     /// entry its position once, after its transaction committed, so nothing appears later before a position
     /// already read.
-    public func changes(after: Int64, limit: Int) async throws -> [AuditChain.Entry] {
+    /// `hiding`: `like` patterns of actions left out. `through`: the position the next page goes on after: the
+    /// last entry given, or, on a page that is not full, the last position sealed when it was read, so that a
+    /// reader skips over the entries left out once instead of reading past them on every call.
+    public func changes(after: Int64, limit: Int, hiding: [String] = []) async throws -> (entries: [AuditChain.Entry], through: Int64) {
+        // The last sealed position first, then the entries up to it: every position up to it is sealed, so
+        // none comes later below it.
+        var sealed = after
+        for try await n in try await query("""
+            select coalesce(max(chain_seq), 0) from audit_log where tenant_id = \(tenant.uuid)
+            """).decode(Int64.self) { sealed = max(after, n) }
         var out: [AuditChain.Entry] = []
         for try await r in try await query("""
             select entry_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, action, subject, detail::text,
                    chain_seq, row_hash
-            from audit_log where tenant_id = \(tenant.uuid) and chain_seq > \(after)
+            from audit_log where tenant_id = \(tenant.uuid) and chain_seq > \(after) and chain_seq <= \(sealed)
+              and not (action like any(\(hiding)::text[]))
             order by chain_seq limit \(limit)
             """).decode((Int64, String, String, String, String, String, Int64?, Data?).self) {
             out.append(.init(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7))
         }
-        return out
+        return (out, out.count == limit ? (out.last?.chainSeq ?? after) : sealed)
     }
 
     /// Entries of this city's log, oldest first, filtered; `limit` at most.

@@ -27,13 +27,13 @@ import Testing
                 all += items
                 cursor = items.isEmpty ? nil : page.json["nextCursor"] as? String
             } while cursor != nil
-            let positions = all.compactMap { Int($0["cursor"] as? String ?? "") }
+            let positions = all.compactMap { ($0["cursor"] as? String)?.split(separator: ".").first.flatMap { Int($0) } }
             #expect(positions == Array(1...positions.count), "in chain order, no gap: \(positions)")
             #expect(all.contains { $0["action"] as? String == "tenant.onboard" })
             #expect(!all.contains { $0["action"] as? String == "test.b-only" }, "another city's change")
 
             // Caught up: nothing new, the same cursor back. A new change shows once sealed, after the cursor.
-            let last = String(positions.last!)
+            let last = try #require(all.last?["cursor"] as? String)
             let idle = try await client.get("/v1/changes?after=\(last)", token: integrator)
             #expect(idle.items.isEmpty && idle.json["nextCursor"] as? String == last)
             try await db.withTenant(a.id) { try await $0.audit(actor: "t", action: "test.new", subject: pop.people[3].nip, detail: ["x": "1"]) }
@@ -47,6 +47,51 @@ import Testing
             #expect(theirs.items.contains { $0["action"] as? String == "test.b-only" } && !theirs.items.contains { $0["action"] as? String == "test.new" })
             #expect(try await client.get("/v1/changes", token: pegawai).status == .forbidden)
             #expect(try await client.get("/v1/changes?after=x", token: integrator).status == .badRequest)
+
+            // A cursor is its city's: B's feed refuses A's (positions are per city, so it would skip or wait).
+            let foreign = try await client.get("/v1/changes?after=\(last)", token: bKey)
+            #expect(foreign.status == .badRequest && foreign.body.contains("another city"), "\(foreign.body)")
+            // A bare position (the form before the city's mark) is still read.
+            let bare = try await client.get("/v1/changes?after=\(positions.last!)", token: integrator)
+            #expect(bare.status == .ok && bare.items.count == 1, "\(bare.body)")
+        }
+    }
+
+    /// Entries about one person's rating, discipline, feedback or login reach hr_admin and the SIASN sync key
+    /// (granted `siasn` by name), not an attendance machine's key; that key's cursor goes on past them.
+    @Test func personalChangesOnlyReachThoseWhoMayReadThem() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("feed-personal")
+        let machine = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "absensi", employeeNIP: nil,
+                                                scopes: ["attendance"], actor: "t").token
+        let siasn = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "siasn", employeeNIP: nil, scopes: ["siasn"], actor: "t").token
+        let hr = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let nip = pop.people[3].nip
+        try await db.withTenant(a.id) { tx in
+            try await tx.audit(actor: "t", action: "evaluate.confirm", subject: "\(nip)/2026/Y", detail: ["predikat": "Kurang"])
+            try await tx.audit(actor: "t", action: "discipline.impose", subject: nip, detail: ["note": "x"])
+            try await tx.audit(actor: "t", action: "user.login_failed", subject: nip)
+            try await tx.audit(actor: "t", action: "skp.feedback", subject: "\(nip)/2026")
+        }
+        try await db.sealAudit(a.id)
+        try await withAPI { client in
+            func actions(_ token: String) async throws -> (Set<String>, String) {
+                let page = try await client.get("/v1/changes?limit=1000", token: token)
+                #expect(page.status == .ok, "\(page.body)")
+                return (Set(page.items.compactMap { $0["action"] as? String }), page.json["nextCursor"] as? String ?? "")
+            }
+            let personal: Set = ["evaluate.confirm", "discipline.impose", "user.login_failed", "skp.feedback"]
+            let (seen, cursor) = try await actions(machine)
+            #expect(seen.isDisjoint(with: personal) && seen.contains("tenant.onboard"), "\(seen)")
+            #expect(try await actions(siasn).0.isSuperset(of: personal))
+            let (all, last) = try await actions(hr)
+            #expect(all.isSuperset(of: personal))
+            // The machine's cursor is past the entries it does not see: the same position as HR's.
+            #expect(cursor == last, "\(cursor) \(last)")
+            try await db.withTenant(a.id) { try await $0.audit(actor: "t", action: "attendance.ingest", subject: "") }
+            try await db.sealAudit(a.id)
+            let next = try await client.get("/v1/changes?after=\(cursor)", token: machine)
+            #expect(next.items.map { $0["action"] as? String } == ["attendance.ingest"], "\(next.body)")
         }
     }
 }
