@@ -50,10 +50,7 @@ public struct ReportRenderer: Sendable {
     /// The header line and one line per row; fields holding the separator, a quote or a line break quoted.
     public func csv(_ rows: [ReportRow]) -> String {
         let sep = definition.csvSeparator
-        func field(_ s: String) -> String {
-            s.contains(where: { String($0) == sep || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
+        func field(_ s: String) -> String { Table.csvField(s, separator: sep) }
         var out = definition.fields.map { field(label($0)) }.joined(separator: sep) + "\r\n"
         for r in rows { out += definition.fields.map { field(text(r[$0.key] ?? .none)) }.joined(separator: sep) + "\r\n" }
         return out

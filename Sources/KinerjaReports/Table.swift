@@ -32,11 +32,15 @@ public struct Table: Sendable, Equatable {
 
     /// RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.
     public func csv() -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
-        return ([columns] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        ([columns] + rows).map { $0.map { Self.csvField($0, separator: ",") }.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// One CSV field: quoted, its quotes doubled, when it holds the separator, a quote or a line break of any
+    /// kind (CRLF is one Character in Swift, equal to neither "\n" nor "\r": a name holding one went out
+    /// unquoted and broke the row in two).
+    public static func csvField(_ s: String, separator: String) -> String {
+        s.contains(where: { String($0) == separator || $0 == "\"" || $0.isNewline })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     /// An array of objects keyed by column name, all values strings.

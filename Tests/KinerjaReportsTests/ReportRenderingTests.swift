@@ -97,7 +97,7 @@ import Testing
         let rows: [ReportRow] = [
             ["nip": .text("198503152010011001"), "nama": .text("Andi; \"Ucok\", S.E."), "capaian": .number(92.3456), "predikat": .text("Baik"),
              "skor360": .none, "status": .text("final"), "jabatan": .text("Analis\nKebijakan")],
-            ["nip": .text("199001012015032002"), "nama": .text("Siti"), "capaian": .number(100), "predikat": .none, "status": .text("proposed")],
+            ["nip": .text("199001012015032002"), "nama": .text("Siti\r\nAminah"), "capaian": .number(100), "predikat": .none, "status": .text("proposed")],
         ]
         for language in DocumentLanguage.allCases {
             let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", timeZone: .current, templates: try ReportTemplates(), periodName: "2026")

@@ -6,6 +6,9 @@ import Testing
 
     @Test func csvQuotesWhatNeedsIt() {
         #expect(table.csv() == "nip,name\r\n198503152010011001,\"Andi, S.E.\"\r\n2,\"Siti \"\"Ani\"\"\"\r\n")
+        // A line break of any kind: CRLF (one Character in Swift), LF, CR.
+        let broken = Table(columns: ["nip", "name"], rows: [["1", "Siti\r\nAminah"], ["2", "Budi\nSantoso"], ["3", "Ani\rWati"]])
+        #expect(broken.csv() == "nip,name\r\n1,\"Siti\r\nAminah\"\r\n2,\"Budi\nSantoso\"\r\n3,\"Ani\rWati\"\r\n")
     }
 
     @Test func textAlignsColumns() {
