@@ -2,10 +2,14 @@
 public struct Table: Sendable, Equatable {
     public var columns: [String]
     public var rows: [[String]]
+    /// Columns whose values JSON gives as numbers, and an empty cell as null (a payroll system reading `""`
+    /// as a number gets 0).
+    public var numeric: Set<String>
 
-    public init(columns: [String], rows: [[String]] = []) {
+    public init(columns: [String], rows: [[String]] = [], numeric: Set<String> = []) {
         self.columns = columns
         self.rows = rows
+        self.numeric = numeric
     }
 
     public enum Format: String, Sendable, CaseIterable {
@@ -43,7 +47,7 @@ public struct Table: Sendable, Equatable {
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// An array of objects keyed by column name, all values strings.
+    /// An array of objects keyed by column name: values strings, or in `numeric` columns numbers and null.
     public func json() -> String {
         func quote(_ s: String) -> String {
             var out = "\""
@@ -60,8 +64,16 @@ public struct Table: Sendable, Equatable {
             }
             return out + "\""
         }
+        func value(_ v: String, column: String) -> String {
+            guard numeric.contains(column) else { return quote(v) }
+            if v.isEmpty { return "null" }
+            // A JSON number as it stands: digits, a point, a leading minus (what the CLI's figures are).
+            let number = v.wholeMatch(of: /-?(0|[1-9][0-9]*)(\.[0-9]+)?/) != nil
+            return number ? v : quote(v)
+        }
         let objects = rows.map { row in
-            "  {" + columns.enumerated().map { i, c in "\(quote(c)): \(quote(i < row.count ? row[i] : ""))" }.joined(separator: ", ") + "}"
+            "  {" + columns.enumerated().map { i, c in "\(quote(c)): \(value(i < row.count ? row[i] : "", column: c))" }
+                .joined(separator: ", ") + "}"
         }
         return "[\n" + objects.joined(separator: ",\n") + (objects.isEmpty ? "]\n" : "\n]\n")
     }

@@ -48,7 +48,9 @@ struct TPPCommand: AsyncParsableCommand {
                                               .joined(separator: "; "),
                                           pct(x.cutPercent), x.cuts.map { "\($0.name) \(Step.format($0.value))% (\($0.rule))" }.joined(separator: "; "),
                                           pct(x.totalPercent), f(x.amount)]
-                              })
+                              },
+                              numeric: ["pagu", "capaian", "kinerja_dibayar_persen", "potongan_disiplin_persen", "potongan_tpp_persen",
+                                        "total_persen", "jumlah"])
             let text = table.render(format)
             if let out {
                 do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch { throw CLIError("cannot write '\(out)': \(error.localizedDescription)") }

@@ -24,4 +24,19 @@ import Testing
         #expect(Table(columns: ["a"], rows: [["x\"y\n"]]).json() == "[\n  {\"a\": \"x\\\"y\\n\"}\n]\n")
         #expect(Table(columns: ["a"]).json() == "[\n]\n")
     }
+
+    @Test func numericColumnsAreNumbersInJSON() {
+        let t = Table(columns: ["nip", "pagu", "total_persen", "jumlah"],
+                      rows: [["198503152010011001", "5250000", "99.6", "5229000"], ["2", "", "37.3", ""], ["3", "n/a", "-1.5", "007"]],
+                      numeric: ["pagu", "total_persen", "jumlah"])
+        #expect(t.json() == """
+            [
+              {"nip": "198503152010011001", "pagu": 5250000, "total_persen": 99.6, "jumlah": 5229000},
+              {"nip": "2", "pagu": null, "total_persen": 37.3, "jumlah": null},
+              {"nip": "3", "pagu": "n/a", "total_persen": -1.5, "jumlah": "007"}
+            ]
+
+            """)
+        #expect(t.csv().contains("2,,37.3,\r\n"), "CSV keeps empty cells empty")
+    }
 }
