@@ -77,6 +77,16 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         default: return nil
         }
     }
+    /// Password checks all taken, and as many waiting as may: a flood of logins is turned away here, and the
+    /// rest of the server goes on.
+    static var loginBusy: APIProblem {
+        var p = APIProblem(.serviceUnavailable, code: "login_busy", id: "Terlalu banyak permintaan masuk; coba lagi sebentar lagi",
+                           en: "Too many logins at once; try again in a moment",
+                           detail: "every password check is taken and as many are waiting as may: send the login again in a second (Retry-After)")
+        p.retryAfter = 1
+        return p
+    }
+
     public static func tooManyRequests(retryAfter: Int, rate: Double) -> APIProblem {
         var p = APIProblem(.tooManyRequests, code: "rate_limited", id: "Terlalu banyak permintaan", en: "Too many requests",
                            detail: "this key sends more than \(Int(rate)) requests a second: wait \(max(1, retryAfter)) s (Retry-After)")

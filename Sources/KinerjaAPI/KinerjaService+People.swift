@@ -6,6 +6,14 @@ import OpenAPIRuntime
 
 extension KinerjaService {
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
+        do {
+            return try await checkLogin(input)
+        } catch is PasswordChecks.Busy {
+            throw APIProblem.loginBusy
+        }
+    }
+
+    private func checkLogin(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw APIProblem.invalid("send the login as JSON: city, nip, password") }
         guard body.nip.count == 18, body.nip.allSatisfy(\.isASCII), body.nip.allSatisfy(\.isNumber) else {
             throw APIProblem.invalid("nip '\(body.nip)' is not 18 digits")

@@ -4,6 +4,7 @@ public import Foundation
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// Passwords as stored: scrypt (RFC 7914, BoringSSL through swift-crypto) with a random salt per employee;
 /// the parameters are kept with each hash, so stronger ones later apply at the next reset.
@@ -39,10 +40,10 @@ public enum PasswordHash {
         return zip(candidate, stored.hash).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    /// ``verify`` on the columns as stored, off the concurrency pool.
-    static func check(_ password: String, hash: ByteBuffer, salt: ByteBuffer, params: String) async throws -> Bool {
+    /// ``verify`` on the columns as stored, off the concurrency pool through `checks`.
+    static func check(_ password: String, hash: ByteBuffer, salt: ByteBuffer, params: String, through checks: PasswordChecks) async throws -> Bool {
         let stored = Stored(hash: Array(buffer: hash), salt: Array(buffer: salt), params: params)
-        return try await offloaded { try verify(password, stored) }
+        return try await checks.run { try verify(password, stored) }
     }
 
     /// The same work as a real check, for a login whose NIP has no password: the answer takes as long.
@@ -78,6 +79,58 @@ public enum PasswordHash {
     }
 }
 
+/// The password checks of logins, through a gate: at most `running` at once (one core less than the machine's,
+/// at least one), so a flood of logins never takes every core from the rest of the server; up to `waiting` more
+/// wait their turn in order, and the ones beyond are turned away at once (``Busy``) instead of queueing without end.
+public final class PasswordChecks: Sendable {
+    /// Too many password checks running and waiting: the caller is asked to try again in a moment.
+    public struct Busy: Error, Sendable {}
+
+    public let running: Int, waiting: Int
+    private let state = Mutex<(running: Int, waiting: [CheckedContinuation<Bool, Never>])>((0, []))
+
+    /// One core less than the machine's (at least one) at once, and 16 a core waiting.
+    public convenience init() {
+        self.init(running: max(1, System.coreCount - 1), waiting: 16 * System.coreCount)
+    }
+
+    public init(running: Int, waiting: Int) {
+        precondition(running >= 1 && waiting >= 0)
+        (self.running, self.waiting) = (running, waiting)
+    }
+
+    /// `work` off the concurrency pool once a place is free; ``Busy`` when none is and the queue is full.
+    public func run<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
+        guard await enter() else { throw Busy() }
+        defer { leave() }
+        return try await PasswordHash.offloaded(work)
+    }
+
+    /// Checks running and waiting now.
+    public var load: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waiting.count) } }
+
+    private func enter() async -> Bool {
+        await withCheckedContinuation { c in
+            let now: Bool? = state.withLock { s in
+                if s.running < running { s.running += 1; return true }
+                if s.waiting.count >= waiting { return false }
+                s.waiting.append(c)
+                return nil
+            }
+            if let now { c.resume(returning: now) }
+        }
+    }
+
+    /// Gives the place to the first waiting, or frees it.
+    private func leave() {
+        let next: CheckedContinuation<Bool, Never>? = state.withLock { s in
+            if s.waiting.isEmpty { s.running -= 1; return nil }
+            return s.waiting.removeFirst()
+        }
+        next?.resume(returning: true)
+    }
+}
+
 /// What a login attempt came to.
 public enum LoginOutcome: Sendable, Equatable {
     case session(token: String, role: Role, expiresAt: Date)
@@ -92,10 +145,14 @@ public struct LoginPolicy: Sendable {
     public var sessionTTL: Duration
     public var maxFailures: Int
     public var lockDuration: Duration
-    public init(sessionTTL: Duration = .seconds(8 * 3600), maxFailures: Int = 5, lockDuration: Duration = .seconds(15 * 60)) {
+    /// The gate every password check of a login goes through (one per server).
+    public var checks: PasswordChecks
+    public init(sessionTTL: Duration = .seconds(8 * 3600), maxFailures: Int = 5, lockDuration: Duration = .seconds(15 * 60),
+                checks: PasswordChecks = PasswordChecks()) {
         self.sessionTTL = sessionTTL
         self.maxFailures = maxFailures
         self.lockDuration = lockDuration
+        self.checks = checks
     }
 }
 
@@ -121,18 +178,18 @@ extension PlatformStore {
             return found
         }
         guard let (tenantID, status, hashBuffer, saltBuffer, params, lockedUntil) = found else {
-            try await PasswordHash.offloaded { try PasswordHash.verifyNothing(password) }
+            try await policy.checks.run { try PasswordHash.verifyNothing(password) }
             return .invalid
         }
         let cityStatus = Tenant.Status(rawValue: status) ?? .suspended
         guard cityStatus == .active else { return .cityUnavailable(code: code, status: cityStatus) }
         guard let hashBuffer, let saltBuffer, let params else {
-            try await PasswordHash.offloaded { try PasswordHash.verifyNothing(password) }
+            try await policy.checks.run { try PasswordHash.verifyNothing(password) }
             return .invalid
         }
         // Locked: the password is not even checked, so trying on tells nothing.
         if let lockedUntil, lockedUntil > Date() { return .locked(until: lockedUntil) }
-        let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params)
+        let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params, through: policy.checks)
         let token = APIToken.generate()
         let keyID = UUID()
         return try await database.statement("""

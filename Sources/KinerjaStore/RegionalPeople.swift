@@ -134,11 +134,11 @@ extension PlatformStore {
             return found
         }
         guard let (hashBuffer, saltBuffer, params, lockedUntil) = found else {
-            try await PasswordHash.offloaded { try PasswordHash.verifyNothing(password) }
+            try await policy.checks.run { try PasswordHash.verifyNothing(password) }
             return .invalid
         }
         if let lockedUntil, lockedUntil > Date() { return .locked(until: lockedUntil) }
-        let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params)
+        let ok = try await PasswordHash.check(password, hash: hashBuffer, salt: saltBuffer, params: params, through: policy.checks)
         let token = APIToken.generate()
         return try await database.statement("""
             select cities, locked_until, expires_at from auth_regional_record(

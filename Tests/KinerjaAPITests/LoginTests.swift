@@ -163,6 +163,39 @@ import Testing
         }
     }
 
+    /// A flood of logins takes the password checks the gate allows (here one at a time, two waiting); the
+    /// others are turned away at once with 503 login_busy and Retry-After, and the rest of the server answers
+    /// meanwhile. The gate empties, and a login goes through again.
+    @Test func aFloodOfLoginsIsTurnedAwayNotQueued() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("login-flood", employees: 300)
+        let kasi = TestDatabase.chain(pop).kasi
+        try await db.withTenant(city.id) { try await $0.setPassword(nip: kasi.nip, password: "rahasia-kasi-kota-4", actor: "t") }
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        var settings = ServerSettings()
+        let checks = PasswordChecks(running: 1, waiting: 2)
+        settings.login = LoginPolicy(checks: checks)
+        try await withAPI(settings: settings) { client in
+            let answers = try await withThrowingTaskGroup(of: Reply.self) { group in
+                // Unknown NIPs: each costs a full password check all the same (one answer for all).
+                for i in 0..<12 {
+                    group.addTask { try await Self.login(client, city: city.code, nip: "19900101202012\(String(format: "%04d", 1001 + i))", password: "salah-salah-1") }
+                }
+                group.addTask { try await client.get("/v1/me", token: hr) }
+                var out: [Reply] = []
+                for try await r in group { out.append(r) }
+                return out
+            }
+            let busy = answers.filter { $0.code == "login_busy" }
+            #expect(!busy.isEmpty && busy.allSatisfy { $0.status == .serviceUnavailable && $0.headers[.retryAfter] == "1" }, "\(answers.map(\.status))")
+            #expect(answers.filter { $0.code == "invalid_credentials" }.count >= 3, "one running and two waiting at least")
+            #expect(answers.filter { $0.status == .ok }.count == 1, "the rest of the server answers")
+            #expect(answers.count == 13 && answers.allSatisfy { [.ok, .unauthorized, .serviceUnavailable].contains($0.status) })
+            #expect(checks.load == (0, 0))
+            #expect(try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-4").status == .created)
+        }
+    }
+
     @Test func aPersonLogsOutOfASuspendedCity() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("login-suspended", employees: 300)
