@@ -90,7 +90,8 @@ extension KinerjaService {
         return .ok(.init(body: .json(.init(value1: answer, value2: .init(indicator: hook.map { h in
             .init(year: h.year, period: h.period.description, indicator: h.indicator, measured: h.measured, written: h.written,
                   unchanged: h.unchanged, withoutIndicator: h.withoutIndicator, withdrawn: h.withdrawn,
-                  refused: h.refused.map { .init(nip: $0.nip, withdrawal: $0.withdrawal, reason: $0.reason) })
+                  refused: h.refused.map { .init(nip: $0.nip, withdrawal: $0.withdrawal, reason: $0.reason) },
+                  yearsWithoutHolidays: h.yearsWithoutHolidays.isEmpty ? nil : h.yearsWithoutHolidays)
         })))))
     }
 

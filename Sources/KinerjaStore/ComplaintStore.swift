@@ -160,6 +160,10 @@ public struct ComplaintHookResult: Sendable, Equatable {
         if !refused.isEmpty {
             line += "; refused: " + refused.map { "\($0.nip)\($0.withdrawal ? " (withdrawal)" : "") (\($0.reason))" }.joined(separator: ", ")
         }
+        if !yearsWithoutHolidays.isEmpty {
+            line += "; the profile lists no holiday in " + yearsWithoutHolidays.map(String.init).joined(separator: ", ")
+                + " (complaints.holidayDates): every weekday there counted as a working day"
+        }
         return line
     }
 
@@ -177,6 +181,9 @@ public struct ComplaintHookResult: Sendable, Equatable {
     public var withdrawn = 0
     /// The writes the database refused (a period closed meanwhile, say), in the order they were sent.
     public var refused: [Refusal]
+    /// Years the deadlines were counted through for which the profile lists no holiday (its list not yet
+    /// brought up to date): every weekday there counted as a working day.
+    public var yearsWithoutHolidays: [Int] = []
 
     public struct Refusal: Sendable, Equatable {
         public var nip: String
@@ -225,6 +232,12 @@ extension TenantTransaction {
                 .filter { $0.percentOnTime != nil }
             var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
                                              withoutIndicator: 0, refused: [])
+            // The years the period's working days are counted through (to a follow-up or close, or to today),
+            // and those the profile lists no holiday in: there every weekday counts, which the city should know.
+            if let reach = list.map({ $0.followedUp ?? $0.closed ?? asOf }).max() {
+                let listed = Set(rules.holidays.map(\.year))
+                result.yearsWithoutHolidays = (p.startsOn.year...max(p.startsOn.year, reach.year)).filter { !listed.contains($0) }
+            }
             // The officers' IKI of the indicator in their approved SKP (the first by key, should a plan hold it
             // twice: the same one every time), and what each already has for the period.
             var iki: [String: UUID] = [:]

@@ -241,6 +241,16 @@ import Testing
         #expect(movedOnceMore.notes.first?.contains("withdrawn") == false, "\(movedOnceMore.notes)")
         #expect(try await realisasi().first?.0 == 50)
 
+        // A ticket followed up in January 2027, which the profile's holiday list does not reach yet: said so
+        // (New Year's Day would otherwise count as a working day unseen).
+        let january = try await db.withTenant(city.id) { tx in
+            try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-9;2026-12-28;\(topOPD);\(officer);2026-12-28;2027-01-05;;Banjir"]))
+        }
+        #expect(january.notes.count == 1 && january.notes[0].contains("for M12 2026")
+                && january.notes[0].hasSuffix("; the profile lists no holiday in 2027 (complaints.holidayDates): every weekday there counted as a working day"),
+                "\(january.notes)")
+        #expect(!(redatedBack.notes.last ?? "").contains("no holiday"), "March is within the list")
+
         // A city without the hook: complaints are reported on, no realisasi from them.
         let national = try NationalAdapter().effectiveProfile()
         #expect(!national.hooks.contains(TenantTransaction.complaintHook))
