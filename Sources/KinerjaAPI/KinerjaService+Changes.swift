@@ -7,7 +7,9 @@ extension KinerjaService {
     /// Entries that speak of one person's assessment, discipline or login: for hr_admin, and for an integrator
     /// key granted `siasn` by name (the SIASN sync job, which reads the final results anyway), not for the
     /// attendance machine or the website.
-    static let personalChanges = ["evaluate.%", "discipline.%", "feedback.%", "followup.%", "user.%", "skp.feedback"]
+    static let personalChanges = ["evaluate.%", "discipline.%", "feedback.%", "followup.%", "user.%", "skp.feedback", "skp.return"]
+    /// One person's realisasi and its narrative: also for an integrator key that writes realisasi.
+    static let realisasiChanges = ["realisasi.%", "complaints.hook.%"]
 
     func listChanges(_ input: Operations.ListChanges.Input) async throws -> Operations.ListChanges.Output {
         let p = try RequestState.principal()
@@ -23,7 +25,11 @@ extension KinerjaService {
             after = 0
         }
         let limit = try Pagination.limit(input.query.limit)
-        let hidden = p.role == .integrator && !p.scopes.contains("siasn") ? Self.personalChanges : []
+        var hidden: [String] = []
+        if p.role == .integrator, !p.scopes.contains("siasn") {
+            hidden = Self.personalChanges
+            if !p.scopes.isEmpty && !p.scopes.contains("realisasi") { hidden += Self.realisasiChanges }
+        }
         let (entries, through) = try await withReadTenant(city) { try await $0.changes(after: after, limit: limit, hiding: hidden) }
         let items: [Components.Schemas.Change] = try entries.map { e in
             let detail = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.detail.utf8))

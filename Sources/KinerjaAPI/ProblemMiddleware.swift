@@ -22,7 +22,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let problem = Self.problem(for: error, logger: context.logger, path: request.uri.path)
             response = try problem.response(english: english, instance: request.uri.path)
-            if problem.status.code >= 500 {
+            // A login turned away in a flood is expected, and its access line says so: not an error each.
+            if problem.status.code >= 500 && problem.code != "login_busy" {
                 context.logger.error("request failed", metadata: ["path": "\(Self.loggable(request.uri.path))", "error": "\(String(reflecting: error))"])
             }
         }

@@ -51,22 +51,27 @@ extension TenantTransaction {
                 if let d = CivilDate(iso: earlier) { movedFrom.insert(d) }
             }
             // A ticket sent again keeps the steps it does not carry: a "closed" message without the follow-up, or
-            // an older message retried, records what it says and erases nothing. The routing (OPD, officer, day)
-            // goes as one: a ticket routed elsewhere takes the new one whole, and a follow-up before its day
-            // belonged to the earlier routing. The subject stays when none is sent.
+            // an older message retried, records what it says and erases nothing. A new routing (OPD, officer, day)
+            // goes as one: a ticket routed elsewhere takes it whole, and a follow-up before its day belonged to the
+            // earlier routing. The subject stays when none is sent.
             let result = try await query("""
                 insert into complaints (tenant_id, tracking_id, received_on, opd_code, officer_nip, routed_on, followed_up_on, closed_on, subject, updated_by)
                 select \(tenant.uuid), x.t, x.r::date, g.opd, g.officer, g.routed,
                        coalesce(nullif(x.f, '')::date, case when k.followed_up_on >= g.routed then k.followed_up_on end),
-                       coalesce(nullif(x.cl, '')::date, k.closed_on), coalesce(nullif(x.s, ''), k.subject, ''), \(actor)
+                       coalesce(nullif(x.cl, '')::date, case when k.closed_on >= x.r::date then k.closed_on end),
+                       coalesce(nullif(x.s, ''), k.subject, ''), \(actor)
                 from unnest(\(c.map(\.trackingID))::text[], \(c.map { day($0.received) })::text[], \(c.map { $0.opd ?? "" })::text[],
                             \(c.map { $0.officerNIP ?? "" })::text[], \(c.map { day($0.routed) })::text[], \(c.map { day($0.followedUp) })::text[],
                             \(c.map { day($0.closed) })::text[], \(c.map(\.subject))::text[]) as x(t, r, o, n, ro, f, cl, s)
                 left join complaints k on k.tenant_id = \(tenant.uuid) and k.tracking_id = x.t
+                -- A new routing: a day of routing sent, or another OPD than the stored one. A step kept from before
+                -- a corrected (later) day of receipt that now falls before it is dropped, not kept out of order.
+                cross join lateral (select x.ro <> '' or (x.o <> '' and x.o is distinct from k.opd_code) as anew) n
                 cross join lateral (
-                    select case when x.o = '' then k.opd_code else x.o end as opd,
-                           case when x.o = '' then k.officer_nip else nullif(x.n, '') end as officer,
-                           case when x.o = '' then k.routed_on else nullif(x.ro, '')::date end as routed
+                    select case when n.anew then x.o else k.opd_code end as opd,
+                           case when n.anew then nullif(x.n, '') else coalesce(nullif(x.n, ''), k.officer_nip) end as officer,
+                           case when n.anew then nullif(x.ro, '')::date
+                                when k.routed_on >= x.r::date then k.routed_on end as routed
                 ) g
                 on conflict (tenant_id, tracking_id) do update set
                     received_on = excluded.received_on, opd_code = excluded.opd_code, officer_nip = excluded.officer_nip,
@@ -232,9 +237,15 @@ extension TenantTransaction {
                 .filter { $0.percentOnTime != nil }
             var result = ComplaintHookResult(year: p.year, period: sub, indicator: indicator, measured: 0, written: 0, unchanged: 0,
                                              withoutIndicator: 0, refused: [])
-            // The years the period's working days are counted through (to a follow-up or close, or to today),
-            // and those the profile lists no holiday in: there every weekday counts, which the city should know.
-            if let reach = list.map({ $0.followedUp ?? $0.closed ?? asOf }).max() {
+            // The years the period's working days are counted through (to a follow-up; else to the day the
+            // verdict is settled: the due day, or the close or today if sooner), and those the profile lists no
+            // holiday in: there every weekday counts, which the city should know.
+            let reached = list.map { c -> CivilDate in
+                if let f = c.followedUp { return f }
+                let check = Complaints.check(c, rules: rules, asOf: asOf)
+                return min(c.closed ?? asOf, check.followUpDue ?? check.routingDue)
+            }
+            if let reach = reached.max() {
                 let listed = Set(rules.holidays.map(\.year))
                 result.yearsWithoutHolidays = (p.startsOn.year...max(p.startsOn.year, reach.year)).filter { !listed.contains($0) }
             }

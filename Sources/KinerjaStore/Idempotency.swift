@@ -20,8 +20,13 @@ extension TenantTransaction {
 
     /// Claims `key` of credential `keyID` for a request with `hash` (commit the transaction before answering).
     public func claimIdempotency(keyID: UUID, key: String, hash: Data, method: String, path: String) async throws -> IdempotencyClaim {
-        // Expired keys of the city go a few at a time, whoever claims: a session's keys outlive the session,
-        // whose key id never comes again. Rows another claim is removing are skipped, not waited for.
+        // The caller's own expired keys first (so a key sent again after its day is a new request), then the
+        // city's others a few at a time: a session's keys outlive the session, whose key id never comes again.
+        // Rows another claim is removing are skipped, not waited for; the first statement waits holding no lock.
+        try await query("""
+            delete from idempotency_keys where tenant_id = \(tenant.uuid) and key_id = \(keyID)
+              and created_at < now() - make_interval(secs => \(Double(Self.idempotencyTTL.components.seconds)))
+            """)
         try await query("""
             delete from idempotency_keys where ctid = any(array(
                 select ctid from idempotency_keys where tenant_id = \(tenant.uuid)

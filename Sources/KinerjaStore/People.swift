@@ -103,6 +103,8 @@ public final class PasswordChecks: Sendable {
     public func run<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
         guard await enter() else { throw Busy() }
         defer { leave() }
+        // A login whose client went away while it waited costs no check.
+        try Task.checkCancellation()
         return try await PasswordHash.offloaded(work)
     }
 

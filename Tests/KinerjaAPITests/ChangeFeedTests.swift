@@ -72,6 +72,8 @@ import Testing
             try await tx.audit(actor: "t", action: "discipline.impose", subject: nip, detail: ["note": "x"])
             try await tx.audit(actor: "t", action: "user.login_failed", subject: nip)
             try await tx.audit(actor: "t", action: "skp.feedback", subject: "\(nip)/2026")
+            try await tx.audit(actor: "t", action: "skp.return", subject: "\(nip)/2026", detail: ["note": "x"])
+            try await tx.audit(actor: "t", action: "realisasi.report", subject: "\(nip)/2026")
         }
         try await db.sealAudit(a.id)
         try await withAPI { client in
@@ -80,9 +82,14 @@ import Testing
                 #expect(page.status == .ok, "\(page.body)")
                 return (Set(page.items.compactMap { $0["action"] as? String }), page.json["nextCursor"] as? String ?? "")
             }
-            let personal: Set = ["evaluate.confirm", "discipline.impose", "user.login_failed", "skp.feedback"]
+            let personal: Set = ["evaluate.confirm", "discipline.impose", "user.login_failed", "skp.feedback", "skp.return", "realisasi.report"]
             let (seen, cursor) = try await actions(machine)
             #expect(seen.isDisjoint(with: personal) && seen.contains("tenant.onboard"), "\(seen)")
+            // A key that writes realisasi reads them, not the ratings.
+            let feed = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "e-kinerja", employeeNIP: nil,
+                                                 scopes: ["realisasi"], actor: "t").token
+            let theirs = try await actions(feed).0
+            #expect(theirs.contains("realisasi.report") && theirs.isDisjoint(with: personal.subtracting(["realisasi.report"])), "\(theirs)")
             #expect(try await actions(siasn).0.isSuperset(of: personal))
             let (all, last) = try await actions(hr)
             #expect(all.isSuperset(of: personal))
@@ -91,7 +98,8 @@ import Testing
             try await db.withTenant(a.id) { try await $0.audit(actor: "t", action: "attendance.ingest", subject: "") }
             try await db.sealAudit(a.id)
             let next = try await client.get("/v1/changes?after=\(cursor)", token: machine)
-            #expect(next.items.map { $0["action"] as? String } == ["attendance.ingest"], "\(next.body)")
+            // What came since: the new key's creation, then the batch.
+            #expect(next.items.map { $0["action"] as? String } == ["apikey.create", "attendance.ingest"], "\(next.body)")
         }
     }
 }

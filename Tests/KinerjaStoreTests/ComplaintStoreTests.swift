@@ -78,6 +78,17 @@ import Testing
         #expect(moved == Complaints.Complaint(trackingID: "LAPOR-1", received: CivilDate(iso: "2026-03-02")!, opd: opd, officerNIP: elsewhere,
                                               routed: CivilDate(iso: "2026-03-13"), followedUp: nil, closed: nil, subject: "Jalan rusak"),
                 "\(String(describing: moved))")
+        // The same OPD again without a day of routing (an older message): not a new routing, all of it stays.
+        _ = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(["LAPOR-1;2026-03-02;\(opd);;;;;"])) }
+        #expect(try await db.withTenant(city.id) { try await $0.complaint(trackingID: "LAPOR-1") } == moved)
+        // The day of receipt corrected to a later one: steps kept from before that now fall before it go (the
+        // routing, and the follow-up with it), the close after it stays; nothing is stored out of order.
+        let later = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(["LAPOR-2;2026-03-10;;;;;;"])) }
+        #expect(later.changed == 1)
+        let redated = try await db.withTenant(city.id) { try await $0.complaint(trackingID: "LAPOR-2") }
+        #expect(redated == Complaints.Complaint(trackingID: "LAPOR-2", received: CivilDate(iso: "2026-03-10")!, opd: opd, officerNIP: officer.nip,
+                                                routed: nil, followedUp: nil, closed: CivilDate(iso: "2026-03-20"), subject: "Lampu mati"),
+                "\(String(describing: redated))")
         // Another city's transaction sees none of it.
         let seen = try await db.withTenant(other.id) { tx in
             try await tx.complaints(from: CivilDate(iso: "2026-01-01")!, until: CivilDate(iso: "2026-12-31")!)
@@ -250,6 +261,13 @@ import Testing
                 && january.notes[0].hasSuffix("; the profile lists no holiday in 2027 (complaints.holidayDates): every weekday there counted as a working day"),
                 "\(january.notes)")
         #expect(!(redatedBack.notes.last ?? "").contains("no holiday"), "March is within the list")
+
+        // Judged after the year's end, March's tickets never followed up were settled on their due days in 2026:
+        // no word of 2027's holidays for them.
+        let afterTheYear = try await db.withTenant(city.id) { tx in
+            try await tx.applyComplaintHook(days: [CivilDate(iso: "2026-03-25")!], profile: profile, asOf: CivilDate(iso: "2027-01-15")!, actor: "t")
+        }
+        #expect(afterTheYear.count == 1 && !afterTheYear[0].summary.contains("no holiday"), "\(afterTheYear.map(\.summary))")
 
         // A city without the hook: complaints are reported on, no realisasi from them.
         let national = try NationalAdapter().effectiveProfile()
