@@ -138,7 +138,8 @@ extension KinerjaService {
             guard let period = SubPeriod(r.period), period.kind != .annual else {
                 early.append(.init(index: i, accepted: false, reason: "period '\(r.period)' is not M1-M12 or Q1-Q4")); continue
             }
-            items.append(RealisasiItem(nip: r.nip, year: r.year, ikiKey: key, period: period, value: r.value, narrative: r.narrative, evidence: []))
+            items.append(RealisasiItem(nip: r.nip, year: r.year, ikiKey: key, period: period, value: r.value, narrative: r.narrative,
+                                       evidence: (r.evidence ?? []).map { Evidence(url: $0.url, note: $0.note) }))
         }
         let positions = body.items.indices.filter { i in !early.contains { $0.index == i } }
         let all = body.allOrNothing ?? false

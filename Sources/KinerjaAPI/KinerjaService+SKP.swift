@@ -50,7 +50,8 @@ extension KinerjaService {
     static func actor(_ p: Principal) throws -> SKPActor {
         let name = p.auditActor
         switch p.role {
-        case .hrAdmin: return .hr(name)
+        // An employee's session granted hr_admin stays that employee: HR for others, the owner of their own SKP.
+        case .hrAdmin: return SKPActor(name: name, nip: p.employeeNIP, isHR: true)
         case .pegawai, .atasan:
             guard let nip = p.employeeNIP else { throw APIProblem.forbidden("this \(p.role.rawValue) key is not tied to an employee") }
             return .employee(nip, name: name)

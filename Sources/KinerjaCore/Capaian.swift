@@ -13,7 +13,8 @@ public enum Capaian {
             return r <= 0 ? 100 : 0
         }
         let ratio = r / t
-        return max(0, (lowerIsBetter ? 1 + (1 - ratio) : ratio) * 100)
+        let c = max(0, (lowerIsBetter ? 1 + (1 - ratio) : ratio) * 100)
+        return c.isFinite ? c : nil
     }
 
     /// The year's realisasi from the periods' figures, in period order (nil when none was reported).

@@ -3,6 +3,13 @@ public import Foundation
 /// Sasaran Kinerja Pegawai: one employee's plan for one year (DOMAIN.md "SKP structure"). These are the
 /// pure rules: the content and its checks, who may move an SKP through its workflow, and capaian.
 public enum SKP {
+    /// The largest target or realisasi figure taken (a quadrillion: rupiah of a city's budget fit, a typing
+    /// slip of 1e307 does not, which would make capaian infinite and every read of the SKP fail).
+    public static let largestFigure = 1e15
+    public static let largestFigureText = "1,000,000,000,000,000"
+    /// The smallest target above 0 (a smaller one turns an ordinary realisasi into an unreadable capaian).
+    public static let smallestTarget = 0.000001
+
     public enum Status: String, Codable, Sendable, CaseIterable {
         case draft, submitted, approved, returned
         /// An approved revision that a later approved revision replaced. Kept, never changed.
@@ -171,7 +178,11 @@ public enum SKP {
                 switch c.approach {
                 case .kuantitatif:
                     if let v = k.targetValue {
-                        if !v.isFinite || v < 0 { out.append(Problem("\(p).targetValue", "\(v) is not a target: use a number of 0 or more")) }
+                        if !v.isFinite || v < 0 || v > SKP.largestFigure {
+                            out.append(Problem("\(p).targetValue", "\(v) is not a target: use a number from 0 to \(SKP.largestFigureText)"))
+                        } else if v > 0 && v < SKP.smallestTarget {
+                            out.append(Problem("\(p).targetValue", "\(v) is too small a target: use at least \(SKP.smallestTarget), or 0 for a lower-is-better indicator"))
+                        }
                         if v == 0 && !k.lowerIsBetter { out.append(Problem("\(p).targetValue", "0 is a target only for a lower-is-better indicator")) }
                     } else {
                         out.append(Problem("\(p).targetValue", "a kuantitatif SKP needs a numeric target"))

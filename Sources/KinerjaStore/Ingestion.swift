@@ -200,7 +200,9 @@ extension RealisasiItem {
         }
         var item = self
         item.narrative = narrative?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let v = value, !v.isFinite || v < 0 { throw StoreError.invalid("value \(v) is not a realisasi: use a number of 0 or more") }
+        if let v = value, !v.isFinite || v < 0 || v > SKP.largestFigure {
+            throw StoreError.invalid("value \(v) is not a realisasi: use a number from 0 to \(SKP.largestFigureText)")
+        }
         if value == nil && (item.narrative ?? "").isEmpty { throw StoreError.invalid("give a value, a narrative, or both") }
         if evidence.count > 20 { throw StoreError.invalid("\(evidence.count) pieces of evidence: at most 20 per realisasi") }
         for (i, e) in evidence.enumerated() {

@@ -182,7 +182,9 @@ extension TenantTransaction {
         guard skp.content.rhk.contains(where: { $0.key == rhkKey }) else {
             throw StoreError.notFound(what: "RHK", key: "\(rhkKey.uuidString.lowercased()) in the approved SKP of \(nip) for \(year)")
         }
-        _ = try await lockPeriod(year: year, period)
+        guard try await lockPeriod(year: year, period) else {
+            throw StoreError.state("period \(period) of \(year) is closed: it takes no more feedback")
+        }
         let rows = try await query("""
             insert into skp_feedback (tenant_id, nip, year, rhk_key, period_kind, period_seq, author, author_nip, text)
             values (\(tenant.uuid), \(nip), \(year), \(rhkKey), \(period.kind.rawValue), \(period.sequence), \(actor.name), \(actor.nip), \(text))

@@ -101,12 +101,12 @@ extension TenantTransaction {
     // MARK: planning
 
     /// How `actor` stands to `owner`'s SKP.
+    /// Their own SKP comes first: an employee granted hr_admin is its owner there, and so approves, returns,
+    /// confirms or calibrates nothing of their own.
     func relation(of actor: SKPActor, to owner: Employee) -> SKPWorkflow.Relation {
+        if let me = actor.nip, me == owner.nip { return .owner }
         if actor.isHR { return .hr }
-        if let me = actor.nip {
-            if me == owner.nip { return .owner }
-            if me == owner.atasanNIP { return .atasan }
-        }
+        if let me = actor.nip, me == owner.atasanNIP { return .atasan }
         return .other
     }
 
@@ -115,11 +115,19 @@ extension TenantTransaction {
         return e
     }
 
-    func requireYear(_ year: Int) async throws {
+    /// `forChange`: the year must be open too (held so until the transaction ends): a closed year's SKPs take
+    /// no new content, submission or decision.
+    func requireYear(_ year: Int, forChange: Bool = false) async throws {
         let rows = try await query("""
             select status from periods where tenant_id = \(tenant.uuid) and year = \(year) and kind = 'annual'
+            \(unescaped: forChange ? "for share" : "")
             """)
-        for try await _ in rows.decode(String.self) { return }
+        for try await status in rows.decode(String.self) {
+            if forChange && status != "open" {
+                throw StoreError.state("the year \(year) is closed: its SKPs take no more changes (reopen it first)")
+            }
+            return
+        }
         throw StoreError.invalid("the year \(year) is not open in this city: open it first ('kinerja-admin period open --year \(year)')")
     }
 
@@ -158,7 +166,7 @@ extension TenantTransaction {
     @discardableResult
     public func saveSKP(nip: String, year: Int, content: SKP.Content, actor: SKPActor) async throws -> SKPRevision {
         let owner = try await requireEmployee(nip)
-        try await requireYear(year)
+        try await requireYear(year, forChange: true)
         let existing = try await lockSKP(nip: nip, year: year)
         let rel = relation(of: actor, to: owner)
         let latest = existing.last
@@ -294,6 +302,7 @@ extension TenantTransaction {
     @discardableResult
     public func submitSKP(nip: String, year: Int, actor: SKPActor) async throws -> SKPRevision {
         let owner = try await requireEmployee(nip)
+        try await requireYear(year, forChange: true)
         guard let latest = try await lockSKP(nip: nip, year: year).last else {
             throw StoreError.notFound(what: "SKP", key: "\(nip)/\(year)")
         }
@@ -315,6 +324,7 @@ extension TenantTransaction {
     @discardableResult
     public func decideSKP(nip: String, year: Int, approve: Bool, note: String?, actor: SKPActor) async throws -> SKPRevision {
         let owner = try await requireEmployee(nip)
+        try await requireYear(year, forChange: true)
         guard let latest = try await lockSKP(nip: nip, year: year).last else {
             throw StoreError.notFound(what: "SKP", key: "\(nip)/\(year)")
         }

@@ -204,6 +204,64 @@ import Testing
         #expect(Set(top.flatMap(nips)) == [c.kepala.nip, c.kabid.nip, c.kasi.nip, c.staff.nip])
     }
 
+    /// An employee granted hr_admin is the owner of their own SKP: they decide nothing of it. A closed year's
+    /// SKPs take no new content, submission or decision. Figures beyond any count are refused, not stored.
+    @Test func ownSKPsClosedYearsAndImpossibleFigures() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-guard", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        // The kasi, granted hr_admin, as their session acts: HR with their own NIP.
+        let kasiHR = SKPActor(name: "kasi (hr_admin)", nip: c.kasi.nip, isHR: true)
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.saveSKP(nip: c.kasi.nip, year: 2026, content: planned[2].content, actor: kasiHR)
+            _ = try await tx.submitSKP(nip: c.kasi.nip, year: 2026, actor: kasiHR)
+        }
+        await expectStore(Self.isForbidden) {
+            try await db.withTenant(city.id) { try await $0.decideSKP(nip: c.kasi.nip, year: 2026, approve: true, note: nil, actor: kasiHR) }
+        }
+        await expectStore(Self.isForbidden) {
+            try await db.withTenant(city.id) { try await $0.decideSKP(nip: c.kasi.nip, year: 2026, approve: false, note: "x", actor: kasiHR) }
+        }
+        // As HR of someone else's SKP: allowed.
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.saveSKP(nip: c.staff.nip, year: 2026, content: planned[3].content, actor: kasiHR)
+            _ = try await tx.submitSKP(nip: c.staff.nip, year: 2026, actor: kasiHR)
+            let r = try await tx.decideSKP(nip: c.staff.nip, year: 2026, approve: true, note: nil, actor: kasiHR)
+            #expect(r.status == .approved)
+        }
+
+        // Impossible figures: a realisasi beyond 10^15, a target below a millionth.
+        let key = planned[3].content.rhk[0].iki[0].key
+        await expectStore(Self.isInvalid("value 1e+307 is not a realisasi")) {
+            try await db.withTenant(city.id) {
+                _ = try await $0.reportRealisasi(nip: c.staff.nip, year: 2026, ikiKey: key, period: SubPeriod(kind: .quarterly, sequence: 1),
+                                                 value: 1e307, narrative: nil, evidence: [], actor: .employee(c.staff.nip, name: "staff"))
+            }
+        }
+        await expectStore(Self.isInvalid("too small a target")) {
+            try await db.withTenant(city.id) {
+                _ = try await $0.saveSKP(nip: c.staff.nip, year: 2026, content: Self.content(jpt: false, parents: planned[2].content.rhk.map(\.key),
+                                                                                           target: 1e-300), actor: .hr("t"))
+            }
+        }
+
+        // The year closed: nothing of its SKPs changes, whoever asks.
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.setPeriod(try EvaluationPeriod.period(year: 2026, kind: .annual, sequence: 0), open: false, reason: nil, actor: "t")
+        }
+        let closed: (StoreError) -> Bool = { if case .state(let m) = $0 { m.contains("the year 2026 is closed") } else { false } }
+        await expectStore(closed) {
+            try await db.withTenant(city.id) { try await $0.saveSKP(nip: c.staff.nip, year: 2026, content: planned[3].content, actor: .hr("t")) }
+        }
+        await expectStore(closed) {
+            try await db.withTenant(city.id) { try await $0.submitSKP(nip: c.kasi.nip, year: 2026, actor: .hr("t")) }
+        }
+        await expectStore(closed) {
+            try await db.withTenant(city.id) { try await $0.decideSKP(nip: c.kasi.nip, year: 2026, approve: true, note: nil, actor: .hr("t")) }
+        }
+    }
+
     @Test func realisasiFeedbackAndCapaian() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("skp-real", employees: 300)
@@ -252,6 +310,13 @@ import Testing
         await expectStore({ if case .state(let m) = $0 { m.contains("Q1 of 2026 is closed") } else { false } }) {
             try await db.withTenant(city.id) {
                 _ = try await $0.reportRealisasi(nip: c.staff.nip, year: 2026, ikiKey: docs, period: q1, value: 11, narrative: nil, evidence: [], actor: me)
+            }
+        }
+        // Nor feedback on it.
+        await expectStore({ if case .state(let m) = $0 { m.contains("Q1 of 2026 is closed") && m.contains("feedback") } else { false } }) {
+            try await db.withTenant(city.id) {
+                _ = try await $0.addFeedback(nip: c.staff.nip, year: 2026, rhkKey: staff.content.rhk[0].key, period: q1,
+                                             text: "Terlambat", actor: .employee(c.kasi.nip, name: "kasi"))
             }
         }
         // The database refuses it too, whatever the application does.
