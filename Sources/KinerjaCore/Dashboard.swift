@@ -44,6 +44,8 @@ public struct Dashboard: Codable, Sendable, Equatable {
         /// Employees with a result of the period's `evaluate run`, and their mean SKP capaian.
         public var evaluated: Int
         public var meanCapaian: Double?
+        /// Of the evaluated, those with a capaian (what `meanCapaian` averages); nil in a snapshot from before.
+        public var measured: Int?
         /// Employees per capaian band (``Dashboard/capaianBands``) and per predikat (2022 names; evaluated ones).
         public var capaian: [String: Int]
         public var predikat: [String: Int]
@@ -55,10 +57,15 @@ public struct Dashboard: Codable, Sendable, Equatable {
                                   capaian: [:], predikat: [:])
 
         public mutating func add(_ o: Figures) {
-            let weighted = (meanCapaian ?? 0) * Double(evaluated) + (o.meanCapaian ?? 0) * Double(o.evaluated)
+            // Each mean weighs by the results it averaged: those with a capaian (a result without realisasi has
+            // none, and counted as 0 it pulled the city's mean down). A snapshot from before `measured`: evaluated.
+            let mine = meanCapaian == nil ? 0 : measured ?? evaluated
+            let theirs = o.meanCapaian == nil ? 0 : o.measured ?? o.evaluated
+            let weighted = (meanCapaian ?? 0) * Double(mine) + (o.meanCapaian ?? 0) * Double(theirs)
             employees += o.employees; skpApproved += o.skpApproved; ikiTotal += o.ikiTotal; ikiReported += o.ikiReported
             evaluated += o.evaluated
-            meanCapaian = evaluated == 0 ? nil : weighted / Double(evaluated)
+            measured = mine + theirs
+            meanCapaian = mine + theirs == 0 ? nil : weighted / Double(mine + theirs)
             capaian.merge(o.capaian, uniquingKeysWith: +); predikat.merge(o.predikat, uniquingKeysWith: +)
         }
 
@@ -109,6 +116,8 @@ public struct Dashboard: Codable, Sendable, Equatable {
         /// The period's own `evaluate run`, when it had one: employees and mean capaian.
         public var evaluated: Int
         public var meanCapaian: Double?
+        /// Of the evaluated, those with a capaian (what `meanCapaian` averages); nil in a snapshot from before.
+        public var measured: Int?
         public var completeness: Double? { ikiTotal == 0 ? nil : Double(ikiReported) / Double(ikiTotal) * 100 }
 
         public init(period: String, ikiReported: Int, ikiTotal: Int, evaluated: Int, meanCapaian: Double?) {

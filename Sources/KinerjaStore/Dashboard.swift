@@ -104,7 +104,7 @@ extension TenantTransaction {
         // 2. Per OPD from the period's results: capaian bands, mean capaian, predikat.
         let bands = Dashboard.capaianBands
         let results = try await query("""
-            select e.opd_id, count(*)::int, avg(e.capaian)::float8,
+            select e.opd_id, count(*)::int, avg(e.capaian)::float8, count(e.capaian)::int,
                    count(*) filter (where e.capaian < \(bands[1].from))::int,
                    count(*) filter (where e.capaian >= \(bands[1].from) and e.capaian < \(bands[2].from))::int,
                    count(*) filter (where e.capaian >= \(bands[2].from) and e.capaian < \(bands[3].from))::int,
@@ -115,11 +115,12 @@ extension TenantTransaction {
               and e.period_seq = \(period.sequence) and e.opd_id is not null
             group by e.opd_id
             """)
-        for try await r in results.decode((UUID, Int, Double?, Int, Int, Int, Int, Int).self) {
+        for try await r in results.decode((UUID, Int, Double?, Int, Int, Int, Int, Int, Int).self) {
             var f = figures[r.0] ?? .zero
             f.evaluated = r.1
             f.meanCapaian = r.2
-            for (i, n) in [r.3, r.4, r.5, r.6, r.7].enumerated() where n > 0 { f.capaian[bands[i].label] = n }
+            f.measured = r.3
+            for (i, n) in [r.4, r.5, r.6, r.7, r.8].enumerated() where n > 0 { f.capaian[bands[i].label] = n }
             figures[r.0] = f
         }
         var opds: [Dashboard.OPD] = []
@@ -175,7 +176,11 @@ extension TenantTransaction {
                   and ($5 or (x.period_kind = $3 and x.period_seq <= $4))
                 group by x.nip, x.iki_key
             ), scored as (
-                select st.opd_id, i.template_id, i.text, i.t, i.lib,
+                -- A summed indicator in a month or quarter: against the share of the year's target up to it.
+                select st.opd_id, i.template_id, i.text,
+                       i.t * (case when i.accumulation = 'sum' and not $5
+                                   then $4::float8 / (case when $3 = 'monthly' then 12 else 4 end) else 1 end) as t,
+                       i.lib,
                        (case i.accumulation when 'sum' then x.s when 'average' then x.a else x.l[2] end)::float8 as r
                 from indicators i join totals x on x.nip = i.nip and x.iki_key = i.iki_key
                 join staff st on st.nip = i.nip

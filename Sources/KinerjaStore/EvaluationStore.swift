@@ -150,7 +150,8 @@ extension TenantTransaction {
     func recordRun(year: Int, period: SubPeriod, profile: TenantProfile, profileVersion: Int, actor: String) async throws -> Int64 {
         let w = profile.behaviour360, bands = profile.ratingProposalOrDefault
         var rules: [String: String] = [
-            "capaian": "IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100); RHK: mean of its IKI; "
+            "capaian": "IKI: realisasi / target x 100 (lower is better: (1 + (1 - realisasi / target)) x 100; a summed IKI in a month "
+                + "or quarter: against the share of the year's target up to it); RHK: mean of its IKI; "
                 + "SKP: mean of its RHK utama",
             "behaviour": "score: atasan / peer / bawahan weighted \(w.atasan)/\(w.peer)/\(w.subordinate) (no bawahan: \(w.atasan)/"
                 + "\(w.peerWithoutSubordinates)); peers and bawahan count from \(max(1, w.minimumPeers)) answers; each source is the mean "
@@ -213,6 +214,9 @@ extension TenantTransaction {
         let regime = profile.rating.regime
         let numeric = regime != .permenpanrb2022
         let annual = period.kind == .annual
+        // The share of the year a month or quarter evaluation covers: a summed indicator's target is the year's,
+        // so up to Q2 it is measured against half of it (as the month's TPP capaian is), not the whole.
+        let covered = annual ? 1.0 : Double(period.sequence) / (period.kind == .monthly ? 12 : 4)
         let at100 = profile.rating.nilaiAt100 ?? 109
         let scaleMax = profile.ratingProposalOrDefault.scaleMax
         let n30 = regime != .pp30of2019 ? "null::float8" : """
@@ -276,7 +280,9 @@ extension TenantTransaction {
                 -- Every indicator of the approved SKPs with its realisasi figures up to the period. Each step below is
                 -- read once, so the planner folds them into one pass over the indicators (an employee no longer
                 -- active drops out at the join with skps).
-                select s.nip, s.revision, r.rhk_key, r.kind, i.target_value::float8 as t, i.lower_is_better as lib,
+                select s.nip, s.revision, r.rhk_key, r.kind,
+                       i.target_value::float8 * (case i.accumulation when 'sum' then \(covered)::float8 else 1 end) as t,
+                       i.lower_is_better as lib,
                        i.dimension as dim,
                        (case i.accumulation when 'sum' then x.s when 'average' then x.a else x.l[2] end)::float8 as r
                 from skp s

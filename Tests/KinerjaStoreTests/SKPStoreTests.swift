@@ -346,6 +346,15 @@ import Testing
         #expect(view.realisasi.count == 4 && view.realisasi.first { $0.ikiKey == docs && $0.period == q1 }?.evidence == link)
         #expect(view.feedback.map(\.text) == ["Pertahankan"] && view.feedback[0].authorNIP == c.kasi.nip)
 
+        // The evaluation of Q2 measures a summed indicator against the half of the year's target it covers:
+        // documents 24 of 48 x 2/4 = 100; days, the latest figure against the target, 120; SKP (100 + 120) / 2 = 110.
+        // Against the whole year's 48 it was 50, and an employee on track was rated below expectations.
+        let evaluated = try await db.withTenant(city.id) { tx in
+            _ = try await tx.runEvaluation(year: 2026, period: q2, profile: try NationalAdapter().effectiveProfile(), profileVersion: 1, actor: "t")
+            return try await tx.evaluation(nip: c.staff.nip, year: 2026, period: q2)
+        }
+        #expect(abs((evaluated?.capaian ?? 0) - 110) < 1e-9, "\(String(describing: evaluated?.capaian))")
+
         // The kasi's team for Q2: the staff member reported everything, the peer has no SKP.
         let team = try await db.withTenant(city.id) { try await $0.skpSummaries(SKPFilter(year: 2026, directReportsOf: c.kasi.nip, period: q2)) }
         let mine = try #require(team.first { $0.nip == c.staff.nip })
