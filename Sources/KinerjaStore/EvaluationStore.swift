@@ -458,16 +458,25 @@ extension TenantTransaction {
             return try await confirmFigure(current, hasil: hasil, perilaku: perilaku, actor: actor)
         }
         if current.isHead { try await requireHeadsHasil(nip: nip, year: year, period: period, hasil: hasil) }
-        guard let h = hasil ?? current.proposedHasil, let p = perilaku ?? current.proposedPerilaku else {
+        // What stands now: a confirmed (or calibrated) rating, else the proposal. A rating left out keeps what
+        // stands, so confirming again does not quietly undo a calibration; a change from it needs a reason.
+        let standingH = current.ratingHasil ?? current.proposedHasil, standingP = current.ratingPerilaku ?? current.proposedPerilaku
+        guard let h = hasil ?? standingH, let p = perilaku ?? standingP else {
             throw StoreError.invalid("no rating was proposed (no realisasi or no atasan's behaviour rating yet): give both ratings, with a reason")
         }
-        let changed = h != current.proposedHasil || p != current.proposedPerilaku
+        let changed = h != standingH || p != standingP
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if changed && reason.isEmpty { throw StoreError.invalid("a rating other than the proposed one needs a reason") }
+        if changed && reason.isEmpty {
+            throw StoreError.invalid(current.ratingHasil == nil ? "a rating other than the proposed one needs a reason"
+                                                                : "a rating other than the one standing (confirmed or calibrated) needs a reason")
+        }
+        // The reason stays with a rating that differs from the proposal: the new one, or the one it had.
+        let differs = h != current.proposedHasil || p != current.proposedPerilaku
+        let kept: String? = differs ? (changed ? reason : current.changeReason) : nil
         let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
         try await query("""
             update evaluations set rating_hasil = \(h.rawValue), rating_perilaku = \(p.rawValue), predikat = \(predikat.rawValue),
-                   status = 'confirmed', change_reason = \(changed ? reason : nil), confirmed_by = \(actor.name), confirmed_at = now()
+                   status = 'confirmed', change_reason = \(kept), confirmed_by = \(actor.name), confirmed_at = now()
             where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
               and period_seq = \(period.sequence) and nip = \(nip)
             """)

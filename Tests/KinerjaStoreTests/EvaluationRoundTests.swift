@@ -246,6 +246,18 @@ import Testing
             let adjustments = try await tx.adjustments(nip: c.staff.nip, year: 2026, period: .year)
             #expect(adjustments.count == 1 && adjustments[0].from == before.predikat?.rawValue && adjustments[0].to == "Sangat Kurang"
                     && adjustments[0].reason == "kalibrasi kurva" && adjustments[0].author == "bkpsdm")
+            // The atasan confirms again without ratings: the calibration stands, with its reason.
+            let kasi = SKPActor.employee(c.kasi.nip, name: "kasi")
+            let again = try await tx.confirmEvaluation(nip: c.staff.nip, year: 2026, period: .year, hasil: nil, perilaku: nil, reason: nil, actor: kasi)
+            #expect(again.predikat == .sangatKurang && again.ratingHasil == .diBawahEkspektasi && again.changeReason == "kalibrasi kurva",
+                    "\(String(describing: again.predikat)) \(String(describing: again.changeReason))")
+        }
+        // A change from the calibrated rating needs a reason of its own.
+        await #expect(throws: StoreError.invalid("a rating other than the one standing (confirmed or calibrated) needs a reason")) {
+            try await db.withTenant(city.id) { tx in
+                _ = try await tx.confirmEvaluation(nip: c.staff.nip, year: 2026, period: .year, hasil: .sesuaiEkspektasi, perilaku: nil, reason: nil,
+                                                   actor: .employee(c.kasi.nip, name: "kasi"))
+            }
         }
         await #expect(throws: StoreError.self) {
             try await db.withTenant(city.id) { tx in
