@@ -234,14 +234,18 @@ extension TenantTransaction {
             join up on up.unit_id = e.unit_id and up.parent_id is null
             join org_units o on o.tenant_id = e.tenant_id and o.unit_id = up.top
             left join tpp_pagu p on p.tenant_id = e.tenant_id and p.nip = e.nip
-            -- Those active now, and those who were there in the month though they have left since: a month run again
-            -- after someone retired keeps them (they have its earlier figures, or attendance in it).
+            -- Those active now, and those who were there in the month though they have left since: a month run
+            -- (again) after someone retired keeps them, known by its earlier figures, their attendance in it, or
+            -- realisasi reported for its month or quarter. Someone who left with none of these is not paid for it.
             where e.tenant_id = \(tenant.uuid)
               and (e.status = 'active'
                    or exists (select 1 from tpp_results r where r.tenant_id = e.tenant_id and r.nip = e.nip
                                 and r.year = \(year) and r.month = \(month))
                    or exists (select 1 from attendance_events a where a.tenant_id = e.tenant_id and a.nip = e.nip
-                                and a.day between \(first.description)::date and \(last.description)::date))
+                                and a.day between \(first.description)::date and \(last.description)::date)
+                   or exists (select 1 from realisasi x where x.tenant_id = e.tenant_id and x.nip = e.nip and x.year = \(year)
+                                and ((x.period_kind = 'monthly' and x.period_seq = \(month))
+                                     or (x.period_kind = 'quarterly' and x.period_seq = \((month + 2) / 3)))))
             order by o.code, e.nip
             """)
         var employees: [(nip: String, name: String, opd: String, pagu: Double?, cut: Double)] = []

@@ -58,6 +58,22 @@ import Testing
         #expect(!out.contains { [.ranking, .mentoring, .certificate].contains($0.kind) })
     }
 
+    /// Makassar: "coaching or sanctions for missed targets" (DOMAIN.md). A target is missed where hasil kerja is
+    /// Di Bawah Ekspektasi: Butuh Perbaikan (coaching) and Sangat Kurang (a proposed sanction). Kurang/Misconduct
+    /// met the targets (perilaku below): its coaching is on behaviour, not on targets.
+    @Test(arguments: [
+        (Predikat.butuhPerbaikan, "Pembinaan karena target tidak tercapai" as String?),
+        (.kurang, "Pembinaan perilaku kerja"),
+        (.sangatKurang, nil),
+        (.baik, nil),
+    ])
+    func makassarCoachesMissedTargetsAndBehaviourApart(_ predikat: Predikat, _ coaching: String?) throws {
+        let rules = try #require(AdapterRegistry.named("makassar")).effectiveProfile().followUps
+        let out = FollowUp.plan([Self.input(Self.pns, predikat)], rules: rules, periodEnd: Self.end)
+        #expect(out.filter { $0.kind == .coaching }.map(\.rule) == (coaching.map { [$0] } ?? []), "\(out.map(\.rule))")
+        #expect(out.contains { $0.kind == .sanction } == (predikat == .sangatKurang))
+    }
+
     @Test func makassarRanksTheBestThreePerCategory() throws {
         let rules = try #require(AdapterRegistry.named("makassar")).effectiveProfile().followUps
         var results = [

@@ -138,7 +138,17 @@ import Testing
         }
         let afresh = try await run()
         #expect(afresh.first { $0.nip == c.staff.nip } == staff, "December's attendance keeps the staff member in it")
-        #expect(!afresh.contains { $0.nip == gone }, "neither figures nor attendance in December")
+        #expect(!afresh.contains { $0.nip == gone }, "neither figures nor attendance nor realisasi in December")
+        // Someone who left with a clean record (no attendance lapse) but realisasi for the month's quarter is in it.
+        let left = try #require(pop.people.first { p in ![c.staff.nip, gone, idle.nip].contains(p.nip) }).nip
+        try await db.withTenant(city.id) { tx in
+            let key = try #require(try await tx.skpInForce(nip: left, year: 2026)?.content.rhk.first?.iki.first?.key)
+            _ = try await tx.reportRealisasi(nip: left, year: 2026, ikiKey: key, period: SubPeriod(kind: .quarterly, sequence: 4), value: 1,
+                                             narrative: nil, evidence: [], actor: .hr("t"))
+            try await tx.query("delete from tpp_results where year = 2026 and month = 12 and nip = \(left)")
+            try await tx.query("update employees set status = 'inactive' where nip = \(left)")
+        }
+        #expect(try await run().contains { $0.nip == left }, "realisasi for Q4 keeps them in December")
     }
 
     @Test func disciplineIsProposedStepByStepAndAnImposedCutReachesTheTPP() async throws {

@@ -49,7 +49,10 @@ followUps:
     - { name: Penghargaan ASN Berprestasi tahunan, when: [Sangat Baik] }
     - { name: Insentif finansial, when: [Sangat Baik, Baik] }
   coaching:
-    - { name: Pembinaan karena target tidak tercapai, when: [Butuh Perbaikan, Kurang/Misconduct] }
+    # Targets missed: hasil kerja Di Bawah Ekspektasi (Butuh Perbaikan; Sangat Kurang goes to a sanction).
+    # Kurang/Misconduct met the targets: its coaching is on behaviour.
+    - { name: Pembinaan karena target tidak tercapai, when: [Butuh Perbaikan] }
+    - { name: Pembinaan perilaku kerja, when: [Kurang/Misconduct] }
   sanctions:
     - { name: Usulan sanksi karena target tidak tercapai, when: [Sangat Kurang], note: "proposed only; an authorised official decides" }
   training:
