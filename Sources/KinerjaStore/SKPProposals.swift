@@ -63,9 +63,10 @@ extension TenantTransaction {
         if !check.isEmpty { throw StoreError.invalid(check.joined(separator: "; ")) }
         let rows = try await query("""
             insert into iki_proposals (tenant_id, nip, year, rhk_key, text, dimension, target_value, target_unit, target_narrative,
-                                       lower_is_better, proposed_by)
+                                       lower_is_better, accumulation, template_id, proposed_by)
             values (\(tenant.uuid), \(nip), \(year), \(rhkKey), \(iki.text), \(iki.dimension.rawValue), \(iki.targetValue)::float8::numeric,
-                    \(iki.targetUnit), \(iki.targetNarrative), \(iki.lowerIsBetter), \(actor.name))
+                    \(iki.targetUnit), \(iki.targetNarrative), \(iki.lowerIsBetter), \(iki.accumulation.rawValue), \(iki.templateID),
+                    \(actor.name))
             returning proposal_id
             """)
         var id = UUID()
@@ -82,16 +83,17 @@ extension TenantTransaction {
     public func proposals(nip: String?, year: Int) async throws -> [IKIProposal] {
         let rows = try await query("""
             select proposal_id, nip::text, rhk_key, text, dimension, target_value::float8, target_unit, target_narrative,
-                   lower_is_better, status, reason, proposed_by, created_at, decided_by, decided_at
+                   lower_is_better, status, reason, proposed_by, created_at, decided_by, decided_at, accumulation, template_id
             from iki_proposals
             where tenant_id = \(tenant.uuid) and year = \(year) and (\(nip)::text is null or nip = \(nip))
             order by created_at, proposal_id
             """)
         var out: [IKIProposal] = []
         for try await r in rows.decode((UUID, String, UUID, String, String, Double?, String?, String?, Bool, String, String?, String,
-                                        Date, String?, Date?).self) {
+                                        Date, String?, Date?, String?, String?).self) {
             let iki = SKP.IKI(key: r.0, text: r.3, dimension: SKP.Dimension(rawValue: r.4) ?? .kuantitas, targetValue: r.5,
-                              targetUnit: r.6, targetNarrative: r.7, lowerIsBetter: r.8)
+                              targetUnit: r.6, targetNarrative: r.7, lowerIsBetter: r.8,
+                              accumulation: r.15.flatMap { SKP.Accumulation(rawValue: $0) }, templateID: r.16)
             out.append(IKIProposal(id: r.0, nip: r.1, year: year, rhkKey: r.2, iki: iki, status: IKIProposal.Status(rawValue: r.9) ?? .proposed,
                                    reason: r.10, proposedBy: r.11, createdAt: r.12, decidedBy: r.13, decidedAt: r.14))
         }

@@ -370,13 +370,15 @@ import Testing
         let c = TestDatabase.chain(pop)
         let me = SKPActor.employee(c.staff.nip, name: "staff"), kasi = SKPActor.employee(c.kasi.nip, name: "kasi")
         let rhk = planned[3].content.rhk[0].key
-        let proposed = SKP.IKI(text: "Jumlah warga yang dilayani", dimension: .kuantitas, targetValue: 300, targetUnit: "orang")
+        // How its realisasi add up, and its template, go with it (a percentage taken as the latest figure).
+        let proposed = SKP.IKI(text: "Jumlah warga yang dilayani", dimension: .kuantitas, targetValue: 300, targetUnit: "orang",
+                               accumulation: .last, templateID: "warga-dilayani")
 
         let (p1, p2) = try await db.withTenant(city.id) { tx in
             (try await tx.proposeIKI(nip: c.staff.nip, year: 2026, rhkKey: rhk, iki: proposed, actor: me),
              try await tx.proposeIKI(nip: c.staff.nip, year: 2026, rhkKey: rhk, iki: proposed, actor: me))
         }
-        #expect(p1.status == .proposed)
+        #expect(p1.status == .proposed && p1.iki.accumulation == .last && p1.iki.templateID == "warga-dilayani")
         // The employee does not decide on their own proposal; a rejection needs a reason.
         await expectStore(Self.isForbidden) {
             try await db.withTenant(city.id) { _ = try await $0.decideProposal(id: p1.id, accept: true, reason: nil, actor: me) }
@@ -393,6 +395,7 @@ import Testing
             let revisions = try await tx.skpRevisions(nip: c.staff.nip, year: 2026)
             #expect(revisions.map(\.status) == [.approved, .draft])
             #expect(revisions[1].content.rhk[0].iki.map(\.text) == ["Jumlah dokumen", "Jumlah warga yang dilayani"])
+            #expect(revisions[1].content.rhk[0].iki[1].accumulation == .last && revisions[1].content.rhk[0].iki[1].templateID == "warga-dilayani")
             let audit = try await tx.query("select count(*) from audit_log where action in ('iki.propose', 'iki.accept', 'iki.reject')")
             for try await n in audit.decode(Int.self) { #expect(n == 4) }
         }
