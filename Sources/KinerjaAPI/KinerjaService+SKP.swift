@@ -195,6 +195,15 @@ extension KinerjaService {
         let asked = try input.query.period.map(Self.parsePeriod)
         let (period, items) = try await withReadTenant(try p.city()) { tx in
             guard try await tx.employee(nip: atasan) != nil else { throw APIProblem.notFound("employee '\(atasan)' not found") }
+            // A period asked for is a month or quarter of the year in this city (the year itself takes no realisasi);
+            // another would list everyone as not reported.
+            if let asked {
+                let months = try await tx.periods(year: year).map(\.period.subPeriod).filter { $0.kind != .annual }
+                guard months.contains(asked) else {
+                    throw APIProblem.invalid("period '\(asked)' is not a month or quarter of \(year) in this city"
+                                             + (months.isEmpty ? ": the year is not open" : " (its periods: \(months.first!)-\(months.last!))"))
+                }
+            }
             var period = asked
             if period == nil {
                 let today = CivilDate.today(in: try await tx.profile().timeZoneOrDefault)

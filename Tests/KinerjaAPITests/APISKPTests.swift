@@ -114,6 +114,11 @@ extension TestClientProtocol {
             let me = items.first { $0["nip"] as? String == c.staff.nip }
             #expect(me?["ikiReported"] as? Int == 1 && me?["reported"] as? Bool == false)
             #expect(Set(team.json["notReported"] as? [String] ?? []).isSuperset(of: [c.staff.nip, c.peer.nip]))
+            // The year, or a month in this quarterly city, is not a period realisasi is reported for: named.
+            for (asked, words) in [("Y", "period 'Y' is not a month or quarter of 2026"), ("M2", "period 'M2' is not a month or quarter of 2026 in this city (its periods: Q1-Q4)")] {
+                let refused = try await client.send(.get, "/v1/team/skp?year=2026&period=\(asked)", token: kasi)
+                #expect(refused.status == .badRequest && refused.body.contains(words), "\(refused.body)")
+            }
 
             // The cascade from the staff member up to the kepala OPD.
             let tree = try await client.send(.get, base + "/tree", token: staff)
