@@ -48,8 +48,9 @@ extension KinerjaService {
 
     func rateBehaviour(_ input: Operations.RateBehaviour.Input) async throws -> Operations.RateBehaviour.Output {
         let p = try RequestState.principal()
-        guard let me = p.employeeNIP, p.role == .pegawai || p.role == .atasan else {
-            throw APIProblem.forbidden("behaviour is rated with an employee's own key (pegawai or atasan)")
+        // An employee's own key or session, granted hr_admin or not: they answer the requests made to them.
+        guard let me = p.employeeNIP, [.pegawai, .atasan, .hrAdmin].contains(p.role) else {
+            throw APIProblem.forbidden("behaviour is rated with an employee's own key or login (pegawai, atasan, or hr_admin tied to an employee)")
         }
         let (year, period, ratee) = (try Self.parseYear(input.path.year), try Self.behaviourPeriod(input.path.period),
                                      try Self.parseNIP(input.path.nip))

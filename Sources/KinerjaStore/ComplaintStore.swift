@@ -64,9 +64,11 @@ extension TenantTransaction {
                             \(c.map { $0.officerNIP ?? "" })::text[], \(c.map { day($0.routed) })::text[], \(c.map { day($0.followedUp) })::text[],
                             \(c.map { day($0.closed) })::text[], \(c.map(\.subject))::text[]) as x(t, r, o, n, ro, f, cl, s)
                 left join complaints k on k.tenant_id = \(tenant.uuid) and k.tracking_id = x.t
-                -- A new routing: a day of routing sent, or another OPD than the stored one. A step kept from before
-                -- a corrected (later) day of receipt that now falls before it is dropped, not kept out of order.
-                cross join lateral (select x.ro <> '' or (x.o <> '' and x.o is distinct from k.opd_code) as anew) n
+                -- A new routing: another day of routing than the stored one, or another OPD (the same sent again,
+                -- without the officer, keeps the officer). A step kept from before a corrected (later) day of
+                -- receipt that now falls before it is dropped, not kept out of order.
+                cross join lateral (select (x.ro <> '' and x.ro::date is distinct from k.routed_on)
+                                           or (x.o <> '' and x.o is distinct from k.opd_code) as anew) n
                 cross join lateral (
                     select case when n.anew then x.o else k.opd_code end as opd,
                            case when n.anew then nullif(x.n, '') else coalesce(nullif(x.n, ''), k.officer_nip) end as officer,

@@ -467,13 +467,23 @@ extension TenantTransaction {
         let changed = h != standingH || p != standingP
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if changed && reason.isEmpty {
-            throw StoreError.invalid(current.ratingHasil == nil ? "a rating other than the proposed one needs a reason"
+            throw StoreError.invalid(current.status == "proposed" ? "a rating other than the proposed one needs a reason"
                                                                 : "a rating other than the one standing (confirmed or calibrated) needs a reason")
         }
         // The reason stays with a rating that differs from the proposal: the new one, or the one it had.
         let differs = h != current.proposedHasil || p != current.proposedPerilaku
         let kept: String? = differs ? (changed ? reason : current.changeReason) : nil
         let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
+        // A change of a rating already confirmed (or calibrated) is an adjustment, recorded as calibration's are.
+        if changed && current.status == "confirmed" {
+            try await query("""
+                insert into evaluation_adjustments (tenant_id, year, period_kind, period_seq, nip, from_hasil, from_perilaku, from_predikat,
+                                                    to_hasil, to_perilaku, to_predikat, reason, author)
+                values (\(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), \(nip), \(current.ratingHasil?.rawValue),
+                        \(current.ratingPerilaku?.rawValue), \(current.predikat?.rawValue), \(h.rawValue), \(p.rawValue), \(predikat.rawValue),
+                        \(reason), \(actor.name))
+                """)
+        }
         try await query("""
             update evaluations set rating_hasil = \(h.rawValue), rating_perilaku = \(p.rawValue), predikat = \(predikat.rawValue),
                    status = 'confirmed', change_reason = \(kept), confirmed_by = \(actor.name), confirmed_at = now()

@@ -122,8 +122,16 @@ extension TenantTransaction {
             values[nip, default: [:]][key, default: []].append((SubPeriod(kind: EvaluationPeriod.Kind(rawValue: kind) ?? .monthly, sequence: seq), value))
         }
         var planText: [String: [UUID: String]] = [:]
+        // A month or quarter measures a summed indicator against the share of the year's target it covers, as the
+        // evaluation does: the document's lines show that target and agree with its capaian.
+        let covered = annual ? 1.0 : Double(period.sequence) / (period.kind == .monthly ? 12 : 4)
         for nip in present {
-            guard let content = contents[nip] else { continue }
+            guard var content = contents[nip] else { continue }
+            for r in content.rhk.indices {
+                for k in content.rhk[r].iki.indices where content.rhk[r].iki[k].accumulation == .sum {
+                    content.rhk[r].iki[k].targetValue = content.rhk[r].iki[k].targetValue.map { $0 * covered }
+                }
+            }
             let mine = (values[nip] ?? [:]).mapValues { $0.sorted { $0.0 < $1.0 }.map(\.1) }
             let summary = Capaian.summary(content, realisasi: mine)
             docs[nip]?.plans = content.rhk.map { r in

@@ -51,6 +51,7 @@ extension TenantTransaction {
         let owner = try await requireEmployee(nip)
         let rel = relation(of: actor, to: owner)
         guard rel == .owner || rel == .hr else { throw StoreError.forbidden("only the employee (or city HR) proposes indicators for \(nip)") }
+        try await requireYear(year, forChange: true)
         guard let latest = try await skpRevisions(nip: nip, year: year).last else {
             throw StoreError.state("employee \(nip) has no SKP for \(year) yet: draft it first, then propose indicators for its RHK")
         }

@@ -243,9 +243,11 @@ extension TenantTransaction {
                                 and r.year = \(year) and r.month = \(month))
                    or exists (select 1 from attendance_events a where a.tenant_id = e.tenant_id and a.nip = e.nip
                                 and a.day between \(first.description)::date and \(last.description)::date)
-                   or exists (select 1 from realisasi x where x.tenant_id = e.tenant_id and x.nip = e.nip and x.year = \(year)
-                                and ((x.period_kind = 'monthly' and x.period_seq = \(month))
-                                     or (x.period_kind = 'quarterly' and x.period_seq = \((month + 2) / 3)))))
+                   -- (the quarter's realisasi: only for someone still on the books when the month began)
+                   or (e.updated_at >= \(first.description)::date
+                       and exists (select 1 from realisasi x where x.tenant_id = e.tenant_id and x.nip = e.nip and x.year = \(year)
+                                     and ((x.period_kind = 'monthly' and x.period_seq = \(month))
+                                          or (x.period_kind = 'quarterly' and x.period_seq = \((month + 2) / 3))))))
             order by o.code, e.nip
             """)
         var employees: [(nip: String, name: String, opd: String, pagu: Double?, cut: Double)] = []

@@ -22,6 +22,7 @@ import Testing
             try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
         }
         let staff = try await key(.pegawai, c.staff.nip), kasi = try await key(.atasan, c.kasi.nip), hrB = try await key(.hrAdmin, nil, b)
+        let kasiAsHR = try await key(.hrAdmin, c.kasi.nip)
         var keys: [String] = []
         for nip in [c.peer.nip] + colleagues { keys.append(try await key(.pegawai, nip)) }
         let peerKeys = keys
@@ -43,6 +44,8 @@ import Testing
             let requests = try await client.send(.get, "/v1/me/feedback-requests?year=2026", token: peerKeys[0])
             #expect(requests.items.contains { $0["rateeNip"] as? String == c.staff.nip && $0["source"] as? String == "peer" })
             #expect(try await client.send(.put, rate, token: kasi, json: Self.fours).status == .noContent)
+            // The atasan's own login granted hr_admin answers the same request: it stays that employee.
+            #expect(try await client.send(.put, rate, token: kasiAsHR, json: Self.fours).status == .noContent)
             #expect(try await client.send(.put, rate, token: staff, json: Self.fours).status == .noContent)
             let offScale = try await client.send(.put, rate, token: peerKeys[0], json: Self.fours.replacingOccurrences(of: ":4,\"akuntabel\"", with: ":9,\"akuntabel\""))
             #expect(offScale.status == .badRequest && (offScale.json["detail"] as? String)?.contains("9") == true)

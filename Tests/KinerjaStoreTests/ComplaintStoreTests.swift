@@ -78,9 +78,12 @@ import Testing
         #expect(moved == Complaints.Complaint(trackingID: "LAPOR-1", received: CivilDate(iso: "2026-03-02")!, opd: opd, officerNIP: elsewhere,
                                               routed: CivilDate(iso: "2026-03-13"), followedUp: nil, closed: nil, subject: "Jalan rusak"),
                 "\(String(describing: moved))")
-        // The same OPD again without a day of routing (an older message): not a new routing, all of it stays.
-        _ = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(["LAPOR-1;2026-03-02;\(opd);;;;;"])) }
-        #expect(try await db.withTenant(city.id) { try await $0.complaint(trackingID: "LAPOR-1") } == moved)
+        // The same OPD again without a day of routing (an older message), or with the same day and no officer (a
+        // retry): not a new routing, all of it stays.
+        for line in ["LAPOR-1;2026-03-02;\(opd);;;;;", "LAPOR-1;2026-03-02;\(opd);;2026-03-13;;;"] {
+            _ = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv([line])) }
+            #expect(try await db.withTenant(city.id) { try await $0.complaint(trackingID: "LAPOR-1") } == moved, "\(line)")
+        }
         // The day of receipt corrected to a later one: steps kept from before that now fall before it go (the
         // routing, and the follow-up with it), the close after it stays; nothing is stored out of order.
         let later = try await db.withTenant(city.id) { try await $0.importComplaints(actor: "t", next: Self.csv(["LAPOR-2;2026-03-10;;;;;;"])) }

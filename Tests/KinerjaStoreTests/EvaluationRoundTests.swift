@@ -252,12 +252,20 @@ import Testing
             #expect(again.predikat == .sangatKurang && again.ratingHasil == .diBawahEkspektasi && again.changeReason == "kalibrasi kurva",
                     "\(String(describing: again.predikat)) \(String(describing: again.changeReason))")
         }
-        // A change from the calibrated rating needs a reason of its own.
+        // A change from the calibrated rating needs a reason of its own, and is recorded as an adjustment.
         await #expect(throws: StoreError.invalid("a rating other than the one standing (confirmed or calibrated) needs a reason")) {
             try await db.withTenant(city.id) { tx in
                 _ = try await tx.confirmEvaluation(nip: c.staff.nip, year: 2026, period: .year, hasil: .sesuaiEkspektasi, perilaku: nil, reason: nil,
                                                    actor: .employee(c.kasi.nip, name: "kasi"))
             }
+        }
+        try await db.withTenant(city.id) { tx in
+            let changed = try await tx.confirmEvaluation(nip: c.staff.nip, year: 2026, period: .year, hasil: .sesuaiEkspektasi, perilaku: nil,
+                                                         reason: "data realisasi terlambat masuk", actor: .employee(c.kasi.nip, name: "kasi"))
+            #expect(changed.predikat == .kurang && changed.changeReason == "data realisasi terlambat masuk")
+            let adjustments = try await tx.adjustments(nip: c.staff.nip, year: 2026, period: .year)
+            #expect(adjustments.count == 2 && adjustments.last?.from == "Sangat Kurang" && adjustments.last?.to == "Kurang/Misconduct"
+                    && adjustments.last?.reason == "data realisasi terlambat masuk" && adjustments.last?.author == "kasi", "\(adjustments)")
         }
         await #expect(throws: StoreError.self) {
             try await db.withTenant(city.id) { tx in

@@ -354,6 +354,13 @@ import Testing
             return try await tx.evaluation(nip: c.staff.nip, year: 2026, period: q2)
         }
         #expect(abs((evaluated?.capaian ?? 0) - 110) < 1e-9, "\(String(describing: evaluated?.capaian))")
+        // Its document's lines agree: the documents' target for Q2 is 24, met in full.
+        let document = try #require(try await db.withTenant(city.id) {
+            try await $0.evaluationDocuments([c.staff.nip], scope: ReportScope(year: 2026, period: "Q2"))
+        }.first)
+        let line = try #require(document.plans.first?.indicators.first)
+        #expect(line.target == "24 dokumen" && line.capaian == 100 && line.realisasi == 24, "\(line)")
+        #expect(document.capaian.map { abs($0 - 110) < 1e-9 } == true)
 
         // The kasi's team for Q2: the staff member reported everything, the peer has no SKP.
         let team = try await db.withTenant(city.id) { try await $0.skpSummaries(SKPFilter(year: 2026, directReportsOf: c.kasi.nip, period: q2)) }
@@ -401,6 +408,13 @@ import Testing
         }
         await expectStore(Self.isState) {
             try await db.withTenant(city.id) { _ = try await $0.decideProposal(id: p1.id, accept: false, reason: "x", actor: kasi) }
+        }
+        // A closed year takes no proposal.
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.setPeriod(try EvaluationPeriod.period(year: 2026, kind: .annual, sequence: 0), open: false, reason: nil, actor: "t")
+        }
+        await expectStore({ if case .state(let m) = $0 { m.contains("the year 2026 is closed") } else { false } }) {
+            try await db.withTenant(city.id) { _ = try await $0.proposeIKI(nip: c.staff.nip, year: 2026, rhkKey: rhk, iki: proposed, actor: me) }
         }
 
         // A city whose profile leaves proposals off refuses them.
