@@ -233,13 +233,7 @@ extension TenantTransaction {
             throw StoreError.invalid("\(nip) has no rating \(hasil == nil ? "hasil kerja" : "perilaku") yet: give both ratings")
         }
         let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
-        try await query("""
-            insert into evaluation_adjustments (tenant_id, year, period_kind, period_seq, nip, from_hasil, from_perilaku, from_predikat,
-                                                to_hasil, to_perilaku, to_predikat, reason, author)
-            values (\(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), \(nip), \(current.ratingHasil?.rawValue),
-                    \(current.ratingPerilaku?.rawValue), \(current.predikat?.rawValue), \(h.rawValue), \(p.rawValue), \(predikat.rawValue),
-                    \(reason), \(actor.name))
-            """)
+        try await recordAdjustment(of: current, to: h, p, reason: reason, actor: actor)
         try await query("""
             update evaluations set rating_hasil = \(h.rawValue), rating_perilaku = \(p.rawValue), predikat = \(predikat.rawValue),
                    status = 'confirmed', change_reason = \(reason), confirmed_by = \(actor.name), confirmed_at = now()

@@ -443,6 +443,19 @@ extension TenantTransaction {
         return nil
     }
 
+    /// Records a change of `current`'s standing ratings to `h` and `p` (a calibration, or a change of a confirmed
+    /// rating), with its reason and author.
+    func recordAdjustment(of current: Evaluation, to h: Rating, _ p: Rating, reason: String, actor: SKPActor) async throws {
+        let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
+        try await query("""
+            insert into evaluation_adjustments (tenant_id, year, period_kind, period_seq, nip, from_hasil, from_perilaku, from_predikat,
+                                                to_hasil, to_perilaku, to_predikat, reason, author)
+            values (\(tenant.uuid), \(current.year), \(current.period.kind.rawValue), \(current.period.sequence), \(current.nip),
+                    \(current.ratingHasil?.rawValue), \(current.ratingPerilaku?.rawValue), \(current.predikat?.rawValue), \(h.rawValue),
+                    \(p.rawValue), \(predikat.rawValue), \(reason), \(actor.name))
+            """)
+    }
+
     /// The atasan (or city HR) confirms the proposed ratings, or sets others with a reason; the predikat follows
     /// from the matrix. A final result is not changed here.
     public func confirmEvaluation(nip: String, year: Int, period: SubPeriod, hasil: Rating?, perilaku: Rating?,
@@ -475,15 +488,7 @@ extension TenantTransaction {
         let kept: String? = differs ? (changed ? reason : current.changeReason) : nil
         let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
         // A change of a rating already confirmed (or calibrated) is an adjustment, recorded as calibration's are.
-        if changed && current.status == "confirmed" {
-            try await query("""
-                insert into evaluation_adjustments (tenant_id, year, period_kind, period_seq, nip, from_hasil, from_perilaku, from_predikat,
-                                                    to_hasil, to_perilaku, to_predikat, reason, author)
-                values (\(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), \(nip), \(current.ratingHasil?.rawValue),
-                        \(current.ratingPerilaku?.rawValue), \(current.predikat?.rawValue), \(h.rawValue), \(p.rawValue), \(predikat.rawValue),
-                        \(reason), \(actor.name))
-                """)
-        }
+        if changed && current.status == "confirmed" { try await recordAdjustment(of: current, to: h, p, reason: reason, actor: actor) }
         try await query("""
             update evaluations set rating_hasil = \(h.rawValue), rating_perilaku = \(p.rawValue), predikat = \(predikat.rawValue),
                    status = 'confirmed', change_reason = \(kept), confirmed_by = \(actor.name), confirmed_at = now()
