@@ -483,9 +483,8 @@ extension TenantTransaction {
             throw StoreError.invalid(current.status == "proposed" ? "a rating other than the proposed one needs a reason"
                                                                 : "a rating other than the one standing (confirmed or calibrated) needs a reason")
         }
-        // The reason stays with a rating that differs from the proposal: the new one, or the one it had.
-        let differs = h != current.proposedHasil || p != current.proposedPerilaku
-        let kept: String? = differs ? (changed ? reason : current.changeReason) : nil
+        // A change carries its reason; a rating confirmed as it stands keeps the reason it had (a calibration's).
+        let kept: String? = changed ? reason : current.changeReason
         let predikat = Predikat(hasilKerja: h, perilakuKerja: p)
         // A change of a rating already confirmed (or calibrated) is an adjustment, recorded as calibration's are.
         if changed && current.status == "confirmed" { try await recordAdjustment(of: current, to: h, p, reason: reason, actor: actor) }
