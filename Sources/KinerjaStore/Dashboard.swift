@@ -51,10 +51,12 @@ extension TenantTransaction {
         try await prepareSetBased()
         let annual = period.kind == .annual
         // The statements that share the employees' OPDs and the approved indicators bind the same values:
-        // $1 the city, $2 the year, $3 and $4 the period's kind and number, $5 whether it is the year itself.
-        func bound(_ sql: String) -> PostgresQuery {
+        // $1 the city, $2 the year, $3 and $4 the period's kind and number, $5 whether it is the year itself, and
+        // with `share` $6 the period's share of the year.
+        func bound(_ sql: String, share: Bool = false) -> PostgresQuery {
             var b = PostgresBindings()
             b.append(tenant.uuid); b.append(year); b.append(period.kind.rawValue); b.append(period.sequence); b.append(annual)
+            if share { b.append(period.shareOfYear) }
             return PostgresQuery(unsafeSQL: sql, binds: b)
         }
         // Each active employee's OPD: the top of their unit's chain.
@@ -178,8 +180,7 @@ extension TenantTransaction {
             ), scored as (
                 -- A summed indicator in a month or quarter: against the share of the year's target up to it.
                 select st.opd_id, i.template_id, i.text,
-                       i.t * (case when i.accumulation = 'sum' and not $5
-                                   then $4::float8 / (case when $3 = 'monthly' then 12 else 4 end) else 1 end) as t,
+                       i.t * (case when i.accumulation = 'sum' then $6::float8 else 1 end) as t,
                        i.lib,
                        (case i.accumulation when 'sum' then x.s when 'average' then x.a else x.l[2] end)::float8 as r
                 from indicators i join totals x on x.nip = i.nip and x.iki_key = i.iki_key
@@ -189,7 +190,7 @@ extension TenantTransaction {
             select opd_id, template_id, min(text), count(*)::int,
                    sum(greatest(0, case when lib then 2 - r / t else r / t end) * 100)::float8
             from scored group by opd_id, template_id
-            """)).decode((UUID, String, String, Int, Double).self) {
+            """, share: true)).decode((UUID, String, String, Int, Double).self) {
             byTemplate[opd, default: [:]][id] = (text, count, sum)
         }
         func ranked(_ opds: [UUID]) -> (top: [Dashboard.Indicator], bottom: [Dashboard.Indicator]) {

@@ -216,7 +216,7 @@ extension TenantTransaction {
         let annual = period.kind == .annual
         // The share of the year a month or quarter evaluation covers: a summed indicator's target is the year's,
         // so up to Q2 it is measured against half of it (as the month's TPP capaian is), not the whole.
-        let covered = annual ? 1.0 : Double(period.sequence) / (period.kind == .monthly ? 12 : 4)
+        let covered = period.shareOfYear
         let at100 = profile.rating.nilaiAt100 ?? 109
         let scaleMax = profile.ratingProposalOrDefault.scaleMax
         let n30 = regime != .pp30of2019 ? "null::float8" : """

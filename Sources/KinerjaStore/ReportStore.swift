@@ -124,7 +124,7 @@ extension TenantTransaction {
         var planText: [String: [UUID: String]] = [:]
         // A month or quarter measures a summed indicator against the share of the year's target it covers, as the
         // evaluation does: the document's lines show that target and agree with its capaian.
-        let covered = annual ? 1.0 : Double(period.sequence) / (period.kind == .monthly ? 12 : 4)
+        let covered = period.shareOfYear
         for nip in present {
             guard var content = contents[nip] else { continue }
             for r in content.rhk.indices {

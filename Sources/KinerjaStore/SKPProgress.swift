@@ -26,6 +26,16 @@ public struct SubPeriod: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The year itself (evaluasi tahunan).
     public static let year = SubPeriod(kind: .annual, sequence: 0)
 
+    /// The share of the year from its start to the end of this period (Q2: 0.5, M3: 0.25, the year: 1): what a
+    /// summed indicator's yearly target is measured against up to it.
+    public var shareOfYear: Double {
+        switch kind {
+        case .annual: 1
+        case .quarterly: Double(sequence) / 4
+        case .monthly: Double(sequence) / 12
+        }
+    }
+
     /// Reads `M1`-`M12`, `Q1`-`Q4` or `Y` (case does not matter).
     public init?(_ text: String) {
         let t = text.uppercased()

@@ -168,11 +168,12 @@ extension TenantTransaction {
     }
 
     /// The capaian for a month of each employee with an approved SKP (active or not: who is paid is the caller's),
-    /// set-based: realisasi reported up to the month (a quarterly city: up to the end of the month's quarter) against the approved SKP, with the targets of summed
-    /// indicators pro-rated to the part of the year covered; the same IKI, RHK and SKP means as the evaluation.
+    /// set-based: realisasi reported up to the month (a quarterly city: up to the end of the month's quarter)
+    /// against the approved SKP, with the targets of summed indicators pro-rated to the part of the year covered;
+    /// the same IKI, RHK and SKP means as the evaluation.
     func monthlyCapaian(year: Int, month: Int, cadence: TenantProfile.Periods.Cadence) async throws -> [String: Double] {
-        let (kind, last, of) = cadence == .monthly ? ("monthly", month, 12) : ("quarterly", (month + 2) / 3, 4)
-        let fraction = Double(last) / Double(of)
+        let (kind, last) = cadence == .monthly ? ("monthly", month) : ("quarterly", (month + 2) / 3)
+        let fraction = SubPeriod(kind: cadence == .monthly ? .monthly : .quarterly, sequence: last).shareOfYear
         try await prepareSetBased()
         let rows = try await query("""
             with skps as (
