@@ -256,6 +256,20 @@ extension KinerjaService {
 
     // MARK: writing
 
+    /// With `If-Match`, the SKP must still be the version that tag names (as GET shows it), or 412 and nothing
+    /// changes. The lock is held until the transaction ends: nobody changes it between the check and the change.
+    static func requireUnchanged(_ ifMatch: String?, nip: String, year: Int, _ tx: TenantTransaction) async throws {
+        guard let ifMatch else { return }
+        try await tx.lockSKPForChange(nip: nip, year: year)
+        try EntityTag.require(ifMatch, matches: try await skpTag(nip: nip, year: year, tx), what: "SKP \(nip) \(year)")
+    }
+
+    /// The SKP's tag as the next GET gives it: the answer to a change carries it, so the next change can be made
+    /// from it without a read.
+    static func skpTag(nip: String, year: Int, _ tx: TenantTransaction) async throws -> String? {
+        try await tx.skpView(nip: nip, year: year).map { try EntityTag.of(Self.schema($0)) }
+    }
+
     func saveSKP(_ input: Operations.SaveSKP.Input) async throws -> Operations.SaveSKP.Output {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
@@ -265,15 +279,9 @@ extension KinerjaService {
         let ifMatch = input.headers.ifMatch
         let (saved, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            if let ifMatch {
-                // Held until this transaction ends: nobody changes it between the check and the save.
-                try await tx.lockSKPForChange(nip: nip, year: year)
-                let current = try await tx.skpView(nip: nip, year: year).map { try EntityTag.of(Self.schema($0)) }
-                try EntityTag.require(ifMatch, matches: current, what: "SKP \(nip) \(year)")
-            }
+            try await Self.requireUnchanged(ifMatch, nip: nip, year: year, tx)
             let saved = try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)
-            // The new version's tag, as the next GET gives it: the next change can be made from it without a read.
-            return (saved, try await tx.skpView(nip: nip, year: year).map { try EntityTag.of(Self.schema($0)) })
+            return (saved, try await Self.skpTag(nip: nip, year: year, tx))
         }
         return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(saved))))
     }
@@ -293,11 +301,13 @@ extension KinerjaService {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         let actor = try Self.actor(p)
-        let r = try await database.withTenant(try p.city()) { tx in
+        let (r, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            return try await tx.decideSKP(nip: nip, year: year, approve: true, note: nil, actor: actor)
+            try await Self.requireUnchanged(input.headers.ifMatch, nip: nip, year: year, tx)
+            let r = try await tx.decideSKP(nip: nip, year: year, approve: true, note: nil, actor: actor)
+            return (r, try await Self.skpTag(nip: nip, year: year, tx))
         }
-        return .ok(.init(body: .json(Self.schema(r))))
+        return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(r))))
     }
 
     func returnSKP(_ input: Operations.ReturnSKP.Input) async throws -> Operations.ReturnSKP.Output {
@@ -305,11 +315,13 @@ extension KinerjaService {
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         guard case .json(let body) = input.body else { throw APIProblem.invalid("send {\"note\": ...} as application/json") }
         let actor = try Self.actor(p)
-        let r = try await database.withTenant(try p.city()) { tx in
+        let (r, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            return try await tx.decideSKP(nip: nip, year: year, approve: false, note: body.note, actor: actor)
+            try await Self.requireUnchanged(input.headers.ifMatch, nip: nip, year: year, tx)
+            let r = try await tx.decideSKP(nip: nip, year: year, approve: false, note: body.note, actor: actor)
+            return (r, try await Self.skpTag(nip: nip, year: year, tx))
         }
-        return .ok(.init(body: .json(Self.schema(r))))
+        return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(r))))
     }
 
     func reportRealisasi(_ input: Operations.ReportRealisasi.Input) async throws -> Operations.ReportRealisasi.Output {

@@ -94,4 +94,54 @@ import Testing
             #expect(try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: "*"]).status == .ok)
         }
     }
+
+    /// An atasan decides on the version they read: approving or returning with the `ETag` of a screen the SKP
+    /// changed since (returned, saved and submitted again) answers 412 and decides nothing.
+    @Test func aDecisionOnAStaleScreenIsRefused() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("etag-decide", employees: 300)
+        let profile = try NationalAdapter().effectiveProfile()
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: CivilDate(year: 2026, month: 7, day: 1), actor: "t")
+        }
+        let c = TestDatabase.chain(pop)
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI { client in
+            let uri = "/v1/employees/\(c.staff.nip)/skp/2026"
+            let revision = try #require(try await send(client, .get, uri, token: hr).json["skp"] as? [String: Any])
+            let content: [String: Any] = ["approach": revision["approach"] ?? "kuantitatif", "rhk": revision["rhk"] ?? []]
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: content), as: UTF8.self)
+            func resubmit() async throws -> String {
+                let saved = try await send(client, .put, uri, token: hr, body: body)
+                #expect(saved.status == .ok, "\(saved.body.prefix(300))")
+                let submitted = try await send(client, .post, "\(uri)/submit", token: hr)
+                #expect(submitted.status == .ok, "\(submitted.body.prefix(300))")
+                return try #require(try await send(client, .get, uri, token: hr).headers[.eTag])
+            }
+            let first = try await resubmit()
+            let note = #"{"note": "target dokumen terlalu rendah"}"#
+            let returned = try await send(client, .post, "\(uri)/return", token: hr, body: note, headers: [.ifMatch: first])
+            #expect(returned.status == .ok, "\(returned.body.prefix(300))")
+            let afterReturn = try #require(returned.headers[.eTag])
+            #expect(try await send(client, .get, uri, token: hr).headers[.eTag] == afterReturn, "the answer carries the new version's tag")
+
+            // Saved and submitted again: the screen read before the return is stale for either decision.
+            let second = try await resubmit()
+            for (path, payload) in [("approve", nil), ("return", note)] as [(String, String?)] {
+                for stale in [first, afterReturn] {
+                    let r = try await send(client, .post, "\(uri)/\(path)", token: hr, body: payload, headers: [.ifMatch: stale])
+                    #expect(r.status == .preconditionFailed && r.code == "precondition_failed", "\(path): \(r.status) \(r.body.prefix(300))")
+                }
+            }
+            let still = try await send(client, .get, uri, token: hr)
+            #expect(still.headers[.eTag] == second, "the refused decisions changed nothing")
+            #expect(((still.json["pending"] as? [String: Any])?["status"] as? String) == "submitted", "\(still.body.prefix(300))")
+
+            let approved = try await send(client, .post, "\(uri)/approve", token: hr, headers: [.ifMatch: second])
+            #expect(approved.status == .ok && (approved.json["status"] as? String) == "approved", "\(approved.body.prefix(300))")
+            let current = try await send(client, .get, uri, token: hr).headers[.eTag]
+            #expect(approved.headers[.eTag] != nil && approved.headers[.eTag] == current, "the answer carries the new version's tag")
+        }
+    }
 }
