@@ -332,6 +332,15 @@ extension TenantTransaction {
         let note = note?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if !approve && note.isEmpty { throw StoreError.invalid("returning an SKP needs a note saying what to change") }
         if approve {
+            // The cascade was checked at submission; the atasan's SKP (a new revision) or the employee's atasan
+            // (a move) may have changed since. Approving then would put in force RHK hanging from nothing.
+            if let rev = try await skpRevisions(nip: nip, year: year).last, rev.revision == latest.revision {
+                let broken = try await cascadeProblems(rev.content, owner: owner, year: year)
+                if !broken.isEmpty {
+                    throw StoreError.state("the SKP of \(nip) for \(year) no longer cascades as submitted: "
+                        + broken.map(\.description).joined(separator: "; ") + "; return it so the links are made again")
+                }
+            }
             try await query("""
                 update skp set status = 'superseded'
                 where tenant_id = \(tenant.uuid) and nip = \(nip) and year = \(year) and status = 'approved'

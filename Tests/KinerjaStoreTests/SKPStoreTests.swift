@@ -204,6 +204,43 @@ import Testing
         #expect(Set(top.flatMap(nips)) == [c.kepala.nip, c.kabid.nip, c.kasi.nip, c.staff.nip])
     }
 
+    /// The cascade is checked again when the SKP is approved: an atasan's new revision that dropped an RHK the
+    /// submitted SKP hangs from cannot be approved under it (409, naming the link); it is returned and linked again.
+    @Test func anApprovalChecksTheCascadeAgain() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-recheck", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala"), asKabid = SKPActor.employee(c.kabid.nip, name: "kabid")
+        let top = planned[0].content.rhk.map(\.key)
+        try await db.withTenant(city.id) { tx in
+            // The kabid's new revision hangs from both of the kepala's RHK, and is submitted.
+            _ = try await tx.saveSKP(nip: c.kabid.nip, year: 2026, content: Self.content(jpt: false, parents: [top[0], top[1]], target: 60), actor: asKabid)
+            _ = try await tx.submitSKP(nip: c.kabid.nip, year: 2026, actor: asKabid)
+            // Meanwhile the kepala's own new revision, without their second RHK, is approved.
+            var revised = Self.content(jpt: true)
+            revised.rhk[0] = SKP.RHK(key: top[0], kind: .utama, text: revised.rhk[0].text, iki: revised.rhk[0].iki)
+            _ = try await tx.saveSKP(nip: c.kepala.nip, year: 2026, content: revised, actor: asKepala)
+            _ = try await tx.submitSKP(nip: c.kepala.nip, year: 2026, actor: asKepala)
+            _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
+        }
+        let dropped = top[1].uuidString.lowercased()
+        await expectStore({ if case .state(let m) = $0 { m.contains("rhk[1].parentKey") && m.contains(dropped) } else { false } }) {
+            try await db.withTenant(city.id) { try await $0.decideSKP(nip: c.kabid.nip, year: 2026, approve: true, note: nil, actor: asKepala) }
+        }
+        try await db.withTenant(city.id) { tx in
+            let all = try await tx.skpRevisions(nip: c.kabid.nip, year: 2026)
+            #expect(all.map(\.status) == [.approved, .submitted], "the refused approval changed nothing")
+            // Returned, linked again to what the kepala's SKP now holds, and approved.
+            _ = try await tx.decideSKP(nip: c.kabid.nip, year: 2026, approve: false, note: "RHK kedua tidak lagi ada di atas", actor: asKepala)
+            let newTop = try #require(try await tx.skpInForce(nip: c.kepala.nip, year: 2026)).content.rhk.map(\.key)
+            _ = try await tx.saveSKP(nip: c.kabid.nip, year: 2026, content: Self.content(jpt: false, parents: [newTop[0], newTop[1]], target: 60), actor: asKabid)
+            _ = try await tx.submitSKP(nip: c.kabid.nip, year: 2026, actor: asKabid)
+            let ok = try await tx.decideSKP(nip: c.kabid.nip, year: 2026, approve: true, note: nil, actor: asKepala)
+            #expect(ok.status == .approved && ok.revision == 2)
+        }
+    }
+
     /// An employee granted hr_admin is the owner of their own SKP: they decide nothing of it. A closed year's
     /// SKPs take no new content, submission or decision. Figures beyond any count are refused, not stored.
     @Test func ownSKPsClosedYearsAndImpossibleFigures() async throws {
