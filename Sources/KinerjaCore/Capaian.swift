@@ -14,7 +14,14 @@ public enum Capaian {
         }
         let ratio = r / t
         let c = max(0, (lowerIsBetter ? 1 + (1 - ratio) : ratio) * 100)
-        return c.isFinite ? c : nil
+        return c.isFinite ? settled(c) : nil
+    }
+
+    /// A percentage settled to the millionth, as the evaluation settles it: 13.2 of a target of 12 is 110, not the
+    /// 109.99999999999999 of floating point, which would fall below a band starting at 110.
+    public static func settled(_ percent: Double) -> Double {
+        let s = (percent * 1_000_000).rounded() / 1_000_000
+        return s.isFinite ? s : percent
     }
 
     /// The year's realisasi from the periods' figures, in period order (nil when none was reported).
@@ -50,11 +57,11 @@ public enum Capaian {
                 }
             }
             if !values.isEmpty {
-                let mean = values.reduce(0, +) / Double(values.count)
+                let mean = settled(values.reduce(0, +) / Double(values.count))
                 byRHK[r.key] = mean
                 if r.kind == .utama { utama.append(mean) }
             }
         }
-        return Summary(byIKI: byIKI, byRHK: byRHK, skp: utama.isEmpty ? nil : utama.reduce(0, +) / Double(utama.count))
+        return Summary(byIKI: byIKI, byRHK: byRHK, skp: utama.isEmpty ? nil : settled(utama.reduce(0, +) / Double(utama.count)))
     }
 }

@@ -293,20 +293,22 @@ extension TenantTransaction {
                 where s.tenant_id = \(tenant.uuid) and s.year = \(year) and s.status = 'approved'
             ), iki_raw as (
                 select i.nip, i.revision, i.rhk_key, i.kind, i.dim, i.t, i.r,
+                       -- Settled to the millionth of a percent: 13.2 of a target of 12 is 110, not the
+                       -- 109.99999999999999 of floating point, which would fall below the Di Atas band.
                        case when i.r is null or i.t is null then null
                             when i.t = 0 then case when i.lib then case when i.r <= 0 then 100.0 else 0.0 end end
-                            else greatest(0, (case when i.lib then 2 - i.r / i.t else i.r / i.t end) * 100) end as c
+                            else round(greatest(0, (case when i.lib then 2 - i.r / i.t else i.r / i.t end) * 100)::numeric, 6)::float8 end as c
                 from ikis i
             ), iki_capaian as (
                 select nip, revision, rhk_key, kind, c, \(unescaped: n30) as n30, \(unescaped: a46) as a46 from iki_raw
             ), rhk_capaian as (
-                select nip, revision, rhk_key, kind, avg(c) as c, \(unescaped: mean("n30")) as n30,
+                select nip, revision, rhk_key, kind, round(avg(c)::numeric, 6)::float8 as c, \(unescaped: mean("n30")) as n30,
                        \(unescaped: mean("a46")) as a46
                 from iki_capaian group by nip, revision, rhk_key, kind
             ), skp_capaian as (
                 -- In RHK key order: the explanation's arrays (and the float sums) come out the same on every run
                 -- whatever the plan, so a run again compares equal where nothing moved.
-                select nip, min(revision) as revision, avg(c order by rhk_key) filter (where kind = 'utama') as c,
+                select nip, min(revision) as revision, round((avg(c order by rhk_key) filter (where kind = 'utama'))::numeric, 6)::float8 as c,
                        \(unescaped: mean("n30", utama: true)) as n30, \(unescaped: mean("a46", utama: true)) as a46,
                        jsonb_build_object('keys', array_agg(rhk_key order by rhk_key), 'kinds', array_agg(kind order by rhk_key),
                                           'capaian', array_agg(c order by rhk_key)) as rhk
@@ -347,8 +349,8 @@ extension TenantTransaction {
                        case when \(numeric) then null when k.is_head then om.hasil
                             when c.c is null then null when c.c >= \(bands.hasilKerja.diAtas) then 'Di Atas Ekspektasi'
                             when c.c >= \(bands.hasilKerja.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as hasil,
-                       case when \(numeric) or s.score is null then null when s.score >= \(bands.perilaku.diAtas) then 'Di Atas Ekspektasi'
-                            when s.score >= \(bands.perilaku.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as perilaku
+                       case when \(numeric) or s.score is null then null when round(s.score::numeric, 6) >= \(bands.perilaku.diAtas) then 'Di Atas Ekspektasi'
+                            when round(s.score::numeric, 6) >= \(bands.perilaku.sesuai) then 'Sesuai Ekspektasi' else 'Di Bawah Ekspektasi' end as perilaku
                 from skps k join skp_capaian c on c.nip = k.nip left join scored s on s.nip = k.nip
                 left join org_predikat op on op.tenant_id = \(tenant.uuid) and op.year = \(year) and op.period_kind = \(period.kind.rawValue)
                      and op.period_seq = \(period.sequence) and op.unit_id = k.opd_id

@@ -121,6 +121,13 @@ import Testing
         #expect(c.map { abs($0 - expected) < 1e-9 } == true, "\(r)/\(t) lower=\(lower): \(String(describing: c))")
     }
 
+    /// At a band's edge the figure is the band's: 13.2 of 12, 107.8 of 98 and 52.8 of 48 are 110 exactly (floating
+    /// point gave 109.99999999999999, below Di Atas), 9.6 of 12 is 80 (Sesuai).
+    @Test(arguments: [(13.2, 12.0, 110.0), (107.8, 98.0, 110.0), (52.8, 48.0, 110.0), (9.6, 12.0, 80.0), (0.7, 0.875, 80.0)])
+    func aCapaianAtABandsEdgeIsExact(r: Double, t: Double, expected: Double) {
+        #expect(Capaian.iki(realisasi: r, target: t, lowerIsBetter: false) == expected)
+    }
+
     @Test func nothingToCompareIsNotZero() {
         #expect(Capaian.iki(realisasi: nil, target: 10, lowerIsBetter: false) == nil)
         #expect(Capaian.iki(realisasi: 3, target: nil, lowerIsBetter: false) == nil)

@@ -406,6 +406,33 @@ import Testing
         #expect(team.first { $0.nip == c.peer.nip }?.status == nil)
     }
 
+    /// A capaian exactly at a band is in the band: 13.2 of a target of 12 is 110% (DOMAIN.md's formula), so the
+    /// proposed rating hasil kerja is Di Atas Ekspektasi. In floating point it was 109.99999999999999: Sesuai.
+    @Test func aCapaianExactlyAtTheBandIsInTheBand() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-band", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let iki = SKP.IKI(text: "Laporan diselesaikan", dimension: .kuantitas, targetValue: 12, targetUnit: "laporan")
+        let content = SKP.Content(approach: .kuantitatif, rhk: [
+            SKP.RHK(kind: .utama, text: "Laporan unit", parentKey: planned[2].content.rhk[0].key, iki: [iki])])
+        let evaluated = try await db.withTenant(city.id) { tx in
+            _ = try await tx.saveSKP(nip: c.staff.nip, year: 2026, content: content, actor: .hr("t"))
+            _ = try await tx.submitSKP(nip: c.staff.nip, year: 2026, actor: .hr("t"))
+            let approved = try await tx.decideSKP(nip: c.staff.nip, year: 2026, approve: true, note: nil, actor: .hr("t"))
+            let key = approved.content.rhk[0].iki[0].key
+            for (q, v) in [(1, 3.3), (2, 3.3), (3, 3.3), (4, 3.3)] {
+                _ = try await tx.reportRealisasi(nip: c.staff.nip, year: 2026, ikiKey: key, period: SubPeriod(kind: .quarterly, sequence: q),
+                                                 value: v, narrative: nil, evidence: [], actor: .hr("t"))
+            }
+            #expect(try await tx.skpView(nip: c.staff.nip, year: 2026)?.capaian.skp == 110)
+            _ = try await tx.runEvaluation(year: 2026, period: .year, profile: try NationalAdapter().effectiveProfile(), profileVersion: 1, actor: "t")
+            return try await tx.evaluation(nip: c.staff.nip, year: 2026, period: .year)
+        }
+        #expect(evaluated?.capaian == 110 && evaluated?.proposedHasil == .diAtasEkspektasi,
+                "\(String(describing: evaluated?.capaian)) \(String(describing: evaluated?.proposedHasil))")
+    }
+
     @Test func proposalsWhereTheProfileTurnsThemOn() async throws {
         let db = try await TestDatabase.app()
         let profile = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile()
