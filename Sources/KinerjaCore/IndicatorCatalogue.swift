@@ -41,6 +41,6 @@ public enum IndicatorCatalogue {
     public static func iki(from t: TenantProfile.IndicatorTemplate) -> SKP.IKI {
         let dimension = SKP.Dimension(rawValue: t.aspect.rawValue) ?? .kuantitas
         return SKP.IKI(text: t.iki, dimension: dimension, targetValue: t.target, targetUnit: t.unit,
-                       lowerIsBetter: t.lowerIsBetter ?? false, templateID: t.id)
+                       lowerIsBetter: t.lowerIsBetter ?? false, accumulation: t.accumulation, templateID: t.id)
     }
 }

@@ -202,6 +202,10 @@ public struct TenantProfile: Codable, Sendable, Equatable {
         public var unit: String
         public var target: Double?
         public var lowerIsBetter: Bool?
+        /// How the periods' realisasi make the year's: left out, counts (kuantitas) add up and the other aspects
+        /// take the latest figure. A rate counted as kuantitas (a participation rate, in percent) is `last`:
+        /// four quarters of 98% are 98%, not 392%.
+        public var accumulation: SKP.Accumulation?
         /// Pematangsiantar: formulated with the employees, so it needs their agreement before use.
         public var agreedWithEmployee: Bool?
     }

@@ -46,6 +46,39 @@ import Testing
         #expect(iki.templateID == t.id && iki.targetValue == 98 && iki.targetUnit == "persen" && iki.dimension == .kuantitas)
     }
 
+    /// Banjarbaru's participation rate is a rate: reported 97, 97, 98 and 98 by quarter, the year's is 98, the
+    /// target met (100%). Added up it was 390 of 98, 398%, and every education officer Di Atas Ekspektasi.
+    @Test func aRateIsTheLatestFigureNotTheSumOfTheQuarters() throws {
+        let t = try #require(try profile("banjarbaru").indicators.first { $0.id == "angka-partisipasi-sekolah" })
+        let iki = IndicatorCatalogue.iki(from: t)
+        #expect(iki.accumulation == .last)
+        let rhk = SKP.RHK(kind: .utama, text: t.rhk, iki: [iki])
+        let summary = Capaian.summary(SKP.Content(approach: .kuantitatif, rhk: [rhk]), realisasi: [iki.key: [97, 97, 98, 98]])
+        #expect(summary.skp == 100)
+    }
+
+    /// Pematangsiantar's monthly report on time counts reports: one a month adds up to the year's 12 (100%),
+    /// eleven make 91.67%. Taken as the latest figure, the year was 1 of 12, 8.3%.
+    @Test func reportsOnTimeAddUpOverTheYear() throws {
+        let t = try #require(try profile("pematangsiantar").indicators.first { $0.id == "ketepatan-laporan" })
+        let iki = IndicatorCatalogue.iki(from: t)
+        #expect(iki.accumulation == .sum && iki.dimension == .waktu && iki.targetValue == 12)
+        let rhk = SKP.RHK(kind: .utama, text: t.rhk, iki: [iki])
+        func capaian(_ months: [Double]) -> Double? {
+            Capaian.summary(SKP.Content(approach: .kuantitatif, rhk: [rhk]), realisasi: [iki.key: months]).skp
+        }
+        #expect(capaian(Array(repeating: 1, count: 12)) == 100)
+        #expect(capaian(Array(repeating: 1, count: 11) + [0]).map { abs($0 - 91.666667) < 1e-6 } == true)
+    }
+
+    /// No city's indicator measured in percent adds its periods up.
+    @Test(arguments: ["nasional", "makassar", "pematangsiantar", "banjarbaru", "palu"])
+    func noPercentageAddsUp(city: String) throws {
+        for t in try profile(city).indicators where ["persen", "%"].contains(t.unit.lowercased()) {
+            #expect(IndicatorCatalogue.iki(from: t).accumulation != .sum, "\(city): \(t.id)")
+        }
+    }
+
     @Test func proposalsAreOnInPematangsiantarOnly() throws {
         #expect(try profile("pematangsiantar").indicatorProposals)
         for city in ["nasional", "makassar", "banjarbaru", "palu"] { #expect(try !profile(city).indicatorProposals, "\(city)") }

@@ -24,6 +24,7 @@ indicators:
     aspect: kuantitas
     unit: persen
     target: 98
+    accumulation: last   # a rate: the latest quarter's figure is the year's, never the sum of four
 followUps:
   rewards:
     - { name: Sertifikat penghargaan, when: [Sangat Baik] }

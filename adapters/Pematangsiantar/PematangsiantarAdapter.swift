@@ -34,6 +34,7 @@ indicators:
     aspect: waktu
     unit: laporan
     target: 12
+    accumulation: sum    # a count of reports on time: one a month adds up to the year's 12
     agreedWithEmployee: true
 followUps:
   rewards:
