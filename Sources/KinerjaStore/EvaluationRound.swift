@@ -377,13 +377,14 @@ extension TenantTransaction {
         guard found else { throw StoreError.state("\(unitCode) is not final for \(year) \(period): nothing to reopen") }
         let n = try await moveOPDResults(opd.id, year: year, period: period, from: "final", to: "confirmed")
         // Follow-ups drawn from the results no longer stand: the open ones are cancelled, to be generated again
-        // once the OPD is final again.
+        // (`generateFollowUps` opens them anew) once the OPD is final again. A reassignment is the outcome of a
+        // closed improvement plan, not of the results: it stays.
         let cancelled = try await query("""
-            update followups f set status = 'cancelled', outcome = \("cancelled: the OPD was reopened (\(reason))"), closed_by = \(actor.name),
+            update followups f set status = 'cancelled', outcome = \("\(Self.cancelledByReopening) (\(reason))"), closed_by = \(actor.name),
                    closed_at = now()
             from evaluations e
             where f.tenant_id = \(tenant.uuid) and f.year = \(year) and f.period_kind = \(period.kind.rawValue)
-              and f.period_seq = \(period.sequence) and f.status = 'open'
+              and f.period_seq = \(period.sequence) and f.status = 'open' and f.kind <> 'reassignment'
               and e.tenant_id = f.tenant_id and e.year = f.year and e.period_kind = f.period_kind and e.period_seq = f.period_seq
               and e.nip = f.nip and e.opd_id = \(opd.id)
             returning 1

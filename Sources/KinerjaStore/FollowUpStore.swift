@@ -98,6 +98,9 @@ extension TenantTransaction {
         return (added, waiting)
     }
 
+    /// How reopening an OPD closes the follow-ups drawn from its results; generating them again reopens those.
+    static let cancelledByReopening = "cancelled: the OPD was reopened"
+
     func insertFollowUps(_ planned: [FollowUp.Planned], year: Int, period: SubPeriod, actor: String) async throws -> [FollowUp.Kind: Int] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -110,7 +113,12 @@ extension TenantTransaction {
                 insert into followups (tenant_id, year, period_kind, period_seq, nip, kind, rule, detail, due_date, created_by)
                 select \(tenant.uuid), \(year), \(period.kind.rawValue), \(period.sequence), n, k, r, d::jsonb, nullif(due, '')::date, \(actor)
                 from unnest(\(nips)::text[], \(kinds)::text[], \(rules)::text[], \(details)::text[], \(dues)::text[]) as f(n, k, r, d, due)
-                on conflict (tenant_id, year, period_kind, period_seq, nip, kind, rule) do nothing
+                on conflict (tenant_id, year, period_kind, period_seq, nip, kind, rule) do update
+                    set status = 'open', detail = excluded.detail, due_date = excluded.due_date, outcome = null,
+                        closed_by = null, closed_at = null, created_by = excluded.created_by, created_at = now()
+                    -- Cancelled by reopening the OPD: drawn again from the final results. Any other follow-up
+                    -- already recorded (open, done, cancelled by HR) stays as it is.
+                    where followups.status = 'cancelled' and starts_with(followups.outcome, \(Self.cancelledByReopening))
                 returning kind
                 """)
             for try await k in rows.decode(String.self) { if let kind = FollowUp.Kind(rawValue: k) { added[kind, default: 0] += 1 } }

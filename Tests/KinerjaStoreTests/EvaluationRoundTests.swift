@@ -372,14 +372,26 @@ import Testing
                 await #expect(throws: StoreError.self) { _ = try await tx.closeFollowUp(id: reward.id, outcome: "given", improved: true, actor: "t") }
                 #expect(try await tx.closeFollowUp(id: reward.id, outcome: "piagam diserahkan", improved: nil, actor: "t").closed.status == "done")
             }
-            // The reassignment step keeps the employee from a second plan while it is open... and reopening the OPD
-            // cancels every follow-up still open, to be drawn again from the results once final again.
-            let open = try await tx.followUps(year: 2026).filter { $0.status == "open" }.count
-            #expect(open > 0)
+            // Reopening the OPD cancels every follow-up still open that the results drew, to be drawn again once
+            // final again; the reassignment (the outcome of a closed plan) stays open.
+            let before = try await tx.followUps(year: 2026)
+            let open = before.filter { $0.status == "open" && $0.kind != .reassignment }
+            #expect(open.count > 0)
             _ = try await tx.reopen(unitCode: opd, year: 2026, period: .year, reason: "data salah", actor: .hr("t"))
             let after = try await tx.followUps(year: 2026)
-            #expect(after.filter { $0.status == "open" }.isEmpty)
-            #expect(after.filter { $0.status == "cancelled" }.count == open && after.allSatisfy { $0.status != "cancelled" || $0.outcome?.contains("reopened") == true })
+            #expect(after.filter { $0.status == "open" }.map(\.id) == [step.id])
+            #expect(after.filter { $0.status == "cancelled" }.count == open.count && after.allSatisfy { $0.status != "cancelled" || $0.outcome?.contains("reopened") == true })
+        }
+        // Final again: generating reopens exactly those, with nothing added twice; what was done stays done.
+        try await finalizeOPD(city, opd, head: c.kepala.nip)
+        try await db.withTenant(city.id) { [profile] tx in
+            let cancelled = try await tx.followUps(year: 2026).filter { $0.status == "cancelled" }
+            let (added, _) = try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t")
+            #expect(added.values.reduce(0, +) == cancelled.count, "\(added) after \(cancelled.count) cancelled")
+            let again = try await tx.followUps(year: 2026)
+            #expect(Set(again.filter { $0.status == "open" && $0.kind != .reassignment }.map(\.id)) == Set(cancelled.map(\.id)))
+            #expect(again.filter { $0.status == "cancelled" }.isEmpty && again.filter { $0.status == "done" }.count >= 1)
+            #expect(try await tx.generateFollowUps(year: 2026, period: .year, profile: profile, actor: "t").added.isEmpty)
         }
     }
 
