@@ -371,6 +371,12 @@ extension TenantTransaction {
             guard let cutFrom, (1...12).contains(cutFrom.month) else {
                 throw StoreError.invalid("\(step.name): give the first month of the cut (for example 2026-04)")
             }
+            // The cut follows the decision on absences of `year`: it starts in that year or within the two after.
+            guard (year...(year + 2)).contains(cutFrom.year) else {
+                let month = CivilDate(year: max(cutFrom.year, 1), month: cutFrom.month, day: 1).description.prefix(7)
+                throw StoreError.invalid("the cut cannot start in \(month): case \(id) is about absences of \(year), "
+                                         + "so its cut starts between \(year)-01 and \(year + 2)-12")
+            }
             from = CivilDate(year: cutFrom.year, month: cutFrom.month, day: 1).description
             _ = months
         } else if cutFrom != nil {

@@ -93,7 +93,9 @@ struct AuditCommand: AsyncParsableCommand {
             guard !parts.isEmpty, parts.count <= 3, parts.allSatisfy({ $0 != nil }),
                   let date = calendar.date(from: DateComponents(year: parts[0], month: parts.count > 1 ? parts[1] : 1,
                                                                 day: parts.count > 2 ? parts[2] : 1)),
-                  (parts.count < 2 || (1...12).contains(parts[1]!)), (parts.count < 3 || (1...31).contains(parts[2]!))
+                  (parts.count < 2 || (1...12).contains(parts[1]!)), (parts.count < 3 || (1...31).contains(parts[2]!)),
+                  // 2026-02-30 would roll over to 2 March: a day the month does not have is refused.
+                  parts.count < 3 || calendar.component(.day, from: date) == parts[2]!
             else { throw CLIError("--period '\(text)': '\(s)' is not YYYY, YYYY-MM or YYYY-MM-DD") }
             return (date, [.year, .month, .day][parts.count - 1])
         }

@@ -19,7 +19,11 @@ struct DashboardCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var which: FeedbackCommand.Which
         @Option(name: .customLong("org-unit"), help: "Only this OPD (as its kepala sees it).") var orgUnit: String?
-        @Option(help: "table or json") var format: Table.Format = .text
+        @Option(help: "text or json") var format: Table.Format = .text
+
+        func validate() throws {
+            if format == .csv { throw ValidationError("--format csv: the dashboard is not one table; use text or json (report generate gives CSV tables)") }
+        }
 
         func run() async throws {
             let (code, year, period, opd) = (which.tenant, which.year, try which.subPeriod(), orgUnit)

@@ -130,8 +130,8 @@ struct DisciplineCommand: AsyncParsableCommand {
 
         func run() async throws {
             let from = try cutFrom.map { text -> (year: Int, month: Int) in
-                let p = text.split(separator: "-")
-                guard p.count == 2, let y = Int(p[0]), let m = Int(p[1]), (1...12).contains(m) else {
+                let p = text.split(separator: "-", omittingEmptySubsequences: false)
+                guard p.count == 2, p[0].count == 4, p[1].count == 2, let y = Int(p[0]), let m = Int(p[1]), (1...12).contains(m) else {
                     throw CLIError("--cut-from '\(text)' is not a month: use YYYY-MM")
                 }
                 return (y, m)

@@ -27,7 +27,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try newPassword(fromStdin: passwordStdin)
-            let (code, nip) = (tenant, nip)
+            let (code, nip) = (tenant, try EvaluateCommand.nipDigits(nip))
             try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 try await db.withTenant(t.id) { try await $0.setPassword(nip: nip, password: password, actor: cliActor) }
@@ -46,7 +46,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The role granted: hr_admin.") var role: Role = .hrAdmin
 
         func run() async throws {
-            try await UserCommand.grant(connection, tenant: tenant, nip: nip, role: role, granted: true)
+            try await UserCommand.grant(connection, tenant: tenant, nip: try EvaluateCommand.nipDigits(nip), role: role, granted: true)
             printError("\(nip) in \(tenant) is granted \(role.rawValue) from their next login")
         }
     }
@@ -59,7 +59,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The role withdrawn: hr_admin.") var role: Role = .hrAdmin
 
         func run() async throws {
-            try await UserCommand.grant(connection, tenant: tenant, nip: nip, role: role, granted: false)
+            try await UserCommand.grant(connection, tenant: tenant, nip: try EvaluateCommand.nipDigits(nip), role: role, granted: false)
             printError("\(role.rawValue) withdrawn from \(nip) in \(tenant); their sessions ended")
         }
     }
@@ -78,7 +78,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "NIP of the employee.") var nip: String
 
         func run() async throws {
-            let (code, nip) = (tenant, nip)
+            let (code, nip) = (tenant, try EvaluateCommand.nipDigits(nip))
             let s = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 return try await db.withTenant(t.id) { try await $0.loginStatus(nip: nip) }

@@ -184,6 +184,12 @@ import Testing
             await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: "SK 1", cutFrom: nil, actor: "t") }
             await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: " ", cutFrom: (2026, 4), actor: "t") }
             await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: lisan[0].id, impose: true, note: "SK 0", cutFrom: (2026, 4), actor: "t") }
+            // A cut of 2026's absences starting in year 26 (a two-digit year) or before 2026 never reaches a payroll run.
+            for wrong in [(26, 4), (2019, 1), (2029, 1)] {
+                await #expect(throws: StoreError.invalid("the cut cannot start in \(String(format: "%04d", wrong.0))-0\(wrong.1): case \(cut[0].id) is about absences of 2026, so its cut starts between 2026-01 and 2028-12")) {
+                    _ = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: "SK 1", cutFrom: wrong, actor: "t")
+                }
+            }
             _ = try await tx.decideDiscipline(id: lisan[0].id, impose: true, note: "teguran lisan oleh atasan", cutFrom: nil, actor: "t")
             let imposed = try await tx.decideDiscipline(id: cut[0].id, impose: true, note: "SK Wali Kota 800/1/2026", cutFrom: (2026, 4), actor: "t")
             #expect(imposed.status == "imposed" && imposed.cutFrom == "2026-04-01" && imposed.cutMonths == 6)

@@ -1,0 +1,32 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import KinerjaTestSupport
+import Testing
+
+/// `kinerja-admin`, the real binary, given what city HR type: a NIP in its display form is read, and a value the
+/// command cannot use is refused with the value named (exit status other than 0), never read as something else.
+@Suite struct AdminInputTests {
+    @Test func cityHRsInputIsReadOrRefusedByName() async throws {
+        let (city, pop) = try await TestDatabase.city("admin-input", employees: 300)
+        let nip = try #require(pop.people.first).nip
+        let display = try NIP(nip, type: .pppk).displayForm
+
+        // The NIP as printed on a decree, with its spaces, names the same person as its 18 digits.
+        let shown = try await ReportCommandTests.admin(["user", "show", "--tenant", city.code, "--nip", display])
+        #expect(shown.status == 0 && shown.out.contains(nip), "\(shown.err)")
+
+        for (arguments, named) in [
+            // 30 February is not 2 March.
+            (["audit", "log", "--tenant", city.code, "--period", "2026-02-30"], "2026-02-30"),
+            // A two-digit year is not a month of this decade.
+            (["discipline", "decide", "--tenant", city.code, "--id", "1", "--impose", "--note", "SK 1", "--cut-from", "26-04"], "26-04"),
+            // The dashboard is no single table: CSV is refused, not answered with text.
+            (["dashboard", "show", "--tenant", city.code, "--year", "2026", "--format", "csv"], "csv"),
+        ] {
+            let r = try await ReportCommandTests.admin(arguments)
+            #expect(r.status != 0 && r.err.contains(named), "\(arguments): \(r.status) \(r.err.prefix(300))")
+            #expect(r.out.isEmpty, "\(arguments): \(r.out.prefix(200))")
+        }
+    }
+}
