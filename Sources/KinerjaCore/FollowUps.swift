@@ -95,6 +95,11 @@ public enum FollowUp {
             for (kind, list) in [(Kind.reward, rules.rewards), (.coaching, rules.coaching), (.sanction, rules.sanctions), (.training, rules.training)] {
                 for rule in list where rule.when.contains(r.predikat) {
                     var detail = ["predikat": r.predikat.rawValue]
+                    if let minimum = rule.minCapaian {
+                        guard let capaian = r.capaian, capaian >= minimum else { continue }
+                        detail["capaian"] = Step.format(capaian)
+                        detail["minimum"] = Step.format(minimum)
+                    }
                     if let note = rule.note { detail["note"] = note }
                     if kind == .sanction { detail["decision"] = "proposed only: the authorised official decides after an examination" }
                     out.append(Planned(nip: r.nip, kind: kind, rule: rule.name, detail: detail, due: nil))

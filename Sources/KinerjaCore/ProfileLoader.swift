@@ -133,7 +133,7 @@ public enum ProfileLoader {
     }
 
     /// Optional keys that the national default leaves out.
-    static let optionalKeys: Set<String> = ["minPercent", "maxPercent", "minCount", "target", "lowerIsBetter", "accumulation", "agreedWithEmployee", "note", "kinerjaCut", "indicator"]
+    static let optionalKeys: Set<String> = ["minPercent", "maxPercent", "minCount", "target", "lowerIsBetter", "accumulation", "agreedWithEmployee", "note", "minCapaian", "kinerjaCut", "indicator"]
 
     static func issue(from error: DecodingError, node: Node) -> ProfileIssue {
         func path(_ codingPath: [any CodingKey]) -> String {

@@ -85,6 +85,11 @@ enum ProfileValidator {
             check(m.maxMenteesPerMentor >= 1, "followUps.mentoring.maxMenteesPerMentor", m.maxMenteesPerMentor, "1 or more")
         }
         if let c = f.certificate { check(c.minCapaian >= 0, "followUps.certificate.minCapaian", c.minCapaian, "0 or more") }
+        for (list, rules) in [("rewards", f.rewards), ("coaching", f.coaching), ("sanctions", f.sanctions), ("training", f.training)] {
+            for (i, r) in rules.enumerated() {
+                if let m = r.minCapaian { check(m >= 0 && m.isFinite, "followUps.\(list)[\(i)].minCapaian", m, "0 or more") }
+            }
+        }
 
         let tpp = p.tpp
         percent(tpp.kinerjaPercent, "tpp.kinerjaPercent")

@@ -265,6 +265,9 @@ public struct TenantProfile: Codable, Sendable, Equatable {
             public var name: String
             public var when: [Predikat]
             public var note: String?
+            /// Only where the SKP's capaian is at least this (percent): Pematangsiantar's incentive for reaching
+            /// the target.
+            public var minCapaian: Double?
         }
     }
 

@@ -41,7 +41,9 @@ import Testing
         let p = try #require(AdapterRegistry.named("banjarbaru")).effectiveProfile()
         #expect(p.indicators.contains { $0.id == "angka-partisipasi-sekolah" })
         #expect(p.followUps.training.map(\.name).contains("Seminar"))
-        #expect(p.followUps.sanctions.contains { $0.name.contains("penurunan jabatan") })
+        // Demotion is for indiscipline (the PP 94/2021 ladder), never proposed from a predikat.
+        #expect(p.followUps.sanctions.map(\.name) == ["Teguran", "Usulan pemeriksaan disiplin"])
+        #expect(!p.followUps.sanctions.contains { $0.name.lowercased().contains("penurunan jabatan") })
     }
 
     @Test func paluPublishesAnAnnualReport() throws {

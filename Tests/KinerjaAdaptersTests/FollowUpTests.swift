@@ -131,6 +131,27 @@ import Testing
         #expect(!FollowUp.plan([Self.input(Self.pns, .baik, capaian: capaian)], rules: national, periodEnd: Self.end).contains { $0.kind == .certificate })
     }
 
+    /// Pematangsiantar: "certificates and incentives for reaching targets". A Baik at 105% reached the target:
+    /// the incentive with the certificate (it went to Sangat Baik alone). Below 100%, or Kurang/Misconduct, none.
+    @Test(arguments: [(Predikat.baik, 105.0, true), (.baik, 100.0, true), (.baik, 99.5, false), (.sangatBaik, 112.0, true),
+                      (.kurang, 120.0, false), (.butuhPerbaikan, 70.0, false)])
+    func pematangsiantarRewardsReachingTheTarget(_ p: Predikat, _ capaian: Double, _ incentive: Bool) throws {
+        let rules = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile().followUps
+        let out = FollowUp.plan([Self.input(Self.pns, p, capaian: capaian)], rules: rules, periodEnd: Self.end)
+        let rewards = out.filter { $0.kind == .reward }
+        #expect(rewards.map(\.rule) == (incentive ? ["Insentif pencapaian target"] : []), "\(p) \(capaian)")
+        if incentive { #expect(rewards[0].detail["minimum"] == "100") }
+    }
+
+    /// Banjarbaru: a Sangat Kurang is reprimanded and examined for indiscipline; demotion is not proposed from the
+    /// predikat (DOMAIN.md: "up to demotion for indiscipline"; poor performance has six months to improve).
+    @Test func banjarbaruProposesNoDemotionFromAPredikat() throws {
+        let rules = try #require(AdapterRegistry.named("banjarbaru")).effectiveProfile().followUps
+        let out = FollowUp.plan([Self.input(Self.pns, .sangatKurang)], rules: rules, periodEnd: Self.end)
+        #expect(out.filter { $0.kind == .sanction }.map(\.rule) == ["Teguran", "Usulan pemeriksaan disiplin"])
+        #expect(out.contains { $0.kind == .improvementPlan && $0.detail["ifNotImproved"] == "reassignment to another or a lower post" })
+    }
+
     @Test func banjarbaruOffersTrainingOnTheWeakestValue() throws {
         let rules = try #require(AdapterRegistry.named("banjarbaru")).effectiveProfile().followUps
         let out = FollowUp.plan([Self.input(Self.pns, .baik, weakest: .akuntabel), Self.input(Self.pppk, .sangatBaik, weakest: .loyal)],

@@ -32,8 +32,10 @@ followUps:
   coaching:
     - { name: Umpan balik konstruktif dan pembinaan, when: [Butuh Perbaikan, Kurang/Misconduct] }
   sanctions:
-    - { name: Teguran, when: [Kurang/Misconduct], note: "indiscipline: proposed only" }
-    - { name: Usulan penurunan jabatan, when: [Sangat Kurang], note: "PP 94/2021, decided by the authorised official" }
+    - { name: Teguran, when: [Kurang/Misconduct, Sangat Kurang], note: "indiscipline: proposed only" }
+    # Demotion is for indiscipline: it comes from the PP 94/2021 absence ladder ('discipline scan'), never from a
+    # predikat. Poor performance has its six months to improve first.
+    - { name: Usulan pemeriksaan disiplin, when: [Sangat Kurang], note: "PP 94/2021: the system proposes, an authorised official decides" }
   training:
     - { name: Seminar, when: [Butuh Perbaikan, Baik] }
     - { name: Workshop, when: [Butuh Perbaikan, Kurang/Misconduct] }

@@ -38,7 +38,8 @@ indicators:
     agreedWithEmployee: true
 followUps:
   rewards:
-    - { name: Insentif pencapaian target, when: [Sangat Baik] }
+    # For reaching the target: a capaian of 100% or more, with behaviour at least as expected.
+    - { name: Insentif pencapaian target, when: [Sangat Baik, Baik], minCapaian: 100 }
   coaching:
     - { name: Pembinaan di bawah ekspektasi, when: [Butuh Perbaikan, Kurang/Misconduct, Sangat Kurang] }
   sanctions: []
