@@ -69,21 +69,35 @@ public enum AuditChain {
 
     /// Checks city `tenant`'s chain on `connection` (any role that can read the city's log: the tenant's own
     /// transaction, or the owner). Streams the entries in chain order; memory does not grow with the log.
-    public static func verify(tenant: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Verification {
+    /// The chain is checked up to the head as first read: entries a server seals meanwhile are the next run's,
+    /// not a head that "disagrees". With `expect` (a position and its hash, noted from an earlier run), the
+    /// entry at that position must still have that hash: a history rewritten whole, head included, shows there.
+    public static func verify(tenant: UUID, on connection: PostgresConnection, logger: Logger,
+                              expect: (seq: Int64, hash: String)? = nil,
+                              afterHead: (@Sendable () async throws -> Void)? = nil) async throws -> Verification {
         var result = Verification(checked: 0, unsealed: 0, head: nil, problem: nil, entryID: nil)
-        for try await (seq, hash) in try await connection.query(
-            "select chain_seq, row_hash from audit_heads where tenant_id = \(tenant)", logger: logger
-        ).decode((Int64, Data).self) { result.head = (seq, hex(hash)) }
+        func readHead() async throws -> (seq: Int64, hash: String)? {
+            var head: (Int64, String)?
+            for try await (seq, hash) in try await connection.query(
+                "select chain_seq, row_hash from audit_heads where tenant_id = \(tenant)", logger: logger
+            ).decode((Int64, Data).self) { head = (seq, hex(hash)) }
+            return head
+        }
+        result.head = try await readHead()
+        try await afterHead?()  // where a seal committed by a server would land (tests)
+        let bound = result.head?.seq ?? 0
         for try await n in try await connection.query(
             "select count(*)::int from audit_log where tenant_id = \(tenant) and chain_seq is null", logger: logger
         ).decode(Int.self) { result.unsealed = n }
 
         let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-            select \(fields), prev_hash from audit_log where tenant_id = $1 and chain_seq is not null order by chain_seq
-            """, binds: { var b = PostgresBindings(); b.append(tenant); return b }()), logger: logger)
+            select \(fields), prev_hash from audit_log where tenant_id = $1 and chain_seq is not null and chain_seq <= $2
+            order by chain_seq
+            """, binds: { var b = PostgresBindings(); b.append(tenant); b.append(bound); return b }()), logger: logger)
         var previous = genesis
         var expected: Int64 = 1
         var last: Entry?
+        var expectedFound: (entryID: Int64, hash: String)?
         for try await r in rows.decode((Int64, String, String, String, String, String, Int64?, Data?, Data?).self) {
             guard result.problem == nil else { continue }  // drain the rest of the rows
             let e = Entry(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7)
@@ -106,6 +120,7 @@ public enum AuditChain {
                 continue
             }
             previous = computed
+            if seq == expect?.seq { expectedFound = (e.entryID, hex(computed)) }
             expected += 1
             result.checked += 1
             last = e
@@ -116,13 +131,32 @@ public enum AuditChain {
             if head.seq > sealed {
                 result.problem = "the chain's head says \(head.seq) sealed entries and the log has \(sealed): the newest \(head.seq - sealed) were removed"
                 result.entryID = last?.entryID
-            } else if head.seq < sealed || head.hash != hex(previous) {
+            } else if head.hash != hex(previous) {
                 result.problem = "the chain's head (\(head.seq), \(head.hash.prefix(12))) does not match its last entry (\(sealed), \(hex(previous).prefix(12))): the head or the end of the chain was changed"
                 result.entryID = last?.entryID
             }
-        } else if sealed > 0 {
-            result.problem = "the chain has \(sealed) sealed entries but no head: the head was removed"
-            result.entryID = last?.entryID
+        } else {
+            // No head when the check began: any sealed entry now, with still no head, means it was removed.
+            var sealedNow = 0
+            for try await n in try await connection.query(
+                "select count(*)::int from audit_log where tenant_id = \(tenant) and chain_seq is not null", logger: logger
+            ).decode(Int.self) { sealedNow = n }
+            if sealedNow > 0, try await readHead() == nil {
+                result.problem = "the chain has \(sealedNow) sealed entries but no head: the head was removed"
+            }
+        }
+        if result.problem == nil, let expect {
+            let noted = expect.hash.lowercased()
+            if let found = expectedFound {
+                if found.hash != noted {
+                    result.problem = "position \(expect.seq) (entry \(found.entryID)) has hash \(found.hash.prefix(16)), not the \(noted.prefix(16)) noted: "
+                        + "the history up to it was rewritten, its hashes recomputed"
+                    result.entryID = found.entryID
+                }
+            } else {
+                result.problem = "the chain ends at position \(sealed), before the \(expect.seq) noted: entries were removed and the head moved back"
+                result.entryID = last?.entryID
+            }
         }
         return result
     }
@@ -172,8 +206,8 @@ extension KinerjaDatabase {
 extension TenantTransaction {
     /// This city's audit chain, checked (seal first with ``KinerjaDatabase/sealAudit(_:)`` to include the
     /// newest entries).
-    public func verifyAuditChain() async throws -> AuditChain.Verification {
-        try await AuditChain.verify(tenant: tenant.uuid, on: connection, logger: logger)
+    public func verifyAuditChain(expect: (seq: Int64, hash: String)? = nil) async throws -> AuditChain.Verification {
+        try await AuditChain.verify(tenant: tenant.uuid, on: connection, logger: logger, expect: expect)
     }
 
     /// Sealed entries after chain position `after`, in chain order: the change feed. The chain gives each

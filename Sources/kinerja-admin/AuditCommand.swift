@@ -58,19 +58,34 @@ struct AuditCommand: AsyncParsableCommand {
                 Seals what is unsealed, then recomputes every entry's hash here, in order, from the entries as \
                 stored: an edited entry, a removed one (a gap) and removed newest entries (the head disagrees) are \
                 each named. Prints the head (position and hash): note it elsewhere, and a later run that reports a \
-                lower position or another hash at that position shows that history was rewritten.
+                lower position or another hash at that position shows that history was rewritten: give it back with \
+                --expect POSITION:SHA256 and the check says so, exit 1.
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "City code.") var tenant: String
         @Flag(help: "Check without sealing first (entries of the last seconds then count as unsealed).") var noSeal = false
+        @Option(help: ArgumentHelp("A head noted from an earlier run: that position must still have that hash.", valueName: "position:sha256"))
+        var expect: String?
+
+        func validate() throws { _ = try expected() }
+
+        func expected() throws -> (seq: Int64, hash: String)? {
+            guard let expect else { return nil }
+            let parts = expect.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, parts[1].count == 64,
+                  parts[1].allSatisfy({ $0.isHexDigit }) else {
+                throw ValidationError("--expect '\(expect)' is not POSITION:SHA256 (a position from 1 and 64 hex digits, as verify prints the head)")
+            }
+            return (seq, parts[1].lowercased())
+        }
 
         func run() async throws {
-            let (code, seal) = (tenant, !noSeal)
+            let (code, seal, noted) = (tenant, !noSeal, try expected())
             let started = ContinuousClock.now
             let v = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 if seal { try await db.sealAudit(t.id) }
-                return try await db.withTenant(t.id) { try await $0.verifyAuditChain() }
+                return try await db.withTenant(t.id) { try await $0.verifyAuditChain(expect: noted) }
             }
             let head = v.head.map { "head: position \($0.seq), sha256 \($0.hash)" } ?? "head: none (no sealed entry yet)"
             if let problem = v.problem {
@@ -79,7 +94,8 @@ struct AuditCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             print("\(code): audit chain intact: \(v.checked) entr\(v.checked == 1 ? "y" : "ies") checked"
-                  + (v.unsealed > 0 ? ", \(v.unsealed) not sealed yet" : "") + ", \(elapsed(since: started))")
+                  + (v.unsealed > 0 ? ", \(v.unsealed) not sealed yet" : "")
+                  + (noted.map { ", position \($0.seq) as noted" } ?? "") + ", \(elapsed(since: started))")
             print(head)
         }
     }

@@ -16,6 +16,14 @@ import Testing
         let shown = try await ReportCommandTests.admin(["user", "show", "--tenant", city.code, "--nip", display])
         #expect(shown.status == 0 && shown.out.contains(nip), "\(shown.err)")
 
+        // The head verify prints, given back, is found as noted.
+        let first = try await ReportCommandTests.admin(["audit", "verify", "--tenant", city.code])
+        let head = try #require(first.out.split(separator: "\n").first { $0.hasPrefix("head: position ") }, "\(first.out)")
+        let words = head.split(separator: " ")  // head: position N, sha256 HASH
+        let noted = "\(words[2].dropLast()):\(words[4])"
+        let again = try await ReportCommandTests.admin(["audit", "verify", "--tenant", city.code, "--expect", noted])
+        #expect(again.status == 0 && again.out.contains("as noted"), "\(again.err)")
+
         for (arguments, named) in [
             // 30 February is not 2 March.
             (["audit", "log", "--tenant", city.code, "--period", "2026-02-30"], "2026-02-30"),
@@ -23,6 +31,8 @@ import Testing
             (["discipline", "decide", "--tenant", city.code, "--id", "1", "--impose", "--note", "SK 1", "--cut-from", "26-04"], "26-04"),
             // The dashboard is no single table: CSV is refused, not answered with text.
             (["dashboard", "show", "--tenant", city.code, "--year", "2026", "--format", "csv"], "csv"),
+            // A noted head is a position and the 64 hex digits verify printed.
+            (["audit", "verify", "--tenant", city.code, "--expect", "12:abc"], "12:abc"),
         ] {
             let r = try await ReportCommandTests.admin(arguments)
             #expect(r.status != 0 && r.err.contains(named), "\(arguments): \(r.status) \(r.err.prefix(300))")

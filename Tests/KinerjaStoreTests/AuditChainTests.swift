@@ -136,6 +136,58 @@ import Testing
         #expect(!w.intact && w.problem?.contains("the newest 2 were removed") == true, "\(w.problem ?? "")")
     }
 
+    /// Whoever holds the database's keys can rewrite the newest history whole, head included, so that the chain
+    /// alone still verifies. The head noted from an earlier run (`audit verify --expect POSITION:SHA256`) shows
+    /// it: removed newest entries with the head moved back, or the noted entry rewritten with its hash recomputed.
+    @Test func aHeadNotedEarlierShowsARewrittenHistory() async throws {
+        // Removed, and the head moved back to the entry before them.
+        let city = try await Self.city("chain-rewind")
+        let noted = try #require(try await Self.verify(city).head)
+        try await Self.tamper("""
+            with gone as (delete from audit_log where tenant_id = \(city.id.uuid) and chain_seq > \(noted.seq - 2) returning 1)
+            update audit_heads h set chain_seq = l.chain_seq, row_hash = l.row_hash
+            from audit_log l where h.tenant_id = \(city.id.uuid) and l.tenant_id = h.tenant_id and l.chain_seq = \(noted.seq - 2)
+            """)
+        #expect(try await Self.verify(city).intact, "the chain alone cannot tell")
+        let v = try await TestDatabase.admin().withTenant(city.id) { try await $0.verifyAuditChain(expect: noted) }
+        #expect(!v.intact && v.problem?.contains("ends at position \(noted.seq - 2), before the \(noted.seq) noted") == true, "\(v.problem ?? "")")
+
+        // The noted (newest) entry rewritten, its hash and the head's recomputed.
+        let other = try await Self.city("chain-rewrite")
+        let head = try #require(try await Self.verify(other).head)
+        try await Self.tamper("""
+            with changed as (
+                update audit_log set actor = 'someone else',
+                       row_hash = sha256(prev_hash || convert_to(audit_entry_text(entry_id, at, 'someone else', action, subject, detail), 'UTF8'))
+                where tenant_id = \(other.id.uuid) and chain_seq = \(head.seq) returning row_hash)
+            update audit_heads set row_hash = (select row_hash from changed) where tenant_id = \(other.id.uuid)
+            """)
+        #expect(try await Self.verify(other).intact, "the chain alone cannot tell")
+        let w = try await TestDatabase.admin().withTenant(other.id) { try await $0.verifyAuditChain(expect: head) }
+        #expect(!w.intact && w.problem?.contains("not the \(head.hash.prefix(16)) noted") == true, "\(w.problem ?? "")")
+        // Noted as it is now, the same check passes: the option compares, it does not guess.
+        let now = try #require(try await Self.verify(other).head)
+        #expect(try await TestDatabase.admin().withTenant(other.id) { try await $0.verifyAuditChain(expect: now) }.intact)
+    }
+
+    /// A head read before a server seals more entries is the end of this run's check, not a head that disagrees:
+    /// the entries beyond it are the next run's (verify read the head and the entries in two statements, and a
+    /// seal between them answered "the head or the end of the chain was changed").
+    @Test func entriesSealedDuringACheckAreNotAProblem() async throws {
+        let city = try await Self.city("chain-during")
+        let before = try #require(try await Self.verify(city).head)
+        try await Self.withoutSealing(city) {
+            try await TestDatabase.admin().withTenant(city.id) { try await $0.audit(actor: "t", action: "test.more", subject: "") }
+        }
+        // Sealed inside the checking transaction, after its head was read: as a server's seal would land.
+        let v = try await TestDatabase.admin().withTenant(city.id) { tx in
+            try await AuditChain.verify(tenant: city.id.uuid, on: tx.connection, logger: TestDatabase.logger, expect: nil, afterHead: {
+                _ = try await TestDatabase.owner().sealAudit(city.id)
+            })
+        }
+        #expect(v.intact && v.head?.seq == before.seq && v.checked == Int(before.seq), "\(v.problem ?? "")")
+    }
+
     @Test func nobodyButTheSealerWritesTheChain() async throws {
         let (city, _) = try await TestDatabase.city("chain-forge")
         for db in [try await TestDatabase.app(), try await TestDatabase.admin()] {
