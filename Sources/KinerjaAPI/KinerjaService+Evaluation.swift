@@ -19,6 +19,7 @@ extension KinerjaService {
     func getEvaluation(_ input: Operations.GetEvaluation.Input) async throws -> Operations.GetEvaluation.Output {
         let p = try RequestState.principal()
         let (nip, year, period) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year), try Self.behaviourPeriod(input.path.period))
+        try p.requireAssessmentReader("evaluations")
         let e = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.evaluation(nip: nip, year: year, period: period)
@@ -66,6 +67,7 @@ extension KinerjaService {
     func listEmployeeFollowUps(_ input: Operations.ListEmployeeFollowUps.Input) async throws -> Operations.ListEmployeeFollowUps.Output {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
+        try p.requireAssessmentReader("follow-ups")
         let all = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
             return try await tx.followUps(year: year, nip: nip)
@@ -98,6 +100,7 @@ extension KinerjaService {
             throw APIProblem.forbidden("the city's follow-ups are listed with hr_admin or integrator keys; "
                                        + "an employee's own are at /v1/employees/{nip}/followups/{year}")
         }
+        try p.requireAssessmentReader("follow-ups")
         let q = input.query
         let year = try Self.parseYear(q.year)
         let period = try q.period.map(Self.behaviourPeriod)

@@ -36,6 +36,16 @@ public struct Principal: Sendable, Equatable {
         }
     }
 
+    /// Refused for an integrator key not granted `siasn` by name: one person's ratings, predikat and follow-ups
+    /// (rewards, coaching, proposed sanctions) go to the SIASN sync job, as the change feed and the SIASN
+    /// results file do, not to the attendance machine, the complaint app or the website.
+    func requireAssessmentReader(_ what: String) throws {
+        guard role == .integrator, !scopes.contains("siasn") else { return }
+        throw APIProblem.forbidden("\(what) name one person's assessment: an integrator key needs the scope siasn "
+                                   + "(kinerja-admin apikey create --role integrator --scope siasn); this key is granted "
+                                   + (scopes.isEmpty ? "the ingestion paths" : scopes.joined(separator: ", ")))
+    }
+
     /// The city, for handlers that work inside one: refused when the request chose none.
     func city() throws -> TenantID {
         guard let tenant else { throw APIProblem.tenantRequired(grants) }

@@ -76,6 +76,7 @@ import Testing
             try await tx.audit(actor: "t", action: "skp.feedback", subject: "\(nip)/2026")
             try await tx.audit(actor: "t", action: "skp.return", subject: "\(nip)/2026", detail: ["note": "x"])
             try await tx.audit(actor: "t", action: "realisasi.report", subject: "\(nip)/2026")
+            try await tx.audit(actor: "t", action: "region.grant", subject: "198001012005011001", detail: ["name": "Staf Kanreg"])
         }
         try await db.sealAudit(a.id)
         try await withAPI { client in
@@ -84,7 +85,8 @@ import Testing
                 #expect(page.status == .ok, "\(page.body)")
                 return (Set(page.items.compactMap { $0["action"] as? String }), page.json["nextCursor"] as? String ?? "")
             }
-            let personal: Set = ["evaluate.confirm", "discipline.impose", "user.login_failed", "skp.feedback", "skp.return", "realisasi.report"]
+            let personal: Set = ["evaluate.confirm", "discipline.impose", "user.login_failed", "skp.feedback", "skp.return", "realisasi.report",
+                                 "region.grant"]
             let (seen, cursor) = try await actions(machine)
             #expect(seen.isDisjoint(with: personal) && seen.contains("tenant.onboard"), "\(seen)")
             // A key that writes realisasi reads them, not the ratings.
@@ -95,6 +97,13 @@ import Testing
             #expect(all.isSuperset(of: personal))
             // The machine's cursor is past the entries it does not see: the same position as HR's.
             #expect(cursor == last, "\(cursor) \(last)")
+            // The resources behind those entries alike: ratings and follow-ups for the siasn key, not the machine.
+            for uri in ["/v1/followups?year=2026", "/v1/employees/\(nip)/followups/2026", "/v1/employees/\(nip)/evaluations/2026/Y"] {
+                let refused = try await client.get(uri, token: machine)
+                #expect(refused.status == .forbidden && refused.body.contains("scope siasn"), "\(uri): \(refused.status) \(refused.body.prefix(200))")
+                let read = try await client.get(uri, token: siasn)
+                #expect(read.status == .ok || (read.status == .notFound && read.body.contains("no evaluation")), "\(uri): \(read.status) \(read.body.prefix(200))")
+            }
             try await db.withTenant(a.id) { try await $0.audit(actor: "t", action: "attendance.ingest", subject: "") }
             try await db.sealAudit(a.id)
             let next = try await client.get("/v1/changes?after=\(cursor)", token: machine)
