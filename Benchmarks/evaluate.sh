@@ -26,6 +26,7 @@ for c in $(seq 1 "$CITIES"); do
   echo "preparing $code ($c of $CITIES): $N employees, plans, realisasi and the year's 360 feedback (not timed)"
   "$BIN" demo siasn-csv --employees "$N" --city "bench$c" --seed "$((2 + c))" > "$dir/siasn.csv"
   "$BIN" tenant onboard --code "$code" --name "Kota Bench $c" --adapter nasional 2>/dev/null
+  "$BIN" demo mark --tenant "$code" 2>/dev/null
   "$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
   "$BIN" period open --tenant "$code" --year 2026 2>/dev/null
   "$BIN" skp demo-plan --tenant "$code" --year 2026

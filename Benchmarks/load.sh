@@ -37,6 +37,7 @@ code="bench-load-$(date +%s)"
 echo "preparing $code: $N employees, approved SKPs, the year open (not timed)"
 "$BIN" demo siasn-csv --employees "$N" --city benchload --seed 5 > "$dir/siasn.csv"
 "$BIN" tenant onboard --code "$code" --name "Kota Beban" --adapter nasional >/dev/null 2>&1
+"$BIN" demo mark --tenant "$code" >/dev/null 2>&1
 "$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
 "$BIN" period open --tenant "$code" --year 2026 >/dev/null 2>&1
 "$BIN" skp demo-plan --tenant "$code" --year 2026 >/dev/null

@@ -46,6 +46,7 @@ city() {
   local i=$1 mode=${2:-} code="bench-scale-$stamp-$1"
   "$BIN" demo siasn-csv --employees "$N" --city "scale$i" --seed "$((100 + i))" > "$dir/siasn.csv"
   "$BIN" tenant onboard --code "$code" --name "Kota Skala $i" --adapter nasional 2>/dev/null
+  "$BIN" demo mark --tenant "$code" 2>/dev/null
   local t0 t1 import copy
   if [ "$mode" = measure ]; then
     local cols; cols=$(head -1 "$dir/siasn.csv" | tr ',' '\n' | sed 's/.*/"&"/' | paste -sd,)

@@ -8,6 +8,7 @@ extension TenantTransaction {
     /// below) and a little by rater. The same seed gives the same scores. Returns requests and rated pairs.
     public func seedBehaviour(year: Int, period: SubPeriod, profile: TenantProfile, seed: UInt64 = 2022,
                               actor: String) async throws -> (requests: Int, rated: Int) {
+        try await requireDemoCity("demo 360 feedback")
         var requests = try await assignRaters(year: year, period: period, profile: profile, actor: actor)
         // Hash joins over whole sets: statistics taken before this transaction know none of the rows it just
         // added, and a nested loop over the ratings being inserted would revisit them for every request.

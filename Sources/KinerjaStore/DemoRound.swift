@@ -8,6 +8,7 @@ extension TenantTransaction {
     /// follow-ups the rules require. For demo and test cities only: it decides on everyone's behalf.
     public func finalizeDemoRound(year: Int, period: SubPeriod, profile: TenantProfile, organisasi: PredikatOrganisasi = .baik,
                                   actor: String) async throws -> (opds: Int, followUps: Int) {
+        try await requireDemoCity("a demo round")
         let hr = SKPActor.hr(actor)
         let opds = try await orgUnits().filter { $0.parentID == nil }.map(\.code)
         let have = Set(try await curve(year: year, period: period, profile: profile).compactMap { $0.predikatOrganisasi == nil ? nil : $0.unitCode })

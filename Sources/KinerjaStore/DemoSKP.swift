@@ -14,6 +14,7 @@ extension TenantTransaction {
     /// a handful of statements whatever the city's size. Refuses a year that already has SKPs.
     public func seedSKPs(year: Int, profile: TenantProfile, realisasiUntil: CivilDate?, seed: UInt64 = 2022,
                          actor: String) async throws -> (skp: Int, realisasi: Int) {
+        try await requireDemoCity("demo plans")
         try await requireYear(year, forChange: true)
         let existing = try await query("select count(*) from skp where tenant_id = \(tenant.uuid) and year = \(year)")
         for try await n in existing.decode(Int.self) where n > 0 {

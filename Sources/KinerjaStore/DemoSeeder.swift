@@ -45,4 +45,30 @@ extension TenantTransaction {
         try await audit(actor: actor, action: "demo.seed", subject: "",
                         detail: ["units": String(population.units.count), "employees": String(population.people.count)])
     }
+
+    /// Whether the demo generator wrote this city's employees (its `demo.seed` entry), or the city was marked
+    /// as demo data (`demo.city`, `markDemoCity`): migration 0046.
+    public func isDemoCity() async throws -> Bool {
+        var found = false
+        for try await _ in try await query("""
+            select 1 from audit_log where tenant_id = \(tenant.uuid) and action in ('demo.seed', 'demo.city') limit 1
+            """) { found = true }
+        return found
+    }
+
+    /// Marks this city as demo data: a demo SIASN file imported through the real import (the fuzz and benchmark
+    /// cities). Returns false when it was one already.
+    public func markDemoCity(actor: String) async throws -> Bool {
+        guard try await !isDemoCity() else { return false }
+        try await audit(actor: actor, action: "demo.city", subject: "")
+        return true
+    }
+
+    /// Refused unless this is a demo city: `what` writes made-up plans, ratings or decisions for everyone.
+    func requireDemoCity(_ what: String) async throws {
+        guard try await isDemoCity() else {
+            throw StoreError.state("\(what) writes demo data on everyone's behalf; this city's employees were imported or "
+                                   + "entered, not made by 'kinerja-admin demo seed', so it is left alone")
+        }
+    }
 }

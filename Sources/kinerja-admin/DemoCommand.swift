@@ -6,7 +6,26 @@ import KinerjaStore
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self, Rate.self, Finalize.self])
+        commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, SIASNFile.self, Mark.self, Rate.self, Finalize.self])
+
+    struct Mark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark a city as demo data, so that the demo commands (skp demo-plan, demo rate, demo finalize) write into it.",
+            discussion: "For a city onboarded to try the product or to measure it, whose employees came from 'demo siasn-csv' "
+                + "through 'import employees'. Those commands refuse any other city whose employees were imported or entered: "
+                + "they decide on everyone's behalf. 'demo seed' cities are demo data already.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code.") var tenant: String
+
+        func run() async throws {
+            let code = tenant
+            let marked = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                return try await db.withTenant(t.id) { try await $0.markDemoCity(actor: cliActor) }
+            }
+            printError(marked ? "\(code): marked as demo data" : "\(code): demo data already")
+        }
+    }
 
     struct SIASNFile: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -30,7 +49,8 @@ struct DemoCommand: AsyncParsableCommand {
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Onboard the demo cities (Makassar, Pematangsiantar, Banjarbaru, Palu) and fill them with employees.",
-            discussion: "A city that already has employees is left as it is. The same --seed gives the same people. "
+            discussion: "A city that already has employees keeps them; one whose employees the demo did not make (imported or "
+                + "entered) is left entirely alone. The same --seed gives the same people. "
                 + "Employees are written with COPY and one set-based insert per city. Then the year is opened (this year "
                 + "unless --year) and every employee gets an approved, cascaded SKP with realisasi for the periods already "
                 + "ended, unless the year has SKPs already or --no-plans is given; and the year's 360 feedback (see 'demo rate').")
@@ -65,7 +85,12 @@ struct DemoCommand: AsyncParsableCommand {
                         printError("\(adapter.name): onboarded")
                     }
                     if tenant.employeeCount > 0 {
-                        printError("\(adapter.name): already has \(tenant.employeeCount) employees, left as it is")
+                        // A city whose employees were imported or entered is real: no demo year, plans or ratings.
+                        guard try await db.withTenant(tenant.id, { try await $0.isDemoCity() }) else {
+                            printError("\(adapter.name): has \(tenant.employeeCount) employees the demo did not make (imported or entered): left as it is")
+                            continue
+                        }
+                        printError("\(adapter.name): already has \(tenant.employeeCount) employees, left as they are")
                     } else {
                         printError("\(adapter.name): generating \(employees) employees…")
                         let population = DemoPopulation(city: adapter.name, employees: employees, seed: seed)

@@ -89,6 +89,42 @@ import Testing
         #expect(rina?.status == "inactive", "never deleted: history stays")
     }
 
+    /// A city whose employees came from SIASN is real: the demo commands that decide on everyone's behalf (plans,
+    /// 360 answers, a closed round) refuse it and write nothing; a demo city takes them.
+    @Test func anImportedCityTakesNoDemoData() async throws {
+        let (db, t) = try await empty("demo")
+        _ = try await run(db, t.id, Self.file())
+        let profile = try NationalAdapter().effectiveProfile()
+        try await db.withTenant(t.id) { tx in
+            #expect(try await !tx.isDemoCity())
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+        }
+        func refused(_ body: @escaping @Sendable (TenantTransaction) async throws -> Void) async throws {
+            do {
+                try await db.withTenant(t.id) { try await body($0) }
+                Issue.record("a demo write into an imported city was accepted")
+            } catch let StoreError.state(message) {
+                #expect(message.contains("left alone"), "\(message)")
+            }
+        }
+        try await refused { _ = try await $0.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t") }
+        try await refused { _ = try await $0.seedBehaviour(year: 2026, period: .year, profile: profile, actor: "t") }
+        try await refused { _ = try await $0.finalizeDemoRound(year: 2026, period: .year, profile: profile, actor: "t") }
+        try await db.withTenant(t.id) { tx in
+            for try await n in try await tx.query("select (select count(*) from skp) + (select count(*) from behaviour_raters)").decode(Int.self) {
+                #expect(n == 0)
+            }
+        }
+        let (demo, _) = try await TestDatabase.city("demo-marker")
+        #expect(try await db.withTenant(demo.id) { try await $0.isDemoCity() })
+        // Marked as demo data (`demo mark`: a demo file imported, as the fuzz and benchmark cities are), it takes them.
+        try await db.withTenant(t.id) { tx in
+            let (first, second) = (try await tx.markDemoCity(actor: "t"), try await tx.markDemoCity(actor: "t"))
+            #expect(first && !second)
+            #expect(try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t").skp > 0)
+        }
+    }
+
     @Test func withDeactivateMissingEveryAtasanMustBeInTheFile() async throws {
         let (db, t) = try await empty("deact")
         _ = try await run(db, t.id, Self.file())

@@ -26,6 +26,7 @@ if ! "$ADMIN" tenant list --format csv 2>/dev/null | grep -q "^$code,"; then
   tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
   "$ADMIN" demo siasn-csv --employees 300 --city fuzz --seed 11 > "$tmp"
   "$ADMIN" tenant onboard --code "$code" --name "Kota Fuzz" --adapter nasional >/dev/null 2>&1
+  "$ADMIN" demo mark --tenant "$code" >/dev/null 2>&1
   "$ADMIN" import employees "$tmp" --tenant "$code" --format json >/dev/null 2>&1
   "$ADMIN" period open --tenant "$code" --year 2026 >/dev/null 2>&1
   "$ADMIN" skp demo-plan --tenant "$code" --year 2026 >/dev/null
