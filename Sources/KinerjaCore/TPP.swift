@@ -285,26 +285,26 @@ public enum Discipline {
         }
     }
 
-    /// The longest run of consecutive working days (Monday to Friday; a weekend does not break a run, and a
-    /// record on a weekend day is not a working day) in `days`. Public holidays are not known here, so a holiday between two absences breaks the run.
-    public static func longestRun(_ days: [CivilDate]) -> Int {
-        let sorted = Set(days.filter(isWorkingDay)).map { $0.dayNumber }.sorted()
+    /// The longest run of consecutive working days in `days` by the city's `calendar` (Monday to Friday less
+    /// its holidays): a weekend or a holiday between two absences does not break a run, and a record on a
+    /// weekend day or a holiday is not a working day missed.
+    public static func longestRun(_ days: [CivilDate], calendar: WorkingCalendar = WorkingCalendar(holidays: [])) -> Int {
+        let sorted = Set(days.filter(calendar.isWorkingDay)).map { $0.dayNumber }.sorted()
         var best = 0, run = 0, previous: Int?
         for n in sorted {
-            if let p = previous, workingDaysBetween(p, n) == 1 { run += 1 } else { run = 1 }
+            if let p = previous, calendar.workingDays(after: CivilDate(dayNumber: p), through: CivilDate(dayNumber: n)) == 1 {
+                run += 1
+            } else {
+                run = 1
+            }
             best = max(best, run)
             previous = n
         }
         return best
     }
 
-    /// Monday to Friday (public holidays are not known here).
+    /// Monday to Friday (a city's holidays are in its ``WorkingCalendar``).
     public static func isWorkingDay(_ d: CivilDate) -> Bool { CivilDate.weekday(dayNumber: d.dayNumber) < 5 }
-
-    /// Working days from day number `a` to `b` (b after a), counting b and not a.
-    static func workingDaysBetween(_ a: Int, _ b: Int) -> Int {
-        (a + 1...b).filter { CivilDate.weekday(dayNumber: $0) < 5 }.count
-    }
 }
 
 extension CivilDate {

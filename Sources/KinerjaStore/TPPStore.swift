@@ -302,8 +302,11 @@ extension TenantTransaction {
 
     /// Counts each employee's unexcused absence in the calendar year and proposes the ladder step it reached
     /// where that step was not proposed before. A step reached past lower ones never proposed names them, so
-    /// no step is skipped silently. Returns the new cases.
-    public func scanDiscipline(year: Int, actor: String) async throws -> [DisciplineCase] {
+    /// no step is skipped silently. Absence is counted in working days of the city's `calendar` (its holidays
+    /// from the profile): a record on a weekend or a holiday is not one, and neither breaks a run. Returns the
+    /// new cases.
+    public func scanDiscipline(year: Int, calendar: WorkingCalendar = WorkingCalendar(holidays: []),
+                               actor: String) async throws -> [DisciplineCase] {
         let rows = try await query("""
             select nip::text, array_agg(day::text order by day) from attendance_events
             where tenant_id = \(tenant.uuid) and kind = 'tidak_hadir' and not excused
@@ -312,9 +315,9 @@ extension TenantTransaction {
             """)
         var reached: [(String, Discipline.Step, Int, Int)] = []
         for try await (nip, days) in rows.decode((String, [String]).self) {
-            // Absence is counted in working days: a record on a Saturday or Sunday is not one.
-            let dates = days.compactMap { CivilDate(iso: $0) }.filter(Discipline.isWorkingDay)
-            let run = Discipline.longestRun(dates)
+            // Absence is counted in working days: a record on a Saturday, a Sunday or a holiday is not one.
+            let dates = days.compactMap { CivilDate(iso: $0) }.filter(calendar.isWorkingDay)
+            let run = Discipline.longestRun(dates, calendar: calendar)
             if let step = Discipline.step(absenceDays: dates.count, longestRun: run) { reached.append((nip, step, dates.count, run)) }
         }
         let existing = try await query("select nip::text, array_agg(step) from discipline_cases where tenant_id = \(tenant.uuid) and year = \(year) group by nip")
@@ -359,10 +362,10 @@ extension TenantTransaction {
     public func decideDiscipline(id: Int64, impose: Bool, note: String, cutFrom: (year: Int, month: Int)?, actor: String) async throws -> DisciplineCase {
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !note.isEmpty else { throw StoreError.invalid("a decision needs its note (the decree number, the examination)") }
-        let rows = try await query("select year, step, status from discipline_cases where tenant_id = \(tenant.uuid) and case_id = \(id) for update")
-        var found: (Int, Int, String)?
-        for try await r in rows.decode((Int, Int, String).self) { found = r }
-        guard let (year, raw, status) = found, let step = Discipline.Step(rawValue: raw) else {
+        let rows = try await query("select year, step, status, nip::text from discipline_cases where tenant_id = \(tenant.uuid) and case_id = \(id) for update")
+        var found: (Int, Int, String, String)?
+        for try await r in rows.decode((Int, Int, String, String).self) { found = r }
+        guard let (year, raw, status, nip) = found, let step = Discipline.Step(rawValue: raw) else {
             throw StoreError.notFound(what: "discipline case", key: String(id))
         }
         guard status == "proposed" else { throw StoreError.state("discipline case \(id) is already \(status)") }
@@ -387,8 +390,9 @@ extension TenantTransaction {
                    decision_note = \(note), cut_from = \(from)::date, cut_months = \(from == nil ? nil : step.cutMonths)
             where tenant_id = \(tenant.uuid) and case_id = \(id)
             """)
-        try await audit(actor: actor, action: impose ? "discipline.impose" : "discipline.dismiss", subject: String(id),
-                        detail: ["step": step.name, "note": note].merging(from.map { ["cut_from": $0] } ?? [:]) { a, _ in a })
+        // Named by the person and year, as every entry about one person is (audit log --entity NIP*); the case in the detail.
+        try await audit(actor: actor, action: impose ? "discipline.impose" : "discipline.dismiss", subject: "\(nip)/\(year)",
+                        detail: ["case": String(id), "step": step.name, "note": note].merging(from.map { ["cut_from": $0] } ?? [:]) { a, _ in a })
         return try await disciplineCases(year: year).first { $0.id == id }!
     }
 }

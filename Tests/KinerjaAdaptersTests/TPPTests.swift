@@ -118,6 +118,15 @@ import Testing
         // A record on the Saturday between two weeks is not a working day and does not break the run.
         #expect(Discipline.longestRun(run + [CivilDate(year: 2026, month: 3, day: 7)]) == 10)
         #expect(!Discipline.isWorkingDay(CivilDate(year: 2026, month: 3, day: 8)) && Discipline.isWorkingDay(CivilDate(year: 2026, month: 3, day: 9)))
+        // A holiday of the city (Friday 6 March, say) is no working day: absent the days around it is one run of 9
+        // working days, and ten with the Monday after; a record on the holiday itself is not an absence.
+        let holiday = CivilDate(year: 2026, month: 3, day: 6)
+        let calendar = WorkingCalendar(holidays: [holiday])
+        let around = run.filter { $0 != holiday }
+        #expect(Discipline.longestRun(around, calendar: calendar) == 9)
+        #expect(Discipline.longestRun(around) == 5, "without the calendar the holiday broke the run")
+        #expect(Discipline.longestRun(around + [CivilDate(year: 2026, month: 3, day: 16)], calendar: calendar) == 10)
+        #expect(Discipline.longestRun(run, calendar: calendar) == 9, "the record on the holiday is not a working day missed")
         #expect([Discipline.Step.potongan6, .potongan9, .potongan12].map(\.cutMonths) == [6, 9, 12])
         #expect(Discipline.Step.teguranLisan.cutMonths == nil && Discipline.Step.pembebasanJabatan.level == "berat")
     }

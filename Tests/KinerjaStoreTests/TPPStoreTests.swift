@@ -151,6 +151,23 @@ import Testing
         #expect(try await run().contains { $0.nip == left }, "realisasi for Q4 keeps them in December")
     }
 
+    /// Absence counts in the city's working days: three records, one of them on a holiday of its profile, are two
+    /// absences, below the ladder's first step (DOMAIN.md: 3, teguran lisan). Without the holidays it was proposed.
+    @Test func anAbsenceOnAHolidayIsNoAbsence() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("tpp-holiday", employees: 300)
+        let nip = TestDatabase.chain(pop).peer.nip
+        let file = "NIP,TANGGAL,JENIS\n" + ["2026-02-16", "2026-02-17", "2026-02-18"].map { "\(nip),\($0),tidak_hadir" }.joined(separator: "\n")
+        let calendar = WorkingCalendar(holidays: [CivilDate(year: 2026, month: 2, day: 17)])  // Tahun Baru Imlek
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks(file))
+            #expect(try await tx.scanDiscipline(year: 2026, calendar: calendar, actor: "t").isEmpty)
+            let without = try await tx.scanDiscipline(year: 2026, actor: "t")
+            #expect(without.map(\.step) == [.teguranLisan] && without[0].absenceDays == 3, "a calendar without the holiday counts it")
+        }
+    }
+
     @Test func disciplineIsProposedStepByStepAndAnImposedCutReachesTheTPP() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("tpp-discipline", employees: 300)
@@ -202,6 +219,10 @@ import Testing
             let nine = try await tx.scanDiscipline(year: 2026, actor: "t")
             #expect(nine.map(\.step) == [.potongan9] && nine[0].absenceDays == 14)
             _ = try await tx.decideDiscipline(id: nine[0].id, impose: true, note: "SK Wali Kota 800/2/2026", cutFrom: (2026, 6), actor: "t")
+            // The decisions are found by the person, as HR look them up (audit log --entity NIP*), with the case.
+            let theirs = try await tx.auditEntries(.init(subject: "\(c.staff.nip)*", limit: 100)).filter { $0.action.hasPrefix("discipline.") }
+            #expect(theirs.count == 3 && theirs.allSatisfy { $0.subject == "\(c.staff.nip)/2026" }, "\(theirs.map(\.subject))")
+            #expect(theirs.contains { $0.detail.contains("\"case\": \"\(nine[0].id)\"") || $0.detail.contains("\"case\":\"\(nine[0].id)\"") })
         }
         // April to September carry the 25% cut (June to September under both decisions); March does not; the
         // second cut runs until February.
