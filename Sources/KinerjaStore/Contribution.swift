@@ -117,6 +117,18 @@ extension TenantTransaction {
         return out
     }
 
+    /// How many people below each OPD's agency goals intervene in at least one of them, each counted once
+    /// however many goals they serve (a sum over the goals counts a person once per goal).
+    public func goalContributorsByOPD(year: Int, period: SubPeriod) async throws -> [String: Int] {
+        let rows = try await query(contributionStatement(year: year, period: period, unitCode: nil, tail: """
+            select goal_opd, (count(distinct nip) filter (where nip <> goal_nip))::int
+            from c where goal_kind = 'utama' group by goal_opd
+            """))
+        var out: [String: Int] = [:]
+        for try await (opd, n) in rows.decode((String, Int).self) { out[opd] = n }
+        return out
+    }
+
     /// One employee's RHK of the year, each with its capaian in the period's evaluation and its path up to the
     /// agency goal; RHK utama first, then by text and key (a whole order, so that pages neither skip nor repeat).
     public func employeeContribution(nip: String, year: Int, period: SubPeriod) async throws -> [RHKContribution] {

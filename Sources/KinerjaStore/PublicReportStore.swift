@@ -28,11 +28,13 @@ extension TenantTransaction {
             throw StoreError.state("\(year) is not final in \(open.count) OPD(s): \(open.prefix(10).joined(separator: ", ")); finalize them ('evaluate finalize') first")
         }
         let goals = try await goalContributions(year: year, period: .year)
+        // People counted once per OPD, whatever the number of its goals they serve: the five-person rule is about
+        // people, and two people under three goals are two, not six.
+        let people = try await goalContributorsByOPD(year: year, period: .year)
         var goalSum: [String: (sum: Double, rhk: Int, people: Int)] = [:]
         for g in goals {
-            var a = goalSum[g.opdCode] ?? (0, 0, 0)
+            var a = goalSum[g.opdCode] ?? (0, 0, people[g.opdCode] ?? 0)
             if let m = g.meanCapaian, g.rhkCount > 0 { a.sum += m * Double(g.rhkCount); a.rhk += g.rhkCount }
-            a.people += g.contributors
             goalSum[g.opdCode] = a
         }
         let previous = try await publicReport(year: year - 1)

@@ -559,6 +559,12 @@ import Testing
                 #expect(abs((g.meanCapaian ?? 0) - (values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count))) < 1e-9)
             }
             #expect(goals.contains { $0.ownerNIP == c.kepala.nip && $0.contributors > 0 })
+            // The OPD's people behind its goals, each once (the public report's five-person rule counts people):
+            // someone serving two goals is one person, where the goals' sum counted two.
+            let people = try await tx.goalContributorsByOPD(year: 2026, period: .year)
+            let distinct = Set(byGoal.values.flatMap { $0.map(\.nip) }).count
+            #expect(people[opd] == distinct && distinct > 0, "\(String(describing: people[opd])) of \(distinct)")
+            #expect(goals.map(\.contributors).reduce(0, +) > distinct, "the demo's people serve several goals: the sum counts them twice")
             // A unit that is not an OPD is named as such.
             if let sub = pop.units.first(where: { $0.parent != nil }) {
                 await #expect(throws: StoreError.self) { _ = try await tx.goalContributions(year: 2026, period: .year, unitCode: sub.code) }
