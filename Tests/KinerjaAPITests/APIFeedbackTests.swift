@@ -137,7 +137,10 @@ import Testing
             try await admin.createAPIKey(tenants: [(city ?? a).id], role: role, label: "", employeeNIP: nip, actor: "t").token
         }
         let staff = try await key(.pegawai, c.staff.nip), peer = try await key(.pegawai, c.peer.nip)
-        let kasi = try await key(.atasan, c.kasi.nip), hr = try await key(.hrAdmin, nil), payroll = try await key(.integrator, nil)
+        let kasi = try await key(.atasan, c.kasi.nip), hr = try await key(.hrAdmin, nil)
+        // Payroll reads the rewards (incentives) with a key granted siasn: one person's follow-ups go to no other integrator.
+        let payroll = try await admin.createAPIKey(tenants: [a.id], role: .integrator, label: "payroll", employeeNIP: nil, scopes: ["siasn"], actor: "t").token
+        let machine = try await key(.integrator, nil)
         let hrB = try await key(.hrAdmin, nil, b)
         let path = "/v1/employees/\(c.staff.nip)/followups/2026"
         try await withAPI { client in
@@ -149,6 +152,7 @@ import Testing
             #expect(try await client.send(.get, path, token: hrB).status == .notFound)
             // The city's list: HR and integrators, a page at a time; not employees; another city sees none of it.
             #expect(try await client.send(.get, "/v1/followups?year=2026", token: staff).status == .forbidden)
+            #expect(try await client.send(.get, "/v1/followups?year=2026", token: machine).status == .forbidden)
             var seen: [Int] = [], cursor: String? = nil
             repeat {
                 let page = try await client.send(.get, "/v1/followups?year=2026&period=Y&limit=7" + (cursor.map { "&cursor=\($0)" } ?? ""), token: payroll)
