@@ -37,6 +37,11 @@ public enum Attendance {
             let name = raw.trimmingSpaces.uppercased()
             if index[name] == nil { index[name] = i }
         }
+        // Machine exports name the minutes "MENIT TERLAMBAT", "JUMLAH MENIT" and the like: one such column is it.
+        if index["MENIT"] == nil {
+            let named = index.filter { $0.key.contains("MENIT") }
+            if named.count == 1 { index["MENIT"] = named.first!.value }
+        }
         let missing = ["NIP", "TANGGAL", "JENIS"].filter { index[$0] == nil }
         guard missing.isEmpty else {
             throw RowError(line: 1, column: missing.joined(separator: ", "), value: fields.joined(separator: ","),
@@ -66,6 +71,11 @@ public enum Attendance {
         }
         let minutesText = field("MENIT")
         var minutes: Int?
+        // Without the column every late arrival would read as "no record", the heaviest deduction, unseen.
+        if index["MENIT"] == nil, let kind, kind == .terlambat || kind == .pulangCepat {
+            errors.append(RowError(line: line, column: "MENIT", value: "",
+                                   reason: "the file has no MENIT column: a \(kind.rawValue) row needs its minutes (an empty cell means no record)"))
+        }
         if !minutesText.isEmpty {
             if let m = Int(minutesText), (1...1440).contains(m) { minutes = m } else {
                 errors.append(RowError(line: line, column: "MENIT", value: minutesText, reason: "whole minutes 1-1440, or empty (no record)"))

@@ -147,4 +147,20 @@ import Testing
         #expect(minutes.errors.map(\.column) == ["MENIT", "IZIN"])
         #expect(throws: RowError.self) { try Attendance.header(["NIP", "JENIS"]) }
     }
+
+    /// A machine export names the minutes its own way: "MENIT TERLAMBAT" is read as MENIT. A file with no minutes
+    /// column at all refuses its late arrivals by name: each would have read as "no record", the heaviest
+    /// deduction (1.5%), where the machine had the minutes (DOMAIN.md's 0.5% for 1-30).
+    @Test func lateArrivalsNeedTheirMinutes() throws {
+        let named = try Attendance.header(["NIP", "TANGGAL", "JENIS", "MENIT TERLAMBAT"])
+        let late = try Attendance.row([Self.nip, "2026-03-02", "terlambat", "12"], line: 2, index: named).get()
+        #expect(late.minutes == 12 && Attendance.deduction(late) == "terlambat-1-30")
+        let bare = try Attendance.header(["NIP", "TANGGAL", "JENIS"])
+        guard case .failure(let e) = Attendance.row([Self.nip, "2026-03-02", "pulang cepat"], line: 3, index: bare) else {
+            Issue.record("a late row without a minutes column was accepted")
+            return
+        }
+        #expect(e.errors.map(\.column) == ["MENIT"] && e.errors[0].reason.contains("no MENIT column"))
+        #expect((try? Attendance.row([Self.nip, "2026-03-02", "tidak_hadir"], line: 4, index: bare).get()) != nil, "an absence has no minutes")
+    }
 }
