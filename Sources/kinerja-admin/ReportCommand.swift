@@ -70,6 +70,10 @@ struct ReportCommand: AsyncParsableCommand {
                 let chosen = asked ?? definition.defaultFormat
                 guard ["csv", "json", "html", "pdf"].contains(chosen) else { throw CLIError("--format '\(chosen)' is not csv, json, html or pdf") }
                 if chosen == "pdf", outURL == nil { throw CLIError("a PDF is written to a file: give --out FILE") }
+                // Known before any page is rendered, not after a long run.
+                if chosen == "pdf", Chromium.path == nil {
+                    throw CLIError("PDF needs headless Chromium: install Debian's 'chromium' (make report-tools); nothing was generated")
+                }
                 let templates = try ReportTemplates(city: AdapterRegistry.named(tenant.adapter)?.templates ?? [:])
                 let scope = ReportScope(year: year, period: period.description, opd: opd, nip: nipDigits)
                 let periodName = period == .year ? (language == .id ? "Tahun \(year)" : "Year \(year)") : "\(period) \(year)"
@@ -150,15 +154,26 @@ final class ReportOutput: ReportSink {
         if total > ReportGenerator.batch { printError("  \(done) of \(total) documents") }
     }
 
+    /// Puts the finished report in place: renamed over an earlier file at once, so that a report that fails
+    /// (Chromium missing or failing) leaves the earlier one as it was.
     func finish() async throws {
         guard let url, let partial else { return }
         try handle.close()
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+        var done = partial
         if pdf {
             defer { try? FileManager.default.removeItem(at: partial) }
-            try await Chromium.pdf(html: partial, to: url)
-        } else {
-            try FileManager.default.moveItem(at: partial, to: url)
+            done = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
+            do {
+                try await Chromium.pdf(html: partial, to: done)
+            } catch {
+                try? FileManager.default.removeItem(at: done)
+                throw CLIError(error.description)
+            }
+        }
+        guard rename(done.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: done)
+            throw CLIError("cannot write '\(url.path)': \(reason)")
         }
     }
 
