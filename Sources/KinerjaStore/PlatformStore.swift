@@ -101,6 +101,7 @@ public struct PlatformStore: Sendable {
     /// written). `dryRun`: the same checks and answer, nothing written. An offboarded or purged city keeps its
     /// profile.
     public func updateProfile(code: String, profile: TenantProfile, actor: String, dryRun: Bool = false) async throws -> (version: Int, changed: [String]) {
+        try await requireCadenceFits(code: code, profile: profile)
         let json = String(data: try JSONEncoder().encode(profile), encoding: .utf8)!
         do {
             return try await database.statement(
@@ -114,6 +115,29 @@ public struct PlatformStore: Sendable {
         } catch where StoreError.sqlState(error) == "55000" {
             let status = try await tenant(code: code)?.status.rawValue ?? "gone"
             throw StoreError.state("city '\(code)' is \(status): it takes no writes, its profile included")
+        }
+    }
+
+    /// A year is opened with the periods of the cadence in force (months or quarters): while such a year is
+    /// open, another cadence would find none of its periods, and the month's TPP would read no realisasi and pay
+    /// 0% kinerja. Refused, naming the years, until they are closed.
+    func requireCadenceFits(code: String, profile new: TenantProfile) async throws {
+        guard let t = try await tenant(code: code) else { return }  // the update names the missing city
+        let old = try await self.profile(of: t.id).periods.cadence
+        guard old != new.periods.cadence else { return }
+        let open = try await database.withTenant(t.id) { tx in
+            var years: [Int] = []
+            for try await y in try await tx.query("""
+                select distinct a.year from periods a join periods p on p.tenant_id = a.tenant_id and p.year = a.year
+                where a.tenant_id = \(t.id.uuid) and a.kind = 'annual' and a.status = 'open' and p.kind = \(old.rawValue)
+                order by a.year
+                """).decode(Int.self) { years.append(y) }
+            return years
+        }
+        guard open.isEmpty else {
+            throw StoreError.state("periods.cadence '\(new.periods.cadence.rawValue)': \(open.map(String.init).joined(separator: ", ")) "
+                + "\(open.count == 1 ? "was" : "were") opened by \(old.rawValue) periods and \(open.count == 1 ? "is" : "are") still open; "
+                + "keep '\(old.rawValue)' until \(open.count == 1 ? "it is" : "they are") closed ('kinerja-admin period close'), then change it")
         }
     }
 

@@ -70,9 +70,14 @@ import Testing
         #expect(refused.status != 0 && refused.err.contains("timeZone") && refused.err.contains("Europe/London"), "\(refused.err)")
         #expect(try await stored() == (2, "Asia/Jakarta"))
 
-        // A file: validated, merged over the national default, applied; the change named.
+        // A file: validated, merged over the national default, applied; the change named. Without the city's
+        // monthly cadence it would bring the national quarters while 2026, opened by months, is open: refused.
         let file = folder.appendingPathComponent("wita.yaml")
         try "name: Kota Profil\ntimeZone: Asia/Makassar\n".write(to: file, atomically: true, encoding: .utf8)
+        let quarters = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--profile", file.path])
+        #expect(quarters.status != 0 && quarters.err.contains("periods.cadence 'quarterly': 2026 was opened by monthly periods"), "\(quarters.err)")
+        #expect(try await stored() == (2, "Asia/Jakarta"))
+        try "name: Kota Profil\ntimeZone: Asia/Makassar\nperiods: {cadence: monthly}\n".write(to: file, atomically: true, encoding: .utf8)
         let fromFile = try await ReportCommandTests.admin(["tenant", "update-profile", code, "--profile", file.path])
         #expect(fromFile.status == 0 && fromFile.err.contains("profile version 2 to 3; changed:") && fromFile.err.contains("timeZone"), "\(fromFile.err)")
         #expect(try await stored() == (3, "Asia/Makassar"))
@@ -104,6 +109,17 @@ import Testing
                 .collect().first!.decode(Int.self)
         }
         #expect(leaked == 0)
+
+        // Another cadence while a year opened by the old one is open: refused, dry run too, naming the year.
+        var other = try await admin.platform.profile(of: city.id)
+        #expect(other.periods.cadence == .monthly)
+        other.periods.cadence = .quarterly
+        for dry in [false, true] {
+            await #expect(throws: StoreError.state("periods.cadence 'quarterly': 2026 was opened by monthly periods and is still open; keep 'monthly' until it is closed ('kinerja-admin period close'), then change it")) {
+                _ = try await admin.platform.updateProfile(code: code, profile: other, actor: "tests", dryRun: dry)
+            }
+        }
+        #expect(try await stored() == (3, "Asia/Makassar"))
 
         // Offboarded: read-only, its profile included.
         _ = try await admin.platform.offboard(code: code, actor: "tests")
