@@ -134,6 +134,17 @@ public enum AuditChain {
             } else if head.hash != hex(previous) {
                 result.problem = "the chain's head (\(head.seq), \(head.hash.prefix(12))) does not match its last entry (\(sealed), \(hex(previous).prefix(12))): the head or the end of the chain was changed"
                 result.entryID = last?.entryID
+            } else {
+                // Entries sealed past the head are a seal that landed during the check, unless the head, read
+                // again, still stops before them: then it was moved back.
+                var beyond: Int64 = 0
+                for try await n in try await connection.query(
+                    "select coalesce(max(chain_seq), 0) from audit_log where tenant_id = \(tenant) and chain_seq > \(head.seq)", logger: logger
+                ).decode(Int64.self) { beyond = n }
+                if beyond > 0, let now = try await readHead(), now.seq < beyond {
+                    result.problem = "the log has sealed entries up to position \(beyond) and the chain's head says \(now.seq): the head was moved back"
+                    result.entryID = last?.entryID
+                }
             }
         } else {
             // No head when the check began: any sealed entry now, with still no head, means it was removed.

@@ -170,6 +170,21 @@ import Testing
         #expect(try await TestDatabase.admin().withTenant(other.id) { try await $0.verifyAuditChain(expect: now) }.intact)
     }
 
+    /// The head moved back with the entries after it left in place: found without a noted head (the entries
+    /// past it are no seal in progress, since the head read again still stops before them).
+    @Test func aHeadMovedBackIsNamed() async throws {
+        let city = try await Self.city("chain-back")
+        let head = try #require(try await Self.verify(city).head)
+        try await Self.withoutSealing(city) {
+            try await Self.tamper("""
+                update audit_heads h set chain_seq = l.chain_seq, row_hash = l.row_hash
+                from audit_log l where h.tenant_id = \(city.id.uuid) and l.tenant_id = h.tenant_id and l.chain_seq = \(head.seq - 1)
+                """)
+            let v = try await Self.verify(city)
+            #expect(!v.intact && v.problem?.contains("the head was moved back") == true, "\(v.problem ?? "")")
+        }
+    }
+
     /// A head read before a server seals more entries is the end of this run's check, not a head that disagrees:
     /// the entries beyond it are the next run's (verify read the head and the entries in two statements, and a
     /// seal between them answered "the head or the end of the chain was changed").
