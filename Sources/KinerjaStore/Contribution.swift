@@ -117,11 +117,12 @@ extension TenantTransaction {
         return out
     }
 
-    /// How many people below each OPD's agency goals intervene in at least one of them, each counted once
-    /// however many goals they serve (a sum over the goals counts a person once per goal).
+    /// How many people below each OPD's agency goals stand behind the goals' mean capaian (an RHK with a
+    /// capaian that intervenes in one of them), each counted once however many goals they serve (a sum over
+    /// the goals counts a person once per goal; someone without a capaian adds nothing to the mean).
     public func goalContributorsByOPD(year: Int, period: SubPeriod) async throws -> [String: Int] {
         let rows = try await query(contributionStatement(year: year, period: period, unitCode: nil, tail: """
-            select goal_opd, (count(distinct nip) filter (where nip <> goal_nip))::int
+            select goal_opd, (count(distinct nip) filter (where nip <> goal_nip and capaian is not null))::int
             from c where goal_kind = 'utama' group by goal_opd
             """))
         var out: [String: Int] = [:]
