@@ -56,7 +56,10 @@ public enum Behaviour {
 
     /// The proposed rating for a figure and its bands: at or above `diAtas`, Di Atas; at or above `sesuai`,
     /// Sesuai; below, Di Bawah.
+    /// Settled to the millionth before the bands, as the evaluation does: 2.9999999999999996, a mean of sevens
+    /// in floating point, is the 3 it stands for.
     public static func rating(_ x: Double, _ bands: TenantProfile.RatingProposal.Bands) -> Rating {
-        x >= bands.diAtas ? .diAtasEkspektasi : x >= bands.sesuai ? .sesuaiEkspektasi : .diBawahEkspektasi
+        let x = Capaian.settled(x)
+        return x >= bands.diAtas ? .diAtasEkspektasi : x >= bands.sesuai ? .sesuaiEkspektasi : .diBawahEkspektasi
     }
 }

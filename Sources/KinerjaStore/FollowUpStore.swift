@@ -102,6 +102,10 @@ extension TenantTransaction {
     static let cancelledByReopening = "cancelled: the OPD was reopened"
 
     func insertFollowUps(_ planned: [FollowUp.Planned], year: Int, period: SubPeriod, actor: String) async throws -> [FollowUp.Kind: Int] {
+        // One row per person, kind and rule: two rules of a profile with the same name would otherwise meet twice
+        // in one statement, which an upsert refuses.
+        var seen = Set<String>()
+        let planned = planned.filter { seen.insert("\($0.nip)|\($0.kind.rawValue)|\($0.rule)").inserted }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var added: [FollowUp.Kind: Int] = [:]

@@ -43,6 +43,15 @@ import Testing
         #expect(Behaviour.rating(capaian, TenantProfile.RatingProposal.national.hasilKerja) == expected)
     }
 
+    /// A score a hair below a band in floating point (a mean of ratings: 2.9999999999999996 for 3, the 109.99…
+    /// of 13.2 of 12) is the figure it stands for, as the evaluation reads it.
+    @Test func aFigureAHairBelowABandIsTheBand() {
+        let bands = TenantProfile.RatingProposal.national
+        #expect(Behaviour.rating(2.9999999999999996, bands.perilaku) == .sesuaiEkspektasi)
+        #expect(Behaviour.rating(13.2 / 12 * 100, bands.hasilKerja) == .diAtasEkspektasi)
+        #expect(Behaviour.rating(2.99999, bands.perilaku) == .diBawahEkspektasi)
+    }
+
     @Test func aProfileWithBandsOutOfOrderIsRefused() {
         #expect(throws: ProfileError.self) {
             try ProfileLoader.load(overlay: "ratingProposal: { hasilKerja: { diAtas: 70, sesuai: 80 } }", source: "t")
