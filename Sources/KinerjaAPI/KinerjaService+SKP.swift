@@ -277,9 +277,21 @@ extension KinerjaService {
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         guard case .json(let body) = input.body else { throw APIProblem.invalid("send the SKP as application/json") }
         let content = try Self.content(body)
+        // An indicator made from a template and sent without `accumulation` adds up as its template says (a
+        // client written before the field, or one that leaves it out): Banjarbaru's rate is the latest figure.
+        let fromTemplates = body.rhk.enumerated().flatMap { i, r in
+            r.iki.enumerated().compactMap { j, k in k.accumulation == nil ? k.templateId.map { (i, j, $0) } : nil }
+        }
         let actor = try Self.actor(p)
         let ifMatch = input.headers.ifMatch
-        let (saved, tag) = try await database.withTenant(try p.city()) { tx in
+        let (saved, tag) = try await database.withTenant(try p.city()) { [content] tx in
+            var content = content
+            if !fromTemplates.isEmpty {
+                let templates = try await tx.profile().indicators
+                for (i, j, id) in fromTemplates {
+                    if let a = templates.first(where: { $0.id == id })?.accumulation { content.rhk[i].iki[j].accumulation = a }
+                }
+            }
             _ = try await Self.visibleEmployee(p, nip, tx)
             try await Self.requireUnchanged(ifMatch, nip: nip, year: year, tx)
             let saved = try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)

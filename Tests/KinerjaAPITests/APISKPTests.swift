@@ -162,6 +162,40 @@ extension TestClientProtocol {
     /// Found in review: the proposal decision did not check the key's role or visibility, so a pegawai key of
     /// someone's atasan could accept their proposal. Now only the direct atasan's (or HR's) key decides;
     /// anyone who may not see the employee gets 404.
+    /// An indicator sent with its template and without `accumulation` adds up as the template says: Banjarbaru's
+    /// participation rate is the latest quarter's figure. It took the default for its aspect (kuantitas: the sum).
+    @Test func anIndicatorFromATemplateAddsUpAsTheTemplateSays() async throws {
+        let db = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("banjarbaru")).effectiveProfile()
+        let (city, pop) = try await TestDatabase.city("api-template", employees: 300, profile: profile)
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+        }
+        let c = TestDatabase.chain(pop)
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI { client in
+            let uri = "/v1/employees/\(c.staff.nip)/skp/2026"
+            var revision = try #require(try await client.send(.get, uri, token: hr).json["skp"] as? [String: Any])
+            var rhk = try #require(revision["rhk"] as? [[String: Any]])
+            var iki = try #require(rhk[0]["iki"] as? [[String: Any]])
+            iki[0]["templateId"] = "angka-partisipasi-sekolah"
+            iki[0]["text"] = "Angka partisipasi sekolah usia 7-15 tahun"
+            iki[0]["targetUnit"] = "persen"
+            iki[0]["targetValue"] = 98
+            iki[0]["dimension"] = "kuantitas"
+            iki[0].removeValue(forKey: "accumulation")
+            rhk[0]["iki"] = iki
+            revision = ["approach": revision["approach"] ?? "kuantitatif", "rhk": rhk]
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: revision), as: UTF8.self)
+            let saved = try await client.send(.put, uri, token: hr, json: body)
+            #expect(saved.status == .ok, "\(saved.body.prefix(300))")
+            let first = ((saved.json["rhk"] as? [[String: Any]])?.first?["iki"] as? [[String: Any]])?.first
+            #expect(first?["templateId"] as? String == "angka-partisipasi-sekolah" && first?["accumulation"] as? String == "last",
+                    "\(String(describing: first))")
+        }
+    }
+
     @Test func onlyTheAtasanDecidesAProposal() async throws {
         let admin = try await TestDatabase.admin()
         let profile = try #require(AdapterRegistry.named("pematangsiantar")).effectiveProfile()
