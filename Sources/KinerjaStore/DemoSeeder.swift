@@ -68,7 +68,8 @@ extension TenantTransaction {
     func requireDemoCity(_ what: String) async throws {
         guard try await isDemoCity() else {
             throw StoreError.state("\(what) writes demo data on everyone's behalf; this city's employees were imported or "
-                                   + "entered, not made by 'kinerja-admin demo seed', so it is left alone")
+                                   + "entered, not made by 'kinerja-admin demo seed', so it is left alone (a demo file imported: "
+                                   + "'kinerja-admin demo mark --tenant CODE' first)")
         }
     }
 }
