@@ -67,7 +67,7 @@ extension TenantTransaction {
     /// Refused unless this is a demo city: `what` writes made-up plans, ratings or decisions for everyone.
     func requireDemoCity(_ what: String) async throws {
         guard try await isDemoCity() else {
-            throw StoreError.state("\(what) writes demo data on everyone's behalf; this city's employees were imported or "
+            throw StoreError.state("\(what) would write demo data on everyone's behalf; this city's employees were imported or "
                                    + "entered, not made by 'kinerja-admin demo seed', so it is left alone (a demo file imported: "
                                    + "'kinerja-admin demo mark --tenant CODE' first)")
         }
