@@ -258,8 +258,12 @@ extension TenantTransaction {
             where tenant_id = \(tenant.uuid) and day between \(first.description)::date and \(last.description)::date
             """)
         var events: [String: [Attendance.Event]] = [:]
+        // Nobody is due at work on a weekend or a holiday of the city: an absence recorded then deducts nothing,
+        // as the discipline scan does not count it. (A ceremony on a holiday, 17 August, still counts.)
+        let calendar = WorkingCalendar(holidays: profile.complaints?.holidays ?? [])
         for try await (nip, day, kind, minutes, excused) in eventRows.decode((String, String, String, Int?, Bool).self) {
             guard let d = CivilDate(iso: day), let k = Attendance.Kind(rawValue: kind) else { continue }
+            if k == .tidakHadir, !calendar.isWorkingDay(d) { continue }
             events[nip, default: []].append(Attendance.Event(nip: nip, day: d, kind: k, minutes: minutes, excused: excused))
         }
         let rows = employees.map { e in

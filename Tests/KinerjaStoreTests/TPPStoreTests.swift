@@ -64,6 +64,34 @@ import Testing
         #expect(pagu == SmallImportSummary(rows: 2, new: 2, changed: 0))
     }
 
+    /// Nobody is due at work on a weekend or a holiday of the city: an absence recorded then deducts nothing (the
+    /// national 3% a day otherwise), and a missed ceremony on 17 August, a holiday, still does.
+    @Test func anAbsenceOnADayOffDeductsNothing() async throws {
+        let db = try await TestDatabase.app()
+        var profile = try NationalAdapter().effectiveProfile()
+        profile.complaints = .init(routingWorkingDays: 3, followUpWorkingDays: 5, closeAfterDays: 10, holidayDates: ["2026-08-17", "2026-08-25"])
+        let (city, pop) = try await TestDatabase.city("tpp-dayoff", employees: 300, profile: profile)
+        let nip = TestDatabase.chain(pop).staff.nip
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks("""
+                NIP,TANGGAL,JENIS,MENIT,IZIN
+                \(nip),2026-08-17,tidak_upacara,,
+                \(nip),2026-08-22,tidak_hadir,,
+                \(nip),2026-08-25,tidak_hadir,,
+                \(nip),2026-08-26,tidak_hadir,,
+                """))
+        }
+        let rows = try await db.withTenant(city.id) { try await $0.computeTPP(year: 2026, month: 8, profile: profile, profileVersion: 1, actor: "t") }
+        let staff = try #require(rows.first { $0.nip == nip })
+        // Saturday 22nd and the holiday on the 25th deduct nothing; the 26th's absence and the ceremony do.
+        let expected = TPPCalculation.compute(pagu: nil, capaian: nil, events: [
+            Attendance.Event(nip: nip, day: CivilDate(year: 2026, month: 8, day: 17), kind: .tidakUpacara, minutes: nil),
+            Attendance.Event(nip: nip, day: CivilDate(year: 2026, month: 8, day: 26), kind: .tidakHadir, minutes: nil),
+        ], disciplinaryCut: 0, rules: profile.tpp)
+        #expect(staff.result.disiplinDeductionPercent == expected.disiplinDeductionPercent && expected.deductions.count == 2, "\(staff.result) vs \(expected)")
+    }
+
     @Test func theMonthsTPPFollowsTheCoreAndRunsTheSameTwice() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("tpp-month", employees: 300)
