@@ -203,14 +203,22 @@ extension KinerjaDatabase {
         }
     }
 
-    /// Seals every city's unsealed entries (those another sealer is on are left to it); returns how many.
+    /// Seals every city's unsealed entries (those another sealer is on are left to it); returns how many. A
+    /// city whose seal fails (migration 0047) is logged by its id and left unsealed; the others are sealed.
     @discardableResult
     public func sealAllAudit() async throws -> Int {
-        try await statement("select coalesce(sum(sealed), 0)::int from audit_seal_all()") { rows in
-            var total = 0
-            for try await n in rows.decode(Int.self) { total = n }
-            return total
+        let (total, failed) = try await statement("select tenant_id, sealed from audit_seal_all()") { rows in
+            var total = 0, failed: [UUID] = []
+            for try await (tenant, n) in rows.decode((UUID, Int).self) {
+                if n < 0 { failed.append(tenant) } else { total += n }
+            }
+            return (total, failed)
         }
+        for t in failed {
+            logger.error("the audit entries of this city could not be sealed: its chain's head disagrees with its log; run 'kinerja-admin audit verify'",
+                         metadata: ["tenant_id": "\(t.uuidString.lowercased())"])
+        }
+        return total
     }
 }
 

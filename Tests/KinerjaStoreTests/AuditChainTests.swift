@@ -185,6 +185,32 @@ import Testing
         }
     }
 
+    /// One city whose seal fails (its head removed, so the next position is taken) leaves the others' seals alone:
+    /// they were rolled back with it, every round, and their change feeds stood still.
+    @Test func oneCitysFailingSealStopsNoOther() async throws {
+        let broken = try await Self.city("chain-broken")
+        let fine = try await Self.city("chain-fine")
+        let admin = try await TestDatabase.admin()
+        try await Self.withoutSealing(fine) {
+            try await Self.tamper("delete from audit_heads where tenant_id = \(broken.id.uuid)")
+            try await admin.withTenant(broken.id) { try await $0.audit(actor: "t", action: "test.after", subject: "") }
+            try await admin.withTenant(fine.id) { try await $0.audit(actor: "t", action: "test.after", subject: "") }
+            #expect(try await Self.verify(fine).unsealed == 1)
+        }
+        _ = try await admin.sealAllAudit()
+        #expect(try await Self.verify(fine).unsealed == 0, "the other city's entry is sealed")
+        let b = try await Self.verify(broken)
+        #expect(b.unsealed == 1 && !b.intact, "\(b)")
+        // Put back as it was, so that no later round meets it.
+        try await Self.tamper("""
+            insert into audit_heads (tenant_id, chain_seq, row_hash)
+            select tenant_id, chain_seq, row_hash from audit_log where tenant_id = \(broken.id.uuid) and chain_seq is not null
+            order by chain_seq desc limit 1
+            """)
+        try await admin.sealAudit(broken.id)
+        #expect(try await Self.verify(broken).intact)
+    }
+
     /// A head read before a server seals more entries is the end of this run's check, not a head that disagrees:
     /// the entries beyond it are the next run's (verify read the head and the entries in two statements, and a
     /// seal between them answered "the head or the end of the chain was changed").
