@@ -77,16 +77,25 @@ struct DemoCommand: AsyncParsableCommand {
                 for adapter in cities {
                     let started = ContinuousClock.now
                     let tenant: Tenant
+                    var onboardedNow = false
                     if let existing = try await db.platform.tenant(code: adapter.name) {
                         tenant = existing
                     } else {
+                        onboardedNow = true
                         tenant = try await db.platform.onboard(code: adapter.name, name: adapter.displayName, adapter: adapter.name,
                                                                profile: try adapter.effectiveProfile(), actor: cliActor)
                         printError("\(adapter.name): onboarded")
                     }
+                    let demo = try await db.withTenant(tenant.id) { try await $0.isDemoCity() }
+                    if !onboardedNow && tenant.employeeCount == 0 && !demo {
+                        // Onboarded for real and waiting for its SIASN import: no demo employees in it.
+                        printError("\(adapter.name): onboarded without the demo and waiting for its employees: left as it is "
+                                   + "('kinerja-admin demo mark --tenant \(adapter.name)' first to fill it with demo data)")
+                        continue
+                    }
                     if tenant.employeeCount > 0 {
                         // A city whose employees were imported or entered is real: no demo year, plans or ratings.
-                        guard try await db.withTenant(tenant.id, { try await $0.isDemoCity() }) else {
+                        guard demo else {
                             printError("\(adapter.name): has \(tenant.employeeCount) employees the demo did not make (imported or entered): left as it is")
                             continue
                         }
