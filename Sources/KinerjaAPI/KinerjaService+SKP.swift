@@ -285,13 +285,7 @@ extension KinerjaService {
         let actor = try Self.actor(p)
         let ifMatch = input.headers.ifMatch
         let (saved, tag) = try await database.withTenant(try p.city()) { [content] tx in
-            var content = content
-            if !fromTemplates.isEmpty {
-                let templates = try await tx.profile().indicators
-                for (i, j, id) in fromTemplates {
-                    if let a = templates.first(where: { $0.id == id })?.accumulation { content.rhk[i].iki[j].accumulation = a }
-                }
-            }
+            let content = try await tx.withTemplateAccumulation(content, at: fromTemplates)
             _ = try await Self.visibleEmployee(p, nip, tx)
             try await Self.requireUnchanged(ifMatch, nip: nip, year: year, tx)
             let saved = try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)

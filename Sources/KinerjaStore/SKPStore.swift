@@ -160,6 +160,18 @@ extension TenantTransaction {
         }
     }
 
+    /// `content` with the IKI at `positions` (RHK index, IKI index, template id: made from a template and given
+    /// no `accumulation`) adding up as their template in the city's profile says, where it says.
+    public func withTemplateAccumulation(_ content: SKP.Content, at positions: [(Int, Int, String)]) async throws -> SKP.Content {
+        guard !positions.isEmpty else { return content }
+        var content = content
+        let templates = try await profile().indicators
+        for (i, j, id) in positions where content.rhk.indices.contains(i) && content.rhk[i].iki.indices.contains(j) {
+            if let a = templates.first(where: { $0.id == id })?.accumulation { content.rhk[i].iki[j].accumulation = a }
+        }
+        return content
+    }
+
     /// Saves the content of an employee's SKP: a new SKP starts as revision 1 (a draft); a draft or returned
     /// SKP is changed in place; an approved SKP gets a new revision (a draft) and stays in force until that
     /// is approved. Content and cascading links are checked first; nothing is written when one is wrong.

@@ -168,10 +168,20 @@ struct SKPCommand: AsyncParsableCommand {
             do { content = try JSONDecoder().decode(SKP.Content.self, from: data) } catch {
                 throw CLIError("\(file) is not an SKP's content: \(error)")
             }
+            // Indicators made from a template and given no accumulation add up as the template says (as over the API).
+            let fromTemplates = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["rhk"] as? [[String: Any]] ?? [])
+                .enumerated().flatMap { i, r in
+                    ((r["iki"] as? [[String: Any]]) ?? []).enumerated().compactMap { j, k -> (Int, Int, String)? in
+                        k["accumulation"] == nil ? (k["templateId"] as? String).map { (i, j, $0) } : nil
+                    }
+                }
             let (code, nip, year) = (which.tenant, try which.digits(), which.year)
             let saved = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                return try await db.withTenant(t.id) { try await $0.saveSKP(nip: nip, year: year, content: content, actor: .hr(cliActor)) }
+                return try await db.withTenant(t.id) { tx in
+                    try await tx.saveSKP(nip: nip, year: year, content: try await tx.withTemplateAccumulation(content, at: fromTemplates),
+                                         actor: .hr(cliActor))
+                }
             }
             printError("\(code): SKP \(nip) \(year) revision \(saved.revision) saved (\(saved.status.rawValue), \(saved.content.rhk.count) RHK, \(saved.content.allIKI.count) IKI)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
@@ -38,5 +39,30 @@ import Testing
             #expect(r.status != 0 && r.err.contains(named), "\(arguments): \(r.status) \(r.err.prefix(300))")
             #expect(r.out.isEmpty, "\(arguments): \(r.out.prefix(200))")
         }
+    }
+
+    /// `skp save` from a file: an indicator with its templateId and no accumulation adds up as the template says,
+    /// as over the API (Banjarbaru's participation rate: the latest figure, not the sum).
+    @Test func aSavedFileTakesTheTemplatesAccumulation() async throws {
+        let db = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("banjarbaru")).effectiveProfile()
+        let (city, pop) = try await TestDatabase.city("admin-template", employees: 300, profile: profile)
+        let nip = TestDatabase.chain(pop).staff.nip
+        let parent = try await db.withTenant(city.id) { tx -> String in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+            return try #require(try await tx.skpInForce(nip: nip, year: 2026)?.content.rhk.first?.parentKey).uuidString.lowercased()
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("skp-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            {"approach": "kuantitatif", "rhk": [{"kind": "utama", "text": "Meningkatnya akses pendidikan dasar", "parentKey": "\(parent)",
+              "iki": [{"text": "Angka partisipasi sekolah usia 7-15 tahun", "dimension": "kuantitas", "targetValue": 98,
+                       "targetUnit": "persen", "templateId": "angka-partisipasi-sekolah"}]}]}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let saved = try await ReportCommandTests.admin(["skp", "save", "--tenant", city.code, "--nip", nip, "--year", "2026", "--file", file.path])
+        #expect(saved.status == 0, "\(saved.err)")
+        let iki = try await db.withTenant(city.id) { try await $0.skpRevisions(nip: nip, year: 2026).last?.content.rhk.first?.iki.first }
+        #expect(iki?.templateID == "angka-partisipasi-sekolah" && iki?.accumulation == .last, "\(String(describing: iki))")
     }
 }
