@@ -27,7 +27,7 @@ extension KinerjaService {
         }
         let limit = try Pagination.limit(input.query.limit)
         var hidden: [String] = []
-        if p.role == .integrator, !p.scopes.contains("siasn") {
+        if !p.readsAssessments {
             hidden = Self.personalChanges
             if !p.scopes.isEmpty && !p.scopes.contains("realisasi") { hidden += Self.realisasiChanges }
         }

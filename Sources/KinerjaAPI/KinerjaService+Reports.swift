@@ -83,7 +83,7 @@ extension KinerjaService {
             // The SIASN sync job is an integrator granted the scope `siasn` by name: the city's final results, with
             // names and appraisers, go to no other integrator key.
             if p.role == .integrator, d.source == .siasnResults {
-                guard p.scopes.contains("siasn") else {
+                guard p.readsAssessments else {
                     throw APIProblem.forbidden("the SIASN results name people: an integrator key needs the scope siasn "
                                                + "(kinerja-admin apikey create --role integrator --scope siasn)")
                 }

@@ -36,11 +36,16 @@ public struct Principal: Sendable, Equatable {
         }
     }
 
+    /// Whether this key reads one person's ratings, predikat, follow-ups and discipline: every key but an
+    /// integrator's not granted `siasn` by name (the SIASN sync job). The feed, the SIASN file and the reads
+    /// of evaluations and follow-ups all ask this.
+    var readsAssessments: Bool { role != .integrator || scopes.contains("siasn") }
+
     /// Refused for an integrator key not granted `siasn` by name: one person's ratings, predikat and follow-ups
     /// (rewards, coaching, proposed sanctions) go to the SIASN sync job, as the change feed and the SIASN
     /// results file do, not to the attendance machine, the complaint app or the website.
     func requireAssessmentReader(_ what: String) throws {
-        guard role == .integrator, !scopes.contains("siasn") else { return }
+        guard !readsAssessments else { return }
         throw APIProblem.forbidden("\(what) name one person's assessment: an integrator key needs the scope siasn "
                                    + "(kinerja-admin apikey create --role integrator --scope siasn); this key is granted "
                                    + (scopes.isEmpty ? "the ingestion paths" : scopes.joined(separator: ", ")))
