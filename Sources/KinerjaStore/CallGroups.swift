@@ -7,6 +7,12 @@
 /// fails the requests waiting behind it too: each would otherwise wait out a lease timeout of its own after
 /// the one before, and a queue that grows faster than the groups fail would never drain.
 ///
+/// With `key`, items of the same key never share a call: a request with an item whose key is already in the
+/// group waits for the next call, and so does every later request with one of its keys, so that writes to one
+/// row keep their order. A realisasi batch that holds one row twice cannot be written set-based (an upsert
+/// affects a row once) and goes item by item, each item in a subtransaction; two requests for the same row at
+/// once (a retry, two machines) would otherwise send the whole group that way.
+///
 /// Used for realisasi reports (``KinerjaDatabase/realisasiGroups``) and for reads of one employee
 /// (``KinerjaDatabase/employeeReads``).
 actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
@@ -17,6 +23,8 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
     nonisolated let maximumInFlight: Int
     /// Items in one shared call; a request of more goes in a call of its own.
     nonisolated let maximumItems: Int
+    /// What makes two items the same for the call (a realisasi row), or nil when any items may go together.
+    nonisolated let key: (@Sendable (Item) -> String)?
 
     private struct Waiting {
         let items: [Item]
@@ -32,10 +40,11 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
     /// Calls made and the requests they carried, since the start.
     private(set) var counts = (calls: 0, requests: 0)
 
-    init(maximumInFlight: Int, maximumItems: Int) {
+    init(maximumInFlight: Int, maximumItems: Int, key: (@Sendable (Item) -> String)? = nil) {
         precondition(maximumInFlight >= 1 && maximumItems >= 1)
         self.maximumInFlight = maximumInFlight
         self.maximumItems = maximumItems
+        self.key = key
     }
 
     /// The outcomes of `items`, from a call of `call` (the caller's, or that of another request in the group).
@@ -53,9 +62,31 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
         guard var queue = queues[line], queue.running < maximumInFlight, !queue.waiting.isEmpty else { return }
         var group = [queue.waiting.removeFirst()]
         var count = group[0].items.count
-        while let next = queue.waiting.first, count + next.items.count <= maximumItems {
-            group.append(queue.waiting.removeFirst())
-            count += next.items.count
+        if let key {
+            // In arrival order, until one does not fit; a request that repeats a key of the group, or of a
+            // request left waiting before it, stays for the next call.
+            var taken = Set(group[0].items.map(key))
+            var held = Set<String>()
+            var left: [Waiting] = []
+            var rest = queue.waiting[...]
+            while let next = rest.first, count + next.items.count <= maximumItems {
+                rest = rest.dropFirst()
+                let keys = next.items.map(key)
+                if keys.contains(where: { taken.contains($0) || held.contains($0) }) {
+                    held.formUnion(keys)
+                    left.append(next)
+                } else {
+                    taken.formUnion(keys)
+                    group.append(next)
+                    count += next.items.count
+                }
+            }
+            queue.waiting = left + rest
+        } else {
+            while let next = queue.waiting.first, count + next.items.count <= maximumItems {
+                group.append(queue.waiting.removeFirst())
+                count += next.items.count
+            }
         }
         queue.running += 1
         queues[line] = queue

@@ -127,7 +127,13 @@ public final class KinerjaDatabase: Sendable {
     /// 1,307-1,409, 4 gave 1,057-1,077. Once the employee reads were grouped too (migration 0039), three
     /// rounds of 6 s, alternated: 1 gave 1,777, 1,829 and 2,147 writes/s at 593-724 µs of machine per write,
     /// 2 gave 1,662, 1,841 and 1,891 at 811-905 µs; 1 was ahead in every round, so 1.
-    let realisasiGroups = CallGroups<RealisasiLine, RealisasiItem, RealisasiCall.Outcome>(maximumInFlight: 1, maximumItems: 64)
+    /// A row reported twice at once goes in two calls, one after the other (``CallGroups``' `key`): load.sh's
+    /// two wrk threads send the same rows at the same moments, and a third of the shared calls held a row
+    /// twice and went item by item. Kept apart, 8 clients wrote 2,410-2,641/s (2,112 before) and 32 wrote
+    /// 3,824-4,372/s (2,588-2,626). Measured again then, three rounds of 8 s alternated: 2 in flight gave
+    /// 1,987-2,351/s at 8 clients and 3,581-4,389/s at 32, against 1's 2,017-2,614 and 3,824-4,263; so 1.
+    let realisasiGroups = CallGroups<RealisasiLine, RealisasiItem, RealisasiCall.Outcome>(
+        maximumInFlight: 1, maximumItems: 64, key: RealisasiCall.rowKey)
     /// Reads of one employee (``employee(tenant:nip:within:)``) of one city that arrive while another runs share
     /// one call of `employee_read_many` (migration 0039). One call at a time per city: with 8 clients reading,
     /// 1 gave 5,382-5,459 reads/s at 302-305 µs of machine per read, 2 gave 5,186-5,321 at 342-344 µs (the

@@ -46,6 +46,34 @@ import Testing
         #expect(counts.calls == 3 && counts.requests == 5)
     }
 
+    /// With a key (a realisasi row), two items of one key never share a call, and the requests of a key keep
+    /// their order: one that waits for a later call holds back every later request with one of its keys.
+    @Test func itemsOfOneKeyGoInSeparateCallsInTheirOrder() async throws {
+        let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8, key: { "\($0 % 100)" })
+        let gate = Gate()
+        let calls = Mutex<[[Int]]>([])
+        let call: CallGroups<String, Int, Int>.Call = { _, items in
+            calls.withLock { $0.append(items) }
+            if items == [0] { try await gate.wait() }
+            return items.map { $0 * 10 }
+        }
+        let first = Task { try await groups.submit("a", [0], call: call) }
+        try await Self.until { calls.withLock { $0.count } == 1 }
+        // Queued one by one, so that their order is known: key 1, key 1 again, 2, (2 and 3), 3, 4.
+        var queued: [Task<[Int], any Error>] = []
+        for (n, items) in [[1], [101], [2], [102, 3], [3], [4]].enumerated() {
+            queued.append(Task { try await groups.submit("a", items, call: call) })
+            try await Self.until { await groups.waiting("a") == n + 1 }
+        }
+        gate.open()
+        #expect(try await first.value == [0])
+        let answers = [[10], [1010], [20], [1020, 30], [30], [40]]
+        for (t, answer) in zip(queued, answers) { #expect(try await t.value == answer) }
+        let made = calls.withLock { $0 }
+        #expect(made == [[0], [1, 2, 4], [101, 102, 3], [3]], "\(made)")
+        for items in made { #expect(Set(items.map { $0 % 100 }).count == items.count, "a key twice in \(items)") }
+    }
+
     @Test func aFaultOfASharedCallReachesEveryRequestInItAndTheLineGoesOn() async throws {
         struct Lost: Error {}
         let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8)
