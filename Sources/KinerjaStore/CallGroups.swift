@@ -7,11 +7,13 @@
 /// fails the requests waiting behind it too: each would otherwise wait out a lease timeout of its own after
 /// the one before, and a queue that grows faster than the groups fail would never drain.
 ///
-/// With `key`, items of the same key never share a call: a request with an item whose key is already in the
-/// group waits for the next call, and so does every later request with one of its keys, so that writes to one
-/// row keep their order. A realisasi batch that holds one row twice cannot be written set-based (an upsert
-/// affects a row once) and goes item by item, each item in a subtransaction; two requests for the same row at
-/// once (a retry, two machines) would otherwise send the whole group that way.
+/// With `key`, items of different requests with the same key never share a call: a request with an item whose
+/// key is already in the group waits for the next call, and so does every later request with one of its keys
+/// (with one call in flight, writes to one row then go in their order of arrival). A request that holds one key
+/// twice itself goes in a call of its own. A realisasi batch that holds one row twice cannot be written
+/// set-based (an upsert affects a row once) and goes item by item, each item in a subtransaction; two requests
+/// for the same row at once (a retry, two machines), or one request naming a row twice, would otherwise send
+/// the whole group that way.
 ///
 /// Used for realisasi reports (``KinerjaDatabase/realisasiGroups``) and for reads of one employee
 /// (``KinerjaDatabase/employeeReads``).
@@ -30,6 +32,9 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
         let items: [Item]
         let call: Call
         let continuation: CheckedContinuation<[Outcome], any Error>
+        /// The items' keys (empty without `key`), and whether one of them is there twice.
+        let keys: Set<String>
+        let repeatsAKey: Bool
     }
     private struct Queue {
         var running = 0
@@ -50,7 +55,10 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
     /// The outcomes of `items`, from a call of `call` (the caller's, or that of another request in the group).
     func submit(_ line: Line, _ items: [Item], call: @escaping Call) async throws -> [Outcome] {
         try await withCheckedThrowingContinuation { continuation in
-            queues[line, default: Queue()].waiting.append(Waiting(items: items, call: call, continuation: continuation))
+            let keys = key.map { items.map($0) } ?? []
+            let unique = Set(keys)
+            queues[line, default: Queue()].waiting.append(Waiting(items: items, call: call, continuation: continuation,
+                                                                  keys: unique, repeatsAKey: unique.count < keys.count))
             startNext(line)
         }
     }
@@ -62,26 +70,27 @@ actor CallGroups<Line: Hashable & Sendable, Item: Sendable, Outcome: Sendable> {
         guard var queue = queues[line], queue.running < maximumInFlight, !queue.waiting.isEmpty else { return }
         var group = [queue.waiting.removeFirst()]
         var count = group[0].items.count
-        if let key {
+        if key != nil {
             // In arrival order, until one does not fit; a request that repeats a key of the group, or of a
-            // request left waiting before it, stays for the next call.
-            var taken = Set(group[0].items.map(key))
-            var held = Set<String>()
-            var left: [Waiting] = []
-            var rest = queue.waiting[...]
-            while let next = rest.first, count + next.items.count <= maximumItems {
-                rest = rest.dropFirst()
-                let keys = next.items.map(key)
-                if keys.contains(where: { taken.contains($0) || held.contains($0) }) {
-                    held.formUnion(keys)
-                    left.append(next)
-                } else {
-                    taken.formUnion(keys)
-                    group.append(next)
-                    count += next.items.count
+            // request left waiting before it, or one of its own, stays for the next call.
+            if !group[0].repeatsAKey {
+                var taken = group[0].keys
+                var held = Set<String>()
+                var left: [Waiting] = []
+                var rest = queue.waiting[...]
+                while let next = rest.first, count + next.items.count <= maximumItems {
+                    rest = rest.dropFirst()
+                    if next.repeatsAKey || !next.keys.isDisjoint(with: taken) || !next.keys.isDisjoint(with: held) {
+                        held.formUnion(next.keys)
+                        left.append(next)
+                    } else {
+                        taken.formUnion(next.keys)
+                        group.append(next)
+                        count += next.items.count
+                    }
                 }
+                queue.waiting = left + rest
             }
-            queue.waiting = left + rest
         } else {
             while let next = queue.waiting.first, count + next.items.count <= maximumItems {
                 group.append(queue.waiting.removeFirst())

@@ -74,6 +74,29 @@ import Testing
         for items in made { #expect(Set(items.map { $0 % 100 }).count == items.count, "a key twice in \(items)") }
     }
 
+    /// A request that holds one key twice itself goes alone: the others neither join it nor take it in.
+    @Test func aRequestRepeatingAKeyOfItsOwnGoesAlone() async throws {
+        let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8, key: { "\($0 % 100)" })
+        let gate = Gate()
+        let calls = Mutex<[[Int]]>([])
+        let call: CallGroups<String, Int, Int>.Call = { _, items in
+            calls.withLock { $0.append(items) }
+            if items == [0] { try await gate.wait() }
+            return items
+        }
+        let first = Task { try await groups.submit("a", [0], call: call) }
+        try await Self.until { calls.withLock { $0.count } == 1 }
+        var queued: [Task<[Int], any Error>] = []
+        for (n, items) in [[1], [2, 102], [3], [4, 104], [5]].enumerated() {
+            queued.append(Task { try await groups.submit("a", items, call: call) })
+            try await Self.until { await groups.waiting("a") == n + 1 }
+        }
+        gate.open()
+        #expect(try await first.value == [0])
+        for (t, answer) in zip(queued, [[1], [2, 102], [3], [4, 104], [5]]) { #expect(try await t.value == answer) }
+        #expect(calls.withLock { $0 } == [[0], [1, 3, 5], [2, 102], [4, 104]])
+    }
+
     @Test func aFaultOfASharedCallReachesEveryRequestInItAndTheLineGoesOn() async throws {
         struct Lost: Error {}
         let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8)
