@@ -46,9 +46,9 @@ import Testing
         #expect(counts.calls == 3 && counts.requests == 5)
     }
 
-    /// With a key (a realisasi row), two items of one key never share a call, and the requests of a key keep
-    /// their order: one that waits for a later call holds back every later request with one of its keys.
-    @Test func itemsOfOneKeyGoInSeparateCallsInTheirOrder() async throws {
+    /// Requests queued one by one (so that their order is known) behind a call of [0] held open, on a line
+    /// keyed by the last two digits; each item's outcome is ten times it. The calls made, in their order.
+    static func keyedCalls(_ requests: [[Int]]) async throws -> [[Int]] {
         let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8, key: { "\($0 % 100)" })
         let gate = Gate()
         let calls = Mutex<[[Int]]>([])
@@ -59,42 +59,30 @@ import Testing
         }
         let first = Task { try await groups.submit("a", [0], call: call) }
         try await Self.until { calls.withLock { $0.count } == 1 }
-        // Queued one by one, so that their order is known: key 1, key 1 again, 2, (2 and 3), 3, 4.
         var queued: [Task<[Int], any Error>] = []
-        for (n, items) in [[1], [101], [2], [102, 3], [3], [4]].enumerated() {
+        for (n, items) in requests.enumerated() {
             queued.append(Task { try await groups.submit("a", items, call: call) })
             try await Self.until { await groups.waiting("a") == n + 1 }
         }
         gate.open()
         #expect(try await first.value == [0])
-        let answers = [[10], [1010], [20], [1020, 30], [30], [40]]
-        for (t, answer) in zip(queued, answers) { #expect(try await t.value == answer) }
-        let made = calls.withLock { $0 }
+        for (t, items) in zip(queued, requests) { #expect(try await t.value == items.map { $0 * 10 }) }
+        return calls.withLock { $0 }
+    }
+
+    /// With a key (a realisasi row), two items of one key never share a call, and the requests of a key keep
+    /// their order: one that waits for a later call holds back every later request with one of its keys.
+    @Test func itemsOfOneKeyGoInSeparateCallsInTheirOrder() async throws {
+        // Key 1, key 1 again, 2, (2 and 3), 3, 4.
+        let made = try await Self.keyedCalls([[1], [101], [2], [102, 3], [3], [4]])
         #expect(made == [[0], [1, 2, 4], [101, 102, 3], [3]], "\(made)")
         for items in made { #expect(Set(items.map { $0 % 100 }).count == items.count, "a key twice in \(items)") }
     }
 
     /// A request that holds one key twice itself goes alone: the others neither join it nor take it in.
     @Test func aRequestRepeatingAKeyOfItsOwnGoesAlone() async throws {
-        let groups = CallGroups<String, Int, Int>(maximumInFlight: 1, maximumItems: 8, key: { "\($0 % 100)" })
-        let gate = Gate()
-        let calls = Mutex<[[Int]]>([])
-        let call: CallGroups<String, Int, Int>.Call = { _, items in
-            calls.withLock { $0.append(items) }
-            if items == [0] { try await gate.wait() }
-            return items
-        }
-        let first = Task { try await groups.submit("a", [0], call: call) }
-        try await Self.until { calls.withLock { $0.count } == 1 }
-        var queued: [Task<[Int], any Error>] = []
-        for (n, items) in [[1], [2, 102], [3], [4, 104], [5]].enumerated() {
-            queued.append(Task { try await groups.submit("a", items, call: call) })
-            try await Self.until { await groups.waiting("a") == n + 1 }
-        }
-        gate.open()
-        #expect(try await first.value == [0])
-        for (t, answer) in zip(queued, [[1], [2, 102], [3], [4, 104], [5]]) { #expect(try await t.value == answer) }
-        #expect(calls.withLock { $0 } == [[0], [1, 3, 5], [2, 102], [4, 104]])
+        let made = try await Self.keyedCalls([[1], [2, 102], [3], [4, 104], [5]])
+        #expect(made == [[0], [1, 3, 5], [2, 102], [4, 104]], "\(made)")
     }
 
     @Test func aFaultOfASharedCallReachesEveryRequestInItAndTheLineGoesOn() async throws {
