@@ -47,7 +47,7 @@ public struct Principal: Sendable, Equatable {
     func requireAssessmentReader(_ what: String) throws {
         guard !readsAssessments else { return }
         throw APIProblem.forbidden("\(what) name one person's assessment: an integrator key needs the scope siasn "
-                                   + "(kinerja-admin apikey create --role integrator --scope siasn); this key is granted "
+                                   + "(city HR grants it to this key: kinerja-admin apikey scope PREFIX --add siasn); this key is granted "
                                    + (scopes.isEmpty ? "the ingestion paths" : scopes.joined(separator: ", ")))
     }
 

@@ -13,6 +13,14 @@ public struct APIKey: Sendable, Equatable, Codable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// An integrator key's scopes as stored; none listed means the four ingestion scopes
+    /// (``APIKey/ingestionScopes``), never `siasn`.
+    public var scopes: [String] = []
+
+    /// What a key's use is limited to: the ingestion paths, and the named results for SIASN.
+    public static let knownScopes = ["attendance", "complaints", "realisasi", "employees", "siasn"]
+    /// The scopes of an integrator key that lists none.
+    public static let ingestionScopes = ["attendance", "complaints", "realisasi", "employees"]
 }
 
 /// Opaque, random API tokens stored only as a SHA-256 hash.
@@ -37,10 +45,7 @@ extension KinerjaDatabase {
     public func createAPIKey(
         tenants: [TenantID], role: Role, label: String, employeeNIP: String?, scopes: [String] = [], actor: String
     ) async throws -> (token: String, id: UUID) {
-        let known = ["attendance", "complaints", "realisasi", "employees", "siasn"]
-        if let bad = scopes.first(where: { !known.contains($0) }) {
-            throw StoreError.invalid("scope '\(bad)' is not one of: \(known.joined(separator: ", "))")
-        }
+        try APIKey.requireKnown(scopes)
         if !scopes.isEmpty && role != .integrator { throw StoreError.invalid("scopes are for integrator keys; this key is \(role.rawValue)") }
         guard !tenants.isEmpty else { throw StoreError.invalid("a key needs at least one city") }
         if tenants.count > 1 && role != .bknAdmin {
@@ -74,20 +79,67 @@ extension KinerjaDatabase {
     }
 }
 
+extension APIKey {
+    static func requireKnown(_ scopes: [String]) throws {
+        if let bad = scopes.first(where: { !knownScopes.contains($0) }) {
+            throw StoreError.invalid("scope '\(bad)' is not one of: \(knownScopes.joined(separator: ", "))")
+        }
+    }
+
+    /// The scopes the key is granted, the four ingestion scopes standing for an empty list.
+    public var grantedScopes: [String] { role != .integrator ? [] : scopes.isEmpty ? Self.ingestionScopes : scopes }
+}
+
 extension TenantTransaction {
     public func apiKeys() async throws -> [APIKey] {
         let rows = try await query("""
-            select key_id, prefix, role, label, employee_nip::text, created_at, last_used_at, revoked_at
+            select key_id, prefix, role, label, employee_nip::text, created_at, last_used_at, revoked_at, scopes
             from api_keys where tenant_id = \(tenant.uuid) order by created_at, prefix
             """)
         var out: [APIKey] = []
-        for try await (id, prefix, role, label, nip, created, used, revoked) in rows.decode(
-            (UUID, String, String, String, String?, Date, Date?, Date?).self)
+        for try await (id, prefix, role, label, nip, created, used, revoked, scopes) in rows.decode(
+            (UUID, String, String, String, String?, Date, Date?, Date?, [String]).self)
         {
             out.append(APIKey(id: id, prefix: prefix, role: Role(rawValue: role) ?? .pegawai, label: label,
-                              employeeNIP: nip, createdAt: created, lastUsedAt: used, revokedAt: revoked))
+                              employeeNIP: nip, createdAt: created, lastUsedAt: used, revokedAt: revoked, scopes: scopes))
         }
         return out
+    }
+
+    /// Grants an active integrator key of this city more scopes, or takes some away, in this transaction (a
+    /// payroll job's key made without `siasn` is given it, rather than made again and handed out anew). A key
+    /// that lists no scopes holds the four ingestion ones, and keeps them when one is added. Refused: a scope
+    /// not known, one both added and taken away, another role's key, a revoked key, and a key left with none
+    /// (revoke it instead). A change is audited (`apikey.scope`); a key already so is left as it is. Servers
+    /// see it when their cached look-up of the key expires (`--auth-cache-seconds`, 5 s by default).
+    public func changeAPIKeyScopes(_ prefixOrID: String, add: [String], remove: [String], actor: String) async throws
+        -> (key: APIKey, before: [String], after: [String])
+    {
+        try APIKey.requireKnown(add + remove)
+        if let both = add.first(where: remove.contains) {
+            throw StoreError.invalid("scope '\(both)' is both added and taken away")
+        }
+        let keys = try await apiKeys()
+        guard let key = keys.first(where: { $0.prefix == prefixOrID || $0.id.uuidString.lowercased() == prefixOrID.lowercased() })
+        else { throw StoreError.notFound(what: "API key", key: prefixOrID) }
+        guard key.role == .integrator else {
+            throw StoreError.invalid("scopes are for integrator keys; \(key.prefix) is \(key.role.rawValue)")
+        }
+        guard key.revokedAt == nil else { throw StoreError.invalid("API key '\(key.prefix)' is revoked: make a new one") }
+        let before = key.grantedScopes
+        let after = APIKey.knownScopes.filter { (before.contains($0) || add.contains($0)) && !remove.contains($0) }
+        guard !after.isEmpty else {
+            throw StoreError.invalid("\(key.prefix) would be left with no scope: revoke it instead ('apikey revoke')")
+        }
+        if Set(after) != Set(before) {
+            try await query("""
+                update api_keys set scopes = \(after)::text[]
+                where tenant_id = \(tenant.uuid) and key_id = \(key.id) and revoked_at is null
+                """)
+            try await audit(actor: actor, action: "apikey.scope", subject: key.prefix,
+                            detail: ["before": before.joined(separator: ","), "after": after.joined(separator: ",")])
+        }
+        return (key, before, after)
     }
 
     /// Revokes a key by its prefix or id, in every city it covers (a bkn_admin key covers several), in this

@@ -6,7 +6,7 @@ public import KinerjaStore
 struct APIKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apikey", abstract: "API keys: opaque, stored only as a hash, listable and revocable.",
-        subcommands: [Create.self, List.self, Revoke.self])
+        subcommands: [Create.self, List.self, Scope.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,7 +35,7 @@ struct APIKeyCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A city's keys: prefix, role, label, last use.")
+        static let configuration = CommandConfiguration(abstract: "A city's keys: prefix, role, label, scopes, last use.")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "City code.") var tenant: String
         @Option(help: "text, csv or json") var format: Table.Format = .text
@@ -47,10 +47,46 @@ struct APIKeyCommand: AsyncParsableCommand {
                 return try await db.withTenant(t.id) { try await $0.apiKeys() }
             }
             let rows = keys.map { k in
-                [k.prefix, k.role.rawValue, k.label, k.employeeNIP ?? "", "\(k.createdAt)", k.lastUsedAt.map { "\($0)" } ?? "never",
-                 k.revokedAt.map { "revoked \($0)" } ?? "active"]
+                [k.prefix, k.role.rawValue, k.label, k.employeeNIP ?? "", k.grantedScopes.joined(separator: ","), "\(k.createdAt)",
+                 k.lastUsedAt.map { "\($0)" } ?? "never", k.revokedAt.map { "revoked \($0)" } ?? "active"]
             }
-            print(Table(columns: ["prefix", "role", "label", "nip", "created_at", "last_used", "state"], rows: rows).render(format), terminator: "")
+            print(Table(columns: ["prefix", "role", "label", "nip", "scopes", "created_at", "last_used", "state"], rows: rows)
+                .render(format), terminator: "")
+        }
+    }
+
+    struct Scope: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Grant an integrator key more scopes, or take some away; the token stays the same.",
+            discussion: """
+                Servers apply the change when their cached look-up of the key expires (--auth-cache-seconds, 5 s by \
+                default). A key that lists no scopes holds attendance, complaints, realisasi and employees, and keeps \
+                them when one is added.
+                Example: kinerja-admin apikey scope --tenant makassar kin_AbCdEfGh --add siasn
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "City code the key belongs to.") var tenant: String
+        @Argument(help: "Key prefix (kin_xxxxxxxx, from 'apikey list') or id.") var key: String
+        @Option(name: .customLong("add"), help: "A scope to grant, repeatable: attendance, complaints, realisasi, employees, siasn.")
+        var added: [String] = []
+        @Option(name: .customLong("remove"), help: "A scope to take away, repeatable.") var removed: [String] = []
+
+        func validate() throws {
+            if added.isEmpty && removed.isEmpty { throw ValidationError("give --add or --remove (a scope each, repeatable)") }
+        }
+
+        func run() async throws {
+            let (code, key, added, removed) = (tenant, key, added, removed)
+            let changed = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                return try await db.withTenant(t.id) { try await $0.changeAPIKeyScopes(key, add: added, remove: removed, actor: cliActor) }
+            }
+            let (before, after) = (changed.before.joined(separator: ", "), changed.after.joined(separator: ", "))
+            if Set(changed.before) == Set(changed.after) {
+                printError("\(changed.key.prefix) (\(changed.key.label)) already holds \(after); nothing changed")
+            } else {
+                printError("\(changed.key.prefix) (\(changed.key.label)): \(before) -> \(after); servers apply it within their key cache time (5 s by default)")
+            }
         }
     }
 

@@ -110,4 +110,58 @@ import Testing
             #expect(next.items.map { $0["action"] as? String } == ["attendance.ingest"], "\(next.body)")
         }
     }
+
+    /// A payroll job's key made without `siasn` is granted it with `apikey scope`, the token unchanged: the
+    /// follow-ups it was refused answer. A key listing no scopes keeps the four ingestion ones. What cannot be
+    /// is refused with nothing changed, and each change is audited.
+    @Test func aKeyGrantedSiasnLaterReadsWithTheSameToken() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("feed-scope")
+        let (b, _) = try await TestDatabase.city("feed-scope-b")
+        let payroll = try await db.createAPIKey(tenants: [a.id], role: .integrator, label: "payroll", employeeNIP: nil, actor: "t")
+        let prefix = APIToken.prefix(payroll.token)
+        let uri = "/v1/employees/\(pop.people[3].nip)/followups/2026"
+        try await withAPI { client in
+            #expect(try await client.get(uri, token: payroll.token).status == .forbidden)
+            let changed = try await db.withTenant(a.id) { try await $0.changeAPIKeyScopes(prefix, add: ["siasn"], remove: [], actor: "t") }
+            #expect(changed.before == APIKey.ingestionScopes)
+            #expect(changed.after == ["attendance", "complaints", "realisasi", "employees", "siasn"])
+            let read = try await client.get(uri, token: payroll.token)
+            #expect(read.status == .ok, "\(read.status) \(read.body.prefix(200))")
+            // Still an ingestion key: it writes attendance as before.
+            let events = try await client.send("/v1/attendance/events", method: .post, json: #"{"events": []}"#, token: payroll.token)
+            #expect(events.status != .forbidden, "\(events.status) \(events.body.prefix(200))")
+            // Taken away again: refused again.
+            _ = try await db.withTenant(a.id) { try await $0.changeAPIKeyScopes(prefix, add: [], remove: ["siasn"], actor: "t") }
+            #expect(try await client.get(uri, token: payroll.token).status == .forbidden)
+        }
+        let listed = try await db.withTenant(a.id) { try await $0.apiKeys() }.first { $0.prefix == prefix }
+        #expect(listed?.grantedScopes == APIKey.ingestionScopes)
+        let entries = try await db.withTenant(a.id) { try await $0.auditEntries(AuditChain.Filter(subject: prefix)) }
+        #expect(entries.filter { $0.action == "apikey.scope" }.count == 2, "\(entries.map(\.action))")
+
+        // Refused, each naming what is wrong, the key unchanged.
+        let hr = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t")
+        let refusals: [(String, [String], [String], String)] = [
+            (prefix, ["payroll"], [], "scope 'payroll' is not one of"),
+            (prefix, ["siasn"], ["siasn"], "both added and taken away"),
+            (prefix, [], APIKey.ingestionScopes, "no scope: revoke it instead"),
+            (APIToken.prefix(hr.token), ["siasn"], [], "scopes are for integrator keys"),
+        ]
+        for (key, add, remove, message) in refusals {
+            await #expect {
+                try await db.withTenant(a.id) { _ = try await $0.changeAPIKeyScopes(key, add: add, remove: remove, actor: "t") }
+            } throws: { "\($0)".contains(message) }
+        }
+        // Another city neither finds nor changes it.
+        await #expect(throws: StoreError.notFound(what: "API key", key: prefix)) {
+            try await db.withTenant(b.id) { _ = try await $0.changeAPIKeyScopes(prefix, add: ["siasn"], remove: [], actor: "t") }
+        }
+        try await db.withTenant(a.id) { _ = try await $0.revokeAPIKey(prefix, actor: "t") }
+        await #expect {
+            try await db.withTenant(a.id) { _ = try await $0.changeAPIKeyScopes(prefix, add: ["siasn"], remove: [], actor: "t") }
+        } throws: { "\($0)".contains("is revoked") }
+        let after = try await db.withTenant(a.id) { try await $0.apiKeys() }.first { $0.prefix == prefix }
+        #expect(after?.grantedScopes == APIKey.ingestionScopes)
+    }
 }
