@@ -356,12 +356,34 @@ import Testing
                                              text: "Terlambat", actor: .employee(c.kasi.nip, name: "kasi"))
             }
         }
-        // The database refuses it too, whatever the application does.
-        await #expect(throws: (any Error).self) {
-            try await db.withTenant(city.id) { tx in
-                try await tx.query("update realisasi set value = 99 where nip = \(c.staff.nip) and period_seq = 1")
+        // The database refuses it too, whatever the application does: an update, an upsert, and a statement
+        // writing an open period (Q2) with the closed one, refused whole.
+        func refusedByTheDatabase(_ sql: PostgresQuery) async {
+            await #expect {
+                try await db.withTenant(city.id) { tx in try await tx.query(sql) }
+            } throws: { e in
+                let message = (e as? PSQLError)?.serverInfo?[.message]
+                if message != "period 2026-quarterly 1 is closed" { Issue.record("\(String(reflecting: e))") }
+                return message == "period 2026-quarterly 1 is closed"
             }
         }
+        await refusedByTheDatabase("update realisasi set value = 99 where nip = \(c.staff.nip) and period_seq = 1")
+        await refusedByTheDatabase("""
+            insert into realisasi (tenant_id, nip, year, iki_key, period_kind, period_seq, value, reported_by)
+            values (\(city.id.uuid), \(c.staff.nip), 2026, \(docs), 'quarterly', 1, 99, 'tests')
+            on conflict (tenant_id, nip, year, iki_key, period_kind, period_seq) do update set value = excluded.value
+            """)
+        await refusedByTheDatabase("""
+            insert into realisasi (tenant_id, nip, year, iki_key, period_kind, period_seq, value, reported_by)
+            values (\(city.id.uuid), \(c.staff.nip), 2026, \(docs), 'quarterly', 2, 99, 'tests'),
+                   (\(city.id.uuid), \(c.staff.nip), 2026, \(days), 'quarterly', 1, 99, 'tests')
+            on conflict (tenant_id, nip, year, iki_key, period_kind, period_seq) do update set value = excluded.value
+            """)
+        let q2Rows = try await db.withTenant(city.id) { tx in
+            try await tx.query("select count(*) from realisasi where nip = \(c.staff.nip) and period_seq = 2").decode(Int.self)
+                .reduce(0) { $0 + $1 }
+        }
+        #expect(q2Rows == 0, "nothing of the refused statement is written")
         try await db.withTenant(city.id) { tx in
             _ = try await tx.reportRealisasi(nip: c.staff.nip, year: 2026, ikiKey: docs, period: q2, value: 14, narrative: "Q2", evidence: [], actor: me)
             _ = try await tx.reportRealisasi(nip: c.staff.nip, year: 2026, ikiKey: days, period: q2, value: 4, narrative: nil, evidence: [], actor: me)
