@@ -85,7 +85,7 @@ extension KinerjaService {
             if p.role == .integrator, d.source == .siasnResults {
                 guard p.readsAssessments else {
                     throw APIProblem.forbidden("the SIASN results name people: an integrator key needs the scope siasn "
-                                               + "(city HR grants it to this key: kinerja-admin apikey scope PREFIX --add siasn)")
+                                               + "(city HR grants it to this key: \(p.siasnGrant))")
                 }
                 break
             }

@@ -41,13 +41,16 @@ public struct Principal: Sendable, Equatable {
     /// of evaluations and follow-ups all ask this.
     var readsAssessments: Bool { role != .integrator || scopes.contains("siasn") }
 
+    /// How city HR grants this key `siasn`, for the refusals that need it.
+    var siasnGrant: String { "kinerja-admin apikey scope --tenant \(tenantCode ?? "CODE") \(keyPrefix) --add siasn" }
+
     /// Refused for an integrator key not granted `siasn` by name: one person's ratings, predikat and follow-ups
     /// (rewards, coaching, proposed sanctions) go to the SIASN sync job, as the change feed and the SIASN
     /// results file do, not to the attendance machine, the complaint app or the website.
     func requireAssessmentReader(_ what: String) throws {
         guard !readsAssessments else { return }
         throw APIProblem.forbidden("\(what) name one person's assessment: an integrator key needs the scope siasn "
-                                   + "(city HR grants it to this key: kinerja-admin apikey scope PREFIX --add siasn); this key is granted "
+                                   + "(city HR grants it to this key: \(siasnGrant)); this key is granted "
                                    + (scopes.isEmpty ? "the ingestion paths" : scopes.joined(separator: ", ")))
     }
 

@@ -120,8 +120,14 @@ extension TenantTransaction {
             throw StoreError.invalid("scope '\(both)' is both added and taken away")
         }
         let keys = try await apiKeys()
-        guard let key = keys.first(where: { $0.prefix == prefixOrID || $0.id.uuidString.lowercased() == prefixOrID.lowercased() })
+        guard var key = keys.first(where: { $0.prefix == prefixOrID || $0.id.uuidString.lowercased() == prefixOrID.lowercased() })
         else { throw StoreError.notFound(what: "API key", key: prefixOrID) }
+        // Read again under the row's lock: two changes at once apply one after the other, and a revocation
+        // that came first is seen.
+        let locked = try await query("""
+            select scopes, revoked_at from api_keys where tenant_id = \(tenant.uuid) and key_id = \(key.id) for update
+            """)
+        for try await (scopes, revoked) in locked.decode(([String], Date?).self) { (key.scopes, key.revokedAt) = (scopes, revoked) }
         guard key.role == .integrator else {
             throw StoreError.invalid("scopes are for integrator keys; \(key.prefix) is \(key.role.rawValue)")
         }
@@ -133,8 +139,7 @@ extension TenantTransaction {
         }
         if Set(after) != Set(before) {
             try await query("""
-                update api_keys set scopes = \(after)::text[]
-                where tenant_id = \(tenant.uuid) and key_id = \(key.id) and revoked_at is null
+                update api_keys set scopes = \(after)::text[] where tenant_id = \(tenant.uuid) and key_id = \(key.id)
                 """)
             try await audit(actor: actor, action: "apikey.scope", subject: key.prefix,
                             detail: ["before": before.joined(separator: ","), "after": after.joined(separator: ",")])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import KinerjaStore
 import KinerjaTestSupport
@@ -122,7 +123,10 @@ import Testing
         let prefix = APIToken.prefix(payroll.token)
         let uri = "/v1/employees/\(pop.people[3].nip)/followups/2026"
         try await withAPI { client in
-            #expect(try await client.get(uri, token: payroll.token).status == .forbidden)
+            // The refusal says how to grant it to this very key.
+            let refused = try await client.get(uri, token: payroll.token)
+            #expect(refused.status == .forbidden && refused.body.contains("apikey scope --tenant \(a.code) \(prefix) --add siasn"),
+                    "\(refused.body.prefix(300))")
             let changed = try await db.withTenant(a.id) { try await $0.changeAPIKeyScopes(prefix, add: ["siasn"], remove: [], actor: "t") }
             #expect(changed.before == APIKey.ingestionScopes)
             #expect(changed.after == ["attendance", "complaints", "realisasi", "employees", "siasn"])
@@ -137,8 +141,24 @@ import Testing
         }
         let listed = try await db.withTenant(a.id) { try await $0.apiKeys() }.first { $0.prefix == prefix }
         #expect(listed?.grantedScopes == APIKey.ingestionScopes)
+
+        // Two changes at once: the second waits for the first and builds on it (it read the key before, and
+        // wrote over the first's siasn).
+        let first = Mutex(false)
+        let holding = Task {
+            try await db.withTenant(a.id) { tx in
+                _ = try await tx.changeAPIKeyScopes(prefix, add: ["siasn"], remove: [], actor: "t")
+                first.withLock { $0 = true }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        while !first.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        let second = try await db.withTenant(a.id) { try await $0.changeAPIKeyScopes(prefix, add: [], remove: ["employees"], actor: "t") }
+        try await holding.value
+        #expect(second.after == ["attendance", "complaints", "realisasi", "siasn"], "\(second.after)")
+        _ = try await db.withTenant(a.id) { try await $0.changeAPIKeyScopes(prefix, add: ["employees"], remove: ["siasn"], actor: "t") }
         let entries = try await db.withTenant(a.id) { try await $0.auditEntries(AuditChain.Filter(subject: prefix)) }
-        #expect(entries.filter { $0.action == "apikey.scope" }.count == 2, "\(entries.map(\.action))")
+        #expect(entries.filter { $0.action == "apikey.scope" }.count == 5, "\(entries.map(\.action))")
 
         // Refused, each naming what is wrong, the key unchanged.
         let hr = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t")
