@@ -29,7 +29,7 @@ extension KinerjaService {
         var hidden: [String] = []
         if !p.readsAssessments {
             hidden = Self.personalChanges
-            if !p.scopes.isEmpty && !p.scopes.contains("realisasi") { hidden += Self.realisasiChanges }
+            if !p.readsRealisasi { hidden += Self.realisasiChanges }
         }
         let (entries, through) = try await withReadTenant(city) { try await $0.changes(after: after, limit: limit, hiding: hidden) }
         let items: [Components.Schemas.Change] = try entries.map { e in

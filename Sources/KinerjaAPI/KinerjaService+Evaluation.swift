@@ -88,7 +88,9 @@ extension KinerjaService {
         return .ok(.init(body: .json(.init(nextCursor: next, items: page.map { r in
             // A tugas tambahan that links to nothing above is outside the cascade: no goal.
             let outside = r.outsideTheCascade
-            return Schemas.Contribution(kind: .init(rawValue: r.kind) ?? .utama, text: r.text, capaian: r.capaian, path: r.path,
+            // The capaian is an assessment: not for an integrator key without siasn (SKPs are shown to it the same way).
+            return Schemas.Contribution(kind: .init(rawValue: r.kind) ?? .utama, text: r.text,
+                                        capaian: p.readsAssessments ? r.capaian : nil, path: r.path,
                                         goal: outside ? nil : .init(text: r.path.last ?? r.text, ownerNip: r.goalOwnerNIP,
                                                                     ownerName: r.goalOwnerName, isTop: r.goalIsTop))
         }))))

@@ -117,6 +117,34 @@ extension KinerjaService {
                      capaian: v.capaian.skp, realisasi: v.realisasi.map(schema), feedback: v.feedback.map(schema))
     }
 
+    /// An SKP as a key that reads no assessments sees it (an integrator not granted `siasn`): the plan and its
+    /// keys, to report realisasi against, without the atasan's feedback and return notes or the capaian, and
+    /// without the realisasi too for a key granted neither `realisasi` nor `siasn`. The change feed hides the same.
+    static func shown(_ v: Schemas.SKPView, to p: Principal) -> Schemas.SKPView {
+        guard !p.readsAssessments else { return v }
+        var v = v
+        v.skp = shown(v.skp, to: p)
+        v.pending = v.pending.map { shown($0, to: p) }
+        v.capaian = nil
+        v.feedback = []
+        if !p.readsRealisasi { v.realisasi = [] }
+        return v
+    }
+
+    static func shown(_ r: Schemas.SKPRevision, to p: Principal) -> Schemas.SKPRevision {
+        guard !p.readsAssessments else { return r }
+        var r = r
+        r.returnNote = nil
+        for i in r.rhk.indices {
+            r.rhk[i].capaian = nil
+            for j in r.rhk[i].iki.indices {
+                r.rhk[i].iki[j].capaian = nil
+                if !p.readsRealisasi { r.rhk[i].iki[j].yearRealisasi = nil }
+            }
+        }
+        return r
+    }
+
     static func schema(_ p: IKIProposal) -> Schemas.Proposal {
         .init(id: p.id.uuidString.lowercased(), nip: p.nip, year: p.year, rhkKey: p.rhkKey.uuidString.lowercased(),
               iki: schema(p.iki), status: .init(rawValue: p.status.rawValue) ?? .proposed, reason: p.reason,
@@ -149,7 +177,7 @@ extension KinerjaService {
             return try await tx.skpView(nip: nip, year: year)
         }
         guard let view else { throw APIProblem.notFound("employee '\(nip)' has no SKP for \(year)") }
-        let schema = Self.schema(view)
+        let schema = Self.shown(Self.schema(view), to: p)
         return .ok(.init(headers: .init(eTag: try EntityTag.of(schema)), body: .json(schema)))
     }
 
@@ -161,7 +189,7 @@ extension KinerjaService {
             return try await tx.skpRevisions(nip: nip, year: year)
         }
         let (revisions, next) = try Pagination.page(all, key: { String($0.revision) }, cursor: input.query.cursor, limit: input.query.limit)
-        return .ok(.init(body: .json(.init(nextCursor: next, items: revisions.map { Self.schema($0) }))))
+        return .ok(.init(body: .json(.init(nextCursor: next, items: revisions.map { Self.shown(Self.schema($0), to: p) }))))
     }
 
     func getSKPTree(_ input: Operations.GetSKPTree.Input) async throws -> Operations.GetSKPTree.Output {

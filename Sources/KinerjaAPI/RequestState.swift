@@ -41,6 +41,10 @@ public struct Principal: Sendable, Equatable {
     /// of evaluations and follow-ups all ask this.
     var readsAssessments: Bool { role != .integrator || scopes.contains("siasn") }
 
+    /// Whether this key reads one person's realisasi and its narrative: every key but an integrator's granted
+    /// neither `realisasi` (the systems that write it) nor `siasn` (the attendance machine, the complaint app).
+    var readsRealisasi: Bool { readsAssessments || scopes.isEmpty || scopes.contains("realisasi") }
+
     /// How city HR grants this key `siasn`, for the refusals that need it.
     var siasnGrant: String { "kinerja-admin apikey scope --tenant \(tenantCode ?? "CODE") \(keyPrefix) --add siasn" }
 

@@ -170,6 +170,61 @@ import Testing
             #expect(try await client.send(.get, "/v1/followups?year=2026&cursor=abc", token: hr).status == .badRequest)
         }
     }
+    /// An integrator key reads an SKP to report realisasi against its indicators, not the assessment: without
+    /// `siasn`, no feedback, return notes or capaian; granted neither `realisasi` nor `siasn`, no realisasi
+    /// either, as the change feed hides the same entries from it. Before, every key of the city read them all.
+    @Test func anIntegratorKeyReadsThePlanWithoutTheAssessment() async throws {
+        let admin = try await TestDatabase.admin()
+        let (a, _, pop) = try await evaluatedCity("api-skp-integrator")
+        let c = TestDatabase.chain(pop)
+        // The atasan's feedback, and a revision returned with a note.
+        try await admin.withTenant(a.id) { tx in
+            let view = try #require(try await tx.skpView(nip: c.staff.nip, year: 2026))
+            _ = try await tx.addFeedback(nip: c.staff.nip, year: 2026, rhkKey: view.revision.content.rhk[0].key,
+                                         period: SubPeriod(kind: .quarterly, sequence: 3), text: "Pertahankan", actor: .employee(c.kasi.nip, name: "t"))
+            _ = try await tx.saveSKP(nip: c.staff.nip, year: 2026, content: view.revision.content, actor: .hr("t"))
+            _ = try await tx.submitSKP(nip: c.staff.nip, year: 2026, actor: .hr("t"))
+            _ = try await tx.decideSKP(nip: c.staff.nip, year: 2026, approve: false, note: "Lengkapi target", actor: .hr("t"))
+        }
+        func key(_ role: Role, _ scopes: [String] = []) async throws -> String {
+            try await admin.createAPIKey(tenants: [a.id], role: role, label: "", employeeNIP: nil, scopes: scopes, actor: "t").token
+        }
+        // Each key, whether it reads the assessment, whether it reads the realisasi.
+        let keys: [(String, String, Bool, Bool)] = [
+            ("hr_admin", try await key(.hrAdmin), true, true),
+            ("integrator granted siasn", try await key(.integrator, ["attendance", "siasn"]), true, true),
+            ("integrator of the ingestion paths", try await key(.integrator), false, true),
+            ("integrator granted realisasi", try await key(.integrator, ["realisasi"]), false, true),
+            ("integrator granted attendance and complaints", try await key(.integrator, ["attendance", "complaints"]), false, false),
+        ]
+        let base = "/v1/employees/\(c.staff.nip)/skp/2026"
+        try await withAPI { client in
+            for (who, token, assessment, realisasi) in keys {
+                let view = try await client.send(.get, base, token: token)
+                #expect(view.status == .ok, "\(who): \(view.body)")
+                let skp = view.json["skp"] as? [String: Any] ?? [:]
+                let rhk = skp["rhk"] as? [[String: Any]] ?? []
+                let iki = rhk.flatMap { $0["iki"] as? [[String: Any]] ?? [] }
+                // The plan and its keys, for every key.
+                #expect(!rhk.isEmpty && rhk.allSatisfy { $0["key"] is String } && !iki.isEmpty && iki.allSatisfy { $0["key"] is String }, "\(who)")
+                #expect((view.json["feedback"] as? [Any])?.isEmpty == !assessment, "\(who): feedback")
+                #expect((view.json["capaian"] != nil) == assessment, "\(who): the SKP's capaian")
+                #expect(rhk.contains { $0["capaian"] != nil } == assessment, "\(who): the RHK's capaian")
+                #expect(iki.contains { $0["capaian"] != nil } == assessment, "\(who): the IKI's capaian")
+                #expect(((view.json["pending"] as? [String: Any])?["returnNote"] as? String == "Lengkapi target") == assessment, "\(who): the return note")
+                #expect((view.json["realisasi"] as? [Any])?.isEmpty == !realisasi, "\(who): realisasi")
+                #expect(iki.contains { $0["yearRealisasi"] != nil } == realisasi, "\(who): the year's realisasi")
+                let revisions = try await client.send(.get, base + "/revisions", token: token)
+                let notes = (revisions.json["items"] as? [[String: Any]] ?? []).compactMap { $0["returnNote"] as? String }
+                #expect(revisions.status == .ok && (notes == ["Lengkapi target"]) == assessment, "\(who): revisions \(notes)")
+                let contribution = try await client.send(.get, "/v1/employees/\(c.staff.nip)/contribution/2026", token: token)
+                let items = contribution.json["items"] as? [[String: Any]] ?? []
+                #expect(contribution.status == .ok && !items.isEmpty && items.contains { $0["capaian"] != nil } == assessment,
+                        "\(who): contribution \(contribution.body)")
+            }
+        }
+    }
+
     @Test func theContributionToTheAgencyGoalsIsReadByTheChainAndHROfTheCityOnly() async throws {
         let admin = try await TestDatabase.admin()
         let (a, b, pop) = try await evaluatedCity("api-contribution")
