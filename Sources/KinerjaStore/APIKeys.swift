@@ -54,6 +54,10 @@ extension KinerjaDatabase {
         if (role == .atasan || role == .pegawai) && employeeNIP == nil {
             throw StoreError.invalid("role \(role.rawValue) acts for one employee: give --nip")
         }
+        // A system's key tied to a person would read that person's own SKP and behaviour through /v1/me.
+        if role == .integrator, let nip = employeeNIP {
+            throw StoreError.invalid("an integrator key is a system's, not an employee's: leave out --nip \(nip)")
+        }
         let token = APIToken.generate()
         let id = UUID()
         let hash = APIToken.hash(token)

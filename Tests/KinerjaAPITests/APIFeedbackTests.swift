@@ -6,6 +6,7 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
+import PostgresNIO
 import Testing
 
 /// 360 feedback over the API: requests, ratings, and summaries that never name a peer to the employee.
@@ -198,7 +199,20 @@ import Testing
             ("integrator granted attendance and complaints", try await key(.integrator, ["attendance", "complaints"]), false, false),
         ]
         let base = "/v1/employees/\(c.staff.nip)/skp/2026"
+        // An integrator key is never a person's: refused when made with a NIP; one tied to a NIP before that was
+        // refused (made so here by hand) reads nobody's own SKP or behaviour through /v1/me. Found in review.
+        await #expect(throws: StoreError.invalid("an integrator key is a system's, not an employee's: leave out --nip \(c.staff.nip)")) {
+            _ = try await admin.createAPIKey(tenants: [a.id], role: .integrator, label: "", employeeNIP: c.staff.nip, actor: "t")
+        }
+        let tied = try await admin.createAPIKey(tenants: [a.id], role: .integrator, label: "", employeeNIP: nil, actor: "t")
+        try await admin.withTenant(a.id) { tx in
+            try await tx.query("update api_keys set employee_nip = \(c.staff.nip) where tenant_id = \(a.id.uuid) and key_id = \(tied.id)")
+        }
         try await withAPI { client in
+            for path in ["/v1/me/skp?year=2026", "/v1/me/behaviour?year=2026&period=Y"] {
+                let mine = try await client.send(.get, path, token: tied.token)
+                #expect(mine.status == .badRequest && mine.body.contains("not an employee's"), "\(path): \(mine.body)")
+            }
             for (who, token, assessment, realisasi) in keys {
                 let view = try await client.send(.get, base, token: token)
                 #expect(view.status == .ok, "\(who): \(view.body)")
