@@ -235,7 +235,7 @@ struct KinerjaService: APIProtocol {
             }
         }
         // The import has committed: its answer stands even if this fails (the next import refreshes them first).
-        if !summary.dryRun {
+        if !summary.dryRun && !summary.analysedInItsTransaction {
             do { try await database.refreshImportStatistics() } catch {
                 RequestState.current?.logger.warning("the import committed, but refreshing the planner's statistics after it failed",
                                                      metadata: ["error": "\(StoreError.describe(error))"])

@@ -26,6 +26,12 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     public var atasanRederived: [String] = []
     public var atasanRederivedCount = 0
     public var dryRun = false
+
+    /// More employees than this changed, and the import analysed employees and org units in its own transaction
+    /// (`analyze_after_import`, migration 0017): the statistics committed with the rows, and refreshing them
+    /// again after the commit would only repeat it.
+    public static let analysedInItsTransactionAbove = 1_000
+    public var analysedInItsTransaction: Bool { !dryRun && new + changed + deactivated > Self.analysedInItsTransactionAbove }
 }
 
 public struct ImportOptions: Sendable {
@@ -187,10 +193,12 @@ extension TenantTransaction {
         let atasan = atasanFromFile ? AtasanSource.file : .derived
         try await classify(into: &summary, options: options, atasan: atasan)
         if !options.dryRun {
-            try await merge(deactivateMissing: options.deactivateMissing, atasan: atasan)
+            try await merge(new: summary.new, changed: summary.changed, deactivateMissing: options.deactivateMissing, atasan: atasan)
             // A new city's rows are unknown to the planner until analysed, however small a share of the table
             // they are (migration 0017): the statements that follow the import plan on them.
-            try await query("select analyze_after_import(\(summary.new + summary.changed + summary.deactivated)::integer)")
+            if summary.analysedInItsTransaction {
+                try await query("select analyze_after_import(\(summary.new + summary.changed + summary.deactivated)::integer)")
+            }
             let changedAnything = summary.new + summary.changed + summary.deactivated + summary.unitsNew + summary.unitsChanged
                 + summary.atasanRederivedCount > 0
             if options.auditUnchanged || changedAnything {

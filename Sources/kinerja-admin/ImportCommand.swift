@@ -42,8 +42,9 @@ struct ImportCommand: AsyncParsableCommand {
                         })
                     }
                     // The planner's picture of the city changed with it: what runs next (plans, cascades) plans well.
+                    // A large import analysed in its own transaction already.
                     // The import has committed: a failure here is a warning (the next import refreshes them first).
-                    if !summary.dryRun {
+                    if !summary.dryRun && !summary.analysedInItsTransaction {
                         do { try await db.refreshImportStatistics() } catch {
                             printError("warning: the import committed, but refreshing the planner's statistics failed: \(StoreError.describe(error))")
                         }

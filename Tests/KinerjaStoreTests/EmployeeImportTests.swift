@@ -89,6 +89,33 @@ import Testing
         #expect(rina?.status == "inactive", "never deleted: history stays")
     }
 
+    /// One file of new, changed and unchanged rows: the new inserted (their atasan derived), the changed
+    /// updated, the unchanged not written at all (the merge writes each kind by its own statement).
+    @Test func aFileOfNewChangedAndUnchangedRows() async throws {
+        let (db, t) = try await empty("mixed")
+        _ = try await run(db, t.id, Self.file(Array(Self.rows.prefix(3))))
+        func written() async throws -> [String: String] {
+            try await db.withTenant(t.id) { tx in
+                var out: [String: String] = [:]
+                for try await (nip, at) in try await tx.query("select nip, updated_at::text from employees where tenant_id = \(t.id.uuid)")
+                    .decode((String, String).self) { out[nip] = at }
+                return out
+            }
+        }
+        let before = try await written()
+        var edited = Self.rows
+        edited[2] = edited[2].replacingOccurrences(of: "III/b", with: "III/c")
+        let mixed = try await run(db, t.id, Self.file(edited))
+        #expect((mixed.new, mixed.changed, mixed.unchanged) == (1, 1, 2))
+        let people = try await db.withTenant(t.id) { try await $0.employees(EmployeeFilter(limit: 10)).employees }
+        let byNIP = Dictionary(uniqueKeysWithValues: people.map { ($0.nip, $0) })
+        #expect(byNIP["199003032015031001"]?.golongan == "III/c")
+        #expect(byNIP["199504042023212001"]?.atasanNIP == "198502022010012001" && byNIP["199504042023212001"]?.status == "active")
+        let after = try await written()
+        #expect(after.count == 4 && after["199003032015031001"] != before["199003032015031001"])
+        #expect(["198001012005011001", "198502022010012001"].allSatisfy { after[$0] == before[$0] }, "the unchanged rows are not written")
+    }
+
     /// A city whose employees came from SIASN is real: the demo commands that decide on everyone's behalf (plans,
     /// 360 answers, a closed round) refuse it and write nothing; a demo city takes them.
     @Test func anImportedCityTakesNoDemoData() async throws {
