@@ -79,7 +79,10 @@ public struct CSVParser: Sendable {
         let keep = self.keep
         func text(_ bytes: [UInt8], column: Int) throws(Problem) -> String {
             if let keep, column >= keep.count || !keep[column] { return "" }
-            guard let s = String(validating: bytes, as: UTF8.self) else { throw .notUTF8(line: recordLine) }
+            // Decoding repairs bad UTF-8 (with U+FFFD): the bytes come back unchanged only when they were valid.
+            // (String(validating:as:) is generic and looked its metadata up for every field.)
+            let s = String(decoding: bytes, as: UTF8.self)
+            guard s.utf8.elementsEqual(bytes) else { throw .notUTF8(line: recordLine) }
             return s
         }
         while i < n {
@@ -121,8 +124,18 @@ public struct CSVParser: Sendable {
                 consumedUpTo = i
                 continue
             default:
-                if c != 0x20 && c != 0x09 { nonBlank = true }
-                field.append(c); i += 1
+                // The run of ordinary bytes up to the next separator or line end, at once (a quote inside an
+                // unquoted field is one of them).
+                var j = i + 1
+                while j < n {
+                    let b = pending[j]
+                    if b == sep || b == 0x0A || b == 0x0D { break }
+                    j += 1
+                }
+                if !nonBlank { nonBlank = pending[i..<j].contains { $0 != 0x20 && $0 != 0x09 } }
+                field.append(contentsOf: pending[i..<j])
+                i = j
+                continue
             }
             if c == 0x0D && i + 1 == n && !final { break }
         }

@@ -44,10 +44,15 @@ public struct NIP: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Parses and checks a NIP. Spaces between groups (the display form) are accepted.
     public init(_ raw: String, type: EmployeeType = .pns) throws(Problem) {
-        let compact = raw.filter { $0 != " " }
-        guard compact.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw .nonDigit(raw) }
-        guard compact.count == 18 else { throw .length(raw, count: compact.count) }
-        let d = Array(compact.utf8).map { Int($0) - 48 }
+        // Byte by byte: the digits are ASCII, and Character's filter and properties were a tenth of an import's CPU.
+        var d: [Int] = []
+        d.reserveCapacity(18)
+        for b in raw.utf8 where b != UInt8(ascii: " ") {
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { throw .nonDigit(raw) }
+            d.append(Int(b) - 48)
+        }
+        guard d.count == 18 else { throw .length(raw, count: d.count) }
+        let compact = d.count == raw.utf8.count ? raw : String(decoding: d.map { UInt8($0 + 48) }, as: UTF8.self)
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + d[$1] } }
         func text(_ range: Range<Int>) -> String { String(compact.dropFirst(range.lowerBound).prefix(range.count)) }
 
@@ -67,9 +72,14 @@ public struct NIP: Hashable, Sendable, Comparable, CustomStringConvertible {
     public init(unchecked digits: String) { self.digits = digits }
 
     public var birthDate: CivilDate {
-        CivilDate(year: Int(digits.prefix(4))!, month: Int(digits.dropFirst(4).prefix(2))!, day: Int(digits.dropFirst(6).prefix(2))!)
+        CivilDate(year: number(0..<4), month: number(4..<6), day: number(6..<8))
     }
-    public var gender: Gender { digits.dropFirst(14).first == "1" ? .male : .female }
+    public var gender: Gender { digits.utf8.dropFirst(14).first == UInt8(ascii: "1") ? .male : .female }
+
+    /// The number the digits in `range` make.
+    private func number(_ range: Range<Int>) -> Int {
+        digits.utf8.dropFirst(range.lowerBound).prefix(range.count).reduce(0) { $0 * 10 + Int($1) - 48 }
+    }
     /// `YYYYMMDD YYYYMM G NNN`.
     public var displayForm: String {
         let c = Array(digits)

@@ -57,17 +57,27 @@ public struct SIASNColumns: Sendable {
                                   "JENIS PEGAWAI", "STATUS CPNS PNS", "KEDUDUKAN HUKUM", "GOL AKHIR", "UNOR INDUK",
                                   "NIP ATASAN", "KODE UNOR", "KODE UNOR INDUK", "ESELON"]
 
-    let index: [String: Int]
+    /// The columns read, in the order of `required` then `optional`: a row finds each by its position in the
+    /// file, worked out once from the header rather than by name on every row.
+    enum Column: Int, CaseIterable {
+        case nip, nama, namaJabatan, jenisJabatan, namaUnor, gelarDepan, gelarBelakang, tanggalLahir, jenisKelamin, email,
+             jenisPegawai, statusCPNSPNS, kedudukanHukum, golAkhir, unorInduk, nipAtasan, kodeUnor, kodeUnorInduk, eselon
+        static let names = SIASNColumns.required + SIASNColumns.optional
+        var name: String { Self.names[rawValue] }
+    }
+
+    /// Each column's position in the file (nil: not in the file), by `Column`.
+    let at: [Int?]
     /// The columns read, in file order (for checks over every one of them).
     let ordered: [(name: String, index: Int)]
     /// Values that repeat across rows (unit names, jabatan kinds, golongan, dates) are worked out once.
     let memo = Memo()
-    public var hasAtasanColumn: Bool { index["NIP ATASAN"] != nil }
+    public var hasAtasanColumn: Bool { at[Column.nipAtasan.rawValue] != nil }
 
     /// Which columns of the file the import reads (for ``CSVParser/keep``).
     public var used: [Bool] {
-        let wanted = Set((Self.required + Self.optional).compactMap { index[$0] })
-        return (0...(index.values.max() ?? 0)).map { wanted.contains($0) }
+        let wanted = Set(at.compactMap { $0 })
+        return (0...(wanted.max() ?? 0)).map { wanted.contains($0) }
     }
 
     /// Reads the header line; every required column missing is named.
@@ -86,40 +96,41 @@ public struct SIASNColumns: Sendable {
             throw RowError(line: 1, column: index["KODE UNOR"] == nil ? "KODE UNOR" : "KODE UNOR INDUK", value: "",
                            reason: "give both KODE UNOR and KODE UNOR INDUK, or neither (units are then matched by name)")
         }
-        self.index = index
-        self.ordered = index.filter { Self.required.contains($0.key) || Self.optional.contains($0.key) }
-            .sorted { $0.value < $1.value }.map { (name: $0.key, index: $0.value) }
+        self.at = Column.allCases.map { index[$0.name] }
+        self.ordered = Column.allCases.compactMap { c in index[c.name].map { (name: c.name, index: $0) } }.sorted { $0.index < $1.index }
     }
 
     /// The field's text, or nil when empty. SIASN downloads write `-` for "no value": that is empty too.
-    func value(_ column: String, _ fields: [String]) -> String? {
-        guard let i = index[column], i < fields.count else { return nil }
-        let v = fields[i].trimmingSpaces
+    static func value(_ raw: String) -> String? {
+        let v = raw.trimmingSpaces
         return v.isEmpty || v.utf8.allSatisfy({ $0 == UInt8(ascii: "-") }) ? nil : v
     }
 
     /// Checks and normalises one record; every problem of the row is reported, not just the first.
     public func row(_ record: CSVParser.Record) throws(RowErrors) -> SIASNRow {
         let f = record.fields
+        // Each column's value once (trimmed; nil when empty or absent).
+        let values = at.map { i in i.flatMap { $0 < f.count ? Self.value(f[$0]) : nil } }
+        func value(_ c: Column) -> String? { values[c.rawValue] }
         var errors: [RowError] = []
         func fail(_ column: String, _ value: String?, _ reason: String) {
             errors.append(RowError(line: record.line, column: column, value: value ?? "", reason: reason))
         }
-        func required(_ column: String) -> String {
-            guard let v = value(column, f) else { fail(column, nil, "is empty; it is required"); return "" }
+        func required(_ c: Column) -> String {
+            guard let v = value(c) else { fail(c.name, nil, "is empty; it is required"); return "" }
             return v
         }
 
         // Employee type first: the NIP is checked differently for PPPK.
-        let typeColumn = value("JENIS PEGAWAI", f) != nil ? "JENIS PEGAWAI" : "STATUS CPNS PNS"
-        let typeText = value(typeColumn, f)?.uppercased()
+        let typeColumn = value(.jenisPegawai) != nil ? Column.jenisPegawai : .statusCPNSPNS
+        let typeText = value(typeColumn)?.uppercased()
         let typeKind = typeText.flatMap { t in memo.text(.type, t) { t.contains("PPPK") ? "PPPK" : t.contains("PNS") ? "PNS" : nil } }
         var type: NIP.EmployeeType = typeKind == "PPPK" ? .pppk : .pns
         if let typeText, typeKind == nil {
-            fail(typeColumn, typeText, "is neither PNS nor PPPK")
+            fail(typeColumn.name, typeText, "is neither PNS nor PPPK")
         }
 
-        let nipText = required("NIP")
+        let nipText = required(.nip)
         var nip: NIP?
         if !nipText.isEmpty {
             do {
@@ -134,14 +145,14 @@ public struct SIASNColumns: Sendable {
                 }
             }
         }
-        let name = required("NAMA")
-        let jabatanName = required("NAMA JABATAN")
-        let kindText = required("JENIS JABATAN")
+        let name = required(.nama)
+        let jabatanName = required(.namaJabatan)
+        let kindText = required(.jenisJabatan)
         let kind = memo.text(.jabatanKind, kindText) { Self.jabatanKind(kindText) }
         if kind == nil && !kindText.isEmpty { fail("JENIS JABATAN", kindText, "is not one of: Struktural, Fungsional, Pelaksana") }
 
         var level: String? = nil
-        if let eselon = value("ESELON", f) {
+        if let eselon = value(.eselon) {
             level = memo.text(.level, eselon) { Self.level(eselon) }
             if level == nil { fail("ESELON", eselon, "is not an eselon such as II.a, III.b or IV.a") }
             // An eselon ranks a struktural post: on another, the level would plan its SKP as a JPT's or a head's.
@@ -149,13 +160,13 @@ public struct SIASNColumns: Sendable {
         }
 
         var golongan: String? = nil
-        if let g = value("GOL AKHIR", f) {
+        if let g = value(.golAkhir) {
             golongan = memo.text(.golongan, g) { Self.golongan(g) }
             if golongan == nil { fail("GOL AKHIR", g, "is not a golongan such as III/a (PNS) or IX (PPPK)") }
         }
 
         var birth = nip?.birthDate
-        if let d = value("TANGGAL LAHIR", f) {
+        if let d = value(.tanggalLahir) {
             if let parsed = memo.date(d) {
                 if let fromNIP = nip?.birthDate, fromNIP != parsed {
                     fail("TANGGAL LAHIR", d, "differs from the birth date in the NIP (\(fromNIP))")
@@ -166,7 +177,7 @@ public struct SIASNColumns: Sendable {
             }
         }
         var gender = nip?.gender
-        if let g = value("JENIS KELAMIN", f) {
+        if let g = value(.jenisKelamin) {
             if let parsed = Gender(parsing: g) {
                 if let fromNIP = nip?.gender, fromNIP != parsed {
                     fail("JENIS KELAMIN", g, "differs from the gender digit of the NIP")
@@ -178,26 +189,26 @@ public struct SIASNColumns: Sendable {
         }
 
         var atasan: String? = nil
-        if let a = value("NIP ATASAN", f) {
+        if let a = value(.nipAtasan) {
             do {
                 atasan = try NIP(a, type: .pppk).digits
                 if atasan == nip?.digits { fail("NIP ATASAN", a, "is the employee's own NIP") }
             } catch { fail("NIP ATASAN", a, error.description) }
         }
 
-        let email = value("EMAIL", f)
+        let email = value(.email)
         if let e = email, !(e.utf8.contains(UInt8(ascii: "@")) && !e.utf8.contains(UInt8(ascii: " "))) { fail("EMAIL", e, "is not an e-mail address") }
 
-        let unitName = value("NAMA UNOR", f) ?? ""
-        let unitCode = value("KODE UNOR", f) ?? memo.text(.code, unitName) { Self.code(unitName) } ?? ""
+        let unitName = value(.namaUnor) ?? ""
+        let unitCode = value(.kodeUnor) ?? memo.text(.code, unitName) { Self.code(unitName) } ?? ""
 
-        if unitName.isEmpty && value("KODE UNOR", f) == nil {
+        if unitName.isEmpty && value(.kodeUnor) == nil {
             fail("NAMA UNOR", nil, "is empty; it is required")
         } else if unitCode.isEmpty {
             fail("NAMA UNOR", unitName, "has no letters or digits to make a unit code from")
         }
-        let parentName = value("UNOR INDUK", f)
-        var parentCode = value("KODE UNOR INDUK", f) ?? parentName.flatMap { p in memo.text(.code, p) { Self.code(p) } }
+        let parentName = value(.unorInduk)
+        var parentCode = value(.kodeUnorInduk) ?? parentName.flatMap { p in memo.text(.code, p) { Self.code(p) } }
         if parentCode?.isEmpty == true { fail("UNOR INDUK", parentName, "has no letters or digits to make a unit code from") }
         if parentCode == unitCode { parentCode = nil }
         // PostgreSQL text cannot hold NUL: name it here rather than fail the whole COPY.
@@ -206,19 +217,19 @@ public struct SIASNColumns: Sendable {
         }
 
         // The limits the API holds a record to (openapi.yaml): what a file stores, a put of it gives back.
-        for (column, limit) in Self.maximumLengths {
-            guard let v = value(column, f), v.utf8.count > limit else { continue }
+        for (column, limit) in Self.lengthLimits {
+            guard let v = value(column), v.utf8.count > limit else { continue }
             let length = v.unicodeScalars.count
-            if length > limit { fail(column, v, "has \(length) characters; at most \(limit)") }
+            if length > limit { fail(column.name, v, "has \(length) characters; at most \(limit)") }
         }
 
-        let status = value("KEDUDUKAN HUKUM", f)?.uppercased()
+        let status = value(.kedudukanHukum)?.uppercased()
         let active = status.map { $0 == "AKTIF" || $0.hasPrefix("AKTIF") } ?? true
 
         guard errors.isEmpty, let nip, let kind, let birth, let gender else { throw RowErrors(errors) }
         return SIASNRow(
-            line: record.line, nip: nip.digits, name: name, gelarDepan: value("GELAR DEPAN", f),
-            gelarBelakang: value("GELAR BELAKANG", f), type: type, jabatanKind: kind, jabatanLevel: level,
+            line: record.line, nip: nip.digits, name: name, gelarDepan: value(.gelarDepan),
+            gelarBelakang: value(.gelarBelakang), type: type, jabatanKind: kind, jabatanLevel: level,
             jabatanName: jabatanName, golongan: golongan, unitCode: unitCode, unitName: unitName.isEmpty ? nil : unitName,
             unitKind: Self.unitKind(unitName.isEmpty ? unitCode : unitName, top: parentCode == nil, memo: memo), parentCode: parentCode,
             parentName: parentCode == nil ? nil : parentName, atasanNIP: atasan, active: active,
@@ -265,10 +276,10 @@ public struct SIASNColumns: Sendable {
 
     /// Limits on the text columns, in Unicode scalars (as JSON Schema counts them), as openapi.yaml gives them for
     /// an employee record; a unit's name is not limited, and a golongan is held to its form (at most 9 characters).
-    public static let maximumLengths: [String: Int] = [
-        "NAMA": 200, "GELAR DEPAN": 50, "GELAR BELAKANG": 50, "NAMA JABATAN": 300, "KODE UNOR": 80, "KODE UNOR INDUK": 80,
-        "EMAIL": 200,
+    static let lengthLimits: [(Column, Int)] = [
+        (.nama, 200), (.gelarDepan, 50), (.gelarBelakang, 50), (.namaJabatan, 300), (.kodeUnor, 80), (.kodeUnorInduk, 80), (.email, 200),
     ]
+    public static let maximumLengths: [String: Int] = Dictionary(uniqueKeysWithValues: lengthLimits.map { ($0.0.name, $0.1) })
 
     /// A unit's code from its name, when the file has no KODE UNOR: upper case, words joined by dashes.
     public static func code(_ name: String) -> String {

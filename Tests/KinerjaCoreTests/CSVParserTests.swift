@@ -44,6 +44,29 @@ import Testing
         #expect(records.map(\.line) == [3, 5], "the semicolon is still found after leading blank lines")
     }
 
+    /// Inside a field that does not open with a quote, a quote and a lone carriage return are text; spaces and
+    /// tabs alone do not make a line a record. Any chunking reads the same records.
+    @Test(arguments: [1, 2, 3, 5, 1_000_000])
+    func quotesAndCarriageReturnsInsideUnquotedFields(chunk: Int) throws {
+        let text = "A;B\nsay \"hi\";x\r\na\rb;c\n \t;y\n ; \t\n\"q\";r\r\nJl. Mawar, 5;é ü\n"
+        let records = try parse(text, chunk: chunk)
+        #expect(records.map(\.fields) == [["A", "B"], ["say \"hi\"", "x"], ["a\rb", "c"], [" \t", "y"], ["q", "r"], ["Jl. Mawar, 5", "é ü"]])
+        #expect(records.map(\.line) == [1, 2, 3, 4, 6, 7])
+    }
+
+    /// Bytes that are not UTF-8 are refused wherever they sit in a field, and a character cut by a chunk's end
+    /// is not (it is whole once the next chunk comes).
+    @Test(arguments: [1, 2, 1_000_000])
+    func utf8IsCheckedPerFieldNotPerChunk(chunk: Int) throws {
+        #expect(try parse("a;b\nsé;è\n", chunk: chunk).map(\.fields) == [["a", "b"], ["sé", "è"]])
+        for bad: [UInt8] in [[0xC3], [0x61, 0xC3, 0x28], [0xE2, 0x82], [0xF0, 0x90, 0x80, 0x61], [0xED, 0xA0, 0x80]] {
+            var p = CSVParser()
+            #expect(throws: CSVParser.Problem.notUTF8(line: 2), "\(bad)") {
+                _ = try p.feed(Array("a;b\n1;".utf8) + bad + [0x0A])
+            }
+        }
+    }
+
     @Test func unterminatedQuoteIsReportedWithItsLine() {
         #expect(throws: CSVParser.Problem.unterminatedQuote(line: 2)) { try parse("a,b\n1,\"open\n") }
     }
