@@ -93,6 +93,9 @@ extension KinerjaService {
                 throw APIProblem.forbidden("\(p.role == .integrator ? "an integrator" : "a regional BKN") key has the tables that name no person "
                                            + "(OPD recap, dashboard, public report)" + (p.role == .integrator ? ", and the SIASN results with the scope siasn" : ""))
             }
+            // An OPD with one to four people evaluated: its figures would be theirs, for a key that reads no
+            // one's assessment (as the public report hides them).
+            if p.role == .integrator && !p.readsAssessments { scope.hidesSmallGroups = true }
         }
         return scope
     }

@@ -176,12 +176,16 @@ extension TenantTransaction {
         return nips.compactMap { docs[$0] }
     }
 
+    /// The OPD recap's figures of evaluated people, left out for a small group when the scope hides them.
+    static let evaluationFigures = ["capaianRataRata", "capaianBawah60", "capaian60_79", "capaian80_99", "capaian100_109", "capaian110",
+                                    "sangatBaik", "baik", "butuhPerbaikan", "kurang", "sangatKurang"]
+
     /// Per OPD, as the dashboard computes it: predikat against the curve, reporting, capaian bands.
     public func opdRecap(_ s: ReportScope, profile: TenantProfile) async throws -> [ReportRow] {
         let d = try await computeDashboard(year: s.year, period: try s.sub(), profile: profile)
         return d.opds.filter { s.opd == nil || $0.code == s.opd }.map { o in
             let f = o.figures
-            return [
+            var row: ReportRow = [
                 "opd": .text(o.code), "namaOpd": .text(o.name), "pegawai": .integer(f.employees), "pelaporan": ReportValue(f.completeness),
                 "dinilai": .integer(f.evaluated), "capaianRataRata": ReportValue(f.meanCapaian),
                 "capaianBawah60": .integer(f.capaian["<60"] ?? 0), "capaian60_79": .integer(f.capaian["60-79"] ?? 0),
@@ -192,6 +196,10 @@ extension TenantTransaction {
                 "sangatKurang": .integer(f.predikat["Sangat Kurang"] ?? 0),
                 "predikatOrganisasi": ReportValue(o.predikatOrganisasi), "kurva": .text(o.curveStatus),
             ]
+            if s.hidesSmallGroups && f.evaluated > 0 && f.evaluated < PublicReport.minimumGroup {
+                for k in Self.evaluationFigures { row[k] = ReportValue.none }
+            }
+            return row
         }
     }
 

@@ -146,6 +146,52 @@ import Testing
         return (state, try await client.get("\(location)/file", token: token))
     }
 
+    /// An integrator key without siasn reads the OPD recap without the evaluation figures of an OPD with one to
+    /// four people evaluated (they would be theirs); city HR's has them, and the other OPDs' are the same in both.
+    /// Found in review: the recap showed them to every integrator key.
+    @Test func anIntegratorsRecapLeavesOutTheFiguresOfAnOPDOfFewerThanFive() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await Self.finalCity("makassar")
+        // One OPD with three people evaluated: the others' evaluations there removed (by the owner role).
+        try await TestDatabase.owner().withTenant(city.id) { tx in
+            try await tx.query("""
+                with gone as (
+                    select e.nip from evaluations e join org_units o on o.tenant_id = e.tenant_id and o.unit_id = e.opd_id
+                    where e.tenant_id = \(city.id.uuid) and o.code = 'KEC1'
+                    order by e.nip offset 3),
+                f as (delete from followups where tenant_id = \(city.id.uuid) and nip in (select nip from gone))
+                delete from evaluations where tenant_id = \(city.id.uuid) and nip in (select nip from gone)
+                """)
+        }
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "t", employeeNIP: nil, actor: "t").token
+        let integrator = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "t", employeeNIP: nil, actor: "t").token
+        let sync = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "t", employeeNIP: nil, scopes: ["siasn"], actor: "t").token
+        try await Self.withReportsAPI { client in
+            let recap = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: integrator)
+            #expect(recap.status == .ok)
+            let hrRows = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: hr).json["rows"] as? [[String: Any]] ?? []
+            let integratorRows = recap.json["rows"] as? [[String: Any]] ?? []
+            let syncRows = try await Self.post(client, "rekap-opd", "{\"year\": 2026, \"format\": \"json\"}", token: sync).json["rows"] as? [[String: Any]] ?? []
+            #expect(syncRows.count == hrRows.count && zip(syncRows, hrRows).allSatisfy { NSDictionary(dictionary: $0).isEqual(to: $1) },
+                    "the SIASN sync job reads the assessments anyway")
+            let figures = ["capaianRataRata", "capaianBawah60", "capaian60_79", "capaian80_99", "capaian100_109", "capaian110",
+                           "sangatBaik", "baik", "butuhPerbaikan", "kurang", "sangatKurang"]
+            var small = 0
+            #expect(hrRows.count == integratorRows.count && !hrRows.isEmpty)
+            for h in hrRows {
+                let code = h["opd"] as? String, i = integratorRows.first { $0["opd"] as? String == code } ?? [:]
+                let hidden = (1..<PublicReport.minimumGroup).contains(h["dinilai"] as? Int ?? 0)
+                if hidden { small += 1 }
+                for f in figures {
+                    let (mine, theirs) = ("\(i[f] ?? "absent")", "\(h[f] ?? "absent")")
+                    #expect(hidden ? (i[f] is NSNull && !(h[f] is NSNull)) : mine == theirs, "\(code ?? "") \(f): \(mine) against \(theirs)")
+                }
+                #expect("\(i["dinilai"] ?? "")" == "\(h["dinilai"] ?? "")" && "\(i["pegawai"] ?? "")" == "\(h["pegawai"] ?? "")")
+            }
+            #expect(small > 0, "an OPD of one to four evaluated: \(hrRows.map { "\($0["opd"] ?? ""): \($0["dinilai"] ?? "")" })")
+        }
+    }
+
     @Test func rolesJobsAndAPDFWithTheNIPOnPageOne() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await Self.finalCity("makassar")
