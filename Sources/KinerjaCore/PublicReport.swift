@@ -68,18 +68,26 @@ public struct PublicReport: Codable, Sendable, Equatable {
             (city, year, publishedAt, evaluated, predikat, opds, hiddenOPDs, previousYear)
     }
 
+    /// The cells of a row of counts (in `order`) that a publication hides: each count of one to four people, and,
+    /// when that hides exactly one, the next smallest count above zero too (else the row's total would tell it).
+    public static func hiddenCells(_ counts: [String: Int], order: [String]) -> Set<String> {
+        var hidden = Set(order.filter { (1..<minimumGroup).contains(counts[$0] ?? 0) })
+        if hidden.count == 1,
+           let next = order.filter({ !hidden.contains($0) && (counts[$0] ?? 0) > 0 }).min(by: { counts[$0]! < counts[$1]! }) {
+            hidden.insert(next)
+        }
+        return hidden
+    }
+
     /// The published line of an OPD from its counts: hidden whole under five people; each predikat count of
     /// 1-4 hidden, and when a row hides exactly one, the next smallest too (else the total would tell it).
     public static func line(code: String, name: String, counts: [String: Int], goalCapaian: Double?, contributors: Int,
                             previousShareGood: Double?) -> OPD? {
         let total = counts.values.reduce(0, +)
         guard total >= minimumGroup else { return nil }
+        let hidden = hiddenCells(counts, order: predikat)
         var cells: [String: Cell] = [:]
-        for p in predikat { let n = counts[p] ?? 0; cells[p] = (n > 0 && n < minimumGroup) ? .suppressed : .count(n) }
-        if cells.values.filter({ $0 == .suppressed }).count == 1,
-           let next = predikat.filter({ cells[$0] != .suppressed && (counts[$0] ?? 0) > 0 }).min(by: { counts[$0]! < counts[$1]! }) {
-            cells[next] = .suppressed
-        }
+        for p in predikat { cells[p] = hidden.contains(p) ? .suppressed : .count(counts[p] ?? 0) }
         // The share of good results only where both counts are shown: with the total it would give a hidden one away.
         let shown = cells["Sangat Baik"] != .suppressed && cells["Baik"] != .suppressed
         let good = shown ? Double((counts["Sangat Baik"] ?? 0) + (counts["Baik"] ?? 0)) / Double(total) * 100 : nil

@@ -4,8 +4,8 @@ public struct ReportScope: Sendable, Equatable {
     public var period: String
     public var opd: String?
     public var nip: String?
-    /// The tables leave out the evaluation figures of an OPD with fewer than ``PublicReport/minimumGroup`` people
-    /// evaluated (for a key that reads no one's assessment: they would be one or two people's).
+    /// The tables leave out figures about fewer than ``PublicReport/minimumGroup`` people, as the public report
+    /// does (for a key that reads no one's assessment: they would be one or two people's).
     public var hidesSmallGroups = false
     public init(year: Int, period: String, opd: String? = nil, nip: String? = nil, hidesSmallGroups: Bool = false) {
         (self.year, self.period, self.opd, self.nip, self.hidesSmallGroups) = (year, period, opd, nip, hidesSmallGroups)

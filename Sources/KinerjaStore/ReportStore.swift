@@ -176,11 +176,17 @@ extension TenantTransaction {
         return nips.compactMap { docs[$0] }
     }
 
-    /// The OPD recap's figures of evaluated people, left out for a small group when the scope hides them.
-    static let evaluationFigures = ["capaianRataRata", "capaianBawah60", "capaian60_79", "capaian80_99", "capaian100_109", "capaian110",
-                                    "sangatBaik", "baik", "butuhPerbaikan", "kurang", "sangatKurang"]
+    /// The OPD recap's columns of counts: the capaian bands (``Dashboard/capaianBands``) and the predikat.
+    static let bandColumns = [("<60", "capaianBawah60"), ("60-79", "capaian60_79"), ("80-99", "capaian80_99"),
+                              ("100-109", "capaian100_109"), ("110+", "capaian110")]
+    static let predikatColumns = [("Sangat Baik", "sangatBaik"), ("Baik", "baik"), ("Butuh Perbaikan", "butuhPerbaikan"),
+                                  ("Kurang/Misconduct", "kurang"), ("Sangat Kurang", "sangatKurang")]
 
-    /// Per OPD, as the dashboard computes it: predikat against the curve, reporting, capaian bands.
+    /// Per OPD, as the dashboard computes it: predikat against the curve, reporting, capaian bands. A scope that
+    /// hides small groups (a key that reads no one's assessment) gets what the public report would show: an OPD
+    /// whose evaluated, measured or rated people number one to four has no evaluation figures and no curve
+    /// status; elsewhere a count of one to four people is left out, with the next smallest when it is alone
+    /// (else the row's total would tell it).
     public func opdRecap(_ s: ReportScope, profile: TenantProfile) async throws -> [ReportRow] {
         let d = try await computeDashboard(year: s.year, period: try s.sub(), profile: profile)
         return d.opds.filter { s.opd == nil || $0.code == s.opd }.map { o in
@@ -188,16 +194,19 @@ extension TenantTransaction {
             var row: ReportRow = [
                 "opd": .text(o.code), "namaOpd": .text(o.name), "pegawai": .integer(f.employees), "pelaporan": ReportValue(f.completeness),
                 "dinilai": .integer(f.evaluated), "capaianRataRata": ReportValue(f.meanCapaian),
-                "capaianBawah60": .integer(f.capaian["<60"] ?? 0), "capaian60_79": .integer(f.capaian["60-79"] ?? 0),
-                "capaian80_99": .integer(f.capaian["80-99"] ?? 0), "capaian100_109": .integer(f.capaian["100-109"] ?? 0),
-                "capaian110": .integer(f.capaian["110+"] ?? 0),
-                "sangatBaik": .integer(f.predikat["Sangat Baik"] ?? 0), "baik": .integer(f.predikat["Baik"] ?? 0),
-                "butuhPerbaikan": .integer(f.predikat["Butuh Perbaikan"] ?? 0), "kurang": .integer(f.predikat["Kurang/Misconduct"] ?? 0),
-                "sangatKurang": .integer(f.predikat["Sangat Kurang"] ?? 0),
                 "predikatOrganisasi": ReportValue(o.predikatOrganisasi), "kurva": .text(o.curveStatus),
             ]
-            if s.hidesSmallGroups && f.evaluated > 0 && f.evaluated < PublicReport.minimumGroup {
-                for k in Self.evaluationFigures { row[k] = ReportValue.none }
+            for (band, column) in Self.bandColumns { row[column] = .integer(f.capaian[band] ?? 0) }
+            for (predikat, column) in Self.predikatColumns { row[column] = .integer(f.predikat[predikat] ?? 0) }
+            guard s.hidesSmallGroups else { return row }
+            let (measured, rated) = (f.capaian.values.reduce(0, +), f.predikat.values.reduce(0, +))
+            if [f.evaluated, measured, rated].contains(where: { (1..<PublicReport.minimumGroup).contains($0) }) {
+                for column in ["capaianRataRata", "kurva"] + (Self.bandColumns + Self.predikatColumns).map(\.1) { row[column] = ReportValue.none }
+                return row
+            }
+            for (counts, columns) in [(f.capaian, Self.bandColumns), (f.predikat, Self.predikatColumns)] {
+                let hidden = PublicReport.hiddenCells(counts, order: columns.map(\.0))
+                for (key, column) in columns where hidden.contains(key) { row[column] = ReportValue.none }
             }
             return row
         }
