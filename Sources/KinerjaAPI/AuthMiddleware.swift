@@ -107,8 +107,10 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             case .purged: throw APIProblem.tenantSuspended(chosen.tenantCode)
             }
         }
+        // An integrator key is a system's, never an employee's: one tied to a NIP before `apikey create` refused
+        // that speaks for nobody (it would read that person's own SKP and behaviour through /v1/me).
         return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,
-                         employeeNIP: chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
+                         employeeNIP: first.role == .integrator ? nil : chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
                          grants: live.map(\.tenantCode),
                          grantTenants: Dictionary(live.map { ($0.tenantCode, $0.tenant) }, uniquingKeysWith: { a, _ in a }),
                          scopes: chosen?.scopes ?? first.scopes)

@@ -83,8 +83,7 @@ extension KinerjaService {
 
     func getMyBehaviour(_ input: Operations.GetMyBehaviour.Input) async throws -> Operations.GetMyBehaviour.Output {
         let p = try RequestState.principal()
-        // An integrator key is never an employee's, even one made tied to a NIP before such keys were refused.
-        guard let me = p.employeeNIP, p.role != .integrator else { throw APIProblem.invalid("this \(p.role.rawValue) key is not an employee's") }
+        guard let me = p.employeeNIP else { throw APIProblem.invalid("this \(p.role.rawValue) key is not an employee's") }
         let body = try await summary(p, nip: me, year: try Self.parseYear(input.query.year), period: try Self.behaviourPeriod(input.query.period))
         return .ok(.init(body: .json(body)))
     }

@@ -93,8 +93,8 @@ extension KinerjaService {
                 throw APIProblem.forbidden("\(p.role == .integrator ? "an integrator" : "a regional BKN") key has the tables that name no person "
                                            + "(OPD recap, dashboard, public report)" + (p.role == .integrator ? ", and the SIASN results with the scope siasn" : ""))
             }
-            // An OPD with one to four people evaluated: its figures would be theirs, for a key that reads no
-            // one's assessment (as the public report hides them).
+            // Figures about one to four people would be theirs: hidden, as the public report hides them, from a
+            // key that reads no one's assessment.
             if p.role == .integrator && !p.readsAssessments { scope.hidesSmallGroups = true }
         }
         return scope

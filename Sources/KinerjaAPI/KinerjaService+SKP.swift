@@ -160,8 +160,7 @@ extension KinerjaService {
 
     func getMySKP(_ input: Operations.GetMySKP.Input) async throws -> Operations.GetMySKP.Output {
         let p = try RequestState.principal()
-        // An integrator key is never an employee's, even one made tied to a NIP before such keys were refused.
-        guard let nip = p.employeeNIP, p.role != .integrator else {
+        guard let nip = p.employeeNIP else {
             throw APIProblem.invalid("this \(p.role.rawValue) key is not an employee's: use /v1/employees/{nip}/skp/{year}")
         }
         let year = try Self.parseYear(input.query.year)
