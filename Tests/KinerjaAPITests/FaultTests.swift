@@ -32,10 +32,10 @@ import Testing
 
     /// Runs `body` while another transaction holds one employee's row (FOR UPDATE), so a batch that writes for
     /// that employee waits on it (the foreign key's check) until `body` returns.
-    static func holding<R: Sendable>(_ city: Tenant, nip: String, _ body: () async throws -> R) async throws -> R {
+    static func holding<R: Sendable>(_ city: Tenant, nip: String, _ body: (_ holder: Int) async throws -> R) async throws -> R {
         try await TestDatabase.owner().withTenant(city.id) { tx in
             try await tx.query("select 1 from employees where tenant_id = \(city.id.uuid) and nip = \(nip) for update")
-            return try await body()
+            return try await body(try await tx.int("select pg_backend_pid()"))
         }
     }
 
@@ -50,7 +50,7 @@ import Testing
             defer { group.cancelAll() }
             let router = try buildRouter(database: app, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
             try await Application(router: router).test(.router) { client in
-                let reply = try await Self.holding(city, nip: nips[4]) {
+                let reply = try await Self.holding(city, nip: nips[4]) { _ in
                     try await client.send("/v1/attendance/events", method: .post, json: Self.batch(nips, day: 2), token: token)
                 }
                 #expect(reply.status == .serviceUnavailable && reply.code == "query_timeout", "\(reply.status) \(reply.body)")
@@ -99,10 +99,10 @@ import Testing
     @Test func sigtermDuringABatchFinishesItWhole() async throws {
         let (city, nips, token, server, port) = try await cityAndServer("fault-term")
         defer { if server.isRunning { server.terminate() } }
-        let inFlight = try await Self.holding(city, nip: nips[7]) {
+        let inFlight = try await Self.holding(city, nip: nips[7]) { holder in
             let request = Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 3), token: token)
             let inFlight = Task { try await URLSession.shared.data(for: request) }
-            try await Task.sleep(for: .milliseconds(700))
+            try await TestDatabase.untilBlocked(by: holder)
             kill(server.processIdentifier, SIGTERM)
             try await Task.sleep(for: .milliseconds(300))
             #expect(server.isRunning, "the server waits for the batch in flight")
@@ -120,9 +120,9 @@ import Testing
     @Test func sigkillDuringABatchWritesNothingOfIt() async throws {
         let (city, nips, token, server, port) = try await cityAndServer("fault-kill")
         defer { if server.isRunning { server.terminate() } }
-        try await Self.holding(city, nip: nips[7]) {
+        try await Self.holding(city, nip: nips[7]) { holder in
             let inFlight = Task { try? await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 4), token: token)) }
-            try await Task.sleep(for: .milliseconds(700))
+            try await TestDatabase.untilBlocked(by: holder)
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
             _ = await inFlight.value
@@ -135,9 +135,9 @@ import Testing
     @Test func aClientThatLeavesMidRequestLeavesAWholeBatchOrNoneAndTheServerServesOn() async throws {
         let (city, nips, token, server, port) = try await cityAndServer("fault-leave")
         defer { if server.isRunning { server.terminate() } }
-        try await Self.holding(city, nip: nips[7]) {
+        try await Self.holding(city, nip: nips[7]) { holder in
             let task = Task { try? await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 5), token: token)) }
-            try await Task.sleep(for: .milliseconds(700))
+            try await TestDatabase.untilBlocked(by: holder)
             task.cancel()
             _ = await task.value
         }

@@ -14,6 +14,10 @@ import Testing
         return root.appendingPathComponent(".build/debug/kinerja-server").path
     }
 
+    /// The ports a test server listens on: apart from the replica pair's and the restore check's (20000-29999,
+    /// deploy/local) and below the kernel's ephemeral ports (32768 up), where a connection's own end may sit.
+    static let ports = 10_000...19_999
+
     /// Starts the server on a free port and returns it with its port once it listens. A port that turns out
     /// to be taken makes the server exit at once; then another is tried.
     func start(databaseURL: String, arguments: [String] = []) async throws -> (Process, Int, Pipe) {
@@ -21,7 +25,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build it first: swift build --product kinerja-server")
         var log = ""
         for _ in 0..<5 {
-            let port = Int.random(in: 20_000...29_000)
+            let port = Int.random(in: Self.ports)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["--http-port", "\(port)", "--log-level", "warning"] + arguments
@@ -136,7 +140,7 @@ import Testing
 
     @Test func refusesToServeAsARoleThatRLSDoesNotBind() async throws {
         let owner = try TestDatabase.settings().owner
-        let (status, text) = try await runToExit(["--http-port", "\(Int.random(in: 29_001...29_999))", "--database-url", Self.url(owner)])
+        let (status, text) = try await runToExit(["--http-port", "\(Int.random(in: Self.ports))", "--database-url", Self.url(owner)])
         #expect(status != 0)
         #expect(text.contains("refusing to start") && text.contains("bypasses row-level security"), "\(text)")
     }
@@ -154,8 +158,10 @@ import Testing
         try await owner.client.withConnection { conn in
             try await conn.query("begin", logger: TestDatabase.logger)
             try await conn.query("select 1 from api_keys where key_id = \(keyID) for update", logger: TestDatabase.logger)
+            var holder = 0
+            for try await pid in try await conn.query("select pg_backend_pid()", logger: TestDatabase.logger).decode(Int.self) { holder = pid }
             let inFlight = Task { try await httpGet(port: port, path: "/v1/tenant", token: key) }
-            try await Task.sleep(for: .milliseconds(500))
+            try await TestDatabase.untilBlocked(by: holder)
             kill(server.processIdentifier, SIGTERM)
             try await Task.sleep(for: .milliseconds(300))
             #expect(server.isRunning, "the server waits for the request in flight")

@@ -198,7 +198,14 @@ import Testing
             #expect(try await Self.verify(fine).unsealed == 1)
         }
         _ = try await admin.sealAllAudit()
-        #expect(try await Self.verify(fine).unsealed == 0, "the other city's entry is sealed")
+        // A server started by another test seals every city of this database too: when its round holds this city's
+        // lock, this round passes the city by and that round seals it as it commits.
+        var unsealed = try await Self.verify(fine).unsealed
+        for _ in 0..<100 where unsealed != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            unsealed = try await Self.verify(fine).unsealed
+        }
+        #expect(unsealed == 0, "the other city's entry is sealed")
         let b = try await Self.verify(broken)
         #expect(b.unsealed == 1 && !b.intact, "\(b)")
         // Put back as it was, so that no later round meets it.

@@ -56,7 +56,7 @@ import Testing
         #expect(try await db.employee(tenant: city.id, nip: c.kabid.nip, within: c.kasi.nip) == nil)
         #expect(try await db.employee(tenant: city.id, nip: c.peer.nip, within: c.staff.nip) == nil)
         // Another city's employee is not found from this city, whoever asks.
-        let stranger = otherPop.people[0].nip
+        let stranger = TestDatabase.stranger(in: otherPop, to: pop)
         #expect(try await db.employee(tenant: city.id, nip: stranger, within: nil) == nil)
         #expect(try await db.employee(tenant: other.id, nip: stranger, within: nil)?.nip == stranger)
         // The statement sets the city for itself only: the pooled connection carries nothing onward.
@@ -76,7 +76,7 @@ import Testing
         let (city, pop) = try await TestDatabase.city("one-read-group", employees: 300)
         let (other, otherPop) = try await TestDatabase.city("one-read-group-b", employees: 50)
         let c = TestDatabase.chain(pop)
-        let stranger = otherPop.people[0].nip
+        let stranger = TestDatabase.stranger(in: otherPop, to: pop)
         // (city, nip, within, the NIP expected or nil)
         let cases: [(TenantID, String, String?, String?)] = [
             (city.id, c.staff.nip, nil, c.staff.nip),
@@ -126,7 +126,7 @@ import Testing
         let (city, pop) = try await TestDatabase.city("one-read-paths", employees: 300)
         let (_, otherPop) = try await TestDatabase.city("one-read-paths-b", employees: 20)
         let c = TestDatabase.chain(pop)
-        let stranger = otherPop.people[0].nip
+        let stranger = TestDatabase.stranger(in: otherPop, to: pop)
         let unlimited = [c.staff.nip, c.kabid.nip, stranger, "199901012020121999", c.kepala.nip, c.staff.nip]
             .map { EmployeeReadItem(nip: $0, within: nil) }
         let expected: [String?] = [c.staff.nip, c.kabid.nip, nil, nil, c.kepala.nip, c.staff.nip]
@@ -157,7 +157,7 @@ import Testing
         let planned = try await SKPStoreTests.plannedChain(shared, city, pop)
         let c = TestDatabase.chain(pop)
         let iki = planned[3].content.rhk[0].iki[0].key
-        let stranger = otherPop.people[0].nip
+        let stranger = TestDatabase.stranger(in: otherPop, to: pop)
         let unknownIKI = UUID()
         // A pool of its own, so that the counts are this test's alone.
         let db = KinerjaDatabase(settings: try TestDatabase.settings().app, maximumConnections: 4, logger: TestDatabase.logger)
@@ -231,7 +231,7 @@ import Testing
         func item(_ nip: String, _ key: UUID = iki, _ p: SubPeriod = q1, _ v: Double? = 5) -> RealisasiItem {
             RealisasiItem(nip: nip, year: 2026, ikiKey: key, period: p, value: v, narrative: nil, evidence: [])
         }
-        let stranger = otherPop.people[0].nip
+        let stranger = TestDatabase.stranger(in: otherPop, to: pop)
         let unknownIKI = UUID()
         let results = try await db.ingestRealisasi(tenant: city.id, [
             item(c.staff.nip),                     // written

@@ -69,7 +69,7 @@ import Testing
     @Test func apiKeysAreHashedGrantedAndRevocable() async throws {
         let db = try await TestDatabase.admin()
         let (a, popA) = try await TestDatabase.city("keys-a")
-        let (b, _) = try await TestDatabase.city("keys-b")
+        let (b, popB) = try await TestDatabase.city("keys-b")
 
         let made = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "BKPSDM", employeeNIP: nil, actor: "t")
         #expect(made.token.hasPrefix("kin_") && made.token.count == 44)
@@ -113,8 +113,9 @@ import Testing
             try await db.createAPIKey(tenants: [a.id], role: .pegawai, label: "", employeeNIP: nil, actor: "t")
         }
         // An atasan key for an employee of another city is refused, and nothing is written.
-        await #expect(throws: StoreError.notFound(what: "employee", key: popA.people[0].nip)) {
-            try await db.createAPIKey(tenants: [b.id], role: .atasan, label: "", employeeNIP: popA.people[0].nip, actor: "t")
+        let stranger = TestDatabase.stranger(in: popA, to: popB)
+        await #expect(throws: StoreError.notFound(what: "employee", key: stranger)) {
+            try await db.createAPIKey(tenants: [b.id], role: .atasan, label: "", employeeNIP: stranger, actor: "t")
         }
         #expect(try await db.withTenant(b.id) { try await $0.apiKeys() }.count == 1, "only the bkn_admin grant")
     }

@@ -66,6 +66,28 @@ public enum TestDatabase {
     /// The owner role (for checks the other roles must not be able to do).
     public static func owner() async throws -> KinerjaDatabase { try await shared.get().2 }
 
+    /// A NIP of `other`'s that `mine` does not hold: two generated cities can share a NIP (it is a birth date, an
+    /// appointment date, a gender and a serial), and such a number is each city's own.
+    public static func stranger(in other: DemoPopulation, to mine: DemoPopulation) -> String {
+        let own = Set(mine.people.map(\.nip))
+        guard let p = other.people.first(where: { !own.contains($0.nip) }) else { fatalError("every NIP of the other city is also this one's") }
+        return p.nip
+    }
+
+    /// Waits until a session waits on a lock that the session `pid` holds: a request to be caught in flight is,
+    /// then, surely there (a fixed sleep was not, on a busy machine). Gives up after a minute.
+    public static func untilBlocked(by pid: Int) async throws {
+        let owner = try await owner()
+        for _ in 0..<1_200 {
+            for try await n in try await owner.client.query(
+                "select count(*)::int from pg_stat_activity where \(pid) = any(pg_blocking_pids(pid))", logger: logger).decode(Int.self) {
+                if n > 0 { return }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw StoreError.state("no session waited on the locks of session \(pid) within a minute")
+    }
+
     /// A new city with a unique code and a small demo population.
     public static func city(_ label: String, employees: Int = DemoPopulation.minimumEmployees, seed: UInt64 = 7,
                             profile: TenantProfile? = nil) async throws -> (Tenant, DemoPopulation) {
