@@ -58,6 +58,12 @@ extension KinerjaService {
         }))))
     }
 
+    /// The scope a report request asks for, before ``authorizeReport`` narrows it to the caller's.
+    static func scope(of body: Components.Schemas.ReportRequest) throws -> ReportScope {
+        ReportScope(year: try parseYear(body.year), period: try behaviourPeriod(body.period ?? "Y").description, opd: body.orgUnit,
+                    nip: try body.nip.map(parseNIP))
+    }
+
     /// Who may have which report: city HR any; a kepala OPD their OPD's; an employee their own per-person
     /// reports; an integrator and a regional admin the tables that name no person. Returns the scope to use.
     func authorizeReport(_ p: Principal, _ d: ReportDefinition, _ scope: ReportScope, _ tx: TenantTransaction) async throws -> ReportScope {
@@ -106,14 +112,13 @@ extension KinerjaService {
         guard case .json(let body) = input.body else { throw APIProblem.invalid("send the request as JSON") }
         let year = try Self.parseYear(body.year)
         let period = try Self.behaviourPeriod(body.period ?? "Y")
-        let nip = try body.nip.map(Self.parseNIP)
         let language: DocumentLanguage = body.lang == .en ? .en : .id
         let (definition, profile, tenant, scope, total) = try await database.withTenant(city) { tx in
             let profile = try await tx.profile()
             guard let d = profile.reportDefinitions.first(where: { $0.id == input.path.name }) else {
                 throw APIProblem.notFound("this city has no report '\(input.path.name)'; see GET /v1/reports")
             }
-            let scope = try await authorizeReport(p, d, ReportScope(year: year, period: period.description, opd: body.orgUnit, nip: nip), tx)
+            let scope = try await authorizeReport(p, d, try Self.scope(of: body), tx)
             let t = try await tx.tenantRow()
             let perEmployee = [.evaluationDocument, .certificate, .annualAssessment].contains(d.source)
             let n = perEmployee ? try await tx.reportEmployees(scope, withFollowUp: d.source == .certificate ? "certificate" : nil).count : 1
@@ -163,7 +168,7 @@ extension KinerjaService {
         let requestJSON = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
         try await database.withTenant(city) {
             try await $0.createReportJob(id: id, report: definition.id, format: format, request: requestJSON, total: total,
-                                         server: reports.server, keyID: keyID)
+                                         server: reports.server, keyID: keyID, scope: scope)
         }
         let database = self.database, directory = reports.directory
         Task.detached {
@@ -217,9 +222,27 @@ extension KinerjaService {
     }
 
     func getReportJobFile(_ input: Operations.GetReportJobFile.Input) async throws -> Operations.GetReportJobFile.Output {
-        let (job, _) = try await visibleJob(input.path.id)
+        let (job, city) = try await visibleJob(input.path.id)
         guard job.status == "done", let path = job.filePath else {
             throw APIProblem.conflict("report job '\(input.path.id)' is \(job.status): its file is not ready")
+        }
+        // The key's grants may have changed since: the file goes to a key other than city HR's only while the same
+        // request would still be narrowed to the scope it was made for (a key whose scope siasn was taken away reads
+        // no assessment through a job it made before, a former kepala no OPD's documents).
+        let p = try RequestState.principal()
+        if p.role != .hrAdmin {
+            try await database.withTenant(city) { tx in
+                var scope: ReportScope?
+                if let request = try? JSONDecoder().decode(Components.Schemas.ReportRequest.self, from: Data(job.request.utf8)),
+                   let d = try await tx.profile().reportDefinitions.first(where: { $0.id == job.report }) {
+                    scope = try await authorizeReport(p, d, try Self.scope(of: request), tx)
+                }
+                guard let scope, scope == job.scope else {
+                    let siasn = scope?.hidesSmallGroups == true && job.scope?.hidesSmallGroups == false
+                    throw APIProblem.forbidden("report job '\(input.path.id)' was made under grants this key no longer has"
+                                               + (siasn ? " (the scope siasn)" : "") + ": ask for the report again")
+                }
+            }
         }
         guard job.server == reports.server, let bytes = FileManager.default.contents(atPath: path) else {
             throw APIProblem.notFound("the file of report job '\(input.path.id)' is on another server or gone: ask for the report again")

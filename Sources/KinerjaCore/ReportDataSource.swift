@@ -1,5 +1,5 @@
 /// Whose report: the year and period (`Y`, `Q1`-`Q4`, `M1`-`M12`), and optionally one OPD or one employee.
-public struct ReportScope: Sendable, Equatable {
+public struct ReportScope: Sendable, Equatable, Codable {
     public var year: Int
     public var period: String
     public var opd: String?

@@ -37,9 +37,9 @@ import Testing
         return (city, pop)
     }
 
-    static func withReportsAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    static func withReportsAPI(_ reports: ReportSettings = settings, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let router = try buildRouter(database: try await TestDatabase.app(), settings: ServerSettings(keyCacheTTL: .zero), metrics: nil,
-                                     reports: settings)
+                                     reports: reports)
         try await Application(router: router).test(.router, body)
     }
 
@@ -207,6 +207,32 @@ import Testing
             }
             #expect(cells > 0, "a count of one to four in a larger OPD")
             #expect(small > 0, "an OPD of one to four evaluated: \(hrRows.map { "\($0["opd"] ?? ""): \($0["dinilai"] ?? "")" })")
+        }
+    }
+
+    /// A job's file goes to the key that asked for it only while the key's grants still give it what the file
+    /// holds: a kepala who no longer leads the OPD reads none of its documents through a job made before; city
+    /// HR still does. Found in review: the grants were checked when the job was made only.
+    @Test func aJobsFileFollowsTheGrantsTheKeyHasNow() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await Self.finalCity("makassar")
+        let c = TestDatabase.chain(pop)
+        let kepala = try await db.createAPIKey(tenants: [city.id], role: .atasan, label: "t", employeeNIP: c.kepala.nip, actor: "t").token
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "t", employeeNIP: nil, actor: "t").token
+        // Every batch a job here.
+        try await Self.withReportsAPI(ReportSettings(templates: Self.settings.templates, inlineLimit: 1)) { client in
+            let job = try await Self.post(client, "dokumen-evaluasi", "{\"year\": 2026, \"format\": \"json\"}", token: kepala)
+            let location = try #require(job.headers[.location], "\(job.status) \(job.body.prefix(300))")
+            let (state, file) = try await Self.finishedJob(client, location, token: kepala)
+            #expect(state["status"] as? String == "done" && file.status == .ok && file.body.contains(c.staff.nip), "\(state) \(file.status)")
+            // Moved to a functional post: no longer the kepala of an OPD.
+            try await TestDatabase.owner().withTenant(city.id) { tx in
+                try await tx.query("update employees set jabatan_kind = 'fungsional' where tenant_id = \(city.id.uuid) and nip = \(c.kepala.nip)")
+            }
+            let after = try await client.get("\(location)/file", token: kepala)
+            #expect(after.status == .forbidden && !after.body.contains(c.staff.nip), "\(after.status) \(after.body.prefix(300))")
+            let byHR = try await client.get("\(location)/file", token: hr)
+            #expect(byHR.status == .ok && byHR.body.contains(c.staff.nip), "\(byHR.status)")
         }
     }
 

@@ -99,14 +99,16 @@ import Testing
         for who in Who.allCases {
             let id = UUID()
             try await admin.withTenant(a.id) {
-                try await $0.createReportJob(id: id, report: "rekap-opd", format: "json", request: "{}", total: 1, server: UUID(), keyID: keys[who]!.id)
+                try await $0.createReportJob(id: id, report: "rekap-opd", format: "json", request: "{}", total: 1, server: UUID(), keyID: keys[who]!.id,
+                                             scope: ReportScope(year: 2026, period: "Y"))
             }
             jobs[who] = id.uuidString.lowercased()
         }
         let ownJobs = jobs
         let jobB = UUID()
         try await admin.withTenant(b.id) {
-            try await $0.createReportJob(id: jobB, report: "rekap-opd", format: "json", request: "{}", total: 1, server: UUID(), keyID: bHR.id)
+            try await $0.createReportJob(id: jobB, report: "rekap-opd", format: "json", request: "{}", total: 1, server: UUID(), keyID: bHR.id,
+                                         scope: ReportScope(year: 2026, period: "Y"))
         }
         let peer = try #require(popA.people.first { p in
             p.atasan != nil && ![t, c.kepala.nip, c.kasi.nip, c.staff.nip, c.peer.nip].contains(p.nip) && p.atasan != t

@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
 import Testing
@@ -11,7 +12,7 @@ import Testing
         let id = UUID()
         try await db.withTenant(city.id) { tx in
             try await tx.createReportJob(id: id, report: "dokumen-evaluasi", format: "json", request: "{}", total: 150,
-                                         server: UUID(), keyID: UUID())
+                                         server: UUID(), keyID: UUID(), scope: ReportScope(year: 2026, period: "Y"))
             try await tx.updateReportJob(id: id, status: "running", done: 120)
             try await tx.updateReportJob(id: id, status: "running", done: 80)     // a late report of earlier progress
         }
