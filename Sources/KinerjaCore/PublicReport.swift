@@ -79,13 +79,46 @@ public struct PublicReport: Codable, Sendable, Equatable {
         return hidden
     }
 
+    /// The cells each row of a table of counts hides, when the table's column totals are published too (the
+    /// city's counts per predikat): each row's as ``hiddenCells(_:order:)`` has them, and then more until no
+    /// hidden count can be worked out by subtraction. A row hiding one cell would be told by the row's total,
+    /// and a column with one unknown by the column's total: the rows hidden whole (`restHidden`: groups under
+    /// five, left out) count as one unknown in every column. The next cell hidden is the smallest above zero,
+    /// else the first; ties go to the row that sorts first by `code`, so the same table hides the same cells
+    /// wherever it is shown (the public report, an integrator's OPD recap).
+    public static func hiddenCells(_ rows: [(code: String, counts: [String: Int])], order: [String], restHidden: Bool) -> [String: Set<String>] {
+        let rows = rows.sorted { $0.code < $1.code }
+        var hidden = rows.map { hiddenCells($0.counts, order: order) }
+        func count(_ row: Int, _ column: String) -> Int { rows[row].counts[column] ?? 0 }
+        var changed = true
+        while changed {
+            changed = false
+            for i in rows.indices where hidden[i].count == 1 {
+                let left = order.filter { !hidden[i].contains($0) }
+                if let next = left.filter({ count(i, $0) > 0 }).min(by: { count(i, $0) < count(i, $1) }) ?? left.first {
+                    hidden[i].insert(next)
+                    changed = true
+                }
+            }
+            for column in order where rows.indices.filter({ hidden[$0].contains(column) }).count + (restHidden ? 1 : 0) == 1 {
+                let left = rows.indices.filter { !hidden[$0].contains(column) }
+                if let next = left.filter({ count($0, column) > 0 }).min(by: { count($0, column) < count($1, column) }) ?? left.first {
+                    hidden[next].insert(column)
+                    changed = true
+                }
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(rows.map(\.code), hidden))
+    }
+
     /// The published line of an OPD from its counts: hidden whole under five people; each predikat count of
     /// 1-4 hidden, and when a row hides exactly one, the next smallest too (else the total would tell it).
+    /// `hidden`, from ``hiddenCells(_:order:restHidden:)``, says which when the city's counts are published too.
     public static func line(code: String, name: String, counts: [String: Int], goalCapaian: Double?, contributors: Int,
-                            previousShareGood: Double?) -> OPD? {
+                            previousShareGood: Double?, hidden: Set<String>? = nil) -> OPD? {
         let total = counts.values.reduce(0, +)
         guard total >= minimumGroup else { return nil }
-        let hidden = hiddenCells(counts, order: predikat)
+        let hidden = hidden ?? hiddenCells(counts, order: predikat)
         var cells: [String: Cell] = [:]
         for p in predikat { cells[p] = hidden.contains(p) ? .suppressed : .count(counts[p] ?? 0) }
         // The share of good results only where both counts are shown: with the total it would give a hidden one away.

@@ -41,13 +41,16 @@ extension TenantTransaction {
         var lines: [PublicReport.OPD] = []
         var hidden = 0
         var city: [String: Int] = [:]
+        // The city's counts are published with the OPDs': the cells hidden so that none is told by subtraction.
+        let shown = names.keys.filter { (counts[$0] ?? [:]).values.reduce(0, +) >= PublicReport.minimumGroup }.map { ($0, counts[$0] ?? [:]) }
+        let cells = PublicReport.hiddenCells(shown, order: PublicReport.predikat, restHidden: shown.count < names.count)
         for code in names.keys.sorted() {
             let c = counts[code] ?? [:]
             for (p, n) in c { city[p, default: 0] += n }
             let g = goalSum[code]
             let before = previous?.opds.first { $0.code == code }?.shareGood
             if let line = PublicReport.line(code: code, name: names[code]!, counts: c, goalCapaian: g.flatMap { $0.rhk > 0 ? $0.sum / Double($0.rhk) : nil },
-                                            contributors: g?.people ?? 0, previousShareGood: before) {
+                                            contributors: g?.people ?? 0, previousShareGood: before, hidden: cells[code]) {
                 lines.append(line)
             } else {
                 hidden += 1

@@ -185,10 +185,28 @@ extension TenantTransaction {
     /// Per OPD, as the dashboard computes it: predikat against the curve, reporting, capaian bands. A scope that
     /// hides small groups (a key that reads no one's assessment) gets what the public report would show: an OPD
     /// whose evaluated, measured or rated people number one to four has no evaluation figures and no curve
-    /// status; elsewhere a count of one to four people is left out, with the next smallest when it is alone
-    /// (else the row's total would tell it).
+    /// status; elsewhere a count of one to four people is left out, with the next smallest when it is alone in
+    /// its row and another when it is alone in its column (else the row's or the city's total would tell it).
     public func opdRecap(_ s: ReportScope, profile: TenantProfile) async throws -> [ReportRow] {
         let d = try await computeDashboard(year: s.year, period: try s.sub(), profile: profile)
+        func few(_ n: Int) -> Bool { (1..<PublicReport.minimumGroup).contains(n) }
+        func small(_ f: Dashboard.Figures) -> Bool {
+            [f.evaluated, f.capaian.values.reduce(0, +), f.predikat.values.reduce(0, +)].contains(where: few)
+        }
+        // Which counts each OPD hides, the whole city's table at once (the city's counts per predikat are
+        // published, so a count is hidden where subtraction would tell it too), whatever OPD is asked for.
+        var hiddenCells: [String: Set<String>] = [:]
+        if s.hidesSmallGroups {
+            let tables: [(columns: [(String, String)], counts: (Dashboard.Figures) -> [String: Int])] =
+                [(Self.bandColumns, { $0.capaian }), (Self.predikatColumns, { $0.predikat })]
+            for (columns, counts) in tables {
+                let rows = d.opds.filter { !small($0.figures) && counts($0.figures).values.reduce(0, +) > 0 }.map { (code: $0.code, counts: counts($0.figures)) }
+                let rest = d.opds.contains { small($0.figures) && counts($0.figures).values.reduce(0, +) > 0 }
+                for (code, cells) in PublicReport.hiddenCells(rows, order: columns.map(\.0), restHidden: rest) {
+                    hiddenCells[code, default: []].formUnion(cells)
+                }
+            }
+        }
         return d.opds.filter { s.opd == nil || $0.code == s.opd }.map { o in
             let f = o.figures
             var row: ReportRow = [
@@ -199,15 +217,12 @@ extension TenantTransaction {
             for (band, column) in Self.bandColumns { row[column] = .integer(f.capaian[band] ?? 0) }
             for (predikat, column) in Self.predikatColumns { row[column] = .integer(f.predikat[predikat] ?? 0) }
             guard s.hidesSmallGroups else { return row }
-            let (measured, rated) = (f.capaian.values.reduce(0, +), f.predikat.values.reduce(0, +))
-            if [f.evaluated, measured, rated].contains(where: { (1..<PublicReport.minimumGroup).contains($0) }) {
+            if small(f) {
                 for column in ["capaianRataRata", "kurva"] + (Self.bandColumns + Self.predikatColumns).map(\.1) { row[column] = ReportValue.none }
                 return row
             }
-            for (counts, columns) in [(f.capaian, Self.bandColumns), (f.predikat, Self.predikatColumns)] {
-                let hidden = PublicReport.hiddenCells(counts, order: columns.map(\.0))
-                for (key, column) in columns where hidden.contains(key) { row[column] = ReportValue.none }
-            }
+            let hidden = hiddenCells[o.code] ?? []
+            for (key, column) in Self.bandColumns + Self.predikatColumns where hidden.contains(key) { row[column] = ReportValue.none }
             return row
         }
     }

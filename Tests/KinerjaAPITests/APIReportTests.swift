@@ -205,6 +205,17 @@ import Testing
                     }
                 }
             }
+            // Nor is one the only unknown in its column, with the OPDs hidden whole as one more (the public report
+            // gives the city's counts per predikat: subtraction would tell it).
+            let larger = integratorRows.filter { !($0["kurva"] is NSNull) }
+            for columns in [bands, predikat] {
+                let rest = hrRows.contains { h in integratorRows.contains { $0["opd"] as? String == h["opd"] as? String && $0["kurva"] is NSNull }
+                    && columns.contains { (h[$0] as? Int ?? 0) > 0 } }
+                for f in columns {
+                    let unknowns = larger.filter { $0[f] is NSNull }.count + (rest ? 1 : 0)
+                    #expect(unknowns != 1, "\(f): the only count hidden in its column")
+                }
+            }
             #expect(cells > 0, "a count of one to four in a larger OPD")
             #expect(small > 0, "an OPD of one to four evaluated: \(hrRows.map { "\($0["opd"] ?? ""): \($0["dinilai"] ?? "")" })")
         }
@@ -367,6 +378,13 @@ import Testing
         for o in report.opds {
             #expect((o.evaluated ?? 0) >= PublicReport.minimumGroup)
             for cell in o.predikat.values { if let n = cell.value { #expect(n == 0 || n >= PublicReport.minimumGroup) } }
+        }
+        // No hidden count is the only unknown of its row or its column (the OPDs hidden whole one more in each):
+        // the row's total and the city's counts would tell it.
+        for o in report.opds { #expect(o.predikat.values.filter { $0 == .suppressed }.count != 1, "\(o.code)") }
+        for p in PublicReport.predikat {
+            let unknowns = report.opds.filter { $0.predikat[p] == .suppressed }.count + (report.hiddenOPDs > 0 ? 1 : 0)
+            #expect(unknowns != 1, "\(p): \(report.opds.map { "\($0.code) \($0.predikat[p] ?? .suppressed)" })")
         }
         try await Self.withReportsAPI { client in
             let page = try await client.get("/public/\(palu.code)/laporan-kinerja/2026", token: nil)

@@ -134,6 +134,32 @@ import Testing
         }
     }
 
+    /// The city's counts are published with the OPDs': a column with a single hidden count (or only the OPDs
+    /// hidden whole) would tell it by subtraction, so another is hidden in that column, and a row left hiding one
+    /// hides another. Found in review: with one OPD hidden whole, the city's counts less the others' told its own.
+    @Test(arguments: [
+        // rows (counts) and whether OPDs are hidden whole -> what each row hides
+        ([("X", ["Sangat Baik": 10, "Baik": 7]), ("Y", ["Sangat Baik": 6, "Baik": 9])], false,
+         ["X": Set<String>(), "Y": []]),                                                               // nothing small: nothing hidden
+        // X hides its 2 and its next smallest (Baik 7); each column then has one unknown, so Y hides its cell in
+        // both (its Butuh Perbaikan, though 0: the only one left in the column).
+        ([("X", ["Sangat Baik": 10, "Baik": 7, "Butuh Perbaikan": 2]), ("Y", ["Sangat Baik": 9, "Baik": 8])], false,
+         ["X": ["Baik", "Butuh Perbaikan"], "Y": ["Baik", "Butuh Perbaikan"]]),
+        // The same with the small cells in different columns: each column already has two unknowns.
+        ([("X", ["Sangat Baik": 10, "Baik": 2, "Butuh Perbaikan": 3]), ("Y", ["Sangat Baik": 9, "Baik": 1, "Butuh Perbaikan": 4])], false,
+         ["X": ["Baik", "Butuh Perbaikan"], "Y": ["Baik", "Butuh Perbaikan"]]),
+        // One OPD shown and others hidden whole: the city's counts less its own would be theirs, so it hides all.
+        ([("X", ["Sangat Baik": 10, "Baik": 7])], true, ["X": Set(PublicReport.predikat)]),
+        // Two shown, others hidden whole: in every column the smaller count (or the first row's, where both are
+        // 0) is hidden besides them; Y, left hiding one, hides its next smallest too.
+        ([("X", ["Sangat Baik": 10, "Baik": 7]), ("Y", ["Sangat Baik": 6, "Baik": 9])], true,
+         ["X": ["Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"], "Y": ["Sangat Baik", "Baik"]]),
+    ] as [([(String, [String: Int])], Bool, [String: Set<String>])])
+    func noHiddenCountIsToldByTheCitysCounts(rows: [(String, [String: Int])], restHidden: Bool, expected: [String: Set<String>]) {
+        let hidden = PublicReport.hiddenCells(rows.map { (code: $0.0, counts: $0.1) }, order: PublicReport.predikat, restHidden: restHidden)
+        #expect(hidden == expected)
+    }
+
     /// An OPD recap's curve status in Indonesian (as the dashboard page says it), in every format; the codes in English.
     @Test(arguments: [("passes", "sesuai kurva"), ("BROKEN", "MELANGGAR KURVA"), ("not evaluated", "belum dinilai"),
                       ("no org predikat", "predikat organisasi belum ditetapkan"), ("final (override)", "final (dengan pengecualian)"),
