@@ -80,7 +80,7 @@ public struct PublicReport: Codable, Sendable, Equatable {
     }
 
     /// The cells each row of a table of counts hides, when the table's column totals are published too (the
-    /// city's counts per predikat): each row's as ``hiddenCells(_:order:)`` has them, and then more until no
+    /// city's counts per predikat): each count of one to four people, and then more until no
     /// hidden count can be worked out by subtraction. A row hiding one cell would be told by the row's total,
     /// and a column with one unknown by the column's total: the rows hidden whole (`restHidden`: groups under
     /// five, left out) count as one unknown in every column. The next cell hidden is the smallest above zero,
@@ -88,7 +88,8 @@ public struct PublicReport: Codable, Sendable, Equatable {
     /// wherever it is shown (the public report, an integrator's OPD recap).
     public static func hiddenCells(_ rows: [(code: String, counts: [String: Int])], order: [String], restHidden: Bool) -> [String: Set<String>] {
         let rows = rows.sorted { $0.code < $1.code }
-        var hidden = rows.map { hiddenCells($0.counts, order: order) }
+        // The counts of one to four; the loop adds what each row and column needs besides.
+        var hidden = rows.map { r in Set(order.filter { (1..<minimumGroup).contains(r.counts[$0] ?? 0) }) }
         func count(_ row: Int, _ column: String) -> Int { rows[row].counts[column] ?? 0 }
         var changed = true
         while changed {
