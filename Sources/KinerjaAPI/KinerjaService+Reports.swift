@@ -2,6 +2,7 @@ public import Foundation
 import KinerjaCore
 import KinerjaReports
 import KinerjaStore
+import HTTPTypes
 import Logging
 import OpenAPIRuntime
 
@@ -231,16 +232,25 @@ extension KinerjaService {
         // no assessment through a job it made before, a former kepala no OPD's documents).
         let p = try RequestState.principal()
         if p.role != .hrAdmin {
+            guard let kept = job.scope else {
+                throw APIProblem.forbidden("report job '\(input.path.id)' was made before the server kept the grants a job was made under: "
+                                           + "its file goes to city HR only; ask for the report again")
+            }
             try await database.withTenant(city) { tx in
                 var scope: ReportScope?
+                var refusal: String?
                 if let request = try? JSONDecoder().decode(Components.Schemas.ReportRequest.self, from: Data(job.request.utf8)),
                    let d = try await tx.profile().reportDefinitions.first(where: { $0.id == job.report }) {
-                    scope = try await authorizeReport(p, d, try Self.scope(of: request), tx)
+                    do { scope = try await authorizeReport(p, d, try Self.scope(of: request), tx) }
+                    // The same request refused now is the job's answer too, with the reason: this key may not
+                    // have it (a 404 would say the person is gone, where the key may no longer ask for them).
+                    catch let e as APIProblem where e.status == .forbidden || e.status == .notFound { refusal = e.detail }
                 }
-                guard let scope, scope == job.scope else {
-                    let siasn = scope?.hidesSmallGroups == true && job.scope?.hidesSmallGroups == false
+                guard let scope, scope == kept else {
+                    let siasn = scope?.hidesSmallGroups == true && kept.hidesSmallGroups == false
                     throw APIProblem.forbidden("report job '\(input.path.id)' was made under grants this key no longer has"
-                                               + (siasn ? " (the scope siasn)" : "") + ": ask for the report again")
+                                               + (siasn ? " (the scope siasn)" : "") + (refusal.map { " (\($0))" } ?? "")
+                                               + ": ask for the report again")
                 }
             }
         }

@@ -49,7 +49,7 @@ extension TenantTransaction {
             """).decode((UUID, String, String, String, Int, Int, String?, String?, UUID, UUID, String, String?).self) {
             return ReportJobRecord(id: r.0, report: r.1, format: r.2, status: r.3, done: r.4, total: r.5, error: r.6, filePath: r.7,
                                    server: r.8, keyID: r.9, request: r.10,
-                                   scope: try r.11.map { try JSONDecoder().decode(ReportScope.self, from: Data($0.utf8)) })
+                                   scope: r.11.flatMap { try? JSONDecoder().decode(ReportScope.self, from: Data($0.utf8)) })
         }
         return nil
     }

@@ -241,9 +241,24 @@ import Testing
                 try await tx.query("update employees set jabatan_kind = 'fungsional' where tenant_id = \(city.id.uuid) and nip = \(c.kepala.nip)")
             }
             let after = try await client.get("\(location)/file", token: kepala)
-            #expect(after.status == .forbidden && !after.body.contains(c.staff.nip), "\(after.status) \(after.body.prefix(300))")
+            #expect(after.status == .forbidden && after.body.contains("no longer has") && !after.body.contains(c.staff.nip),
+                    "\(after.status) \(after.body.prefix(300))")
             let byHR = try await client.get("\(location)/file", token: hr)
             #expect(byHR.status == .ok && byHR.body.contains(c.staff.nip), "\(byHR.status)")
+            // A job kept without its scope (made before the server kept it) goes to city HR only, and says so; one
+            // whose kept scope does not read is still listed, not a server error.
+            let id = try #require(location.split(separator: "/").last.map(String.init))
+            _ = try await TestDatabase.owner().withTenant(city.id) { tx in
+                try await tx.query("update report_jobs set scope = null where tenant_id = \(city.id.uuid) and job_id = \(UUID(uuidString: id))")
+            }
+            let old = try await client.get("\(location)/file", token: kepala)
+            #expect(old.status == .forbidden && old.body.contains("before the server kept"), "\(old.status) \(old.body.prefix(300))")
+            #expect(try await client.get("\(location)/file", token: hr).status == .ok)
+            _ = try await TestDatabase.owner().withTenant(city.id) { tx in
+                try await tx.query("update report_jobs set scope = '{\"opd\": 7}' where tenant_id = \(city.id.uuid) and job_id = \(UUID(uuidString: id))")
+            }
+            let unreadable = try await client.get(location, token: hr)
+            #expect(unreadable.status == .ok && unreadable.json["status"] as? String == "done", "\(unreadable.status) \(unreadable.body.prefix(300))")
         }
     }
 
