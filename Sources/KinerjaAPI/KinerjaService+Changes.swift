@@ -7,8 +7,10 @@ extension KinerjaService {
     /// Entries that speak of one person's assessment, discipline or login: for hr_admin, and for an integrator
     /// key granted `siasn` by name (the SIASN sync job, which reads the final results anyway), not for the
     /// attendance machine or the website. `region.%`: the regional office's staff, named, and their grants.
+    /// `iki.accept` and `iki.reject`: the atasan's decision on a proposed indicator, with its reason (the plan it
+    /// changes shows as `skp.*`).
     static let personalChanges = ["evaluate.%", "discipline.%", "feedback.%", "followup.%", "user.%", "skp.feedback", "skp.return",
-                                  "region.%"]
+                                  "iki.accept", "iki.reject", "region.%"]
     /// One person's realisasi and its narrative: also for an integrator key that writes realisasi.
     static let realisasiChanges = ["realisasi.%", "complaints.hook.%"]
 

@@ -135,6 +135,9 @@ extension KinerjaService {
         guard !p.readsAssessments else { return r }
         var r = r
         r.returnNote = nil
+        // That the atasan sent the plan back is their judgement of it, as the note is: a returned revision reads
+        // as a draft (with the employee again), with no decision on it.
+        if r.status == .returned { (r.status, r.decidedAt, r.decidedBy) = (.draft, nil, nil) }
         for i in r.rhk.indices {
             r.rhk[i].capaian = nil
             for j in r.rhk[i].iki.indices {
@@ -143,6 +146,23 @@ extension KinerjaService {
             }
         }
         return r
+    }
+
+    /// A proposal as a key that reads no assessments sees it: without the atasan's reason for the decision.
+    static func shown(_ proposal: Schemas.Proposal, to p: Principal) -> Schemas.Proposal {
+        guard !p.readsAssessments else { return proposal }
+        var proposal = proposal
+        proposal.reason = nil
+        return proposal
+    }
+
+    /// A cascade as a key that reads no assessments sees it: a returned plan reads as a draft.
+    static func shown(_ n: Schemas.CascadeNode, to p: Principal) -> Schemas.CascadeNode {
+        guard !p.readsAssessments else { return n }
+        var n = n
+        if n.status == .returned { n.status = .draft }
+        n.children = n.children.map { shown($0, to: p) }
+        return n
     }
 
     static func schema(_ p: IKIProposal) -> Schemas.Proposal {
@@ -200,7 +220,7 @@ extension KinerjaService {
             // A pegawai key sees its own SKP and what it cascades from, not the RHK of anyone below.
             return try await tx.skpTree(nip: nip, year: year, includeBelow: p.role != .pegawai)
         }
-        return .ok(.init(body: .json(.init(nip: nip, year: year, roots: roots.map(Self.schema)))))
+        return .ok(.init(body: .json(.init(nip: nip, year: year, roots: roots.map { Self.shown(Self.schema($0), to: p) }))))
     }
 
     func getTeamSKP(_ input: Operations.GetTeamSKP.Input) async throws -> Operations.GetTeamSKP.Output {
@@ -281,7 +301,7 @@ extension KinerjaService {
             return try await tx.proposals(nip: nip, year: year)
         }
         let (items, next) = try Pagination.page(all, key: { $0.id.uuidString }, cursor: input.query.cursor, limit: input.query.limit)
-        return .ok(.init(body: .json(.init(nextCursor: next, items: items.map(Self.schema)))))
+        return .ok(.init(body: .json(.init(nextCursor: next, items: items.map { Self.shown(Self.schema($0), to: p) }))))
     }
 
     // MARK: writing

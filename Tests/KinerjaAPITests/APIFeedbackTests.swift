@@ -178,6 +178,13 @@ import Testing
         let admin = try await TestDatabase.admin()
         let (a, _, pop) = try await evaluatedCity("api-skp-integrator")
         let c = TestDatabase.chain(pop)
+        // Indicator proposals turned on by hand, as Pematangsiantar's profile does.
+        _ = try await TestDatabase.owner().withTenant(a.id) { tx in
+            try await tx.query("""
+                update tenants set profile = profile || jsonb_build_object('skp', jsonb_build_object('indicatorProposals', true))
+                where tenant_id = \(a.id.uuid)
+                """)
+        }
         // The atasan's feedback, and a revision returned with a note.
         try await admin.withTenant(a.id) { tx in
             let view = try #require(try await tx.skpView(nip: c.staff.nip, year: 2026))
@@ -186,7 +193,13 @@ import Testing
             _ = try await tx.saveSKP(nip: c.staff.nip, year: 2026, content: view.revision.content, actor: .hr("t"))
             _ = try await tx.submitSKP(nip: c.staff.nip, year: 2026, actor: .hr("t"))
             _ = try await tx.decideSKP(nip: c.staff.nip, year: 2026, approve: false, note: "Lengkapi target", actor: .hr("t"))
+            // An indicator the employee proposed, which the atasan refused with a reason.
+            let proposal = try await tx.proposeIKI(nip: c.staff.nip, year: 2026, rhkKey: view.revision.content.rhk[0].key,
+                                                   iki: SKP.IKI(text: "Jumlah warga yang dilayani", dimension: .kuantitas, targetValue: 300, targetUnit: "orang"),
+                                                   actor: .employee(c.staff.nip, name: "t"))
+            _ = try await tx.decideProposal(id: proposal.id, accept: false, reason: "Target terlalu rendah", actor: .employee(c.kasi.nip, name: "t"))
         }
+        try await admin.sealAudit(a.id)
         func key(_ role: Role, _ scopes: [String] = []) async throws -> String {
             try await admin.createAPIKey(tenants: [a.id], role: role, label: "", employeeNIP: nil, scopes: scopes, actor: "t").token
         }
@@ -225,12 +238,36 @@ import Testing
                 #expect((view.json["capaian"] != nil) == assessment, "\(who): the SKP's capaian")
                 #expect(rhk.contains { $0["capaian"] != nil } == assessment, "\(who): the RHK's capaian")
                 #expect(iki.contains { $0["capaian"] != nil } == assessment, "\(who): the IKI's capaian")
-                #expect(((view.json["pending"] as? [String: Any])?["returnNote"] as? String == "Lengkapi target") == assessment, "\(who): the return note")
+                let pending = view.json["pending"] as? [String: Any] ?? [:]
+                #expect((pending["returnNote"] as? String == "Lengkapi target") == assessment, "\(who): the return note")
+                // That it was returned at all is the atasan's judgement too: a draft, with no decision, to the others.
+                #expect(pending["status"] as? String == (assessment ? "returned" : "draft") && (pending["decidedBy"] != nil) == assessment,
+                        "\(who): the returned revision \(pending["status"] ?? "none")")
                 #expect((view.json["realisasi"] as? [Any])?.isEmpty == !realisasi, "\(who): realisasi")
                 #expect(iki.contains { $0["yearRealisasi"] != nil } == realisasi, "\(who): the year's realisasi")
                 let revisions = try await client.send(.get, base + "/revisions", token: token)
                 let notes = (revisions.json["items"] as? [[String: Any]] ?? []).compactMap { $0["returnNote"] as? String }
                 #expect(revisions.status == .ok && (notes == ["Lengkapi target"]) == assessment, "\(who): revisions \(notes)")
+                let statuses = (revisions.json["items"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+                #expect(statuses.contains("returned") == assessment, "\(who): revisions \(statuses)")
+                // (The cascade shows approved plans here; ShownToIntegratorsTests has one returned.)
+                let tree = try await client.send(.get, base + "/tree", token: token)
+                #expect(tree.status == .ok && !tree.body.contains("\"returned\""), "\(who): tree")
+                let proposals = try await client.send(.get, base + "/proposals", token: token)
+                let reasons = (proposals.json["items"] as? [[String: Any]] ?? []).map { $0["reason"] as? String }
+                #expect(proposals.status == .ok && reasons.count == 1 && (reasons == ["Target terlalu rendah"]) == assessment,
+                        "\(who): proposals \(proposals.body.prefix(300))")
+                // The feed, to its end: the proposal for every key, its refusal for those that read assessments.
+                var actions: [String] = [], cursor = ""
+                for _ in 0..<100 {
+                    let page = try await client.send(.get, "/v1/changes?limit=1000" + (cursor.isEmpty ? "" : "&after=\(cursor)"), token: token)
+                    let items = page.json["items"] as? [[String: Any]] ?? []
+                    #expect(page.status == .ok, "\(who): feed \(page.body.prefix(200))")
+                    actions += items.compactMap { $0["action"] as? String }
+                    cursor = page.json["nextCursor"] as? String ?? ""
+                    if items.isEmpty || cursor.isEmpty { break }
+                }
+                #expect(actions.contains("iki.propose") && actions.contains("iki.reject") == assessment, "\(who): feed \(Set(actions))")
                 let contribution = try await client.send(.get, "/v1/employees/\(c.staff.nip)/contribution/2026", token: token)
                 let items = contribution.json["items"] as? [[String: Any]] ?? []
                 #expect(contribution.status == .ok && !items.isEmpty && items.contains { $0["capaian"] != nil } == assessment,
