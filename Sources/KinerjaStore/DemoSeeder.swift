@@ -4,8 +4,11 @@ import PostgresNIO
 
 extension TenantTransaction {
     /// Writes a demo population into this (empty) city: units, then employees, each with one COPY into a
-    /// staging table and one set-based insert. Refuses a city that already has employees.
+    /// staging table and one set-based insert. Refuses a city that already has employees: counted under the lock
+    /// every write to a city's employees takes, so an import into the same empty city, uncommitted when the demo
+    /// began, is waited for and then counted (the demo would otherwise mix with the city's real staff).
     public func seed(_ population: DemoPopulation, actor: String) async throws {
+        try await lockEmployeeWrites()
         let existing = try await employeeCount()
         if existing > 0 {
             throw StoreError.invalid("this city already has \(existing) employees; demo data go only into an empty city")
