@@ -285,6 +285,12 @@ extension TenantTransaction {
         guard let atasan = owner.atasanNIP else {
             return linked.map { SKP.Problem("rhk[\($0.offset)].parentKey", "employee \(owner.nip) has no atasan to cascade from") }
         }
+        // The atasan's SKP held still (shared: many subordinates check it at once) until this transaction ends: an
+        // approval of the atasan's new revision in flight is waited for and then read, and one that comes later
+        // waits for this. Locks go from an employee's SKP to their atasan's, never down, so they cannot cycle.
+        try await query("""
+            select pg_advisory_xact_lock_shared(hashtextextended('skp:' || \(tenant.description) || ':' || \(atasan) || ':' || \(year), 0))
+            """)
         guard let inForce = try await skpInForce(nip: atasan, year: year) else {
             return [SKP.Problem("rhk", "the atasan \(atasan) has no approved SKP for \(year) yet: cascading needs it first")]
         }

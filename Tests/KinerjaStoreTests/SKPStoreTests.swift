@@ -241,6 +241,41 @@ import Testing
         }
     }
 
+    /// The same, at the same moment: the atasan's approval of a revision that drops an RHK is in flight (not yet
+    /// committed) when the subordinate's approval checks the cascade. The check waits for it, then refuses;
+    /// before, it read the atasan's old SKP and approved RHK hanging from nothing.
+    @Test func anApprovalWaitsForTheAtasansApprovalInFlight() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-recheck-race", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala"), asKabid = SKPActor.employee(c.kabid.nip, name: "kabid")
+        let top = planned[0].content.rhk.map(\.key)
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.saveSKP(nip: c.kabid.nip, year: 2026, content: Self.content(jpt: false, parents: [top[0], top[1]], target: 60), actor: asKabid)
+            _ = try await tx.submitSKP(nip: c.kabid.nip, year: 2026, actor: asKabid)
+            var revised = Self.content(jpt: true)
+            revised.rhk[0] = SKP.RHK(key: top[0], kind: .utama, text: revised.rhk[0].text, iki: revised.rhk[0].iki)
+            _ = try await tx.saveSKP(nip: c.kepala.nip, year: 2026, content: revised, actor: asKepala)
+            _ = try await tx.submitSKP(nip: c.kepala.nip, year: 2026, actor: asKepala)
+        }
+        let approving = try await db.withTenant(city.id) { tx in
+            _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
+            let holder = try await tx.int("select pg_backend_pid()")
+            let approving = Task {
+                try await db.withTenant(city.id) { try await $0.decideSKP(nip: c.kabid.nip, year: 2026, approve: true, note: nil, actor: asKepala) }
+            }
+            try await TestDatabase.untilBlocked(by: holder)
+            return approving
+        }
+        let dropped = top[1].uuidString.lowercased()
+        await expectStore({ if case .state(let m) = $0 { m.contains("rhk[1].parentKey") && m.contains(dropped) } else { false } }) {
+            _ = try await approving.value
+        }
+        let statuses = try await db.withTenant(city.id) { try await $0.skpRevisions(nip: c.kabid.nip, year: 2026).map(\.status) }
+        #expect(statuses == [.approved, .submitted], "the refused approval changed nothing")
+    }
+
     /// An employee granted hr_admin is the owner of their own SKP: they decide nothing of it. A closed year's
     /// SKPs take no new content, submission or decision. Figures beyond any count are refused, not stored.
     @Test func ownSKPsClosedYearsAndImpossibleFigures() async throws {
