@@ -206,22 +206,33 @@ import Testing
 
     /// The cascade is checked again when the SKP is approved: an atasan's new revision that dropped an RHK the
     /// submitted SKP hangs from cannot be approved under it (409, naming the link); it is returned and linked again.
-    @Test func anApprovalChecksTheCascadeAgain() async throws {
+    /// A planned chain where the kabid's new revision, hanging from both of the kepala's RHK, is submitted, and
+    /// the kepala's own new revision, without their second RHK, is submitted too.
+    static func kepalaDroppingAnRHK(_ label: String) async throws
+        -> (db: KinerjaDatabase, city: Tenant, c: (kepala: DemoPopulation.Person, kabid: DemoPopulation.Person, kasi: DemoPopulation.Person,
+                                                   staff: DemoPopulation.Person, peer: DemoPopulation.Person), top: [UUID]) {
         let db = try await TestDatabase.app()
-        let (city, pop) = try await TestDatabase.city("skp-recheck", employees: 300)
+        let (city, pop) = try await TestDatabase.city(label, employees: 300)
         let planned = try await Self.plannedChain(db, city, pop)
         let c = TestDatabase.chain(pop)
         let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala"), asKabid = SKPActor.employee(c.kabid.nip, name: "kabid")
         let top = planned[0].content.rhk.map(\.key)
         try await db.withTenant(city.id) { tx in
-            // The kabid's new revision hangs from both of the kepala's RHK, and is submitted.
             _ = try await tx.saveSKP(nip: c.kabid.nip, year: 2026, content: Self.content(jpt: false, parents: [top[0], top[1]], target: 60), actor: asKabid)
             _ = try await tx.submitSKP(nip: c.kabid.nip, year: 2026, actor: asKabid)
-            // Meanwhile the kepala's own new revision, without their second RHK, is approved.
             var revised = Self.content(jpt: true)
             revised.rhk[0] = SKP.RHK(key: top[0], kind: .utama, text: revised.rhk[0].text, iki: revised.rhk[0].iki)
             _ = try await tx.saveSKP(nip: c.kepala.nip, year: 2026, content: revised, actor: asKepala)
             _ = try await tx.submitSKP(nip: c.kepala.nip, year: 2026, actor: asKepala)
+        }
+        return (db, city, c, top)
+    }
+
+    @Test func anApprovalChecksTheCascadeAgain() async throws {
+        // The kabid's revision is submitted; meanwhile the kepala's, without their second RHK, is approved.
+        let (db, city, c, top) = try await Self.kepalaDroppingAnRHK("skp-recheck")
+        let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala"), asKabid = SKPActor.employee(c.kabid.nip, name: "kabid")
+        try await db.withTenant(city.id) { tx in
             _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
         }
         let dropped = top[1].uuidString.lowercased()
@@ -245,20 +256,8 @@ import Testing
     /// committed) when the subordinate's approval checks the cascade. The check waits for it, then refuses;
     /// before, it read the atasan's old SKP and approved RHK hanging from nothing.
     @Test func anApprovalWaitsForTheAtasansApprovalInFlight() async throws {
-        let db = try await TestDatabase.app()
-        let (city, pop) = try await TestDatabase.city("skp-recheck-race", employees: 300)
-        let planned = try await Self.plannedChain(db, city, pop)
-        let c = TestDatabase.chain(pop)
-        let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala"), asKabid = SKPActor.employee(c.kabid.nip, name: "kabid")
-        let top = planned[0].content.rhk.map(\.key)
-        try await db.withTenant(city.id) { tx in
-            _ = try await tx.saveSKP(nip: c.kabid.nip, year: 2026, content: Self.content(jpt: false, parents: [top[0], top[1]], target: 60), actor: asKabid)
-            _ = try await tx.submitSKP(nip: c.kabid.nip, year: 2026, actor: asKabid)
-            var revised = Self.content(jpt: true)
-            revised.rhk[0] = SKP.RHK(key: top[0], kind: .utama, text: revised.rhk[0].text, iki: revised.rhk[0].iki)
-            _ = try await tx.saveSKP(nip: c.kepala.nip, year: 2026, content: revised, actor: asKepala)
-            _ = try await tx.submitSKP(nip: c.kepala.nip, year: 2026, actor: asKepala)
-        }
+        let (db, city, c, top) = try await Self.kepalaDroppingAnRHK("skp-recheck-race")
+        let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala")
         let approving = try await db.withTenant(city.id) { tx in
             _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
             let holder = try await tx.int("select pg_backend_pid()")
