@@ -32,7 +32,10 @@ if ! "$ADMIN" tenant list --format csv 2>/dev/null | grep -q "^$code,"; then
   "$ADMIN" skp demo-plan --tenant "$code" --year 2026 >/dev/null
 fi
 key=$("$ADMIN" apikey create --tenant "$code" --role hr_admin --label fuzz 2>/dev/null)
-port=$(( 20000 + RANDOM % 9000 ))
+# 30000-31999: apart from the test servers' (10000-19999), the replica pair's (20000-27999) and the restore
+# check's (28000-29999), and below the range the system hands out for connections' local ends.
+. "$(dirname "$0")/ports.sh"
+port=$(free_port 30000 2000) || { echo "no free port found in 30000-31999"; exit 1; }
 log=$(mktemp)
 "$SERVER" --http-port "$port" --log-level error --rate-limit-per-second 0 > "$log" 2>&1 &
 server=$!
