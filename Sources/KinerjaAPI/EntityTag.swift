@@ -35,6 +35,15 @@ enum EntityTag {
         return tags.contains("*") || tags.contains { opaque($0) == opaque(current) }
     }
 
+    /// A change to something that exists, sent without `If-Match` (428): it would overwrite whatever version is
+    /// stored, seen or not. Thrown after the change was checked and made (the transaction then rolls back), so a
+    /// request refused for another reason (403, 404, 409) is told that reason first.
+    static func required(what: String, read: String) -> APIProblem {
+        APIProblem(.preconditionRequired, code: "precondition_required", id: "If-Match diperlukan", en: "If-Match is required",
+                   detail: "\(what) exists: send If-Match with the ETag of \(read) (the version the change was made from), "
+                       + "or If-Match: * to change whatever version is stored; nothing was changed")
+    }
+
     static func require(_ header: String, matches current: String?, what: String) throws {
         guard matches(header, current) else {
             throw APIProblem(.preconditionFailed, code: "precondition_failed", id: "Data telah berubah sejak dibaca",

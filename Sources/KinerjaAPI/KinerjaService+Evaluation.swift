@@ -45,10 +45,17 @@ extension KinerjaService {
                 let current = try await tx.evaluation(nip: nip, year: year, period: period).map { try EntityTag.of(try Self.schema($0)) }
                 try EntityTag.require(ifMatch, matches: current, what: "the evaluation of \(nip) for \(year) \(period)")
             }
-            return try await tx.confirmEvaluation(nip: nip, year: year, period: period,
-                                                  hasil: body.hasilKerja.flatMap { Rating(rawValue: $0.rawValue) },
-                                                  perilaku: body.perilaku.flatMap { Rating(rawValue: $0.rawValue) },
-                                                  reason: body.reason, actor: actor)
+            let e = try await tx.confirmEvaluation(nip: nip, year: year, period: period,
+                                                   hasil: body.hasilKerja.flatMap { Rating(rawValue: $0.rawValue) },
+                                                   perilaku: body.perilaku.flatMap { Rating(rawValue: $0.rawValue) },
+                                                   reason: body.reason, actor: actor)
+            // A rating confirmed without saying which version was seen: refused, once it was checked (so a
+            // refusal for another reason comes first), and rolled back.
+            if ifMatch == nil {
+                throw EntityTag.required(what: "the evaluation of \(nip) for \(year) \(period)",
+                                         read: "GET /v1/employees/\(nip)/evaluations/\(year)/\(period)")
+            }
+            return e
         }
         // The answer is the evaluation as stored now, so its tag is the one the next GET gives.
         let schema = try Self.schema(e)

@@ -308,10 +308,15 @@ extension KinerjaService {
 
     /// With `If-Match`, the SKP must still be the version that tag names (as GET shows it), or 412 and nothing
     /// changes. The lock is held until the transaction ends: nobody changes it between the check and the change.
-    static func requireUnchanged(_ ifMatch: String?, nip: String, year: Int, _ tx: TenantTransaction) async throws {
-        guard let ifMatch else { return }
-        try await tx.lockSKPForChange(nip: nip, year: year)
+    /// Without it, a change to an SKP that exists is refused (428) once the change has been checked: the
+    /// returned closure says so, and is called after the change, inside the transaction.
+    static func requireUnchanged(_ ifMatch: String?, nip: String, year: Int, _ tx: TenantTransaction) async throws -> @Sendable () throws -> Void {
+        let exists = try await tx.lockSKPForChange(nip: nip, year: year)
+        guard let ifMatch else {
+            return { if exists { throw EntityTag.required(what: "the SKP of \(nip) for \(year)", read: "GET /v1/employees/\(nip)/skp/\(year)") } }
+        }
         try EntityTag.require(ifMatch, matches: try await skpTag(nip: nip, year: year, tx), what: "SKP \(nip) \(year)")
+        return {}
     }
 
     /// The SKP's tag as the next GET gives it: the answer to a change carries it, so the next change can be made
@@ -335,8 +340,9 @@ extension KinerjaService {
         let (saved, tag) = try await database.withTenant(try p.city()) { [content] tx in
             let content = try await tx.withTemplateAccumulation(content, at: fromTemplates)
             _ = try await Self.visibleEmployee(p, nip, tx)
-            try await Self.requireUnchanged(ifMatch, nip: nip, year: year, tx)
+            let unseen = try await Self.requireUnchanged(ifMatch, nip: nip, year: year, tx)
             let saved = try await tx.saveSKP(nip: nip, year: year, content: content, actor: actor)
+            try unseen()
             return (saved, try await Self.skpTag(nip: nip, year: year, tx))
         }
         return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(saved))))
@@ -359,8 +365,9 @@ extension KinerjaService {
         let actor = try Self.actor(p)
         let (r, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            try await Self.requireUnchanged(input.headers.ifMatch, nip: nip, year: year, tx)
+            let unseen = try await Self.requireUnchanged(input.headers.ifMatch, nip: nip, year: year, tx)
             let r = try await tx.decideSKP(nip: nip, year: year, approve: true, note: nil, actor: actor)
+            try unseen()
             return (r, try await Self.skpTag(nip: nip, year: year, tx))
         }
         return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(r))))
@@ -373,8 +380,9 @@ extension KinerjaService {
         let actor = try Self.actor(p)
         let (r, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            try await Self.requireUnchanged(input.headers.ifMatch, nip: nip, year: year, tx)
+            let unseen = try await Self.requireUnchanged(input.headers.ifMatch, nip: nip, year: year, tx)
             let r = try await tx.decideSKP(nip: nip, year: year, approve: false, note: body.note, actor: actor)
+            try unseen()
             return (r, try await Self.skpTag(nip: nip, year: year, tx))
         }
         return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(r))))

@@ -135,7 +135,9 @@ extension TenantTransaction {
     /// row lock could not) and returns the revisions (content not loaded).
     /// Holds an employee's SKP of a year against other changes until the transaction ends (a caller that
     /// checks a precondition first, then changes it).
-    public func lockSKPForChange(nip: String, year: Int) async throws { _ = try await lockSKP(nip: nip, year: year) }
+    /// Locks the employee's SKP of the year for a change until the transaction ends; whether there is one.
+    @discardableResult
+    public func lockSKPForChange(nip: String, year: Int) async throws -> Bool { !(try await lockSKP(nip: nip, year: year)).isEmpty }
 
     func lockSKP(nip: String, year: Int) async throws -> [(revision: Int, status: SKP.Status)] {
         let lock = try await query("""

@@ -107,7 +107,8 @@ import Testing
             let noReason = try await client.send(.post, path + "/confirm", token: kasi, json: #"{"perilaku":"Sesuai Ekspektasi"}"#)
             #expect(noReason.status == .badRequest, "\(noReason.body)")
             let ok = try await client.send(.post, path + "/confirm", token: kasi,
-                                           json: #"{"perilaku":"Sesuai Ekspektasi","reason":"Diamati langsung sepanjang tahun"}"#)
+                                           json: #"{"perilaku":"Sesuai Ekspektasi","reason":"Diamati langsung sepanjang tahun"}"#,
+                                           ifMatch: try #require(mine.headers[.eTag]))
             #expect(ok.status == .ok && ok.json["status"] as? String == "confirmed" && ok.json["predikat"] != nil, "\(ok.body)")
         }
     }

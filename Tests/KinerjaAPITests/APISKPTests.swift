@@ -10,9 +10,10 @@ import NIOCore
 import Testing
 
 extension TestClientProtocol {
-    func send(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil) async throws -> Reply {
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil, ifMatch: String? = nil) async throws -> Reply {
         var headers: HTTPFields = [.authorization: "Bearer \(token)"]
         if json != nil { headers[.contentType] = "application/json" }
+        if let ifMatch { headers[.ifMatch] = ifMatch }
         return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { r in
             Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
         }
@@ -83,7 +84,7 @@ extension TestClientProtocol {
             #expect(own.status == .forbidden, "\(own.body)")
             let again = try await client.send(.post, base + "/submit", token: staff)
             #expect(again.status == .conflict && again.code == "conflict")
-            let approved = try await client.send(.post, base + "/approve", token: kasi)
+            let approved = try await client.send(.post, base + "/approve", token: kasi, ifMatch: "*")
             #expect(approved.status == .ok && approved.json["status"] as? String == "approved")
             let rhk = try #require((approved.json["rhk"] as? [[String: Any]])?.first)
             let rhkKey = try #require(rhk["key"] as? String)
@@ -126,7 +127,7 @@ extension TestClientProtocol {
             #expect(root?["nip"] as? String == c.kepala.nip)
 
             // Revising an approved SKP makes revision 2; both are listed.
-            #expect(try await client.send(.put, base, token: staff, json: Self.draft(parent: kasiRHK, jpt: false)).json["revision"] as? Int == 2)
+            #expect(try await client.send(.put, base, token: staff, json: Self.draft(parent: kasiRHK, jpt: false), ifMatch: "*").json["revision"] as? Int == 2)
             let revisions = try await client.send(.get, base + "/revisions", token: hr)
             #expect((revisions.json["items"] as? [[String: Any]])?.compactMap { $0["status"] as? String } == ["approved", "draft"])
 
@@ -188,7 +189,7 @@ extension TestClientProtocol {
             rhk[0]["iki"] = iki
             revision = ["approach": revision["approach"] ?? "kuantitatif", "rhk": rhk]
             let body = String(decoding: try JSONSerialization.data(withJSONObject: revision), as: UTF8.self)
-            let saved = try await client.send(.put, uri, token: hr, json: body)
+            let saved = try await client.send(.put, uri, token: hr, json: body, ifMatch: "*")
             #expect(saved.status == .ok, "\(saved.body.prefix(300))")
             let first = ((saved.json["rhk"] as? [[String: Any]])?.first?["iki"] as? [[String: Any]])?.first
             #expect(first?["templateId"] as? String == "angka-partisipasi-sekolah" && first?["accumulation"] as? String == "last",

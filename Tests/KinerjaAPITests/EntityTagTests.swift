@@ -65,6 +65,10 @@ import Testing
             let stale = try await send(client, .put, skpURI, token: hr, body: body, headers: [.ifMatch: skpTag])
             #expect(stale.status == .preconditionFailed && stale.code == "precondition_failed", "\(stale.body.prefix(300))")
             #expect(try await send(client, .get, skpURI, token: hr).headers[.eTag] == newTag, "the refused save changed nothing")
+            // Without If-Match, a save of the SKP that exists: 428, and it stays as it was.
+            let bareSave = try await send(client, .put, skpURI, token: hr, body: body)
+            #expect(bareSave.status == .preconditionRequired && bareSave.code == "precondition_required", "\(bareSave.status) \(bareSave.body.prefix(300))")
+            #expect(try await send(client, .get, skpURI, token: hr).headers[.eTag] == newTag, "the refused save changed nothing")
 
             // A rating: confirmed against its version; a second confirmation from the old version is refused.
             let evURI = "/v1/employees/\(c.staff.nip)/evaluations/2026/Y"
@@ -90,6 +94,10 @@ import Testing
             #expect(replay.status == .ok && replay.headers[replayed] == "true" && replay.body == retried.body)
             #expect(replay.headers[.eTag] == retriedTag, "the replay carries the first answer's ETag")
             #expect(try await send(client, .get, evURI, token: hr).headers[.eTag] == retriedTag)
+            // Without If-Match: 428, and the rating stays.
+            let bare = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating)
+            #expect(bare.status == .preconditionRequired && bare.code == "precondition_required", "\(bare.status) \(bare.body.prefix(300))")
+            #expect(try await send(client, .get, evURI, token: hr).headers[.eTag] == retriedTag, "the refused confirmation changed nothing")
             // `*`: whatever version exists.
             #expect(try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: "*"]).status == .ok)
         }
@@ -113,7 +121,8 @@ import Testing
             let content: [String: Any] = ["approach": revision["approach"] ?? "kuantitatif", "rhk": revision["rhk"] ?? []]
             let body = String(decoding: try JSONSerialization.data(withJSONObject: content), as: UTF8.self)
             func resubmit() async throws -> String {
-                let saved = try await send(client, .put, uri, token: hr, body: body)
+                let current = try #require(try await send(client, .get, uri, token: hr).headers[.eTag])
+                let saved = try await send(client, .put, uri, token: hr, body: body, headers: [.ifMatch: current])
                 #expect(saved.status == .ok, "\(saved.body.prefix(300))")
                 let submitted = try await send(client, .post, "\(uri)/submit", token: hr)
                 #expect(submitted.status == .ok, "\(submitted.body.prefix(300))")
@@ -134,11 +143,20 @@ import Testing
                     #expect(r.status == .preconditionFailed && r.code == "precondition_failed", "\(path): \(r.status) \(r.body.prefix(300))")
                 }
             }
+            // Without If-Match, either decision would be made on a version nobody said they read: 428, and nothing
+            // changes; the 428 is not kept under its Idempotency-Key, so the same key sent again with the tag is a
+            // new attempt.
+            let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+            for (path, payload) in [("/approve", nil), ("/return", note)] as [(String, String?)] {
+                let r = try await send(client, .post, uri + path, token: hr, body: payload, headers: [idempotencyKey: "bare-\(path)"])
+                #expect(r.status == .preconditionRequired && r.code == "precondition_required" && r.body.contains("If-Match: *"),
+                        "\(path): \(r.status) \(r.body.prefix(300))")
+            }
             let still = try await send(client, .get, uri, token: hr)
             #expect(still.headers[.eTag] == second, "the refused decisions changed nothing")
             #expect(((still.json["pending"] as? [String: Any])?["status"] as? String) == "submitted", "\(still.body.prefix(300))")
 
-            let approved = try await send(client, .post, "\(uri)/approve", token: hr, headers: [.ifMatch: second])
+            let approved = try await send(client, .post, "\(uri)/approve", token: hr, headers: [.ifMatch: second, idempotencyKey: "bare-/approve"])
             #expect(approved.status == .ok && (approved.json["status"] as? String) == "approved", "\(approved.body.prefix(300))")
             let current = try await send(client, .get, uri, token: hr).headers[.eTag]
             #expect(approved.headers[.eTag] != nil && approved.headers[.eTag] == current, "the answer carries the new version's tag")

@@ -22,8 +22,9 @@ import Testing
         var uri: String
         var json: String?
         var csv: String?
-        init(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, csv: String? = nil) {
-            (self.method, self.uri, self.json, self.csv) = (method, uri, json, csv)
+        var ifMatch: String?
+        init(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, csv: String? = nil, ifMatch: String? = nil) {
+            (self.method, self.uri, self.json, self.csv, self.ifMatch) = (method, uri, json, csv, ifMatch)
         }
     }
 
@@ -171,18 +172,19 @@ import Testing
                 other: own(Call(.get, "/v1/team/skp?year=2026&atasan=\(bNIP)")), otherCodes: Self.codes("404 403 403 403 403")),
             Row(op: "GET /v1/employees/{}/skp/{}", own: own(Call(.get, skp)), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, skpB)), otherCodes: Self.codes("404 403 404 404 404")),
-            Row(op: "PUT /v1/employees/{}/skp/{}", own: own(Call(.put, skp, json: content)), ownCodes: Self.codes("200 403 403 200 403"),
-                other: own(Call(.put, skpB, json: content)), otherCodes: Self.codes("404 403 404 404 403")),
+            // A change to a plan or a rating says which version it was made from (`*`: any); without, 428 (EntityTagTests).
+            Row(op: "PUT /v1/employees/{}/skp/{}", own: own(Call(.put, skp, json: content, ifMatch: "*")), ownCodes: Self.codes("200 403 403 200 403"),
+                other: own(Call(.put, skpB, json: content, ifMatch: "*")), otherCodes: Self.codes("404 403 404 404 403")),
             Row(op: "GET /v1/employees/{}/skp/{}/revisions", own: own(Call(.get, "\(skp)/revisions")), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, "\(skpB)/revisions")), otherCodes: Self.codes("404 403 404 404 404")),
             // The draft saved above: HR submits it, then it is no longer a draft; HR approves it; an approved SKP is not returned.
             Row(op: "POST /v1/employees/{}/skp/{}/submit", own: own(Call(.post, "\(skp)/submit")), ownCodes: Self.codes("200 403 403 409 403"),
                 other: own(Call(.post, "\(skpB)/submit")), otherCodes: Self.codes("404 403 404 404 403")),
-            Row(op: "POST /v1/employees/{}/skp/{}/approve", own: own(Call(.post, "\(skp)/approve")), ownCodes: Self.codes("200 403 409 403 403"),
-                other: own(Call(.post, "\(skpB)/approve")), otherCodes: Self.codes("404 403 404 404 403")),
-            Row(op: "POST /v1/employees/{}/skp/{}/return", own: own(Call(.post, "\(skp)/return", json: #"{"note":"x"}"#)),
+            Row(op: "POST /v1/employees/{}/skp/{}/approve", own: own(Call(.post, "\(skp)/approve", ifMatch: "*")), ownCodes: Self.codes("200 403 409 403 403"),
+                other: own(Call(.post, "\(skpB)/approve", ifMatch: "*")), otherCodes: Self.codes("404 403 404 404 403")),
+            Row(op: "POST /v1/employees/{}/skp/{}/return", own: own(Call(.post, "\(skp)/return", json: #"{"note":"x"}"#, ifMatch: "*")),
                 ownCodes: Self.codes("409 403 409 403 403"),
-                other: own(Call(.post, "\(skpB)/return", json: #"{"note":"x"}"#)), otherCodes: Self.codes("404 403 404 404 403")),
+                other: own(Call(.post, "\(skpB)/return", json: #"{"note":"x"}"#, ifMatch: "*")), otherCodes: Self.codes("404 403 404 404 403")),
             Row(op: "GET /v1/employees/{}/skp/{}/tree", own: own(Call(.get, "\(skp)/tree")), ownCodes: Self.codes("200 403 200 200 200"),
                 other: own(Call(.get, "\(skpB)/tree")), otherCodes: Self.codes("404 403 404 404 404")),
             Row(op: "PUT /v1/employees/{}/skp/{}/realisasi",
@@ -227,9 +229,9 @@ import Testing
             Row(op: "GET /v1/employees/{}/evaluations/{}/{}", own: own(Call(.get, "/v1/employees/\(t)/evaluations/2026/Y")),
                 ownCodes: Self.codes("200 403 200 200 403"),
                 other: own(Call(.get, "/v1/employees/\(bNIP)/evaluations/2026/Y")), otherCodes: Self.codes("404 403 404 404 403")),
-            Row(op: "POST /v1/employees/{}/evaluations/{}/{}/confirm", own: own(Call(.post, "/v1/employees/\(t)/evaluations/2026/Y/confirm", json: "{}")),
+            Row(op: "POST /v1/employees/{}/evaluations/{}/{}/confirm", own: own(Call(.post, "/v1/employees/\(t)/evaluations/2026/Y/confirm", json: "{}", ifMatch: "*")),
                 ownCodes: Self.codes("409 403 409 403 403"),
-                other: own(Call(.post, "/v1/employees/\(bNIP)/evaluations/2026/Y/confirm", json: "{}")), otherCodes: Self.codes("404 403 404 403 403")),
+                other: own(Call(.post, "/v1/employees/\(bNIP)/evaluations/2026/Y/confirm", json: "{}", ifMatch: "*")), otherCodes: Self.codes("404 403 404 403 403")),
             Row(op: "GET /v1/employees/{}/followups/{}", own: own(Call(.get, "/v1/employees/\(t)/followups/2026")),
                 ownCodes: Self.codes("200 403 200 200 403"),
                 other: own(Call(.get, "/v1/employees/\(bNIP)/followups/2026")), otherCodes: Self.codes("404 403 404 404 403")),
@@ -299,6 +301,7 @@ import Testing
                         var headers: HTTPFields = [.authorization: "Bearer \(tokens[who]!)"]
                         if call.json != nil { headers[.contentType] = "application/json" }
                         if call.csv != nil { headers[.contentType] = "text/csv" }
+                        if let tag = call.ifMatch { headers[.ifMatch] = tag }
                         let body = call.json ?? call.csv
                         let (status, text) = try await client.execute(uri: call.uri, method: call.method, headers: headers,
                                                                       body: body.map { ByteBuffer(string: $0) }) { r in
