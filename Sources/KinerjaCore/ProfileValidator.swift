@@ -34,7 +34,8 @@ enum ProfileValidator {
         for (v, k) in [(cr.routingWorkingDays, "routingWorkingDays"), (cr.followUpWorkingDays, "followUpWorkingDays"), (cr.closeAfterDays, "closeAfterDays")] {
             check((1...90).contains(v), "complaints.\(k)", v, "a number of days from 1 to 90")
         }
-        for (i, h) in cr.holidayDates.enumerated() { check(CivilDate(iso: h) != nil, "complaints.holidayDates[\(i)]", h, "a date YYYY-MM-DD") }
+        for (i, h) in (p.complaints?.holidayDates ?? []).enumerated() { check(CivilDate(iso: h) != nil, "complaints.holidayDates[\(i)]", h, "a date YYYY-MM-DD") }
+        for (i, h) in (p.holidayDates ?? []).enumerated() { check(CivilDate(iso: h) != nil, "holidayDates[\(i)]", h, "a date YYYY-MM-DD") }
         if let id = cr.indicator {
             let ids = p.indicators.map(\.id)
             check(ids.contains(id), "complaints.indicator", id,

@@ -50,19 +50,33 @@ public struct TenantProfile: Codable, Sendable, Equatable {
 
     public var retentionOrDefault: Retention { retention ?? .national }
 
-    /// Deadlines of public complaints and the city's holidays. Optional for profiles stored before it
-    /// existed; ``complaintRulesOrDefault`` then gives the national rule.
+    /// Deadlines of public complaints. Optional for profiles stored before it existed;
+    /// ``complaintRulesOrDefault`` then gives the national rule.
     public var complaints: ComplaintRules?
 
-    public var complaintRulesOrDefault: ComplaintRules { complaints ?? .national }
+    /// The city's holidays, `YYYY-MM-DD`: the national ones (the national profile lists the year's) and its own.
+    /// No working day for the complaints' deadlines, the discipline scan or the TPP. Optional for profiles
+    /// stored before it, which listed holidays under `complaints.holidayDates` only (still read: ``holidays``).
+    public var holidayDates: [String]?
+
+    /// Every holiday the profile lists: `holidayDates` and `complaints.holidayDates`.
+    public var holidays: [CivilDate] { ((holidayDates ?? []) + (complaints?.holidayDates ?? [])).compactMap { CivilDate(iso: $0) } }
+
+    /// The complaint rules, with every holiday the profile lists.
+    public var complaintRulesOrDefault: ComplaintRules {
+        var rules = complaints ?? .national
+        rules.holidayDates = ((holidayDates ?? []) + rules.holidayDates)
+        return rules
+    }
 
     /// SP4N-LAPOR!: routed within 3 working days, followed up within 5, closed 10 days after the follow-up
-    /// with no reply; working days are Monday to Friday less `holidayDates` (the city lists its own).
+    /// with no reply; working days are Monday to Friday less the profile's holidays.
     public struct ComplaintRules: Codable, Sendable, Equatable {
         public var routingWorkingDays: Int
         public var followUpWorkingDays: Int
         public var closeAfterDays: Int
-        /// Public and local holidays, `YYYY-MM-DD`.
+        /// Holidays, `YYYY-MM-DD`, as profiles listed them before the profile's own `holidayDates` (read with
+        /// them; a new profile lists them there).
         public var holidayDates: [String]
         /// The `indicators` id whose realisasi the complaint hook computes for each responsible officer (the
         /// share followed up on time); nil: complaints are reported on, not turned into realisasi.

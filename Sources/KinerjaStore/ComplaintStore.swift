@@ -169,7 +169,7 @@ public struct ComplaintHookResult: Sendable, Equatable {
         }
         if !yearsWithoutHolidays.isEmpty {
             line += "; the profile lists no holiday in " + yearsWithoutHolidays.map(String.init).joined(separator: ", ")
-                + " (complaints.holidayDates): every weekday there counted as a working day"
+                + " (holidayDates): every weekday there counted as a working day"
         }
         return line
     }

@@ -260,7 +260,7 @@ extension TenantTransaction {
         var events: [String: [Attendance.Event]] = [:]
         // Nobody is due at work on a weekend or a holiday of the city: an absence recorded then deducts nothing,
         // as the discipline scan does not count it. (A ceremony on a holiday, 17 August, still counts.)
-        let calendar = WorkingCalendar(holidays: profile.complaints?.holidays ?? [])
+        let calendar = WorkingCalendar(holidays: profile.holidays)
         for try await (nip, day, kind, minutes, excused) in eventRows.decode((String, String, String, Int?, Bool).self) {
             guard let d = CivilDate(iso: day), let k = Attendance.Kind(rawValue: kind) else { continue }
             if k == .tidakHadir, !calendar.isWorkingDay(d) { continue }

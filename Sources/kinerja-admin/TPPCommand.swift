@@ -87,7 +87,7 @@ struct DisciplineCommand: AsyncParsableCommand {
             let added = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 // The city's holidays (its profile's list) are not working days: not absences, not breaks in a run.
-                let calendar = WorkingCalendar(holidays: try await db.platform.profile(of: t.id).complaints?.holidays ?? [])
+                let calendar = WorkingCalendar(holidays: try await db.platform.profile(of: t.id).holidays)
                 return try await db.withTenant(t.id) { try await $0.scanDiscipline(year: year, calendar: calendar, actor: cliActor) }
             }
             print(DisciplineCommand.table(added).render(.text), terminator: "")

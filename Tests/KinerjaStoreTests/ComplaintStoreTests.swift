@@ -261,7 +261,7 @@ import Testing
             try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-9;2026-12-28;\(topOPD);\(officer);2026-12-28;2027-01-05;;Banjir"]))
         }
         #expect(january.notes.count == 1 && january.notes[0].contains("for M12 2026")
-                && january.notes[0].hasSuffix("; the profile lists no holiday in 2027 (complaints.holidayDates): every weekday there counted as a working day"),
+                && january.notes[0].hasSuffix("; the profile lists no holiday in 2027 (holidayDates): every weekday there counted as a working day"),
                 "\(january.notes)")
         #expect(!(redatedBack.notes.last ?? "").contains("no holiday"), "March is within the list")
 

@@ -66,11 +66,29 @@ import Testing
 
     /// Nobody is due at work on a weekend or a holiday of the city: an absence recorded then deducts nothing (the
     /// national 3% a day otherwise), and a missed ceremony on 17 August, a holiday, still does.
+    /// The holidays as a profile stored before the profile's own list kept them, under `complaints`: still read.
     @Test func anAbsenceOnADayOffDeductsNothing() async throws {
-        let db = try await TestDatabase.app()
         var profile = try NationalAdapter().effectiveProfile()
+        profile.holidayDates = nil
         profile.complaints = .init(routingWorkingDays: 3, followUpWorkingDays: 5, closeAfterDays: 10, holidayDates: ["2026-08-17", "2026-08-25"])
-        let (city, pop) = try await TestDatabase.city("tpp-dayoff", employees: 300, profile: profile)
+        try await Self.absencesOnDaysOff(profile, "tpp-dayoff")
+    }
+
+    /// Every city has the national holidays (the national profile lists them; no adapter needs to): an absence
+    /// recorded on 17 August or on Maulid Nabi (25 August 2026) deducts nothing, in Palu as in Makassar.
+    @Test(arguments: ["makassar", "pematangsiantar", "banjarbaru", "palu"])
+    func everyCityHasTheNationalHolidays(adapter: String) async throws {
+        let profile = try #require(AdapterRegistry.named(adapter)).effectiveProfile()
+        for day in [(1, 1), (2, 17), (3, 20), (8, 17), (8, 25), (12, 25)] {
+            #expect(profile.holidays.contains(CivilDate(year: 2026, month: day.0, day: day.1)), "\(adapter): 2026-\(day.0)-\(day.1)")
+        }
+        #expect(profile.complaintRulesOrDefault.holidays.contains(CivilDate(year: 2026, month: 8, day: 17)), "\(adapter): the complaints' deadlines")
+        try await Self.absencesOnDaysOff(profile, "tpp-dayoff-\(adapter.prefix(6))")
+    }
+
+    static func absencesOnDaysOff(_ profile: TenantProfile, _ label: String) async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city(label, employees: 300, profile: profile)
         let nip = TestDatabase.chain(pop).staff.nip
         try await db.withTenant(city.id) { tx in
             _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")

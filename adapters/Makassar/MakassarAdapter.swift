@@ -86,11 +86,9 @@ reports:
   publicAnnualReport: false
 hooks: [complaintResponsiveness]
 # The complaint hook turns each responsible officer's complaints into the realisasi of this indicator. Working
-# days leave out the holidays below: the 2026 national holidays as announced (to be confirmed by BKPSDM each
-# year, with the city's own days and any cuti bersama it observes).
+# days leave out the holidays of the national profile (the 2026 national holidays as announced; BKPSDM
+# confirms them each year and adds the city's own days and any cuti bersama it observes under holidayDates).
 complaints:
   indicator: respons-pengaduan
-  holidayDates: [2026-01-01, 2026-01-16, 2026-02-17, 2026-03-19, 2026-03-20, 2026-03-21, 2026-04-03, 2026-05-01,
-                 2026-05-14, 2026-05-27, 2026-05-31, 2026-06-01, 2026-06-16, 2026-08-17, 2026-08-25, 2026-12-25]
 """#
 }
