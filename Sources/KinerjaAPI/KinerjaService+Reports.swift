@@ -244,7 +244,10 @@ extension KinerjaService {
                     do { scope = try await authorizeReport(p, d, try Self.scope(of: request), tx) }
                     // The same request refused now is the job's answer too, with the reason: this key may not
                     // have it (a 404 would say the person is gone, where the key may no longer ask for them).
-                    catch let e as APIProblem where e.status == .forbidden || e.status == .notFound { refusal = e.detail }
+                    catch let e as APIProblem where e.status == .forbidden { refusal = e.detail }
+                    catch let e as APIProblem where e.status == .notFound {
+                        refusal = "the employee it names is not one this key may ask for now"
+                    }
                 }
                 guard let scope, scope == kept else {
                     let siasn = scope?.hidesSmallGroups == true && kept.hidesSmallGroups == false

@@ -136,8 +136,10 @@ extension KinerjaService {
         var r = r
         r.returnNote = nil
         // That the atasan sent the plan back is their judgement of it, as the note is: a returned revision reads
-        // as a draft (with the employee again), with no decision on it.
-        if r.status == .returned { (r.status, r.decidedAt, r.decidedBy) = (.draft, nil, nil) }
+        // as a draft (with the employee again), never submitted, and no revision shows a decision other than the
+        // approval (a returned one submitted again keeps the return's time and name in the store).
+        if r.status == .returned { (r.status, r.submittedAt) = (.draft, nil) }
+        if r.status != .approved && r.status != .superseded { (r.decidedAt, r.decidedBy) = (nil, nil) }
         for i in r.rhk.indices {
             r.rhk[i].capaian = nil
             for j in r.rhk[i].iki.indices {
@@ -148,7 +150,10 @@ extension KinerjaService {
         return r
     }
 
-    /// A proposal as a key that reads no assessments sees it: without the atasan's reason for the decision.
+    /// Whether a key that reads no assessments sees a proposal: proposed or accepted (an accepted one is in the
+    /// plan anyway), not refused (the atasan's judgement, as a return is); and never the atasan's reason.
+    static func shows(_ proposal: IKIProposal, to p: Principal) -> Bool { p.readsAssessments || proposal.status != .rejected }
+
     static func shown(_ proposal: Schemas.Proposal, to p: Principal) -> Schemas.Proposal {
         guard !p.readsAssessments else { return proposal }
         var proposal = proposal
@@ -298,7 +303,7 @@ extension KinerjaService {
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         let all = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            return try await tx.proposals(nip: nip, year: year)
+            return try await tx.proposals(nip: nip, year: year).filter { Self.shows($0, to: p) }
         }
         let (items, next) = try Pagination.page(all, key: { $0.id.uuidString }, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: items.map { Self.shown(Self.schema($0), to: p) }))))

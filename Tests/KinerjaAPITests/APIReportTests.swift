@@ -241,7 +241,7 @@ import Testing
                 try await tx.query("update employees set jabatan_kind = 'fungsional' where tenant_id = \(city.id.uuid) and nip = \(c.kepala.nip)")
             }
             let after = try await client.get("\(location)/file", token: kepala)
-            #expect(after.status == .forbidden && after.body.contains("no longer has") && !after.body.contains(c.staff.nip),
+            #expect(after.status == .forbidden && after.body.contains("no longer has (reports are for city HR") && !after.body.contains(c.staff.nip),
                     "\(after.status) \(after.body.prefix(300))")
             let byHR = try await client.get("\(location)/file", token: hr)
             #expect(byHR.status == .ok && byHR.body.contains(c.staff.nip), "\(byHR.status)")
