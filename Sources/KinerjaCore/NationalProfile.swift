@@ -116,7 +116,7 @@ ratingProposal:
   scaleMax: 5
 # Holidays (YYYY-MM-DD): no working day for the complaints' deadlines, the discipline scan (absence, a run of
 # absences) or the TPP. The 2026 national holidays as announced; each city's BKPSDM confirms them every year
-# and lists its own days and the cuti bersama it observes (a city's list replaces this one: keep these in it).
+# and lists its own days and the cuti bersama it observes under holidayDates (a city's list adds to this one).
 holidayDates: [2026-01-01, 2026-01-16, 2026-02-17, 2026-03-19, 2026-03-20, 2026-03-21, 2026-04-03, 2026-05-01,
                2026-05-14, 2026-05-27, 2026-05-31, 2026-06-01, 2026-06-16, 2026-08-17, 2026-08-25, 2026-12-25]
 # Public complaints (SP4N-LAPOR!): routed within 3 working days, followed up within 5, closed 10 days after the

@@ -45,7 +45,7 @@ public enum ProfileLoader {
         guard overlay.mapping != nil else {
             throw ProfileError(source: source, issues: [ProfileIssue(path: "", value: "a \(kind(overlay))", allowed: "a mapping of profile keys")])
         }
-        return try decodeAndValidate(merge(base, overlay), source: source)
+        return try decodeAndValidate(merge(base, overlay, adding: ["holidayDates"]), source: source)
     }
 
     /// The profile as YAML text.
@@ -67,12 +67,23 @@ public enum ProfileLoader {
         }
     }
 
-    /// Mappings merge key by key; anything else in the overlay replaces the base.
-    static func merge(_ base: Node, _ overlay: Node) -> Node {
+    /// Mappings merge key by key; anything else in the overlay replaces the base, except the lists of the keys
+    /// `adding` (of this mapping, not deeper), which the overlay's add to, each once: a city's holidays add to the
+    /// national ones, which it observes too (and a profile written out whole and read again is the same).
+    static func merge(_ base: Node, _ overlay: Node, adding: Set<String> = []) -> Node {
         guard case .mapping(let b) = base, case .mapping(let o) = overlay else { return overlay }
         var pairs: [(Node, Node)] = []
         for (key, value) in b {
-            if let replacement = o[key] { pairs.append((key, merge(value, replacement))) } else { pairs.append((key, value)) }
+            if let replacement = o[key] {
+                if let name = key.string, adding.contains(name), case .sequence(let first) = value, case .sequence(let more) = replacement {
+                    let known = Set(first.compactMap(\.string))
+                    pairs.append((key, .sequence(Node.Sequence(Array(first) + more.filter { $0.string.map { !known.contains($0) } ?? true }))))
+                } else {
+                    pairs.append((key, merge(value, replacement)))
+                }
+            } else {
+                pairs.append((key, value))
+            }
         }
         for (key, value) in o where b[key] == nil { pairs.append((key, value)) }
         return .mapping(Node.Mapping(pairs))

@@ -116,7 +116,7 @@ struct ImportCommand: AsyncParsableCommand {
             discussion: "Columns by name: NOMOR TIKET, TANGGAL DITERIMA (required), OPD (the code of the OPD it was routed to), "
                 + "NIP PETUGAS (the officer who must respond), TANGGAL DITERUSKAN, TANGGAL TINDAK LANJUT, TANGGAL SELESAI, JUDUL; dates "
                 + "YYYY-MM-DD or DD-MM-YYYY. A ticket sent again is updated with its later steps. The deadlines (3, 5, 10 days) and the "
-                + "city's holidays are its profile's (complaints). In a city whose profile lists the complaintResponsiveness hook and "
+                + "city's holidays are its profile's (complaints, holidayDates). In a city whose profile lists the complaintResponsiveness hook and "
                 + "names complaints.indicator (Makassar), each responsible officer's realisasi of that IKI is then computed for the "
                 + "open months or quarters the complaints fall in: the share followed up on time.")
         @OptionGroup var connection: ConnectionOptions

@@ -68,6 +68,15 @@ import Testing
         #expect(throws: ProfileError.self) { try ProfileLoader.load(overlay: "name: [unclosed", source: "x") }
     }
 
+    /// A city's holidays add to the national ones (each once); other lists replace the national list.
+    @Test func aCitysHolidaysAddToTheNationalOnes() throws {
+        let national = try ProfileLoader.load(overlay: "", source: "n").holidays
+        #expect(national.contains(CivilDate(year: 2026, month: 8, day: 17)) && national.count == 16)
+        let city = try ProfileLoader.load(overlay: "holidayDates: [2026-08-17, 2026-09-09]", source: "city")
+        #expect(city.holidays.count == 17 && city.holidays.contains(CivilDate(year: 2026, month: 9, day: 9)), "\(city.holidays)")
+        #expect(throws: ProfileError.self) { try ProfileLoader.load(overlay: "holidayDates: [2026-02-30]", source: "bad") }
+    }
+
     @Test func roundTripThroughYAML() throws {
         let p = try ProfileLoader.load(overlay: "", source: "n")
         let again = try ProfileLoader.load(overlay: ProfileLoader.yaml(p), source: "round trip")

@@ -1,4 +1,6 @@
 import Foundation
+import KinerjaAdapters
+import KinerjaCore
 @testable import KinerjaStore
 import KinerjaTestSupport
 import PostgresNIO
@@ -53,6 +55,32 @@ import Testing
             for try await gone in rows.decode(Bool.self) { #expect(gone, "the broken migration's table was rolled back") }
         }
         try await TestDatabase.drop(empty.name)
+    }
+
+    /// Migration 0050 gives the national holidays to a city whose stored profile lists none (as Palu's,
+    /// Banjarbaru's and Pematangsiantar's were stored), as its next profile version, audited; a city listing
+    /// holidays where profiles kept them before (Makassar, under complaints) keeps its list and its version.
+    @Test func citiesStoredWithoutHolidaysGetTheNationalOnes() async throws {
+        var bare = try NationalAdapter().effectiveProfile()
+        bare.holidayDates = nil
+        var listed = bare
+        listed.complaints?.holidayDates = ["2026-08-17"]
+        let (without, _) = try await TestDatabase.city("mig-holidays", profile: bare)
+        let (with, _) = try await TestDatabase.city("mig-holidays-kept", profile: listed)
+        let migration = try #require(try Migration.bundled().first { $0.version == 50 })
+        let owner = try await TestDatabase.owner()
+        try await owner.client.query(PostgresQuery(unsafeSQL: migration.sql), logger: TestDatabase.logger)
+        let given = try await owner.platform.profile(of: without.id)
+        #expect(given.holidays.contains(CivilDate(year: 2026, month: 8, day: 17)) && given.holidays.count == 16, "\(given.holidays)")
+        let kept = try await owner.platform.profile(of: with.id)
+        #expect(kept.holidayDates == nil && kept.holidays == [CivilDate(year: 2026, month: 8, day: 17)])
+        let versions = try await owner.withTenant(without.id) { tx in
+            (try await tx.int("select profile_version from tenants where tenant_id = \(without.id.uuid)"),
+             try await tx.int("select count(*)::int from audit_log where tenant_id = \(without.id.uuid) and actor = 'migration:0050'"))
+        }
+        #expect(versions == (2, 1))
+        let keptVersion = try await owner.withTenant(with.id) { try await $0.int("select profile_version from tenants where tenant_id = \(with.id.uuid)") }
+        #expect(keptVersion == 1)
     }
 
     @Test func scriptSplitterKeepsBodiesWhole() {
