@@ -1,5 +1,5 @@
 # Sourced by the scripts that start a scratch PostgreSQL on a port of their own (replica.sh, and
-# deploy/postgres/restore-check.sh): a port is free only if no TCP socket holds it.
+# deploy/postgres/restore-check.sh), and by fuzz.sh for its server's: a port is free only if no TCP socket holds it.
 #
 # Whether any TCP socket holds the port: a listener, or the local end of a connection. A connection's local
 # end is not seen by trying to connect to the port, and PostgreSQL cannot bind a port one holds: ports were
