@@ -181,7 +181,9 @@ public enum AuditChain {
         public var action: String?
         public var from: Date?
         public var until: Date?
-        /// Entries after this one (the cursor of the previous page).
+        /// Entries after this position in the chain (the last sealed entry of the previous page): sealed entries
+        /// come in chain order, then the unsealed ones. By position, not by entry number: an entry numbered
+        /// before another can commit after it, and is then sealed after it, so a page by numbers would pass it by.
         public var after: Int64?
         public var limit: Int
 
@@ -255,7 +257,7 @@ extension TenantTransaction {
         return (out, out.count == limit ? (out.last?.chainSeq ?? after) : sealed)
     }
 
-    /// Entries of this city's log, oldest first, filtered; `limit` at most.
+    /// Entries of this city's log in chain order (the unsealed last, by number), filtered; `limit` at most.
     public func auditEntries(_ f: AuditChain.Filter) async throws -> [AuditChain.Entry] {
         func pattern(_ s: String?) -> String? {
             guard let s else { return nil }
@@ -273,8 +275,8 @@ extension TenantTransaction {
               and (\(pattern(f.action))::text is null or action like \(pattern(f.action)))
               and (\(f.from)::timestamptz is null or at >= \(f.from))
               and (\(f.until)::timestamptz is null or at < \(f.until))
-              and (\(f.after)::bigint is null or entry_id > \(f.after))
-            order by entry_id
+              and (\(f.after)::bigint is null or chain_seq > \(f.after) or chain_seq is null)
+            order by chain_seq nulls last, entry_id
             limit \(f.limit)
             """)
         var out: [AuditChain.Entry] = []

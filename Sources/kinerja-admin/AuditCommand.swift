@@ -29,7 +29,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The action, e.g. skp.approve; * at the end for a prefix.") var action: String?
         @Option(help: "When: YYYY, YYYY-MM, YYYY-MM-DD, or FROM..UNTIL days.") var period: String?
         @Option(help: "At most this many entries.") var limit: Int = 1000
-        @Option(help: "Entries after this entry number (to page on).") var after: Int64?
+        @Option(help: "Entries after this position in the chain (the 'chain' column of the last entry of a page), to page on.") var after: Int64?
         @Option(help: "table, csv or json") var format: Table.Format = .text
 
         func run() async throws {
@@ -46,8 +46,14 @@ struct AuditCommand: AsyncParsableCommand {
                 [String(e.entryID), e.at, e.actor, e.action, e.subject, e.detail, e.chainSeq.map(String.init) ?? "unsealed"]
             }
             print(Table(columns: ["entry", "at", "actor", "action", "entity", "detail", "chain"], rows: rows).render(format), terminator: "")
-            printError("\(entries.count) entr\(entries.count == 1 ? "y" : "ies")"
-                       + (entries.count == limit ? "; more may follow: --after \(entries.last!.entryID)" : ""))
+            // The next page goes on after the last sealed entry; unsealed ones (the seal failed, or they came after
+            // it) are listed after every sealed one, on each page that reaches them.
+            var more = ""
+            if entries.count == limit {
+                more = entries.last?.chainSeq.map { "; more may follow: --after \($0)" }
+                    ?? "; more unsealed entries may follow: run 'audit verify', then ask again"
+            }
+            printError("\(entries.count) entr\(entries.count == 1 ? "y" : "ies")" + more)
         }
     }
 

@@ -57,6 +57,29 @@ import Testing
         }
     }
 
+    /// `audit log` pages by position in the chain: an entry numbered before another, whose transaction commits
+    /// after the other was sealed, is sealed after it, and the page after the last position shown holds it. By
+    /// entry number (the cursor before), the next page began after the later number and passed it by.
+    @Test func aPageGoesOnByPositionInTheChain() async throws {
+        let city = try await Self.city("chain-pages")
+        let db = try await TestDatabase.admin()
+        let head = try #require(try await db.withTenant(city.id) { try await $0.auditEntries(.init(limit: 100_000)) }.last?.chainSeq)
+        let first = try await db.withTenant(city.id) { early in
+            try await early.audit(actor: "t", action: "test.early", subject: "early")
+            // Numbered after it, committed and sealed while it is still open.
+            try await db.withTenant(city.id) { try await $0.audit(actor: "t", action: "test.late", subject: "late") }
+            _ = try await db.sealAudit(city.id)
+            return try await db.withTenant(city.id) { try await $0.auditEntries(.init(after: head, limit: 1)) }
+        }
+        _ = try await db.sealAudit(city.id)
+        let late = try #require(first.first)
+        #expect(late.subject == "late" && late.chainSeq == head + 1)
+        let next = try await db.withTenant(city.id) { try await $0.auditEntries(.init(after: try #require(late.chainSeq), limit: 10)) }
+        let early = try #require(next.first, "the entry that committed later is on the next page")
+        #expect(early.subject == "early" && early.chainSeq == head + 2 && next.count == 1)
+        #expect(early.entryID < late.entryID, "numbered before the one the page ended on: a page by number passes it by")
+    }
+
     @Test func sealedEntriesFormAChainThatVerifies() async throws {
         let city = try await Self.city("chain-ok")
         let v = try await Self.verify(city)
