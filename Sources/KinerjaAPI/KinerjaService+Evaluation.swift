@@ -40,21 +40,22 @@ extension KinerjaService {
         let ifMatch = input.headers.ifMatch
         let e = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            if let ifMatch {
+            // The version read under the lock; the precondition judged once the confirmation was checked and made
+            // (a refusal for who or state comes first), and the transaction rolled back if it fails.
+            var current: String?
+            if ifMatch != nil {
                 try await tx.lockEvaluationForChange(nip: nip, year: year, period: period)
-                let current = try await tx.evaluation(nip: nip, year: year, period: period).map { try EntityTag.of(try Self.schema($0)) }
-                try EntityTag.require(ifMatch, matches: current, what: "the evaluation of \(nip) for \(year) \(period)")
+                current = try await tx.evaluation(nip: nip, year: year, period: period).map { try EntityTag.of(try Self.schema($0)) }
             }
             let e = try await tx.confirmEvaluation(nip: nip, year: year, period: period,
                                                    hasil: body.hasilKerja.flatMap { Rating(rawValue: $0.rawValue) },
                                                    perilaku: body.perilaku.flatMap { Rating(rawValue: $0.rawValue) },
                                                    reason: body.reason, actor: actor)
-            // A rating confirmed without saying which version was seen: refused, once it was checked (so a
-            // refusal for another reason comes first), and rolled back.
-            if ifMatch == nil {
+            guard let ifMatch else {
                 throw EntityTag.required(what: "the evaluation of \(nip) for \(year) \(period)",
                                          read: "GET /v1/employees/\(nip)/evaluations/\(year)/\(period)")
             }
+            try EntityTag.require(ifMatch, matches: current, what: "the evaluation of \(nip) for \(year) \(period)")
             return e
         }
         // The answer is the evaluation as stored now, so its tag is the one the next GET gives.

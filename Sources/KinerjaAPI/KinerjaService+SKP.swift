@@ -312,16 +312,17 @@ extension KinerjaService {
     // MARK: writing
 
     /// With `If-Match`, the SKP must still be the version that tag names (as GET shows it), or 412 and nothing
-    /// changes. The lock is held until the transaction ends: nobody changes it between the check and the change.
-    /// Without it, a change to an SKP that exists is refused (428) once the change has been checked: the
-    /// returned closure says so, and is called after the change, inside the transaction.
+    /// changes; without it, a change to an SKP that exists is refused (428). The version is read under the lock,
+    /// held until the transaction ends (nobody changes it between the read and the change); the returned closure
+    /// judges the precondition, and is called after the change, inside the transaction: as RFC 9110 has it, a
+    /// request refused for who sent it or the SKP's state (403, 404, 409) is told that, not 412 or 428.
     static func requireUnchanged(_ ifMatch: String?, nip: String, year: Int, _ tx: TenantTransaction) async throws -> @Sendable () throws -> Void {
         let exists = try await tx.lockSKPForChange(nip: nip, year: year)
         guard let ifMatch else {
             return { if exists { throw EntityTag.required(what: "the SKP of \(nip) for \(year)", read: "GET /v1/employees/\(nip)/skp/\(year)") } }
         }
-        try EntityTag.require(ifMatch, matches: try await skpTag(nip: nip, year: year, tx), what: "SKP \(nip) \(year)")
-        return {}
+        let current = try await skpTag(nip: nip, year: year, tx)
+        return { try EntityTag.require(ifMatch, matches: current, what: "SKP \(nip) \(year)") }
     }
 
     /// The SKP's tag as the next GET gives it: the answer to a change carries it, so the next change can be made

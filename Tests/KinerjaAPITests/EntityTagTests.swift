@@ -143,6 +143,13 @@ import Testing
                     #expect(r.status == .preconditionFailed && r.code == "precondition_failed", "\(path): \(r.status) \(r.body.prefix(300))")
                 }
             }
+            // The employee may decide nothing of their own SKP: told so (403), whatever tag they send, stale or
+            // none; a precondition is judged only on a request that would otherwise be made.
+            let own = try await db.createAPIKey(tenants: [city.id], role: .pegawai, label: "", employeeNIP: c.staff.nip, actor: "t").token
+            for tag in [first, nil] as [String?] {
+                let r = try await send(client, .post, "\(uri)/approve", token: own, headers: tag.map { [.ifMatch: $0] } ?? [:])
+                #expect(r.status == .forbidden, "\(String(describing: tag)): \(r.status) \(r.body.prefix(300))")
+            }
             // Without If-Match, either decision would be made on a version nobody said they read: 428, and nothing
             // changes; the 428 is not kept under its Idempotency-Key, so the same key sent again with the tag is a
             // new attempt.
