@@ -333,3 +333,13 @@ extension CivilDate {
     /// 0 Monday … 6 Sunday.
     static func weekday(dayNumber n: Int) -> Int { ((n % 7) + 7 + 3) % 7 }
 }
+
+extension TPPCalculation {
+    /// The last day of the realisasi a month's kinerja share reads: the month's own end, or in a city reporting by
+    /// quarter the end of the month's quarter (April, May and June read the second quarter: 30 June). Until that
+    /// day has passed, reports may still come, and the month's capaian counts only those made so far.
+    public static func realisasiReadUntil(year: Int, month: Int, cadence: TenantProfile.Periods.Cadence) -> CivilDate {
+        let last = cadence == .monthly ? month : (month + 2) / 3 * 3
+        return CivilDate(year: year, month: last, day: CivilDate.daysIn(year: year, month: last))
+    }
+}

@@ -29,11 +29,20 @@ struct TPPCommand: AsyncParsableCommand {
             }
             let code = tenant
             let started = ContinuousClock.now
-            let rows = try await connection.withDatabase { db in
+            let (rows, profile) = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 let (profile, version) = try await db.platform.profileInForce(of: t.id)
                 printError("\(code): computing the TPP of \(y)-\(m < 10 ? "0" : "")\(m) for \(t.employeeCount) employees…")
-                return try await db.withTenant(t.id) { try await $0.computeTPP(year: y, month: m, profile: profile, profileVersion: version, actor: cliActor) }
+                return (try await db.withTenant(t.id) { try await $0.computeTPP(year: y, month: m, profile: profile, profileVersion: version, actor: cliActor) },
+                        profile)
+            }
+            // A month whose realisasi may still be reported (its month, or its quarter in a city reporting by
+            // quarter, not over yet in the city's time): the kinerja share counts what is reported so far.
+            let readUntil = TPPCalculation.realisasiReadUntil(year: y, month: m, cadence: profile.periods.cadence)
+            if CivilDate.today(in: profile.timeZoneOrDefault) <= readUntil {
+                let what = profile.periods.cadence == .monthly ? "the month's realisasi" : "the realisasi of its quarter (Q\((m + 2) / 3))"
+                printError("\(code): warning: the kinerja share reads \(what), which may be reported until \(readUntil): computed "
+                           + "now, it counts only what is reported so far; run it again once reporting is done (a run replaces the month's rows)")
             }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "" }
             // Percentages as exact as their rules give them (1.25% steps, a 25% cut: 68.475%), so that payroll

@@ -8,6 +8,23 @@ import Testing
 /// `kinerja-admin`, the real binary, given what city HR type: a NIP in its display form is read, and a value the
 /// command cannot use is refused with the value named (exit status other than 0), never read as something else.
 @Suite struct AdminInputTests {
+    /// `tpp compute` for a month whose realisasi may still be reported (a quarterly city: its quarter not over in
+    /// the city's time) says that its kinerja share counts what is reported so far; a month read whole says nothing.
+    @Test func aMonthsTPPBeforeItsRealisasiAreInSaysSo() async throws {
+        let (city, _) = try await TestDatabase.city("admin-tpp", employees: 150)
+        let profile = try NationalAdapter().effectiveProfile()
+        let today = CivilDate.today(in: profile.timeZoneOrDefault)
+        _ = try await TestDatabase.admin().withTenant(city.id) { tx in
+            for year in [today.year - 1, today.year] { _ = try await tx.openYear(year, cadence: .quarterly, actor: "t") }
+        }
+        func month(_ y: Int, _ m: Int) -> String { "\(y)-\(m < 10 ? "0" : "")\(m)" }
+        let now = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", month(today.year, today.month)])
+        #expect(now.status == 0 && now.err.contains("warning: the kinerja share reads the realisasi of its quarter (Q\((today.month + 2) / 3))"),
+                "\(now.status) \(now.err.prefix(400))")
+        let past = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", month(today.year - 1, 6)])
+        #expect(past.status == 0 && !past.err.contains("warning"), "\(past.status) \(past.err.prefix(400))")
+    }
+
     @Test func cityHRsInputIsReadOrRefusedByName() async throws {
         let (city, pop) = try await TestDatabase.city("admin-input", employees: 300)
         let nip = try #require(pop.people.first).nip

@@ -24,6 +24,17 @@ import Testing
         #expect(abs(r.totalPercent - (60 + 40 * (100 - (percent ?? 0)) / 100)) < 1e-9)
     }
 
+    /// The last day of the realisasi a month's kinerja share reads: its own month's end, or its calendar
+    /// quarter's in a city reporting by quarter (January-March, April-June, July-September, October-December).
+    @Test(arguments: [
+        (2026, 4, TenantProfile.Periods.Cadence.quarterly, "2026-06-30"), (2026, 3, .quarterly, "2026-03-31"),
+        (2026, 1, .quarterly, "2026-03-31"), (2026, 11, .quarterly, "2026-12-31"), (2026, 7, .quarterly, "2026-09-30"),
+        (2026, 2, .monthly, "2026-02-28"), (2028, 2, .monthly, "2028-02-29"), (2026, 4, .monthly, "2026-04-30"),
+    ])
+    func aMonthReadsRealisasiUntil(year: Int, month: Int, cadence: TenantProfile.Periods.Cadence, until: String) {
+        #expect(TPPCalculation.realisasiReadUntil(year: year, month: month, cadence: cadence).description == until)
+    }
+
     @Test func nationalSplitWorkedByHand() throws {
         let rules = try NationalAdapter().effectiveProfile().tpp
         // Capaian 90; two late arrivals of 15 minutes (0.5% each) and a missed ceremony (2%): 3% of the disiplin part.
