@@ -335,11 +335,10 @@ extension CivilDate {
 }
 
 extension TPPCalculation {
-    /// The last day of the realisasi a month's kinerja share reads: the month's own end, or in a city reporting by
-    /// quarter the end of the month's quarter (April, May and June read the second quarter: 30 June). Until that
-    /// day has passed, reports may still come, and the month's capaian counts only those made so far.
-    public static func realisasiReadUntil(year: Int, month: Int, cadence: TenantProfile.Periods.Cadence) -> CivilDate {
-        let last = cadence == .monthly ? month : (month + 2) / 3 * 3
-        return CivilDate(year: year, month: last, day: CivilDate.daysIn(year: year, month: last))
+    /// The periods whose realisasi a month's kinerja share reads: the year's months up to it, or in a city
+    /// reporting by quarter the quarters up to the month's (April, May and June read Q1 and Q2). While one is open,
+    /// realisasi may still be reported there, and the month's capaian counts only those made so far.
+    public static func realisasiPeriodsRead(month: Int, cadence: TenantProfile.Periods.Cadence) -> (kind: EvaluationPeriod.Kind, sequences: ClosedRange<Int>) {
+        cadence == .monthly ? (.monthly, 1...month) : (.quarterly, 1...((month + 2) / 3))
     }
 }

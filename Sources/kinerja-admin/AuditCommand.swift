@@ -16,7 +16,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a city's audit entries, oldest first.",
+            abstract: "List a city's audit entries, in chain order (oldest first; entries not sealed yet last).",
             discussion: """
                 Filters combine. --entity and --action take a trailing * for a prefix: --entity '199001012015031001*' \
                 lists everything about one employee, --action 'skp.*' every SKP step. --period is a year (2026), a \
@@ -50,8 +50,8 @@ struct AuditCommand: AsyncParsableCommand {
             // it) are listed after every sealed one, on each page that reaches them.
             var more = ""
             if entries.count == limit {
-                more = entries.last?.chainSeq.map { "; more may follow: --after \($0)" }
-                    ?? "; more unsealed entries may follow: run 'audit verify', then ask again"
+                more = (entries.last(where: { $0.chainSeq != nil })?.chainSeq ?? after).map { "; more may follow: --after \($0)" }
+                    ?? "; more may follow, all of them unsealed: 'audit verify' says why the seal did not take them"
             }
             printError("\(entries.count) entr\(entries.count == 1 ? "y" : "ies")" + more)
         }

@@ -29,20 +29,27 @@ struct TPPCommand: AsyncParsableCommand {
             }
             let code = tenant
             let started = ContinuousClock.now
-            let (rows, profile) = try await connection.withDatabase { db in
+            let (rows, read, open) = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 let (profile, version) = try await db.platform.profileInForce(of: t.id)
+                let read = TPPCalculation.realisasiPeriodsRead(month: m, cadence: profile.periods.cadence)
                 printError("\(code): computing the TPP of \(y)-\(m < 10 ? "0" : "")\(m) for \(t.employeeCount) employees…")
-                return (try await db.withTenant(t.id) { try await $0.computeTPP(year: y, month: m, profile: profile, profileVersion: version, actor: cliActor) },
-                        profile)
+                return try await db.withTenant(t.id) { tx in
+                    let rows = try await tx.computeTPP(year: y, month: m, profile: profile, profileVersion: version, actor: cliActor)
+                    let open = try await tx.periods(year: y).filter {
+                        $0.isOpen && $0.period.kind == read.kind && read.sequences.contains($0.period.sequence)
+                    }
+                    return (rows, read, open.map(\.period.sequence).sorted())
+                }
             }
-            // A month whose realisasi may still be reported (its month, or its quarter in a city reporting by
-            // quarter, not over yet in the city's time): the kinerja share counts what is reported so far.
-            let readUntil = TPPCalculation.realisasiReadUntil(year: y, month: m, cadence: profile.periods.cadence)
-            if CivilDate.today(in: profile.timeZoneOrDefault) <= readUntil {
-                let what = profile.periods.cadence == .monthly ? "the month's realisasi" : "the realisasi of its quarter (Q\((m + 2) / 3))"
-                printError("\(code): warning: the kinerja share reads \(what), which may be reported until \(readUntil): computed "
-                           + "now, it counts only what is reported so far; run it again once reporting is done (a run replaces the month's rows)")
+            // Realisasi may still be reported in a period the kinerja share reads while it is open: the share
+            // counts what is reported so far, and says so.
+            if !open.isEmpty {
+                let letter = read.kind == .monthly ? "M" : "Q"
+                printError("\(code): warning: the kinerja share reads the realisasi of \(letter)1-\(letter)\(read.sequences.upperBound) of \(y); "
+                           + open.map { "\(letter)\($0)" }.joined(separator: ", ") + (open.count == 1 ? " is" : " are")
+                           + " still open for reporting: computed now, it counts only what is reported so far. Once reporting is "
+                           + "done, close \(open.count == 1 ? "it" : "them") ('period close') and run this again (a run replaces the month's rows)")
             }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "" }
             // Percentages as exact as their rules give them (1.25% steps, a 25% cut: 68.475%), so that payroll

@@ -8,21 +8,22 @@ import Testing
 /// `kinerja-admin`, the real binary, given what city HR type: a NIP in its display form is read, and a value the
 /// command cannot use is refused with the value named (exit status other than 0), never read as something else.
 @Suite struct AdminInputTests {
-    /// `tpp compute` for a month whose realisasi may still be reported (a quarterly city: its quarter not over in
-    /// the city's time) says that its kinerja share counts what is reported so far; a month read whole says nothing.
+    /// `tpp compute` for a month whose realisasi may still be reported (a period it reads still open: in a
+    /// quarterly city, the quarters up to the month's) says that its kinerja share counts what is reported so far,
+    /// naming them; once they are closed it says nothing.
     @Test func aMonthsTPPBeforeItsRealisasiAreInSaysSo() async throws {
         let (city, _) = try await TestDatabase.city("admin-tpp", employees: 150)
-        let profile = try NationalAdapter().effectiveProfile()
-        let today = CivilDate.today(in: profile.timeZoneOrDefault)
+        let periods = try await TestDatabase.admin().withTenant(city.id) { try await $0.openYear(2026, cadence: .quarterly, actor: "t") }
+        let may = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", "2026-05"])
+        #expect(may.status == 0 && may.err.contains("warning: the kinerja share reads the realisasi of Q1-Q2 of 2026; Q1, Q2 are still open"),
+                "\(may.status) \(may.err.prefix(400))")
         _ = try await TestDatabase.admin().withTenant(city.id) { tx in
-            for year in [today.year - 1, today.year] { _ = try await tx.openYear(year, cadence: .quarterly, actor: "t") }
+            for p in periods where p.kind == .quarterly && p.sequence <= 2 { _ = try await tx.setPeriod(p, open: false, reason: nil, actor: "t") }
         }
-        func month(_ y: Int, _ m: Int) -> String { "\(y)-\(m < 10 ? "0" : "")\(m)" }
-        let now = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", month(today.year, today.month)])
-        #expect(now.status == 0 && now.err.contains("warning: the kinerja share reads the realisasi of its quarter (Q\((today.month + 2) / 3))"),
-                "\(now.status) \(now.err.prefix(400))")
-        let past = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", month(today.year - 1, 6)])
-        #expect(past.status == 0 && !past.err.contains("warning"), "\(past.status) \(past.err.prefix(400))")
+        let closed = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", "2026-05"])
+        #expect(closed.status == 0 && !closed.err.contains("warning"), "\(closed.status) \(closed.err.prefix(400))")
+        let later = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", "2026-07"])
+        #expect(later.err.contains("Q3 is still open"), "\(later.err.prefix(400))")
     }
 
     @Test func cityHRsInputIsReadOrRefusedByName() async throws {

@@ -24,15 +24,16 @@ import Testing
         #expect(abs(r.totalPercent - (60 + 40 * (100 - (percent ?? 0)) / 100)) < 1e-9)
     }
 
-    /// The last day of the realisasi a month's kinerja share reads: its own month's end, or its calendar
-    /// quarter's in a city reporting by quarter (January-March, April-June, July-September, October-December).
+    /// The periods whose realisasi a month's kinerja share reads: the months up to it, or the calendar quarters up
+    /// to its own in a city reporting by quarter (January-March Q1, April-June Q2, July-September Q3, the rest Q4).
     @Test(arguments: [
-        (2026, 4, TenantProfile.Periods.Cadence.quarterly, "2026-06-30"), (2026, 3, .quarterly, "2026-03-31"),
-        (2026, 1, .quarterly, "2026-03-31"), (2026, 11, .quarterly, "2026-12-31"), (2026, 7, .quarterly, "2026-09-30"),
-        (2026, 2, .monthly, "2026-02-28"), (2028, 2, .monthly, "2028-02-29"), (2026, 4, .monthly, "2026-04-30"),
+        (4, TenantProfile.Periods.Cadence.quarterly, EvaluationPeriod.Kind.quarterly, 2), (3, .quarterly, .quarterly, 1),
+        (1, .quarterly, .quarterly, 1), (11, .quarterly, .quarterly, 4), (7, .quarterly, .quarterly, 3),
+        (2, .monthly, .monthly, 2), (12, .monthly, .monthly, 12),
     ])
-    func aMonthReadsRealisasiUntil(year: Int, month: Int, cadence: TenantProfile.Periods.Cadence, until: String) {
-        #expect(TPPCalculation.realisasiReadUntil(year: year, month: month, cadence: cadence).description == until)
+    func aMonthReadsTheRealisasiOf(month: Int, cadence: TenantProfile.Periods.Cadence, kind: EvaluationPeriod.Kind, last: Int) {
+        let read = TPPCalculation.realisasiPeriodsRead(month: month, cadence: cadence)
+        #expect(read.kind == kind && read.sequences == 1...last)
     }
 
     @Test func nationalSplitWorkedByHand() throws {
