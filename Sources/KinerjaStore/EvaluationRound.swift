@@ -249,8 +249,13 @@ extension TenantTransaction {
     /// Locks one result for a change, refusing a final one with a message that says how to change it.
     /// Holds one result against other changes until the transaction ends (a caller that checks a
     /// precondition first, then changes it).
+    /// Locks the evaluation's row until the transaction ends, for a change judged against the version read now.
+    /// A final one is not refused here: the change refuses it after its own checks of who asks.
     public func lockEvaluationForChange(nip: String, year: Int, period: SubPeriod) async throws {
-        try await lockEvaluation(nip: nip, year: year, period: period)
+        for try await _ in try await query("""
+            select 1 from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and nip = \(nip) for update
+            """) {}
     }
 
     func lockEvaluation(nip: String, year: Int, period: SubPeriod) async throws {

@@ -100,6 +100,16 @@ import Testing
             #expect(try await send(client, .get, evURI, token: hr).headers[.eTag] == retriedTag, "the refused confirmation changed nothing")
             // `*`: whatever version exists.
             #expect(try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: "*"]).status == .ok)
+            // Made final: the employee confirming their own (with an atasan key of theirs) is told 403, who they are,
+            // with If-Match as without it (before, the lock's "final" came first with it: 409).
+            _ = try await db.withTenant(city.id) { try await $0.finalizeDemoRound(year: 2026, period: .year, profile: profile, actor: "t") }
+            let own = try await db.createAPIKey(tenants: [city.id], role: .atasan, label: "", employeeNIP: c.staff.nip, actor: "t").token
+            for tag in ["*", nil] as [String?] {
+                let r = try await send(client, .post, "\(evURI)/confirm", token: own, body: rating, headers: tag.map { [.ifMatch: $0] } ?? [:])
+                #expect(r.status == .forbidden, "\(String(describing: tag)): \(r.status) \(r.body.prefix(300))")
+            }
+            let final = try await send(client, .post, "\(evURI)/confirm", token: hr, body: rating, headers: [.ifMatch: "*"])
+            #expect(final.status == .conflict && final.body.contains("final"), "\(final.status) \(final.body.prefix(300))")
         }
     }
 
