@@ -258,7 +258,9 @@ import Testing
     @Test func anApprovalWaitsForTheAtasansApprovalInFlight() async throws {
         let (db, city, c, top) = try await Self.kepalaDroppingAnRHK("skp-recheck-race")
         let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala")
-        let approving = try await db.withTenant(city.id) { tx in
+        // The atasan's approval in flight on the owner's own connection (straight to PostgreSQL, and no
+        // connection of the application's pool held while the subordinate's waits for one).
+        let approving = try await TestDatabase.owner().withTenant(city.id) { tx in
             _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
             let holder = try await tx.int("select pg_backend_pid()")
             let approving = Task {
