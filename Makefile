@@ -49,12 +49,13 @@ load: db-start ## API load against pgbench (release build, wrk from Debian): thr
 # pgbouncer, installed by the script): the store keeps nothing in the session. The owner (migrations,
 # the tests' own checks) goes straight to PostgreSQL. PgBouncer does not pass a client's statement_timeout on
 # (behind it, set it on the role: ALTER ROLE kinerja_app SET statement_timeout), so that test runs once. The
-# test of an approval waiting on the atasan's in flight runs once too: behind PgBouncer's pool (20 connections
-# a role, shared by the whole suite) the waiting approval can queue for a connection, not on the lock it tests.
+# tests of a write waiting on another in flight (an approval on the atasan's, the demo seed on an import) run
+# once too: behind PgBouncer's pool (20 connections a role, shared by the whole suite) the waiting write can
+# queue for a connection, not on the lock they test.
 test-pgbouncer: db-start build ## The test suite again, the application roles through PgBouncer
 	@deploy/local/pgbouncer.sh up
 	@echo "the test suite again, through PgBouncer (transaction pooling); the suites that make files or clusters of their own run once"
-	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests|aStatementPastTheTimeout|anApprovalWaitsForTheAtasansApprovalInFlight" $(SWIFT_BUILD_FLAGS)
+	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests|aStatementPastTheTimeout|anApprovalWaitsForTheAtasansApprovalInFlight|DemoSeedTests" $(SWIFT_BUILD_FLAGS)
 
 # PDF reports print their HTML with headless Chromium; the PDF test reads the result with pdftotext.
 report-tools: ## Debian's chromium (PDF reports) and poppler-utils, when missing

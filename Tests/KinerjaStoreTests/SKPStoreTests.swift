@@ -258,20 +258,23 @@ import Testing
     @Test func anApprovalWaitsForTheAtasansApprovalInFlight() async throws {
         let (db, city, c, top) = try await Self.kepalaDroppingAnRHK("skp-recheck-race")
         let asKepala = SKPActor.employee(c.kepala.nip, name: "kepala")
-        // The atasan's approval in flight on the owner's own connection (straight to PostgreSQL, and no
-        // connection of the application's pool held while the subordinate's waits for one).
-        let approving = try await TestDatabase.owner().withTenant(city.id) { tx in
-            _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
-            let holder = try await tx.int("select pg_backend_pid()")
-            let approving = Task {
-                try await db.withTenant(city.id) { try await $0.decideSKP(nip: c.kabid.nip, year: 2026, approve: true, note: nil, actor: asKepala) }
+        // The atasan's approval in flight on the owner's connection, the subordinate's on one of its own: from the
+        // suite's shared pool, under load, it could wait for a connection rather than on the lock.
+        let approving = try await TestDatabase.with(try TestDatabase.settings().app) { own in
+            let approving = try await TestDatabase.owner().withTenant(city.id) { tx in
+                _ = try await tx.decideSKP(nip: c.kepala.nip, year: 2026, approve: true, note: nil, actor: .hr("tests"))
+                let holder = try await tx.int("select pg_backend_pid()")
+                let approving = Task {
+                    try await own.withTenant(city.id) { try await $0.decideSKP(nip: c.kabid.nip, year: 2026, approve: true, note: nil, actor: asKepala) }
+                }
+                try await TestDatabase.untilBlocked(by: holder)
+                return approving
             }
-            try await TestDatabase.untilBlocked(by: holder)
-            return approving
+            return await approving.result
         }
         let dropped = top[1].uuidString.lowercased()
         await expectStore({ if case .state(let m) = $0 { m.contains("rhk[1].parentKey") && m.contains(dropped) } else { false } }) {
-            _ = try await approving.value
+            _ = try approving.get()
         }
         let statuses = try await db.withTenant(city.id) { try await $0.skpRevisions(nip: c.kabid.nip, year: 2026).map(\.status) }
         #expect(statuses == [.approved, .submitted], "the refused approval changed nothing")
