@@ -135,11 +135,13 @@ extension KinerjaService {
         guard !p.readsAssessments else { return r }
         var r = r
         r.returnNote = nil
-        // That the atasan sent the plan back is their judgement of it, as the note is: a returned revision reads
-        // as a draft (with the employee again), never submitted, and no revision shows a decision other than the
+        // That the atasan sent the plan back is their judgement of it, as the note is. A plan not yet in force
+        // reads as a draft, whether it is with the employee or with the atasan: a returned revision shown as
+        // submitted, then as a draft, would tell of the return. No revision shows a decision other than the
         // approval (a returned one submitted again keeps the return's time and name in the store).
-        if r.status == .returned { (r.status, r.submittedAt) = (.draft, nil) }
-        if r.status != .approved && r.status != .superseded { (r.decidedAt, r.decidedBy) = (nil, nil) }
+        if r.status != .approved && r.status != .superseded {
+            (r.status, r.submittedAt, r.decidedAt, r.decidedBy) = (.draft, nil, nil, nil)
+        }
         for i in r.rhk.indices {
             r.rhk[i].capaian = nil
             for j in r.rhk[i].iki.indices {
@@ -161,11 +163,11 @@ extension KinerjaService {
         return proposal
     }
 
-    /// A cascade as a key that reads no assessments sees it: a returned plan reads as a draft.
+    /// A cascade as a key that reads no assessments sees it: a plan not yet in force reads as a draft.
     static func shown(_ n: Schemas.CascadeNode, to p: Principal) -> Schemas.CascadeNode {
         guard !p.readsAssessments else { return n }
         var n = n
-        if n.status == .returned { n.status = .draft }
+        if n.status == .submitted || n.status == .returned { n.status = .draft }
         n.children = n.children.map { shown($0, to: p) }
         return n
     }

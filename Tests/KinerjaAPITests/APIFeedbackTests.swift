@@ -270,10 +270,20 @@ import Testing
                     if items.isEmpty || cursor.isEmpty { break }
                 }
                 #expect(actions.contains("iki.propose") && actions.contains("iki.reject") == assessment, "\(who): feed \(Set(actions))")
+                // A revision submitted twice was returned in between: the submissions are for those keys alone.
+                #expect(actions.contains("skp.revise") && actions.contains("skp.submit") == assessment, "\(who): feed \(Set(actions))")
                 let contribution = try await client.send(.get, "/v1/employees/\(c.staff.nip)/contribution/2026", token: token)
                 let items = contribution.json["items"] as? [[String: Any]] ?? []
                 #expect(contribution.status == .ok && !items.isEmpty && items.contains { $0["capaian"] != nil } == assessment,
                         "\(who): contribution \(contribution.body)")
+            }
+            // Submitted again: to a key that reads no assessments it is still a draft, as it was while returned
+            // (submitted, then a draft, then submitted would tell of the return).
+            try await admin.withTenant(a.id) { tx in _ = try await tx.submitSKP(nip: c.staff.nip, year: 2026, actor: .hr("t")) }
+            for (who, token, assessment, _) in keys {
+                let pending = try await client.send(.get, base, token: token).json["pending"] as? [String: Any] ?? [:]
+                #expect(pending["status"] as? String == (assessment ? "submitted" : "draft") && (pending["submittedAt"] != nil) == assessment,
+                        "\(who): the revision submitted again \(pending)")
             }
         }
     }
