@@ -150,10 +150,11 @@ import Testing
         let inB = try await actions(b)
         #expect(inB.contains("user.login") && inB.contains("region.ungrant") && !inB.contains("user.locked"), "\(inB)")
         #expect(try await actions(c).isEmpty)
-        // The city offboarded under the open sessions has their ends in its log too: the logout, and the sessions
-        // the reset closed.
+        // The city offboarded under the open sessions has their ends in its log too: the logout, the sessions the
+        // reset closed, and the entries that say why (the reset, the grant withdrawn), not the removal after it.
         let inD = try await actions(d)
         #expect(inD.contains("user.logout") && inD.contains("user.session_closed"), "\(inD)")
+        #expect(inD.contains("user.password_reset") && inD.contains("region.ungrant") && !inD.contains("region.person_remove"), "\(inD)")
         #expect(try await ReportCommandTests.admin(["regional", "list", "--nip", nip]).status != 0, "removed")
     }
 
