@@ -7,11 +7,12 @@ extension KinerjaService {
     /// Entries that speak of one person's assessment, discipline or login: for hr_admin, and for an integrator
     /// key granted `siasn` by name (the SIASN sync job, which reads the final results anyway), not for the
     /// attendance machine or the website. `region.%`: the regional office's staff, named, and their grants.
-    /// `iki.accept` and `iki.reject`: the atasan's decision on a proposed indicator, with its reason (the plan it
-    /// changes shows as `skp.*`). `skp.submit`: a revision submitted twice was returned in between (such keys read
-    /// a plan not yet in force as a draft; its saves and its approval show).
+    /// `iki.propose`, `iki.accept` and `iki.reject`: a proposed indicator and the atasan's decision on it, with its
+    /// reason (a proposal seen and never accepted was refused; an accepted one changes the plan, which shows as
+    /// `skp.*`). `skp.submit`: a revision submitted twice was returned in between (such keys read a plan not yet in
+    /// force as a draft; its edits and its approval show).
     static let personalChanges = ["evaluate.%", "discipline.%", "feedback.%", "followup.%", "user.%", "skp.feedback", "skp.return",
-                                  "skp.submit", "iki.accept", "iki.reject", "region.%"]
+                                  "skp.submit", "iki.propose", "iki.accept", "iki.reject", "region.%"]
     /// One person's realisasi and its narrative: also for an integrator key that writes realisasi.
     static let realisasiChanges = ["realisasi.%", "complaints.hook.%"]
 

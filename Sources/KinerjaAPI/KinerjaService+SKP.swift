@@ -139,8 +139,10 @@ extension KinerjaService {
         // reads as a draft, whether it is with the employee or with the atasan: a returned revision shown as
         // submitted, then as a draft, would tell of the return. No revision shows a decision other than the
         // approval (a returned one submitted again keeps the return's time and name in the store).
+        // Its last change's time too: a submission and a return change it, and the feed shows such a key the
+        // edits (skp.edit), not those, so a time later than the last edit would tell of them.
         if r.status != .approved && r.status != .superseded {
-            (r.status, r.submittedAt, r.decidedAt, r.decidedBy) = (.draft, nil, nil, nil)
+            (r.status, r.submittedAt, r.decidedAt, r.decidedBy, r.updatedAt) = (.draft, nil, nil, nil, r.createdAt)
         }
         for i in r.rhk.indices {
             r.rhk[i].capaian = nil
@@ -152,9 +154,10 @@ extension KinerjaService {
         return r
     }
 
-    /// Whether a key that reads no assessments sees a proposal: proposed or accepted (an accepted one is in the
-    /// plan anyway), not refused (the atasan's judgement, as a return is); and never the atasan's reason.
-    static func shows(_ proposal: IKIProposal, to p: Principal) -> Bool { p.readsAssessments || proposal.status != .rejected }
+    /// Whether a key that reads no assessments sees a proposal: once accepted (it is in the plan anyway), never
+    /// the atasan's reason. Not one refused (the atasan's judgement, as a return is), and so not one still proposed
+    /// either: one seen proposed and then gone would tell of its refusal (the feed leaves out `iki.propose` too).
+    static func shows(_ proposal: IKIProposal, to p: Principal) -> Bool { p.readsAssessments || proposal.status == .accepted }
 
     static func shown(_ proposal: Schemas.Proposal, to p: Principal) -> Schemas.Proposal {
         guard !p.readsAssessments else { return proposal }

@@ -269,7 +269,7 @@ import Testing
                     cursor = page.json["nextCursor"] as? String ?? ""
                     if items.isEmpty || cursor.isEmpty { break }
                 }
-                #expect(actions.contains("iki.propose") && actions.contains("iki.reject") == assessment, "\(who): feed \(Set(actions))")
+                #expect(actions.contains("iki.propose") == assessment && actions.contains("iki.reject") == assessment, "\(who): feed \(Set(actions))")
                 // A revision submitted twice was returned in between: the submissions are for those keys alone.
                 #expect(actions.contains("skp.revise") && actions.contains("skp.submit") == assessment, "\(who): feed \(Set(actions))")
                 let contribution = try await client.send(.get, "/v1/employees/\(c.staff.nip)/contribution/2026", token: token)
@@ -278,12 +278,23 @@ import Testing
                         "\(who): contribution \(contribution.body)")
             }
             // Submitted again: to a key that reads no assessments it is still a draft, as it was while returned
-            // (submitted, then a draft, then submitted would tell of the return).
+            // (submitted, then a draft, then submitted would tell of the return), last changed when it was made;
+            // the SKP and its revisions read the same to it, tags and all.
+            func tags(_ token: String) async throws -> [String] {
+                var out: [String] = []
+                for path in [base, base + "/revisions"] { out.append(try await client.send(.get, path, token: token).headers[.eTag] ?? "") }
+                return out
+            }
+            var before: [String: [String]] = [:]
+            for (who, token, _, _) in keys { before[who] = try await tags(token) }
             try await admin.withTenant(a.id) { tx in _ = try await tx.submitSKP(nip: c.staff.nip, year: 2026, actor: .hr("t")) }
             for (who, token, assessment, _) in keys {
                 let pending = try await client.send(.get, base, token: token).json["pending"] as? [String: Any] ?? [:]
                 #expect(pending["status"] as? String == (assessment ? "submitted" : "draft") && (pending["submittedAt"] != nil) == assessment,
                         "\(who): the revision submitted again \(pending)")
+                #expect((pending["updatedAt"] as? String == pending["createdAt"] as? String) == !assessment, "\(who): \(pending)")
+                let after = try await tags(token)
+                #expect(after.allSatisfy { !$0.isEmpty } && (after == before[who]) == !assessment, "\(who): tags \(before[who] ?? []) then \(after)")
             }
         }
     }
