@@ -55,7 +55,7 @@ import Testing
                     return message.contains("no database connection within")
                 }
                 let waited = clock.now - start
-                #expect(waited >= .milliseconds(800) && waited < .seconds(4), "waited \(waited)")
+                #expect(waited >= .milliseconds(800) && waited < .seconds(30), "waited \(waited)")
             }
             #expect(ran.value == 0)
 
@@ -83,8 +83,9 @@ import Testing
         let claimed = Counter()
         let outcome = await Task {
             try await watch.watching(until: .now, timedOut: { TimedOut() }) { id in
-                // A connection handed over just after the deadline: the ticker has cancelled this task by now.
-                try? await Task.sleep(for: .milliseconds(500))
+                // A connection handed over just after the deadline, once the ticker has cancelled this task (which
+                // ends the sleep; the ticker runs every 100 ms, later on a loaded machine).
+                try? await Task.sleep(for: .seconds(30))
                 guard watch.leased(id) else { throw CancellationError() }
                 claimed.add()
                 return 1

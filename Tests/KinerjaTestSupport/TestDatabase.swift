@@ -33,7 +33,7 @@ public enum TestDatabase {
             if let task { return try await task.value }
             let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) in
                 let s = try TestDatabase.settings()
-                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 4, logger: TestDatabase.logger)
+                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 8, logger: TestDatabase.logger)
                 let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.logger)
                 let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, logger: TestDatabase.logger)
                 Task.detached { await owner.run() }

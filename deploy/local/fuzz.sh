@@ -15,7 +15,7 @@ SERVER=.build/debug/kinerja-server
 if ! .tools/bin/schemathesis --version 2>/dev/null | grep -q 4.32.5; then
   echo "installing schemathesis from PyPI into .tools/"
   [ -x .tools/bin/pip ] || python3 -m venv .tools
-  .tools/bin/pip install -q --disable-pip-version-check schemathesis==4.32.5 hypothesis==6.170.17
+  .tools/bin/pip install -q --disable-pip-version-check --retries 10 --timeout 60 schemathesis==4.32.5 hypothesis==6.170.17
 fi
 # The spec as integrators' tools read it: every example valid, every key a string under YAML 1.1.
 .tools/bin/python deploy/local/spec-examples.py Sources/KinerjaAPI/openapi.yaml
