@@ -179,7 +179,8 @@ import Testing
         for _ in 0..<600 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!server.isRunning, "the server had not exited 60 s after SIGTERM")
         guard !server.isRunning else {
-            server.terminate()
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
             return
         }
         #expect(server.terminationStatus == 0 && server.terminationReason == .exit)

@@ -81,6 +81,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aClaimAfterTheDeadlineIsRefusedAndTimesOut() async throws {
         let watch = LeaseWatch()
         let claimed = Counter()
+        let started = ContinuousClock.now
         let outcome = await Task {
             try await watch.watching(until: .now, timedOut: { TimedOut() }) { id in
                 // A connection handed over just after the deadline, once the ticker has cancelled this task (which
@@ -93,6 +94,7 @@ import Testing
         }.result
         #expect(claimed.value == 0)
         #expect(throws: TimedOut.self) { try outcome.get() }
+        #expect(ContinuousClock.now - started < .seconds(10), "the ticker cancelled the task, not the sleep's end")
     }
 
     @Test(.timeLimit(.minutes(1))) func aClaimInTimeHoldsPastTheDeadline() async throws {
