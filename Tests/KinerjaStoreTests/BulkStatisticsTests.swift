@@ -9,6 +9,7 @@ import Testing
 /// behaviour_raters waited past its statement timeout for another city's seed still in its transaction (0053).
 @Suite struct BulkStatisticsTests {
     @Test(.timeLimit(.minutes(2))) func aRefreshDoesNotWaitForAnotherTransactionsToEnd() async throws {
+        _ = try await TestDatabase.admin()  // the suite's database, migrated (this test may run first)
         let settings = try TestDatabase.settings().admin
         try await TestDatabase.with(settings) { first in
             try await TestDatabase.with(settings) { second in
