@@ -246,26 +246,28 @@ extension TenantTransaction {
         return try await evaluation(nip: nip, year: year, period: period)!
     }
 
-    /// Locks one result for a change, refusing a final one with a message that says how to change it.
-    /// Holds one result against other changes until the transaction ends (a caller that checks a
-    /// precondition first, then changes it).
     /// Locks the evaluation's row until the transaction ends, for a change judged against the version read now.
     /// A final one is not refused here: the change refuses it after its own checks of who asks.
     public func lockEvaluationForChange(nip: String, year: Int, period: SubPeriod) async throws {
-        for try await _ in try await query("""
-            select 1 from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and nip = \(nip) for update
-            """) {}
+        _ = try await lockedEvaluationStatus(nip: nip, year: year, period: period)
     }
 
+    /// Locks one result for a change, refusing a final one with a message that says how to change it; holds it
+    /// against other changes until the transaction ends.
     func lockEvaluation(nip: String, year: Int, period: SubPeriod) async throws {
-        let lock = try await query("""
-            select status from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
-              and period_seq = \(period.sequence) and nip = \(nip) for update
-            """)
-        for try await status in lock.decode(String.self) where status == "final" {
+        if try await lockedEvaluationStatus(nip: nip, year: year, period: period) == "final" {
             throw StoreError.state("the evaluation of \(nip) for \(year) \(period) is final: reopen its OPD (with a reason) to change it")
         }
+    }
+
+    /// The evaluation's status (nil when there is none), its row locked until the transaction ends.
+    private func lockedEvaluationStatus(nip: String, year: Int, period: SubPeriod) async throws -> String? {
+        var status: String?
+        for try await s in try await query("""
+            select status from evaluations where tenant_id = \(tenant.uuid) and year = \(year) and period_kind = \(period.kind.rawValue)
+              and period_seq = \(period.sequence) and nip = \(nip) for update
+            """).decode(String.self) { status = s }
+        return status
     }
 
     /// Every calibration adjustment of one employee's result, oldest first.
