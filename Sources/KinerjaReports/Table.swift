@@ -42,9 +42,22 @@ public struct Table: Sendable, Equatable {
     /// One CSV field: quoted, its quotes doubled, when it holds the separator, a quote or a line break of any
     /// kind (CRLF is one Character in Swift, equal to neither "\n" nor "\r": a name holding one went out
     /// unquoted and broke the row in two).
+    /// A cell a spreadsheet would run as a formula starts with `'`, which the spreadsheet shows as text (see
+    /// ``neutralised(_:)``).
     public static func csvField(_ s: String, separator: String) -> String {
-        s.contains(where: { String($0) == separator || $0 == "\"" || $0.isNewline })
+        let s = neutralised(s)
+        return s.contains(where: { String($0) == separator || $0 == "\"" || $0.isNewline })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// A cell as a spreadsheet may open it: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return
+    /// is a formula to Excel and LibreOffice (OWASP's "CSV injection"), so it gets a leading `'`. Names, jabatan
+    /// and unit codes come from SIASN files and integrators, and payroll staff open these files. A number (a
+    /// minus, then digits with `.` or `,` and an optional `%`: `-1.5`, `-12,5`) is left as it stands.
+    public static func neutralised(_ s: String) -> String {
+        guard let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return s }
+        if s.wholeMatch(of: /-[0-9][0-9.,]*%?/) != nil { return s }
+        return "'" + s
     }
 
     /// An array of objects keyed by column name: values strings, or in `numeric` columns numbers and null.

