@@ -211,6 +211,19 @@ extension TenantTransaction {
     public static let withdrawnNarrative = "Ditarik: tidak ada lagi pengaduan SP4N-LAPOR! yang dihitung untuk pegawai ini pada periode ini "
         + "(pengaduan dialihkan ke petugas lain, diterima pada periode lain, atau belum jatuh tempo)"
 
+    /// The hook's figures brought up to date for the open periods of `year` that start by `end` (and by today),
+    /// before something reads them (an evaluation, the month's TPP): a complaint not followed up becomes overdue as
+    /// days pass, with no new import to say so. One at a time with the city's complaint imports (their lock): an
+    /// import committing meanwhile would otherwise have its newer figure written over with this one's.
+    public func refreshComplaintHook(year: Int, through end: CivilDate?, profile: TenantProfile, actor: String) async throws {
+        guard profile.hooks.contains(Self.complaintHook), profile.complaints?.indicator != nil else { return }
+        try await query("select pg_advisory_xact_lock(hashtextextended('kinerja:complaints:' || \(tenant.description), 0))")
+        let today = CivilDate.today(in: profile.timeZoneOrDefault)
+        let days = try await periods(year: year).map(\.period)
+            .filter { $0.kind != .annual && $0.startsOn <= min(end ?? today, today) }.map(\.startsOn)
+        try await applyComplaintHook(days: days, profile: profile, asOf: today, actor: actor)
+    }
+
     /// Makassar's hook: each responsible officer's realisasi of the profile's `complaints.indicator` IKI, for
     /// every open month or quarter that holds one of `days`, from the complaints received in it: the share
     /// followed up within the working days allowed (per the city's holidays), of those followed up or past due

@@ -49,11 +49,9 @@ extension TenantTransaction {
         // as days pass, with no new import to say so.
         if profile.hooks.contains(Self.complaintHook), profile.complaints?.indicator != nil {
             progress("the complaint hook: realisasi of \(profile.complaints?.indicator ?? "") from the complaints")
-            let all = try await periods(year: year).map(\.period)
-            let end = all.first { $0.kind == period.kind && (period.kind == .annual || $0.sequence == period.sequence) }?.endsOn
-            let today = CivilDate.today(in: profile.timeZoneOrDefault)
-            let days = all.filter { $0.kind != .annual && $0.startsOn <= min(end ?? today, today) }.map(\.startsOn)
-            try await applyComplaintHook(days: days, profile: profile, asOf: today, actor: actor)
+            let end = try await periods(year: year).map(\.period)
+                .first { $0.kind == period.kind && (period.kind == .annual || $0.sequence == period.sequence) }?.endsOn
+            try await refreshComplaintHook(year: year, through: end, profile: profile, actor: actor)
         }
         try await prepareSetBased()
         let runID = try await recordRun(year: year, period: period, profile: profile, profileVersion: profileVersion, actor: actor)

@@ -217,9 +217,11 @@ extension TenantTransaction {
     public func computeTPP(year: Int, month: Int, profile: TenantProfile, profileVersion: Int, actor: String) async throws -> [TPPRow] {
         guard (1...12).contains(month) else { throw StoreError.invalid("month \(month) does not exist: use 1-12") }
         try await requireYear(year)
-        let capaian = try await monthlyCapaian(year: year, month: month, cadence: profile.periods.cadence)
         let first = CivilDate(year: year, month: month, day: 1)
         let last = CivilDate(year: year, month: month, day: CivilDate.daysIn(year: year, month: month))
+        // The complaint hook's figures as of today, as the evaluation has them (Makassar).
+        try await refreshComplaintHook(year: year, through: last, profile: profile, actor: actor)
+        let capaian = try await monthlyCapaian(year: year, month: month, cadence: profile.periods.cadence)
         let people = try await query("""
             with recursive up as (
                 select unit_id, unit_id as top, parent_id from org_units where tenant_id = \(tenant.uuid)

@@ -99,6 +99,67 @@ import Testing
         #expect(seen.isEmpty)
     }
 
+    /// An officer whose approved SKP holds Makassar's complaint indicator (and that IKI's key), one whose SKP does
+    /// not, and the city's top unit.
+    static func officers(_ db: KinerjaDatabase, _ city: Tenant) async throws -> (officer: String, iki: UUID, other: String, topOPD: String) {
+        let (officer, iki, other) = try await db.withTenant(city.id) { tx -> (String, UUID, String) in
+            var found: (String, UUID)?
+            for try await r in try await tx.query("""
+                select i.nip, i.iki_key from skp_iki i
+                where i.tenant_id = \(city.id.uuid) and i.template_id = 'respons-pengaduan' order by i.nip limit 1
+                """).decode((String, UUID).self) { found = r }
+            var without = ""
+            for try await n in try await tx.query("""
+                select e.nip from employees e where e.tenant_id = \(city.id.uuid) and not exists (
+                    select 1 from skp_iki i where i.tenant_id = e.tenant_id and i.nip = e.nip and i.template_id = 'respons-pengaduan')
+                order by e.nip limit 1
+                """).decode(String.self) { without = n }
+            let f = try #require(found)
+            return (f.0, f.1, without)
+        }
+        let topOPD = try await db.withTenant(city.id) { tx in
+            try await tx.orgUnits().first { $0.parentID == nil }!.code
+        }
+        return (officer, iki, other, topOPD)
+    }
+
+    /// The month's TPP reads the hook's figure as of today, as the evaluation does: a complaint not followed up
+    /// becomes overdue as days pass, and no import comes to say so. Here the figure stored is one the hook wrote
+    /// before the ticket was due; the TPP of the month brings it up to date before it reads it.
+    @Test func theMonthsTPPReadsTheHooksFigureAsOfToday() async throws {
+        let db = try await TestDatabase.admin()
+        let profile = try #require(AdapterRegistry.named("makassar")).effectiveProfile()
+        let (city, _) = try await TestDatabase.city("complaint-hook-tpp", employees: 300, profile: profile)
+        _ = try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
+            return try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
+        }
+        let (officer, iki, _, topOPD) = try await Self.officers(db, city)
+        // Routed Thursday 26 March, never followed up: due 2 April, so late today.
+        _ = try await db.withTenant(city.id) { tx in
+            try await tx.importComplaints(actor: "t", next: Self.csv(["MKS-4;2026-03-25;\(topOPD);\(officer);2026-03-26;;;Drainase tersumbat"]))
+        }
+        func march() async throws -> (Double?, String) {
+            try await db.withTenant(city.id) { tx in
+                var out: (Double?, String) = (nil, "")
+                for try await r in try await tx.query("""
+                    select value::float8, reported_by from realisasi where tenant_id = \(city.id.uuid) and nip = \(officer)
+                      and iki_key = \(iki) and period_kind = 'monthly' and period_seq = 3
+                    """).decode((Double?, String).self) { out = r }
+                return out
+            }
+        }
+        #expect(try await march().0 == 0, "0 of 1 on time")
+        // As the hook left it on 31 March, when the ticket was not due yet: nothing late, the figure 100.
+        try await db.withTenant(city.id) { tx in
+            try await tx.query("update realisasi set value = 100 where tenant_id = \(city.id.uuid) and nip = \(officer) and iki_key = \(iki) and period_kind = 'monthly' and period_seq = 3")
+        }
+        _ = try await db.withTenant(city.id) { try await $0.computeTPP(year: 2026, month: 3, profile: profile, profileVersion: 1, actor: "hr") }
+        let after = try await march()
+        #expect(after.0 == 0, "the TPP of March brought the figure up to date: \(after)")
+        #expect(after.1 == "hook:complaintResponsiveness (hr)")
+    }
+
     /// Makassar's hook: each responsible officer's realisasi of the profile's complaint indicator, from the
     /// complaints of the month (DOMAIN.md: followed up within 5 working days of routing; the city's holidays are
     /// not working days).
@@ -111,28 +172,7 @@ import Testing
             _ = try await tx.openYear(2026, cadence: .monthly, actor: "t")
             return try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "t")
         }
-        // An officer whose approved SKP holds the indicator, and one whose SKP does not.
-        let (officer, iki, opd, other) = try await db.withTenant(city.id) { tx -> (String, UUID, String, String) in
-            var found: (String, UUID, String)?
-            for try await r in try await tx.query("""
-                select i.nip, i.iki_key, o.code from skp_iki i
-                join employees e on e.tenant_id = i.tenant_id and e.nip = i.nip
-                join org_units o on o.tenant_id = e.tenant_id and o.unit_id = e.unit_id
-                where i.tenant_id = \(city.id.uuid) and i.template_id = 'respons-pengaduan' order by i.nip limit 1
-                """).decode((String, UUID, String).self) { found = r }
-            var without = ""
-            for try await n in try await tx.query("""
-                select e.nip from employees e where e.tenant_id = \(city.id.uuid) and not exists (
-                    select 1 from skp_iki i where i.tenant_id = e.tenant_id and i.nip = e.nip and i.template_id = 'respons-pengaduan')
-                order by e.nip limit 1
-                """).decode(String.self) { without = n }
-            let f = try #require(found)
-            return (f.0, f.1, f.2, without)
-        }
-        let topOPD = try await db.withTenant(city.id) { tx in
-            try await tx.orgUnits().first { $0.parentID == nil }!.code
-        }
-        _ = opd
+        let (officer, iki, other, topOPD) = try await Self.officers(db, city)
         let lines = [
             // Routed on Tuesday 3 March, followed up on Monday the 9th: 4 working days, on time.
             "MKS-1;2026-03-02;\(topOPD);\(officer);2026-03-03;2026-03-09;;Jalan berlubang",
