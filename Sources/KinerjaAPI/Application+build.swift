@@ -25,6 +25,9 @@ public struct ServerSettings: Sendable {
     public var rateBurst: Double
     /// People's logins: how long a session lasts, and the failures in a row that lock a login for how long.
     public var login = LoginPolicy()
+    /// How long an `Idempotency-Key`'s claim, no longer kept fresh by its request, stands before a retry takes
+    /// it over (the request's server stopped).
+    public var idempotencyAbandoned: Duration = TenantTransaction.idempotencyAbandoned
 
     public init(host: String = "127.0.0.1", port: Int = 8080, keyCacheTTL: Duration = .seconds(5),
                 auditSealInterval: Duration = .seconds(5), dashboardMaxAge: Duration = .seconds(300),
@@ -56,7 +59,7 @@ public func buildRouter(
     router.add(middleware: AuthMiddleware(database: database, cache: keys))
     router.add(middleware: LimitsMiddleware(maxBody: settings.maxBodyBytes, maxImportBody: settings.maxImportBytes,
                                             limiter: settings.rateLimit > 0 ? RateLimiter(rate: settings.rateLimit, burst: max(1, settings.rateBurst)) : nil))
-    router.add(middleware: IdempotencyMiddleware(database: database))
+    router.add(middleware: IdempotencyMiddleware(database: database, abandoned: settings.idempotencyAbandoned))
     router.add(middleware: EntityTagMiddleware())
     try KinerjaService(database: database, reads: readReplica, roleGate: roleGate ?? RoleGate(), metrics: metrics,
                        dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports,

@@ -15,8 +15,14 @@ import NIOCore
 /// concurrent change or with the record's state (409), a stale or missing `If-Match` (412, 428), a rate limit (429); nor is the
 /// answer to a path or method no operation serves (404, 405), so a caller who mistyped the path sends the same
 /// key to the right one.
+///
+/// A request being answered keeps its claim fresh (every third of `abandoned`), so a retry meanwhile is told 409
+/// however long the work takes (a large import, a wait for a lock); a claim is taken over only once it has not
+/// been kept fresh for `abandoned` (its server stopped), and then the late first attempt neither keeps its
+/// answer nor frees the claim of the one that took over.
 struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
     let database: KinerjaDatabase
+    var abandoned: Duration = TenantTransaction.idempotencyAbandoned
     /// The largest request body hashed, and the largest answer kept (a larger one is answered, not kept).
     static var maximumBody: Int { 64 << 20 }
     static var maximumKept: Int { 8 << 20 }
@@ -41,8 +47,11 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         h.update(data: Data(body.readableBytesView))
         let hash = Data(h.finalize())
         let path = request.uri.path
+        let attempt = UUID()
+        let abandoned = self.abandoned
         let claim = try await database.withTenant(city) {
-            try await $0.claimIdempotency(keyID: p.keyID, key: key, hash: hash, method: request.method.rawValue, path: path)
+            try await $0.claimIdempotency(keyID: p.keyID, key: key, hash: hash, method: request.method.rawValue, path: path,
+                                          attempt: attempt, abandonedAfter: abandoned)
         }
         switch claim {
         case .replay(let status, let type, let kept, let data):
@@ -66,6 +75,19 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         case .proceed:
             break
         }
+        let database = self.database
+        let keeper = Task {
+            while true {
+                do { try await Task.sleep(for: abandoned / 3) } catch { return }
+                do {
+                    try await database.withTenant(city) { try await $0.keepIdempotencyClaim(keyID: p.keyID, key: key, attempt: attempt) }
+                } catch {
+                    RequestState.current?.logger.warning("an Idempotency-Key's claim was not kept fresh; it is taken over if this goes on",
+                                                         metadata: ["error": "\(StoreError.describe(error))", "path": "\(path)"])
+                }
+            }
+        }
+        defer { keeper.cancel() }
         let english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
         var response: Response
         do {
@@ -75,7 +97,7 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
             // The router's own 404 and 405 (no operation ran) are HTTPErrors; the operations' are problems.
             let unrouted = (error as? HTTPError).map { [.notFound, .methodNotAllowed].contains($0.status) } ?? false
             guard Self.keeps(Int(problem.status.code)), !unrouted else {
-                try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }
+                try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key, attempt: attempt) }
                 throw error
             }
             response = try problem.response(english: english, instance: path)
@@ -89,8 +111,8 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
             let headers = Self.keptHeaders.flatMap { name in response.headers[name].map { [name.canonicalName, $0] } ?? [] }
             do {
                 try await database.withTenant(city) {
-                    try await $0.completeIdempotency(keyID: p.keyID, key: key, status: status, contentType: response.headers[.contentType],
-                                                     headers: headers, body: bytes)
+                    try await $0.completeIdempotency(keyID: p.keyID, key: key, attempt: attempt, status: status,
+                                                     contentType: response.headers[.contentType], headers: headers, body: bytes)
                 }
             } catch {
                 // The request's work has committed: its answer stands. The claim stays unanswered, so the same key
@@ -99,7 +121,7 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
                                      metadata: ["error": "\(StoreError.describe(error))", "path": "\(path)"])
             }
         } else {
-            try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key) }
+            try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key, attempt: attempt) }
         }
         response.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
         return response

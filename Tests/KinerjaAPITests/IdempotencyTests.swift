@@ -123,4 +123,71 @@ import Testing
             #expect(try await post(client, Self.file, token: hr, key: nil).status == .ok)
         }
     }
+
+    /// A request still being answered keeps its claim, however long it takes: a retry meanwhile is told 409
+    /// `idempotency_in_progress` and runs nothing, past the time after which a claim not kept fresh is taken over.
+    /// Here the first import waits for the city's employee-write lock, held by another transaction.
+    @Test func aRetryWhileTheFirstIsStillAnsweredRunsNothing() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city("idem-long")
+        let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let before = try await imports(city)
+        var settings = ServerSettings(keyCacheTTL: .zero)
+        settings.idempotencyAbandoned = .seconds(2)
+        try await withAPI(settings: settings) { client in
+            let holder = Task {
+                try await db.withTenant(city.id) { tx in
+                    try await tx.query("select pg_advisory_xact_lock(hashtextextended('kinerja:employees:write:' || \(city.id.description), 0))")
+                    try await Task.sleep(for: .seconds(6))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            async let first = post(client, Self.file, token: hr, key: "imp-long")
+            try await Task.sleep(for: .seconds(3))
+            let retry = try await post(client, Self.file, token: hr, key: "imp-long")
+            #expect(retry.status == .conflict && retry.code == "idempotency_in_progress", "\(retry.status) \(retry.body)")
+            try await holder.value
+            let answered = try await first
+            #expect(answered.status == .ok && answered.json["new"] as? Int == 1, "\(answered.body)")
+            let replayed = try await post(client, Self.file, token: hr, key: "imp-long")
+            #expect(replayed.status == .ok && replayed.body == answered.body
+                    && replayed.headers[HTTPField.Name("Idempotency-Replayed")!] == "true", "\(replayed.body)")
+        }
+        #expect(try await imports(city) == before + 1, "imported once")
+    }
+
+    /// A claim is one attempt's. Taken over once it was not kept fresh (its server stopped), the late first attempt
+    /// neither keeps its answer nor frees the claim, nor keeps it fresh; the attempt that took it over does.
+    @Test func aClaimTakenOverIsNoLongerTheFirstAttempts() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, _) = try await TestDatabase.city("idem-attempt")
+        let keyID = UUID()
+        let (first, second) = (UUID(), UUID())
+        func claim(_ attempt: UUID) async throws -> IdempotencyClaim {
+            try await db.withTenant(city.id) {
+                try await $0.claimIdempotency(keyID: keyID, key: "k", hash: Data([1]), method: "POST", path: "/v1/x", attempt: attempt)
+            }
+        }
+        func age() async throws {
+            try await db.withTenant(city.id) { tx in
+                try await tx.query("update idempotency_keys set created_at = now() - interval '61 seconds' where key_id = \(keyID)")
+            }
+        }
+        #expect(try await claim(first) == .proceed)
+        try await age()
+        #expect(try await db.withTenant(city.id) { try await $0.keepIdempotencyClaim(keyID: keyID, key: "k", attempt: first) })
+        #expect(try await claim(second) == .inProgress, "kept fresh: not taken over")
+        try await age()
+        #expect(try await claim(second) == .proceed, "not kept fresh for a minute: taken over")
+        try await db.withTenant(city.id) { tx in
+            #expect(try await !tx.keepIdempotencyClaim(keyID: keyID, key: "k", attempt: first))
+            #expect(try await !tx.completeIdempotency(keyID: keyID, key: "k", attempt: first, status: 200, contentType: nil, body: Data("late".utf8)))
+            try await tx.releaseIdempotency(keyID: keyID, key: "k", attempt: first)
+        }
+        #expect(try await claim(UUID()) == .inProgress, "the second attempt's claim stands")
+        #expect(try await db.withTenant(city.id) {
+            try await $0.completeIdempotency(keyID: keyID, key: "k", attempt: second, status: 201, contentType: "text/plain", body: Data("ok".utf8))
+        })
+        #expect(try await claim(UUID()) == .replay(status: 201, contentType: "text/plain", headers: [], body: Data("ok".utf8)))
+    }
 }
