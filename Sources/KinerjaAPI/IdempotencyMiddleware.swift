@@ -12,7 +12,8 @@ import NIOCore
 /// answered, 409 `idempotency_in_progress`. Answers are kept a day, with the headers a client acts on (`ETag`,
 /// `Location`). An answer that says nothing was done and the same request may succeed later is not kept, so it
 /// can be sent again with the same key: a server error or an unreachable database (5xx), a conflict with a
-/// concurrent change or with the record's state (409), a stale or missing `If-Match` (412, 428), a rate limit (429); nor is the
+/// concurrent change or with the record's state (409), a stale or missing `If-Match` (412, 428), a rate limit (429), a
+/// refusal for what the key may do (403: HR may grant the scope) or for a record not there yet (404); nor is the
 /// answer to a path or method no operation serves (404, 405), so a caller who mistyped the path sends the same
 /// key to the right one.
 ///
@@ -31,7 +32,7 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Whether an answer of `status` is kept: not when nothing was done and the same request may succeed later.
     static func keeps(_ status: Int) -> Bool {
-        status < 500 && ![409, 412, 428, 429].contains(status)
+        status < 500 && ![403, 404, 409, 412, 428, 429].contains(status)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -116,6 +116,15 @@ import Testing
             #expect(elsewhere.contains("idempotency_key_reused") && elsewhere.contains("POST /v1/imports/employees")
                     && !elsewhere.contains("another query or body"), "\(elsewhere)")
 
+            // A refusal for what the key may do is not kept: once city HR grants the scope, the same key goes through.
+            let (integrator, integratorID) = try await db.createAPIKey(tenants: [city.id], role: .integrator, label: "", employeeNIP: nil,
+                                                                       scopes: ["attendance"], actor: "t")
+            let refused = try await post(client, Self.file, token: integrator, key: "imp-scope")
+            #expect(refused.status == .forbidden, "\(refused.body)")
+            _ = try await db.withTenant(city.id) { try await $0.changeAPIKeyScopes(integratorID.uuidString, add: ["employees"], remove: [], actor: "t") }
+            let granted = try await post(client, Self.file, token: integrator, key: "imp-scope")
+            #expect(granted.status == .ok && granted.headers[HTTPField.Name("Idempotency-Replayed")!] == nil, "\(granted.status) \(granted.body)")
+
             // A malformed key is named.
             let odd = try await post(client, Self.file, token: hr, key: "has space")
             #expect(odd.status == .badRequest && odd.body.contains("Idempotency-Key"))
