@@ -160,6 +160,24 @@ import Testing
             }
             let again = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-3")
             #expect(again.status == .unauthorized && again.code == "invalid_credentials", "\(again.body)")
+            // Made active again (the file was wrong): the session from before stays ended, with an audit entry
+            // saying so; the key HR made works again; the person logs in anew.
+            try await db.withTenant(city.id) { try await $0.query("update employees set status = 'active' where nip = \(kasi.nip)") }
+            try await Task.sleep(for: .milliseconds(300))
+            let old = try await client.get("/v1/me", token: token)
+            #expect(old.status == .unauthorized && old.code == "key_revoked", "the session ended: \(old.body)")
+            #expect(try await client.get("/v1/me", token: key).status == .ok)
+            let anew = try await Self.login(client, city: city.code, nip: kasi.nip, password: "rahasia-kasi-kota-3")
+            #expect(anew.status == .created || anew.status == .ok, "\(anew.body)")
+            let closed = try await db.withTenant(city.id) { tx in
+                var out: [String] = []
+                for try await d in try await tx.query("""
+                    select detail->>'sessions_closed' from audit_log where tenant_id = \(city.id.uuid) and subject = \(kasi.nip)
+                      and action = 'user.session_closed'
+                    """).decode(String.self) { out.append(d) }
+                return out
+            }
+            #expect(closed == ["1"], "\(closed)")
         }
     }
 
