@@ -148,7 +148,7 @@ public enum Complaints {
             do { nip = try NIP(officer, type: .pppk).digits } catch { errors.append(RowError(line: line, column: "NIP PETUGAS", value: officer, reason: "\(error)")) }
         }
         if routed != nil, opd.isEmpty { errors.append(RowError(line: line, column: "OPD", value: "", reason: "a routed complaint names the OPD it went to")) }
-        if followed != nil, routed == nil { errors.append(RowError(line: line, column: "TANGGAL TINDAK LANJUT", value: field("TANGGAL TINDAK LANJUT"), reason: "followed up but never routed: give TANGGAL DITERUSKAN")) }
+        // A follow-up without its routing is judged with the ticket as stored (a routing sent before).
         let steps: [(String, CivilDate?)] = [("TANGGAL DITERIMA", received), ("TANGGAL DITERUSKAN", routed), ("TANGGAL TINDAK LANJUT", followed), ("TANGGAL SELESAI", closed)]
         var last: (String, CivilDate)?
         for (name, d) in steps {

@@ -18,6 +18,11 @@ extension TenantTransaction {
         let opds = Set(try await orgUnits().filter { $0.parentID == nil }.map(\.code))
         for (line, c) in rows { if let o = c.opd, !opds.contains(o) { errors.append(RowError(line: line, column: "OPD", value: o, reason: "not an OPD of this city")) } }
         guard errors.isEmpty else { throw rejectAll(errors) }
+        // Each ticket as it would stand with the steps stored before (a follow-up sent alone for one routed before).
+        errors = try await mergedComplaintErrors(rows.map(\.value), actor: actor).map { e in
+            RowError(line: rows[e.index].line, column: e.error.column, value: e.error.value, reason: e.error.reason)
+        }
+        guard errors.isEmpty else { throw rejectAll(errors) }
         var summary = SmallImportSummary(rows: rows.count)
         let upserted = try await upsertComplaints(rows.map(\.value), actor: actor)
         (summary.new, summary.changed) = (upserted.new, upserted.changed)
@@ -54,27 +59,9 @@ extension TenantTransaction {
             // an older message retried, records what it says and erases nothing. A new routing (OPD, officer, day)
             // goes as one: a ticket routed elsewhere takes it whole, and a follow-up before its day belonged to the
             // earlier routing. The subject stays when none is sent.
-            let result = try await query("""
+            let result = try await query(mergedComplaints(c, actor: actor, head: """
                 insert into complaints (tenant_id, tracking_id, received_on, opd_code, officer_nip, routed_on, followed_up_on, closed_on, subject, updated_by)
-                select \(tenant.uuid), x.t, x.r::date, g.opd, g.officer, g.routed,
-                       coalesce(nullif(x.f, '')::date, case when k.followed_up_on >= g.routed then k.followed_up_on end),
-                       coalesce(nullif(x.cl, '')::date, case when k.closed_on >= x.r::date then k.closed_on end),
-                       coalesce(nullif(x.s, ''), k.subject, ''), \(actor)
-                from unnest(\(c.map(\.trackingID))::text[], \(c.map { day($0.received) })::text[], \(c.map { $0.opd ?? "" })::text[],
-                            \(c.map { $0.officerNIP ?? "" })::text[], \(c.map { day($0.routed) })::text[], \(c.map { day($0.followedUp) })::text[],
-                            \(c.map { day($0.closed) })::text[], \(c.map(\.subject))::text[]) as x(t, r, o, n, ro, f, cl, s)
-                left join complaints k on k.tenant_id = \(tenant.uuid) and k.tracking_id = x.t
-                -- A new routing: another day of routing than the stored one, or another OPD (the same sent again,
-                -- without the officer, keeps the officer). A step kept from before a corrected (later) day of
-                -- receipt that now falls before it is dropped, not kept out of order.
-                cross join lateral (select (x.ro <> '' and x.ro::date is distinct from k.routed_on)
-                                           or (x.o <> '' and x.o is distinct from k.opd_code) as anew) n
-                cross join lateral (
-                    select case when n.anew then x.o else k.opd_code end as opd,
-                           case when n.anew then nullif(x.n, '') else coalesce(nullif(x.n, ''), k.officer_nip) end as officer,
-                           case when n.anew then nullif(x.ro, '')::date
-                                when k.routed_on >= x.r::date then k.routed_on end as routed
-                ) g
+                """, tail: """
                 on conflict (tenant_id, tracking_id) do update set
                     received_on = excluded.received_on, opd_code = excluded.opd_code, officer_nip = excluded.officer_nip,
                     routed_on = excluded.routed_on, followed_up_on = excluded.followed_up_on, closed_on = excluded.closed_on,
@@ -84,10 +71,79 @@ extension TenantTransaction {
                       (excluded.received_on, excluded.opd_code, excluded.officer_nip, excluded.routed_on, excluded.followed_up_on,
                        excluded.closed_on, excluded.subject)
                 returning (xmax = 0)
-                """)
+                """))
             for try await inserted in result.decode(Bool.self) { if inserted { new += 1 } else { changed += 1 } }
         }
         return (new, changed, movedFrom.sorted())
+    }
+
+    /// The tickets `c` would make, merged with those stored (what a message leaves out kept, a new routing taken
+    /// whole), between `head` and `tail`: the insert and its conflict clause for the write, or a query around it
+    /// for the check before (``mergedComplaintErrors``), so both read one merge.
+    func mergedComplaints(_ c: ArraySlice<Complaints.Complaint>, actor: String, head: String, tail: String) -> PostgresQuery {
+        func day(_ d: CivilDate?) -> String { d?.description ?? "" }
+        return """
+            \(unescaped: head)
+            select \(tenant.uuid), x.t, x.r::date, g.opd, g.officer, g.routed,
+                   coalesce(nullif(x.f, '')::date, case when k.followed_up_on >= g.routed then k.followed_up_on end),
+                   coalesce(nullif(x.cl, '')::date, case when k.closed_on >= x.r::date then k.closed_on end),
+                   coalesce(nullif(x.s, ''), k.subject, ''), \(actor)
+            from unnest(\(c.map(\.trackingID))::text[], \(c.map { day($0.received) })::text[], \(c.map { $0.opd ?? "" })::text[],
+                        \(c.map { $0.officerNIP ?? "" })::text[], \(c.map { day($0.routed) })::text[], \(c.map { day($0.followedUp) })::text[],
+                        \(c.map { day($0.closed) })::text[], \(c.map(\.subject))::text[]) as x(t, r, o, n, ro, f, cl, s)
+            left join complaints k on k.tenant_id = \(tenant.uuid) and k.tracking_id = x.t
+            -- A new routing: another day of routing than the stored one, or another OPD (the same sent again,
+            -- without the officer, keeps the officer). A step kept from before a corrected (later) day of
+            -- receipt that now falls before it is dropped, not kept out of order.
+            cross join lateral (select (x.ro <> '' and x.ro::date is distinct from k.routed_on)
+                                       or (x.o <> '' and x.o is distinct from k.opd_code) as anew) n
+            cross join lateral (
+                select case when n.anew then x.o else k.opd_code end as opd,
+                       case when n.anew then nullif(x.n, '') else coalesce(nullif(x.n, ''), k.officer_nip) end as officer,
+                       case when n.anew then nullif(x.ro, '')::date
+                            when k.routed_on >= x.r::date then k.routed_on end as routed
+            ) g
+            \(unescaped: tail)
+            """
+    }
+
+    /// The tickets of `all` (by their index) that, merged with what is stored, would be followed up without a
+    /// routing or have their steps out of order: a follow-up sent alone for a ticket routed before is fine, one
+    /// for a ticket never routed is not, nor a close before the routing stored.
+    func mergedComplaintErrors(_ all: [Complaints.Complaint], actor: String) async throws -> [(index: Int, error: RowError)] {
+        var out: [(Int, RowError)] = []
+        let names = ["TANGGAL DITERIMA", "TANGGAL DITERUSKAN", "TANGGAL TINDAK LANJUT", "TANGGAL SELESAI"]
+        for start in stride(from: 0, to: all.count, by: 20_000) {
+            let c = all[start..<min(start + 20_000, all.count)]
+            // By tracking id: a batch names each once (checked before).
+            let index = Dictionary(c.indices.map { (all[$0].trackingID, $0) }, uniquingKeysWith: { a, _ in a })
+            for try await (t, received, routed, followed, closed) in try await query(mergedComplaints(c, actor: actor, head: """
+                select m.t, m.r::text, m.routed::text, m.followed::text, m.closed::text from (
+                """, tail: """
+                ) as m(tenant_id, t, r, opd, officer, routed, followed, closed, subject, actor)
+                """)).decode((String, String, String?, String?, String?).self) {
+                guard let i = index[t] else { continue }
+                let sent = all[i]
+                let steps = [received, routed, followed, closed].map { $0.flatMap(CivilDate.init(iso:)) }
+                let stored = "with the steps stored for ticket \(sent.trackingID)"
+                if steps[2] != nil, steps[1] == nil {
+                    out.append((i, RowError(line: i, column: names[2], value: steps[2]!.description,
+                                            reason: "followed up but never routed: give TANGGAL DITERUSKAN")))
+                    continue
+                }
+                var last: (Int, CivilDate)?
+                for (k, d) in steps.enumerated() {
+                    guard let d else { continue }
+                    if let l = last, d < l.1 {
+                        out.append((i, RowError(line: i, column: names[k], value: d.description,
+                                                reason: "\(stored), it would be before \(names[l.0]) (\(l.1)): send the step that puts it right")))
+                        break
+                    }
+                    last = (k, d)
+                }
+            }
+        }
+        return out
     }
 
     /// Complaints received from `from` up to `until` (both included).

@@ -163,6 +163,14 @@ extension TenantTransaction {
             results[e.line] = .init(index: e.line, accepted: false, reason: "officer NIP \(e.value): \(e.reason)")
             valid.removeAll { $0.0 == e.line }
         }
+        // Each ticket as it would stand with the steps stored before (a follow-up sent alone for one routed before).
+        let merged = try await mergedComplaintErrors(valid.map(\.1), actor: actor)
+        for e in merged {
+            let item = valid[e.index].0
+            results[item] = .init(index: item, accepted: false, reason: Self.reason(RowErrors([e.error])))
+        }
+        let refused = Set(merged.map { valid[$0.index].0 })
+        valid.removeAll { refused.contains($0.0) }
         if allOrNothing, results.contains(where: { !$0.accepted }) { throw BatchRejected(results: results) }
         var hook: [ComplaintHookResult] = []
         if !valid.isEmpty {

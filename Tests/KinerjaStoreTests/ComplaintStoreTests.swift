@@ -99,6 +99,59 @@ import Testing
         #expect(seen.isEmpty)
     }
 
+    /// A ticket is judged as it will stand with the steps stored before: a follow-up sent alone for a ticket routed
+    /// before is recorded (the spec: a tracking id sent again records its later steps and keeps those it leaves
+    /// out); one for a ticket never routed is refused, and so is a close before the routing stored. Through the
+    /// API's batch each is an item's answer, through the file the file is refused naming the line.
+    @Test func aLaterStepAloneIsJudgedWithTheStoredTicket() async throws {
+        let db = try await TestDatabase.admin()
+        let (city, pop) = try await TestDatabase.city("complaints-steps")
+        let officer = pop.people[5]
+        let opd = try #require(pop.units.first { $0.id == officer.unit && $0.parent == nil } ?? pop.units.first { $0.parent == nil }).code
+        _ = try await db.withTenant(city.id) { tx in
+            try await tx.importComplaints(actor: "t", next: Self.csv([
+                "STEP-1;2026-03-02;\(opd);\(officer.nip);2026-03-03;;;Routed, not followed up",
+                "STEP-2;2026-03-02;;;;;;Received only",
+                "STEP-3;2026-03-02;\(opd);\(officer.nip);2026-03-09;;;Routed on the 9th",
+            ]))
+        }
+        func item(_ fields: [String: String]) -> [String: String] { fields.merging(["TANGGAL DITERIMA": "2026-03-02"]) { a, _ in a } }
+        let (results, _) = try await db.withTenant(city.id) { tx in
+            try await tx.ingestComplaints([
+                item(["NOMOR TIKET": "STEP-1", "TANGGAL TINDAK LANJUT": "2026-03-06"]),
+                item(["NOMOR TIKET": "STEP-2", "TANGGAL TINDAK LANJUT": "2026-03-06"]),
+                item(["NOMOR TIKET": "STEP-3", "TANGGAL SELESAI": "2026-03-05"]),
+                item(["NOMOR TIKET": "STEP-4", "TANGGAL TINDAK LANJUT": "2026-03-06"]),
+            ], allOrNothing: false, actor: "t")
+        }
+        #expect(results.map(\.accepted) == [true, false, false, false], "\(results)")
+        #expect(results[1].reason?.contains("followed up but never routed") == true, "\(results[1])")
+        #expect(results[2].reason?.contains("TANGGAL SELESAI") == true && results[2].reason?.contains("TANGGAL DITERUSKAN (2026-03-09)") == true,
+                "\(results[2])")
+        #expect(results[3].reason?.contains("followed up but never routed") == true, "a new ticket: \(results[3])")
+        let stored = try await db.withTenant(city.id) { tx in
+            try await tx.complaints(from: CivilDate(iso: "2026-03-01")!, until: CivilDate(iso: "2026-03-31")!)
+        }
+        let one = try #require(stored.first { $0.trackingID == "STEP-1" })
+        #expect(one.routed == CivilDate(iso: "2026-03-03") && one.followedUp == CivilDate(iso: "2026-03-06") && one.officerNIP == officer.nip,
+                "the follow-up recorded, the routing kept: \(one)")
+        #expect(stored.first { $0.trackingID == "STEP-2" }?.followedUp == nil)
+        #expect(stored.first { $0.trackingID == "STEP-3" }?.closed == nil)
+        #expect(!stored.contains { $0.trackingID == "STEP-4" })
+
+        // The file: refused whole, the line named.
+        let refused = try await db.withTenant(city.id) { tx -> ImportRejected? in
+            do {
+                _ = try await tx.importComplaints(actor: "t", next: Self.csv([
+                    "STEP-1;2026-03-02;;;;;2026-03-10;",
+                    "STEP-2;2026-03-02;;;;2026-03-06;;",
+                ]))
+                return nil
+            } catch let e as ImportRejected { return e }
+        }
+        #expect(refused?.errors.map(\.line) == [3] && refused?.errors.first?.column == "TANGGAL TINDAK LANJUT", "\(refused?.errors ?? [])")
+    }
+
     /// An officer whose approved SKP holds Makassar's complaint indicator (and that IKI's key), one whose SKP does
     /// not, and the city's top unit.
     static func officers(_ db: KinerjaDatabase, _ city: Tenant) async throws -> (officer: String, iki: UUID, other: String, topOPD: String) {
