@@ -52,8 +52,9 @@ struct TPPCommand: AsyncParsableCommand {
                            + "done, close \(open.count == 1 ? "it" : "them") ('period close') and run this again (a run replaces the month's rows)")
             }
             func f(_ x: Double?) -> String { x.map(Step.format) ?? "" }
-            // Percentages as exact as their rules give them (1.25% steps, a 25% cut: 68.475%), so that payroll
-            // finds `jumlah` again from `pagu` and `total_persen`.
+            // Percentages to four places: the rules' own steps are exact there (1.25% steps, a 25% cut: 68.475%), but
+            // a capaian has more places, and `jumlah` comes from the unrounded figures (each row's stored
+            // explanation has every step): `pagu` x `total_persen` may differ from it by a rupiah or a few.
             func pct(_ x: Double?) -> String { x.map { Step.format($0, decimals: 4) } ?? "" }
             let table = Table(columns: ["nip", "nama", "opd", "pagu", "capaian", "kinerja_dibayar_persen", "potongan_disiplin_persen",
                                         "rincian_potongan", "potongan_tpp_persen", "rincian_potongan_tpp", "total_persen", "jumlah"],
