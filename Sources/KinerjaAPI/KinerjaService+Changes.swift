@@ -35,7 +35,17 @@ extension KinerjaService {
             hidden = Self.personalChanges
             if !p.readsRealisasi { hidden += Self.realisasiChanges }
         }
-        let (entries, through) = try await withReadTenant(city) { try await $0.changes(after: after, limit: limit, hiding: hidden) }
+        let (entries, through, head) = try await withReadTenant(city) { try await $0.changes(after: after, limit: limit, hiding: hidden) }
+        // A cursor past the feed's last position was never given out by this city's feed as it stands (its log
+        // restored from an archive, a bare number made up): answered with it, the reader would skip every entry up
+        // to it unseen. Past a standby's last position only, it is the standby that lags: the primary says.
+        if after > head {
+            let last = reads == nil ? head : try await database.withTenant(city) { try await $0.feedHead() }
+            if after > last {
+                throw APIProblem.invalid("after '\(input.query.after ?? "")' is past the last position of this city's feed (\(last)): "
+                                         + "it was not given out by this feed as it stands; go on from \(last).\(tag), or start without `after`")
+            }
+        }
         let items: [Components.Schemas.Change] = try entries.map { e in
             let detail = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.detail.utf8))
             return .init(cursor: "\(e.chainSeq ?? 0).\(tag)", at: e.at, action: e.action, entity: e.subject, actor: e.actor,

@@ -237,13 +237,12 @@ extension TenantTransaction {
     /// `hiding`: `like` patterns of actions left out. `through`: the position the next page goes on after: the
     /// last entry given, or, on a page that is not full, the last position sealed when it was read, so that a
     /// reader skips over the entries left out once instead of reading past them on every call.
-    public func changes(after: Int64, limit: Int, hiding: [String] = []) async throws -> (entries: [AuditChain.Entry], through: Int64) {
+    /// `head`: the last position sealed when it was read.
+    public func changes(after: Int64, limit: Int, hiding: [String] = []) async throws -> (entries: [AuditChain.Entry], through: Int64, head: Int64) {
         // The last sealed position first, then the entries up to it: every position up to it is sealed, so
         // none comes later below it.
-        var sealed = after
-        for try await n in try await query("""
-            select coalesce(max(chain_seq), 0) from audit_log where tenant_id = \(tenant.uuid)
-            """).decode(Int64.self) { sealed = max(after, n) }
+        let head = try await feedHead()
+        let sealed = max(after, head)
         var out: [AuditChain.Entry] = []
         for try await r in try await query("""
             select entry_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, action, subject, detail::text,
@@ -254,7 +253,15 @@ extension TenantTransaction {
             """).decode((Int64, String, String, String, String, String, Int64?, Data?).self) {
             out.append(.init(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7))
         }
-        return (out, out.count == limit ? (out.last?.chainSeq ?? after) : sealed)
+        return (out, out.count == limit ? (out.last?.chainSeq ?? after) : sealed, head)
+    }
+
+    /// The last position sealed in this city's feed (0: none yet).
+    public func feedHead() async throws -> Int64 {
+        for try await n in try await query("""
+            select coalesce(max(chain_seq), 0) from audit_log where tenant_id = \(tenant.uuid)
+            """).decode(Int64.self) { return n }
+        return 0
     }
 
     /// Entries of this city's log in chain order (the unsealed last, by number), filtered; `limit` at most.

@@ -55,6 +55,14 @@ import Testing
             // A bare position (the form before the city's mark) is still read.
             let bare = try await client.get("/v1/changes?after=\(positions.last!)", token: integrator)
             #expect(bare.status == .ok && bare.items.count == 1, "\(bare.body)")
+            // A position past the feed's last (a log restored from an archive, a number made up) is refused with the
+            // last one: answered, the reader would skip every entry up to it unseen.
+            let head = positions.last! + 1
+            for ahead in ["\(head + 5)", "\(head + 5).\(last.split(separator: ".").last!)"] {
+                let past = try await client.get("/v1/changes?after=\(ahead)", token: integrator)
+                #expect(past.status == .badRequest && past.body.contains("(\(head))") && past.body.contains("past the last position"), "\(past.body)")
+            }
+            #expect(try await client.get("/v1/changes?after=\(head)", token: integrator).status == .ok, "the last position itself")
         }
     }
 
