@@ -43,20 +43,22 @@ public struct Table: Sendable, Equatable {
     /// kind (CRLF is one Character in Swift, equal to neither "\n" nor "\r": a name holding one went out
     /// unquoted and broke the row in two).
     /// A cell a spreadsheet would run as a formula starts with `'`, which the spreadsheet shows as text (see
-    /// ``neutralised(_:)``).
+    /// ``neutralised(_:)``). A field holding `,` or `;` is quoted whichever the file's separator: a spreadsheet
+    /// set up for the other splits on that one, and a name cut in two there could start a formula.
     public static func csvField(_ s: String, separator: String) -> String {
         let s = neutralised(s)
-        return s.contains(where: { String($0) == separator || $0 == "\"" || $0.isNewline })
+        return s.contains(where: { String($0) == separator || $0 == "," || $0 == ";" || $0 == "\"" || $0.isNewline })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     /// A cell as a spreadsheet may open it: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return
     /// is a formula to Excel and LibreOffice (OWASP's "CSV injection"), so it gets a leading `'`. Names, jabatan
-    /// and unit codes come from SIASN files and integrators, and payroll staff open these files. A number (a
-    /// minus, then digits with `.` or `,` and an optional `%`: `-1.5`, `-12,5`) is left as it stands.
+    /// and unit codes come from SIASN files and integrators, and payroll staff open these files. A negative
+    /// number (a minus, then digits with `.` or `,` and an optional `%`: `-1.5`, `-12,5`) is left as it stands,
+    /// and so is a lone `-` (the CLI's mark for no value).
     public static func neutralised(_ s: String) -> String {
         guard let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return s }
-        if s.wholeMatch(of: /-[0-9][0-9.,]*%?/) != nil { return s }
+        if s == "-" || s.wholeMatch(of: /-[0-9][0-9.,]*%?/) != nil { return s }
         return "'" + s
     }
 
