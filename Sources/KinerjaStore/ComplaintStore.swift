@@ -57,8 +57,8 @@ extension TenantTransaction {
             }
             // A ticket sent again keeps the steps it does not carry: a "closed" message without the follow-up, or
             // an older message retried, records what it says and erases nothing. A new routing (OPD, officer, day)
-            // goes as one: a ticket routed elsewhere takes it whole, and a follow-up before its day belonged to the
-            // earlier routing. The subject stays when none is sent.
+            // goes as one: a ticket routed elsewhere takes it whole, and a follow-up or a close before its day
+            // belonged to the earlier routing. The subject stays when none is sent.
             let result = try await query(mergedComplaints(c, actor: actor, head: """
                 insert into complaints (tenant_id, tracking_id, received_on, opd_code, officer_nip, routed_on, followed_up_on, closed_on, subject, updated_by)
                 """, tail: """
@@ -86,7 +86,7 @@ extension TenantTransaction {
             \(unescaped: head)
             select \(tenant.uuid), x.t, x.r::date, g.opd, g.officer, g.routed,
                    coalesce(nullif(x.f, '')::date, case when k.followed_up_on >= g.routed then k.followed_up_on end),
-                   coalesce(nullif(x.cl, '')::date, case when k.closed_on >= x.r::date then k.closed_on end),
+                   coalesce(nullif(x.cl, '')::date, case when k.closed_on >= greatest(x.r::date, g.routed) then k.closed_on end),
                    coalesce(nullif(x.s, ''), k.subject, ''), \(actor)
             from unnest(\(c.map(\.trackingID))::text[], \(c.map { day($0.received) })::text[], \(c.map { $0.opd ?? "" })::text[],
                         \(c.map { $0.officerNIP ?? "" })::text[], \(c.map { day($0.routed) })::text[], \(c.map { day($0.followedUp) })::text[],
@@ -111,6 +111,9 @@ extension TenantTransaction {
     /// routing or have their steps out of order: a follow-up sent alone for a ticket routed before is fine, one
     /// for a ticket never routed is not, nor a close before the routing stored.
     func mergedComplaintErrors(_ all: [Complaints.Complaint], actor: String) async throws -> [(index: Int, error: RowError)] {
+        // The city's complaint-import lock first: another import committing between this check and the write
+        // could otherwise re-route a ticket this one follows up.
+        try await query("select pg_advisory_xact_lock(hashtextextended('kinerja:complaints:' || \(tenant.description), 0))")
         var out: [(Int, RowError)] = []
         let names = ["TANGGAL DITERIMA", "TANGGAL DITERUSKAN", "TANGGAL TINDAK LANJUT", "TANGGAL SELESAI"]
         for start in stride(from: 0, to: all.count, by: 20_000) {

@@ -113,6 +113,7 @@ import Testing
                 "STEP-1;2026-03-02;\(opd);\(officer.nip);2026-03-03;;;Routed, not followed up",
                 "STEP-2;2026-03-02;;;;;;Received only",
                 "STEP-3;2026-03-02;\(opd);\(officer.nip);2026-03-09;;;Routed on the 9th",
+                "STEP-5;2026-03-02;\(opd);\(officer.nip);2026-03-02;;2026-03-05;Closed, then sent on again",
             ]))
         }
         func item(_ fields: [String: String]) -> [String: String] { fields.merging(["TANGGAL DITERIMA": "2026-03-02"]) { a, _ in a } }
@@ -122,9 +123,10 @@ import Testing
                 item(["NOMOR TIKET": "STEP-2", "TANGGAL TINDAK LANJUT": "2026-03-06"]),
                 item(["NOMOR TIKET": "STEP-3", "TANGGAL SELESAI": "2026-03-05"]),
                 item(["NOMOR TIKET": "STEP-4", "TANGGAL TINDAK LANJUT": "2026-03-06"]),
+                item(["NOMOR TIKET": "STEP-5", "OPD": opd, "TANGGAL DITERUSKAN": "2026-03-10"]),
             ], allOrNothing: false, actor: "t")
         }
-        #expect(results.map(\.accepted) == [true, false, false, false], "\(results)")
+        #expect(results.map(\.accepted) == [true, false, false, false, true], "\(results)")
         #expect(results[1].reason?.contains("followed up but never routed") == true, "\(results[1])")
         #expect(results[2].reason?.contains("TANGGAL SELESAI") == true && results[2].reason?.contains("TANGGAL DITERUSKAN (2026-03-09)") == true,
                 "\(results[2])")
@@ -138,6 +140,8 @@ import Testing
         #expect(stored.first { $0.trackingID == "STEP-2" }?.followedUp == nil)
         #expect(stored.first { $0.trackingID == "STEP-3" }?.closed == nil)
         #expect(!stored.contains { $0.trackingID == "STEP-4" })
+        let five = try #require(stored.first { $0.trackingID == "STEP-5" })
+        #expect(five.routed == CivilDate(iso: "2026-03-10") && five.closed == nil, "routed again after its close: open again, \(five)")
 
         // The file: refused whole, the line named.
         let refused = try await db.withTenant(city.id) { tx -> ImportRejected? in
