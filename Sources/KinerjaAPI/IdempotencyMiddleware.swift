@@ -81,7 +81,9 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
             while true {
                 do { try await Task.sleep(for: abandoned / 3) } catch { return }
                 do {
-                    try await database.withTenant(city) { try await $0.keepIdempotencyClaim(keyID: p.keyID, key: key, attempt: attempt) }
+                    // Taken over meanwhile (this server was unreachable for a while): the claim is another's now.
+                    guard try await database.withTenant(city, { try await $0.keepIdempotencyClaim(keyID: p.keyID, key: key, attempt: attempt) })
+                    else { return }
                 } catch {
                     RequestState.current?.logger.warning("an Idempotency-Key's claim was not kept fresh; it is taken over if this goes on",
                                                          metadata: ["error": "\(StoreError.describe(error))", "path": "\(path)"])
