@@ -109,8 +109,14 @@ public enum AuditChain {
                 continue
             }
             if r.8 != previous {
-                result.problem = "\(describe(e)) does not follow the entry before it: \(last.map(describe) ?? "the start of the chain") was changed, or this entry's link was"
-                result.entryID = last?.entryID ?? e.entryID
+                // Its content and the true link still give its hash: only the link itself was changed.
+                if hash(previous: previous, e) == e.rowHash {
+                    result.problem = "\(describe(e)) had its link to the entry before it changed: its content still matches its hash"
+                    result.entryID = e.entryID
+                } else {
+                    result.problem = "\(describe(e)) does not follow the entry before it: \(last.map(describe) ?? "the start of the chain") was changed, or this entry's link was"
+                    result.entryID = last?.entryID ?? e.entryID
+                }
                 continue
             }
             let computed = hash(previous: previous, e)

@@ -39,7 +39,7 @@ struct AuditCommand: AsyncParsableCommand {
             let code = tenant
             let entries = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                try await db.sealAudit(t.id)
+                try await AuditCommand.seal(db, t, code: code)
                 return try await db.withTenant(t.id) { try await $0.auditEntries(filter) }
             }
             let rows = entries.map { e in
@@ -90,7 +90,7 @@ struct AuditCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let v = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
-                if seal { try await db.sealAudit(t.id) }
+                if seal { try await AuditCommand.seal(db, t, code: code) }
                 return try await db.withTenant(t.id) { try await $0.verifyAuditChain(expect: noted) }
             }
             let head = v.head.map { "head: position \($0.seq), sha256 \($0.hash)" } ?? "head: none (no sealed entry yet)"
@@ -103,6 +103,17 @@ struct AuditCommand: AsyncParsableCommand {
                   + (v.unsealed > 0 ? ", \(v.unsealed) not sealed yet" : "")
                   + (noted.map { ", position \($0.seq) as noted" } ?? "") + ", \(elapsed(since: started))")
             print(head)
+        }
+    }
+
+    /// Seals the city's new entries before a listing or a check. A seal that fails is said, and the entries
+    /// sealed before are listed or checked all the same: it fails when the chain's head was removed or moved back
+    /// (the next position is then taken), which is when the check must name what happened.
+    static func seal(_ db: KinerjaDatabase, _ t: Tenant, code: String) async throws {
+        do {
+            try await db.sealAudit(t.id)
+        } catch {
+            printError("\(code): sealing the newest entries failed (\(StoreError.describe(error))); going on with the entries sealed before")
         }
     }
 

@@ -3,6 +3,7 @@ import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
+import PostgresNIO
 import Testing
 
 /// `kinerja-admin`, the real binary, given what city HR type: a NIP in its display form is read, and a value the
@@ -24,6 +25,25 @@ import Testing
         #expect(closed.status == 0 && !closed.err.contains("warning"), "\(closed.status) \(closed.err.prefix(400))")
         let later = try await ReportCommandTests.admin(["tpp", "compute", "--tenant", city.code, "--month", "2026-07"])
         #expect(later.err.contains("Q3 is still open"), "\(later.err.prefix(400))")
+    }
+
+    /// A chain whose head was removed cannot be sealed further (the next position is taken), and the server's
+    /// log sends city HR to `audit verify`: the command names what happened instead of failing on the seal.
+    @Test func verifyNamesARemovedHeadThatStopsTheSeal() async throws {
+        let (city, _) = try await TestDatabase.city("admin-audit-head")
+        let admin = try await TestDatabase.admin()
+        try await admin.sealAudit(city.id)
+        let owner = try await TestDatabase.owner()
+        try await owner.client.withTransaction(logger: TestDatabase.logger) { conn in
+            try await conn.query("set local session_replication_role = replica", logger: TestDatabase.logger)
+            try await conn.query("delete from audit_heads where tenant_id = \(city.id.uuid)", logger: TestDatabase.logger)
+        }
+        try await admin.withTenant(city.id) { try await $0.audit(actor: "t", action: "test.after", subject: "") }
+        let verify = try await ReportCommandTests.admin(["audit", "verify", "--tenant", city.code])
+        #expect(verify.status == 1 && verify.err.contains("the head was removed"), "\(verify.err)")
+        #expect(verify.err.contains("sealing the newest entries failed"), "\(verify.err)")
+        let log = try await ReportCommandTests.admin(["audit", "log", "--tenant", city.code, "--action", "test.after"])
+        #expect(log.status == 0 && log.out.contains("test.after") && log.out.contains("unsealed"), "\(log.err)")
     }
 
     @Test func cityHRsInputIsReadOrRefusedByName() async throws {

@@ -146,6 +146,14 @@ import Testing
             """)
         let w = try await Self.verify(other)
         #expect(!w.intact && w.entryID == target, "\(w.problem ?? "")")
+
+        // Only an entry's link changed: that entry is named, not the one before it.
+        let linked = try await Self.city("chain-link")
+        let lids = try await Self.entryIDs(linked)
+        let relinked = lids[2]
+        try await Self.tamper("update audit_log set prev_hash = '\\x00'::bytea where tenant_id = \(linked.id.uuid) and entry_id = \(relinked)")
+        let l = try await Self.verify(linked)
+        #expect(!l.intact && l.entryID == relinked && l.problem?.contains("link") == true, "\(l.problem ?? "")")
     }
 
     @Test func aRemovedEntryAndRemovedNewestEntriesAreNamed() async throws {
