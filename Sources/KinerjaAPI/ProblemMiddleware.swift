@@ -102,7 +102,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// The connection to the database lost while a request was answered (a restart, a network fault): 503, as
+    /// during the outage that follows, not 500.
+    static var connectionLost: APIProblem {
+        APIProblem.databaseUnavailable("the database ended the connection while this request was answered (it restarted, or the "
+                                               + "network failed): what had not committed is not kept; send it again once GET /ready answers 200")
+    }
+
     static func problem(for error: any Error, logger: Logger, path: String) -> APIProblem {
+        if StoreError.connectionLost((error as? ServerError)?.underlyingError ?? error) { return connectionLost }
         switch error {
         case let p as APIProblem: return p
         case let s as StoreError: return APIProblem.from(s)

@@ -49,6 +49,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The SQLSTATE of a server error, if it is one.
+    /// Whether `error` says the connection to the database was lost while the work ran: the server shut down or
+    /// restarted (57P01-57P03), a connection fault (class 08), or the driver's own word that the connection
+    /// closed. Not the database refusing the work: asked again once it answers, the same request may succeed.
+    public static func connectionLost(_ error: any Error) -> Bool {
+        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
+            return connectionLost(inner)
+        }
+        guard let e = error as? PSQLError else { return false }
+        if let state = e.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("08") }
+        return [.connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed].contains(e.code)
+    }
+
     public static func sqlState(_ error: any Error) -> String? {
         if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
             return sqlState(inner)
