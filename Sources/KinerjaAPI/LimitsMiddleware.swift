@@ -26,8 +26,19 @@ final class RateLimiter: Sendable {
         var reset: Int
     }
 
+    /// Buckets kept before the full ones are dropped: each login is a new key, and a key idle long enough
+    /// for its bucket to fill again is as if it had none.
+    static var pruneAbove: Int { 10_000 }
+
+    /// Keys with a bucket now.
+    var keys: Int { buckets.withLock { $0.count } }
+
     func take(_ key: UUID, now: ContinuousClock.Instant = .now) -> Decision {
         buckets.withLock { b in
+            if b.count >= Self.pruneAbove, b[key] == nil {
+                let full = Duration.seconds(burst / rate)
+                b = b.filter { now - $0.value.at < full }
+            }
             var bucket = b[key] ?? (burst, now)
             let elapsed = now - bucket.at
             bucket.tokens = min(burst, bucket.tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * rate)

@@ -180,3 +180,23 @@ import Testing
         }
     }
 }
+
+/// The rate limiter keeps a bucket per key; each login is a new key. Past its limit of keys, the buckets full
+/// again (idle long enough) are dropped, so memory does not grow with every login the server has seen.
+@Suite struct RateLimiterTests {
+    @Test func fullBucketsAreDroppedPastTheLimit() {
+        let limiter = RateLimiter(rate: 10, burst: 20)
+        let start = ContinuousClock.now
+        for _ in 0..<RateLimiter.pruneAbove { _ = limiter.take(UUID(), now: start) }
+        #expect(limiter.keys == RateLimiter.pruneAbove)
+        // A second later, one more key: the others are not full yet (2 s to fill), all are kept.
+        let busy = UUID()
+        _ = limiter.take(busy, now: start + .seconds(1))
+        #expect(limiter.keys == RateLimiter.pruneAbove + 1)
+        // Three seconds after the first ones: they are full again and go; the one a second later is not yet.
+        let later = limiter.take(UUID(), now: start + .seconds(2.5))
+        #expect(limiter.keys == 2 && later.wait == nil)
+        #expect(limiter.take(busy, now: start + .seconds(2.5)).remaining == 19, "its bucket kept, refilled to 20 at most, less this one")
+    }
+}
+
