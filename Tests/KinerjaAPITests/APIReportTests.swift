@@ -76,7 +76,9 @@ import Testing
                         switch format {
                         case "csv":
                             let header = r.body.components(separatedBy: "\r\n")[0]
-                            #expect(header == d.fields.map(\.id).joined(separator: d.csvSeparator), "\(adapter) \(d.id)")
+                            // Each label as a CSV field (one holding a comma is quoted, whatever the separator).
+                            #expect(header == d.fields.map { Table.csvField($0.id, separator: d.csvSeparator) }.joined(separator: d.csvSeparator),
+                                    "\(adapter) \(d.id)")
                         case "json":
                             #expect((r.json["fields"] as? [[String: Any]])?.compactMap { $0["key"] as? String } == d.fields.map(\.key)
                                     || r.json["opds"] != nil, "\(adapter) \(d.id)")

@@ -141,21 +141,34 @@ import Testing
         let (city, _) = try await TestDatabase.city("idem-long")
         let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
         let before = try await imports(city)
+        // Ten seconds: the keeper refreshes the claim every third of it, with room for a loaded machine's waits.
         var settings = ServerSettings(keyCacheTTL: .zero)
-        settings.idempotencyAbandoned = .seconds(2)
+        settings.idempotencyAbandoned = .seconds(10)
+        let (release, go) = AsyncStream<Void>.makeStream()
+        let (held, hold) = AsyncStream<Void>.makeStream()
         try await withAPI(settings: settings) { client in
             let holder = Task {
+                defer { hold.finish() }
                 try await db.withTenant(city.id) { tx in
                     try await tx.query("select pg_advisory_xact_lock(hashtextextended('kinerja:employees:write:' || \(city.id.description), 0))")
-                    try await Task.sleep(for: .seconds(6))
+                    hold.yield()
+                    for await _ in release {}
                 }
             }
-            try await Task.sleep(for: .milliseconds(500))
+            // The lock held, then the first request's claim made (it then waits for the lock).
+            for await _ in held { break }
+            func until(_ sql: PostgresQuery) async throws {
+                for _ in 0..<600 where try await db.withTenant(city.id, { try await $0.int(sql) }) == 0 {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
             async let first = post(client, Self.file, token: hr, key: "imp-long")
-            try await Task.sleep(for: .seconds(3))
+            try await until("select count(*)::int from idempotency_keys where tenant_id = \(city.id.uuid) and idem_key = 'imp-long'")
+            try await Task.sleep(for: .seconds(12))
             let retry = try await post(client, Self.file, token: hr, key: "imp-long")
-            #expect(retry.status == .conflict && retry.code == "idempotency_in_progress", "\(retry.status) \(retry.body)")
+            go.finish()
             try await holder.value
+            #expect(retry.status == .conflict && retry.code == "idempotency_in_progress", "\(retry.status) \(retry.body)")
             let answered = try await first
             #expect(answered.status == .ok && answered.json["new"] as? Int == 1, "\(answered.body)")
             let replayed = try await post(client, Self.file, token: hr, key: "imp-long")
