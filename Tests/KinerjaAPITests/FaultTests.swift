@@ -39,55 +39,6 @@ import Testing
         }
     }
 
-    /// A request whose database connection is ended under it (the database restarting, an administrator ending
-    /// the session: SQLSTATE 57P01) is told 503 database_unavailable with Retry-After, as the requests during the
-    /// outage that follows are; it was 500. Nothing of it is written.
-    @Test func aConnectionEndedUnderARequestAnswers503() async throws {
-        let admin = try await TestDatabase.admin()
-        let (city, pop) = try await TestDatabase.city("conn-ended")
-        let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
-        let nips = pop.people.prefix(5).map(\.nip)
-        let database = try TestDatabase.settings().app.database
-        // A pool of its own, with a statement timeout: the suite's shared pool may be busy, and should the wait not
-        // be found, the batch ends at the timeout instead of waiting for the holder for good.
-        let app = KinerjaDatabase(settings: try TestDatabase.settings().app, statementTimeout: .seconds(20), logger: TestDatabase.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          group.addTask { await app.run() }
-          defer { group.cancelAll() }
-          let router = try buildRouter(database: app, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
-          try await Application(router: router).test(.router) { client in
-            let reply = try await Self.holding(city, nip: nips[4]) { holder in
-                async let sent = client.send("/v1/attendance/events", method: .post, json: Self.batch(nips, day: 3), token: token)
-                // The request's backend, waiting for the row the holder has: ended as the superuser would.
-                var waiting = 0
-                for _ in 0..<1200 where waiting == 0 {
-                    waiting = try await TestDatabase.owner().connection { conn in
-                        for try await pid in try await conn.query("select coalesce(max(pid), 0) from pg_stat_activity where \(holder) = any(pg_blocking_pids(pid))",
-                                                                  logger: TestDatabase.logger).decode(Int.self) { return pid }
-                        return 0
-                    }
-                    if waiting == 0 { try await Task.sleep(for: .milliseconds(50)) }
-                }
-                guard waiting != 0 else {
-                    Issue.record("the request did not wait for the held row within a minute")
-                    return try await sent
-                }
-                let psql = Process()
-                psql.executableURL = URL(fileURLWithPath: "/bin/bash")
-                psql.arguments = [ReadReplicaTests.root.appendingPathComponent("deploy/local/pg.sh").path, "psql", "-q", "-d", database,
-                                  "-Atc", "select pg_terminate_backend(\(waiting))"]
-                psql.standardOutput = FileHandle.nullDevice
-                try psql.run()
-                psql.waitUntilExit()
-                return try await sent
-            }
-            #expect(reply.status == .serviceUnavailable && reply.code == "database_unavailable" && reply.headers[.retryAfter] != nil,
-                    "\(reply.status) \(reply.body)")
-          }
-        }
-        #expect(try await Self.count(city, day: 3) == 0, "nothing of the batch")
-    }
-
     @Test func aStatementPastTheTimeoutAnswers503AndWritesNothing() async throws {
         let admin = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("timeout")
