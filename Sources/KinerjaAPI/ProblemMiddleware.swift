@@ -24,7 +24,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try problem.response(english: english, instance: request.uri.path)
             // A login turned away in a flood is expected, and its access line says so: not an error each.
             if problem.status.code >= 500 && problem.code != "login_busy" {
-                context.logger.error("request failed", metadata: ["path": "\(Self.loggable(request.uri.path))", "error": "\(String(reflecting: error))"])
+                context.logger.error("request failed", metadata: Self.loggable(error).merging(["path": "\(Self.loggable(request.uri.path))"]) { $1 })
             }
         }
         response.headers[.requestID] = requestID
@@ -64,6 +64,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     static func loggable(_ path: String) -> String {
         guard path.hasPrefix("/v1/me/feedback/") else { return path }
         return path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/{nip}"
+    }
+
+    /// A failed request's error as the log may show it. The generated code's `ServerError` describes the whole
+    /// request, its `Authorization` header (the caller's key) and its decoded body (names, NIPs) included: only
+    /// the operation and the error under it are logged.
+    static func loggable(_ error: any Error) -> Logger.Metadata {
+        guard let s = error as? ServerError else { return ["error": "\(String(reflecting: error))"] }
+        return ["operation": "\(s.operationID)", "error": "\(String(reflecting: s.underlyingError))"]
     }
 
     /// A body the generated code could not decode, named by the field (`jabatanKind`, `items.0.nip`); nil when

@@ -48,7 +48,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return String(describing: error)
     }
 
-    /// The SQLSTATE of a server error, if it is one.
     /// Whether `error` says the connection to the database was lost while the work ran: the server shut down or
     /// restarted (57P01-57P03), a connection fault (class 08), or the driver's own word that the connection
     /// closed. Not the database refusing the work: asked again once it answers, the same request may succeed.
@@ -61,6 +60,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return [.connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed].contains(e.code)
     }
 
+    /// The SQLSTATE of a server error, if it is one.
     public static func sqlState(_ error: any Error) -> String? {
         if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
             return sqlState(inner)
