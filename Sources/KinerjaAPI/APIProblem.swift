@@ -132,7 +132,9 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         case .conflict: .conflict(error.description)
         case .tenantSuspended(let code): .tenantSuspended(code)
         case .migrationsPending, .checksumMismatch: .notReady(error.description)
-        case .unavailable(let message): .databaseUnavailable(message)
+        // The database's address (role, host, port, name) is for the server's log, not for callers.
+        case .unavailable(let message):
+            .databaseUnavailable(message.replacingOccurrences(of: #" \(postgres://[^)]*\)"#, with: "", options: .regularExpression))
         default: .internalError
         }
     }

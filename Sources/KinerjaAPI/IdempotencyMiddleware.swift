@@ -86,7 +86,7 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
                     else { return }
                 } catch {
                     RequestState.current?.logger.warning("an Idempotency-Key's claim was not kept fresh; it is taken over if this goes on",
-                                                         metadata: ["error": "\(StoreError.describe(error))", "path": "\(path)"])
+                                                         metadata: ["error": "\(StoreError.describe(error))", "path": "\(ProblemMiddleware<Context>.loggable(path))"])
                 }
             }
         }
@@ -121,7 +121,7 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
                 // The request's work has committed: its answer stands. The claim stays unanswered, so the same key
                 // answers 409 idempotency_in_progress until it is taken over as abandoned.
                 context.logger.error("the answer to a request with an Idempotency-Key was not kept",
-                                     metadata: ["error": "\(StoreError.describe(error))", "path": "\(path)"])
+                                     metadata: ["error": "\(StoreError.describe(error))", "path": "\(ProblemMiddleware<Context>.loggable(path))"])
             }
         } else {
             try? await database.withTenant(city) { try await $0.releaseIdempotency(keyID: p.keyID, key: key, attempt: attempt) }

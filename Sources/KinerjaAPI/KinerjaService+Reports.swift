@@ -192,8 +192,8 @@ extension KinerjaService {
                 }
                 await update("done", n, file: final.path)
             } catch {
-                database.logger.warning("report job failed", metadata: ["job": "\(id)", "error": "\(error)"])
-                await update("failed", 0, error: "\(error)")
+                database.logger.warning("report job failed", metadata: ["job": "\(id)", "error": "\(StoreError.loggable(error))"])
+                await update("failed", 0, error: StoreError.describe(error))
             }
         }
         return .init(id: id.uuidString.lowercased(), report: definition.id, format: format, status: .queued, done: 0, total: total)

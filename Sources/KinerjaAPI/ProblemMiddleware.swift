@@ -60,18 +60,24 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// The path as the logs may show it: a behaviour rating's path names whom the caller rates, and the log line
-    /// names the caller's key, so together they would tell who rated whom. That path is logged without the NIP.
+    /// names the caller's key, so together they would tell who rated whom. That path is logged as its template.
+    /// The router reads `/v1/me/feedback/2026/q1/NIP/` and `//v1/me//feedback/...` as the same route, so the path
+    /// is judged by its segments, empty ones left out and percent-escapes read.
     static func loggable(_ path: String) -> String {
-        guard path.hasPrefix("/v1/me/feedback/") else { return path }
-        return path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/{nip}"
+        let segments = path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        guard segments.map({ $0.lowercased() }).starts(with: ["v1", "me", "feedback"]) else { return path }
+        // The year and the period stay when they are what the route has there (2026, Y, S1, Q3, M11).
+        guard segments.count == 6, segments[3].count == 4, segments[3].allSatisfy(\.isNumber), segments[4].count <= 3,
+              segments[4].allSatisfy({ $0.isLetter || $0.isNumber }) else { return "/v1/me/feedback/{year}/{period}/{nip}" }
+        return "/v1/me/feedback/\(segments[3])/\(segments[4])/{nip}"
     }
 
     /// A failed request's error as the log may show it. The generated code's `ServerError` describes the whole
     /// request, its `Authorization` header (the caller's key) and its decoded body (names, NIPs) included: only
-    /// the operation and the error under it are logged.
+    /// the operation and the error under it are logged, a database error without the row it refused.
     static func loggable(_ error: any Error) -> Logger.Metadata {
-        guard let s = error as? ServerError else { return ["error": "\(String(reflecting: error))"] }
-        return ["operation": "\(s.operationID)", "error": "\(String(reflecting: s.underlyingError))"]
+        guard let s = error as? ServerError else { return ["error": "\(StoreError.loggable(error))"] }
+        return ["operation": "\(s.operationID)", "error": "\(StoreError.loggable(s.underlyingError))"]
     }
 
     /// A body the generated code could not decode, named by the field (`jabatanKind`, `items.0.nip`); nil when

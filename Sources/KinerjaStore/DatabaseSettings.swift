@@ -85,11 +85,15 @@ public struct DatabaseSettings: Sendable, Equatable {
         self.preparedStatements = prepared
     }
 
-    /// The URL with the password hidden, for messages and logs.
+    /// The URL with the password hidden, for messages and logs. Read by hand, not as a URL: a password that
+    /// is not percent-encoded (`/`, `#`, `?` or `@` in it) is just what makes a URL fail to parse, or parse with
+    /// part of the password as the host or the fragment, and the message about it must not show it.
     public static func redacted(_ url: String) -> String {
-        guard var c = URLComponents(string: url), c.password != nil else { return url }
-        c.password = "***"
-        return c.string ?? url
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards),
+              at.lowerBound > scheme.upperBound else { return url }
+        let userinfo = url[scheme.upperBound..<at.lowerBound]
+        guard let colon = userinfo.firstIndex(of: ":") else { return url }
+        return String(url[..<scheme.upperBound] + userinfo[..<colon]) + ":***" + url[at.lowerBound...]
     }
 
     public var redactedDescription: String {
@@ -149,4 +153,10 @@ public struct LocalCluster: Sendable {
             file: file
         )
     }
+}
+
+/// Printed, the settings never show the password.
+extension DatabaseSettings: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String { redactedDescription }
+    public var debugDescription: String { redactedDescription }
 }

@@ -48,6 +48,31 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return String(describing: error)
     }
 
+    /// An error as a log line may show it. For a database error: its code, SQLSTATE, message, the table, column
+    /// and constraint it names, and the statement's text (its values are masked), never its DETAIL or the row it
+    /// shows (`Key (tenant_id, nip)=(...)`, `Failing row contains (...)`: names, comments, a password hash), nor a
+    /// value that could not be decoded.
+    public static func loggable(_ error: any Error) -> String {
+        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
+            return loggable(inner)
+        }
+        if let e = error as? PSQLError {
+            var out = "PSQLError(code: \(e.code)"
+            let fields: [(String, PSQLError.ServerInfo.Field)] = [
+                ("sqlState", .sqlState), ("message", .message), ("schema", .schemaName), ("table", .tableName),
+                ("column", .columnName), ("constraint", .constraintName), ("routine", .routine),
+            ]
+            for (name, field) in fields { if let value = e.serverInfo?[field] { out += ", \(name): \(value)" } }
+            if let underlying = e.underlying { out += ", underlying: \(underlying)" }
+            if let query = e.query { out += ", query: \(query.sql)" }
+            return out + ")"
+        }
+        if let d = error as? PostgresDecodingError {
+            return "PostgresDecodingError(code: \(d.code), column: \(d.columnName), as: \(d.targetType), postgresType: \(d.postgresType))"
+        }
+        return String(reflecting: error)
+    }
+
     /// Whether `error` says the connection to the database was lost while the work ran: the server shut down or
     /// restarted (57P01-57P03), a connection fault (class 08), or the driver's own word that the connection
     /// closed. Not the database refusing the work: asked again once it answers, the same request may succeed.

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import KinerjaAPI
+@testable import KinerjaAPI
 import KinerjaStore
 import KinerjaTestSupport
 import Logging
@@ -66,5 +66,15 @@ import Testing
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { !"\($0.1)".contains(ratee) }, "\(lines)")
         #expect(lines.contains { $0.1["path"] == "/v1/me/feedback/2026/Y/{nip}" })
+    }
+
+    /// Found in review: the router reads a path with a trailing slash or doubled slashes as the same route, and
+    /// such a rating's path was logged with the ratee's NIP in it.
+    @Test(arguments: ["/v1/me/feedback/2026/Y/NIP/", "//v1/me/feedback/2026/Y/NIP", "/v1/me//feedback/2026/Y/NIP",
+                      "/v1/me/%66eedback/2026/Y/NIP", "/V1/ME/FEEDBACK/2026/Y/NIP"])
+    func aRatingsPathIsLoggedWithoutTheRateeHoweverWritten(path: String) {
+        let ratee = "199001012015031001"
+        let logged = ProblemMiddleware<BasicRequestContext>.loggable(path.replacingOccurrences(of: "NIP", with: ratee))
+        #expect(!logged.contains(ratee) && logged.hasPrefix("/v1/me/feedback/"), "\(logged)")
     }
 }

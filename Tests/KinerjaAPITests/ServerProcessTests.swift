@@ -78,6 +78,8 @@ import Testing
             let started = ContinuousClock.now
             let (status, body) = try await httpGet(port: port, path: path, token: token)
             #expect(status == 503 && body.contains("database_unavailable"), "\(phase) \(path): \(status) \(body)")
+            // Found in review: the detail named the database's role, host, port and name to any caller.
+            #expect(!body.contains("postgres://"), "the database's address is the log's, not the caller's: \(body)")
             #expect(ContinuousClock.now - started < .seconds(5), "\(phase) \(path) answered within the wait")
         }
         let (login, loginBody) = try await httpPost(port: port, path: "/v1/sessions",

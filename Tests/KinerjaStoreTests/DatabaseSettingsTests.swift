@@ -33,6 +33,44 @@ import Testing
         #expect(!off.with(database: "other").preparedStatements)
     }
 
+    /// Found in review: a URL that did not parse was shown whole in the error, and one whose password holds `#`
+    /// or `/` parsed with part of the password elsewhere, and showed that part. Neither shows any of it now.
+    @Test(arguments: [
+        ("postgres://app:s3cr/t#x@db.example/kinerja", "postgres://app:***@db.example/kinerja"),
+        ("postgres://app:a b^c@db.example:5432/kinerja", "postgres://app:***@db.example:5432/kinerja"),
+        ("postgres://app:p@ss@db.example/kinerja", "postgres://app:***@db.example/kinerja"),
+        ("postgres://app:pw@db.example/kinerja", "postgres://app:***@db.example/kinerja"),
+        ("postgres://app@db.example/kinerja", "postgres://app@db.example/kinerja"),
+        ("not a url", "not a url"),
+    ])
+    func aPasswordIsNeverShown(url: String, shown: String) throws {
+        #expect(DatabaseSettings.redacted(url) == shown)
+        let settings = DatabaseSettings(host: "db.example", port: 5432, database: "kinerja", username: "app", password: "s3cr/t#x")
+        #expect(!"\(settings)".contains("s3cr") && !String(reflecting: settings).contains("s3cr"))
+    }
+
+    /// Found in review: a failed request's log line showed a database error whole, and its DETAIL holds the row it
+    /// refused (`Key (nip)=(...)`, `Failing row contains (...)`: names, comments, a password hash). The line
+    /// keeps the SQLSTATE, the message, the constraint and the statement's text, without the values.
+    @Test func aDatabaseErrorIsLoggedWithoutTheRowItRefused() async throws {
+        let value = "kata-rahasia-\(UUID().uuidString.prefix(6))"
+        let error = try await TestDatabase.owner().client.withConnection { c -> PSQLError? in
+            try await c.query("create temporary table refused_row (v text primary key)", logger: TestDatabase.logger)
+            do {
+                try await c.query("insert into refused_row values (\(value)), (\(value))", logger: TestDatabase.logger)
+                return nil
+            } catch let e as PSQLError {
+                try await c.query("drop table refused_row", logger: TestDatabase.logger)
+                return e
+            }
+        }
+        let refused = try #require(error)
+        #expect(String(reflecting: refused).contains(value), "the driver's own description shows the row")
+        let line = StoreError.loggable(refused)
+        #expect(!line.contains(value), "\(line)")
+        #expect(line.contains("23505") && line.contains("refused_row_pkey") && line.contains("insert into refused_row"), "\(line)")
+    }
+
     @Test func aRootCertificateGoesWithVerification() throws {
         let pem = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-ca-\(UUID().uuidString.prefix(8)).pem")
         try "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".write(to: pem, atomically: true, encoding: .utf8)
