@@ -63,6 +63,15 @@ import Testing
                 #expect(past.status == .badRequest && past.body.contains("(\(head))") && past.body.contains("past the last position"), "\(past.body)")
             }
             #expect(try await client.get("/v1/changes?after=\(head)", token: integrator).status == .ok, "the last position itself")
+            // Isolation: B's longer log neither widens A's range nor is named to A.
+            try await db.withTenant(b.id) { tx in
+                for _ in 0..<Int(head + 10) { try await tx.audit(actor: "t", action: "test.b-more", subject: "B") }
+            }
+            try await db.sealAudit(b.id)
+            let bHead = Int(try await db.withTenant(b.id) { try await $0.feedHead() })
+            #expect(bHead > head + 5)
+            let between = try await client.get("/v1/changes?after=\(head + 5)", token: integrator)
+            #expect(between.status == .badRequest && between.body.contains("(\(head))") && !between.body.contains("\(bHead)"), "\(between.body)")
         }
     }
 

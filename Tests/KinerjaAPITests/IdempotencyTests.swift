@@ -212,4 +212,42 @@ import Testing
         })
         #expect(try await claim(UUID()) == .replay(status: 201, contentType: "text/plain", headers: [], body: Data("ok".utf8)))
     }
+
+    /// Isolation: an Idempotency-Key is its city's. One credential id in two cities (a regional key's id is the
+    /// same in every city it reaches) with the same key and body: B's first request is B's own, never A's answer
+    /// replayed; B cannot keep, complete or release A's claim; A's expired rows leave B's standing. Through the
+    /// application role, where row-level security stands behind each statement's city.
+    @Test func aKeysClaimsAreEachCitys() async throws {
+        let db = try await TestDatabase.app()
+        let (a, _) = try await TestDatabase.city("idem-iso-a")
+        let (b, _) = try await TestDatabase.city("idem-iso-b")
+        let keyID = UUID(), first = UUID()
+        func claim(_ city: Tenant, _ attempt: UUID, key: String = "k") async throws -> IdempotencyClaim {
+            try await db.withTenant(city.id) {
+                try await $0.claimIdempotency(keyID: keyID, key: key, hash: Data([7]), method: "POST", path: "/v1/periods", attempt: attempt)
+            }
+        }
+        #expect(try await claim(a, first) == .proceed)
+        #expect(try await db.withTenant(a.id) {
+            try await $0.completeIdempotency(keyID: keyID, key: "k", attempt: first, status: 201, contentType: "text/plain", body: Data("A".utf8))
+        })
+        let second = UUID()
+        #expect(try await claim(b, second) == .proceed, "B's first use of the key")
+        try await db.withTenant(b.id) { tx in
+            #expect(try await !tx.keepIdempotencyClaim(keyID: keyID, key: "k", attempt: first))
+            #expect(try await !tx.completeIdempotency(keyID: keyID, key: "k", attempt: first, status: 200, contentType: nil, body: Data("B".utf8)))
+            try await tx.releaseIdempotency(keyID: keyID, key: "k", attempt: first)
+        }
+        #expect(try await claim(a, UUID()) == .replay(status: 201, contentType: "text/plain", headers: [], body: Data("A".utf8)))
+        #expect(try await claim(b, UUID()) == .inProgress, "B's own claim, still being answered")
+        // A claim in A prunes A's expired rows only.
+        try await TestDatabase.owner().withTenant(b.id) { tx in
+            try await tx.query("update idempotency_keys set created_at = now() - interval '2 days' where tenant_id = \(b.id.uuid) and key_id = \(keyID)")
+        }
+        #expect(try await claim(a, UUID(), key: "k2") == .proceed)
+        let left = try await TestDatabase.owner().withTenant(b.id) { tx in
+            try await tx.int("select count(*)::int from idempotency_keys where tenant_id = \(b.id.uuid) and key_id = \(keyID)")
+        }
+        #expect(left == 1, "B's expired row is B's to remove")
+    }
 }

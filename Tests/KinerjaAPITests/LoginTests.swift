@@ -290,6 +290,43 @@ import Testing
             try await db.withTenant(city.id) { try await $0.setPassword(nip: otherPop.people[5].nip, password: "benar-sekali-123", actor: "t") }
         }
     }
+
+    /// Isolation: two cities may hold the same NIP, each its own person. When A's record turns inactive, A's
+    /// session ends; B's session of the same NIP goes on, and B's log says nothing of it.
+    @Test func anInactiveRecordEndsOnlyItsOwnCitysSessions() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, popA) = try await TestDatabase.city("login-iso-a", employees: 300)
+        let (b, _) = try await TestDatabase.city("login-iso-b", employees: 300)
+        let nip = TestDatabase.chain(popA).kasi.nip
+        let hrA = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let hrB = try await db.createAPIKey(tenants: [b.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        try await withAPI(settings: ServerSettings(keyCacheTTL: .milliseconds(200))) { client in
+            // B's HR puts B's own employee under the same NIP (the generated cities have the same unit codes).
+            let record = try await client.get("/v1/employees/\(nip)", token: hrA).json
+            let put = try await client.send("/v1/employees/\(nip)", method: .put,
+                                            json: try APIEmployeePutTests.input(record, ["name": "Orang Kota B", "atasanNip": nil]), token: hrB)
+            #expect(put.status == .created, "\(put.body)")
+            for city in [a, b] {
+                try await db.withTenant(city.id) { try await $0.setPassword(nip: nip, password: "rahasia-kembar-kota-5", actor: "t") }
+            }
+            var tokens: [String] = []
+            for city in [a, b] {
+                let session = try await Self.login(client, city: city.code, nip: nip, password: "rahasia-kembar-kota-5")
+                tokens.append(try #require(session.json["token"] as? String, "\(session.body)"))
+            }
+            try await db.withTenant(a.id) { try await $0.query("update employees set status = 'inactive' where tenant_id = \(a.id.uuid) and nip = \(nip)") }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await client.get("/v1/me", token: tokens[0]).code == "key_revoked")
+            let theirs = try await client.get("/v1/me", token: tokens[1])
+            #expect(theirs.status == .ok, "B's session of the same NIP: \(theirs.body)")
+        }
+        for (city, expected) in [(a, 1), (b, 0)] {
+            let closed = try await db.withTenant(city.id) { tx in
+                try await tx.int("select count(*)::int from audit_log where tenant_id = \(city.id.uuid) and action = 'user.session_closed'")
+            }
+            #expect(closed == expected, "\(city.code): \(closed)")
+        }
+    }
 }
 
 /// One request through a fresh router (no cached look-ups).

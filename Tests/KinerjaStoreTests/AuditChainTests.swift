@@ -320,6 +320,13 @@ import Testing
             let v = try await AuditChain.verify(tenant: b.id.uuid, on: tx.connection, logger: TestDatabase.logger)
             #expect(v.checked == 0 && v.head == nil)
         }
+        // A's listing (audit log) finds none of B's entries, whatever the filter.
+        try await admin.withTenant(b.id) { try await $0.audit(actor: "t", action: "test.b-only", subject: "B-ONLY") }
+        try await admin.withTenant(a.id) { tx in
+            let bySubject = try await tx.auditEntries(.init(subject: "B-*", limit: 100))
+            let all = try await tx.auditEntries(.init(after: 0, limit: 100_000))
+            #expect(bySubject.isEmpty && !all.isEmpty && !all.contains { $0.action.hasPrefix("test.b") })
+        }
         // Breaking B leaves A intact.
         let bids = try await Self.entryIDs(b)
         try await Self.tamper("update audit_log set subject = 'x' where tenant_id = \(b.id.uuid) and entry_id = \(bids[0])")

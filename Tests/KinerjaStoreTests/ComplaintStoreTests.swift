@@ -373,6 +373,35 @@ import Testing
         let national = try NationalAdapter().effectiveProfile()
         #expect(!national.hooks.contains(TenantTransaction.complaintHook))
     }
+
+    /// Isolation: a tracking id is its city's. A follow-up alone for a ticket that only another city routed is
+    /// judged as a ticket never routed, through the batch and the file, and the other city's ticket is unchanged.
+    @Test func anotherCitysTicketIsNeverMergedWith() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, _) = try await TestDatabase.city("complaints-iso-a")
+        let (b, popB) = try await TestDatabase.city("complaints-iso-b")
+        let officer = popB.people[5]
+        let opd = try #require(popB.units.first { $0.parent == nil }).code
+        _ = try await db.withTenant(b.id) { tx in
+            try await tx.importComplaints(actor: "t", next: Self.csv(["ISO-1;2026-03-02;\(opd);\(officer.nip);2026-03-03;;;Routed in B"]))
+        }
+        let before = try await db.withTenant(b.id) { try await $0.complaints(from: CivilDate(iso: "2026-03-01")!, until: CivilDate(iso: "2026-03-31")!) }
+        let (results, _) = try await db.withTenant(a.id) { tx in
+            try await tx.ingestComplaints([["NOMOR TIKET": "ISO-1", "TANGGAL DITERIMA": "2026-03-02", "TANGGAL TINDAK LANJUT": "2026-03-06"]],
+                                          allOrNothing: false, actor: "t")
+        }
+        #expect(results.map(\.accepted) == [false] && results[0].reason?.contains("followed up but never routed") == true, "\(results)")
+        let refused = try await db.withTenant(a.id) { tx -> ImportRejected? in
+            do {
+                _ = try await tx.importComplaints(actor: "t", next: Self.csv(["ISO-1;2026-03-02;;;;2026-03-06;;"]))
+                return nil
+            } catch let e as ImportRejected { return e }
+        }
+        #expect(refused?.errors.first?.reason.contains("never routed") == true, "\(refused?.errors ?? [])")
+        let after = try await db.withTenant(b.id) { try await $0.complaints(from: CivilDate(iso: "2026-03-01")!, until: CivilDate(iso: "2026-03-31")!) }
+        #expect(after == before, "B's ticket unchanged")
+        #expect(try await db.withTenant(a.id) { try await $0.complaints(from: CivilDate(iso: "2026-03-01")!, until: CivilDate(iso: "2026-03-31")!) }.isEmpty)
+    }
 }
 
 /// The hook's line, as the CLI prints it, names each refused write and whether it was a withdrawal (the API
