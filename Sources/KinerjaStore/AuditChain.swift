@@ -270,8 +270,15 @@ extension TenantTransaction {
         return 0
     }
 
-    /// Entries of this city's log in chain order (the unsealed last, by number), filtered; `limit` at most.
-    public func auditEntries(_ f: AuditChain.Filter) async throws -> [AuditChain.Entry] {
+    /// Entries of this city's log in chain order (the unsealed last, by number), filtered; `limit` at most. Each
+    /// entry's time is written in `timeZone` with its offset (`2026-03-02T04:30:00.000000+08:00`); in UTC with
+    /// `Z` when none is given.
+    public func auditEntries(_ f: AuditChain.Filter, timeZone: TimeZone? = nil) async throws -> [AuditChain.Entry] {
+        if let timeZone {
+            try await query("select set_config('TimeZone', \(timeZone.identifier), true)")
+        }
+        let at = timeZone == nil ? #"to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"#
+            : #"to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM')"#
         func pattern(_ s: String?) -> String? {
             guard let s else { return nil }
             let escaped = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
@@ -282,7 +289,7 @@ extension TenantTransaction {
         func part(sealed: Bool, limit: Int) async throws -> [AuditChain.Entry] {
             let after = sealed ? f.after : nil
             let rows = try await query("""
-                select entry_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), actor, action, subject, detail::text,
+                select entry_id, \(unescaped: at), actor, action, subject, detail::text,
                        chain_seq, row_hash
                 from audit_log
                 where tenant_id = \(tenant.uuid)

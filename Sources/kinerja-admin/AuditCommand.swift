@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import KinerjaCore
 import KinerjaReports
 import KinerjaStore
 
@@ -20,7 +21,9 @@ struct AuditCommand: AsyncParsableCommand {
             discussion: """
                 Filters combine. --entity and --action take a trailing * for a prefix: --entity '199001012015031001*' \
                 lists everything about one employee, --action 'skp.*' every SKP step. --period is a year (2026), a \
-                month (2026-11), a day (2026-11-24) or FROM..UNTIL days (2026-11-01..2026-11-15, both included), in UTC.
+                month (2026-11), a day (2026-11-24) or FROM..UNTIL days (2026-11-01..2026-11-15, both included), as \
+                days in the city's time (the zone of its profile: WITA for Makassar, WIB for Pematangsiantar); each \
+                entry's time is shown in that zone, with its offset.
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "City code.") var tenant: String
@@ -32,15 +35,24 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Entries after this position in the chain (the 'chain' column of the last entry of a page), to page on.") var after: Int64?
         @Option(help: "table, csv or json") var format: Table.Format = .text
 
+        func validate() throws {
+            guard (1...100_000).contains(limit) else { throw ValidationError("--limit \(limit) is out of range: use 1-100000") }
+            if let period { _ = try AuditCommand.range(period, in: .gmt) }
+        }
+
         func run() async throws {
-            guard (1...100_000).contains(limit) else { throw CLIError("--limit \(limit) is out of range: use 1-100000") }
-            let (from, until) = try period.map(AuditCommand.range) ?? (nil, nil)
-            let filter = AuditChain.Filter(subject: entity, actor: actor, action: action, from: from, until: until, after: after, limit: limit)
-            let code = tenant
+            let (code, period) = (tenant, period)
+            let filter = AuditChain.Filter(subject: entity, actor: actor, action: action, after: after, limit: limit)
             let entries = try await connection.withDatabase { db in
                 let t = try await db.platform.requireTenant(code: code)
                 try await AuditCommand.seal(db, t, code: code)
-                return try await db.withTenant(t.id) { try await $0.auditEntries(filter) }
+                return try await db.withTenant(t.id) { tx in
+                    // The days the city lives by: 24 November in Makassar begins at 16:00 UTC the day before.
+                    let zone = try await tx.profile().timeZoneOrDefault
+                    var f = filter
+                    (f.from, f.until) = try period.map { try AuditCommand.range($0, in: zone) } ?? (nil, nil)
+                    return try await tx.auditEntries(f, timeZone: zone)
+                }
             }
             let rows = entries.map { e in
                 [String(e.entryID), e.at, e.actor, e.action, e.subject, e.detail, e.chainSeq.map(String.init) ?? "unsealed"]
@@ -117,10 +129,10 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    /// `2026`, `2026-11`, `2026-11-24` or `2026-11-01..2026-11-15` as [from, until) in UTC.
-    static func range(_ text: String) throws -> (Date?, Date?) {
+    /// `2026`, `2026-11`, `2026-11-24` or `2026-11-01..2026-11-15` as [from, until), days in `zone`.
+    static func range(_ text: String, in zone: TimeZone) throws -> (Date?, Date?) {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = zone
         func parse(_ s: String) throws -> (Date, Calendar.Component) {
             let parts = s.split(separator: "-").map { Int($0) }
             guard !parts.isEmpty, parts.count <= 3, parts.allSatisfy({ $0 != nil }),

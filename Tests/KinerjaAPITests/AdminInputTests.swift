@@ -46,6 +46,27 @@ import Testing
         #expect(log.status == 0 && log.out.contains("test.after") && log.out.contains("unsealed"), "\(log.err)")
     }
 
+    /// Found in review: --period counted UTC days, so HR in Makassar asking for 2 March missed what was done
+    /// before 08:00 that day and got the evening of 1 March. Days are the city's, and times are shown in its zone.
+    @Test func auditLogReadsDaysInTheCitysTime() async throws {
+        let profile = try #require(AdapterRegistry.named("makassar")).effectiveProfile()
+        let (city, _) = try await TestDatabase.city("admin-zone", profile: profile)
+        // 20:30 UTC on 1 March is 04:30 on 2 March in Makassar (WITA, UTC+8).
+        try await TestDatabase.owner().withTenant(city.id) { tx in
+            try await tx.query("""
+                insert into audit_log (tenant_id, actor, action, subject, detail, at)
+                values (\(city.id.uuid), 't', 'test.zone', '', '{}', '2026-03-01 20:30:00+00')
+                """)
+        }
+        let march2 = try await ReportCommandTests.admin(["audit", "log", "--tenant", city.code, "--action", "test.zone", "--period", "2026-03-02"])
+        #expect(march2.status == 0 && march2.out.contains("2026-03-02T04:30:00.000000+08:00"), "\(march2.out) \(march2.err)")
+        let march1 = try await ReportCommandTests.admin(["audit", "log", "--tenant", city.code, "--action", "test.zone", "--period", "2026-03-01"])
+        #expect(march1.status == 0 && !march1.out.contains("test.zone"), "\(march1.out)")
+        let span = try await ReportCommandTests.admin(["audit", "log", "--tenant", city.code, "--action", "test.zone",
+                                                       "--period", "2026-02-01..2026-03-01"])
+        #expect(span.status == 0 && !span.out.contains("test.zone"), "\(span.out)")
+    }
+
     @Test func cityHRsInputIsReadOrRefusedByName() async throws {
         let (city, pop) = try await TestDatabase.city("admin-input", employees: 300)
         let nip = try #require(pop.people.first).nip
