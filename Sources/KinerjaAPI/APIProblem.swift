@@ -133,8 +133,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         case .tenantSuspended(let code): .tenantSuspended(code)
         case .migrationsPending, .checksumMismatch: .notReady(error.description)
         // The database's address (role, host, port, name) is for the server's log, not for callers.
-        case .unavailable(let message):
-            .databaseUnavailable(message.replacingOccurrences(of: #" \(postgres://[^)]*\)"#, with: "", options: .regularExpression))
+        case .unavailable(let message): .databaseUnavailable(StoreError.withoutAddress(message))
         default: .internalError
         }
     }

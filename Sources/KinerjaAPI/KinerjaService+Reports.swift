@@ -193,7 +193,7 @@ extension KinerjaService {
                 await update("done", n, file: final.path)
             } catch {
                 database.logger.warning("report job failed", metadata: ["job": "\(id)", "error": "\(StoreError.loggable(error))"])
-                await update("failed", 0, error: StoreError.describe(error))
+                await update("failed", 0, error: StoreError.publicDescription(error))
             }
         }
         return .init(id: id.uuidString.lowercased(), report: definition.id, format: format, status: .queued, done: 0, total: total)

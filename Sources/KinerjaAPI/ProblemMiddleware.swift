@@ -77,7 +77,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     /// the operation and the error under it are logged, a database error without the row it refused.
     static func loggable(_ error: any Error) -> Logger.Metadata {
         guard let s = error as? ServerError else { return ["error": "\(StoreError.loggable(error))"] }
-        return ["operation": "\(s.operationID)", "error": "\(StoreError.loggable(s.underlyingError))"]
+        return ["operation": "\(s.operationID)", "cause": "\(s.causeDescription)", "error": "\(StoreError.loggable(s.underlyingError))"]
     }
 
     /// A body the generated code could not decode, named by the field (`jabatanKind`, `items.0.nip`); nil when

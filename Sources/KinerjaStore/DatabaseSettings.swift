@@ -88,12 +88,14 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// The URL with the password hidden, for messages and logs. Read by hand, not as a URL: a password that
     /// is not percent-encoded (`/`, `#`, `?` or `@` in it) is just what makes a URL fail to parse, or parse with
     /// part of the password as the host or the fragment, and the message about it must not show it.
+    /// Without `://` (`postgres:/app:pw@db/k`), everything from the first `:` to the last `@` is hidden. An `@`
+    /// in the query hides the host too: more than needed, never less.
     public static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards),
-              at.lowerBound > scheme.upperBound else { return url }
-        let userinfo = url[scheme.upperBound..<at.lowerBound]
+        let start = url.range(of: "://")?.upperBound ?? url.startIndex
+        guard let at = url.range(of: "@", options: .backwards), at.lowerBound > start else { return url }
+        let userinfo = url[start..<at.lowerBound]
         guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return String(url[..<scheme.upperBound] + userinfo[..<colon]) + ":***" + url[at.lowerBound...]
+        return String(url[..<colon]) + ":***" + url[at.lowerBound...]
     }
 
     public var redactedDescription: String {

@@ -1,3 +1,4 @@
+import Foundation
 public import PostgresNIO
 
 /// What the store can refuse, with the offending values. The edges (HTTP, CLI) turn these into problem
@@ -48,19 +49,31 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return String(describing: error)
     }
 
+    /// `describe(error)` as a caller may read it: without the database's address (role, host, port, name) that
+    /// a connection failure names for the server's log.
+    public static func publicDescription(_ error: any Error) -> String {
+        withoutAddress(describe(error))
+    }
+
+    /// `message` without a database address in parentheses, ` (postgres://role@host:port/name)`.
+    public static func withoutAddress(_ message: String) -> String {
+        message.replacingOccurrences(of: #" \(postgres://[^)]*\)"#, with: "", options: .regularExpression)
+    }
+
     /// An error as a log line may show it. For a database error: its code, SQLSTATE, message, the table, column
     /// and constraint it names, and the statement's text (its values are masked), never its DETAIL or the row it
     /// shows (`Key (tenant_id, nip)=(...)`, `Failing row contains (...)`: names, comments, a password hash), nor a
     /// value that could not be decoded.
     public static func loggable(_ error: any Error) -> String {
         if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
-            return loggable(inner)
+            return loggable(inner) + (t.rollbackError.map { "; the rollback failed too: \(loggable($0))" } ?? "")
         }
         if let e = error as? PSQLError {
             var out = "PSQLError(code: \(e.code)"
             let fields: [(String, PSQLError.ServerInfo.Field)] = [
                 ("sqlState", .sqlState), ("message", .message), ("schema", .schemaName), ("table", .tableName),
-                ("column", .columnName), ("constraint", .constraintName), ("routine", .routine),
+                ("column", .columnName), ("constraint", .constraintName), ("hint", .hint), ("where", .locationContext),
+                ("routine", .routine),
             ]
             for (name, field) in fields { if let value = e.serverInfo?[field] { out += ", \(name): \(value)" } }
             if let underlying = e.underlying { out += ", underlying: \(underlying)" }
@@ -68,7 +81,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return out + ")"
         }
         if let d = error as? PostgresDecodingError {
-            return "PostgresDecodingError(code: \(d.code), column: \(d.columnName), as: \(d.targetType), postgresType: \(d.postgresType))"
+            return "PostgresDecodingError(code: \(d.code), column: \(d.columnName) (\(d.columnIndex)), as: \(d.targetType), "
+                + "postgresType: \(d.postgresType), at: \(d.file):\(d.line))"
         }
         return String(reflecting: error)
     }

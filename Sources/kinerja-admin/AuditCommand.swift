@@ -37,7 +37,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (1...100_000).contains(limit) else { throw ValidationError("--limit \(limit) is out of range: use 1-100000") }
-            if let period { _ = try AuditCommand.range(period, in: .gmt) }
+            do {
+                if let period { _ = try AuditCommand.range(period, in: .gmt) }
+            } catch let error as CLIError { throw ValidationError(error.description) }
         }
 
         func run() async throws {

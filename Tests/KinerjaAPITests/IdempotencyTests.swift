@@ -228,16 +228,17 @@ import Testing
             }
         }
         #expect(try await claim(a, first) == .proceed)
-        #expect(try await db.withTenant(a.id) {
-            try await $0.completeIdempotency(keyID: keyID, key: "k", attempt: first, status: 201, contentType: "text/plain", body: Data("A".utf8))
-        })
-        let second = UUID()
-        #expect(try await claim(b, second) == .proceed, "B's first use of the key")
+        // While A's claim is still being answered, B can neither keep, complete nor release it.
         try await db.withTenant(b.id) { tx in
             #expect(try await !tx.keepIdempotencyClaim(keyID: keyID, key: "k", attempt: first))
             #expect(try await !tx.completeIdempotency(keyID: keyID, key: "k", attempt: first, status: 200, contentType: nil, body: Data("B".utf8)))
             try await tx.releaseIdempotency(keyID: keyID, key: "k", attempt: first)
         }
+        #expect(try await claim(a, UUID()) == .inProgress, "A's claim stands")
+        #expect(try await db.withTenant(a.id) {
+            try await $0.completeIdempotency(keyID: keyID, key: "k", attempt: first, status: 201, contentType: "text/plain", body: Data("A".utf8))
+        })
+        #expect(try await claim(b, UUID()) == .proceed, "B's first use of the key is B's own, not A's answer")
         #expect(try await claim(a, UUID()) == .replay(status: 201, contentType: "text/plain", headers: [], body: Data("A".utf8)))
         #expect(try await claim(b, UUID()) == .inProgress, "B's own claim, still being answered")
         // A claim in A prunes A's expired rows only.

@@ -74,6 +74,7 @@ import Testing
         #expect(try await httpGet(port: port, path: "/health").0 == 200, "\(phase)")
         let (ready, readyBody) = try await httpGet(port: port, path: "/ready")
         #expect(ready == 503 && readyBody.contains("not_ready"), "\(phase): \(ready) \(readyBody)")
+        #expect(!readyBody.contains("postgres://"), "\(phase): the database's address is the log's: \(readyBody)")
         for (path, token) in [("/v1/tenant", "kin_nothing"), ("/public/kota/laporan-kinerja/2026", nil)] {
             let started = ContinuousClock.now
             let (status, body) = try await httpGet(port: port, path: path, token: token)

@@ -42,6 +42,8 @@ import Testing
         ("postgres://app:pw@db.example/kinerja", "postgres://app:***@db.example/kinerja"),
         ("postgres://app@db.example/kinerja", "postgres://app@db.example/kinerja"),
         ("not a url", "not a url"),
+        ("postgres:/app:pw@db.example/kinerja", "postgres:***@db.example/kinerja"),
+        ("app:pw@db.example/kinerja", "app:***@db.example/kinerja"),
     ])
     func aPasswordIsNeverShown(url: String, shown: String) throws {
         #expect(DatabaseSettings.redacted(url) == shown)
