@@ -80,62 +80,52 @@ public enum Chromium {
     public static let options = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                                  "--js-flags=--jitless"]
 
+    /// How long one run may take before it is stopped: a page of a whole city prints in seconds, so a run past
+    /// this is stuck.
+    public static let limit = Duration.seconds(300)
+
     /// Runs Chromium with `arguments` and waits for it to exit without holding a thread: a server's event
-    /// loops and the concurrency pool go on while it prints.
-    static func run(_ arguments: [String]) async throws(ReportError) {
+    /// loops and the concurrency pool go on while it prints. Its profile goes in a folder of its own under
+    /// `scratch`, removed afterwards with whatever Chromium left running.
+    static func run(_ arguments: [String], standardOutput: String? = nil, scratch: URL, limit: Duration) async throws(ReportError) {
         guard let path else { throw ReportError("PDF needs headless Chromium: install Debian's 'chromium' (make report-tools)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = options
-            + ["--user-data-dir=\(FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-chromium-\(UUID().uuidString)").path)"]
-            + arguments
-        p.standardOutput = FileHandle.nullDevice
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-chromium-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: err) }
+        let run = scratch.appendingPathComponent("kinerja-chromium-\(UUID().uuidString)")
+        let profile = run.appendingPathComponent("profile"), err = run.appendingPathComponent("stderr.log")
+        defer { try? FileManager.default.removeItem(at: run) }
         let status: Int32
         do {
-            p.standardError = try FileHandle(forWritingTo: err)
-            status = try await exit(of: p)
-        } catch { throw ReportError("could not start \(path): \(error)") }
+            try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
+            status = try await ChildProgram.run(path, options + ["--user-data-dir=\(profile.path)"] + arguments,
+                                                standardOutput: standardOutput, standardError: err.path,
+                                                limit: limit, sweepGroup: true)
+        } catch let failure as ChildProgram.Failure where failure.timedOut {
+            throw ReportError("chromium did not finish within \(limit) and was stopped")
+        } catch { throw ReportError("could not run \(path): \(error)") }
         guard status == 0 else {
             let log = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
             throw ReportError("chromium failed (\(status)): \(log.suffix(600))")
         }
     }
 
-    /// Starts `p` and resumes when it exits, with its status.
-    static func exit(of p: Process) async throws -> Int32 {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int32, any Error>) in
-            p.terminationHandler = { done.resume(returning: $0.terminationStatus) }
-            do { try p.run() } catch {
-                p.terminationHandler = nil
-                done.resume(throwing: error)
-            }
-        }
-    }
-
     /// Prints the page at `html` (A4, the page's print styles, no header or footer) to `pdf`.
-    public static func pdf(html: URL, to pdf: URL) async throws(ReportError) {
-        try await run(["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", html.absoluteString])
+    public static func pdf(html: URL, to pdf: URL, scratch: URL = FileManager.default.temporaryDirectory,
+                           limit: Duration = Chromium.limit) async throws(ReportError) {
+        try await run(["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)", html.absoluteString], scratch: scratch, limit: limit)
         guard FileManager.default.fileExists(atPath: pdf.path) else { throw ReportError("chromium wrote no PDF") }
     }
 
     /// A screenshot of the page at `html`, `width` pixels wide, to `png`.
     public static func screenshot(html: URL, to png: URL, width: Int = 1280, height: Int = 1800) async throws(ReportError) {
-        try await run(["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=\(png.path)", html.absoluteString])
+        try await run(["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=\(png.path)", html.absoluteString],
+                      scratch: FileManager.default.temporaryDirectory, limit: limit)
     }
 
     /// The page's text after Chromium laid it out (its DOM, serialised).
     public static func dom(html: URL) async throws(ReportError) -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-dom-\(UUID().uuidString).html")
         defer { try? FileManager.default.removeItem(at: out) }
-        guard let path else { throw ReportError("headless Chromium is not installed (make report-tools)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "\"$0\" \(options.joined(separator: " ")) --dump-dom \"$1\" > \"$2\" 2>/dev/null",
-                       path, html.absoluteString, out.path]
-        do { _ = try await exit(of: p) } catch { throw ReportError("could not start chromium: \(error)") }
+        try await run(["--dump-dom", html.absoluteString], standardOutput: out.path,
+                      scratch: FileManager.default.temporaryDirectory, limit: limit)
         return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     }
 }

@@ -44,6 +44,54 @@ import Testing
         #expect(text.contains("NIP 198001012005011001"), "\(text)")
     }
 
+    /// A PDF leaves nothing in its scratch folder: Chromium's profile (some 2 MB a run) and its log go with the
+    /// run, and no Chromium process of that profile is left.
+    @Test(.enabled("needs Chromium") { Chromium.path != nil })
+    func aPDFLeavesNothingBehind() async throws {
+        let (folder, scratch) = try Self.folders()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let html = folder.appendingPathComponent("dokumen.html"), pdf = folder.appendingPathComponent("dokumen.pdf")
+        try #"<!doctype html><html lang="id"><body><h1>Dokumen Evaluasi</h1><p>NIP 198001012005011001</p></body></html>"#
+            .write(to: html, atomically: true, encoding: .utf8)
+        try await Chromium.pdf(html: html, to: pdf, scratch: scratch)
+        #expect(try await Self.pdfText(pdf).contains("NIP 198001012005011001"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        #expect(try await Self.running(under: scratch) == "", "no Chromium of this run is left")
+    }
+
+    /// A run that passes its limit is stopped, with every Chromium process it started, and says so; its scratch
+    /// is removed as well. (A limit no run can meet stands for a Chromium stuck on a page.)
+    @Test(.enabled("needs Chromium") { Chromium.path != nil })
+    func aStuckRunIsStoppedAndSaysSo() async throws {
+        let (folder, scratch) = try Self.folders()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let html = folder.appendingPathComponent("dokumen.html")
+        try "<!doctype html><html lang=\"id\"><body><p>Dokumen</p></body></html>".write(to: html, atomically: true, encoding: .utf8)
+        do {
+            try await Chromium.pdf(html: html, to: folder.appendingPathComponent("dokumen.pdf"), scratch: scratch,
+                                   limit: .milliseconds(1))
+            Issue.record("Chromium printed within 1 ms")
+        } catch {
+            #expect(error.description.contains("chromium did not finish within 0.001 seconds and was stopped"), "\(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        #expect(try await Self.running(under: scratch) == "", "no Chromium of this run is left")
+    }
+
+    /// A folder of the test's own, and a scratch folder inside it for Chromium's runs.
+    static func folders() throws -> (URL, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-pdf-\(UUID().uuidString)")
+        let scratch = folder.appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        return (folder, scratch)
+    }
+
+    /// The processes whose command line names `folder`.
+    static func running(under folder: URL) async throws -> String {
+        let r = try await runProgram("/usr/bin/pgrep", ["-af", folder.path])
+        return r.out.split(separator: "\n").filter { !$0.contains("pgrep") }.joined(separator: "\n")
+    }
+
     static func pdfText(_ pdf: URL) async throws -> String {
         let out = pdf.deletingPathExtension().appendingPathExtension("txt")
         guard try await run(["pdftotext", pdf.path, out.path]) == 0 else { return "" }

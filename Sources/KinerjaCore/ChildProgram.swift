@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Runs another program as a child and waits for it to exit, with a time limit, without holding a thread.
+///
+/// Foundation's `Process` learns that its child exited when a socket that the child inherited reaches its end.
+/// Every process that inherited a copy of that socket keeps it open: a helper the child left behind, or another
+/// program started at the same moment from another thread, whose list of descriptors to close was taken before
+/// the socket existed (a database server started then lives for good). The waiter is then never told. Here the
+/// child is asked for directly (`waitpid` with `WNOHANG`), and it inherits no descriptor but its three standard
+/// ones, so it holds nothing of anyone else's either.
+public enum ChildProgram {
+    /// Why a run did not give a status.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+        /// The run passed its limit and was killed.
+        public let timedOut: Bool
+    }
+
+    /// Runs `executable` with `arguments` and returns its exit status; a child ended by a signal gives
+    /// 128 + the signal's number, as a shell does. Standard input is `/dev/null`; standard output and error go to
+    /// the files named (created or emptied), else to `/dev/null`; one file named for both gets both, in order. `environment`: the child's whole environment
+    /// (default: this process's).
+    ///
+    /// `limit`: past it the child and its process group are killed and `Failure` (`timedOut`) is thrown; a
+    /// cancelled task kills them too. `sweepGroup`: when the child exits, whatever it left running in its process
+    /// group is killed as well (a browser's helpers).
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           standardOutput: String? = nil, standardError: String? = nil,
+                           limit: Duration? = nil, sweepGroup: Bool = false) async throws -> Int32 {
+        let pid = try spawn(executable, arguments, environment: environment, standardOutput: standardOutput,
+                            standardError: standardError)
+        let clock = ContinuousClock(), deadline = limit.map { clock.now + $0 }
+        var pause = Duration.milliseconds(2)
+        while true {
+            if let status = reap(pid) {
+                if sweepGroup { kill(-pid, SIGKILL) }
+                return status
+            }
+            if let deadline, clock.now >= deadline {
+                end(pid)
+                throw Failure(description: "\(executable) was still running after \(limit!) and was stopped", timedOut: true)
+            }
+            do { try await Task.sleep(for: pause) } catch {
+                end(pid)
+                throw error
+            }
+            pause = min(pause * 2, .milliseconds(100))
+        }
+    }
+
+    /// The child's status if it has exited (and is now reaped), nil while it runs.
+    static func reap(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        var got: pid_t
+        repeat { got = waitpid(pid, &status, WNOHANG) } while got == -1 && errno == EINTR
+        guard got == pid else { return got == -1 ? -1 : nil }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// Kills the child's process group and reaps the child.
+    static func end(_ pid: pid_t) {
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), which Swift's Glibc module does not declare.
+    nonisolated(unsafe) private static let addCloseFrom: AddCloseFrom? =
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+            .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
+    static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]?,
+                      standardOutput: String?, standardError: String?) throws(Failure) -> pid_t {
+        func failed(_ what: String, _ code: Int32) -> Failure {
+            Failure(description: "could not start \(executable): \(what): \(String(cString: strerror(code)))", timedOut: false)
+        }
+        guard access(executable, X_OK) == 0 else { throw failed("not an executable file", errno) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var code = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for (fd, path) in [(Int32(1), standardOutput), (2, standardError)] where code == 0 {
+            if fd == 2, let path, path == standardOutput {
+                code = posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            } else {
+                code = posix_spawn_file_actions_addopen(&actions, fd, path ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            }
+        }
+        if code == 0, let addCloseFrom { code = addCloseFrom(&actions, 3) }
+        guard code == 0 else { throw failed("file actions", code) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group, so that a limit ends its helpers too; no blocked signals; SIGPIPE as default
+        // (a server ignores it, and an ignored signal would stay ignored across exec).
+        var noSignals = sigset_t(), defaults = sigset_t()
+        sigemptyset(&noSignals)
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer {
+            argv.forEach { free($0) }
+            envp?.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        code = argv.withUnsafeBufferPointer { args in
+            let args = UnsafeMutablePointer(mutating: args.baseAddress!)
+            guard let envp else { return posix_spawn(&pid, executable, &actions, &attributes, args, environ) }
+            return envp.withUnsafeBufferPointer { env in
+                posix_spawn(&pid, executable, &actions, &attributes, args, UnsafeMutablePointer(mutating: env.baseAddress!))
+            }
+        }
+        guard code == 0 else { throw failed("posix_spawn", code) }
+        return pid
+    }
+}
