@@ -176,7 +176,9 @@ extension TenantTransaction {
         var sources: [BehaviourSummary.Source] = []
         var means: [String: [Double]] = [:]
         for name in ["self", "atasan", "peer", "bawahan"] {
-            let raters = byRater.values.filter { $0.source == name }
+            // In the raters' order and the values' order: a sum of doubles depends on its order, and a
+            // dictionary's order changes from one dictionary to the next (the summary's ETag would too).
+            let raters = byRater.sorted { $0.key < $1.key }.map(\.value).filter { $0.source == name }
             guard !raters.isEmpty else { continue }
             let shown = name == "self" || name == "atasan" || raters.count >= minimum
             var mean: [Behaviour.Value: Double]? = nil
@@ -187,7 +189,9 @@ extension TenantTransaction {
                     if !xs.isEmpty { mean![v] = (xs.reduce(0, +) / Double(xs.count) * 100).rounded() / 100 }
                 }
             }
-            means[name] = raters.map { r in r.scores.values.reduce(0, +) / Double(max(1, r.scores.count)) }
+            means[name] = raters.map { r in
+                Behaviour.Value.allCases.compactMap { r.scores[$0] }.reduce(0, +) / Double(max(1, r.scores.count))
+            }
             // Below the minimum not even the number shows: that one colleague answered is itself telling.
             sources.append(.init(source: name, answered: shown ? raters.count : nil, meanByValue: mean))
         }

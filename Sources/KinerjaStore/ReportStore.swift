@@ -147,7 +147,7 @@ extension TenantTransaction {
         for try await (nip, key, kind, seq, author, text) in try await query("""
             select nip::text, rhk_key, period_kind, period_seq, author, text from skp_feedback
             where tenant_id = \(tenant.uuid) and year = \(s.year) and nip = any(\(present)::text[])
-            order by created_at
+            order by created_at, feedback_id
             """).decode((String, UUID, String, Int, String, String).self) {
             let p = SubPeriod(kind: EvaluationPeriod.Kind(rawValue: kind) ?? .monthly, sequence: seq)
             guard annual || (p.kind == period.kind && p.sequence <= period.sequence) else { continue }

@@ -115,7 +115,7 @@ extension TenantTransaction {
         let rows = try await query("""
             select iki_key, period_kind, period_seq, value::float8, narrative, evidence::text, reported_at, reported_by
             from realisasi where tenant_id = \(tenant.uuid) and nip = \(nip) and year = \(year)
-            order by period_kind, period_seq
+            order by period_kind, period_seq, iki_key
             """)
         var out: [Realisasi] = []
         for try await r in rows.decode((UUID, String, Int, Double?, String?, String, Date, String).self) {
@@ -129,7 +129,7 @@ extension TenantTransaction {
     func feedback(nip: String, year: Int) async throws -> [Feedback] {
         let rows = try await query("""
             select feedback_id, rhk_key, period_kind, period_seq, author, author_nip::text, text, created_at
-            from skp_feedback where tenant_id = \(tenant.uuid) and nip = \(nip) and year = \(year) order by created_at
+            from skp_feedback where tenant_id = \(tenant.uuid) and nip = \(nip) and year = \(year) order by created_at, feedback_id
             """)
         var out: [Feedback] = []
         for try await r in rows.decode((UUID, UUID, String, Int, String, String?, String, Date).self) {

@@ -131,6 +131,52 @@ import Testing
     /// Each rater's mean over the seven values is kept by the database (migration 0015), for the evaluation to
     /// read one row per rater: it follows a first rating, a changed rating and a write by any path, and nobody
     /// sets it by hand.
+    /// The same ratings give the same summary, to the last bit, wherever and however often it is read: the
+    /// API's `ETag` is a hash of it, and two servers (or one before and after a restart) must tag it alike. The
+    /// raters' means were added up in a dictionary's order, which changes with the process; six peers whose
+    /// means are 33/7, 20/7, 33/7, 11/7, 35/7 and 29/7 add up, in 716 of their 720 orders, to another double than
+    /// in the order of their NIPs. Now the peers count in the order of their NIPs.
+    @Test func aSummaryIsTheSameOnEveryRead() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("beh-same", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        let peers = ([c.peer.nip] + pop.people.filter { p in
+            p.jabatanLevel == nil && ![c.staff.nip, c.peer.nip].contains(p.nip) && p.atasan != c.staff.nip
+        }.prefix(5).map(\.nip)).sorted()
+        let ratings: [[Double]] = [[5, 5, 5, 5, 5, 4, 4], [3, 3, 3, 3, 3, 3, 2], [5, 5, 5, 5, 5, 4, 4], [2, 2, 2, 2, 1, 1, 1],
+                                   [5, 5, 5, 5, 5, 5, 5], [5, 4, 4, 4, 4, 4, 4]]
+        try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.assignRaters(year: 2026, period: .year, profile: profile, actor: "t")
+            for (nip, scores) in zip(peers, ratings) {
+                try await tx.assignPeer(ratee: c.staff.nip, rater: nip, year: 2026, period: .year, actor: .hr("t"))
+                try await tx.rate(rater: nip, ratee: c.staff.nip, year: 2026, period: .year,
+                                  scores: Dictionary(uniqueKeysWithValues: zip(Behaviour.Value.allCases, scores)),
+                                  ekspektasi: [:], comment: nil, profile: profile)
+            }
+            try await tx.rate(rater: c.kasi.nip, ratee: c.staff.nip, year: 2026, period: .year, scores: Self.all(4), ekspektasi: [:],
+                              comment: nil, profile: profile)
+        }
+        let expected = try #require(Behaviour.score(atasan: 4, peers: ratings.map { $0.reduce(0, +) / 7 }, bawahan: [],
+                                                    weights: profile.behaviour360))
+        // Read side by side too, as a server's requests are.
+        let summaries = try await withThrowingTaskGroup(of: BehaviourSummary.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await db.withTenant(city.id) {
+                        try await $0.behaviourSummary(ratee: c.staff.nip, year: 2026, period: .year, profile: profile)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for summary in summaries {
+            #expect(summary.sources.first { $0.source == "peer" }?.answered == 6)
+            #expect(summary.score == expected, "\(String(describing: summary.score?.value)) from \(String(describing: summary.score?.steps))")
+        }
+    }
+
     @Test func theRatersMeanFollowsTheRatings() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("beh-mean", employees: 300)

@@ -469,6 +469,50 @@ import Testing
 
     /// A capaian exactly at a band is in the band: 13.2 of a target of 12 is 110% (DOMAIN.md's formula), so the
     /// proposed rating hasil kerja is Di Atas Ekspektasi. In floating point it was 109.99999999999999: Sesuai.
+    /// An SKP read twice with nothing changed between reads the same, row for row, whatever plan PostgreSQL
+    /// chooses: its realisasi of one period for several indicators, and its feedback written in one
+    /// transaction, come in one order. The API's `ETag` is a hash of that body: a read in another order was
+    /// another version, and an atasan's `If-Match` from the first read was refused (412) on an unchanged SKP.
+    @Test func anSKPReadsInOneOrderWhateverThePlan() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("skp-order", employees: 300)
+        let planned = try await Self.plannedChain(db, city, pop)
+        let c = TestDatabase.chain(pop)
+        let staff = planned[3]
+        let me = SKPActor.employee(c.staff.nip, name: "staff"), kasi = SKPActor.employee(c.kasi.nip, name: "kasi")
+        // Written against the order of the keys, so the table's order and the key's differ.
+        let keys = staff.content.allIKI.map(\.key).sorted { $0.uuidString > $1.uuidString }
+        let rhk = staff.content.rhk.map(\.key)
+        try await db.withTenant(city.id) { tx in
+            for q in [2, 1] {
+                for key in keys {
+                    _ = try await tx.reportRealisasi(nip: c.staff.nip, year: 2026, ikiKey: key, period: SubPeriod(kind: .quarterly, sequence: q),
+                                                     value: Double(q), narrative: nil, evidence: [], actor: me)
+                }
+            }
+            for (i, key) in (rhk + rhk).enumerated() {
+                _ = try await tx.addFeedback(nip: c.staff.nip, year: 2026, rhkKey: key, period: SubPeriod(kind: .quarterly, sequence: 1),
+                                             text: "catatan \(i)", actor: kasi)
+            }
+        }
+        func read(_ settings: String) async throws -> (realisasi: [String], feedback: [String]) {
+            try await db.withTenant(city.id) { tx in
+                for setting in settings.split(separator: ",") { try await tx.query("set local \(unescaped: String(setting))") }
+                let view = try #require(try await tx.skpView(nip: c.staff.nip, year: 2026))
+                return (view.realisasi.map { "\($0.period) \($0.ikiKey)" }, view.feedback.map(\.text))
+            }
+        }
+        let plans = ["enable_indexscan = off, enable_bitmapscan = off", "enable_seqscan = off, enable_bitmapscan = off",
+                     "enable_seqscan = off, enable_indexscan = off"]
+        var reads: [(realisasi: [String], feedback: [String])] = []
+        for plan in plans { reads.append(try await read(plan)) }
+        #expect(reads[0].realisasi.count == 4 && reads[0].feedback.count == 4)
+        for (plan, r) in zip(plans, reads).dropFirst() {
+            #expect(r.realisasi == reads[0].realisasi, "\(plan)")
+            #expect(r.feedback == reads[0].feedback, "\(plan)")
+        }
+    }
+
     @Test func aCapaianExactlyAtTheBandIsInTheBand() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("skp-band", employees: 300)
