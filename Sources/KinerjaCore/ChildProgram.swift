@@ -37,9 +37,10 @@ public enum ChildProgram {
         let clock = ContinuousClock(), deadline = limit.map { clock.now + $0 }
         var pause = Duration.milliseconds(2)
         while true {
-            if let status = reap(pid) {
+            if try hasExited(pid, executable) {
+                // Before the child is reaped its number is still its own, so the sweep reaches only its group.
                 if sweepGroup { kill(-pid, SIGKILL) }
-                return status
+                return reap(pid)
             }
             if let deadline, clock.now >= deadline {
                 end(pid)
@@ -53,12 +54,23 @@ public enum ChildProgram {
         }
     }
 
-    /// The child's status if it has exited (and is now reaped), nil while it runs.
-    static func reap(_ pid: pid_t) -> Int32? {
+    /// Whether the child has exited, without reaping it (`WNOWAIT`).
+    static func hasExited(_ pid: pid_t, _ executable: String) throws(Failure) -> Bool {
+        var info = siginfo_t(), code: Int32
+        repeat { code = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) } while code == -1 && errno == EINTR
+        guard code == 0 else {
+            // ECHILD: someone else reaped it, or this process was started with SIGCHLD ignored, which reaps every
+            // child at once.
+            let reason = String(cString: strerror(errno))
+            throw Failure(description: "could not wait for \(executable) (pid \(pid)): \(reason); is SIGCHLD ignored?", timedOut: false)
+        }
+        return info._sifields._sigchld.si_pid != 0
+    }
+
+    /// The exited child's status, which reaps it: its code, or 128 + the signal that ended it.
+    static func reap(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
-        var got: pid_t
-        repeat { got = waitpid(pid, &status, WNOHANG) } while got == -1 && errno == EINTR
-        guard got == pid else { return got == -1 ? -1 : nil }
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }

@@ -98,9 +98,11 @@ public enum Chromium {
             status = try await ChildProgram.run(path, options + ["--user-data-dir=\(profile.path)"] + arguments,
                                                 standardOutput: standardOutput, standardError: err.path,
                                                 limit: limit, sweepGroup: true)
-        } catch let failure as ChildProgram.Failure where failure.timedOut {
-            throw ReportError("chromium did not finish within \(limit) and was stopped")
-        } catch { throw ReportError("could not run \(path): \(error)") }
+        } catch let failure as ChildProgram.Failure {
+            throw ReportError(failure.timedOut ? "chromium did not finish within \(limit) and was stopped" : failure.description)
+        } catch is CancellationError {
+            throw ReportError("the PDF was cancelled")
+        } catch { throw ReportError("could not prepare a folder for chromium under \(scratch.path): \(error)") }
         guard status == 0 else {
             let log = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
             throw ReportError("chromium failed (\(status)): \(log.suffix(600))")
