@@ -71,7 +71,9 @@ import Testing
             let bHead = Int(try await db.withTenant(b.id) { try await $0.feedHead() })
             #expect(bHead > head + 5)
             let between = try await client.get("/v1/changes?after=\(head + 5)", token: integrator)
-            #expect(between.status == .badRequest && between.body.contains("(\(head))") && !between.body.contains("\(bHead)"), "\(between.body)")
+            // B's head as a number of its own: the digits may well occur inside a cursor's mark (5.e32193b0 for 21).
+            let named = between.body.range(of: "\\b\(bHead)\\b", options: .regularExpression) != nil
+            #expect(between.status == .badRequest && between.body.contains("(\(head))") && !named, "\(between.body)")
         }
     }
 

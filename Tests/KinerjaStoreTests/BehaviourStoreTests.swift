@@ -128,9 +128,7 @@ import Testing
         let s = try await db.withTenant(city.id) { try await $0.behaviourSummary(ratee: c.staff.nip, year: 2026, period: .year, profile: profile) }
         #expect(s.score?.value == 4 && s.sources.first { $0.source == "atasan" }?.answered == 1)
     }
-    /// Each rater's mean over the seven values is kept by the database (migration 0015), for the evaluation to
-    /// read one row per rater: it follows a first rating, a changed rating and a write by any path, and nobody
-    /// sets it by hand.
+
     /// The same ratings give the same summary, to the last bit, wherever and however often it is read: the
     /// API's `ETag` is a hash of it, and two servers (or one before and after a restart) must tag it alike. The
     /// raters' means were added up in a dictionary's order, which changes with the process; six peers whose
@@ -177,6 +175,9 @@ import Testing
         }
     }
 
+    /// Each rater's mean over the seven values is kept by the database (migration 0015), for the evaluation to
+    /// read one row per rater: it follows a first rating, a changed rating and a write by any path, and nobody
+    /// sets it by hand.
     @Test func theRatersMeanFollowsTheRatings() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("beh-mean", employees: 300)

@@ -467,8 +467,6 @@ import Testing
         #expect(team.first { $0.nip == c.peer.nip }?.status == nil)
     }
 
-    /// A capaian exactly at a band is in the band: 13.2 of a target of 12 is 110% (DOMAIN.md's formula), so the
-    /// proposed rating hasil kerja is Di Atas Ekspektasi. In floating point it was 109.99999999999999: Sesuai.
     /// An SKP read twice with nothing changed between reads the same, row for row, whatever plan PostgreSQL
     /// chooses: its realisasi of one period for several indicators, and its feedback written in one
     /// transaction, come in one order. The API's `ETag` is a hash of that body: a read in another order was
@@ -513,6 +511,8 @@ import Testing
         }
     }
 
+    /// A capaian exactly at a band is in the band: 13.2 of a target of 12 is 110% (DOMAIN.md's formula), so the
+    /// proposed rating hasil kerja is Di Atas Ekspektasi. In floating point it was 109.99999999999999: Sesuai.
     @Test func aCapaianExactlyAtTheBandIsInTheBand() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("skp-band", employees: 300)
