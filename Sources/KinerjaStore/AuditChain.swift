@@ -286,11 +286,11 @@ extension TenantTransaction {
             return escaped.hasSuffix("*") ? String(escaped.dropLast()) + "%" : escaped
         }
         // The sealed entries after the position, by the chain's index; then, on a page not full, the unsealed ones.
-        func part(sealed: Bool, limit: Int) async throws -> [AuditChain.Entry] {
-            let after = sealed ? f.after : nil
-            let rows = try await query("""
-                select entry_id, \(unescaped: at), actor, action, subject, detail::text,
-                       chain_seq, row_hash
+        // One statement, so one snapshot: read in two, a seal committed between them moved entries out of the
+        // unsealed part after the sealed part was read, and the listing left them out.
+        let rows = try await query("""
+            with m as not materialized (
+                select entry_id, \(unescaped: at) as at_text, actor, action, subject, detail::text as detail_text, chain_seq, row_hash
                 from audit_log
                 where tenant_id = \(tenant.uuid)
                   and (\(pattern(f.subject))::text is null or subject like \(pattern(f.subject)))
@@ -298,18 +298,20 @@ extension TenantTransaction {
                   and (\(pattern(f.action))::text is null or action like \(pattern(f.action)))
                   and (\(f.from)::timestamptz is null or at >= \(f.from))
                   and (\(f.until)::timestamptz is null or at < \(f.until))
-                  and \(unescaped: sealed ? "chain_seq is not null" : "chain_seq is null")
-                  and (\(after)::bigint is null or chain_seq > \(after))
-                order by \(unescaped: sealed ? "chain_seq" : "entry_id")
-                limit \(limit)
-                """)
-            var out: [AuditChain.Entry] = []
-            for try await r in rows.decode((Int64, String, String, String, String, String, Int64?, Data?).self) {
-                out.append(.init(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7))
-            }
-            return out
+            )
+            select * from (
+                (select * from m where chain_seq is not null and (\(f.after)::bigint is null or chain_seq > \(f.after))
+                 order by chain_seq limit \(f.limit))
+                union all
+                (select * from m where chain_seq is null order by entry_id limit \(f.limit))
+            ) page
+            order by chain_seq is null, chain_seq, entry_id
+            limit \(f.limit)
+            """)
+        var out: [AuditChain.Entry] = []
+        for try await r in rows.decode((Int64, String, String, String, String, String, Int64?, Data?).self) {
+            out.append(.init(entryID: r.0, at: r.1, actor: r.2, action: r.3, subject: r.4, detail: r.5, chainSeq: r.6, rowHash: r.7))
         }
-        let sealed = try await part(sealed: true, limit: f.limit)
-        return sealed.count < f.limit ? sealed + (try await part(sealed: false, limit: f.limit - sealed.count)) : sealed
+        return out
     }
 }
