@@ -24,7 +24,7 @@ run: db-start build ## Private PostgreSQL, migrate, demo cities, then the server
 # not; the private cluster keeps running for `make run` (`make db-stop` stops it).
 test: db-start build test-tools ## The whole test suite against the private PostgreSQL, then through PgBouncer, then a bounded fuzz
 	@trap 'deploy/local/pgbouncer.sh stop; deploy/local/replica.sh stop; echo "the private PostgreSQL keeps running: make db-stop stops it"' EXIT; \
-	  echo "swift test --skip-build $(SWIFT_BUILD_FLAGS)"; swift test --skip-build $(SWIFT_BUILD_FLAGS) && \
+	  deploy/local/swift-test.sh test-direct $(SWIFT_BUILD_FLAGS) && \
 	  $(MAKE) --no-print-directory test-pgbouncer && EXAMPLES=10 deploy/local/fuzz.sh
 
 # schemathesis against the running server, every operation of openapi.yaml: no 5xx, every answer as the spec
@@ -55,7 +55,7 @@ load: db-start ## API load against pgbench (release build, wrk from Debian): thr
 test-pgbouncer: db-start build ## The test suite again, the application roles through PgBouncer
 	@deploy/local/pgbouncer.sh up
 	@echo "the test suite again, through PgBouncer (transaction pooling); the suites that make files or clusters of their own run once"
-	eval "$$(deploy/local/pgbouncer.sh env)" && swift test --skip-build --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests|aStatementPastTheTimeout|anApprovalWaitsForTheAtasansApprovalInFlight|DemoSeedTests" $(SWIFT_BUILD_FLAGS)
+	eval "$$(deploy/local/pgbouncer.sh env)" && deploy/local/swift-test.sh test-pgbouncer --skip "APIReportTests|ReadReplicaTests|DeploymentFilesTests|aStatementPastTheTimeout|anApprovalWaitsForTheAtasansApprovalInFlight|DemoSeedTests" $(SWIFT_BUILD_FLAGS)
 
 # PDF reports print their HTML with headless Chromium; the PDF test reads the result with pdftotext.
 report-tools: ## Debian's chromium (PDF reports) and poppler-utils, when missing
