@@ -175,10 +175,11 @@ extension TenantTransaction {
         let minimum = max(1, profile.behaviour360.minimumPeers)
         var sources: [BehaviourSummary.Source] = []
         var means: [String: [Double]] = [:]
+        // In the raters' order and the values' order: a sum of doubles depends on its order, and a
+        // dictionary's order changes from one dictionary to the next (the summary's ETag would too).
+        let inNIPOrder = byRater.sorted { $0.key < $1.key }.map(\.value)
         for name in ["self", "atasan", "peer", "bawahan"] {
-            // In the raters' order and the values' order: a sum of doubles depends on its order, and a
-            // dictionary's order changes from one dictionary to the next (the summary's ETag would too).
-            let raters = byRater.sorted { $0.key < $1.key }.map(\.value).filter { $0.source == name }
+            let raters = inNIPOrder.filter { $0.source == name }
             guard !raters.isEmpty else { continue }
             let shown = name == "self" || name == "atasan" || raters.count >= minimum
             var mean: [Behaviour.Value: Double]? = nil
