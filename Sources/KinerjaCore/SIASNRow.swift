@@ -42,6 +42,14 @@ public struct RowError: Error, Sendable, Equatable, Codable, CustomStringConvert
     public var description: String { "line \(line), \(column) '\(value)': \(reason)" }
 }
 
+/// In line order, then column, value and reason: a total order, so the first problems kept of many are the same
+/// whichever order the checks found them in.
+extension RowError: Comparable {
+    public static func < (a: RowError, b: RowError) -> Bool {
+        (a.line, a.column, a.value, a.reason) < (b.line, b.column, b.value, b.reason)
+    }
+}
+
 /// Every problem found in an input, in line order.
 public struct RowErrors: Error, Sendable, Equatable, CustomStringConvertible {
     public var errors: [RowError]

@@ -101,10 +101,17 @@ extension TenantTransaction {
         var errorCount = 0
         var rows = 0
         var atasanFromFile = false
+        // The problems kept are the first `limit` in line order, whichever check found them and in whatever order
+        // its rows came: the cross-row checks come after every row's own and in no set order.
+        func firstInLineOrder() -> [RowError] {
+            Array(errors.sorted().prefix(ImportRejected.limit))
+        }
         func reject(_ e: RowError) {
             errorCount += 1
-            if errors.count < ImportRejected.limit { errors.append(e) }
+            errors.append(e)
+            if errors.count >= 2 * ImportRejected.limit { errors = firstInLineOrder() }
         }
+        func rejected() -> ImportRejected { ImportRejected(errors: firstInLineOrder(), total: errorCount) }
 
         try await connection.copyFrom(table: "import_stage", columns: Self.stageColumns, logger: logger) { writer in
             var parser = CSVParser()
@@ -115,7 +122,7 @@ extension TenantTransaction {
                     guard let cols = columns else {
                         do { columns = try SIASNColumns(header: record.fields) } catch {
                             reject(error)
-                            throw ImportRejected(errors: errors, total: errorCount)
+                            throw rejected()
                         }
                         atasanFromFile = columns!.hasAtasanColumn
                         parser.keep = columns!.used
@@ -147,11 +154,11 @@ extension TenantTransaction {
                 try take(try parser.finish())
             } catch let problem as CSVParser.Problem {
                 reject(RowError(line: problem.line, column: "", value: "", reason: problem.description))
-                throw ImportRejected(errors: errors, total: errorCount)
+                throw rejected()
             }
             if columns == nil {
                 reject(RowError(line: 1, column: "", value: "", reason: "the file is empty: it needs a header line and rows"))
-                throw ImportRejected(errors: errors, total: errorCount)
+                throw rejected()
             }
             if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
@@ -180,7 +187,7 @@ extension TenantTransaction {
             reject(e)
         }
         if errorCount > 0 {
-            throw ImportRejected(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }, total: errorCount)
+            throw rejected()
         }
 
         var summary = ImportSummary()

@@ -51,18 +51,16 @@ extension TenantTransaction {
         var parser = CSVParser()
         var index: [String: Int]?
         var out: [(Int, T)] = []
+        // Every problem is kept (the rows are too): the rejection counts them all and shows the first in line
+        // order, with those the caller's checks add.
         var errors: [RowError] = []
-        var total = 0
-        func reject(_ e: RowError) {
-            total += 1
-            if errors.count < ImportRejected.limit { errors.append(e) }
-        }
+        func reject(_ e: RowError) { errors.append(e) }
         func take(_ records: [CSVParser.Record]) throws {
             for record in records {
                 guard let idx = index else {
                     do { index = try header(record.fields) } catch {
                         reject(error)
-                        throw ImportRejected(errors: errors, total: total)
+                        throw rejectAll(errors)
                     }
                     continue
                 }
@@ -78,16 +76,16 @@ extension TenantTransaction {
         } catch let problem as CSVParser.Problem {
             reject(RowError(line: problem.line, column: "", value: "", reason: problem.description))
         }
-        if index == nil && total == 0 {
+        if index == nil && errors.isEmpty {
             reject(RowError(line: 1, column: "", value: "", reason: "the file is empty: it needs a header line and rows"))
-            throw ImportRejected(errors: errors, total: total)
+            throw rejectAll(errors)
         }
         return (out, errors)
     }
 
     /// Every problem of a file in line order, as the rejection of the whole file.
     func rejectAll(_ errors: [RowError]) -> ImportRejected {
-        ImportRejected(errors: Array(errors.sorted { $0.line < $1.line }.prefix(ImportRejected.limit)), total: errors.count)
+        ImportRejected(errors: Array(errors.sorted().prefix(ImportRejected.limit)), total: errors.count)
     }
 
     /// NIPs of `lines` that are not employees of this city, as row errors.

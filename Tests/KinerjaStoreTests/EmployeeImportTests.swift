@@ -411,6 +411,23 @@ import Testing
         }
     }
 
+    /// Of more problems than are shown, the first in line order, whichever check found them: the rows' own
+    /// problems (lines 4 to 1,103) come before the checks across rows (the NIP of line 2 again on line 3).
+    @Test func theProblemsShownAreTheFirstLines() async throws {
+        let (db, t) = try await empty("first")
+        let rows = [Self.rows[0], Self.rows[0]] + (0..<1_100).map { _ in Self.rows[2].replacingOccurrences(of: ";PNS;", with: ";HONORER;") }
+        do {
+            _ = try await run(db, t.id, Self.file(rows))
+            Issue.record("accepted")
+        } catch let r as ImportRejected {
+            #expect(r.total == 1_101)
+            #expect(r.errors.count == ImportRejected.limit)
+            #expect(r.errors.first?.line == 3 && r.errors.first?.reason.contains("more than once") == true, "\(r.errors.prefix(2))")
+            #expect(r.errors.last?.line == 1_002)
+        }
+        #expect(try await snapshot(db, t.id).isEmpty)
+    }
+
     /// With NIP ATASAN, an active employee's atasan is active after the file: an inactive one could approve no SKP.
     /// (Without it, the rule finds those employees another atasan.)
     @Test func withNIPAtasanAnActiveEmployeesAtasanStaysActive() async throws {

@@ -64,6 +64,26 @@ import Testing
         #expect(pagu == SmallImportSummary(rows: 2, new: 2, changed: 0))
     }
 
+    /// A file of more problems than are shown counts them all, and shows the first in line order: here a duplicate
+    /// found after every row was read (line 3) and 1,200 bad dates (lines 4 to 1,203).
+    @Test func aFileOfManyProblemsCountsThemAllAndShowsTheFirst() async throws {
+        let db = try await TestDatabase.app()
+        let (a, pop) = try await TestDatabase.city("tpp-many")
+        let x = pop.people[0].nip
+        let lines = ["NIP;TANGGAL;JENIS;MENIT", "\(x);2026-03-02;terlambat;15", "\(x);2026-03-02;terlambat;20"]
+            + (0..<1_200).map { _ in "\(x);2026-03-32;terlambat;5" }
+        do {
+            _ = try await db.withTenant(a.id) { try await $0.importAttendance(actor: "t", next: Self.chunks(lines.joined(separator: "\n"))) }
+            Issue.record("a bad file was imported")
+        } catch let rejected as ImportRejected {
+            #expect(rejected.total == 1_201)
+            #expect(rejected.errors.count == ImportRejected.limit)
+            #expect(rejected.errors.first?.line == 3 && rejected.errors.first?.column == "NIP, TANGGAL, JENIS")
+            #expect(rejected.errors.last?.line == 1_002)
+            #expect(rejected.description.hasSuffix("… and 201 more"))
+        }
+    }
+
     /// Nobody is due at work on a weekend or a holiday of the city: an absence recorded then deducts nothing (the
     /// national 3% a day otherwise), and a missed ceremony on 17 August, a holiday, still does.
     /// The holidays as a profile stored before the profile's own list kept them, under `complaints`: still read.
