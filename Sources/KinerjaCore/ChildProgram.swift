@@ -11,8 +11,8 @@ import Foundation
 /// Every process that inherited a copy of that socket keeps it open: a helper the child left behind, or another
 /// program started at the same moment from another thread, whose list of descriptors to close was taken before
 /// the socket existed (a database server started then lives for good). The waiter is then never told. Here the
-/// child is asked for directly (`waitpid` with `WNOHANG`), and it inherits no descriptor but its three standard
-/// ones, so it holds nothing of anyone else's either.
+/// child is asked for directly (`waitid` with `WNOHANG | WNOWAIT`, polled), and it inherits no descriptor but
+/// its three standard ones, so it holds nothing of anyone else's either.
 public enum ChildProgram {
     /// Why a run did not give a status.
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -32,25 +32,77 @@ public enum ChildProgram {
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            standardOutput: String? = nil, standardError: String? = nil,
                            limit: Duration? = nil, sweepGroup: Bool = false) async throws -> Int32 {
-        let pid = try spawn(executable, arguments, environment: environment, standardOutput: standardOutput,
-                            standardError: standardError)
-        let clock = ContinuousClock(), deadline = limit.map { clock.now + $0 }
-        var pause = Duration.milliseconds(2)
-        while true {
-            if try hasExited(pid, executable) {
-                // Before the child is reaped its number is still its own, so the sweep reaches only its group.
-                if sweepGroup { kill(-pid, SIGKILL) }
-                return reap(pid)
+        try await start(executable, arguments, environment: environment, standardOutput: standardOutput,
+                        standardError: standardError).wait(limit: limit, sweepGroup: sweepGroup)
+    }
+
+    /// Starts `executable` as `run` does and leaves it running (a server that a test starts): see `Running`.
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                             standardOutput: String? = nil, standardError: String? = nil) throws(Failure) -> Running {
+        Running(pid: try spawn(executable, arguments, environment: environment, standardOutput: standardOutput,
+                               standardError: standardError), executable: executable)
+    }
+
+    /// A child left running: signalled, asked whether it still runs, and waited for. It is reaped once, by `wait`
+    /// (or `end`); until then its number is its own, so a signal sent through it reaches no other process.
+    public final class Running: @unchecked Sendable {
+        public let pid: Int32
+        public let executable: String
+        /// The status, once reaped; every reap and signal holds the lock, so none comes after the number is freed.
+        private var status: Int32?
+        private let lock = NSLock()
+
+        init(pid: pid_t, executable: String) {
+            self.pid = pid
+            self.executable = executable
+        }
+
+        /// Whether it has not exited yet. (One that cannot be waited for, see `wait`, counts as exited.)
+        public var isRunning: Bool {
+            lock.withLock { status == nil && ((try? !ChildProgram.hasExited(pid, executable)) ?? false) }
+        }
+
+        /// Sends `signal` to the child alone (its helpers keep running), unless it was reaped.
+        public func signal(_ signal: Int32) {
+            lock.withLock { if status == nil { _ = kill(pid, signal) } }
+        }
+
+        /// Kills the child and its process group, and reaps it.
+        public func end() {
+            lock.withLock {
+                guard status == nil else { return }
+                ChildProgram.end(pid)
+                status = 128 + SIGKILL
             }
-            if let deadline, clock.now >= deadline {
-                end(pid)
-                throw Failure(description: "\(executable) was still running after \(limit!) and was stopped", timedOut: true)
+        }
+
+        /// Waits for the exit and returns the status (again, when asked again): its code, or 128 + the signal that
+        /// ended it. `limit`: past it the child and its process group are killed and `Failure` (`timedOut`) is
+        /// thrown; a cancelled task kills them too. `sweepGroup`: when the child exits, whatever it left running in
+        /// its process group is killed as well.
+        public func wait(limit: Duration? = nil, sweepGroup: Bool = false) async throws -> Int32 {
+            let clock = ContinuousClock(), deadline = limit.map { clock.now + $0 }
+            var pause = Duration.milliseconds(2)
+            while true {
+                let done: Int32? = try lock.withLock { () throws(Failure) -> Int32? in
+                    if let status { return status }
+                    guard try ChildProgram.hasExited(pid, executable) else { return nil }
+                    // Before the child is reaped its number is still its own, so the sweep reaches only its group.
+                    if sweepGroup { kill(-pid, SIGKILL) }
+                    status = ChildProgram.reap(pid)
+                    return status
+                }
+                if let done { return done }
+                if let deadline, clock.now >= deadline {
+                    end()
+                    throw Failure(description: "\(executable) was still running after \(limit!) and was stopped", timedOut: true)
+                }
+                do { try await Task.sleep(for: pause) } catch {
+                    end()
+                    throw error
+                }
+                pause = min(pause * 2, .milliseconds(100))
             }
-            do { try await Task.sleep(for: pause) } catch {
-                end(pid)
-                throw error
-            }
-            pause = min(pause * 2, .milliseconds(100))
         }
     }
 
@@ -85,7 +137,7 @@ public enum ChildProgram {
 
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), which Swift's Glibc module does not declare.
-    nonisolated(unsafe) private static let addCloseFrom: AddCloseFrom? =
+    private static let addCloseFrom: AddCloseFrom? =
         dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
             .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KinerjaAPI
+import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
 import Logging
@@ -131,22 +132,23 @@ import Testing
         return request
     }
 
-    func cityAndServer(_ label: String) async throws -> (Tenant, [String], String, Process, Int) {
+    func cityAndServer(_ label: String) async throws -> (Tenant, [String], String, ChildProgram.Running, Int) {
         let admin = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city(label)
         let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
-        let (server, port, _) = try await ServerProcessTests().start(databaseURL: ServerProcessTests.url(try TestDatabase.settings().app))
+        let (server, port, output) = try await ServerProcessTests().start(databaseURL: ServerProcessTests.url(try TestDatabase.settings().app))
+        try? FileManager.default.removeItem(at: output)
         return (city, pop.people.prefix(8).map(\.nip), token, server, port)
     }
 
     @Test func sigtermDuringABatchFinishesItWhole() async throws {
         let (city, nips, token, server, port) = try await cityAndServer("fault-term")
-        defer { if server.isRunning { server.terminate() } }
+        defer { server.end() }
         let inFlight = try await Self.holding(city, nip: nips[7]) { holder in
             let request = Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 3), token: token)
             let inFlight = Task { try await URLSession.shared.data(for: request) }
             try await TestDatabase.untilBlocked(by: holder)
-            kill(server.processIdentifier, SIGTERM)
+            server.signal(SIGTERM)
             try await Task.sleep(for: .milliseconds(300))
             #expect(server.isRunning, "the server waits for the batch in flight")
             return inFlight
@@ -156,18 +158,18 @@ import Testing
         // Drained, it stops (given time: the whole suite shares these cores).
         for _ in 0..<600 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!server.isRunning, "the server had not exited 60 s after SIGTERM")
-        if !server.isRunning { #expect(server.terminationStatus == 0 && server.terminationReason == .exit) }
+        if !server.isRunning { #expect(try await server.wait() == 0) }
         #expect(try await Self.count(city, day: 3) == nips.count, "the whole batch, not part of it")
     }
 
     @Test func sigkillDuringABatchWritesNothingOfIt() async throws {
         let (city, nips, token, server, port) = try await cityAndServer("fault-kill")
-        defer { if server.isRunning { server.terminate() } }
+        defer { server.end() }
         try await Self.holding(city, nip: nips[7]) { holder in
             let inFlight = Task { try? await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 4), token: token)) }
             try await TestDatabase.untilBlocked(by: holder)
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
+            server.signal(SIGKILL)
+            _ = try await server.wait()
             _ = await inFlight.value
         }
         // The server's transaction died with its connection: after the lock is gone, still nothing.
@@ -177,7 +179,7 @@ import Testing
 
     @Test func aClientThatLeavesMidRequestLeavesAWholeBatchOrNoneAndTheServerServesOn() async throws {
         let (city, nips, token, server, port) = try await cityAndServer("fault-leave")
-        defer { if server.isRunning { server.terminate() } }
+        defer { server.end() }
         try await Self.holding(city, nip: nips[7]) { holder in
             let task = Task { try? await URLSession.shared.data(for: Self.post(port: port, path: "/v1/attendance/events", body: Self.batch(nips, day: 5), token: token)) }
             try await TestDatabase.untilBlocked(by: holder)

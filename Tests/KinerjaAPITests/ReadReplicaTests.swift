@@ -248,9 +248,10 @@ import Testing
         defer { _ = try? Self.script("up") }
         try Self.script("stop")
         let process = ServerProcessTests()
-        let (server, port, _) = try await process.start(databaseURL: try #require(u["KINERJA_REPLICA_APP_URL"]),
-                                                        arguments: ["--database-wait-seconds", "1"])
-        defer { if server.isRunning { server.terminate() } }
+        let (server, port, output) = try await process.start(databaseURL: try #require(u["KINERJA_REPLICA_APP_URL"]),
+                                                             arguments: ["--database-wait-seconds", "1"])
+        try? FileManager.default.removeItem(at: output)
+        defer { server.end() }
         let (down, downBody) = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
         #expect(down == 503 && downBody.contains("database_unavailable"), "\(down) \(downBody)")
 
@@ -262,9 +263,8 @@ import Testing
         }
         #expect(answer.0 == 200 && answer.1.contains(code), "the same process serves once the database is up: \(answer)")
         #expect(try await process.httpGet(port: port, path: "/ready").0 == 200)
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
+        server.signal(SIGTERM)
+        #expect(try await server.wait() == 0)
     }
 
     /// A standby reached as a role that row-level security does not bind (here the tables' owner) could show

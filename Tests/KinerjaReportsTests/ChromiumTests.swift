@@ -8,7 +8,8 @@ import Testing
 /// own switch for the same rule (`prctl(PR_SET_MDWE)`, since 6.3, kept across `exec`) is set here before
 /// Chromium starts, with the options the server gives it: a PDF must still come out. Without `--jitless` V8
 /// cannot reserve its code space there, and Chromium hangs without writing anything.
-@Suite struct ChromiumTests {
+/// One Chromium at a time: each starts a dozen processes, and the stuck page's spins a core for its 5 s.
+@Suite(.serialized) struct ChromiumTests {
     /// Sets PR_SET_MDWE (65) with PR_MDWE_REFUSE_EXEC_GAIN (1), then runs the rest of the command line.
     static let denyWriteExecute = """
         import ctypes, os, sys
