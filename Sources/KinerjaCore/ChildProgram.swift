@@ -71,8 +71,9 @@ public enum ChildProgram {
         public func end() {
             lock.withLock {
                 guard status == nil else { return }
-                ChildProgram.end(pid)
-                status = 128 + SIGKILL
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                status = ChildProgram.reap(pid)
             }
         }
 
@@ -125,14 +126,6 @@ public enum ChildProgram {
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    }
-
-    /// Kills the child's process group and reaps the child.
-    static func end(_ pid: pid_t) {
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32

@@ -68,6 +68,8 @@ public struct ImportRejected: Error, Sendable, Equatable, CustomStringConvertibl
     public var errors: [RowError]
     public var total: Int
     public static let limit = 1_000
+    /// The problems a rejection shows of `errors`: the first `limit` in line order.
+    static func shown(_ errors: [RowError]) -> [RowError] { Array(errors.sorted().prefix(limit)) }
     public var description: String {
         "the import changed nothing: \(total) problem(s)\n" + errors.map { "  \($0)" }.joined(separator: "\n")
             + (total > errors.count ? "\n  … and \(total - errors.count) more" : "")
@@ -103,15 +105,12 @@ extension TenantTransaction {
         var atasanFromFile = false
         // The problems kept are the first `limit` in line order, whichever check found them and in whatever order
         // its rows came: the cross-row checks come after every row's own and in no set order.
-        func firstInLineOrder() -> [RowError] {
-            Array(errors.sorted().prefix(ImportRejected.limit))
-        }
         func reject(_ e: RowError) {
             errorCount += 1
             errors.append(e)
-            if errors.count >= 2 * ImportRejected.limit { errors = firstInLineOrder() }
+            if errors.count >= 2 * ImportRejected.limit { errors = ImportRejected.shown(errors) }
         }
-        func rejected() -> ImportRejected { ImportRejected(errors: firstInLineOrder(), total: errorCount) }
+        func rejected() -> ImportRejected { ImportRejected(errors: ImportRejected.shown(errors), total: errorCount) }
 
         try await connection.copyFrom(table: "import_stage", columns: Self.stageColumns, logger: logger) { writer in
             var parser = CSVParser()
