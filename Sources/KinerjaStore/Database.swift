@@ -231,7 +231,7 @@ public final class KinerjaDatabase: Sendable {
             }
             return try await withLeaseTimeout(leaseTimeout, transaction: true, body)
         } catch {
-            let inner = (error as? PostgresTransactionError).map { $0.closureError ?? $0.commitError ?? $0.beginError ?? $0 } ?? error
+            let inner = StoreError.innermost(error)
             throw Self.poolGaveUp(inner) ? poolGaveUpError : inner
         }
     }

@@ -38,9 +38,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The server's SQLSTATE and message from a PostgresNIO error, or its description.
     public static func describe(_ error: any Error) -> String {
-        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
-            return describe(inner)
-        }
+        let error = innermost(error)
         if let e = error as? PSQLError, let message = e.serverInfo?[.message] {
             let state = e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
             return message + state
@@ -91,19 +89,21 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// restarted (57P01-57P03), a connection fault (class 08), or the driver's own word that the connection
     /// closed. Not the database refusing the work: asked again once it answers, the same request may succeed.
     public static func connectionLost(_ error: any Error) -> Bool {
-        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
-            return connectionLost(inner)
-        }
-        guard let e = error as? PSQLError else { return false }
+        guard let e = innermost(error) as? PSQLError else { return false }
         if let state = e.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("08") }
         return [.connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed].contains(e.code)
     }
 
     /// The SQLSTATE of a server error, if it is one.
     public static func sqlState(_ error: any Error) -> String? {
-        if let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError {
-            return sqlState(inner)
-        }
-        return (error as? PSQLError)?.serverInfo?[.sqlState]
+        (innermost(error) as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// The error a transaction's work, its `commit` or its `begin` threw, out of the driver's
+    /// `PostgresTransactionError` around it (however deeply wrapped); any other error as it is.
+    public static func innermost(_ error: any Error) -> any Error {
+        var error = error
+        while let t = error as? PostgresTransactionError, let inner = t.closureError ?? t.commitError ?? t.beginError { error = inner }
+        return error
     }
 }
