@@ -133,7 +133,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         case .tenantSuspended(let code): .tenantSuspended(code)
         case .migrationsPending, .checksumMismatch: .notReady(error.description)
         // The database's address (role, host, port, name) is for the server's log, not for callers.
-        case .unavailable(let message): .databaseUnavailable(StoreError.withoutAddress(message))
+        case .unavailable(let message, _): .databaseUnavailable(message)
         default: .internalError
         }
     }

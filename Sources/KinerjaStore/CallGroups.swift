@@ -3,7 +3,7 @@
 /// for all of them instead of one each. Each caller gets the outcomes of its own items; a fault of the shared
 /// call (the connection lost, a timeout) reaches every caller in it. With nothing running, a request goes at
 /// once: no waiting is added when the server is not busy. A call that fails because the database is
-/// unavailable (``StoreError/unavailable(_:)``: no connection within the lease timeout, or the pool gave up)
+/// unavailable (``StoreError/unavailable(_:address:)``: no connection within the lease timeout, or the pool gave up)
 /// fails the requests waiting behind it too: each would otherwise wait out a lease timeout of its own after
 /// the one before, and a queue that grows faster than the groups fail would never drain.
 ///

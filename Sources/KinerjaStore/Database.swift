@@ -111,7 +111,7 @@ public final class KinerjaDatabase: Sendable {
     public let client: PostgresClient
     public let settings: DatabaseSettings
     public let logger: Logger
-    /// How long a transaction may wait for a connection before it fails with ``StoreError/unavailable(_:)``;
+    /// How long a transaction may wait for a connection before it fails with ``StoreError/unavailable(_:address:)``;
     /// nil waits as long as the pool does (it keeps retrying a database that is down for a minute). The time
     /// the work itself takes once connected is not limited here.
     public let leaseTimeout: Duration?
@@ -262,7 +262,8 @@ public final class KinerjaDatabase: Sendable {
     }
 
     private var poolGaveUpError: StoreError {
-        .unavailable("the database has not accepted a connection for a minute or more (\(settings.redactedDescription)): it is down or unreachable")
+        .unavailable("the database has not accepted a connection for a minute or more: it is down or unreachable",
+                     address: settings.redactedDescription)
     }
 
     /// Runs the transaction in a child task, which ``LeaseWatch`` cancels if no connection was leased in time
@@ -276,7 +277,8 @@ public final class KinerjaDatabase: Sendable {
             return try await withThrowingTaskGroup(of: R.self) { group in
                 group.addTask {
                     try await self.leaseWatch.watching(until: deadline, timedOut: {
-                        StoreError.unavailable("no database connection within \(timeout) (\(self.settings.redactedDescription)): the database is down, restarting, or every connection is busy")
+                        StoreError.unavailable("no database connection within \(timeout): the database is down, restarting, or every connection is busy",
+                                               address: self.settings.redactedDescription)
                     }) { id in
                         // Claimed before anything is sent, BEGIN included.
                         try await self.client.withConnection { conn in

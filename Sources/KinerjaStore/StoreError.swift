@@ -17,7 +17,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case checksumMismatch(version: Int, name: String)
     case database(String)
     /// The database could not be reached in time (down, restarting, or every connection busy): try again.
-    case unavailable(String)
+    /// `address` names the database it tried (role, host, port, name; never the password) for the server's log
+    /// and the CLI; a caller of the API hears the message alone.
+    case unavailable(String, address: String? = nil)
 
     public var description: String {
         switch self {
@@ -32,7 +34,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .checksumMismatch(let version, let name):
             "migration \(version) (\(name)) was changed after it was applied: its checksum differs from the recorded one"
         case .database(let message): message
-        case .unavailable(let message): message
+        case .unavailable(let message, let address): address.map { "\(message) (\($0))" } ?? message
         }
     }
 
@@ -50,12 +52,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `describe(error)` as a caller may read it: without the database's address (role, host, port, name) that
     /// a connection failure names for the server's log.
     public static func publicDescription(_ error: any Error) -> String {
-        withoutAddress(describe(error))
-    }
-
-    /// `message` without a database address in parentheses, ` (postgres://role@host:port/name)`.
-    public static func withoutAddress(_ message: String) -> String {
-        message.replacingOccurrences(of: #" \(postgres://[^)]*\)"#, with: "", options: .regularExpression)
+        if case .unavailable(let message, _)? = innermost(error) as? StoreError { return message }
+        return describe(error)
     }
 
     /// An error as a log line may show it. For a database error: its code, SQLSTATE, message, the table, column
