@@ -89,7 +89,8 @@ public final class ReadReplica: Sendable {
                 return try await group.next()!
             }
         } catch {
-            found = .unreachable(StoreError.describe(error))
+            // The state is shown by /ready: the replica's address is for the log (the probe's lines name it).
+            found = .unreachable(StoreError.publicDescription(error))
         }
         let before = state.withLock { s in
             defer { s = found }
@@ -164,7 +165,7 @@ public final class ReadReplica: Sendable {
             return try await replica.withTenant(tenant, body)
         } catch where Self.unreachable(error) {
             // Only a standby in use is passed over here: a probe's later finding (refused, say) stands.
-            state.withLock { if $0.serving { $0 = .unreachable(StoreError.describe(error)) } }
+            state.withLock { if $0.serving { $0 = .unreachable(StoreError.publicDescription(error)) } }
             replica.logger.notice("read replica unreachable: reads go to the primary", metadata: ["error": "\(StoreError.describe(error))"])
             return try await primary.withTenant(tenant, body)
         }

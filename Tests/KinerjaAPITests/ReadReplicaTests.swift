@@ -175,6 +175,33 @@ import Testing
                 #expect(ready.status == .ok)
                 #expect((ready.json["readReplica"] as? String)?.hasPrefix("unreachable") == true, "\(ready.body)")
             }
+
+            // A standby that takes the connection and never answers (a host gone quiet): the probe gives up when
+            // no connection came within the lease timeout, and /ready says so without the replica's address,
+            // which is the log's.
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+            }
+            try #require(bound && listen(listener, 8) == 0)
+            var quiet = standby.settings
+            quiet.port = Int(UInt16(bigEndian: address.sin_port))
+            let silent = ReadReplica(replica: KinerjaDatabase(settings: quiet, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
+                                     primary: primary)
+            group.addTask { await silent.replica.run() }
+            let silence = await silent.probe()
+            guard case .unreachable(let why) = silence else { Issue.record("\(silence)"); return }
+            #expect(why.contains("no database connection within") && !why.contains("postgres://"), "\(why)")
+            let silentAPI = try buildRouter(database: primary, readReplica: silent, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+            try await Application(router: silentAPI).test(.router) { client in
+                let ready = try await client.get("/ready", token: nil)
+                #expect(ready.status == .ok && !ServerProcessTests.namesADatabase(ready.body), "the replica's address is the log's: \(ready.body)")
+            }
             // The standby refuses writes whatever the role tries: only reads are ever sent there.
             await #expect(throws: (any Error).self) {
                 try await standby.withTenant(city.id) { tx in
@@ -214,6 +241,7 @@ import Testing
                     let took = ContinuousClock.now - started
                     #expect(down.status == .serviceUnavailable, "\(path): \(down.status) \(down.body)")
                     #expect(down.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                    #expect(!ServerProcessTests.namesADatabase(down.body), "\(path): the database's address is the log's: \(down.body)")
                     if path != "/ready" {
                         #expect(down.code == "database_unavailable" && down.headers[.retryAfter] != nil, "\(path): \(down.body)")
                     }
