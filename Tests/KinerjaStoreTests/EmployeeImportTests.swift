@@ -516,11 +516,11 @@ import Testing
         let feed = Feed(bytes: Array(text.utf8), chunk: 64 * 1024)
         // What the imports before this one changed is analysed first, as the CLI and the API do (`run` too).
         try await db.refreshImportStatistics()
-        let analysesBefore = try await figure("select analyze_count::float8 from pg_stat_user_tables where relname = 'employees'")
+        let analysesBefore = try await figure("select analyze_count::float8 from pg_stat_user_tables where relid = 'employees'::regclass")
         let summary = try await db.withTenant(t.id) { tx in try await tx.importEmployees(options: .init(), actor: "hr", next: { await feed.next() }) }
         #expect(summary.new == 1_500)
         // The import analysed the table itself, in its own transaction (another test's import may have too).
-        let analysesAfter = try await figure("select analyze_count::float8 from pg_stat_user_tables where relname = 'employees'")
+        let analysesAfter = try await figure("select analyze_count::float8 from pg_stat_user_tables where relid = 'employees'::regclass")
         #expect(analysesAfter > analysesBefore, "no analysis of employees since the import began")
         let estimate = try await db.withTenant(t.id) { tx in
             var rows = 0.0
@@ -533,7 +533,8 @@ import Testing
         // The statistics come from a sample of 30,000 rows. Where the city is 1% of the table or more (a clean
         // run's database), some 300 of its rows are in the sample and the planner counts it among the table's
         // most common cities. In a database of two million employees across ten thousand test cities, the city is
-        // 22 rows of the sample and is estimated as an average city (225 and 976 seen), with or without the fault.
+        // 22 rows of the sample and is estimated as an average city (225 seen there; 976 in one of a million),
+        // with or without the fault.
         let tableRows = try await figure("select reltuples::float8 from pg_class where oid = 'employees'::regclass")
         if tableRows <= 150_000 {
             #expect(estimate >= 500, "the planner estimates \(estimate) rows for a city of 1,500 in a table of \(tableRows)")
