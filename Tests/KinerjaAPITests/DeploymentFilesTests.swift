@@ -162,41 +162,17 @@ import Testing
     /// to connect to it says "free") is taken. The pair's ports were picked that way from Linux's range for
     /// connections' ends, and in a fresh clone's `make test` PostgreSQL could not bind the one it got.
     @Test func aPortHeldByAConnectionsEndIsTakenForTheReplicaPair() async throws {
-        func port(of fd: Int32) -> Int {
-            var address = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-        func loopback(_ port: Int) -> sockaddr_in {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = UInt16(port).bigEndian
-            a.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return a
-        }
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(client); close(listener) }
-        var any = loopback(0)
-        let bound = withUnsafePointer(to: &any) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0 && listen(listener, 1) == 0)
-        var server = loopback(port(of: listener))
-        let connected = withUnsafePointer(to: &server) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
-        let end = port(of: client)
+        let listener = try #require(LoopbackSocket.listening())
+        defer { listener.close() }
+        let client = try #require(LoopbackSocket.connected(to: listener.port))
+        defer { client.close() }
+        let end = client.port
         let script = Self.root.appendingPathComponent("deploy/local/replica.sh").path
         // Nothing listens there: a connection to it is refused, which the old check took for free.
         let probe = try await Self.run(["bash", "-c", "(exec 3<>/dev/tcp/127.0.0.1/\(end)) 2>/dev/null"])
         #expect(probe.status != 0, "nothing listens on \(end)")
         #expect(try await Self.run([script, "port-taken", "\(end)"]).status == 0, "port \(end), a connection's end")
-        #expect(try await Self.run([script, "port-taken", "\(port(of: listener))"]).status == 0, "a listener's port")
+        #expect(try await Self.run([script, "port-taken", "\(listener.port)"]).status == 0, "a listener's port")
         let bad = try await Self.run([script, "port-taken", "x"])
         #expect(bad.status != 0 && bad.output.contains("port-taken needs a port number"))
     }

@@ -179,18 +179,10 @@ import Testing
             // A standby that takes the connection and never answers (a host gone quiet): the probe gives up when
             // no connection came within the lease timeout, and /ready says so without the replica's address,
             // which is the log's.
-            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(listener) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-            }
-            try #require(bound && listen(listener, 8) == 0)
+            let listener = try #require(LoopbackSocket.listening())
+            defer { listener.close() }
             var quiet = standby.settings
-            quiet.port = Int(UInt16(bigEndian: address.sin_port))
+            quiet.port = listener.port
             let silent = ReadReplica(replica: KinerjaDatabase(settings: quiet, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
                                      primary: primary)
             group.addTask { await silent.replica.run() }
