@@ -292,6 +292,21 @@ public struct TenantArchiver: Sendable {
                 select count(*)::int from r
                 """, logger: logger)
             for try await n in rows.decode(Int.self) { revoked = n }
+            // A key's cities are the rows that share its id: revoking it in one revokes it in all (0002). A copy's
+            // keys get ids of their own, so that revoking one in the copy cannot end the original's live key;
+            // the copy's idempotency records and report jobs follow them.
+            try await conn.query("""
+                with renumbered as materialized (
+                    select k.key_id as old, gen_random_uuid() as new from api_keys k
+                    where k.tenant_id = \(id)
+                      and exists (select 1 from api_keys o where o.key_id = k.key_id and o.tenant_id <> k.tenant_id)
+                ), keys as (
+                    update api_keys k set key_id = r.new from renumbered r where k.tenant_id = \(id) and k.key_id = r.old
+                ), jobs as (
+                    update report_jobs j set key_id = r.new from renumbered r where j.tenant_id = \(id) and j.key_id = r.old
+                )
+                update idempotency_keys i set key_id = r.new from renumbered r where i.tenant_id = \(id) and i.key_id = r.old
+                """, logger: logger)
 
             let detail = String(data: try TenantArchive.encoder().encode([
                 "from_code": manifest.code, "from_tenant_id": manifest.tenantID.uuidString.lowercased(),

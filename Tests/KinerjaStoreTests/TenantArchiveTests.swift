@@ -56,6 +56,12 @@ import Testing
         let (b, _) = try await TestDatabase.city("arch-b")
         // Sealed first: a server running against the test database (another suite) seals every city's new entries.
         try await admin.sealAudit(b.id)
+        // The key's answer kept for an Idempotency-Key, which the copy keeps under its own key.
+        let keyID = try #require(try await admin.withTenant(a.id) { try await $0.apiKeys() }.first?.id)
+        try await owner.client.query("""
+            insert into idempotency_keys (tenant_id, key_id, idem_key, request_hash, method, path, status)
+            values (\(a.id.uuid), \(keyID), 'archive-k1', '\\x00'::bytea, 'POST', '/v1/realisasi', 200)
+            """, logger: TestDatabase.logger)
         let beforeA = try await Self.rows(of: a.id)
         let beforeB = try await Self.rows(of: b.id)
         #expect(beforeA["behaviour_ratings"]!.count > 0 && beforeA["evaluations"]!.count == pop.people.count)
@@ -80,7 +86,7 @@ import Testing
         let c = try await Self.rows(of: imported.tenant.id, skipping: isMove)
         // The chain's head moves when the move's own entries are sealed (by the import, or by a server running
         // against the test database at any moment): the import checked the chain; here the head is not compared.
-        for table in TenantSchema.tables where !["tenants", "api_keys", "audit_heads"].contains(table) {
+        for table in TenantSchema.tables where !["tenants", "api_keys", "audit_heads", "idempotency_keys"].contains(table) {
             #expect(c[table] == beforeA[table], "\(table) differs in the copy")
             #expect(afterA[table] == beforeA[table], "\(table) of the source changed")
         }
@@ -91,6 +97,21 @@ import Testing
         let grants = try await admin.platform.lookUpKey(hash: APIToken.hash(token))
         #expect(grants.filter { !$0.revoked }.map(\.tenantCode) == [a.code])
         #expect(grants.filter(\.revoked).map(\.tenantCode) == [copy])
+
+        // The copy's key has an id of its own, and its kept answer follows it: revoking the copy's key (city HR of
+        // the copy, by the prefix its key list shows) ends nothing in the source. With the source's id, it revoked
+        // the source's live key and wrote in the source's audit log.
+        let copied = try #require(try await admin.withTenant(imported.tenant.id) { try await $0.apiKeys() }.first)
+        #expect(copied.id != keyID && copied.revokedAt != nil)
+        #expect(afterA["idempotency_keys"] == beforeA["idempotency_keys"])
+        #expect(try await Self.rows(of: imported.tenant.id)["idempotency_keys"]
+                == beforeA["idempotency_keys"]!.map { $0.replacingOccurrences(of: keyID.uuidString.lowercased(), with: copied.id.uuidString.lowercased()) })
+        await #expect(throws: StoreError.self) {
+            try await admin.withTenant(imported.tenant.id) { try await $0.revokeAPIKey(copied.prefix, actor: "tests") }
+        }
+        let still = try await admin.platform.lookUpKey(hash: APIToken.hash(token))
+        #expect(still.filter { !$0.revoked }.map(\.tenantCode) == [a.code])
+        #expect(try await Self.rows(of: a.id)["audit_log"]!.filter { $0.contains("apikey.revoke") }.isEmpty)
 
         // The copy is a working city: its identity columns go on past the ids it brought.
         try await admin.withTenant(imported.tenant.id) { tx in
