@@ -317,7 +317,7 @@ extension TenantTransaction {
                 """)
             try await query("set local enable_nestloop = \(unescaped: summary.rows <= options.joinByKeyUpTo ? "on" : "off")")
             try await query("set local jit to default")
-            if !loops.isEmpty { throw ImportRejected(errors: loops, total: loops.count) }
+            if !loops.isEmpty { throw ImportRejected(every: loops) }
         }
         // Heads of top units have no atasan inside the city; anyone else without one is listed.
         let rows = try await query("""

@@ -47,11 +47,14 @@ public struct ImportOptions: Sendable {
     public var auditUnchanged: Bool
     /// Whether the summary counts the active employees the file leaves out (`missing`), a pass over the city.
     public var countMissing: Bool
+    /// Whether a rejection keeps every problem (``ImportRejected/every``), not only the first
+    /// ``ImportRejected/limit``: for `kinerja-admin import employees --errors-file`.
+    public var keepEveryProblem: Bool
     /// Up to this many rows, every statement may find rows by key (nested loops); above it, only hash joins.
     public var joinByKeyUpTo: Int
     public init(dryRun: Bool = false, deactivateMissing: Bool = false, findLeftOutByKeyUpTo: Int = 10_000,
                 auditAction: String = "employees.import", auditSubject: String = "", auditUnchanged: Bool = true,
-                countMissing: Bool = true, joinByKeyUpTo: Int = 100) {
+                countMissing: Bool = true, joinByKeyUpTo: Int = 100, keepEveryProblem: Bool = false) {
         self.dryRun = dryRun
         self.deactivateMissing = deactivateMissing
         self.findLeftOutByKeyUpTo = findLeftOutByKeyUpTo
@@ -60,6 +63,7 @@ public struct ImportOptions: Sendable {
         self.auditUnchanged = auditUnchanged
         self.countMissing = countMissing
         self.joinByKeyUpTo = joinByKeyUpTo
+        self.keepEveryProblem = keepEveryProblem
     }
 }
 
@@ -67,9 +71,25 @@ public struct ImportOptions: Sendable {
 public struct ImportRejected: Error, Sendable, Equatable, CustomStringConvertible {
     public var errors: [RowError]
     public var total: Int
+    /// Every problem in line order, where the import kept them all (the employee import asked with
+    /// ``ImportOptions/keepEveryProblem``; the attendance, pagu and complaint imports always): else nil.
+    public var every: [RowError]?
     public static let limit = 1_000
     /// The problems a rejection shows of `errors`: the first `limit` in line order.
     static func shown(_ errors: [RowError]) -> [RowError] { Array(errors.sorted().prefix(limit)) }
+
+    public init(errors: [RowError], total: Int) {
+        self.errors = errors
+        self.total = total
+    }
+
+    /// A rejection for all of `problems`: it shows the first `limit` and keeps every one.
+    public init(every problems: [RowError]) {
+        let sorted = problems.sorted()
+        self.errors = Array(sorted.prefix(Self.limit))
+        self.total = problems.count
+        self.every = sorted
+    }
     public var description: String {
         "the import changed nothing: \(total) problem(s)\n" + errors.map { "  \($0)" }.joined(separator: "\n")
             + (total > errors.count ? "\n  … and \(total - errors.count) more" : "")
@@ -108,9 +128,11 @@ extension TenantTransaction {
         func reject(_ e: RowError) {
             errorCount += 1
             errors.append(e)
-            if errors.count >= 2 * ImportRejected.limit { errors = ImportRejected.shown(errors) }
+            if !options.keepEveryProblem && errors.count >= 2 * ImportRejected.limit { errors = ImportRejected.shown(errors) }
         }
-        func rejected() -> ImportRejected { ImportRejected(errors: ImportRejected.shown(errors), total: errorCount) }
+        func rejected() -> ImportRejected {
+            options.keepEveryProblem ? ImportRejected(every: errors) : ImportRejected(errors: ImportRejected.shown(errors), total: errorCount)
+        }
 
         try await connection.copyFrom(table: "import_stage", columns: Self.stageColumns, logger: logger) { writer in
             var parser = CSVParser()

@@ -85,7 +85,7 @@ extension TenantTransaction {
 
     /// Every problem of a file in line order, as the rejection of the whole file.
     func rejectAll(_ errors: [RowError]) -> ImportRejected {
-        ImportRejected(errors: ImportRejected.shown(errors), total: errors.count)
+        ImportRejected(every: errors)
     }
 
     /// NIPs of `lines` that are not employees of this city, as row errors.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinerjaCore
+import KinerjaReports
 import KinerjaStore
 
 struct ImportCommand: AsyncParsableCommand {
@@ -19,6 +20,7 @@ struct ImportCommand: AsyncParsableCommand {
         @Flag(help: "Check and count, write nothing.") var dryRun = false
         @Flag(help: "Mark active employees absent from the file inactive (never deleted).") var deactivateMissing = false
         @Option(help: "Summary as text or json.") var format: SummaryFormat = .text
+        @OptionGroup var errorsFile: ErrorsFile
 
         enum SummaryFormat: String, ExpressibleByArgument { case text, json }
 
@@ -26,13 +28,15 @@ struct ImportCommand: AsyncParsableCommand {
             guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read '\(file)'") }
             defer { try? handle.close() }
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-            let (code, options) = (tenant, ImportOptions(dryRun: dryRun, deactivateMissing: deactivateMissing))
+            let code = tenant
             let started = ContinuousClock.now
-            let summary: ImportSummary
-            do {
-                summary = try await connection.withDatabase { db in
-                    let t = try await db.platform.requireTenant(code: code)
-                    try await db.refreshImportStatistics()
+            let options = ImportOptions(dryRun: dryRun, deactivateMissing: deactivateMissing, keepEveryProblem: errorsFile.path != nil)
+            let output = try errorsFile.open()
+            defer { output?.abandon() }
+            let outcome = try await connection.withDatabase { db in
+                let t = try await db.platform.requireTenant(code: code)
+                try await db.refreshImportStatistics()
+                return try await ErrorsFile.outcome {
                     let summary = try await db.withTenant(t.id) { tx in
                         try await tx.importEmployees(options: options, actor: cliActor, progress: { n in
                             if size > 1_000_000 { printError("  \(n) rows read…") }
@@ -51,9 +55,8 @@ struct ImportCommand: AsyncParsableCommand {
                     }
                     return summary
                 }
-            } catch let error as CLIError where error.description.hasPrefix("the import changed nothing") {
-                throw error
             }
+            let summary = try await errorsFile.settle(outcome, output)
             let elapsed = ContinuousClock.now - started
             switch format {
             case .json:
@@ -101,10 +104,11 @@ struct ImportCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
         @Option(help: "City code.") var tenant: String
+        @OptionGroup var errorsFile: ErrorsFile
 
         func run() async throws {
             let code = tenant
-            let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importAttendance(actor: cliActor, next: next) }
+            let s = try await ImportCommand.small(file, connection, tenant: code, errorsFile: errorsFile) { tx, next in try await tx.importAttendance(actor: cliActor, next: next) }
             printError("\(code): \(s.rows) attendance event(s): \(s.new) new, \(s.changed) changed, \(s.rows - s.new - s.changed) unchanged")
         }
     }
@@ -122,10 +126,11 @@ struct ImportCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
         @Option(help: "City code.") var tenant: String
+        @OptionGroup var errorsFile: ErrorsFile
 
         func run() async throws {
             let code = tenant
-            let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importComplaints(actor: cliActor, next: next) }
+            let s = try await ImportCommand.small(file, connection, tenant: code, errorsFile: errorsFile) { tx, next in try await tx.importComplaints(actor: cliActor, next: next) }
             printError("\(code): \(s.rows) complaint(s): \(s.new) new, \(s.changed) updated, \(s.rows - s.new - s.changed) unchanged")
             for note in s.notes { printError("\(code): \(note)") }
         }
@@ -138,25 +143,81 @@ struct ImportCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The CSV file (`,` or `;`, UTF-8, header line first).") var file: String
         @Option(help: "City code.") var tenant: String
+        @OptionGroup var errorsFile: ErrorsFile
 
         func run() async throws {
             let code = tenant
-            let s = try await ImportCommand.small(file, connection, tenant: code) { tx, next in try await tx.importPagu(actor: cliActor, next: next) }
+            let s = try await ImportCommand.small(file, connection, tenant: code, errorsFile: errorsFile) { tx, next in try await tx.importPagu(actor: cliActor, next: next) }
             printError("\(code): \(s.rows) pagu: \(s.new) new, \(s.changed) changed, \(s.rows - s.new - s.changed) unchanged")
         }
     }
 
     /// Reads `file` in chunks into `body`, inside one transaction of the city.
-    static func small(_ file: String, _ connection: ConnectionOptions, tenant code: String,
+    static func small(_ file: String, _ connection: ConnectionOptions, tenant code: String, errorsFile: ErrorsFile,
                       _ body: @escaping @Sendable (TenantTransaction, () async throws -> [UInt8]?) async throws -> SmallImportSummary)
         async throws -> SmallImportSummary {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read '\(file)'") }
         defer { try? handle.close() }
-        return try await connection.withDatabase { db in
+        let output = try errorsFile.open()
+        defer { output?.abandon() }
+        let outcome = try await connection.withDatabase { db in
             let t = try await db.platform.requireTenant(code: code)
-            return try await db.withTenant(t.id) { tx in
-                try await body(tx, { try handle.read(upToCount: 1 << 20).map { Array($0) } })
+            return try await ErrorsFile.outcome {
+                try await db.withTenant(t.id) { tx in
+                    try await body(tx, { try handle.read(upToCount: 1 << 20).map { Array($0) } })
+                }
             }
+        }
+        return try await errorsFile.settle(outcome, output)
+    }
+}
+
+/// `--errors-file`: every problem of a rejected file as CSV (line, column, value, problem), for HR to sort and
+/// filter in a spreadsheet; the terminal shows the first few. Without it the terminal shows the first 1,000.
+struct ErrorsFile: ParsableArguments {
+    @Option(name: .customLong("errors-file"), help: ArgumentHelp(
+        "Write every problem found to this CSV file (line, column, value, problem) and show only the first \(Self.shown) here. "
+            + "When the file passes, it holds the header line alone. Nothing is written if the import fails otherwise.",
+        valueName: "csv-file"))
+    var path: String?
+
+    static let shown = 10
+    static let columns = ["line", "column", "value", "problem"]
+
+    /// The file's partial copy beside it, made before the import, so that a folder that cannot be written is
+    /// refused before anything is read or written.
+    func open() throws -> ReportOutput? {
+        try path.map { try ReportOutput(url: URL(fileURLWithPath: $0), pdf: false) }
+    }
+
+    /// Runs an import: its rejection as a value, to be written after the database is closed.
+    static func outcome<R: Sendable>(_ body: () async throws -> R) async throws -> Result<R, ImportRejected> {
+        do {
+            return .success(try await body())
+        } catch {
+            guard let rejected = StoreError.innermost(error) as? ImportRejected else { throw error }
+            return .failure(rejected)
+        }
+    }
+
+    /// The import's summary; or its rejection, written to the file when one was named and then thrown.
+    func settle<R>(_ outcome: Result<R, ImportRejected>, _ output: ReportOutput?) async throws -> R {
+        switch outcome {
+        case .success(let summary):
+            if let output {
+                try output.write(Table(columns: Self.columns).csv())
+                try await output.finish()
+            }
+            return summary
+        case .failure(let rejected):
+            guard let output, let path else { throw CLIError(rejected.description) }
+            let problems = rejected.every ?? rejected.errors
+            try output.write(Table(columns: Self.columns, rows: problems.map { [String($0.line), $0.column, $0.value, $0.reason] }).csv())
+            try await output.finish()
+            let kept = problems.count == rejected.total ? "every one" : "the first \(problems.count)"
+            throw CLIError("the import changed nothing: \(rejected.total) problem(s), \(kept) written to '\(path)'"
+                           + (rejected.total > Self.shown ? "; the first \(Self.shown):" : ":") + "\n"
+                           + problems.prefix(Self.shown).map { "  \($0)" }.joined(separator: "\n"))
         }
     }
 }

@@ -100,6 +100,64 @@ import Testing
         }
     }
 
+    /// `import ... --errors-file`: a rejected file's problems, every one, go to a CSV file in line order and the
+    /// terminal shows the first 10; a file that passes leaves the header alone; a path that cannot be written is
+    /// refused before the import reads or writes anything.
+    @Test func anImportWritesEveryProblemToTheErrorsFile() async throws {
+        let (city, pop) = try await TestDatabase.city("admin-errors")
+        let db = try await TestDatabase.admin()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-errors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ lines: [String]) throws -> String {
+            let url = folder.appendingPathComponent(name)
+            try (lines.joined(separator: "\r\n") + "\r\n").write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        func csvLines(_ path: String) throws -> [String] {
+            try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        }
+        let header = "NAMA,NIP,JENIS JABATAN,NAMA JABATAN,NAMA UNOR,UNOR INDUK"
+        let good = "Andi,198001012005011001,Pelaksana,Pengadministrasi Umum,Dinas Sosial,Dinas Sosial"
+        // Lines 3 to 32 each give a NIP of 5 digits.
+        let bad = try write("bad.csv", [header, good] + (0..<30).map { "Orang \($0),\(10_000 + $0),Pelaksana,Staf,Dinas Sosial,Dinas Sosial" })
+        let problems = folder.appendingPathComponent("problems.csv").path
+
+        let rejected = try await ReportCommandTests.admin(["import", "employees", bad, "--tenant", city.code, "--errors-file", problems])
+        #expect(rejected.status == 1, "\(rejected.err.prefix(400))")
+        let written = try csvLines(problems)
+        #expect(written.first == "line,column,value,problem")
+        let lines = written.dropFirst().compactMap { Int($0.prefix { $0 != "," }) }
+        #expect(lines.count == written.count - 1 && lines == lines.sorted() && Set(lines) == Set(3...32), "\(written.prefix(4))")
+        #expect(written.contains { $0.hasPrefix("3,NIP,10000,") }, "\(written.prefix(3))")
+        #expect(rejected.err.contains("the import changed nothing: \(written.count - 1) problem(s), every one written to '\(problems)'; the first 10:"),
+                "\(rejected.err.prefix(400))")
+        #expect(rejected.err.components(separatedBy: "\n").filter { $0.hasPrefix("  line ") }.count == 10, "\(rejected.err)")
+        #expect(try await db.withTenant(city.id) { try await $0.employee(nip: "198001012005011001") } == nil)
+        // No partial copy is left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["bad.csv", "problems.csv"])
+
+        // A file that passes (a dry run) leaves the header alone, not the last run's problems.
+        let fine = try write("fine.csv", [header, good])
+        let dry = try await ReportCommandTests.admin(["import", "employees", fine, "--tenant", city.code, "--dry-run", "--errors-file", problems])
+        #expect(dry.status == 0 && dry.out.contains("new:         1"), "\(dry.err)")
+        #expect(try csvLines(problems) == ["line,column,value,problem"])
+
+        // A folder that does not exist: refused before the import, which would otherwise have stored Andi.
+        let nowhere = folder.appendingPathComponent("missing/problems.csv").path
+        let refused = try await ReportCommandTests.admin(["import", "employees", fine, "--tenant", city.code, "--errors-file", nowhere])
+        #expect(refused.status != 0 && refused.err.contains(nowhere), "\(refused.err)")
+        #expect(try await db.withTenant(city.id) { try await $0.employee(nip: "198001012005011001") } == nil)
+
+        // The attendance import keeps them all as well: a NIP the city does not have, on each of 12 lines.
+        let stranger = "199001012015011999"
+        #expect(!pop.people.contains { $0.nip == stranger })
+        let attendance = try write("absen.csv", ["NIP,TANGGAL,JENIS"] + (1...12).map { "\(stranger),2026-03-\(10 + $0),tidak_hadir" })
+        let absent = try await ReportCommandTests.admin(["import", "attendance", attendance, "--tenant", city.code, "--errors-file", problems])
+        #expect(absent.status == 1 && absent.err.contains("12 problem(s), every one written"), "\(absent.err.prefix(300))")
+        #expect(try csvLines(problems).dropFirst() == ArraySlice((2...13).map { "\($0),NIP,\(stranger),no employee with this NIP in this city" }))
+    }
+
     /// `skp save` from a file: an indicator with its templateId and no accumulation adds up as the template says,
     /// as over the API (Banjarbaru's participation rate: the latest figure, not the sum).
     @Test func aSavedFileTakesTheTemplatesAccumulation() async throws {

@@ -424,6 +424,19 @@ import Testing
             #expect(r.errors.count == ImportRejected.limit)
             #expect(r.errors.first?.line == 3 && r.errors.first?.reason.contains("more than once") == true, "\(r.errors.prefix(2))")
             #expect(r.errors.last?.line == 1_002)
+            #expect(r.every == nil)
+        }
+        // Asked to keep them all (`import employees --errors-file`), it still shows the first 1,000 and keeps every
+        // one, in line order: the later rows' own problems were dropped as the count passed 2,000 before.
+        let many = [Self.rows[0], Self.rows[0]] + (0..<2_500).map { _ in Self.rows[2].replacingOccurrences(of: ";PNS;", with: ";HONORER;") }
+        do {
+            _ = try await run(db, t.id, Self.file(many), ImportOptions(keepEveryProblem: true))
+            Issue.record("accepted")
+        } catch let r as ImportRejected {
+            #expect(r.total == 2_501 && r.errors.count == ImportRejected.limit && r.errors.last?.line == 1_002)
+            let every = try #require(r.every)
+            #expect(every.count == 2_501 && every.map(\.line) == [3] + Array(4...2_503), "\(every.prefix(3)) … \(every.suffix(2))")
+            #expect(every.prefix(ImportRejected.limit).elementsEqual(r.errors))
         }
         #expect(try await snapshot(db, t.id).isEmpty)
     }
