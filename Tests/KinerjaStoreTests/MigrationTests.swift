@@ -83,6 +83,40 @@ import Testing
         #expect(keptVersion == 1)
     }
 
+    /// Migration 0056 gives the keys of a city copied before the import did so ids of their own: with the original's
+    /// id, revoking the copy's key in the copy revoked the original city's live key.
+    @Test func aCityCopiedBeforeGetsKeysOfItsOwn() async throws {
+        let owner = try await TestDatabase.owner()
+        let admin = try await TestDatabase.admin()
+        let (a, _, token) = try await TenantArchiveTests.fullCity("mig-keys")
+        let source = try #require(try await admin.withTenant(a.id) { try await $0.apiKeys() }.first)
+        let url = TenantArchiveTests.archiveURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        _ = try await TenantArchiver(owner: owner).export(code: a.code, to: url, actor: "tests")
+        let copy = try await TenantArchiver(owner: owner).importArchive(
+            from: url, as: "t-mig-keys-c-\(UUID().uuidString.prefix(6).lowercased())", actor: "tests").tenant
+        // As a copy made before the import renumbered them: the source's key id.
+        try await owner.client.query("update api_keys set key_id = \(source.id) where tenant_id = \(copy.id.uuid)", logger: TestDatabase.logger)
+        // A key made since over both cities is one key of two cities, and stays so.
+        let both = try await admin.createAPIKey(tenants: [a.id, copy.id], role: .bknAdmin, label: "both", employeeNIP: nil, actor: "t").id
+        let migration = try #require(try Migration.bundled().first { $0.version == 56 })
+        try await owner.client.query(PostgresQuery(unsafeSQL: migration.sql), logger: TestDatabase.logger)
+
+        let copied = try #require(try await admin.withTenant(copy.id) { try await $0.apiKeys() }.first { $0.label == "hr" })
+        #expect(copied.id != source.id && copied.prefix == source.prefix && copied.revokedAt != nil)
+        #expect(try await admin.withTenant(a.id) { try await $0.apiKeys() }.contains { $0.id == source.id }, "the source's key keeps its id")
+        await #expect(throws: StoreError.self) {
+            try await admin.withTenant(copy.id) { try await $0.revokeAPIKey(copied.prefix, actor: "tests") }
+        }
+        #expect(try await admin.platform.lookUpKey(hash: APIToken.hash(token)).filter { !$0.revoked }.map(\.tenantCode) == [a.code])
+        for city in [a.id, copy.id] {
+            #expect(try await admin.withTenant(city) { try await $0.apiKeys() }.contains { $0.id == both })
+        }
+        // Run again, it changes nothing more.
+        try await owner.client.query(PostgresQuery(unsafeSQL: migration.sql), logger: TestDatabase.logger)
+        #expect(try await admin.withTenant(copy.id) { try await $0.apiKeys() }.contains { $0.id == copied.id })
+    }
+
     @Test func scriptSplitterKeepsBodiesWhole() {
         let sql = """
             -- a comment; with a semicolon
