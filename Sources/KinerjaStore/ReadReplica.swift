@@ -71,6 +71,7 @@ public final class ReadReplica: Sendable {
     @discardableResult
     public func probe(timeout: Duration = .seconds(2)) async -> State {
         let found: State
+        var cause: String?
         do {
             found = try await withThrowingTaskGroup(of: State.self) { group in
                 group.addTask {
@@ -91,12 +92,14 @@ public final class ReadReplica: Sendable {
         } catch {
             // The state is shown by /ready: the replica's address is for the log (the probe's lines name it).
             found = .unreachable(StoreError.publicDescription(error))
+            cause = StoreError.describe(error)
         }
         let before = state.withLock { s in
             defer { s = found }
             return s
         }
-        let metadata: Logger.Metadata = ["replica": "\(replica.settings.redactedDescription)"]
+        var metadata: Logger.Metadata = ["replica": "\(replica.settings.redactedDescription)"]
+        if let cause { metadata["error"] = "\(cause)" }
         if case .refused = found {
             if before != found { replica.logger.error("read replica \(found.summary); connect to it as the application role (kinerja_app)", metadata: metadata) }
         } else if before.serving != found.serving {
