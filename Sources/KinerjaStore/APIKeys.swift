@@ -64,7 +64,7 @@ extension KinerjaDatabase {
         let prefix = APIToken.prefix(token)
         try await transaction { conn in
             for tenant in tenants {
-                try await conn.query("select set_config('kinerja.tenant_id', \(tenant.description), true)", logger: logger)
+                try await conn.checkedQuery("select set_config('kinerja.tenant_id', \(tenant.description), true)", logger: logger)
                 let tx = TenantTransaction(connection: conn, tenant: tenant, logger: logger)
                 if let nip = employeeNIP {
                     let found = try await tx.query("select count(*) from employees where tenant_id = \(tenant.uuid) and nip = \(nip)")

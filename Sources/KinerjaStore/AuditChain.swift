@@ -78,7 +78,7 @@ public enum AuditChain {
         var result = Verification(checked: 0, unsealed: 0, head: nil, problem: nil, entryID: nil)
         func readHead() async throws -> (seq: Int64, hash: String)? {
             var head: (Int64, String)?
-            for try await (seq, hash) in try await connection.query(
+            for try await (seq, hash) in try await connection.checkedQuery(
                 "select chain_seq, row_hash from audit_heads where tenant_id = \(tenant)", logger: logger
             ).decode((Int64, Data).self) { head = (seq, hex(hash)) }
             return head
@@ -86,11 +86,11 @@ public enum AuditChain {
         result.head = try await readHead()
         try await afterHead?()  // where a seal committed by a server would land (tests)
         let bound = result.head?.seq ?? 0
-        for try await n in try await connection.query(
+        for try await n in try await connection.checkedQuery(
             "select count(*)::int from audit_log where tenant_id = \(tenant) and chain_seq is null", logger: logger
         ).decode(Int.self) { result.unsealed = n }
 
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+        let rows = try await connection.checkedQuery(PostgresQuery(unsafeSQL: """
             select \(fields), prev_hash from audit_log where tenant_id = $1 and chain_seq is not null and chain_seq <= $2
             order by chain_seq
             """, binds: { var b = PostgresBindings(); b.append(tenant); b.append(bound); return b }()), logger: logger)
@@ -144,7 +144,7 @@ public enum AuditChain {
                 // Entries sealed past the head are a seal that landed during the check, unless the head, read
                 // again, still stops before them: then it was moved back.
                 var beyond: Int64 = 0
-                for try await n in try await connection.query(
+                for try await n in try await connection.checkedQuery(
                     "select coalesce(max(chain_seq), 0) from audit_log where tenant_id = \(tenant) and chain_seq > \(head.seq)", logger: logger
                 ).decode(Int64.self) { beyond = n }
                 if beyond > 0, let now = try await readHead(), now.seq < beyond {
@@ -155,7 +155,7 @@ public enum AuditChain {
         } else {
             // No head when the check began: any sealed entry now, with still no head, means it was removed.
             var sealedNow = 0
-            for try await n in try await connection.query(
+            for try await n in try await connection.checkedQuery(
                 "select count(*)::int from audit_log where tenant_id = \(tenant) and chain_seq is not null", logger: logger
             ).decode(Int.self) { sealedNow = n }
             if sealedNow > 0, try await readHead() == nil {

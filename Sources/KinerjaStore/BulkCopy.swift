@@ -37,6 +37,7 @@ extension TenantTransaction {
     /// row-level security, so bulk writes stage here and move with one `INSERT ... SELECT`, which RLS checks.
     func copyIntoStaging(table: String, columns: [String], rows: [[String?]]) async throws {
         var buffer = ByteBuffer()
+        try connection.requireOpen()
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
             for row in rows {
                 CopyText.write(row, into: &buffer)

@@ -216,7 +216,7 @@ public final class KinerjaDatabase: Sendable {
         _ tenant: TenantID, _ body: (TenantTransaction) async throws -> R
     ) async throws -> R {
         try await transaction { connection in
-            try await connection.query(
+            try await connection.checkedQuery(
                 "select set_config('kinerja.tenant_id', \(tenant.description), true)", logger: logger)
             return try await body(TenantTransaction(connection: connection, tenant: tenant, logger: logger))
         }
@@ -227,7 +227,7 @@ public final class KinerjaDatabase: Sendable {
     func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
             guard let leaseTimeout else {
-                return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
+                return try await client.withConnection { conn in try await Self.inTransaction(conn, logger: logger) { try await body($0) } }
             }
             return try await withLeaseTimeout(leaseTimeout, transaction: true, body)
         } catch {
@@ -251,7 +251,33 @@ public final class KinerjaDatabase: Sendable {
     /// the connection goes back to the pool.
     public func statement<R: Sendable>(_ query: PostgresQuery,
                                        _ read: (PostgresRowSequence) async throws -> R) async throws -> R {
-        try await connection { conn in try await read(try await conn.query(query, logger: logger)) }
+        try await connection { conn in try await read(try await conn.checkedQuery(query, logger: logger)) }
+    }
+
+    /// `BEGIN`, `body`, then `COMMIT`; `ROLLBACK` when `body` throws. As PostgresNIO's `withTransaction`, but nothing
+    /// is sent on a connection that has closed (see ``PostgresConnection/checkedQuery(_:logger:)``): a transaction
+    /// whose backend ended between two statements fails at once instead of waiting for good. A rollback that fails
+    /// on a connection still open closes it, so that the pool never hands on a connection inside a transaction.
+    static func inTransaction<R>(_ conn: PostgresConnection, logger: Logger, isolation: isolated (any Actor)? = #isolation,
+                                 _ body: (PostgresConnection) async throws -> sending R) async throws -> sending R {
+        try await conn.checkedQuery("BEGIN", logger: logger)
+        let value: R
+        do {
+            value = try await body(conn)
+        } catch {
+            if !conn.isClosed {
+                do {
+                    try await conn.checkedQuery("ROLLBACK", logger: logger)
+                } catch let rollback {
+                    logger.error("the rollback failed: the connection is closed", metadata: [
+                        "error": "\(StoreError.loggable(rollback))", "cause": "\(StoreError.loggable(error))"])
+                    try? await conn.close()
+                }
+            }
+            throw error
+        }
+        try await conn.checkedQuery("COMMIT", logger: logger)
+        return value
     }
 
     /// The pool's circuit breaker: after a minute of failed connection attempts it fails every lease at once
@@ -284,7 +310,7 @@ public final class KinerjaDatabase: Sendable {
                         try await self.client.withConnection { conn in
                             guard self.leaseWatch.leased(id) else { throw CancellationError() }
                             guard transaction else { return try await work.value(conn) }
-                            return try await conn.withTransaction(logger: self.logger) { conn in try await work.value(conn) }
+                            return try await Self.inTransaction(conn, logger: self.logger) { conn in try await work.value(conn) }
                         }
                     }
                 }
@@ -331,7 +357,7 @@ public struct TenantTransaction: Sendable {
 
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        try await connection.checkedQuery(query, logger: logger)
     }
 
     /// Appends to the audit log in this transaction.
@@ -344,3 +370,25 @@ public struct TenantTransaction: Sendable {
     }
 }
 
+extension PostgresConnection {
+    /// What a statement on a connection that has closed throws: the database restarted, an administrator ended the
+    /// session, or `idle_in_transaction_session_timeout` did, between two statements of a transaction; nothing of
+    /// the transaction was committed. The API answers it 503 database_unavailable, as the outage itself.
+    static var closedUnderTransaction: StoreError {
+        .unavailable("the database closed the connection during the work (it restarted, or the session was ended): nothing of it was committed")
+    }
+
+    /// Refuses at once on a connection that has closed. PostgresNIO (1.33) hands a statement on a closed connection
+    /// to a pipeline whose handlers are gone, and its answer never comes: the caller, and the request with it,
+    /// waited for good (its own fix, vapor/postgres-nio#487, was reverted in #501).
+    func requireOpen() throws {
+        if isClosed { throw Self.closedUnderTransaction }
+    }
+
+    /// `query`, on a connection still open (``requireOpen()``).
+    @discardableResult
+    func checkedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try requireOpen()
+        return try await self.query(query, logger: logger)
+    }
+}

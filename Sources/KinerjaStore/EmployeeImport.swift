@@ -134,6 +134,7 @@ extension TenantTransaction {
             options.keepEveryProblem ? ImportRejected(every: errors) : ImportRejected(errors: ImportRejected.shown(errors), total: errorCount)
         }
 
+        try connection.requireOpen()
         try await connection.copyFrom(table: "import_stage", columns: Self.stageColumns, logger: logger) { writer in
             var parser = CSVParser()
             var columns: SIASNColumns?

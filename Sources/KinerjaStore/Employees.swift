@@ -193,7 +193,7 @@ extension KinerjaDatabase {
                     }
                 }
             }
-            let rows = try await conn.query("select * from employee_read_many(\(read.tenant), \(read.nips), \(read.within))",
+            let rows = try await conn.checkedQuery("select * from employee_read_many(\(read.tenant), \(read.nips), \(read.within))",
                                             logger: logger)
             for try await r in rows.decode(EmployeeReadMany.Row.self) { try place(r) }
             return found

@@ -352,7 +352,7 @@ extension KinerjaDatabase {
         let alone = items.count == 1
         return try await connection { conn in
             do {
-                return try await RealisasiCall.run({ try await conn.query($0, logger: self.logger) }, tenant: tenant, items: items,
+                return try await RealisasiCall.run({ try await conn.checkedQuery($0, logger: self.logger) }, tenant: tenant, items: items,
                                                    each: !alone, allOrNothing: allOrNothing, undo: undo, actor: actor)
             } catch let e as PSQLError where alone && RealisasiCall.refusesTheItem(e) {
                 return [.refused(.database(StoreError.describe(e)))]

@@ -64,11 +64,11 @@ public enum Migrator {
     public static func report(connection: PostgresConnection, migrations: [Migration]? = nil, logger: Logger) async throws -> MigrationReport {
         let bundled = try migrations ?? Migration.bundled()
         var recorded: [Int: (String, String, Date)] = [:]
-        let exists = try await connection.query("select to_regclass('public.schema_migrations') is not null", logger: logger)
+        let exists = try await connection.checkedQuery("select to_regclass('public.schema_migrations') is not null", logger: logger)
         var hasTable = false
         for try await flag in exists.decode(Bool.self) { hasTable = flag }
         if hasTable {
-            let rows = try await connection.query("select version, name, checksum, applied_at from schema_migrations", logger: logger)
+            let rows = try await connection.checkedQuery("select version, name, checksum, applied_at from schema_migrations", logger: logger)
             for try await (v, n, c, at) in rows.decode((Int, String, String, Date).self) { recorded[v] = (n, c, at) }
         }
         var entries: [MigrationReport.Entry] = bundled.map { m in
@@ -99,14 +99,14 @@ public enum Migrator {
             do {
                 try await client.withTransaction(logger: logger) { conn in
                     // A second migrator waits here rather than applying the same file twice.
-                    try await conn.query("lock table schema_migrations in exclusive mode", logger: logger)
-                    let done = try await conn.query("select count(*) from schema_migrations where version = \(m.version)", logger: logger)
+                    try await conn.checkedQuery("lock table schema_migrations in exclusive mode", logger: logger)
+                    let done = try await conn.checkedQuery("select count(*) from schema_migrations where version = \(m.version)", logger: logger)
                     for try await n in done.decode(Int.self) where n > 0 { return }
                     for statement in SQLScript.statements(m.sql) {
                         // Read any rows: a statement's error can arrive with them.
-                        for try await _ in try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger) {}
+                        for try await _ in try await conn.checkedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) {}
                     }
-                    try await conn.query(
+                    try await conn.checkedQuery(
                         "insert into schema_migrations (version, name, checksum) values (\(m.version), \(m.name), \(m.checksum))",
                         logger: logger)
                 }

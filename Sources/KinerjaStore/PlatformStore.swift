@@ -155,7 +155,7 @@ public struct PlatformStore: Sendable {
     /// The grants of an API key, by the SHA-256 of the token: one row per city (several only for bkn_admin).
     public func lookUpKey(hash: [UInt8]) async throws -> [KeyGrant] {
         try await database.connection { conn in
-            let rows = try await conn.query(
+            let rows = try await conn.checkedQuery(
                 """
                 select tenant_id, tenant_code, tenant_status, key_id, role, label, employee_nip, revoked, scopes, coalesce(expired, false)
                 from auth_api_key(\(ByteBuffer(bytes: hash)))

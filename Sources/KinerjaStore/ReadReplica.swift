@@ -179,7 +179,7 @@ public final class ReadReplica: Sendable {
     static func unreachable(_ error: any Error) -> Bool {
         if case StoreError.unavailable = error { return true }
         if let error = error as? PSQLError {
-            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown].contains(error.code)
+            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown, .unexpectedBackendMessage].contains(error.code)
         }
         return KinerjaDatabase.poolGaveUp(error)
     }

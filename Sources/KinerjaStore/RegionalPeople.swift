@@ -36,7 +36,7 @@ extension PlatformStore {
         let stored = try await PasswordHash.offloaded { try PasswordHash.make(password) }
         try await database.transaction { conn in
             do {
-                try await conn.query("""
+                try await conn.checkedQuery("""
                     insert into regional_people (nip, name, password_hash, salt, params, changed_at, created_by)
                     values (\(nip), \(name), \(ByteBuffer(bytes: stored.hash)), \(ByteBuffer(bytes: stored.salt)), \(stored.params), now(), \(actor))
                     """, logger: database.logger)
@@ -44,7 +44,7 @@ extension PlatformStore {
                 throw StoreError.conflict(what: "regional person", key: nip)
             }
             for t in tenants { try await grant(conn, nip: nip, tenant: t, actor: actor) }
-            try await Self.drain(conn.query("select regional_audit(\(nip), null, \(actor), 'region.person_add', \(Self.json(["name": name]))::jsonb)",
+            try await Self.drain(conn.checkedQuery("select regional_audit(\(nip), null, \(actor), 'region.person_add', \(Self.json(["name": name]))::jsonb)",
                                             logger: database.logger))
         }
     }
@@ -54,7 +54,7 @@ extension PlatformStore {
         if let weak = PasswordHash.weakness(password) { throw StoreError.invalid(weak) }
         let stored = try await PasswordHash.offloaded { try PasswordHash.make(password) }
         try await database.transaction { conn in
-            let rows = try await conn.query("""
+            let rows = try await conn.checkedQuery("""
                 update regional_people set password_hash = \(ByteBuffer(bytes: stored.hash)), salt = \(ByteBuffer(bytes: stored.salt)),
                     params = \(stored.params), failed_attempts = 0, locked_until = null, changed_at = now()
                 where nip = \(nip) returning 1
@@ -63,7 +63,7 @@ extension PlatformStore {
             for try await _ in rows { found = true }
             guard found else { throw StoreError.notFound(what: "regional person", key: nip) }
             let closed = try await closeSessions(conn, nip: nip, tenant: nil, actor: actor)
-            try await Self.drain(conn.query("""
+            try await Self.drain(conn.checkedQuery("""
                 select regional_audit(\(nip), null, \(actor), 'user.password_reset', \(Self.json(["sessions_closed": String(closed)]))::jsonb)
                 """, logger: database.logger))
         }
@@ -80,10 +80,10 @@ extension PlatformStore {
                     try await grant(conn, nip: nip, tenant: t, actor: actor)
                 } else {
                     let closed = try await closeSessions(conn, nip: nip, tenant: t.id, actor: actor)
-                    try await Self.drain(conn.query("""
+                    try await Self.drain(conn.checkedQuery("""
                         select regional_audit(\(nip), \(t.id.uuid), \(actor), 'region.ungrant', \(Self.json(["sessions_closed": String(closed)]))::jsonb)
                         """, logger: database.logger))
-                    let rows = try await conn.query("delete from regional_grants where nip = \(nip) and tenant_id = \(t.id.uuid) returning 1",
+                    let rows = try await conn.checkedQuery("delete from regional_grants where nip = \(nip) and tenant_id = \(t.id.uuid) returning 1",
                                                     logger: database.logger)
                     var found = false
                     for try await _ in rows { found = true }
@@ -98,10 +98,10 @@ extension PlatformStore {
         try await database.transaction { conn in
             guard try await exists(conn, nip: nip) else { throw StoreError.notFound(what: "regional person", key: nip) }
             let closed = try await closeSessions(conn, nip: nip, tenant: nil, actor: actor)
-            try await Self.drain(conn.query("""
+            try await Self.drain(conn.checkedQuery("""
                 select regional_audit(\(nip), null, \(actor), 'region.person_remove', \(Self.json(["sessions_closed": String(closed)]))::jsonb)
                 """, logger: database.logger))
-            try await Self.drain(conn.query("delete from regional_people where nip = \(nip)", logger: database.logger))
+            try await Self.drain(conn.checkedQuery("delete from regional_people where nip = \(nip)", logger: database.logger))
         }
     }
 
@@ -188,27 +188,27 @@ extension PlatformStore {
     /// first (and its session is then closed with the others), or waits and sees this change.
     func exists(_ conn: PostgresConnection, nip: String) async throws -> Bool {
         var found = false
-        for try await _ in try await conn.query("select 1 from regional_people where nip = \(nip) for update", logger: database.logger) {
+        for try await _ in try await conn.checkedQuery("select 1 from regional_people where nip = \(nip) for update", logger: database.logger) {
             found = true
         }
         return found
     }
 
     func grant(_ conn: PostgresConnection, nip: String, tenant: Tenant, actor: String) async throws {
-        let rows = try await conn.query("""
+        let rows = try await conn.checkedQuery("""
             insert into regional_grants (nip, tenant_id, granted_by) values (\(nip), \(tenant.id.uuid), \(actor))
             on conflict do nothing returning 1
             """, logger: database.logger)
         var added = false
         for try await _ in rows { added = true }
         if added {
-            try await Self.drain(conn.query("select regional_audit(\(nip), \(tenant.id.uuid), \(actor), 'region.grant', '{}'::jsonb)",
+            try await Self.drain(conn.checkedQuery("select regional_audit(\(nip), \(tenant.id.uuid), \(actor), 'region.grant', '{}'::jsonb)",
                                             logger: database.logger))
         }
     }
 
     func closeSessions(_ conn: PostgresConnection, nip: String, tenant: TenantID?, actor: String) async throws -> Int {
-        let rows = try await conn.query("select regional_close_sessions(\(nip), \(tenant?.uuid), \(actor))", logger: database.logger)
+        let rows = try await conn.checkedQuery("select regional_close_sessions(\(nip), \(tenant?.uuid), \(actor))", logger: database.logger)
         var n = 0
         for try await c in rows.decode(Int.self) { n = c }
         return n

@@ -97,7 +97,7 @@ public struct TenantArchiver: Sendable {
         let result: TenantArchive.ExportResult
         do {
             result = try await database.transaction { conn in
-                try await conn.query("set transaction isolation level repeatable read, read only", logger: logger)
+                try await conn.checkedQuery("set transaction isolation level repeatable read, read only", logger: logger)
                 let schema = try await currentSchemaVersion(conn)
                 let manifest = TenantArchive.Manifest(
                     format: TenantArchive.format, version: TenantArchive.version, schemaVersion: schema, exportedAt: Date(),
@@ -109,7 +109,7 @@ public struct TenantArchiver: Sendable {
                     try writer.control(TenantArchive.TableHeader(table: table, columns: columns.filter { $0 != "tenant_id" }))
                     var digest = SHA256()
                     var count = 0
-                    let rows = try await conn.query(PostgresQuery(unsafeSQL: try await rowsSQL(table, conn), binds: binds(tenant.id.uuid)),
+                    let rows = try await conn.checkedQuery(PostgresQuery(unsafeSQL: try await rowsSQL(table, conn), binds: binds(tenant.id.uuid)),
                                                     logger: logger)
                     for try await line in rows.decode(String.self) {
                         digest.update(data: Data(line.utf8))
@@ -143,7 +143,7 @@ public struct TenantArchiver: Sendable {
         let detail = String(data: try TenantArchive.encoder().encode(
             ["sha256": result.sha256, "rows": String(result.tables.reduce(0) { $0 + $1.rows })]), encoding: .utf8)!
         try await database.transaction { conn in
-            try await conn.query("""
+            try await conn.checkedQuery("""
                 insert into audit_log (tenant_id, actor, action, subject, detail)
                 values (\(tenant.id.uuid), \(actor), 'tenant.export', \(tenant.code), \(detail)::jsonb)
                 """, logger: logger)
@@ -186,7 +186,7 @@ public struct TenantArchiver: Sendable {
                 throw StoreError.invalid("the archive's tables (\(manifest.tables.joined(separator: ", "))) are not this version's")
             }
             do {
-                try await conn.query("set local session_replication_role = replica", logger: logger)
+                try await conn.checkedQuery("set local session_replication_role = replica", logger: logger)
             } catch where StoreError.sqlState(error) == "42501" {
                 throw StoreError.configuration("the owner role may not set session_replication_role, which a city's import needs: as a superuser run GRANT SET ON PARAMETER session_replication_role TO \(database.settings.username) (deploy/postgres/bootstrap.sql does)")
             }
@@ -214,7 +214,7 @@ public struct TenantArchiver: Sendable {
                     b.append(String(decoding: batch, as: UTF8.self))
                     b.append(id)
                     if table == "tenants" { b.append(code) }
-                    try await conn.query(PostgresQuery(unsafeSQL: insert, binds: b), logger: logger)
+                    try await conn.checkedQuery(PostgresQuery(unsafeSQL: insert, binds: b), logger: logger)
                     batch.removeAll(keepingCapacity: true)
                 }
                 var end: TenantArchive.TableEnd?
@@ -251,7 +251,7 @@ public struct TenantArchiver: Sendable {
             guard try reader.next() == nil else { throw StoreError.invalid("the archive has content after its closing digest") }
 
             // The city row: writable unless it was suspended when exported.
-            try await conn.query("""
+            try await conn.checkedQuery("""
                 update tenants set status = case when status = 'suspended' then 'suspended' else 'active' end,
                        offboarded_at = null, retain_until = null, updated_at = now()
                 where tenant_id = \(id)
@@ -261,7 +261,7 @@ public struct TenantArchiver: Sendable {
             for summary in summaries where summary.table != "tenants" {
                 var digest = SHA256()
                 var count = 0
-                let rows = try await conn.query(PostgresQuery(unsafeSQL: try await rowsSQL(summary.table, conn), binds: binds(id)),
+                let rows = try await conn.checkedQuery(PostgresQuery(unsafeSQL: try await rowsSQL(summary.table, conn), binds: binds(id)),
                                                 logger: logger)
                 for try await line in rows.decode(String.self) {
                     digest.update(data: Data(line.utf8))
@@ -283,7 +283,7 @@ public struct TenantArchiver: Sendable {
 
             // A key that already opens another city here must not open this copy as well.
             var revoked = 0
-            let rows = try await conn.query("""
+            let rows = try await conn.checkedQuery("""
                 with r as (
                     update api_keys k set revoked_at = now()
                     where k.tenant_id = \(id) and k.revoked_at is null
@@ -295,7 +295,7 @@ public struct TenantArchiver: Sendable {
             // A key's cities are the rows that share its id: revoking it in one revokes it in all (0002). A copy's
             // keys get ids of their own, so that revoking one in the copy cannot end the original's live key;
             // the copy's idempotency records and report jobs follow them.
-            try await conn.query("""
+            try await conn.checkedQuery("""
                 with renumbered as materialized (
                     select k.key_id as old, gen_random_uuid() as new from api_keys k
                     where k.tenant_id = \(id)
@@ -313,13 +313,13 @@ public struct TenantArchiver: Sendable {
                 "exported_at": ISO8601DateFormatter().string(from: manifest.exportedAt), "sha256": computed,
                 "rows": String(summaries.reduce(0) { $0 + $1.rows }), "revoked_keys": String(revoked),
             ]), encoding: .utf8)!
-            try await conn.query("set local session_replication_role = origin", logger: logger)
-            try await conn.query("""
+            try await conn.checkedQuery("set local session_replication_role = origin", logger: logger)
+            try await conn.checkedQuery("""
                 insert into audit_log (tenant_id, actor, action, subject, detail)
                 values (\(id), \(actor), 'tenant.import', \(code), \(detail)::jsonb)
                 """, logger: logger)
             var tenant: Tenant?
-            for try await (name, adapter, status, version, created) in try await conn.query("""
+            for try await (name, adapter, status, version, created) in try await conn.checkedQuery("""
                 select name, adapter, status, profile_version, created_at from tenants where tenant_id = \(id)
                 """, logger: logger).decode((String, String, String, Int, Date).self) {
                 tenant = Tenant(id: TenantID(id), code: code, name: name, adapter: adapter, status: Tenant.Status(rawValue: status) ?? .active,
@@ -338,7 +338,7 @@ public struct TenantArchiver: Sendable {
         return try await database.transaction { conn in
             var status = ""
             var until: Date?
-            for try await (s, u) in try await conn.query(
+            for try await (s, u) in try await conn.checkedQuery(
                 "select status, retain_until from tenants where tenant_id = \(tenant.id.uuid) for update", logger: logger
             ).decode((String, Date?).self) { (status, until) = (s, u) }
             guard status == "offboarded", let until else {
@@ -348,23 +348,23 @@ public struct TenantArchiver: Sendable {
                 throw StoreError.state("city '\(code)' is kept until \(ISO8601DateFormatter().string(from: until)) (its profile's retention); it cannot be purged before")
             }
             do {
-                try await conn.query("set local session_replication_role = replica", logger: logger)
+                try await conn.checkedQuery("set local session_replication_role = replica", logger: logger)
             } catch where StoreError.sqlState(error) == "42501" {
                 throw StoreError.configuration("the owner role may not set session_replication_role, which purging needs: as a superuser run GRANT SET ON PARAMETER session_replication_role TO \(database.settings.username) (deploy/postgres/bootstrap.sql does)")
             }
             var removed: [TenantArchive.TableSummary] = []
             for table in TenantSchema.tables.reversed() where table != "tenants" {
-                let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+                let rows = try await conn.checkedQuery(PostgresQuery(unsafeSQL: """
                     with gone as (delete from \(table) where tenant_id = $1 returning 1) select count(*)::int from gone
                     """, binds: binds(tenant.id.uuid)), logger: logger)
                 for try await n in rows.decode(Int.self) { removed.append(.init(table: table, rows: n, sha256: "")) }
             }
-            try await conn.query("set local session_replication_role = origin", logger: logger)
-            try await conn.query("update tenants set status = 'purged', updated_at = now() where tenant_id = \(tenant.id.uuid)", logger: logger)
+            try await conn.checkedQuery("set local session_replication_role = origin", logger: logger)
+            try await conn.checkedQuery("update tenants set status = 'purged', updated_at = now() where tenant_id = \(tenant.id.uuid)", logger: logger)
             var detail: [String: Int] = [:]
             for r in removed { detail[r.table] = r.rows }
             let json = String(data: try TenantArchive.encoder().encode(detail), encoding: .utf8)!
-            try await conn.query("""
+            try await conn.checkedQuery("""
                 insert into audit_log (tenant_id, actor, action, subject, detail)
                 values (\(tenant.id.uuid), \(actor), 'tenant.purge', \(code), jsonb_build_object('deleted', \(json)::jsonb))
                 """, logger: logger)
@@ -381,7 +381,7 @@ public struct TenantArchiver: Sendable {
     }
 
     private func currentSchemaVersion(_ conn: PostgresConnection) async throws -> Int {
-        for try await v in try await conn.query("select coalesce(max(version), 0)::int from schema_migrations", logger: logger).decode(Int.self) {
+        for try await v in try await conn.checkedQuery("select coalesce(max(version), 0)::int from schema_migrations", logger: logger).decode(Int.self) {
             return v
         }
         return 0
@@ -394,7 +394,7 @@ public struct TenantArchiver: Sendable {
     /// Stored columns in table order (generated columns are computed again, so they are not carried).
     private func columns(of table: String, _ conn: PostgresConnection) async throws -> [String] {
         var out: [String] = []
-        for try await name in try await conn.query("""
+        for try await name in try await conn.checkedQuery("""
             select attname::text from pg_attribute
             where attrelid = ('public.' || quote_ident(\(table)))::regclass and attnum > 0 and not attisdropped and attgenerated = ''
             order by attnum
@@ -405,7 +405,7 @@ public struct TenantArchiver: Sendable {
 
     private func primaryKey(of table: String, _ conn: PostgresConnection) async throws -> [String] {
         var out: [String] = []
-        for try await name in try await conn.query("""
+        for try await name in try await conn.checkedQuery("""
             select a.attname::text from pg_index i
             join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
             where i.indrelid = ('public.' || quote_ident(\(table)))::regclass and i.indisprimary
@@ -429,13 +429,13 @@ public struct TenantArchiver: Sendable {
     /// Identity columns draw from one sequence for every city: move each past the ids this city brought.
     private func advanceIdentitySequences(for id: UUID, _ conn: PostgresConnection) async throws {
         var identities: [(String, String)] = []
-        for try await (table, column) in try await conn.query("""
+        for try await (table, column) in try await conn.checkedQuery("""
             select c.relname::text, a.attname::text from pg_attribute a join pg_class c on c.oid = a.attrelid
             join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = 'public' and a.attidentity <> '' and not a.attisdropped
             """, logger: logger).decode((String, String).self) { identities.append((table, column)) }
         for (table, column) in identities {
-            try await conn.query(PostgresQuery(unsafeSQL: """
+            try await conn.checkedQuery(PostgresQuery(unsafeSQL: """
                 select case when m > nextval(s::regclass) then setval(s::regclass, m) end
                 from (select pg_get_serial_sequence('public.\(quote(table))', '\(column)') as s,
                              (select max(\(quote(column))) from \(quote(table)) where tenant_id = $1) as m) x
