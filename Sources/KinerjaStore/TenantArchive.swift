@@ -281,21 +281,24 @@ public struct TenantArchiver: Sendable {
             }
             try await advanceIdentitySequences(for: id, conn)
 
-            // A key that already opens another city here must not open this copy as well.
+            // A key that already opens another city here must not open this copy as well. A moved city's key that
+            // opens another city here is the same key (a regional key over cities moved one by one): kept.
             var revoked = 0
             let rows = try await conn.checkedQuery("""
                 with r as (
                     update api_keys k set revoked_at = now()
                     where k.tenant_id = \(id) and k.revoked_at is null
-                      and exists (select 1 from api_keys o where o.key_hash = k.key_hash and o.tenant_id <> k.tenant_id)
+                      and exists (select 1 from api_keys o where o.key_hash = k.key_hash and o.tenant_id <> k.tenant_id
+                                    and (\(occupied) or o.key_id <> k.key_id))
                     returning 1)
                 select count(*)::int from r
                 """, logger: logger)
             for try await n in rows.decode(Int.self) { revoked = n }
             // A key's cities are the rows that share its id: revoking it in one revokes it in all (0002). A copy's
             // keys get ids of their own, so that revoking one in the copy cannot end the original's live key;
-            // the copy's idempotency records and report jobs follow them.
-            try await conn.checkedQuery("""
+            // the copy's idempotency records and report jobs follow them. A city moved under its own id keeps its
+            // keys' ids: a regional key over several cities moved one by one stays one key.
+            if occupied { try await conn.checkedQuery("""
                 with renumbered as materialized (
                     select k.key_id as old, gen_random_uuid() as new from api_keys k
                     where k.tenant_id = \(id)
@@ -306,7 +309,7 @@ public struct TenantArchiver: Sendable {
                     update report_jobs j set key_id = r.new from renumbered r where j.tenant_id = \(id) and j.key_id = r.old
                 )
                 update idempotency_keys i set key_id = r.new from renumbered r where i.tenant_id = \(id) and i.key_id = r.old
-                """, logger: logger)
+                """, logger: logger) }
 
             let detail = String(data: try TenantArchive.encoder().encode([
                 "from_code": manifest.code, "from_tenant_id": manifest.tenantID.uuidString.lowercased(),

@@ -126,10 +126,16 @@ import Testing
     @Test func aCityMovesToAnotherDeploymentUnderItsOwnCodeAndKey() async throws {
         let owner = try await TestDatabase.owner()
         let (a, _, token) = try await Self.fullCity("arch-move")
+        // A regional key over this city and another, which moves too: one key of both cities there as here.
+        let admin = try await TestDatabase.admin()
+        let (b, _) = try await TestDatabase.city("arch-move-b")
+        let regional = try await admin.createAPIKey(tenants: [a.id, b.id], role: .bknAdmin, label: "kanreg", employeeNIP: nil, actor: "t")
+        for city in [a, b] { try await admin.sealAudit(city.id) }
         let before = try await Self.rows(of: a.id)
-        let url = Self.archiveURL()
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = Self.archiveURL(), urlB = Self.archiveURL()
+        defer { for u in [url, urlB] { try? FileManager.default.removeItem(at: u) } }
         _ = try await TenantArchiver(owner: owner).export(code: a.code, to: url, actor: "tests")
+        _ = try await TenantArchiver(owner: owner).export(code: b.code, to: urlB, actor: "tests")
 
         let scratch = try await TestDatabase.emptyDatabase()
         do {
@@ -153,6 +159,12 @@ import Testing
                 // After reading: the look-up stamps the key's last use.
                 let grants = try await there.platform.lookUpKey(hash: APIToken.hash(token))
                 #expect(grants.map(\.tenantCode) == [a.code] && grants.allSatisfy { !$0.revoked })
+                // The second city of the regional key moves after it: the key keeps its id in both (a copy's keys
+                // get ids of their own; a moved city's do not).
+                _ = try await TenantArchiver(owner: there).importArchive(from: urlB, as: nil, actor: "tests")
+                let both = try await there.platform.lookUpKey(hash: APIToken.hash(regional.token))
+                #expect(Set(both.map(\.tenantCode)) == [a.code, b.code] && both.allSatisfy { $0.keyID == regional.id && !$0.revoked },
+                        "\(both)")
                 return out
             }
             for table in TenantSchema.tables where table != "tenants" {
