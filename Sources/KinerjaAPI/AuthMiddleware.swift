@@ -70,22 +70,24 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         let token = String(trimmed)
         let hash = APIToken.hash(token)
         let grants = try await cache.grants(for: hash) { try await database.platform.lookUpKey(hash: hash) }
-        guard let first = grants.first else { throw APIProblem.unauthenticated("the API key is not known") }
+        guard !grants.isEmpty else { throw APIProblem.unauthenticated("the API key is not known") }
         let live = grants.filter { !$0.revoked }
-        if live.isEmpty { throw grants.contains(where: \.expired) ? APIProblem.sessionExpired : APIProblem.keyRevoked }
+        // The key is what its live rows say. Its revoked rows are cities it no longer opens, and copies of a city
+        // (`tenant import --as`), whose rows were imported revoked under ids of their own and may sort first.
+        guard let key = live.first else { throw grants.contains(where: \.expired) ? APIProblem.sessionExpired : APIProblem.keyRevoked }
 
         // Only a regional key chooses among its cities; every other key has exactly one. A regional key
         // that names none may still ask who it is; handlers that work in a city refuse it (tenant_required).
         let chosen: KeyGrant?
-        if first.role == .bknAdmin, grants.count > 1 {
+        if key.role == .bknAdmin, grants.count > 1 {
             if let wanted = request.headers[.kinerjaTenant] {
                 guard let g = grants.first(where: { $0.tenantCode == wanted }) else { throw APIProblem.tenantNotGranted(wanted) }
                 chosen = g
             } else {
-                chosen = nil
+                chosen = live.count == 1 ? key : nil
             }
         } else {
-            chosen = first
+            chosen = key
         }
         if let chosen {
             if chosen.revoked { throw chosen.expired ? APIProblem.sessionExpired : APIProblem.keyRevoked }
@@ -109,11 +111,11 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         // An integrator key is a system's, never an employee's: one tied to a NIP before `apikey create` refused
         // that speaks for nobody (it would read that person's own SKP and behaviour through /v1/me).
-        return Principal(keyID: first.keyID, keyPrefix: APIToken.prefix(token), role: first.role, label: first.label,
-                         employeeNIP: first.role == .integrator ? nil : chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
+        return Principal(keyID: key.keyID, keyPrefix: APIToken.prefix(token), role: key.role, label: key.label,
+                         employeeNIP: key.role == .integrator ? nil : chosen?.employeeNIP, tenant: chosen?.tenant, tenantCode: chosen?.tenantCode,
                          grants: live.map(\.tenantCode),
                          grantTenants: Dictionary(live.map { ($0.tenantCode, $0.tenant) }, uniquingKeysWith: { a, _ in a }),
-                         scopes: chosen?.scopes ?? first.scopes)
+                         scopes: chosen?.scopes ?? key.scopes)
     }
 }
 
