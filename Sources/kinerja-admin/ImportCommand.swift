@@ -187,7 +187,22 @@ struct ErrorsFile: ParsableArguments {
     /// The file's partial copy beside it, made before the import, so that a folder that cannot be written is
     /// refused before anything is read or written.
     func open() throws -> ReportOutput? {
-        try path.map { try ReportOutput(url: URL(fileURLWithPath: $0), pdf: false) }
+        guard let path else { return nil }
+        var folder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &folder), folder.boolValue {
+            throw CLIError("--errors-file '\(path)' is a folder: name a file in it")
+        }
+        return try ReportOutput(url: URL(fileURLWithPath: path), pdf: false)
+    }
+
+    /// The problems as CSV rows, written a slice at a time (a file of many problems is not held twice).
+    static func write(_ problems: [RowError], to output: ReportOutput) throws {
+        try output.write(Table(columns: columns).csv())
+        for start in stride(from: 0, to: problems.count, by: 10_000) {
+            try output.write(problems[start..<min(start + 10_000, problems.count)].map { p in
+                [String(p.line), p.column, p.value, p.reason].map { Table.csvField($0, separator: ",") }.joined(separator: ",") + "\r\n"
+            }.joined())
+        }
     }
 
     /// Runs an import: its rejection as a value, to be written after the database is closed.
@@ -204,15 +219,20 @@ struct ErrorsFile: ParsableArguments {
     func settle<R>(_ outcome: Result<R, ImportRejected>, _ output: ReportOutput?) async throws -> R {
         switch outcome {
         case .success(let summary):
-            if let output {
-                try output.write(Table(columns: Self.columns).csv())
-                try await output.finish()
+            // The import has committed: a file that cannot be written now is a warning, not a failure to retry.
+            if let output, let path {
+                do {
+                    try Self.write([], to: output)
+                    try await output.finish()
+                } catch {
+                    printError("warning: the import passed, but --errors-file '\(path)' could not be written: \(error)")
+                }
             }
             return summary
         case .failure(let rejected):
             guard let output, let path else { throw CLIError(rejected.description) }
             let problems = rejected.every ?? rejected.errors
-            try output.write(Table(columns: Self.columns, rows: problems.map { [String($0.line), $0.column, $0.value, $0.reason] }).csv())
+            try Self.write(problems, to: output)
             try await output.finish()
             let kept = problems.count == rejected.total ? "every one" : "the first \(problems.count)"
             throw CLIError("the import changed nothing: \(rejected.total) problem(s), \(kept) written to '\(path)'"

@@ -149,6 +149,11 @@ import Testing
         #expect(refused.status != 0 && refused.err.contains(nowhere), "\(refused.err)")
         #expect(try await db.withTenant(city.id) { try await $0.employee(nip: "198001012005011001") } == nil)
 
+        // A folder is no file to write.
+        let folderRefused = try await ReportCommandTests.admin(["import", "employees", fine, "--tenant", city.code, "--errors-file", folder.path])
+        #expect(folderRefused.status != 0 && folderRefused.err.contains("is a folder"), "\(folderRefused.err)")
+        #expect(try await db.withTenant(city.id) { try await $0.employee(nip: "198001012005011001") } == nil)
+
         // The attendance import keeps them all as well: a NIP the city does not have, on each of 12 lines.
         let stranger = "199001012015011999"
         #expect(!pop.people.contains { $0.nip == stranger })
