@@ -282,14 +282,18 @@ public struct TenantArchiver: Sendable {
             try await advanceIdentitySequences(for: id, conn)
 
             // A key that already opens another city here must not open this copy as well. A moved city's key that
-            // opens another city here is the same key (a regional key over cities moved one by one): kept.
+            // opens another city here is the same key (a regional key over cities moved one by one): kept, unless
+            // it was revoked here since.
             var revoked = 0
             let rows = try await conn.checkedQuery("""
                 with r as (
                     update api_keys k set revoked_at = now()
                     where k.tenant_id = \(id) and k.revoked_at is null
                       and exists (select 1 from api_keys o where o.key_hash = k.key_hash and o.tenant_id <> k.tenant_id
-                                    and (\(occupied) or o.key_id <> k.key_id))
+                                    and (\(occupied) or o.key_id <> k.key_id
+                                         -- moved, but the key was revoked here since: it stays revoked
+                                         or not exists (select 1 from api_keys l where l.key_id = k.key_id
+                                                        and l.tenant_id <> k.tenant_id and l.revoked_at is null)))
                     returning 1)
                 select count(*)::int from r
                 """, logger: logger)

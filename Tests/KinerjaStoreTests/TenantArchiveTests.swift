@@ -129,13 +129,15 @@ import Testing
         // A regional key over this city and another, which moves too: one key of both cities there as here.
         let admin = try await TestDatabase.admin()
         let (b, _) = try await TestDatabase.city("arch-move-b")
-        let regional = try await admin.createAPIKey(tenants: [a.id, b.id], role: .bknAdmin, label: "kanreg", employeeNIP: nil, actor: "t")
-        for city in [a, b] { try await admin.sealAudit(city.id) }
+        let (c, _) = try await TestDatabase.city("arch-move-c")
+        let regional = try await admin.createAPIKey(tenants: [a.id, b.id, c.id], role: .bknAdmin, label: "kanreg", employeeNIP: nil, actor: "t")
+        for city in [a, b, c] { try await admin.sealAudit(city.id) }
         let before = try await Self.rows(of: a.id)
-        let url = Self.archiveURL(), urlB = Self.archiveURL()
-        defer { for u in [url, urlB] { try? FileManager.default.removeItem(at: u) } }
+        let url = Self.archiveURL(), urlB = Self.archiveURL(), urlC = Self.archiveURL()
+        defer { for u in [url, urlB, urlC] { try? FileManager.default.removeItem(at: u) } }
         _ = try await TenantArchiver(owner: owner).export(code: a.code, to: url, actor: "tests")
         _ = try await TenantArchiver(owner: owner).export(code: b.code, to: urlB, actor: "tests")
+        _ = try await TenantArchiver(owner: owner).export(code: c.code, to: urlC, actor: "tests")
 
         let scratch = try await TestDatabase.emptyDatabase()
         do {
@@ -165,6 +167,11 @@ import Testing
                 let both = try await there.platform.lookUpKey(hash: APIToken.hash(regional.token))
                 #expect(Set(both.map(\.tenantCode)) == [a.code, b.code] && both.allSatisfy { $0.keyID == regional.id && !$0.revoked },
                         "\(both)")
+                // Revoked there, the key does not come back with its third city.
+                _ = try await there.withTenant(a.id) { try await $0.revokeAPIKey(APIToken.prefix(regional.token), actor: "tests") }
+                _ = try await TenantArchiver(owner: there).importArchive(from: urlC, as: nil, actor: "tests")
+                let all = try await there.platform.lookUpKey(hash: APIToken.hash(regional.token))
+                #expect(all.count == 3 && all.allSatisfy(\.revoked), "\(all)")
                 return out
             }
             for table in TenantSchema.tables where table != "tenants" {
