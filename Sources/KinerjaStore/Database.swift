@@ -222,8 +222,8 @@ public final class KinerjaDatabase: Sendable {
         }
     }
 
-    /// A transaction whose errors come out as thrown inside it (the driver wraps them), within the
-    /// ``leaseTimeout`` for its connection.
+    /// A transaction (``inTransaction(_:logger:isolation:_:)``) whose errors come out as thrown inside it, within
+    /// the ``leaseTimeout`` for its connection.
     func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
             guard let leaseTimeout else {

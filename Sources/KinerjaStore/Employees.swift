@@ -179,6 +179,7 @@ extension KinerjaDatabase {
             }
             if settings.preparedStatements, !preparedStatementsRefused.load(ordering: .relaxed) {
                 do {
+                    try conn.requireOpen()
                     for try await r in try await conn.execute(read, logger: logger) { try place(r) }
                     return found
                 } catch let e as PSQLError where ["26000", "42P05"].contains(e.serverInfo?[.sqlState] ?? "") {

@@ -87,11 +87,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// restarted (57P01-57P03), a connection fault (class 08), or the driver's own word that the connection
     /// closed. Not the database refusing the work: asked again once it answers, the same request may succeed.
     /// A message the driver did not expect closes the connection too: PgBouncer's FATAL "server conn crashed?"
-    /// (08P01, its server's session ended mid-transaction) arrives so, without the server's fields.
+    /// (08P01, its server's session ended mid-transaction) arrives so, without the server's fields, or, for a
+    /// statement sent while the driver was closing the connection over it, as the client's own closing.
     public static func connectionLost(_ error: any Error) -> Bool {
         guard let e = innermost(error) as? PSQLError else { return false }
         if let state = e.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("08") }
-        return [.connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .unexpectedBackendMessage].contains(e.code)
+        return [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+                .unexpectedBackendMessage].contains(e.code)
     }
 
     /// The SQLSTATE of a server error, if it is one.

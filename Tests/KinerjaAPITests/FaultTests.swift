@@ -62,7 +62,8 @@ import Testing
     /// (The same failure made for real, a backend ended by pg_terminate_backend while the suite's pool slept in
     /// it, hung in a fresh clone's run and with it the rest of the suite: the driver did not always answer the
     /// transaction. ServerProcessTests restarts PostgreSQL under a running server instead.)
-    @Test(arguments: [PSQLError.Code.serverClosedConnection, .connectionError, .uncleanShutdown, .unexpectedBackendMessage])
+    @Test(arguments: [PSQLError.Code.serverClosedConnection, .connectionError, .uncleanShutdown, .unexpectedBackendMessage,
+                      .clientClosedConnection])
     func aTransactionWhoseConnectionIsLostIsAnswered503(code: PSQLError.Code) throws {
         let lost = PSQLError(code: code)
         let inTransaction = PostgresTransactionError(file: #fileID, line: #line, beginError: nil, closureError: lost,
