@@ -32,6 +32,13 @@ import Testing
             group.addTask { await app.run() }
             defer { group.cancelAll() }
             let pid = Mutex<Int?>(nil)
+            // Set once the backend is gone: the work goes on only then, whatever the machine's load.
+            let ended = Mutex(false)
+            @Sendable func waitForTheEnd() async throws {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !ended.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                try await Task.sleep(for: .milliseconds(200))
+            }
             let outcome = Mutex<Result<Int, any Error>?>(nil)
             // Unstructured, so that a transaction that never ends is reported, not waited for by the test.
             Task {
@@ -43,9 +50,9 @@ import Testing
                         switch when {
                         case .duringAStatement: try await tx.query("select pg_sleep(5)")
                         case .betweenTwoStatements:
-                            try await Task.sleep(for: .seconds(1))
+                            try await waitForTheEnd()
                             try await tx.query("select 1")
-                        case .beforeTheCommit: try await Task.sleep(for: .seconds(1))
+                        case .beforeTheCommit: try await waitForTheEnd()
                         }
                         return p
                     }
@@ -55,8 +62,19 @@ import Testing
                 }
             }
             while pid.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-            try await Task.sleep(for: .milliseconds(300))
-            try await Self.terminate(try #require(pid.withLock { $0 }))
+            let backend = try #require(pid.withLock { $0 })
+            try await Self.terminate(backend)
+            let admin = try await TestDatabase.admin()
+            for _ in 0..<250 {
+                let left = try await admin.statement("select count(*)::int from pg_stat_activity where pid = \(backend)") { rows in
+                    var n = 0
+                    for try await c in rows.decode(Int.self) { n = c }
+                    return n
+                }
+                if left == 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            ended.withLock { $0 = true }
 
             let deadline = ContinuousClock.now + .seconds(20)
             while outcome.withLock({ $0 }) == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
