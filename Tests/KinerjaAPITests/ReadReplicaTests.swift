@@ -15,32 +15,33 @@ import Testing
 @Suite(.serialized) struct ReadReplicaTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs deploy/local/replica.sh with `command`; returns what it printed. Its output goes to files, not
-    /// pipes: a PostgreSQL it starts would keep a pipe open, and reading to its end would never finish.
+    /// Runs `deploy/local/replica.sh command`; returns what it printed. Its output goes to files, not pipes: a
+    /// PostgreSQL it starts would keep a pipe open, and reading to its end would never finish. It holds no
+    /// thread of the concurrency pool while it runs: starting or stopping the two clusters takes seconds, and the
+    /// rest of the suite runs meanwhile on the same two threads.
     @discardableResult
-    static func script(_ command: String) throws -> String {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("replica-\(UUID().uuidString).out")
-        let err = out.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("deploy/local/replica.sh").path, command]
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw StoreError.configuration("replica.sh \(command): \((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
-        }
-        return try String(contentsOf: out, encoding: .utf8)
+    static func script(_ command: String) async throws -> String {
+        let r = try await runProgram("/bin/bash", [root.appendingPathComponent("deploy/local/replica.sh").path, command])
+        guard r.status == 0 else { throw StoreError.configuration("replica.sh \(command): \(r.err)") }
+        return r.out
     }
 
-    static func urls() throws -> [String: String] {
-        try script("up")
+    /// Brings the clusters back up after a test that stopped them, whatever the test's outcome.
+    static func afterwards<R>(_ commands: [String], _ body: () async throws -> R) async throws -> R {
+        do {
+            let r = try await body()
+            for c in commands { _ = try? await script(c) }
+            return r
+        } catch {
+            for c in commands { _ = try? await script(c) }
+            throw error
+        }
+    }
+
+    static func urls() async throws -> [String: String] {
+        try await script("up")
         var out: [String: String] = [:]
-        for line in try script("env").split(separator: "\n") {
+        for line in try await script("env").split(separator: "\n") {
             let parts = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { out[parts[0]] = parts[1] }
         }
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3))) func overviewsComeFromTheStandbyWhileItKeepsUpAndFromThePrimaryOtherwise() async throws {
-        let u = try Self.urls()
+        let u = try await Self.urls()
         let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
         try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
         let admin = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_ADMIN_URL"])), logger: TestDatabase.logger)
@@ -97,107 +98,107 @@ import Testing
         // One that keeps a standby hours behind, one that allows a second.
         let patient = ReadReplica(replica: standby, primary: primary, maximumLag: .seconds(3600))
         let strict = ReadReplica(replica: standby, primary: primary, maximumLag: .seconds(1))
-        defer { _ = try? Self.script("up"); _ = try? Self.script("resume") }
+        try await Self.afterwards(["up", "resume"]) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for db in [admin, primary, standby] { group.addTask { await db.run() } }
+                defer { group.cancelAll() }
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for db in [admin, primary, standby] { group.addTask { await db.run() } }
-            defer { group.cancelAll() }
+                let code = "t-replica-\(UUID().uuidString.prefix(8).lowercased())"
+                let profile = try NationalAdapter().effectiveProfile()
+                let city = try await admin.platform.onboard(code: code, name: "Kota Replika", adapter: "nasional", profile: profile, actor: "tests")
+                let population = DemoPopulation(city: code, employees: 300, seed: 7)
+                try await admin.withTenant(city.id) { tx in
+                    try await tx.seed(population, actor: "tests")
+                    _ = try await tx.openYear(2026, cadence: .quarterly, actor: "tests")
+                    _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "tests")
+                }
+                let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
+                let chain = TestDatabase.chain(population)
+                let atasan = chain.kasi.nip
+                let patientAPI = try buildRouter(database: primary, readReplica: patient, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+                let strictAPI = try buildRouter(database: primary, readReplica: strict, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
 
-            let code = "t-replica-\(UUID().uuidString.prefix(8).lowercased())"
-            let profile = try NationalAdapter().effectiveProfile()
-            let city = try await admin.platform.onboard(code: code, name: "Kota Replika", adapter: "nasional", profile: profile, actor: "tests")
-            let population = DemoPopulation(city: code, employees: 300, seed: 7)
-            try await admin.withTenant(city.id) { tx in
-                try await tx.seed(population, actor: "tests")
-                _ = try await tx.openYear(2026, cadence: .quarterly, actor: "tests")
-                _ = try await tx.seedSKPs(year: 2026, profile: profile, realisasiUntil: nil, actor: "tests")
-            }
-            let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
-            let chain = TestDatabase.chain(population)
-            let atasan = chain.kasi.nip
-            let patientAPI = try buildRouter(database: primary, readReplica: patient, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
-            let strictAPI = try buildRouter(database: primary, readReplica: strict, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+                // Caught up: the standby serves, and shows what the primary has.
+                try await Self.waitFor(patient, "in use") { $0.serving }
+                try await Self.replayed(standby, upTo: primary)
+                let before = try await Self.teamNames(patientAPI, token: token, atasan: atasan)
+                #expect(before.contains(chain.staff.name) && before.count >= 2)
 
-            // Caught up: the standby serves, and shows what the primary has.
-            try await Self.waitFor(patient, "in use") { $0.serving }
-            try await Self.replayed(standby, upTo: primary)
-            let before = try await Self.teamNames(patientAPI, token: token, atasan: atasan)
-            #expect(before.contains(chain.staff.name) && before.count >= 2)
+                // Replay paused, a name changed on the primary: the standby still serves (within an hour) and
+                // shows the old name, which is how we know it served.
+                try await Self.script("pause")
+                let renamed = "Nama Baru \(UUID().uuidString.prefix(4))"
+                try await admin.withTenant(city.id) { tx in
+                    try await tx.query("update employees set name = \(renamed) where tenant_id = \(city.id.uuid) and nip = \(chain.staff.nip)")
+                }
+                try await Task.sleep(for: .milliseconds(1500))
+                try await Self.waitFor(patient, "in use though behind") { $0.serving && ($0.lag ?? 0) > 1 }
+                #expect(try await Self.teamNames(patientAPI, token: token, atasan: atasan) == before)
 
-            // Replay paused, a name changed on the primary: the standby still serves (within an hour) and
-            // shows the old name, which is how we know it served.
-            try Self.script("pause")
-            let renamed = "Nama Baru \(UUID().uuidString.prefix(4))"
-            try await admin.withTenant(city.id) { tx in
-                try await tx.query("update employees set name = \(renamed) where tenant_id = \(city.id.uuid) and nip = \(chain.staff.nip)")
-            }
-            try await Task.sleep(for: .milliseconds(1500))
-            try await Self.waitFor(patient, "in use though behind") { $0.serving && ($0.lag ?? 0) > 1 }
-            #expect(try await Self.teamNames(patientAPI, token: token, atasan: atasan) == before)
+                // More than a second behind is too much for the strict one: the primary answers, with the new name.
+                try await Self.waitFor(strict, "lagging") { if case .lagging = $0 { true } else { false } }
+                #expect(strict.database === primary)
+                let fresh = try await Self.teamNames(strictAPI, token: token, atasan: atasan)
+                // (Counted: a teammate may have been generated with the same name.)
+                #expect(fresh.contains(renamed) && fresh.filter { $0 == chain.staff.name }.count == before.filter { $0 == chain.staff.name }.count - 1)
 
-            // More than a second behind is too much for the strict one: the primary answers, with the new name.
-            try await Self.waitFor(strict, "lagging") { if case .lagging = $0 { true } else { false } }
-            #expect(strict.database === primary)
-            let fresh = try await Self.teamNames(strictAPI, token: token, atasan: atasan)
-            // (Counted: a teammate may have been generated with the same name.)
-            #expect(fresh.contains(renamed) && fresh.filter { $0 == chain.staff.name }.count == before.filter { $0 == chain.staff.name }.count - 1)
+                // Replay resumed: the standby catches up and serves again, with the new name.
+                try await Self.script("resume")
+                try await Self.waitFor(strict, "in use again") { $0.serving }
+                try await Self.replayed(standby, upTo: primary)
+                #expect(strict.database === standby)
+                #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
 
-            // Replay resumed: the standby catches up and serves again, with the new name.
-            try Self.script("resume")
-            try await Self.waitFor(strict, "in use again") { $0.serving }
-            try await Self.replayed(standby, upTo: primary)
-            #expect(strict.database === standby)
-            #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
+                // The standby fails while it is in use: the read that finds it gone is served by the primary, and
+                // the standby is passed over from then on.
+                try await Self.script("stop-standby")
+                #expect(strict.currentState.serving)
+                #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
+                guard case .unreachable = strict.currentState else { Issue.record("\(strict.currentState)"); return }
+                #expect(strict.database === primary)
+                try await Self.script("up")
 
-            // The standby fails while it is in use: the read that finds it gone is served by the primary, and
-            // the standby is passed over from then on.
-            try Self.script("stop-standby")
-            #expect(strict.currentState.serving)
-            #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
-            guard case .unreachable = strict.currentState else { Issue.record("\(strict.currentState)"); return }
-            #expect(strict.database === primary)
-            try Self.script("up")
+                // A standby nobody answers at: unreachable, and the primary serves.
+                var gone = standby.settings
+                gone.port = 1
+                let dead = ReadReplica(replica: KinerjaDatabase(settings: gone, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
+                                       primary: primary)
+                group.addTask { await dead.replica.run() }
+                let state = await dead.probe()
+                guard case .unreachable = state else { Issue.record("\(state)"); return }
+                let deadAPI = try buildRouter(database: primary, readReplica: dead, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+                #expect(try await Self.teamNames(deadAPI, token: token, atasan: atasan) == fresh)
 
-            // A standby nobody answers at: unreachable, and the primary serves.
-            var gone = standby.settings
-            gone.port = 1
-            let dead = ReadReplica(replica: KinerjaDatabase(settings: gone, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
-                                   primary: primary)
-            group.addTask { await dead.replica.run() }
-            let state = await dead.probe()
-            guard case .unreachable = state else { Issue.record("\(state)"); return }
-            let deadAPI = try buildRouter(database: primary, readReplica: dead, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
-            #expect(try await Self.teamNames(deadAPI, token: token, atasan: atasan) == fresh)
+                // /ready says how the replica stands and stays ready.
+                try await Application(router: deadAPI).test(.router) { client in
+                    let ready = try await client.get("/ready", token: nil)
+                    #expect(ready.status == .ok)
+                    #expect((ready.json["readReplica"] as? String)?.hasPrefix("unreachable") == true, "\(ready.body)")
+                }
 
-            // /ready says how the replica stands and stays ready.
-            try await Application(router: deadAPI).test(.router) { client in
-                let ready = try await client.get("/ready", token: nil)
-                #expect(ready.status == .ok)
-                #expect((ready.json["readReplica"] as? String)?.hasPrefix("unreachable") == true, "\(ready.body)")
-            }
-
-            // A standby that takes the connection and never answers (a host gone quiet): the probe gives up when
-            // no connection came within the lease timeout, and /ready says so without the replica's address,
-            // which is the log's.
-            let listener = try #require(LoopbackSocket.listening())
-            defer { listener.close() }
-            var quiet = standby.settings
-            quiet.port = listener.port
-            let silent = ReadReplica(replica: KinerjaDatabase(settings: quiet, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
-                                     primary: primary)
-            group.addTask { await silent.replica.run() }
-            let silence = await silent.probe()
-            guard case .unreachable(let why) = silence else { Issue.record("\(silence)"); return }
-            #expect(why.contains("no database connection within") && !why.contains("postgres://"), "\(why)")
-            let silentAPI = try buildRouter(database: primary, readReplica: silent, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
-            try await Application(router: silentAPI).test(.router) { client in
-                let ready = try await client.get("/ready", token: nil)
-                #expect(ready.status == .ok && !ServerProcessTests.namesADatabase(ready.body), "the replica's address is the log's: \(ready.body)")
-            }
-            // The standby refuses writes whatever the role tries: only reads are ever sent there.
-            await #expect(throws: (any Error).self) {
-                try await standby.withTenant(city.id) { tx in
-                    try await tx.query("update employees set name = 'X' where tenant_id = \(city.id.uuid) and nip = \(chain.staff.nip)")
+                // A standby that takes the connection and never answers (a host gone quiet): the probe gives up when
+                // no connection came within the lease timeout, and /ready says so without the replica's address,
+                // which is the log's.
+                let listener = try #require(LoopbackSocket.listening())
+                defer { listener.close() }
+                var quiet = standby.settings
+                quiet.port = listener.port
+                let silent = ReadReplica(replica: KinerjaDatabase(settings: quiet, leaseTimeout: .milliseconds(500), logger: TestDatabase.logger),
+                                         primary: primary)
+                group.addTask { await silent.replica.run() }
+                let silence = await silent.probe()
+                guard case .unreachable(let why) = silence else { Issue.record("\(silence)"); return }
+                #expect(why.contains("no database connection within") && !why.contains("postgres://"), "\(why)")
+                let silentAPI = try buildRouter(database: primary, readReplica: silent, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+                try await Application(router: silentAPI).test(.router) { client in
+                    let ready = try await client.get("/ready", token: nil)
+                    #expect(ready.status == .ok && !ServerProcessTests.namesADatabase(ready.body), "the replica's address is the log's: \(ready.body)")
+                }
+                // The standby refuses writes whatever the role tries: only reads are ever sent there.
+                await #expect(throws: (any Error).self) {
+                    try await standby.withTenant(city.id) { tx in
+                        try await tx.query("update employees set name = 'X' where tenant_id = \(city.id.uuid) and nip = \(chain.staff.nip)")
+                    }
                 }
             }
         }
@@ -207,47 +208,48 @@ import Testing
     /// lease timeout with 503 problem+json (database_unavailable, Retry-After) and /ready says why; once the
     /// database is back, the same server answers again, nothing restarted.
     @Test(.timeLimit(.minutes(3))) func aDatabaseRestartAnswers503ThenTheSameServerRecovers() async throws {
-        let u = try Self.urls()
+        let u = try await Self.urls()
         let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
         try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
         let admin = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_ADMIN_URL"])), logger: TestDatabase.logger)
         let app = KinerjaDatabase(settings: try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_APP_URL"])),
                                   leaseTimeout: .seconds(2), logger: TestDatabase.logger)
-        defer { _ = try? Self.script("up") }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for db in [admin, app] { group.addTask { await db.run() } }
-            defer { group.cancelAll() }
-            let code = "t-restart-\(UUID().uuidString.prefix(8).lowercased())"
-            let city = try await admin.platform.onboard(code: code, name: "Kota Restart", adapter: "nasional",
-                                                        profile: try NationalAdapter().effectiveProfile(), actor: "tests")
-            try await admin.withTenant(city.id) { try await $0.seed(DemoPopulation(city: code, employees: DemoPopulation.minimumEmployees, seed: 3), actor: "tests") }
-            let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
-            let router = try buildRouter(database: app, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
-            try await Application(router: router).test(.router) { client in
-                #expect(try await client.get("/v1/employees?limit=3", token: token).status == .ok)
+        try await Self.afterwards(["up"]) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for db in [admin, app] { group.addTask { await db.run() } }
+                defer { group.cancelAll() }
+                let code = "t-restart-\(UUID().uuidString.prefix(8).lowercased())"
+                let city = try await admin.platform.onboard(code: code, name: "Kota Restart", adapter: "nasional",
+                                                            profile: try NationalAdapter().effectiveProfile(), actor: "tests")
+                try await admin.withTenant(city.id) { try await $0.seed(DemoPopulation(city: code, employees: DemoPopulation.minimumEmployees, seed: 3), actor: "tests") }
+                let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
+                let router = try buildRouter(database: app, settings: ServerSettings(keyCacheTTL: .zero), metrics: nil)
+                try await Application(router: router).test(.router) { client in
+                    #expect(try await client.get("/v1/employees?limit=3", token: token).status == .ok)
 
-                try Self.script("stop")
-                for path in ["/v1/employees?limit=3", "/v1/tenant", "/ready"] {
-                    let started = ContinuousClock.now
-                    let down = try await client.get(path, token: path == "/ready" ? nil : token)
-                    let took = ContinuousClock.now - started
-                    #expect(down.status == .serviceUnavailable, "\(path): \(down.status) \(down.body)")
-                    #expect(down.headers[.contentType]?.hasPrefix("application/problem+json") == true)
-                    #expect(!ServerProcessTests.namesADatabase(down.body), "\(path): the database's address is the log's: \(down.body)")
-                    if path != "/ready" {
-                        #expect(down.code == "database_unavailable" && down.headers[.retryAfter] != nil, "\(path): \(down.body)")
+                    try await Self.script("stop")
+                    for path in ["/v1/employees?limit=3", "/v1/tenant", "/ready"] {
+                        let started = ContinuousClock.now
+                        let down = try await client.get(path, token: path == "/ready" ? nil : token)
+                        let took = ContinuousClock.now - started
+                        #expect(down.status == .serviceUnavailable, "\(path): \(down.status) \(down.body)")
+                        #expect(down.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                        #expect(!ServerProcessTests.namesADatabase(down.body), "\(path): the database's address is the log's: \(down.body)")
+                        if path != "/ready" {
+                            #expect(down.code == "database_unavailable" && down.headers[.retryAfter] != nil, "\(path): \(down.body)")
+                        }
+                        #expect(took < .seconds(6), "\(path) failed fast: \(took)")
                     }
-                    #expect(took < .seconds(6), "\(path) failed fast: \(took)")
-                }
 
-                try Self.script("up")
-                var back = false
-                for _ in 0..<60 where !back {
-                    back = try await client.get("/v1/employees?limit=3", token: token).status == .ok
-                    if !back { try await Task.sleep(for: .milliseconds(500)) }
+                    try await Self.script("up")
+                    var back = false
+                    for _ in 0..<60 where !back {
+                        back = try await client.get("/v1/employees?limit=3", token: token).status == .ok
+                        if !back { try await Task.sleep(for: .milliseconds(500)) }
+                    }
+                    #expect(back, "the same server answers once the database is back")
+                    #expect(try await client.get("/ready", token: nil).status == .ok)
                 }
-                #expect(back, "the same server answers once the database is back")
-                #expect(try await client.get("/ready", token: nil).status == .ok)
             }
         }
     }
@@ -255,7 +257,7 @@ import Testing
     /// Started while its database is down, the real server listens and refuses what needs the database (its
     /// role is not checked yet); when the database comes up, the same process checks its role and serves.
     @Test(.timeLimit(.minutes(3))) func aServerStartedWithItsDatabaseDownServesOnceItComesUp() async throws {
-        let u = try Self.urls()
+        let u = try await Self.urls()
         let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
         try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
         let (code, token) = try await TestDatabase.with(try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_ADMIN_URL"]))) { admin in
@@ -265,32 +267,33 @@ import Testing
             let token = try await admin.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "hr", employeeNIP: nil, actor: "tests").token
             return (code, token)
         }
-        defer { _ = try? Self.script("up") }
-        try Self.script("stop")
-        let process = ServerProcessTests()
-        let (server, port, output) = try await process.start(databaseURL: try #require(u["KINERJA_REPLICA_APP_URL"]),
-                                                             arguments: ["--database-wait-seconds", "1"])
-        try? FileManager.default.removeItem(at: output)
-        defer { server.end() }
-        let (down, downBody) = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
-        #expect(down == 503 && downBody.contains("database_unavailable"), "\(down) \(downBody)")
+        try await Self.afterwards(["up"]) {
+            try await Self.script("stop")
+            let process = ServerProcessTests()
+            let (server, port, output) = try await process.start(databaseURL: try #require(u["KINERJA_REPLICA_APP_URL"]),
+                                                                 arguments: ["--database-wait-seconds", "1"])
+            try? FileManager.default.removeItem(at: output)
+            defer { server.end() }
+            let (down, downBody) = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
+            #expect(down == 503 && downBody.contains("database_unavailable"), "\(down) \(downBody)")
 
-        try Self.script("up")
-        var answer = (0, "")
-        for _ in 0..<60 where answer.0 != 200 {
-            answer = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
-            if answer.0 != 200 { try await Task.sleep(for: .milliseconds(500)) }
+            try await Self.script("up")
+            var answer = (0, "")
+            for _ in 0..<60 where answer.0 != 200 {
+                answer = try await process.httpGet(port: port, path: "/v1/tenant", token: token)
+                if answer.0 != 200 { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(answer.0 == 200 && answer.1.contains(code), "the same process serves once the database is up: \(answer)")
+            #expect(try await process.httpGet(port: port, path: "/ready").0 == 200)
+            server.signal(SIGTERM)
+            #expect(try await server.wait() == 0)
         }
-        #expect(answer.0 == 200 && answer.1.contains(code), "the same process serves once the database is up: \(answer)")
-        #expect(try await process.httpGet(port: port, path: "/ready").0 == 200)
-        server.signal(SIGTERM)
-        #expect(try await server.wait() == 0)
     }
 
     /// A standby reached as a role that row-level security does not bind (here the tables' owner) could show
     /// one city another's rows: every probe finds it refused, whatever its lag, and the primary serves.
     @Test(.timeLimit(.minutes(2))) func aStandbyReachedAsARoleThatSeesEveryCityIsNeverUsed() async throws {
-        let u = try Self.urls()
+        let u = try await Self.urls()
         let owner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_OWNER_URL"]))
         try await TestDatabase.with(owner) { try await Migrator.migrate(client: $0.client, logger: TestDatabase.logger) }
         var standbyAsOwner = try DatabaseSettings(url: try #require(u["KINERJA_REPLICA_READ_URL"]))

@@ -14,6 +14,16 @@ public enum TestDatabase {
         return l
     }()
 
+    /// The shared pools' logger: as ``logger``, and also PostgresNIO's "Connection creation failed" (info) with
+    /// its error. Those pools never meet a database that is down on purpose, so any such line in a test run's
+    /// output is the cause of what fails after it (a pool failing every lease once it could not connect for a
+    /// minute).
+    static let sharedPoolLogger: Logger = {
+        var l = Logger(label: "kinerja-tests-shared-pool")
+        l.logLevel = .info
+        return l
+    }()
+
     public static func settings() throws -> (app: DatabaseSettings, admin: DatabaseSettings, owner: DatabaseSettings) {
         let env = ProcessInfo.processInfo.environment
         if let app = env["KINERJA_TEST_DATABASE_URL"], let admin = env["KINERJA_TEST_ADMIN_DATABASE_URL"],
@@ -33,9 +43,9 @@ public enum TestDatabase {
             if let task { return try await task.value }
             let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) in
                 let s = try TestDatabase.settings()
-                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 8, logger: TestDatabase.logger)
-                let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.logger)
-                let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, logger: TestDatabase.logger)
+                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 8, logger: TestDatabase.sharedPoolLogger)
+                let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.sharedPoolLogger)
+                let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, logger: TestDatabase.sharedPoolLogger)
                 Task.detached { await owner.run() }
                 Task.detached { await app.run() }
                 Task.detached { await admin.run() }
