@@ -31,32 +31,27 @@ struct ImportCommand: AsyncParsableCommand {
             let code = tenant
             let started = ContinuousClock.now
             let options = ImportOptions(dryRun: dryRun, deactivateMissing: deactivateMissing, keepEveryProblem: errorsFile.path != nil)
-            let output = try errorsFile.open()
-            defer { output?.abandon() }
-            let outcome = try await connection.withDatabase { db in
+            let summary = try await errorsFile.run(connection) { db in
                 let t = try await db.platform.requireTenant(code: code)
                 try await db.refreshImportStatistics()
-                return try await ErrorsFile.outcome {
-                    let summary = try await db.withTenant(t.id) { tx in
-                        try await tx.importEmployees(options: options, actor: cliActor, progress: { n in
-                            if size > 1_000_000 { printError("  \(n) rows read…") }
-                        }, next: {
-                            let chunk = try handle.read(upToCount: 1 << 20)
-                            return chunk.map { Array($0) }
-                        })
-                    }
-                    // The planner's picture of the city changed with it: what runs next (plans, cascades) plans well.
-                    // A large import analysed in its own transaction already.
-                    // The import has committed: a failure here is a warning (the next import refreshes them first).
-                    if !summary.dryRun && !summary.analysedInItsTransaction {
-                        do { try await db.refreshImportStatistics() } catch {
-                            printError("warning: the import committed, but refreshing the planner's statistics failed: \(StoreError.describe(error))")
-                        }
-                    }
-                    return summary
+                let imported = try await db.withTenant(t.id) { tx in
+                    try await tx.importEmployees(options: options, actor: cliActor, progress: { n in
+                        if size > 1_000_000 { printError("  \(n) rows read…") }
+                    }, next: {
+                        let chunk = try handle.read(upToCount: 1 << 20)
+                        return chunk.map { Array($0) }
+                    })
                 }
+                // The planner's picture of the city changed with it: what runs next (plans, cascades) plans well.
+                // A large import analysed in its own transaction already.
+                // The import has committed: a failure here is a warning (the next import refreshes them first).
+                if !imported.dryRun && !imported.analysedInItsTransaction {
+                    do { try await db.refreshImportStatistics() } catch {
+                        printError("warning: the import committed, but refreshing the planner's statistics failed: \(StoreError.describe(error))")
+                    }
+                }
+                return imported
             }
-            let summary = try await errorsFile.settle(outcome, output)
             let elapsed = ContinuousClock.now - started
             switch format {
             case .json:
@@ -158,17 +153,12 @@ struct ImportCommand: AsyncParsableCommand {
         async throws -> SmallImportSummary {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read '\(file)'") }
         defer { try? handle.close() }
-        let output = try errorsFile.open()
-        defer { output?.abandon() }
-        let outcome = try await connection.withDatabase { db in
+        return try await errorsFile.run(connection) { db in
             let t = try await db.platform.requireTenant(code: code)
-            return try await ErrorsFile.outcome {
-                try await db.withTenant(t.id) { tx in
-                    try await body(tx, { try handle.read(upToCount: 1 << 20).map { Array($0) } })
-                }
+            return try await db.withTenant(t.id) { tx in
+                try await body(tx, { try handle.read(upToCount: 1 << 20).map { Array($0) } })
             }
         }
-        return try await errorsFile.settle(outcome, output)
     }
 }
 
@@ -205,8 +195,17 @@ struct ErrorsFile: ParsableArguments {
         }
     }
 
+    /// Runs an import (`body`, with the database), the file opened first: returns its summary; or writes its
+    /// rejection to the file once the database is closed, then throws it.
+    func run<R: Sendable>(_ connection: ConnectionOptions, _ body: @Sendable (KinerjaDatabase) async throws -> R) async throws -> R {
+        let output = try open()
+        defer { output?.abandon() }
+        let outcome = try await connection.withDatabase { db in try await Self.outcome { try await body(db) } }
+        return try await settle(outcome, output)
+    }
+
     /// Runs an import: its rejection as a value, to be written after the database is closed.
-    static func outcome<R: Sendable>(_ body: () async throws -> R) async throws -> Result<R, ImportRejected> {
+    private static func outcome<R: Sendable>(_ body: () async throws -> R) async throws -> Result<R, ImportRejected> {
         do {
             return .success(try await body())
         } catch {
@@ -216,7 +215,7 @@ struct ErrorsFile: ParsableArguments {
     }
 
     /// The import's summary; or its rejection, written to the file when one was named and then thrown.
-    func settle<R>(_ outcome: Result<R, ImportRejected>, _ output: ReportOutput?) async throws -> R {
+    private func settle<R>(_ outcome: Result<R, ImportRejected>, _ output: ReportOutput?) async throws -> R {
         switch outcome {
         case .success(let summary):
             // The import has committed: a file that cannot be written now is a warning, not a failure to retry.
