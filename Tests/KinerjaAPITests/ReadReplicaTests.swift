@@ -20,22 +20,26 @@ import Testing
     /// thread of the concurrency pool while it runs: starting or stopping the two clusters takes seconds, and the
     /// rest of the suite runs meanwhile on the same two threads.
     @discardableResult
-    static func script(_ command: String) async throws -> String {
-        let r = try await runProgram("/bin/bash", [root.appendingPathComponent("deploy/local/replica.sh").path, command])
+    static func script(_ command: String, limit: Duration? = nil) async throws -> String {
+        let r = try await runProgram("/bin/bash", [root.appendingPathComponent("deploy/local/replica.sh").path, command], limit: limit)
         guard r.status == 0 else { throw StoreError.configuration("replica.sh \(command): \(r.err)") }
         return r.out
     }
 
-    /// Brings the clusters back up after a test that stopped them, whatever the test's outcome.
+    /// Runs `body`, then `commands` (bringing the clusters back), whatever the body's outcome. The commands run in
+    /// a task of their own: a test past its time limit is cancelled, and a cancelled task's program is ended at
+    /// once, which would leave the clusters stopped or the standby paused for the next run.
     static func afterwards<R>(_ commands: [String], _ body: () async throws -> R) async throws -> R {
-        do {
-            let r = try await body()
-            for c in commands { _ = try? await script(c) }
-            return r
-        } catch {
-            for c in commands { _ = try? await script(c) }
-            throw error
-        }
+        let result: Result<R, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        await Task {
+            for c in commands {
+                do { try await script(c, limit: .seconds(120)) } catch {
+                    Issue.record("replica.sh \(c), after the test: \(error)")
+                }
+            }
+        }.value
+        return try result.get()
     }
 
     static func urls() async throws -> [String: String] {

@@ -9,7 +9,9 @@ import Testing
 /// nothing; one that gets a connection in time runs as long as its work takes; the pool serves again after.
 @Suite struct LeaseTimeoutTests {
     @Test(.timeLimit(.minutes(1))) func aCallThatGetsNoConnectionInTimeFailsAndRunsNothing() async throws {
-        let settings = try await TestDatabase.app().settings
+        // The settings alone, not the shared pools: nothing here needs the schema, and this test's time limit
+        // must not run while the shared pools wait for the database.
+        let settings = try TestDatabase.settings().app
         let db = KinerjaDatabase(settings: settings, maximumConnections: 1, leaseTimeout: .milliseconds(800), logger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { pool in
             pool.addTask { await db.run() }
@@ -119,4 +121,27 @@ private final class Counter: Sendable {
     private let n = Mutex(0)
     func add() { n.withLock { $0 += 1 } }
     var value: Int { n.withLock { $0 } }
+}
+
+/// The suite's wait for its database: a database that takes no connection is tried again through a new pool
+/// each time, and the wait ends with an error that says how long it tried and why; one that answers ends it at once.
+@Suite struct UntilReachableTests {
+    @Test(.timeLimit(.minutes(1))) func aDatabaseThatTakesNoConnectionIsTriedAgainThenNamed() async throws {
+        var nowhere = try TestDatabase.settings().app
+        let listener = try #require(LoopbackSocket.listening())
+        defer { listener.close() }
+        nowhere.port = listener.port
+        let started = ContinuousClock.now
+        await #expect {
+            try await TestDatabase.untilReachable(nowhere, tries: 2, each: .milliseconds(700), logger: TestDatabase.logger)
+        } throws: { error in
+            guard case StoreError.unavailable(let message, _) = error else { return false }
+            return message.contains("took no connection in 2 tries") && message.contains("no database connection within")
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(1400))
+
+        let start = ContinuousClock.now
+        try await TestDatabase.untilReachable(try TestDatabase.settings().app)
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
 }

@@ -8,12 +8,12 @@ import KinerjaCore
 /// Through `ChildProgram`, not Foundation's `Process`: a program that a test starts while another test starts a
 /// database server must not be waited for until that server stops (see `ChildProgram`).
 public func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                       directory: URL? = nil, merged: Bool = false) async throws -> (status: Int32, out: String, err: String) {
+                       directory: URL? = nil, merged: Bool = false, limit: Duration? = nil) async throws -> (status: Int32, out: String, err: String) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-program-\(UUID().uuidString)")
     let outFile = base.appendingPathExtension("out"), errFile = base.appendingPathExtension("err")
     defer { try? FileManager.default.removeItem(at: outFile); try? FileManager.default.removeItem(at: errFile) }
     let (program, args) = directory.map { ("/usr/bin/env", ["-C", $0.path, executable] + arguments) } ?? (executable, arguments)
     let status = try await ChildProgram.run(program, args, environment: environment, standardOutput: outFile.path,
-                                            standardError: merged ? outFile.path : errFile.path)
+                                            standardError: merged ? outFile.path : errFile.path, limit: limit)
     return (status, (try? String(contentsOf: outFile, encoding: .utf8)) ?? "", (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
 }

@@ -14,11 +14,11 @@ public enum TestDatabase {
         return l
     }()
 
-    /// The shared pools' logger: as ``logger``, and also PostgresNIO's "Connection creation failed" (info) with
-    /// its error. Those pools never meet a database that is down on purpose, so any such line in a test run's
-    /// output is the cause of what fails after it (a pool failing every lease once it could not connect for a
-    /// minute).
-    static let sharedPoolLogger: Logger = {
+    /// The shared pools' logger, at info: PostgresNIO's "Connection creation failed" (info) comes with its error.
+    /// Those pools never meet a database that is down on purpose, so any such line in a test run's output is the
+    /// cause of what fails after it (a pool fails every lease once it could not connect for a minute). It also
+    /// lets the store's notices and warnings through (behind PgBouncer, the one about prepared statements).
+    public static let sharedPoolLogger: Logger = {
         var l = Logger(label: "kinerja-tests-shared-pool")
         l.logLevel = .info
         return l
@@ -43,6 +43,7 @@ public enum TestDatabase {
             if let task { return try await task.value }
             let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) in
                 let s = try TestDatabase.settings()
+                try await TestDatabase.untilReachable(s.owner)
                 let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 8, logger: TestDatabase.sharedPoolLogger)
                 let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.sharedPoolLogger)
                 let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, logger: TestDatabase.sharedPoolLogger)
@@ -68,6 +69,37 @@ public enum TestDatabase {
         }
     }
     private static let shared = Shared()
+
+    /// Waits, up to about three minutes, until the database takes a connection, each try through a pool of its
+    /// own that is then shut down. Once, in a fresh clone's run (a new cluster, two more being made for the
+    /// read replica tests, every suite starting at once), the shared owner pool opened no connection for over a
+    /// minute: its circuit breaker then failed the migration, and with it every test of the run. A pool that has
+    /// failed to connect for a minute fails every lease until it connects again; a new pool starts afresh.
+    /// Each failed try is written to standard error with its error, as is the wait when it ends. `logger`: the
+    /// probe pools' (by default the shared pools', which logs each failed connection with its error).
+    public static func untilReachable(_ settings: DatabaseSettings, tries: Int = 4, each: Duration = .seconds(45),
+                                      logger: Logger = sharedPoolLogger) async throws {
+        let started = ContinuousClock.now
+        var last = ""
+        for attempt in 1...tries {
+            let probe = KinerjaDatabase(settings: settings, maximumConnections: 1, leaseTimeout: each, logger: logger)
+            let running = Task.detached { await probe.run() }
+            do {
+                _ = try await probe.statement("select 1") { rows in for try await _ in rows {} }
+                running.cancel()
+                if attempt > 1 {
+                    FileHandle.standardError.write(Data("kinerja-tests: waiting for the database: try \(attempt) connected, after \(ContinuousClock.now - started) (\(settings.redactedDescription))\n".utf8))
+                }
+                return
+            } catch {
+                running.cancel()
+                last = StoreError.describe(error)
+                FileHandle.standardError.write(Data("kinerja-tests: waiting for the database: try \(attempt) of \(tries) failed, after \(ContinuousClock.now - started): \(last)\n".utf8))
+            }
+        }
+        throw StoreError.unavailable("the database took no connection in \(tries) tries over \(ContinuousClock.now - started): \(last)",
+                                     address: settings.redactedDescription)
+    }
 
     /// The server's role (kinerja_app), migrated.
     public static func app() async throws -> KinerjaDatabase { try await shared.get().0 }
