@@ -51,4 +51,27 @@ import Testing
         #expect(served.subtracting(spec).sorted() == [], "served but not in openapi.yaml")
         #expect(spec.subtracting(served).sorted() == [], "in openapi.yaml but not served")
     }
+
+    /// The codes of `Problem.code`'s enum in openapi.yaml.
+    static func specProblemCodes() throws -> Set<String> {
+        let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
+        guard let problem = text.range(of: "\n    Problem:\n"), let list = text.range(of: "enum: [", range: problem.upperBound..<text.endIndex),
+              let end = text.range(of: "]", range: list.upperBound..<text.endIndex) else { return [] }
+        return Set(text[list.upperBound..<end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+    }
+
+    /// Every `code` the server answers is in the contract's list, and the list names none it never answers: a
+    /// client generated from the spec knows each one (`login_busy` was missing).
+    @Test func everyProblemCodeTheServerAnswersIsInTheSpec() throws {
+        let folder = Self.root.appendingPathComponent("Sources/KinerjaAPI")
+        var answered: Set<String> = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
+            let source = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for match in source.matches(of: /code: "([a-z_]+)"/) { answered.insert(String(match.1)) }
+        }
+        let listed = try Self.specProblemCodes()
+        #expect(answered.count >= 20 && listed.count >= 20, "answered \(answered.count), listed \(listed.count)")
+        #expect(answered.subtracting(listed).sorted() == [], "answered, but not in Problem.code of openapi.yaml")
+        #expect(listed.subtracting(answered).sorted() == [], "in Problem.code of openapi.yaml, but never answered")
+    }
 }
