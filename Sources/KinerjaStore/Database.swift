@@ -227,7 +227,7 @@ public final class KinerjaDatabase: Sendable {
     func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
             guard let leaseTimeout else {
-                return try await client.withConnection { conn in try await Self.inTransaction(conn, logger: logger) { try await body($0) } }
+                return try await Self.inTransaction(client, logger: logger) { try await body($0) }
             }
             return try await withLeaseTimeout(leaseTimeout, transaction: true, body)
         } catch {
@@ -278,6 +278,12 @@ public final class KinerjaDatabase: Sendable {
         }
         try await conn.checkedQuery("COMMIT", logger: logger)
         return value
+    }
+
+    /// ``inTransaction(_:logger:isolation:_:)`` on a connection of `client`'s pool.
+    static func inTransaction<R: Sendable>(_ client: PostgresClient, logger: Logger,
+                                           _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await client.withConnection { conn in try await inTransaction(conn, logger: logger) { try await body($0) } }
     }
 
     /// The pool's circuit breaker: after a minute of failed connection attempts it fails every lease at once

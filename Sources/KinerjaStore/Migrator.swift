@@ -97,7 +97,7 @@ public enum Migrator {
         for m in bundled where before.pending.contains(m.version) {
             progress(m)
             do {
-                try await client.withConnection { conn in try await KinerjaDatabase.inTransaction(conn, logger: logger) { conn in
+                try await KinerjaDatabase.inTransaction(client, logger: logger) { conn in
                     // A second migrator waits here rather than applying the same file twice.
                     try await conn.checkedQuery("lock table schema_migrations in exclusive mode", logger: logger)
                     let done = try await conn.checkedQuery("select count(*) from schema_migrations where version = \(m.version)", logger: logger)
@@ -109,7 +109,7 @@ public enum Migrator {
                     try await conn.checkedQuery(
                         "insert into schema_migrations (version, name, checksum) values (\(m.version), \(m.name), \(m.checksum))",
                         logger: logger)
-                } }
+                }
             } catch {
                 throw StoreError.database("migration \(m.version) (\(m.name)) failed and was rolled back: \(StoreError.describe(error))")
             }

@@ -15,12 +15,16 @@ import Testing
         }.joined(separator: "/")
     }
 
+    static func specText() throws -> String {
+        try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
+    }
+
     /// "METHOD /path" for each operation of the spec.
     static func specOperations() throws -> Set<String> { Set(try specResponses().keys) }
 
     /// Each operation of the spec ("METHOD /path", parameters unnamed) and the statuses it documents.
     static func specResponses() throws -> [String: Set<Int>] {
-        let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
+        let text = try specText()
         var out: [String: Set<Int>] = [:]
         var path: String?, op: String?, inPaths = false, inResponses = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -54,7 +58,7 @@ import Testing
 
     /// The codes of `Problem.code`'s enum in openapi.yaml.
     static func specProblemCodes() throws -> Set<String> {
-        let text = try String(contentsOf: root.appendingPathComponent("Sources/KinerjaAPI/openapi.yaml"), encoding: .utf8)
+        let text = try specText()
         guard let problem = text.range(of: "\n    Problem:\n"), let list = text.range(of: "enum: [", range: problem.upperBound..<text.endIndex),
               let end = text.range(of: "]", range: list.upperBound..<text.endIndex) else { return [] }
         return Set(text[list.upperBound..<end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
