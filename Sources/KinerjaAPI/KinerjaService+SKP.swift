@@ -363,11 +363,18 @@ extension KinerjaService {
         let p = try RequestState.principal()
         let (nip, year) = (try Self.parseNIP(input.path.nip), try Self.parseYear(input.path.year))
         let actor = try Self.actor(p)
-        let r = try await database.withTenant(try p.city()) { tx in
+        // If-Match is the submitter's choice: they send the draft they read, or say nothing and send the draft
+        // as stored (the atasan's decision, which takes it, is made on a version they read).
+        let ifMatch = input.headers.ifMatch
+        let (r, tag) = try await database.withTenant(try p.city()) { tx in
             _ = try await Self.visibleEmployee(p, nip, tx)
-            return try await tx.submitSKP(nip: nip, year: year, actor: actor)
+            var unseen: (@Sendable () throws -> Void)?
+            if let ifMatch { unseen = try await Self.requireUnchanged(ifMatch, nip: nip, year: year, tx) }
+            let r = try await tx.submitSKP(nip: nip, year: year, actor: actor)
+            try unseen?()
+            return (r, try await Self.skpTag(nip: nip, year: year, tx))
         }
-        return .ok(.init(body: .json(Self.schema(r))))
+        return .ok(.init(headers: .init(eTag: tag), body: .json(Self.schema(r))))
     }
 
     func approveSKP(_ input: Operations.ApproveSKP.Input) async throws -> Operations.ApproveSKP.Output {

@@ -113,11 +113,13 @@ import Testing
         }
     }
 
-    /// An atasan decides on the version they read: approving or returning with the `ETag` of a screen the SKP
-    /// changed since (returned, saved and submitted again) answers 412 and decides nothing.
-    @Test func aDecisionOnAStaleScreenIsRefused() async throws {
+    /// A city of 300 with the year open and every SKP approved (realisasi to July): its chain of people and an
+    /// hr_admin key.
+    static func cityWithPlans(_ label: String) async throws -> (KinerjaDatabase, Tenant, (kepala: DemoPopulation.Person, kabid: DemoPopulation.Person,
+                                                                                      kasi: DemoPopulation.Person, staff: DemoPopulation.Person,
+                                                                                      peer: DemoPopulation.Person), String) {
         let db = try await TestDatabase.admin()
-        let (city, pop) = try await TestDatabase.city("etag-decide", employees: 300)
+        let (city, pop) = try await TestDatabase.city("\(label)", employees: 300)
         let profile = try NationalAdapter().effectiveProfile()
         try await db.withTenant(city.id) { tx in
             _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
@@ -125,6 +127,13 @@ import Testing
         }
         let c = TestDatabase.chain(pop)
         let hr = try await db.createAPIKey(tenants: [city.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        return (db, city, c, hr)
+    }
+
+    /// An atasan decides on the version they read: approving or returning with the `ETag` of a screen the SKP
+    /// changed since (returned, saved and submitted again) answers 412 and decides nothing.
+    @Test func aDecisionOnAStaleScreenIsRefused() async throws {
+        let (db, city, c, hr) = try await Self.cityWithPlans("etag-decide")
         try await withAPI { client in
             let uri = "/v1/employees/\(c.staff.nip)/skp/2026"
             let revision = try #require(try await send(client, .get, uri, token: hr).json["skp"] as? [String: Any])
@@ -177,6 +186,44 @@ import Testing
             #expect(approved.status == .ok && (approved.json["status"] as? String) == "approved", "\(approved.body.prefix(300))")
             let current = try await send(client, .get, uri, token: hr).headers[.eTag]
             #expect(approved.headers[.eTag] != nil && approved.headers[.eTag] == current, "the answer carries the new version's tag")
+        }
+    }
+
+    /// A submission with `If-Match` sends the draft the submitter read: a draft saved by someone else since answers
+    /// 412 and stays a draft; with the current tag it is submitted, and the answer carries the new version's tag.
+    @Test func aSubmissionOfAStaleDraftIsRefused() async throws {
+        let (db, city, c, hr) = try await Self.cityWithPlans("etag-submit")
+        let own = try await db.createAPIKey(tenants: [city.id], role: .pegawai, label: "", employeeNIP: c.staff.nip, actor: "t").token
+        try await withAPI { client in
+            let uri = "/v1/employees/\(c.staff.nip)/skp/2026"
+            let read = try await send(client, .get, uri, token: own)
+            let revision = try #require(read.json["skp"] as? [String: Any])
+            let content: [String: Any] = ["approach": revision["approach"] ?? "kuantitatif", "rhk": revision["rhk"] ?? []]
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: content), as: UTF8.self)
+            // The employee saves a draft and reads it; HR saves it again meanwhile.
+            let draft = try await send(client, .put, uri, token: own, body: body, headers: [.ifMatch: try #require(read.headers[.eTag])])
+            #expect(draft.status == .ok, "\(draft.body.prefix(300))")
+            let seen = try #require(draft.headers[.eTag])
+            var edited = try #require(content["rhk"] as? [[String: Any]])
+            edited[0]["text"] = "\(edited[0]["text"] ?? "") (disunting BKPSDM)"
+            let editedBody = String(decoding: try JSONSerialization.data(withJSONObject: ["approach": content["approach"]!, "rhk": edited]),
+                                    as: UTF8.self)
+            let byHR = try await send(client, .put, uri, token: hr, body: editedBody, headers: [.ifMatch: seen])
+            #expect(byHR.status == .ok, "\(byHR.body.prefix(300))")
+            let current = try #require(byHR.headers[.eTag])
+            #expect(current != seen)
+
+            let stale = try await send(client, .post, "\(uri)/submit", token: own, headers: [.ifMatch: seen])
+            #expect(stale.status == .preconditionFailed && stale.code == "precondition_failed", "\(stale.status) \(stale.body.prefix(300))")
+            let after = try await send(client, .get, uri, token: own)
+            #expect(after.headers[.eTag] == current, "the refused submission changed nothing")
+            #expect(((after.json["pending"] as? [String: Any])?["status"] as? String) == "draft", "\(after.body.prefix(300))")
+
+            let submitted = try await send(client, .post, "\(uri)/submit", token: own, headers: [.ifMatch: current])
+            #expect(submitted.status == .ok && (submitted.json["status"] as? String) == "submitted", "\(submitted.body.prefix(300))")
+            let now = try await send(client, .get, uri, token: own)
+            #expect(submitted.headers[.eTag] != nil && submitted.headers[.eTag] == now.headers[.eTag], "the answer carries the new version's tag")
+            #expect(((now.json["pending"] as? [String: Any])?["status"] as? String) == "submitted", "\(now.body.prefix(300))")
         }
     }
 }
