@@ -52,6 +52,10 @@ public func buildRouter(
     reports: ReportSettings = ReportSettings(), roleGate: RoleGate? = nil
 ) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    // Read once here rather than on the first refused request; a contract that did not parse is said now.
+    if ParameterCatalogue.shared.operations.isEmpty {
+        database.logger.warning("openapi.yaml gave no operations: a refused parameter is described as the generated code words it")
+    }
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     if let roleGate { router.add(middleware: RoleGateMiddleware(gate: roleGate)) }

@@ -139,6 +139,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if s.httpStatus.code < 500, let d = s.underlyingError as? DecodingError, let p = Self.problem(for: d, operation: s.operationID) {
                 return p
             }
+            // A parameter (query, path, header) the generated code refused without naming it, or naming only the
+            // first of several missing: named from the spec, each of them.
+            if s.httpStatus.code < 500, let clauses = ParameterCatalogue.shared.explain(operation: s.operationID, request: s.request) {
+                return .invalid("\(clauses) (\(s.operationID))")
+            }
             if s.httpStatus.code < 500 {
                 return .invalid("\(s.causeDescription) (\(s.operationID))")
             }

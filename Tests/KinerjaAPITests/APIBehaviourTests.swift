@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import KinerjaAPI
+@testable import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
@@ -67,6 +67,45 @@ import Testing
             #expect(unit.status == .notFound && (unit.json["detail"] as? String)?.contains("NOPE") == true)
             let cursor = try await client.get("/v1/employees?cursor=abc", token: key)
             #expect(cursor.code == "invalid_parameter")
+        }
+    }
+
+    /// The parameters of every operation, from the contract the server carries.
+    @Test func theCatalogueReadsEveryOperationOfTheContract() throws {
+        let catalogue = ParameterCatalogue.shared
+        #expect(catalogue.operations.count == (try RouteCoverageTests.specOperations()).count)
+        let behaviour = try #require(catalogue.operations["getEmployeeBehaviour"])
+        #expect(behaviour.path == "/v1/employees/{nip}/behaviour")
+        #expect(behaviour.parameters.filter(\.required).map(\.name).sorted() == ["nip", "period", "year"])
+    }
+
+    /// A parameter missing or not of its type is named, with the value sent: the generated code's own words
+    /// (`valueNotFound String - at : Value not found`) named neither.
+    @Test func aMissingOrMistypedParameterIsNamed() async throws {
+        let db = try await TestDatabase.admin()
+        let (a, pop) = try await TestDatabase.city("api-params")
+        let key = try await db.createAPIKey(tenants: [a.id], role: .hrAdmin, label: "", employeeNIP: nil, actor: "t").token
+        let nip = try #require(pop.people.first).nip
+        let cases: [(String, String)] = [
+            ("/v1/employees/\(nip)/behaviour?year=2026", "the query parameter 'period' is required (getEmployeeBehaviour)"),
+            ("/v1/employees/\(nip)/behaviour", "the query parameter 'year' is required; the query parameter 'period' is required (getEmployeeBehaviour)"),
+            ("/v1/employees/\(nip)/behaviour?year=abc&period=Y", "the query parameter 'year' must be a whole number, not 'abc' (getEmployeeBehaviour)"),
+            ("/v1/attendance/events?from=2026-01-01", "the query parameter 'until' is required (listAttendanceEvents)"),
+            ("/v1/employees?limit=%31%30x", "the query parameter 'limit' must be a whole number, not '10x' (listEmployees)"),
+            ("/v1/employees/\(nip)/skp/20x6/tree", "the path parameter 'year' must be a whole number, not '20x6' (getSKPTree)"),
+            // A query that is not valid percent-encoding is read as sent (it stopped the process), `+` as a space.
+            ("/v1/employees/\(nip)/behaviour?year=2026&q=%&r=%zz", "the query parameter 'period' is required (getEmployeeBehaviour)"),
+            ("/v1/employees/\(nip)/behaviour?year=%zz&period=Y", "the query parameter 'year' must be a whole number, not '%zz' (getEmployeeBehaviour)"),
+            ("/v1/employees?limit=+5", "the query parameter 'limit' must be a whole number, not ' 5' (listEmployees)"),
+            ("/v1/employees?limit=\(String(repeating: "9", count: 60))",
+             "the query parameter 'limit' must be a whole number, not '\(String(repeating: "9", count: 40))...' (listEmployees)"),
+        ]
+        try await withAPI { client in
+            for (uri, detail) in cases {
+                let r = try await client.get(uri, token: key)
+                #expect(r.status == .badRequest && r.code == "invalid_parameter", "\(uri): \(r.status) \(r.body.prefix(300))")
+                #expect(r.json["detail"] as? String == detail, "\(uri)")
+            }
         }
     }
 
