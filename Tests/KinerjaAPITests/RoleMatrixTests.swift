@@ -54,7 +54,6 @@ import Testing
                 insert into org_units (tenant_id, unit_id, code, name, kind) values (\(b.id.uuid), \(UUID()), \(bUnit), 'Dinas Kota B', 'opd')
                 """)
         }
-        let opd = try #require(popA.units.first { $0.id == c.kepala.unit && $0.parent == nil }).code
         // A complaint in each city.
         for (city, ticket) in [(a, "LAPOR-A-1"), (b, "LAPOR-B-1")] {
             let stored = try await admin.withTenant(city.id) { tx in
