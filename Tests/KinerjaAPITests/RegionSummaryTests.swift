@@ -32,6 +32,7 @@ import Testing
                 #expect(lineA["evaluated"] as? Int == 0 && lineA["period"] as? String != nil)
                 let lineB = try #require(r.items.first { $0["city"] as? String == b.code })
                 #expect(lineB["employees"] as? Int == popB.people.count && lineB["approvedSKPs"] as? Int == 0)
+                #expect([lineA, lineB].allSatisfy { $0["status"] as? String == "active" }, "\(r.body)")
                 #expect(!r.body.contains(c.code), "a city outside the grant")
                 #expect(!(popA.people + popB.people).contains { r.body.contains($0.nip) || r.body.contains($0.name) }, "no person")
             }
