@@ -234,6 +234,49 @@ import Testing
         }
     }
 
+    /// The official may dismiss a proposed case after the examination: it is then closed with its note, has no
+    /// cut (one asked for is refused), cannot be decided again, and the TPP of the months after it is whole.
+    @Test func aDismissedCaseCutsNothing() async throws {
+        let db = try await TestDatabase.app()
+        let (city, pop) = try await TestDatabase.city("tpp-dismiss", employees: 300)
+        let c = TestDatabase.chain(pop)
+        let profile = try NationalAdapter().effectiveProfile()
+        // Eleven scattered working days: the 6-month cut.
+        let days = ["2026-02-02", "2026-02-04", "2026-02-06", "2026-03-02", "2026-03-04", "2026-03-06", "2026-03-10", "2026-03-12",
+                    "2026-03-16", "2026-03-18", "2026-03-20"]
+        let file = "NIP,TANGGAL,JENIS\n" + days.map { "\(c.staff.nip),\($0),tidak_hadir" }.joined(separator: "\n")
+        let proposed = try await db.withTenant(city.id) { tx in
+            _ = try await tx.openYear(2026, cadence: .quarterly, actor: "t")
+            _ = try await tx.importAttendance(actor: "t", next: Self.chunks(file))
+            return try await tx.scanDiscipline(year: 2026, actor: "t")
+        }
+        let cut = try #require(proposed.first)
+        #expect(proposed.count == 1 && cut.step == .potongan6 && cut.absenceDays == 11, "\(proposed.map { ($0.step, $0.absenceDays) })")
+        try await db.withTenant(city.id) { tx in
+            await #expect(throws: StoreError.invalid("a dismissed case has no TPP cut: leave out the first month")) {
+                _ = try await tx.decideDiscipline(id: cut.id, impose: false, note: "surat keterangan sakit", cutFrom: (2026, 4), actor: "t")
+            }
+            await #expect(throws: StoreError.self) { _ = try await tx.decideDiscipline(id: cut.id, impose: false, note: "  ", cutFrom: nil, actor: "t") }
+        }
+        let dismissed = try await db.withTenant(city.id) { tx in
+            try await tx.decideDiscipline(id: cut.id, impose: false, note: "Hasil pemeriksaan: sakit, surat dokter menyusul", cutFrom: nil, actor: "bkpsdm")
+        }
+        #expect(dismissed.status == "dismissed" && dismissed.cutFrom == nil && dismissed.cutMonths == nil)
+        try await db.withTenant(city.id) { tx in
+            await #expect(throws: StoreError.state("discipline case \(cut.id) is already dismissed")) {
+                _ = try await tx.decideDiscipline(id: cut.id, impose: true, note: "SK", cutFrom: (2026, 4), actor: "t")
+            }
+            let entries = try await tx.auditEntries(.init(subject: "\(c.staff.nip)*", action: "discipline.*", limit: 10))
+            #expect(entries.map(\.action) == ["discipline.dismiss"] && entries.allSatisfy { $0.subject == "\(c.staff.nip)/2026" && $0.actor == "bkpsdm" })
+            #expect(entries.first?.detail.contains("surat dokter") == true && entries.first?.detail.contains("cut_from") == false)
+        }
+        for month in [4, 6, 9] {
+            let rows = try await db.withTenant(city.id) { try await $0.computeTPP(year: 2026, month: month, profile: profile, profileVersion: 1, actor: "t") }
+            let staff = try #require(rows.first { $0.nip == c.staff.nip })
+            #expect(staff.result.cutPercent == 0, "month \(month)")
+        }
+    }
+
     @Test func disciplineIsProposedStepByStepAndAnImposedCutReachesTheTPP() async throws {
         let db = try await TestDatabase.app()
         let (city, pop) = try await TestDatabase.city("tpp-discipline", employees: 300)
