@@ -72,7 +72,7 @@ struct ParameterCatalogue: Sendable {
             switch p.location {
             case .query: value = given[p.name]
             case .path: value = inPath[p.name]
-            case .header: value = request.headerFields.first { $0.name.canonicalName.lowercased() == p.name.lowercased() }?.value
+            case .header: value = HTTPField.Name(p.name).flatMap { request.headerFields[$0] }
             }
             guard let value else {
                 if p.required, p.location != .path { clauses.append("the \(p.location.rawValue) parameter '\(p.name)' is required") }

@@ -31,7 +31,8 @@ import Testing
         for file in files where file.hasSuffix(".swift") || file.hasSuffix(".sql") {
             let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") {
-                if line.trimmingCharacters(in: .whitespaces).hasPrefix("--") || line.trimmingCharacters(in: .whitespaces).hasPrefix("//") { continue }
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix("--") || trimmed.hasPrefix("//") { continue }
                 if file.hasSuffix(".swift"), line.contains("action") || line.contains("Action") {
                     for m in line.matches(of: /"([a-z]+(?:\.[a-z_-]+)+)"/) { out.insert(String(m.1)) }
                 }
