@@ -20,7 +20,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        // Up to the next minor: KinerjaDatabase reads the pool's own error type (_ConnectionPoolModule, whose API
+        // is not promised to stay) and works around the pool's behaviour as 1.33 has it.
+        .package(url: "https://github.com/vapor/postgres-nio.git", .upToNextMinor(from: "1.33.0")),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
@@ -49,6 +51,8 @@ let package = Package(
             dependencies: [
                 "KinerjaCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // The pool's error type, which PostgresNIO passes on as it is (KinerjaDatabase.poolError).
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -81,7 +81,7 @@ public func buildApplication(
     let gate = RoleGate()
     let router = try buildRouter(database: database, readReplica: readReplica, settings: settings, metrics: metrics, reports: reports,
                                  roleGate: gate)
-    var services: [any Service] = [database.client, RoleCheckService(gate: gate, database: database),
+    var services: [any Service] = [DatabaseService(database: database), RoleCheckService(gate: gate, database: database),
                                    AuditSealService(database: database, interval: settings.auditSealInterval)]
     if let readReplica { services.append(ReadReplicaService(replica: readReplica)) }
     var app = Application(
@@ -180,6 +180,16 @@ public struct UnsafeDatabaseRole: Error, CustomStringConvertible {
     public var problems: [String]
     public var description: String {
         "refusing to start: " + problems.joined(separator: "; ") + ". Connect as the application role (kinerja_app)."
+    }
+}
+
+/// The database's connection pool (``KinerjaDatabase/run()``), until the service group shuts down (which its
+/// pools see themselves: the first runs in this service's task, as the pool alone did).
+struct DatabaseService: Service {
+    let database: KinerjaDatabase
+
+    func run() async throws {
+        await database.run()
     }
 }
 

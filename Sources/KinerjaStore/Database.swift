@@ -3,6 +3,7 @@ public import Logging
 public import PostgresNIO
 import NIOSSL
 import Synchronization
+import _ConnectionPoolModule
 
 /// The deadlines of the tasks waiting for a pooled connection, watched by one timer for all of them: a
 /// waiter still waiting at its deadline is cancelled, which takes it out of the pool's queue. One timer a
@@ -105,10 +106,80 @@ public struct TenantID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { uuid.uuidString.lowercased() }
 }
 
+/// One PostgresNIO pool and its end: ``serve()`` runs it until ``retire(after:)`` (then for the grace given)
+/// or until the task is cancelled.
+final class PoolGeneration: Sendable {
+    let client: PostgresClient
+    private let retirement = AsyncStream<Duration>.makeStream(bufferingPolicy: .bufferingNewest(1))
+
+    init(_ client: PostgresClient) { self.client = client }
+
+    func serve() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            var grace: Duration?
+            for await g in retirement.stream {
+                grace = g
+                break
+            }
+            if let grace, grace > .zero { try? await Task.sleep(for: grace) }
+            // Cancelling the pool closes its connections and fails its waiting leases.
+            group.cancelAll()
+        }
+    }
+
+    func retire(after grace: Duration) {
+        retirement.continuation.yield(grace)
+        retirement.continuation.finish()
+    }
+
+    /// Whether the pool leases a connection and runs `select 1` within `wait`. If not, the pool is retired at
+    /// once, which also ends a lease still waiting. Decided once, under a lock: a pool that answered is never
+    /// retired here, and one retired here is never said to answer.
+    func answers(within wait: Duration, logger: Logger) async -> Bool {
+        final class Outcome: Sendable { let decided = Mutex<Bool?>(nil) }
+        let outcome = Outcome()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let answered: Bool
+                do {
+                    try await self.client.withConnection { conn in _ = try await conn.query("select 1", logger: logger) }
+                    answered = true
+                } catch {
+                    answered = false
+                }
+                outcome.decided.withLock { if $0 == nil { $0 = answered } }
+            }
+            group.addTask {
+                try? await Task.sleep(for: wait)
+                let late = outcome.decided.withLock { decided -> Bool in
+                    guard decided == nil else { return false }
+                    decided = false
+                    return true
+                }
+                if late { self.retire(after: .zero) }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        return outcome.decided.withLock { $0 } == true
+    }
+}
+
 /// The pooled connection to PostgreSQL as the application role. Tenant rows are reached only through
 /// ``withTenant(_:_:)``; platform work (cities, key look-up) only through ``platform``.
 public final class KinerjaDatabase: Sendable {
-    public let client: PostgresClient
+    /// The pool in use: the first, or the one that replaced a pool that could not connect (see ``run()``).
+    private let pool: Mutex<PoolGeneration>
+    /// The pool's connection pool, as ``pool`` has it now. Lease through ``transaction(_:)`` or ``connection(_:)``,
+    /// which tell ``run()`` when the pool cannot connect.
+    public var client: PostgresClient { pool.withLock { $0.client } }
+    private let configuration: PostgresClient.Configuration
+    /// The pools whose leases failed for want of a connection (``poolCannotConnect(_:)``), for ``run()``.
+    private let cannotConnect = AsyncStream<PoolGeneration>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Connections leased through this type now, in every pool: a lease that timed out while none was leased
+    /// found a pool that cannot connect, not one that is busy.
+    private let leasedNow = Atomic(0)
     public let settings: DatabaseSettings
     public let logger: Logger
     /// How long a transaction may wait for a connection before it fails with ``StoreError/unavailable(_:address:)``;
@@ -154,7 +225,8 @@ public final class KinerjaDatabase: Sendable {
         self.leaseTimeout = leaseTimeout
         let config = Self.poolConfiguration(settings: settings, maximumConnections: maximumConnections,
                                             statementTimeout: statementTimeout, idleTimeout: idleTimeout)
-        self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.configuration = config
+        self.pool = Mutex(PoolGeneration(PostgresClient(configuration: config, backgroundLogger: logger)))
         self.settings = settings
         self.logger = logger
     }
@@ -208,7 +280,102 @@ public final class KinerjaDatabase: Sendable {
     }
 
     /// Runs the connection pool until the task is cancelled. Call it in a task group or as a service.
-    public func run() async { await client.run() }
+    ///
+    /// A pool that cannot connect is replaced once the database answers. PostgresNIO's pool waits longer after
+    /// each failed attempt to connect, up to a minute (100 ms x 1.25^n), and after a minute of failures its
+    /// circuit breaker fails every lease at once until an attempt succeeds: with the database back, the server
+    /// answered 503 for up to a minute more. So when a lease finds the pool unable to connect (the breaker's
+    /// error, or a lease timeout while no connection is leased, which a busy pool always has), a new pool is
+    /// tried after each ``renewalPause(afterTries:)`` plus at most ``renewalWait``, and takes over as soon
+    /// as it has a connection. The old pool serves no new lease; what it has leased finishes within
+    /// ``retirementGrace``, after which it is closed.
+    ///
+    /// The first pool runs in this task, as it did alone: PostgresNIO warns of a lease asked before its pool's
+    /// `run()` has begun, and the server checks its role as it starts, so a pool started a few tasks later logged
+    /// that warning at every start. It is therefore never closed early: once replaced, it holds no connection
+    /// after its idle timeout, and ends with the server. An outage under the pool that replaced it replaces
+    /// that one, which is closed.
+    ///
+    /// It ends with the service group's graceful shutdown (each pool's `run()` sees it) or when the task is
+    /// cancelled.
+    public func run() async {
+        let first = pool.withLock { $0 }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.replaceWhileUnableToConnect() }
+            await first.client.run()
+            group.cancelAll()
+        }
+    }
+
+    /// Hears of pools that cannot connect (``poolCannotConnect(_:)``) and replaces the one in use, until the task
+    /// is cancelled; the new pools run in this task's group.
+    private func replaceWhileUnableToConnect() async {
+        await withDiscardingTaskGroup { group in
+            for await failing in cannotConnect.stream where failing === pool.withLock({ $0 }) {
+                await renew(in: &group)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// How long a new pool has to lease a connection (it tries to connect about 9 times in 2 s), and the pause
+    /// before the next new pool: half a second, doubled each time up to 5 s, so that a database refusing the
+    /// server's credentials sees about one attempt a second, not a steady stream.
+    static let renewalWait = Duration.seconds(2)
+    static func renewalPause(afterTries tries: Int) -> Duration {
+        min(.milliseconds(500) * (1 << min(tries - 1, 4)), .seconds(5))
+    }
+    /// How long a replaced pool's leased connections have to finish before the pool is closed.
+    static let retirementGrace = Duration.seconds(60)
+
+    /// Tells ``run()`` that `generation` could not give a connection because it cannot connect.
+    private func poolCannotConnect(_ generation: PoolGeneration) {
+        cannotConnect.continuation.yield(generation)
+    }
+
+    /// Tries new pools until one leases a connection (it then replaces the one in use) or the task is cancelled.
+    private func renew(in group: inout DiscardingTaskGroup) async {
+        logger.notice("the database pool cannot connect: a new pool is tried until the database answers",
+                      metadata: ["database": "\(settings.redactedDescription)"])
+        // The pool's own lines: each failed attempt to connect (info), and a lease asked before its `run()` has
+        // begun (warning), as the probe's often is. A new pool's attempts are the probe, said here; the pool
+        // that takes over keeps this logger, so later outages are said by these two notices alone.
+        var quiet = logger
+        if quiet.logLevel > .debug { quiet.logLevel = max(quiet.logLevel, .error) }
+        let started = ContinuousClock.now
+        var tries = 0
+        while !Task.isCancelled {
+            tries += 1
+            let candidate = PoolGeneration(PostgresClient(configuration: configuration, backgroundLogger: quiet))
+            group.addTask { await candidate.serve() }
+            if await candidate.answers(within: Self.renewalWait, logger: quiet) {
+                let old = pool.withLock { current in
+                    defer { current = candidate }
+                    return current
+                }
+                old.retire(after: Self.retirementGrace)
+                logger.notice("the database answers again: a new pool serves in place of the one that could not connect",
+                              metadata: ["database": "\(settings.redactedDescription)", "tries": "\(tries)",
+                                         "after": "\(ContinuousClock.now - started)"])
+                return
+            }
+            candidate.retire(after: .zero)
+            try? await Task.sleep(for: Self.renewalPause(afterTries: tries))
+        }
+    }
+
+    /// `generation`'s client leasing a connection for `body`, counted in ``leasedNow`` from the lease until the
+    /// connection is back in the pool (so a waiter never finds none leased while one is on its way back).
+    private func leasing<R: Sendable>(_ generation: PoolGeneration,
+                                      _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        var counted = false
+        defer { if counted { leasedNow.subtract(1, ordering: .relaxed) } }
+        return try await generation.client.withConnection { conn in
+            leasedNow.add(1, ordering: .relaxed)
+            counted = true
+            return try await body(conn)
+        }
+    }
 
     /// Runs `body` in one transaction whose first statement sets the tenant transaction-locally, so
     /// row-level security admits that city's rows only and a pooled connection carries nothing onward.
@@ -225,25 +392,32 @@ public final class KinerjaDatabase: Sendable {
     /// A transaction (``inTransaction(_:logger:isolation:_:)``) whose errors come out as thrown inside it, within
     /// the ``leaseTimeout`` for its connection.
     func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let generation = pool.withLock { $0 }
         do {
             guard let leaseTimeout else {
-                return try await Self.inTransaction(client, logger: logger) { try await body($0) }
+                return try await leasing(generation) { conn in try await Self.inTransaction(conn, logger: logger) { try await body($0) } }
             }
-            return try await withLeaseTimeout(leaseTimeout, transaction: true, body)
+            return try await withLeaseTimeout(leaseTimeout, generation, transaction: true, body)
         } catch {
             let inner = StoreError.innermost(error)
-            throw Self.poolGaveUp(inner) ? poolGaveUpError : inner
+            guard Self.poolGaveUp(inner) else { throw poolError(inner) ?? inner }
+            poolCannotConnect(generation)
+            throw poolGaveUpError
         }
     }
 
     /// One connection without a transaction (a single statement, such as a credential look-up), within the
     /// same ``leaseTimeout``: with the database down, the caller hears so in that time instead of waiting.
     public func connection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let generation = pool.withLock { $0 }
         do {
-            guard let leaseTimeout else { return try await client.withConnection { try await body($0) } }
-            return try await withLeaseTimeout(leaseTimeout, transaction: false, body)
+            guard let leaseTimeout else { return try await leasing(generation, body) }
+            return try await withLeaseTimeout(leaseTimeout, generation, transaction: false, body)
         } catch where Self.poolGaveUp(error) {
+            poolCannotConnect(generation)
             throw poolGaveUpError
+        } catch {
+            throw poolError(error) ?? error
         }
     }
 
@@ -287,10 +461,23 @@ public final class KinerjaDatabase: Sendable {
     }
 
     /// The pool's circuit breaker: after a minute of failed connection attempts it fails every lease at once
-    /// with its own `ConnectionPoolError` (PostgresNIO maps its other two cases, a cancelled request and a closed
-    /// pool, to `PSQLError`), until a connection succeeds again. That is the database being unreachable.
+    /// with its own `ConnectionPoolError`, until a connection succeeds again. That is the database being
+    /// unreachable.
     static func poolGaveUp(_ error: any Error) -> Bool {
-        String(describing: type(of: error)) == "ConnectionPoolError"
+        (error as? ConnectionPoolError) == .connectionCreationCircuitBreakerTripped
+    }
+
+    /// The pool's two other errors, which PostgresNIO 1.33 also passes on as they are: a lease whose task was
+    /// cancelled while it waited (its caller went away), and one asked of a pool that has closed (the server
+    /// stopping). Neither says anything of the database.
+    func poolError(_ error: any Error) -> StoreError? {
+        switch error as? ConnectionPoolError {
+        case .requestCancelled?:
+            .unavailable("the work was cancelled while it waited for a database connection", address: settings.redactedDescription)
+        case .poolShutdown?:
+            .unavailable("the database connection pool has closed: the server is stopping", address: settings.redactedDescription)
+        default: nil
+        }
     }
 
     private var poolGaveUpError: StoreError {
@@ -301,7 +488,7 @@ public final class KinerjaDatabase: Sendable {
     /// Runs the transaction in a child task, which ``LeaseWatch`` cancels if no connection was leased in time
     /// (cancelling the child leaves the pool's queue). The parent waits for the child before it returns, so
     /// `body` and what it captures are never used by two tasks at once.
-    private func withLeaseTimeout<R: Sendable>(_ timeout: Duration, transaction: Bool,
+    private func withLeaseTimeout<R: Sendable>(_ timeout: Duration, _ generation: PoolGeneration, transaction: Bool,
                                                _ body: (PostgresConnection) async throws -> R) async throws -> R {
         let deadline = ContinuousClock.now + timeout
         return try await withoutActuallyEscaping(body) { body in
@@ -309,11 +496,13 @@ public final class KinerjaDatabase: Sendable {
             return try await withThrowingTaskGroup(of: R.self) { group in
                 group.addTask {
                     try await self.leaseWatch.watching(until: deadline, timedOut: {
-                        StoreError.unavailable("no database connection within \(timeout): the database is down, restarting, or every connection is busy",
-                                               address: self.settings.redactedDescription)
+                        // With none leased, the pool is not busy: it cannot connect.
+                        if self.leasedNow.load(ordering: .relaxed) == 0 { self.poolCannotConnect(generation) }
+                        return StoreError.unavailable("no database connection within \(timeout): the database is down, restarting, or every connection is busy",
+                                                      address: self.settings.redactedDescription)
                     }) { id in
                         // Claimed before anything is sent, BEGIN included.
-                        try await self.client.withConnection { conn in
+                        try await self.leasing(generation) { conn in
                             guard self.leaseWatch.leased(id) else { throw CancellationError() }
                             guard transaction else { return try await work.value(conn) }
                             return try await Self.inTransaction(conn, logger: self.logger) { conn in try await work.value(conn) }

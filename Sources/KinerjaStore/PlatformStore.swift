@@ -7,7 +7,6 @@ public import PostgresNIO
 /// before any tenant is known. Each goes through a SECURITY DEFINER function that audits what it does.
 public struct PlatformStore: Sendable {
     let database: KinerjaDatabase
-    var client: PostgresClient { database.client }
 
     /// Onboards a city with its validated profile (stored as a snapshot, version 1).
     @discardableResult

@@ -42,6 +42,7 @@ import Testing
                 for await _ in holding { break }
             }
             for await _ in held { break }
+            let busyPool = db.client
             let ran = Counter()
             let clock = ContinuousClock()
             for transaction in [false, true] {
@@ -63,7 +64,22 @@ import Testing
                 let waited = clock.now - start
                 #expect(waited >= .milliseconds(800) && waited < .seconds(30), "waited \(waited)")
             }
+            // A call whose task is cancelled while it waits (its client went away) is answered as such: not as a
+            // database that has refused connections for a minute, which would also replace the pool.
+            let leaving = Task { try await db.connection { _ in ran.add() } }
+            try await Task.sleep(for: .milliseconds(200))
+            leaving.cancel()
+            await #expect {
+                try await leaving.value
+            } throws: { error in
+                guard case StoreError.unavailable(let message, _) = error else { return false }
+                return message == "the work was cancelled while it waited for a database connection"
+            }
             #expect(ran.value == 0)
+            // A pool that timed out because its connection is busy can connect: it is kept, not replaced as one
+            // that cannot connect is (a new pool is given 2 s to connect, and the database answers).
+            for _ in 0..<30 where db.client === busyPool { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(db.client === busyPool, "a busy pool is kept, and one whose waiting call was cancelled")
 
             // Released, the connection serves the next call at once.
             release.yield()
