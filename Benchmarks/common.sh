@@ -9,6 +9,15 @@ build=$([ "$BIN" = .build/release/kinerja-admin ] && echo release || echo debug)
 . <(deploy/local/pg.sh env)
 export PGPASSWORD="$KINERJA_DB_OWNER_PASSWORD"
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$KINERJA_DB_HOST" -p "$KINERJA_DB_PORT" -U "$KINERJA_DB_OWNER_USER" -d kinerja)
+# The year the benchmark cities are planned and evaluated in (KINERJA_BENCH_YEAR to choose): this year once its
+# first quarter has ended, last year before that, so that there is realisasi to evaluate and report (the demo
+# plans report the quarters already ended).
+if [ -n "${KINERJA_BENCH_YEAR:-}" ]; then
+  YEAR=$KINERJA_BENCH_YEAR
+else
+  YEAR=$(date +%Y)
+  if [ "$(date +%-m)" -le 3 ]; then YEAR=$((YEAR - 1)); fi
+fi
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -6,7 +6,7 @@
 # category, CREATE TABLE ... AS SELECT ... GROUP BY.
 # Usage: [REPEAT=3] Benchmarks/evaluate.sh [EMPLOYEES] [CITIES]; 1,000,000 employees across ten cities: 100000 10.
 # Every city is prepared first, then each is measured; KINERJA_BENCH_CITIES="CODE ..." measures cities prepared
-# by an earlier run. Uses the release build if there is one (make release),
+# by an earlier run (prepared for another year than common.sh's, with KINERJA_BENCH_YEAR=that year). Uses the release build if there is one (make release),
 # else the debug build; the local cluster must be running (make db-start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,9 +28,9 @@ for c in $(seq 1 "$CITIES"); do
   "$BIN" tenant onboard --code "$code" --name "Kota Bench $c" --adapter nasional 2>/dev/null
   "$BIN" demo mark --tenant "$code" 2>/dev/null
   "$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
-  "$BIN" period open --tenant "$code" --year 2026 2>/dev/null
-  "$BIN" skp demo-plan --tenant "$code" --year 2026
-  "$BIN" demo rate --tenant "$code" --year 2026 --period Y
+  "$BIN" period open --tenant "$code" --year "$YEAR" 2>/dev/null
+  "$BIN" skp demo-plan --tenant "$code" --year "$YEAR"
+  "$BIN" demo rate --tenant "$code" --year "$YEAR" --period Y
 done
 "${PSQL[@]}" -c "analyze skp; analyze skp_rhk; analyze skp_iki; analyze realisasi; analyze behaviour_ratings; analyze behaviour_raters;"
 
@@ -53,9 +53,9 @@ for code in "${codes[@]}"; do
       with c as (
         select x.nip, avg(x.value / nullif(i.target_value, 0)) * 100 as capaian
         from realisasi x join skp_iki i on i.tenant_id = x.tenant_id and i.nip = x.nip and i.year = x.year and i.iki_key = x.iki_key
-        where x.tenant_id = '$tenant' and x.year = 2026 group by x.nip
+        where x.tenant_id = '$tenant' and x.year = $YEAR group by x.nip
       ), b as (
-        select ratee_nip as nip, avg(score) as score from behaviour_ratings where tenant_id = '$tenant' and year = 2026 group by ratee_nip
+        select ratee_nip as nip, avg(score) as score from behaviour_ratings where tenant_id = '$tenant' and year = $YEAR group by ratee_nip
       )
       select c.nip, c.capaian, b.score,
              case when c.capaian >= 110 then 'Di Atas' when c.capaian >= 80 then 'Sesuai' else 'Di Bawah' end as category
@@ -63,7 +63,7 @@ for code in "${codes[@]}"; do
     t1=$(now)
     bases+=" $(secs "$t0" "$t1")"
     "${PSQL[@]}" -c "drop table bench_eval_baseline"
-    t0=$(now); timed "$BIN" evaluate run --tenant "$code" --year 2026 --period Y 2>/dev/null; t1=$(now)
+    t0=$(now); timed "$BIN" evaluate run --tenant "$code" --year "$YEAR" --period Y 2>/dev/null; t1=$(now)
     runs+=" $(secs "$t0" "$t1")"
     r=$(cat "$dir/rss"); [ "$r" -gt "$rss" ] && rss=$r
   done

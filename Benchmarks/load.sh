@@ -39,11 +39,11 @@ echo "preparing $code: $N employees, approved SKPs, the year open (not timed)"
 "$BIN" tenant onboard --code "$code" --name "Kota Beban" --adapter nasional >/dev/null 2>&1
 "$BIN" demo mark --tenant "$code" >/dev/null 2>&1
 "$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1
-"$BIN" period open --tenant "$code" --year 2026 >/dev/null 2>&1
-"$BIN" skp demo-plan --tenant "$code" --year 2026 >/dev/null
+"$BIN" period open --tenant "$code" --year "$YEAR" >/dev/null 2>&1
+"$BIN" skp demo-plan --tenant "$code" --year "$YEAR" >/dev/null
 tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$code'")
 period=$("${PSQL[@]}" -Atc "select case kind when 'monthly' then 'M' else 'Q' end || sequence from periods
-                            where tenant_id = '$tenant' and year = 2026 and kind <> 'annual' and status = 'open'
+                            where tenant_id = '$tenant' and year = $YEAR and kind <> 'annual' and status = 'open'
                             and starts_on <= current_date order by sequence desc limit 1")
 writer=$("$BIN" apikey create --tenant "$code" --role integrator --label load --scope realisasi 2>/dev/null)
 reader=$("$BIN" apikey create --tenant "$code" --role hr_admin --label load 2>/dev/null)
@@ -51,10 +51,10 @@ reader=$("$BIN" apikey create --tenant "$code" --role hr_admin --label load 2>/d
 # One (NIP, indicator) per employee with an approved SKP: the bodies the writers rotate over.
 "${PSQL[@]}" -Atc "select distinct on (i.nip) i.nip, i.iki_key from skp_iki i join skp s on s.tenant_id = i.tenant_id and s.nip = i.nip
                    and s.year = i.year and s.revision = i.revision and s.status = 'approved'
-                   where i.tenant_id = '$tenant' and i.year = 2026 and i.target_value is not null order by i.nip, i.iki_key" -F ' ' > "$dir/pairs"
+                   where i.tenant_id = '$tenant' and i.year = $YEAR and i.target_value is not null order by i.nip, i.iki_key" -F ' ' > "$dir/pairs"
 {
   echo 'local bodies = {'
-  awk -v p="$period" '{ printf "  [[{\"items\": [{\"nip\": \"%s\", \"year\": 2026, \"ikiKey\": \"%s\", \"period\": \"%s\", \"value\": %d}]}]],\n", $1, $2, p, NR % 50 + 1 }' "$dir/pairs"
+  awk -v p="$period" -v y="$YEAR" '{ printf "  [[{\"items\": [{\"nip\": \"%s\", \"year\": %d, \"ikiKey\": \"%s\", \"period\": \"%s\", \"value\": %d}]}]],\n", $1, y, $2, p, NR % 50 + 1 }' "$dir/pairs"
   echo '}'
   cat <<LUA
 local i = 0
@@ -88,7 +88,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && 
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$CEILING_PORT/db" >/dev/null && break; sleep 0.2; done
 first=$(head -1 "$dir/pairs")
 check=$(curl -s -X POST "http://127.0.0.1:$PORT/v1/realisasi" -H "Authorization: Bearer $writer" -H 'Content-Type: application/json' \
-  -d "{\"items\": [{\"nip\": \"${first%% *}\", \"year\": 2026, \"ikiKey\": \"${first##* }\", \"period\": \"$period\", \"value\": 1}]}")
+  -d "{\"items\": [{\"nip\": \"${first%% *}\", \"year\": $YEAR, \"ikiKey\": \"${first##* }\", \"period\": \"$period\", \"value\": 1}]}")
 case "$check" in *'"accepted":1'*) ;; *) echo "a realisasi write is refused: $check" >&2; exit 1 ;; esac
 
 wrk_run() {  # lua file (or "ceiling") -> "rps p50 p99 non2xx"

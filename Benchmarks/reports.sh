@@ -3,17 +3,19 @@
 # READS requests, one at a time, and with wrk at the given concurrency when wrk is installed) and the
 # evaluation documents of the whole city rendered as one HTML file (kinerja-admin report generate), next to a
 # raw SQL read of the same rows (every employee's result, SKP lines and realisasi) in the same run.
-# Usage: [READS=300] [PORT=18081] Benchmarks/reports.sh CITY-CODE [YEAR]
+# Usage: [READS=300] [PORT=18081] Benchmarks/reports.sh CITY-CODE [YEAR] (YEAR: common.sh's, or KINERJA_BENCH_YEAR)
 #   The city must have results for the year (Benchmarks/evaluate.sh prepares one of 100,000: its code is
 #   printed there). CLI, server, load and PostgreSQL share this machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CODE="${1:?usage: Benchmarks/reports.sh CITY-CODE [YEAR]}"
-YEAR="${2:-2026}"
+YEAR_ARG="${2:-}"
 READS="${READS:-300}"
 PORT="${PORT:-18081}"
 # shellcheck source=Benchmarks/common.sh
 . Benchmarks/common.sh
+# The year asked, or the benchmarks' year (common.sh).
+YEAR="${YEAR_ARG:-$YEAR}"
 SERVER="${BIN%kinerja-admin}kinerja-server"
 tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$CODE'")
 [ -n "$tenant" ] || { echo "no city $CODE" >&2; exit 1; }

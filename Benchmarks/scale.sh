@@ -56,9 +56,9 @@ city() {
     "${PSQL[@]}" -c "drop table bench_scale_keyed"
   fi
   t0=$(now); "$BIN" import employees "$dir/siasn.csv" --tenant "$code" --format json > /dev/null 2>&1; t1=$(now); import=$(secs "$t0" "$t1")
-  "$BIN" period open --tenant "$code" --year 2026 2>/dev/null
-  "$BIN" skp demo-plan --tenant "$code" --year 2026 2>/dev/null
-  "$BIN" demo rate --tenant "$code" --year 2026 --period Y 2>/dev/null
+  "$BIN" period open --tenant "$code" --year "$YEAR" 2>/dev/null
+  "$BIN" skp demo-plan --tenant "$code" --year "$YEAR" 2>/dev/null
+  "$BIN" demo rate --tenant "$code" --year "$YEAR" --period Y 2>/dev/null
   local tenant base run refresh
   if [ "$mode" = measure ]; then
     tenant=$("${PSQL[@]}" -Atc "select tenant_id from tenants where code = '$code'")
@@ -68,9 +68,9 @@ city() {
       with c as (
         select x.nip, avg(x.value / nullif(i.target_value, 0)) * 100 as capaian
         from realisasi x join skp_iki i on i.tenant_id = x.tenant_id and i.nip = x.nip and i.year = x.year and i.iki_key = x.iki_key
-        where x.tenant_id = '$tenant' and x.year = 2026 group by x.nip
+        where x.tenant_id = '$tenant' and x.year = $YEAR group by x.nip
       ), b as (
-        select ratee_nip as nip, avg(score) as score from behaviour_ratings where tenant_id = '$tenant' and year = 2026 group by ratee_nip
+        select ratee_nip as nip, avg(score) as score from behaviour_ratings where tenant_id = '$tenant' and year = $YEAR group by ratee_nip
       )
       select c.nip, c.capaian, b.score,
              case when c.capaian >= 110 then 'Di Atas' when c.capaian >= 80 then 'Sesuai' else 'Di Bawah' end as category
@@ -78,13 +78,13 @@ city() {
     t1=$(now); base=$(secs "$t0" "$t1")
     "${PSQL[@]}" -c "drop table bench_scale_baseline"
   fi
-  t0=$(now); "$BIN" evaluate run --tenant "$code" --year 2026 --period Y >/dev/null 2>&1; t1=$(now); run=$(secs "$t0" "$t1")
-  t0=$(now); "$BIN" dashboard refresh --tenant "$code" --year 2026 >/dev/null 2>&1; t1=$(now); refresh=$(secs "$t0" "$t1")
+  t0=$(now); "$BIN" evaluate run --tenant "$code" --year "$YEAR" --period Y >/dev/null 2>&1; t1=$(now); run=$(secs "$t0" "$t1")
+  t0=$(now); "$BIN" dashboard refresh --tenant "$code" --year "$YEAR" >/dev/null 2>&1; t1=$(now); refresh=$(secs "$t0" "$t1")
   [ "$mode" = measure ] || return 0
   local key; key=$("$BIN" apikey create --tenant "$code" --role hr_admin --label bench 2>/dev/null)
   : > "$dir/lat"
   for _ in $(seq 1 "$READS"); do
-    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $key" "http://127.0.0.1:$PORT/v1/dashboard?year=2026" >> "$dir/lat"
+    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $key" "http://127.0.0.1:$PORT/v1/dashboard?year=$YEAR" >> "$dir/lat"
   done
   local p50 p95
   p50=$(sort -g "$dir/lat" | awk '{ v[NR] = $1 } END { printf "%.1f", v[int(NR * 0.50 + 0.5)] * 1000 }')
