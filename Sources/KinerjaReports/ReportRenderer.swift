@@ -74,13 +74,15 @@ public struct ReportRenderer: Sendable {
 
     /// The table as a printable page.
     public func html(_ rows: [ReportRow]) throws(ReportError) -> String {
-        let context: [String: Any] = [
-            "title": title, "cityName": cityName, "periodName": periodName, "scope": scope as Any,
+        var context: [String: Any] = [
+            "title": title, "cityName": cityName, "periodName": periodName,
             "generatedLabel": language == .id ? "dibuat" : "generated", "generatedAt": language.date(generatedAt, timeZone: timeZone, withTime: true),
             "columns": definition.fields.map { ["label": label($0), "numeric": $0.numeric] as [String: Any] },
             "columnCount": definition.fields.count, "noData": language == .id ? "Belum ada data." : "No data yet.",
             "rows": rows.map { r in ["cells": definition.fields.map { ["value": text(r[$0.key] ?? .none), "numeric": $0.numeric] as [String: Any] }] },
         ]
+        // Only when there is one: a nil in an `Any` is a value to the template, which printed it as "nil".
+        if let scope { context["scope"] = scope }
         return try page(body: try templates.render(definition.template, context))
     }
 

@@ -59,6 +59,20 @@ import Testing
         #expect(try r.html([]).contains(zone == "WIB" ? "2 Desember 2026, 06.30 WIB" : "2 Desember 2026, 07.30 WITA"))
     }
 
+    /// A table's line under its title names the city, the period, the OPD when the report is of one, and when it
+    /// was made; a city-wide table names no OPD (it printed "nil" there).
+    @Test(arguments: [(String?.none, "Kota Makassar · Tahun 2026 · dibuat 2 Desember 2026, 07.30 WITA"),
+                      ("DISDIK", "Kota Makassar · Tahun 2026 · DISDIK · dibuat 2 Desember 2026, 07.30 WITA")])
+    func aTablesMetaLineNamesTheOPDOnlyWhenThereIsOne(scope: String?, expected: String) throws {
+        let profile = try #require(AdapterRegistry.named("makassar")).effectiveProfile()
+        let def = try #require(profile.reportDefinitions.first { $0.source == .opdRecap })
+        let r = ReportRenderer(definition: def, language: .id, cityName: "Kota Makassar", timeZone: profile.timeZoneOrDefault,
+                               templates: try ReportTemplates(), periodName: "Tahun 2026", scope: scope,
+                               generatedAt: Date(timeIntervalSince1970: 1_796_167_800))
+        let html = try r.html([])
+        #expect(html.contains("<p class=\"meta\">\(expected)</p>"), "\(html)")
+    }
+
     @Test(arguments: ["Europe/London", "Asia/Jakartaa", "WITA"])
     func aZoneOutsideIndonesiaIsRefused(zone: String) {
         do {
