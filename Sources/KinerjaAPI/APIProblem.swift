@@ -159,7 +159,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
                            status: Int(status.code), detail: detail, code: code, instance: instance,
                            errors: rowErrors, total: total)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

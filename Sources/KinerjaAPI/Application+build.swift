@@ -68,7 +68,8 @@ public func buildRouter(
     try KinerjaService(database: database, reads: readReplica, roleGate: roleGate ?? RoleGate(), metrics: metrics,
                        dashboards: DashboardRefresher(maxAge: settings.dashboardMaxAge), reports: reports,
                        people: PeopleSettings(policy: settings.login, keys: keys))
-        .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
+        // As `EntityTag.of` writes JSON: a change's tag is then the one a read of its body gets.
+        .registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     return router
 }
 

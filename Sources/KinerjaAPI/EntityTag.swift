@@ -6,10 +6,12 @@ import Hummingbird
 /// Versions of what a read returns (`ETag`), for `If-None-Match` (304 when unchanged) and `If-Match` (412
 /// when someone changed it since): a hash of the representation, so any change shows.
 enum EntityTag {
-    /// The tag of a response body: a weak tag over its canonical JSON (sorted keys), the same for the same data.
+    /// The tag of a response body: a weak tag over its canonical JSON, the same for the same data. Written as the
+    /// server writes its answers (`registerHandlers` in `buildRouter`: sorted keys, `/` not escaped), so that the
+    /// tag a change answers with is the one a read of the same data gets from its body.
     static func of(_ value: some Encodable) throws -> String {
         let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .iso8601
         return tag(Data(try e.encode(value)))
     }

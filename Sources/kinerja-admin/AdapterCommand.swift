@@ -57,7 +57,7 @@ enum ProfileFormat: String, ExpressibleByArgument, CaseIterable {
         case .yaml: return ProfileLoader.yaml(profile)
         case .json:
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return String(data: try encoder.encode(profile), encoding: .utf8)! + "\n"
         }
     }

@@ -17,7 +17,7 @@ struct CalcCommand: ParsableCommand {
         case .text: print(text.joined(separator: "\n"))
         case .json:
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(json), as: UTF8.self))
         }
     }

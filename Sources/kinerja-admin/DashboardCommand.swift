@@ -39,7 +39,7 @@ struct DashboardCommand: AsyncParsableCommand {
             let view = opd.map { d.only(opd: $0) } ?? d
             if format == .json {
                 let e = JSONEncoder()
-                e.outputFormatting = [.sortedKeys, .prettyPrinted]
+                e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
                 e.dateEncodingStrategy = .iso8601
                 print(String(decoding: try e.encode(view), as: UTF8.self))
                 return

@@ -56,7 +56,7 @@ struct ImportCommand: AsyncParsableCommand {
             switch format {
             case .json:
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(data: try encoder.encode(summary), encoding: .utf8)!)
             case .text:
                 print(Self.text(summary))

@@ -55,6 +55,8 @@ import Testing
             let put = try await client.send(uri, method: .put, json: promoted, token: feed, headers: [.ifMatch: tag])
             #expect(put.status == .ok, "\(put.body)")
             #expect(put.json["golongan"] as? String == "III/c" && put.json["jabatanName"] as? String == "Analis Kebijakan")
+            // A `/` is written as it is, not escaped (`III\/c`), here and in a problem's `type`.
+            #expect(put.body.contains(#""golongan":"III/c""#), "\(put.body)")
             #expect(put.json["atasanNip"] as? String == c.kasi.nip)
             let after = try await client.get(uri, token: hr)
             #expect(after.json["golongan"] as? String == "III/c")
@@ -68,6 +70,7 @@ import Testing
             let stale = try await client.send(uri, method: .put, json: try Self.input(before.json, ["golongan": "III/d"]),
                                               token: hr, headers: [.ifMatch: tag])
             #expect(stale.status == .preconditionFailed && stale.code == "precondition_failed", "\(stale.body)")
+            #expect(stale.body.contains(#""type":"https://kinerja.dev/problems/precondition_failed""#), "\(stale.body)")
             #expect(try await client.get(uri, token: hr).json["golongan"] as? String == "III/c")
 
             // Bad values are named by their field, and change nothing.

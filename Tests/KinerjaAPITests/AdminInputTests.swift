@@ -67,6 +67,13 @@ import Testing
         #expect(span.status == 0 && !span.out.contains("test.zone"), "\(span.out)")
     }
 
+    /// The CLI's JSON writes `/` as it is, as the API's does: a predikat came out as `Kurang\/Misconduct`.
+    @Test func theCLIsJSONWritesSlashesAsTheyAre() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ReportCommandTests.binary), "build it first: swift build --product kinerja-admin")
+        let r = try await runProgram(ReportCommandTests.binary, ["adapter", "show", "makassar", "--format", "json"])
+        #expect(r.status == 0 && r.out.contains("Kurang/Misconduct") && !r.out.contains(#"\/"#), "\(r.out.prefix(300)) \(r.err)")
+    }
+
     @Test func cityHRsInputIsReadOrRefusedByName() async throws {
         let (city, pop) = try await TestDatabase.city("admin-input", employees: 300)
         let nip = try #require(pop.people.first).nip

@@ -71,8 +71,8 @@ import Testing
         return ((response as! HTTPURLResponse).statusCode, String(data: data, encoding: .utf8) ?? "")
     }
 
-    /// Whether a response body names a database (`postgres://role@host:port/name`), as JSON writes it too:
-    /// `JSONEncoder` writes `/` as `\/`, so the plain text alone is never found in a problem document.
+    /// Whether a response body names a database (`postgres://role@host:port/name`), as JSON writes it too: `/`
+    /// plainly, or as `\/` (how answers kept for an `Idempotency-Key` before this version wrote it).
     static func namesADatabase(_ body: String) -> Bool {
         body.replacingOccurrences(of: #"\/"#, with: "/").contains("postgres://")
     }
@@ -134,8 +134,10 @@ import Testing
         let (server, port, output) = try await start(databaseURL: Self.url(empty.app))
         defer { _ = Self.output(output) }
 
-        let (before, body) = try await httpGet(port: port, path: "/ready")
+        let (before, body, response) = try await httpGetWithHeaders(port: port, path: "/ready")
         #expect(before == 503 && body.contains("not_ready") && body.contains("migrations pending"))
+        // Waiting does not apply a migration: no Retry-After (a database that does not answer has one).
+        #expect(response.value(forHTTPHeaderField: "Retry-After") == nil)
         try await TestDatabase.with(empty.owner) { owner in
             try await Migrator.migrate(client: owner.client, logger: TestDatabase.logger)
         }
