@@ -14,10 +14,16 @@ struct ParameterCatalogue: Sendable {
         var required: Bool
         /// The schema's `type` (`string`, `integer`, `number`, `boolean`).
         var type: String
+        /// The schema's `enum`, when it has one.
+        var allowed: [String]? = nil
     }
 
     /// Each operation's path template (`/v1/employees/{nip}/skp/{year}`) and parameters, by operation id.
     var operations: [String: (path: String, parameters: [Parameter])] = [:]
+    /// The values a field of an operation's request body may take, where the schema lists them (`enum`): by
+    /// operation id, then the field's place in the body (`["events", "*", "kind"]`; `*` an item of a list or a
+    /// key of a map). A place that two schemas of the body list differently (`oneOf`) has nil: no list is sure.
+    var bodyEnums: [String: [[String]: [String]?]] = [:]
 
     static let shared = ParameterCatalogue(text: OpenAPIDocument.text)
 
@@ -25,6 +31,31 @@ struct ParameterCatalogue: Sendable {
         guard let document = (try? Yams.load(yaml: text)) as? [String: Any],
               let paths = document["paths"] as? [String: Any] else { return }
         let shared = ((document["components"] as? [String: Any])?["parameters"] as? [String: Any]) ?? [:]
+        let schemas = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any]) ?? [:]
+        // A schema, its `$ref`s followed (a few deep: a name may stand for another name).
+        func resolved(_ raw: Any?) -> [String: Any]? {
+            var s = raw as? [String: Any]
+            for _ in 0..<8 {
+                guard let ref = s?["$ref"] as? String, let name = ref.split(separator: "/").last else { return s }
+                s = schemas[String(name)] as? [String: Any]
+            }
+            return nil
+        }
+        // A schema's own `enum`.
+        func allowed(_ raw: Any?) -> [String]? { (resolved(raw)?["enum"] as? [Any])?.map { "\($0)" } }
+        // Every place under a schema that lists its values: nested properties, items of lists, values of maps.
+        func fields(_ raw: Any?, at place: [String], depth: Int, into out: inout [[String]: Set<[String]>]) {
+            guard depth < 16, let s = resolved(raw) else { return }
+            if let values = allowed(s) { out[place, default: []].insert(values) }
+            for key in ["allOf", "oneOf", "anyOf"] {
+                for sub in (s[key] as? [Any]) ?? [] { fields(sub, at: place, depth: depth + 1, into: &out) }
+            }
+            fields(s["items"], at: place + ["*"], depth: depth + 1, into: &out)
+            fields(s["additionalProperties"], at: place + ["*"], depth: depth + 1, into: &out)
+            for (name, property) in (s["properties"] as? [String: Any]) ?? [:] {
+                fields(property, at: place + [name], depth: depth + 1, into: &out)
+            }
+        }
         func parameter(_ raw: Any) -> Parameter? {
             var p = raw as? [String: Any]
             if let ref = p?["$ref"] as? String, let name = ref.split(separator: "/").last {
@@ -34,19 +65,39 @@ struct ParameterCatalogue: Sendable {
                 return nil
             }
             let type = ((p["schema"] as? [String: Any])?["type"] as? String) ?? "string"
-            return Parameter(name: name, location: location, required: (p["required"] as? Bool) ?? (location == .path), type: type)
+            return Parameter(name: name, location: location, required: (p["required"] as? Bool) ?? (location == .path), type: type,
+                             allowed: allowed(p["schema"]))
         }
         for (path, item) in paths {
             guard let methods = item as? [String: Any] else { continue }
             for (_, op) in methods {
                 guard let op = op as? [String: Any], let id = op["operationId"] as? String else { continue }
                 operations[id] = (path, ((op["parameters"] as? [Any]) ?? []).compactMap(parameter))
+                var found: [[String]: Set<[String]>] = [:]
+                for (_, media) in (((op["requestBody"] as? [String: Any])?["content"] as? [String: Any]) ?? [:]) {
+                    fields((media as? [String: Any])?["schema"], at: [], depth: 0, into: &found)
+                }
+                bodyEnums[id] = found.mapValues { $0.count == 1 ? $0.first : nil }
             }
         }
     }
 
+    /// The values the body field at `place` (`["events", "2", "kind"]`) may take in `operation`'s request, when
+    /// the spec lists them: a list's index or a map's key matches `*`, and a field the schema names matches before
+    /// a map's `*` does. Nil when no place fits, or the places that fit best do not agree on one list.
+    func allowed(operation: String, at place: [String]) -> [String]? {
+        let fitting = (bodyEnums[operation] ?? [:]).filter { pattern, _ in
+            pattern.count == place.count && zip(pattern, place).allSatisfy { $0 == "*" || $0 == $1 }
+        }
+        func wildcards(_ pattern: [String]) -> Int { pattern.filter { $0 == "*" }.count }
+        guard let fewest = fitting.keys.map(wildcards).min() else { return nil }
+        let lists = Set(fitting.filter { wildcards($0.key) == fewest }.values)
+        guard lists.count == 1, let list = lists.first else { return nil }
+        return list
+    }
+
     /// What is wrong with the request's parameters for `operation`, one clause each (a required one absent, one
-    /// not of its type), or nil when nothing is found that way.
+    /// not of its type, one outside its values), or nil when nothing is found that way.
     func explain(operation: String, request: HTTPRequest) -> String? {
         guard let (template, parameters) = operations[operation] else { return nil }
         let full = request.path ?? ""
@@ -78,9 +129,11 @@ struct ParameterCatalogue: Sendable {
                 if p.required, p.location != .path { clauses.append("the \(p.location.rawValue) parameter '\(p.name)' is required") }
                 continue
             }
+            let shown = value.count > 40 ? value.prefix(40) + "..." : Substring(value)
             if let expected = Self.mismatch(value, type: p.type) {
-                let shown = value.count > 40 ? value.prefix(40) + "..." : Substring(value)
                 clauses.append("the \(p.location.rawValue) parameter '\(p.name)' must be \(expected), not '\(shown)'")
+            } else if let allowed = p.allowed, !allowed.contains(value) {
+                clauses.append("the \(p.location.rawValue) parameter '\(p.name)' must be one of \(allowed.joined(separator: ", ")), not '\(shown)'")
             }
         }
         return clauses.isEmpty ? nil : clauses.joined(separator: "; ")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KinerjaStore
 import Logging
@@ -80,16 +81,25 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return ["operation": "\(s.operationID)", "cause": "\(s.causeDescription)", "error": "\(StoreError.loggable(s.underlyingError))"]
     }
 
-    /// A body the generated code could not decode, named by the field (`jabatanKind`, `items.0.nip`); nil when
-    /// nothing names a field (a query parameter, a top-level value), for the generic description.
-    static func problem(for error: DecodingError, operation: String) -> APIProblem? {
+    /// A body the generated code could not decode, named by the field (`jabatanKind`, `items.0.nip`) with the
+    /// values it may take; a query parameter or header outside its values, named with them from the spec; nil
+    /// when nothing names a field (a top-level value), for the generic description.
+    static func problem(for error: DecodingError, operation: String, request: HTTPRequest? = nil) -> APIProblem? {
         func field(_ path: [any CodingKey]) -> String { path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
         switch error {
         case .typeMismatch(_, let ctx) where ctx.codingPath.isEmpty, .valueNotFound(_, let ctx) where ctx.codingPath.isEmpty:
             return nil
         case .dataCorrupted(let ctx) where ctx.debugDescription.contains("invalid String value "):
             let value = ctx.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
+            // A parameter's value (the path is empty): the spec names the parameter and its values.
+            if ctx.codingPath.isEmpty, let request, let clauses = ParameterCatalogue.shared.explain(operation: operation, request: request) {
+                return .invalid("\(clauses) (\(operation))")
+            }
             let at = ctx.codingPath.isEmpty ? "" : " for \(field(ctx.codingPath))"
+            if !ctx.codingPath.isEmpty,
+               let allowed = ParameterCatalogue.shared.allowed(operation: operation, at: ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }) {
+                return .invalid("value '\(value)'\(at) is not allowed in \(operation): it must be one of \(allowed.joined(separator: ", "))")
+            }
             return .invalid("value '\(value)'\(at) is not allowed in \(operation); the allowed values are in /openapi.yaml")
         case .dataCorrupted(let ctx) where ctx.codingPath.isEmpty && ctx.debugDescription.contains("not valid JSON"):
             return .invalid("the body is not valid JSON (\(operation))")
@@ -136,7 +146,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if let conflict = APIProblem.conflict(from: s.underlyingError) { return conflict }
             // The generated code rejects input that breaks the contract before a handler runs.
             // Only a request the generated code could not decode: a handler's own decoding (of stored JSON) is a fault.
-            if s.httpStatus.code < 500, let d = s.underlyingError as? DecodingError, let p = Self.problem(for: d, operation: s.operationID) {
+            if s.httpStatus.code < 500, let d = s.underlyingError as? DecodingError, let p = Self.problem(for: d, operation: s.operationID, request: s.request) {
                 return p
             }
             // A parameter (query, path, header) the generated code refused without naming it, or naming only the

@@ -79,8 +79,41 @@ import Testing
         #expect(behaviour.parameters.filter(\.required).map(\.name).sorted() == ["nip", "period", "year"])
     }
 
-    /// A parameter missing or not of its type is named, with the value sent: the generated code's own words
-    /// (`valueNotFound String - at : Value not found`) named neither.
+    /// The values a body field may take, found by its place: through a `$ref` to a `$ref`, in a list's items, in a
+    /// map's values; a field the schema names before a map's other keys; none where two schemas disagree.
+    @Test func aBodyFieldsValuesAreFoundByItsPlace() {
+        let catalogue = ParameterCatalogue(text: """
+            paths:
+              /x:
+                post:
+                  operationId: op
+                  requestBody:
+                    content:
+                      application/json:
+                        schema:
+                          type: object
+                          properties:
+                            kind: { $ref: '#/components/schemas/Alias' }
+                            either: { oneOf: [ { type: string, enum: [a, b] }, { type: string, enum: [c] } ] }
+                            tags: { type: object, additionalProperties: { type: string, enum: [t] } }
+                            rows: { type: array, items: { type: object, properties: { level: { type: string, enum: [p, q] } } } }
+                          additionalProperties: { type: string, enum: [z] }
+            components:
+              schemas:
+                Alias: { $ref: '#/components/schemas/Kind' }
+                Kind: { type: string, enum: [k1, k2] }
+            """)
+        #expect(catalogue.allowed(operation: "op", at: ["kind"]) == ["k1", "k2"])
+        #expect(catalogue.allowed(operation: "op", at: ["either"]) == nil)
+        #expect(catalogue.allowed(operation: "op", at: ["tags", "anything"]) == ["t"])
+        #expect(catalogue.allowed(operation: "op", at: ["rows", "3", "level"]) == ["p", "q"])
+        #expect(catalogue.allowed(operation: "op", at: ["other"]) == ["z"])
+        #expect(catalogue.allowed(operation: "op", at: ["rows", "3", "other"]) == nil)
+        #expect(catalogue.allowed(operation: "another", at: ["kind"]) == nil)
+    }
+
+    /// A parameter missing, not of its type or outside its values is named, with the value sent: the generated
+    /// code's own words (`valueNotFound String - at : Value not found`) named neither.
     @Test func aMissingOrMistypedParameterIsNamed() async throws {
         let db = try await TestDatabase.admin()
         let (a, pop) = try await TestDatabase.city("api-params")
@@ -99,6 +132,8 @@ import Testing
             ("/v1/employees?limit=+5", "the query parameter 'limit' must be a whole number, not ' 5' (listEmployees)"),
             ("/v1/employees?limit=\(String(repeating: "9", count: 60))",
              "the query parameter 'limit' must be a whole number, not '\(String(repeating: "9", count: 40))...' (listEmployees)"),
+            // A value outside the parameter's list is named with the list (it pointed to /openapi.yaml).
+            ("/v1/dashboard/page?year=2026&lang=fr", "the query parameter 'lang' must be one of id, en, not 'fr' (getDashboardPage)"),
         ]
         try await withAPI { client in
             for (uri, detail) in cases {

@@ -92,7 +92,8 @@ import Testing
             let contract: [(String, String)] = [
                 (try Self.input(after.json, ["name": nil]), "name is required (putEmployee)"),
                 (try Self.input(after.json, ["name": 5]), "name must be a string (putEmployee)"),
-                (try Self.input(after.json, ["jabatanKind": "honorer"]), "value 'honorer' for jabatanKind is not allowed in putEmployee"),
+                (try Self.input(after.json, ["jabatanKind": "honorer"]),
+                 "value 'honorer' for jabatanKind is not allowed in putEmployee: it must be one of struktural, fungsional, pelaksana"),
                 ("{\"name\": ", "the body is not valid JSON (putEmployee)"),
             ]
             for (body, message) in contract {

@@ -116,6 +116,13 @@ import Testing
             #expect((items[2]["reason"] as? String)?.contains("MENIT") == true)
             #expect(try await count(city, "select count(*)::int from attendance_events where tenant_id = \(t)") == 2)
             #expect(try await count(other, "select count(*)::int from attendance_events where tenant_id = \(other.id.uuid)") == 0)
+            // A kind the contract does not list refuses the batch (the generated code reads it before any item), named
+            // with its place and the kinds there are.
+            let unknown = try await post(client, "/v1/attendance/events", batch.replacingOccurrences(of: "tidak_upacara", with: "izin"),
+                                         token: attendanceOnly)
+            #expect(unknown.status == .badRequest && unknown.json["detail"] as? String
+                    == "value 'izin' for events.2.kind is not allowed in ingestAttendance: it must be one of terlambat, pulang_cepat, tidak_hadir, tidak_upacara",
+                    "\(unknown.body)")
 
             // Read back, a page at a time in the order day, NIP, kind; the other city's event of the same day is not listed.
             let theirs = try await db.withTenant(other.id) { tx in
