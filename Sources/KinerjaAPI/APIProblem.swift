@@ -108,8 +108,12 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, Equatable {
         .init(.serviceUnavailable, code: "database_unavailable", id: "Basis data tidak dapat dihubungi; coba lagi",
               en: "Database unavailable; try again", detail: detail)
     }
-    public static func notReady(_ detail: String) -> APIProblem {
-        .init(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
+    /// `retryAfter` when waiting helps (a database that does not answer); none when someone must act first (a
+    /// migration to run, an unsafe role).
+    public static func notReady(_ detail: String, retryAfter: Int? = nil) -> APIProblem {
+        var p = APIProblem(.serviceUnavailable, code: "not_ready", id: "Layanan belum siap", en: "Service not ready", detail: detail)
+        p.retryAfter = retryAfter
+        return p
     }
     public static func importRejected(_ r: ImportRejected) -> APIProblem {
         var p = APIProblem(.unprocessableContent, code: "import_rejected", id: "Impor ditolak; tidak ada yang diubah",

@@ -34,14 +34,14 @@ struct KinerjaService: APIProtocol {
         do {
             report = try await database.migrationState()
         } catch {
-            throw APIProblem.notReady("database unreachable: \(StoreError.publicDescription(error))")
+            throw APIProblem.notReady("database unreachable: \(StoreError.publicDescription(error))", retryAfter: 5)
         }
         do {
             try await roleGate.check(database)
         } catch let error as UnsafeDatabaseRole {
             throw APIProblem.notReady("\(error.problems.first ?? "unsafe database role"): connect as the application role")
         } catch {
-            throw APIProblem.notReady("database unreachable: \(StoreError.publicDescription(error))")
+            throw APIProblem.notReady("database unreachable: \(StoreError.publicDescription(error))", retryAfter: 5)
         }
         if let bad = report.mismatched.first {
             throw APIProblem.notReady(StoreError.checksumMismatch(version: bad.version, name: bad.name).description)

@@ -2,7 +2,8 @@
 
 - every example, wherever it sits (a request body, a response, a parameter, a header, a schema at any depth),
   is valid against its schema, formats (date, date-time, uuid) included;
-- every key is a string;
+- every key is a string, and has a value;
+- every successful answer (each media type of a 2xx response) has an example, a binary file's excepted;
 - no scalar other than `true` or `false` reads as a boolean under YAML 1.1, which many YAML libraries still
   follow (PyYAML, Go's yaml.v2, older Ruby): an unquoted `on`, `off`, `yes`, `no`, `y` or `n` is one there, so
   a key `on` becomes a field named `true` and an example's `period: Y` the value true.
@@ -36,6 +37,28 @@ def boolean(loader, node):
 
 
 Loader.add_constructor("tag:yaml.org,2002:bool", boolean)
+
+
+EMPTY_DEFAULTS = {}  # id of a mapping with an empty `default` -> its line, judged by where it is (in `keys`)
+
+
+def mapping(loader, node):
+    """Every key with a value: in a flow mapping (`{ type: integer, description: ... }`) an unquoted comma ends the
+    text, and what follows it becomes a key of its own with nothing after it. A value written `null` is one; an
+    empty `example` or `const` is a null too, and so is an empty `default` but in a list of responses (where it is
+    the answer to any other status)."""
+    data = loader.construct_mapping(node)
+    for key, value in node.value:
+        empty = isinstance(value, yaml.ScalarNode) and value.tag == "tag:yaml.org,2002:null" and value.value == ""
+        if empty and key.value == "default":
+            EMPTY_DEFAULTS[id(data)] = key.start_mark.line + 1
+        elif empty and key.value not in ("example", "const"):
+            problems.append(f"line {key.start_mark.line + 1}: the key '{key.value}' has no value (a comma in an unquoted text "
+                            "before it?): quote the text, or write null")
+    return data
+
+
+Loader.add_constructor("tag:yaml.org,2002:map", mapping)
 with open(path, encoding="utf-8") as f:
     spec = yaml.load(f, Loader=Loader)
 components = spec.get("components", {})
@@ -43,15 +66,14 @@ checked = 0
 
 
 def keys(node, where):
-    """Every key a string (a boolean one is named where it is read, above), and every key with a value: in a
-    flow mapping (`{ type: integer, description: ... }`) an unquoted comma ends the text, and what follows it
-    becomes a key of its own with no value."""
+    """Every key a string (a boolean one is named where it is read, above; one without a value, in `mapping`), and
+    no response `default` without a value."""
     if isinstance(node, dict):
+        if where.endswith("/responses") and id(node) in EMPTY_DEFAULTS:
+            problems.append(f"line {EMPTY_DEFAULTS[id(node)]}: the response 'default' has no value: give it one, or remove it")
         for k, v in node.items():
             if not isinstance(k, (str, bool)):
                 problems.append(f"{where}: the key {k!r} is not a string: quote it")
-            elif v is None and k not in ("example", "default", "const"):
-                problems.append(f"{where}: the key {k!r} has no value (a comma in an unquoted text before it?): quote the text")
             keys(v, f"{where}/{k}")
     elif isinstance(node, list):
         for i, v in enumerate(node):
@@ -112,8 +134,34 @@ def walk(node, where):
             walk(v, f"{where}/{i}")
 
 
+def resolved(node, kind):
+    while isinstance(node, dict) and "$ref" in node:
+        node = components.get(kind, {}).get(node["$ref"].split("/")[-1], {})
+    return node
+
+
+def answers_shown():
+    """Every successful answer shows what it looks like: each media type of a 2xx response has an example (next
+    to its schema, or in the schema), except a binary file (a PDF)."""
+    for route, item in spec.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            for status, response in op["responses"].items():
+                if not str(status).startswith("2"):
+                    continue
+                for media, content in ((resolved(response, "responses") or {}).get("content") or {}).items():
+                    content = content or {}
+                    schema = resolved(content.get("schema") or {}, "schemas") or {}
+                    if schema.get("format") == "binary":
+                        continue
+                    if not ({"example", "examples"} & content.keys() or {"example", "examples"} & schema.keys()):
+                        problems.append(f"{op.get('operationId', method + ' ' + route)} {status} {media}: no example")
+
+
 keys(spec, "")
 walk(spec, "")
+answers_shown()
 
 for p in problems:
     print(p)
