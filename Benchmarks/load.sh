@@ -5,7 +5,8 @@
 #   reads:  GET /v1/employees/{nip} (an hr_admin key), against the Hummingbird + PostgresClient ceiling
 #           (kinerja-ceiling: GET /db answering SELECT 1, Benchmarks/Ceiling) and pgbench's one-row SELECT.
 # Requests rotate over the city's employees. Reports requests a second, p50 / p99, answers that were not 2xx,
-# the server's resident memory (now and its peak) and the ratios. wrk, the server and PostgreSQL share this
+# the server's resident memory (now and its peak), the ratios, and the CPU time the answering process (the
+# server, or the ceiling) spent a request: steadier than requests a second when the machine's speed drifts. wrk, the server and PostgreSQL share this
 # machine's cores: the figures are for that. Each figure is the median of ROUNDS rounds, and each ratio is taken within its round.
 # All of it at each concurrency of CONNECTIONS: by default 8, pgbench's shape in PERFORMANCE.md's baselines
 # (-c 8), and 32, the ceiling's (wrk -c32); each figure against its baselines at the same concurrency.
@@ -91,17 +92,23 @@ check=$(curl -s -X POST "http://127.0.0.1:$PORT/v1/realisasi" -H "Authorization:
   -d "{\"items\": [{\"nip\": \"${first%% *}\", \"year\": $YEAR, \"ikiKey\": \"${first##* }\", \"period\": \"$period\", \"value\": 1}]}")
 case "$check" in *'"accepted":1'*) ;; *) echo "a realisasi write is refused: $check" >&2; exit 1 ;; esac
 
-wrk_run() {  # lua file (or "ceiling") -> "rps p50 p99 non2xx"
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # a process's user + system time, in clock ticks
+wrk_run() {  # lua file (or "ceiling") -> "rps p50 p99 non2xx cpu_us", cpu_us: the answering process's CPU a request, in µs
+  local pid=$server before
+  [ "$1" = ceiling ] && pid=$ceiling
+  before=$(cpu "$pid")
   if [ "$1" = ceiling ]; then
     wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency "http://127.0.0.1:$CEILING_PORT/db" > "$dir/wrk.out" 2>&1
   else
     wrk -t2 -c"$C" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$PORT" > "$dir/wrk.out" 2>&1
   fi
   # Latencies in milliseconds, whatever unit wrk chose.
-  awk 'function ms(x) { if (x ~ /us$/) return sprintf("%.2f", x / 1000); if (x ~ /ms$/) return sprintf("%.2f", x + 0);
+  awk -v used="$(( $(cpu "$pid") - before ))" -v hz="$(getconf CLK_TCK)" \
+      'function ms(x) { if (x ~ /us$/) return sprintf("%.2f", x / 1000); if (x ~ /ms$/) return sprintf("%.2f", x + 0);
                         return sprintf("%.2f", x * 1000) }
        /Requests\/sec/ { r = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } /Non-2xx/ { bad = $NF }
-       END { printf "%s %s %s %s", r, p50, p99, (bad == "" ? 0 : bad) }' "$dir/wrk.out"
+       / requests in / { n = $1 }
+       END { printf "%s %s %s %s %.0f", r, p50, p99, (bad == "" ? 0 : bad), (n > 0 ? used * 1000000 / hz / n : 0) }' "$dir/wrk.out"
 }
 pgbench_run() {  # script -> "tps p99_ms" (p99 from the per-transaction log)
   rm -f "$dir"/pgbench_log.*
@@ -123,16 +130,18 @@ measure() {  # rounds at $C connections, then their summary
   # Rounds, each with its baselines next to it: these machines drift by 10-40% within minutes, so each ratio is
   # taken within its round, and the summary gives each figure's median and the range of the ratios.
   W=(); PW=(); R=(); C_=(); PR=(); WR=(); RR=(); W50=(); W99=(); R50=(); R99=(); C50=(); C99=(); PW99=(); PR99=(); BAD=0
+  WCPU=(); RCPU=(); CCPU=()
   for round in $(seq 1 "$ROUNDS"); do
     read -r pw_tps pw_p99 <<< "$(pgbench_run insert.sql)"
-    read -r w_rps w_p50 w_p99 w_bad <<< "$(wrk_run "$dir/write.lua")"
+    read -r w_rps w_p50 w_p99 w_bad w_cpu <<< "$(wrk_run "$dir/write.lua")"
     w_rss=$(rss VmRSS)
     read -r pr_tps pr_p99 <<< "$(pgbench_run select1.sql)"
-    read -r c_rps c_p50 c_p99 c_bad <<< "$(wrk_run ceiling)"
-    read -r r_rps r_p50 r_p99 r_bad <<< "$(wrk_run "$dir/read.lua")"
+    read -r c_rps c_p50 c_p99 c_bad c_cpu <<< "$(wrk_run ceiling)"
+    read -r r_rps r_p50 r_p99 r_bad r_cpu <<< "$(wrk_run "$dir/read.lua")"
     r_rss=$(rss VmRSS)
-    printf '  round %d: writes %s/s (pgbench INSERT %s TPS, %sx), reads %s/s (ceiling %s/s, %sx)\n' "$round" "$w_rps" "$pw_tps" \
-      "$(ratio "$w_rps" "$pw_tps")" "$r_rps" "$c_rps" "$(ratio "$r_rps" "$c_rps")"
+    printf '  round %d: writes %s/s (pgbench INSERT %s TPS, %sx), reads %s/s (ceiling %s/s, %sx); server CPU a write %s µs, a read %s µs (ceiling %s µs)\n' \
+      "$round" "$w_rps" "$pw_tps" "$(ratio "$w_rps" "$pw_tps")" "$r_rps" "$c_rps" "$(ratio "$r_rps" "$c_rps")" "$w_cpu" "$r_cpu" "$c_cpu"
+    WCPU+=("$w_cpu"); RCPU+=("$r_cpu"); CCPU+=("$c_cpu")
     W+=("$w_rps"); PW+=("$pw_tps"); R+=("$r_rps"); C_+=("$c_rps"); PR+=("$pr_tps")
     WR+=("$(ratio "$w_rps" "$pw_tps")"); RR+=("$(ratio "$r_rps" "$c_rps")")
     W50+=("$w_p50"); W99+=("$w_p99"); R50+=("$r_p50"); R99+=("$r_p99"); C50+=("$c_p50"); C99+=("$c_p99")
@@ -146,6 +155,7 @@ At $C connections ($ROUNDS rounds of ${SECONDS_EACH} s each, medians; wrk, kiner
   pgbench one-row SELECT of an employee        $(median "${PR[@]}") TPS, p99 $(median "${PR99[@]}") ms
   ceiling: Hummingbird + PostgresClient SELECT 1   $(median "${C_[@]}") requests/s, p50 $(median "${C50[@]}")ms, p99 $(median "${C99[@]}")ms
   GET /v1/employees/{nip}                      $(median "${R[@]}") requests/s, p50 $(median "${R50[@]}")ms, p99 $(median "${R99[@]}")ms   $(median "${RR[@]}")x the ceiling (rounds $(range "${RR[@]}")), $(ratio "$(median "${R[@]}")" "$(median "${PR[@]}")")x pgbench
+  CPU of the answering process a request      a write $(median "${WCPU[@]}") µs, a read $(median "${RCPU[@]}") µs, the ceiling's SELECT 1 $(median "${CCPU[@]}") µs
   answers that were not 2xx                    $BAD
   kinerja-server resident memory               ${w_rss} MB after the last writes, ${r_rss} MB after the last reads
 
