@@ -32,12 +32,12 @@ struct ParameterCatalogue: Sendable {
               let paths = document["paths"] as? [String: Any] else { return }
         let shared = ((document["components"] as? [String: Any])?["parameters"] as? [String: Any]) ?? [:]
         let schemas = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any]) ?? [:]
-        // A schema, its `$ref`s followed (a few deep: a name may stand for another name).
-        func resolved(_ raw: Any?) -> [String: Any]? {
+        // A schema (or, from `table`, a parameter), its `$ref`s followed (a few deep: a name may stand for another).
+        func resolved(_ raw: Any?, in table: [String: Any]? = nil) -> [String: Any]? {
             var s = raw as? [String: Any]
             for _ in 0..<8 {
                 guard let ref = s?["$ref"] as? String, let name = ref.split(separator: "/").last else { return s }
-                s = schemas[String(name)] as? [String: Any]
+                s = (table ?? schemas)[String(name)] as? [String: Any]
             }
             return nil
         }
@@ -57,11 +57,7 @@ struct ParameterCatalogue: Sendable {
             }
         }
         func parameter(_ raw: Any) -> Parameter? {
-            var p = raw as? [String: Any]
-            if let ref = p?["$ref"] as? String, let name = ref.split(separator: "/").last {
-                p = shared[String(name)] as? [String: Any]
-            }
-            guard let p, let name = p["name"] as? String, let location = (p["in"] as? String).flatMap(Parameter.Location.init) else {
+            guard let p = resolved(raw, in: shared), let name = p["name"] as? String, let location = (p["in"] as? String).flatMap(Parameter.Location.init) else {
                 return nil
             }
             let type = ((p["schema"] as? [String: Any])?["type"] as? String) ?? "string"

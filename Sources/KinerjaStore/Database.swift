@@ -173,7 +173,9 @@ public final class KinerjaDatabase: Sendable {
     private let pool: Mutex<PoolGeneration>
     /// The pool's connection pool, as ``pool`` has it now. Lease through ``transaction(_:)`` or ``connection(_:)``,
     /// which tell ``run()`` when the pool cannot connect.
-    public var client: PostgresClient { pool.withLock { $0.client } }
+    public var client: PostgresClient { current.client }
+    /// The pool in use now.
+    private var current: PoolGeneration { pool.withLock { $0 } }
     private let configuration: PostgresClient.Configuration
     /// The pools whose leases failed for want of a connection (``poolCannotConnect(_:)``), for ``run()``.
     private let cannotConnect = AsyncStream<PoolGeneration>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -299,7 +301,7 @@ public final class KinerjaDatabase: Sendable {
     /// It ends with the service group's graceful shutdown (each pool's `run()` sees it) or when the task is
     /// cancelled.
     public func run() async {
-        let first = pool.withLock { $0 }
+        let first = current
         await withDiscardingTaskGroup { group in
             group.addTask { await self.replaceWhileUnableToConnect() }
             await first.client.run()
@@ -311,7 +313,7 @@ public final class KinerjaDatabase: Sendable {
     /// is cancelled; the new pools run in this task's group.
     private func replaceWhileUnableToConnect() async {
         await withDiscardingTaskGroup { group in
-            for await failing in cannotConnect.stream where failing === pool.withLock({ $0 }) {
+            for await failing in cannotConnect.stream where failing === current {
                 await renew(in: &group)
             }
             group.cancelAll()
@@ -392,7 +394,7 @@ public final class KinerjaDatabase: Sendable {
     /// A transaction (``inTransaction(_:logger:isolation:_:)``) whose errors come out as thrown inside it, within
     /// the ``leaseTimeout`` for its connection.
     func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
-        let generation = pool.withLock { $0 }
+        let generation = current
         do {
             guard let leaseTimeout else {
                 return try await leasing(generation) { conn in try await Self.inTransaction(conn, logger: logger) { try await body($0) } }
@@ -409,7 +411,7 @@ public final class KinerjaDatabase: Sendable {
     /// One connection without a transaction (a single statement, such as a credential look-up), within the
     /// same ``leaseTimeout``: with the database down, the caller hears so in that time instead of waiting.
     public func connection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
-        let generation = pool.withLock { $0 }
+        let generation = current
         do {
             guard let leaseTimeout else { return try await leasing(generation, body) }
             return try await withLeaseTimeout(leaseTimeout, generation, transaction: false, body)

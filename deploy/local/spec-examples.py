@@ -101,10 +101,11 @@ def check(schema, value, where):
 SCHEMA_WORDS = {"type", "properties", "items", "allOf", "oneOf", "anyOf", "$ref", "enum", "const", "format"}
 
 
-def example_object(e):
-    while isinstance(e, dict) and "$ref" in e:
-        e = components.get("examples", {}).get(e["$ref"].split("/")[-1], {})
-    return e
+def resolved(node, kind):
+    """`node`, its `$ref` into the components of `kind` (examples, responses, schemas) followed."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = components.get(kind, {}).get(node["$ref"].split("/")[-1], {})
+    return node
 
 
 def walk(node, where):
@@ -117,7 +118,7 @@ def walk(node, where):
             if "example" in node:
                 check(schema, node["example"], where)
             for name, e in (node.get("examples") or {}).items():
-                e = example_object(e)
+                e = resolved(e, "examples")
                 if isinstance(e, dict) and "value" in e:
                     check(schema, e["value"], f"{where} example {name}")
         elif SCHEMA_WORDS & node.keys():
@@ -132,12 +133,6 @@ def walk(node, where):
     elif isinstance(node, list):
         for i, v in enumerate(node):
             walk(v, f"{where}/{i}")
-
-
-def resolved(node, kind):
-    while isinstance(node, dict) and "$ref" in node:
-        node = components.get(kind, {}).get(node["$ref"].split("/")[-1], {})
-    return node
 
 
 def answers_shown():
