@@ -342,7 +342,7 @@ import Testing
             #expect(answer.0 == 200 && answer.1.contains(code), "the same process serves once the database is up: \(answer)")
             #expect(try await process.httpGet(port: port, path: "/ready").0 == 200)
             server.signal(SIGTERM)
-            #expect(try await server.wait() == 0)
+            #expect(try await server.wait(limit: .seconds(60)) == 0)
         }
     }
 

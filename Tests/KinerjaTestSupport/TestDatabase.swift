@@ -37,6 +37,9 @@ public enum TestDatabase {
                 local.owner.with(database: "kinerja_test"))
     }
 
+    /// The shared pools' `statement_timeout` (behind PgBouncer, which does not pass it on, none).
+    public static let sharedStatementTimeout = Duration.seconds(300)
+
     private actor Shared {
         var task: Task<(KinerjaDatabase, KinerjaDatabase, KinerjaDatabase), any Error>?
         func get() async throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) {
@@ -44,9 +47,12 @@ public enum TestDatabase {
             let t = Task { () throws -> (KinerjaDatabase, KinerjaDatabase, KinerjaDatabase) in
                 let s = try TestDatabase.settings()
                 try await TestDatabase.untilReachable(s.owner)
-                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 8, logger: TestDatabase.sharedPoolLogger)
-                let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, logger: TestDatabase.sharedPoolLogger)
-                let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, logger: TestDatabase.sharedPoolLogger)
+                // No statement of the suite takes minutes: one waiting that long waits on a lock nobody will free
+                // (a transaction a test left open), and fails, naming itself, rather than stopping the suite.
+                let limit = TestDatabase.sharedStatementTimeout
+                let owner = KinerjaDatabase(settings: s.owner, maximumConnections: 8, statementTimeout: limit, logger: TestDatabase.sharedPoolLogger)
+                let app = KinerjaDatabase(settings: s.app, maximumConnections: 12, statementTimeout: limit, logger: TestDatabase.sharedPoolLogger)
+                let admin = KinerjaDatabase(settings: s.admin, maximumConnections: 12, statementTimeout: limit, logger: TestDatabase.sharedPoolLogger)
                 Task.detached { await owner.run() }
                 Task.detached { await app.run() }
                 Task.detached { await admin.run() }

@@ -2,15 +2,93 @@
 # Runs `swift test --skip-build` with the arguments given, keeps its whole output in a log under .build/, and
 # when the run fails repeats what failed at the end: a long run's failures are otherwise far above the last
 # lines a CI log shows.
+#
+# A run that hangs is stopped rather than left to a CI's own time limit, which kills it without a word: past
+# KINERJA_TEST_LIMIT seconds in all (default 2400; the whole suite takes 10-20 minutes), or KINERJA_TEST_QUIET
+# seconds without a line of output (default 600; no test is silent for more than a minute or two), the script
+# saves the test process's threads (gdb, when installed) and the database's sessions, stops the run, and names
+# the tests that had started and not ended, as the last lines it prints.
 #   deploy/local/swift-test.sh LOGNAME [swift test arguments...]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 name=$1; shift
+limit=${KINERJA_TEST_LIMIT:-2400}
+quiet=${KINERJA_TEST_QUIET:-600}
+for v in "$limit" "$quiet"; do
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "KINERJA_TEST_LIMIT and KINERJA_TEST_QUIET are whole seconds: '$v' is not" >&2; exit 2; }
+done
 mkdir -p .build
 log=.build/$name.log
-echo "swift test --skip-build $*  (the whole output: $log)"
-swift test --skip-build "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+echo "swift test --skip-build $*  (the whole output: $log; stopped past ${limit} s, or ${quiet} s without output)"
+: > "$log"
+# Line-buffered (stdbuf, passed on to the test process), so that the log is up to date when a run hangs.
+stdbuf -oL -eL swift test --skip-build "$@" > "$log" 2>&1 &
+run=$!
+
+# The run's processes: swift test, the test process (SwiftPM starts it in a process group of its own) and what
+# the tests started (servers, each in a group of its own, and their helpers).
+descendants() {
+  local p
+  for p in $(ps -o pid= --ppid "$1"); do echo "$p"; descendants "$p"; done
+}
+stop_run() {
+  local all p
+  all="$run $(descendants "$run")"
+  for p in $all; do kill -TERM -- "-$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
+  sleep 5
+  for p in $all; do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+}
+# Interrupted (^C, or a CI stopping the build), the run stops too.
+trap 'stop_run; exit 130' INT TERM
+tail -n +1 -f --pid="$run" "$log" &
+shown=$!
+
+# The tests that started and have not ended, from Swift Testing's lines (a parameterised test's cases aside).
+unfinished() {
+  awk '
+    /^◇ Test .* started\.$/ && !/^◇ Test (case |run started)/ { n = $0; sub(/^◇ Test /, "", n); sub(/ started\.$/, "", n); open[n]++ }
+    /^[✔✘] Test .* (passed|failed) after / { n = $0; sub(/^[✔✘] Test /, "", n); sub(/ (passed|failed) after .*/, "", n); open[n]-- }
+    END { for (n in open) if (open[n] > 0) print "  " n }' "$log" | sort
+}
+
+hung=""
+started=$SECONDS
+while kill -0 "$run" 2>/dev/null; do
+  sleep 5
+  now=$(date +%s); last=$(stat -c %Y "$log")
+  if (( SECONDS - started > limit )); then hung="it ran for more than $limit s"
+  elif (( now - last > quiet )); then hung="it printed nothing for more than $quiet s"
+  fi
+  [ -n "$hung" ] && break
+done
+
+if [ -n "$hung" ]; then
+  tests=$(for p in $(descendants "$run"); do ps -o pid=,args= -p "$p"; done | awk '$2 ~ /PackageTests\.xctest$/ { print $1; exit }')
+  threads=.build/$name-threads.txt sessions=.build/$name-sessions.txt
+  if [ -n "$tests" ] && command -v gdb >/dev/null 2>&1; then
+    timeout 120 gdb -p "$tests" -batch -ex 'thread apply all bt 30' 2>&1 | grep -v -E '^(During symbol reading|warning:)' > "$threads"
+  else
+    echo "no test process or no gdb: no threads saved" > "$threads"
+  fi
+  timeout 30 deploy/local/pg.sh psql -c "select pid, usename, application_name, state, wait_event_type, wait_event,
+      now() - xact_start as in_transaction, now() - state_change as in_state, left(query, 160) as query
+    from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid() order by xact_start nulls last" \
+    > "$sessions" 2>&1 || true
+  stop_run
+  wait "$shown" 2>/dev/null
+  wait "$run" 2>/dev/null
+  echo
+  echo "== the run was stopped: $hung (the whole output: $log) =="
+  echo "the test process's threads: $threads; the database's sessions then: $sessions"
+  head -n 40 "$sessions"
+  echo "the tests that had started and not ended:"
+  unfinished
+  exit 124
+fi
+
+wait "$run"
+status=$?
+wait "$shown" 2>/dev/null
 if [ "$status" -ne 0 ]; then
   echo
   echo "== what failed in this run (swift test exited $status; the whole output: $log) =="
