@@ -34,6 +34,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if let location = response.headers[.location], location.hasPrefix("%2F"), let plain = location.removingPercentEncoding {
             response.headers[.location] = plain
         }
+        // The generated code names a text type without its charset; every text answer here is UTF-8, which a
+        // client decoding the text would not assume (ISO-8859-1 was text's default in HTTP/1.1's first RFC).
+        if let type = response.headers[.contentType], type == "text/csv" || type == "text/html" {
+            response.headers[.contentType] = type + "; charset=utf-8"
+        }
         context.logger.info("request", metadata: fields.metadata.merging([
             "method": "\(request.method)", "path": "\(Self.loggable(request.uri.path))", "status": "\(response.status.code)",
         ]) { $1 })

@@ -59,7 +59,7 @@ import Testing
 
             // The page: Indonesian, headings, captioned tables, inline SVG, no script, no external asset, no person.
             let page = try await client.get("/v1/dashboard/page?year=2026", token: hr)
-            #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8", "\(page.headers[.contentType] ?? "none")")
             let html = page.body
             #expect(html.contains("<html lang=\"id\">") && html.contains("<h1>") && html.contains("<caption>") && html.contains("<svg"))
             #expect(html.contains("Kelengkapan pelaporan") && html.contains(opd))

@@ -73,6 +73,9 @@ import Testing
                         if d.source == .certificate, r.status == .notFound { continue }  // this employee earned none
                         #expect(r.status == .ok, "\(adapter) \(d.id) \(format): \(r.body.prefix(300))")
                         replies[format] = r
+                        // Text in UTF-8, and said so (a spreadsheet guesses otherwise).
+                        let type = ["csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"][format] ?? "text/html; charset=utf-8"
+                        #expect(r.headers[.contentType] == type, "\(adapter) \(d.id) \(format)")
                         switch format {
                         case "csv":
                             let header = r.body.components(separatedBy: "\r\n")[0]
@@ -405,7 +408,7 @@ import Testing
         }
         try await Self.withReportsAPI { client in
             let page = try await client.get("/public/\(palu.code)/laporan-kinerja/2026", token: nil)
-            #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true, "\(page.status) \(page.body.prefix(300))")
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8", "\(page.status) \(page.body.prefix(300))")
             let json = try await client.get("/public/\(palu.code)/laporan-kinerja/2026.json", token: nil)
             #expect(json.status == .ok && json.json["year"] as? Int == 2026)
             for body in [page.body, json.body] {
