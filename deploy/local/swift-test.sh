@@ -3,6 +3,10 @@
 # when the run fails repeats what failed at the end: a long run's failures are otherwise far above the last
 # lines a CI log shows.
 #
+# What it shows as the run goes is Swift Testing's own lines (each test's start and end, each issue): the
+# servers' and the database's log lines, a megabyte a run, stay in the log. KINERJA_TEST_OUTPUT=all shows them
+# as well.
+#
 # A run that hangs is stopped rather than left to a CI's own time limit, which kills it without a word: past
 # KINERJA_TEST_LIMIT seconds in all (default 2400; the whole suite takes 10-20 minutes), or KINERJA_TEST_QUIET
 # seconds without a line of output (default 600; no test is silent for more than a minute or two), the script
@@ -12,6 +16,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 name=$1; shift
+output=${KINERJA_TEST_OUTPUT:-tests}
+[[ "$output" =~ ^(tests|all)$ ]] || { echo "KINERJA_TEST_OUTPUT is 'tests' (the default) or 'all': '$output' is neither" >&2; exit 2; }
 limit=${KINERJA_TEST_LIMIT:-2400}
 quiet=${KINERJA_TEST_QUIET:-600}
 for v in "$limit" "$quiet"; do
@@ -40,7 +46,13 @@ stop_run() {
 }
 # Interrupted (^C, or a CI stopping the build), the run stops too.
 trap 'stop_run; exit 130' INT TERM
-tail -n +1 -f --pid="$run" "$log" &
+# Swift Testing's lines start with its symbols (◇ started, ✔ passed, ✘ failed, ➜ skipped, ↳ details), and an
+# issue's expression and values follow on lines of their own, indented.
+if [ "$output" = all ]; then
+  tail -n +1 -f --pid="$run" "$log" &
+else
+  tail -n +1 -f --pid="$run" "$log" | grep --line-buffered -v -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' &
+fi
 shown=$!
 
 # The tests that started and have not ended, from Swift Testing's lines (a parameterised test's cases aside).
