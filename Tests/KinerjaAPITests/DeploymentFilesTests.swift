@@ -15,8 +15,10 @@ import Testing
     static let systemd = root.appendingPathComponent("deploy/systemd")
     static let tools = root.appendingPathComponent(".tools/bin")
 
+    /// Within half an hour: the backup check (a dump, a fresh cluster, a restore) took 480-500 s here with the
+    /// whole suite running, near the ten minutes `runProgram` allows by default.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let r = try await runProgram("/usr/bin/env", arguments, merged: true)
+        let r = try await runProgram("/usr/bin/env", arguments, merged: true, limit: .seconds(1800))
         return (r.status, r.out)
     }
 

@@ -20,7 +20,7 @@ import Testing
     /// thread of the concurrency pool while it runs: starting or stopping the two clusters takes seconds, and the
     /// rest of the suite runs meanwhile on the same two threads.
     @discardableResult
-    static func script(_ command: String, limit: Duration? = nil) async throws -> String {
+    static func script(_ command: String, limit: Duration = .seconds(600)) async throws -> String {
         let r = try await runProgram("/bin/bash", [root.appendingPathComponent("deploy/local/replica.sh").path, command], limit: limit)
         guard r.status == 0 else { throw StoreError.configuration("replica.sh \(command): \(r.err)") }
         return r.out

@@ -44,8 +44,6 @@ stop_run() {
   sleep 5
   for p in $all; do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
 }
-# Interrupted (^C, or a CI stopping the build), the run stops too.
-trap 'stop_run; exit 130' INT TERM
 # Swift Testing's lines start with its symbols (◇ started, ✔ passed, ✘ failed, ➜ skipped, ↳ details), and an
 # issue's expression and values follow on lines of their own, indented.
 if [ "$output" = all ]; then
@@ -55,13 +53,19 @@ else
 fi
 shown=$!
 
-# The tests that started and have not ended, from Swift Testing's lines (a parameterised test's cases aside).
+# The tests that started and have not ended, from Swift Testing's lines (a parameterised test's cases aside; its
+# end says "with N test cases"). Symbols as alternatives, not in brackets: Debian's awk (mawk) reads a bracket
+# expression byte by byte, and each symbol is three bytes of UTF-8.
 unfinished() {
   awk '
     /^◇ Test .* started\.$/ && !/^◇ Test (case |run started)/ { n = $0; sub(/^◇ Test /, "", n); sub(/ started\.$/, "", n); open[n]++ }
-    /^[✔✘] Test .* (passed|failed) after / { n = $0; sub(/^[✔✘] Test /, "", n); sub(/ (passed|failed) after .*/, "", n); open[n]-- }
+    /^(✔|✘) Test .* (passed|failed) after / { n = $0; sub(/^(✔|✘) Test /, "", n); sub(/( with [0-9]+ test cases?)? (passed|failed) after .*/, "", n); open[n]-- }
     END { for (n in open) if (open[n] > 0) print "  " n }' "$log" | sort
 }
+
+# Interrupted (^C, or a CI stopping the build), the run stops too, and says what was running.
+trap 'stop_run; wait "$shown" 2>/dev/null; echo "the run was interrupted; the tests that had started and not ended:"; unfinished; exit 130' INT
+trap 'stop_run; wait "$shown" 2>/dev/null; echo "the run was stopped (SIGTERM); the tests that had started and not ended:"; unfinished; exit 143' TERM
 
 hung=""
 started=$SECONDS
@@ -71,6 +75,8 @@ while kill -0 "$run" 2>/dev/null; do
   if (( SECONDS - started > limit )); then hung="it ran for more than $limit s"
   elif (( now - last > quiet )); then hung="it printed nothing for more than $quiet s"
   fi
+  # One that ended meanwhile is not a hang: its own status stands.
+  if [ -n "$hung" ] && ! kill -0 "$run" 2>/dev/null; then hung=""; fi
   [ -n "$hung" ] && break
 done
 
