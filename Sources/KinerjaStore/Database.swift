@@ -380,7 +380,9 @@ public final class KinerjaDatabase: Sendable {
     }
 
     /// Runs `body` in one transaction whose first statement sets the tenant transaction-locally, so
-    /// row-level security admits that city's rows only and a pooled connection carries nothing onward.
+    /// row-level security admits that city's rows only and a pooled connection carries nothing onward. Its value
+    /// is the body's, which a caller that only writes may leave.
+    @discardableResult
     public func withTenant<R: Sendable>(
         _ tenant: TenantID, _ body: (TenantTransaction) async throws -> R
     ) async throws -> R {

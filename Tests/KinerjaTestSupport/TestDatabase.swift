@@ -174,6 +174,7 @@ public enum TestDatabase {
     }
 
     /// Runs `body` with a short-lived database handle whose pool runs for the duration.
+    @discardableResult
     public static func with<R: Sendable>(_ settings: DatabaseSettings, _ body: (KinerjaDatabase) async throws -> R) async throws -> R {
         let db = KinerjaDatabase(settings: settings, maximumConnections: 2, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
