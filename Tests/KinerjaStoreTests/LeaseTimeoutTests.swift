@@ -65,8 +65,20 @@ import Testing
                 #expect(waited >= .milliseconds(800) && waited < .seconds(30), "waited \(waited)")
             }
             // A call whose task is cancelled while it waits (its client went away) is answered as such: not as a
-            // database that has refused connections for a minute, which would also replace the pool.
-            let leaving = Task { try await db.connection { _ in ran.add() } }
+            // database that has refused connections for a minute, which would also replace the pool. On a pool of
+            // its own whose lease timeout is far off: in a loaded run the 200 ms sleep below once outlasted the
+            // 0.8 s of `db`, whose timeout then answered first.
+            let patient = KinerjaDatabase(settings: settings, maximumConnections: 1, leaseTimeout: .seconds(60), logger: TestDatabase.logger)
+            pool.addTask { await patient.run() }
+            let (patientHolding, patientRelease) = AsyncStream.makeStream(of: Void.self)
+            let (patientHeld, patientHolder) = AsyncStream.makeStream(of: Void.self)
+            async let patientHolder_: Void = patient.connection { _ in
+                patientHolder.yield()
+                for await _ in patientHolding { break }
+            }
+            for await _ in patientHeld { break }
+            let patientPool = patient.client
+            let leaving = Task { try await patient.connection { _ in ran.add() } }
             try await Task.sleep(for: .milliseconds(200))
             leaving.cancel()
             await #expect {
@@ -78,8 +90,11 @@ import Testing
             #expect(ran.value == 0)
             // A pool that timed out because its connection is busy can connect: it is kept, not replaced as one
             // that cannot connect is (a new pool is given 2 s to connect, and the database answers).
-            for _ in 0..<30 where db.client === busyPool { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(db.client === busyPool, "a busy pool is kept, and one whose waiting call was cancelled")
+            for _ in 0..<30 where db.client === busyPool && patient.client === patientPool { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(db.client === busyPool, "a busy pool is kept")
+            #expect(patient.client === patientPool, "a pool whose waiting call was cancelled is kept")
+            patientRelease.yield()
+            try await patientHolder_
 
             // Released, the connection serves the next call at once.
             release.yield()
