@@ -8,6 +8,22 @@ import Testing
 /// The lease timeout: a statement that gets no pooled connection in time fails with `unavailable` and runs
 /// nothing; one that gets a connection in time runs as long as its work takes; the pool serves again after.
 @Suite struct LeaseTimeoutTests {
+    /// Leases `db`'s connection and keeps it until `release` yields; `holder` ends then. Returns once it is held
+    /// (or the lease failed: `holder` then throws why).
+    static func holdOne(_ db: KinerjaDatabase) async -> (release: AsyncStream<Void>.Continuation, holder: Task<Void, any Error>) {
+        let (holding, release) = AsyncStream.makeStream(of: Void.self)
+        let (held, signal) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            defer { signal.finish() }
+            try await db.connection { _ in
+                signal.yield()
+                for await _ in holding { break }
+            }
+        }
+        for await _ in held { break }
+        return (release, holder)
+    }
+
     @Test(.timeLimit(.minutes(1))) func aCallThatGetsNoConnectionInTimeFailsAndRunsNothing() async throws {
         // The settings alone, not the shared pools: nothing here needs the schema, and this test's time limit
         // must not run while the shared pools wait for the database.
@@ -35,13 +51,7 @@ import Testing
             #expect(slept == "")
 
             // The one connection is held; two more calls (a statement and a transaction) wait for it in vain.
-            let (holding, release) = AsyncStream.makeStream(of: Void.self)
-            let (held, holder) = AsyncStream.makeStream(of: Void.self)
-            async let holder_: Void = db.connection { _ in
-                holder.yield()
-                for await _ in holding { break }
-            }
-            for await _ in held { break }
+            let (release, holder) = await Self.holdOne(db)
             let busyPool = db.client
             let ran = Counter()
             let clock = ContinuousClock()
@@ -70,13 +80,7 @@ import Testing
             // 0.8 s of `db`, whose timeout then answered first.
             let patient = KinerjaDatabase(settings: settings, maximumConnections: 1, leaseTimeout: .seconds(60), logger: TestDatabase.logger)
             pool.addTask { await patient.run() }
-            let (patientHolding, patientRelease) = AsyncStream.makeStream(of: Void.self)
-            let (patientHeld, patientHolder) = AsyncStream.makeStream(of: Void.self)
-            async let patientHolder_: Void = patient.connection { _ in
-                patientHolder.yield()
-                for await _ in patientHolding { break }
-            }
-            for await _ in patientHeld { break }
+            let (patientRelease, patientHolder) = await Self.holdOne(patient)
             let patientPool = patient.client
             let leaving = Task { try await patient.connection { _ in ran.add() } }
             try await Task.sleep(for: .milliseconds(200))
@@ -94,11 +98,11 @@ import Testing
             #expect(db.client === busyPool, "a busy pool is kept")
             #expect(patient.client === patientPool, "a pool whose waiting call was cancelled is kept")
             patientRelease.yield()
-            try await patientHolder_
+            try await patientHolder.value
 
             // Released, the connection serves the next call at once.
             release.yield()
-            try await holder_
+            try await holder.value
             let one = try await db.connection { conn in
                 var n = 0
                 for try await x in try await conn.query("select 1", logger: TestDatabase.logger).decode(Int.self) { n = x }
