@@ -166,8 +166,9 @@ public final class ReadReplica: Sendable {
         guard db === replica else { return try await primary.withTenant(tenant, body) }
         do {
             return try await replica.withTenant(tenant, body)
-        } catch where Self.unreachable(error) {
-            // Only a standby in use is passed over here: a probe's later finding (refused, say) stands.
+        } catch where Self.unreachable(error) && !Task.isCancelled {
+            // Only a standby in use is passed over here: a probe's later finding (refused, say) stands. Work its
+            // caller gave up on (cancelled while it waited for a connection) says nothing of the standby, and ends.
             state.withLock { if $0.serving { $0 = .unreachable(StoreError.publicDescription(error)) } }
             replica.logger.notice("read replica unreachable: reads go to the primary", metadata: ["error": "\(StoreError.describe(error))"])
             return try await primary.withTenant(tenant, body)

@@ -7,6 +7,7 @@ import KinerjaCore
 import KinerjaStore
 import KinerjaTestSupport
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// Read-only overviews on a real hot standby (deploy/local/replica.sh: a primary whose roles come from
@@ -152,6 +153,35 @@ import Testing
                 try await Self.replayed(standby, upTo: primary)
                 #expect(strict.database === standby)
                 #expect(try await Self.teamNames(strictAPI, token: token, atasan: atasan) == fresh)
+
+                // A read its caller gave up on while it waited for a standby connection (a client gone, a request
+                // timed out) says nothing of the standby: it ends with the cancellation, is not run on the primary,
+                // and the standby stays in use. (A statement already running is not cut short: the driver lets it end.)
+                let narrow = KinerjaDatabase(settings: standby.settings, maximumConnections: 1, leaseTimeout: .seconds(60),
+                                             logger: TestDatabase.logger)
+                let busy = ReadReplica(replica: narrow, primary: primary, maximumLag: .seconds(3600))
+                group.addTask { await narrow.run() }
+                try await Self.waitFor(busy, "in use, on one connection") { $0.serving }
+                let (holding, release) = AsyncStream.makeStream(of: Void.self)
+                let (held, signal) = AsyncStream.makeStream(of: Void.self)
+                let holder = Task {
+                    try await narrow.connection { _ in
+                        signal.yield()
+                        for await _ in holding { break }
+                    }
+                }
+                for await _ in held { break }
+                let ran = Mutex(0)
+                let waiting = Task { try await busy.withTenant(city.id) { _ in ran.withLock { $0 += 1 } } }
+                try await Task.sleep(for: .milliseconds(300))
+                waiting.cancel()
+                let cancelled = await waiting.result
+                #expect(throws: (any Error).self) { try cancelled.get() }
+                release.finish()
+                try await holder.value
+                #expect(ran.withLock { $0 } == 0, "run on the primary instead")
+                #expect(busy.currentState.serving, "\(busy.currentState)")
+                #expect(busy.database === narrow)
 
                 // The standby fails while it is in use: the read that finds it gone is served by the primary, and
                 // the standby is passed over from then on.
