@@ -60,6 +60,15 @@ public enum PublicReportPage {
     }
 
     public static func json(_ r: PublicReport) throws -> Data {
+        // Percentages to two decimals, half away from zero, as the other reports' figures: 53.33, not
+        // 53.333333333333336. The change is rounded from the exact shares.
+        func two(_ v: Double?) -> Double? { v.map { ($0 * 100).rounded(.toNearestOrAwayFromZero) / 100 } }
+        var r = r
+        for i in r.opds.indices {
+            r.opds[i].goalCapaian = two(r.opds[i].goalCapaian)
+            r.opds[i].shareGood = two(r.opds[i].shareGood)
+            r.opds[i].changeGood = two(r.opds[i].changeGood)
+        }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .iso8601

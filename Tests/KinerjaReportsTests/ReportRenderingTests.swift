@@ -166,6 +166,27 @@ import Testing
         }
     }
 
+    /// The public report's JSON gives its percentages to two decimals, half away from zero (a city website shows
+    /// them as they come): 8 of 15 is 53.33, not 53.333333333333336. Nothing else in the line changes.
+    @Test func thePublicReportsPercentagesHaveTwoDecimals() throws {
+        let opd = PublicReport.OPD(code: "X", name: "Dinas X", evaluated: 15, predikat: ["Baik": .count(8)],
+                                   goalCapaian: 78.0169974047619, shareGood: 8.0 / 15 * 100, changeGood: 0.125)
+        let hidden = PublicReport.OPD(code: "Y", name: "Dinas Y", evaluated: 6, predikat: ["Baik": .suppressed],
+                                      goalCapaian: nil, shareGood: nil, changeGood: -2.0 / 3)
+        let report = PublicReport(city: "Kota Uji", year: 2026, publishedAt: Date(timeIntervalSince1970: 0), evaluated: 21,
+                                  predikat: ["Baik": 10], opds: [opd, hidden], hiddenOPDs: 0, previousYear: 2025)
+        let json = try #require(JSONSerialization.jsonObject(with: try PublicReportPage.json(report)) as? [String: Any])
+        let opds = try #require(json["opds"] as? [[String: Any]])
+        #expect(opds[0]["goalCapaian"] as? Double == 78.02)
+        #expect(opds[0]["shareGood"] as? Double == 53.33)
+        #expect(opds[0]["changeGood"] as? Double == 0.13)
+        #expect(opds[0]["evaluated"] as? Int == 15)
+        #expect(opds[1]["goalCapaian"] == nil && opds[1]["shareGood"] == nil)
+        #expect(opds[1]["changeGood"] as? Double == -0.67)
+        let text = String(decoding: try PublicReportPage.json(report), as: UTF8.self)
+        #expect(text.contains("\"shareGood\":53.33") && !text.contains("53.333"), "\(text)")
+    }
+
     /// The city's counts are published with the OPDs': a column with a single hidden count (or only the OPDs
     /// hidden whole) would tell it by subtraction, so another is hidden in that column, and a row left hiding one
     /// hides another. Found in review: with one OPD hidden whole, the city's counts less the others' told its own.
