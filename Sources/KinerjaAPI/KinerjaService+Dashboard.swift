@@ -110,7 +110,7 @@ extension KinerjaService {
             year: d.year, period: d.period, computedAt: d.computedAt, totals: figures(d.totals),
             opds: d.opds.map { o in
                 .init(code: o.code, name: o.name, figures: figures(o.figures), predikatOrganisasi: o.predikatOrganisasi,
-                      curveStatus: o.curveStatus, curveBreaches: o.curveBreaches, trend: trend(o.trend),
+                      curveStatus: .init(rawValue: o.curveStatus.rawValue)!, curveBreaches: o.curveBreaches, trend: trend(o.trend),
                       topIndicators: indicators(o.topIndicators), bottomIndicators: indicators(o.bottomIndicators))
             },
             trend: trend(d.trend), topIndicators: indicators(d.topIndicators), bottomIndicators: indicators(d.bottomIndicators))

@@ -4,6 +4,23 @@ public import Foundation
 /// completeness, the capaian and predikat distribution and the curve status; the trend over the year's
 /// periods; the indicators that go best and worst. Computed set-based and kept as a snapshot
 /// (`dashboard_snapshots`), so that reading it costs one row.
+/// Where an OPD's distribution of predikat stands, as `evaluate curve`, the dashboard and the OPD recap say it;
+/// the raw values are the API's codes.
+public enum CurveStatus: String, Codable, Sendable, CaseIterable {
+    /// The OPD's results are final (the curve passed).
+    case final = "final"
+    /// Final although the curve is broken, with a reason recorded.
+    case finalOverride = "final (override)"
+    /// A numeric regime (PP 30/2019, PP 46/2011): no distribution applies.
+    case noCurve = "no curve (numeric regime)"
+    /// Evaluated, but the organisation's predikat, which sets the curve, is not yet set.
+    case noOrgPredikat = "no org predikat"
+    case passes = "passes"
+    case broken = "BROKEN"
+    /// No evaluation in the period yet.
+    case notEvaluated = "not evaluated"
+}
+
 public struct Dashboard: Codable, Sendable, Equatable {
     public var year: Int
     /// `Y`, `Q1`-`Q4` or `M1`-`M12`.
@@ -86,9 +103,7 @@ public struct Dashboard: Codable, Sendable, Equatable {
         public var name: String
         public var figures: Figures
         public var predikatOrganisasi: String?
-        /// As `evaluate curve` says it: final, passes, BROKEN, no org predikat, no curve (numeric regime), or
-        /// not evaluated.
-        public var curveStatus: String
+        public var curveStatus: CurveStatus
         /// The rules the distribution breaks, with the shares.
         public var curveBreaches: [String]
         /// The OPD's own trend and indicators (what a kepala OPD sees).
@@ -96,7 +111,7 @@ public struct Dashboard: Codable, Sendable, Equatable {
         public var topIndicators: [Indicator]
         public var bottomIndicators: [Indicator]
 
-        public init(code: String, name: String, figures: Figures, predikatOrganisasi: String?, curveStatus: String, curveBreaches: [String], trend: [TrendPoint], topIndicators: [Indicator], bottomIndicators: [Indicator]) {
+        public init(code: String, name: String, figures: Figures, predikatOrganisasi: String?, curveStatus: CurveStatus, curveBreaches: [String], trend: [TrendPoint], topIndicators: [Indicator], bottomIndicators: [Indicator]) {
             self.code = code
             self.name = name
             self.figures = figures

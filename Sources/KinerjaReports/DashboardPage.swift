@@ -41,7 +41,7 @@ public enum DashboardPage {
                 "name": "\(o.name) (\(o.code))",
                 "cells": [l.integer(o.figures.employees), l.percent(o.figures.completeness), l.percent(o.figures.meanCapaian)]
                     + predikatOrder.map { l.integer(o.figures.predikat[$0] ?? 0) },
-                "organisasi": o.predikatOrganisasi ?? "–", "curve": curveLabel(o.curveStatus, id: id), "broken": o.curveStatus == "BROKEN",
+                "organisasi": o.predikatOrganisasi ?? "–", "curve": curveLabel(o.curveStatus, id: id), "broken": o.curveStatus == .broken,
             ]
         }
         let breaches = d.opds.flatMap { o in o.curveBreaches.map { "\(o.code): \($0)" } }
@@ -95,16 +95,16 @@ public enum DashboardPage {
         return template.render(context)
     }
 
-    static func curveLabel(_ status: String, id: Bool) -> String {
-        guard id else { return status }
+    static func curveLabel(_ status: CurveStatus, id: Bool) -> String {
+        guard id else { return status.rawValue }
         switch status {
-        case "final": return "final"
-        case "final (override)": return "final (dengan pengecualian)"
-        case "passes": return "sesuai kurva"
-        case "BROKEN": return "MELANGGAR KURVA"
-        case "no org predikat": return "predikat organisasi belum ditetapkan"
-        case "no curve (numeric regime)": return "tanpa kurva (rezim angka)"
-        default: return "belum dinilai"
+        case .final: return "final"
+        case .finalOverride: return "final (dengan pengecualian)"
+        case .passes: return "sesuai kurva"
+        case .broken: return "MELANGGAR KURVA"
+        case .noOrgPredikat: return "predikat organisasi belum ditetapkan"
+        case .noCurve: return "tanpa kurva (rezim angka)"
+        case .notEvaluated: return "belum dinilai"
         }
     }
 }

@@ -41,7 +41,7 @@ public struct ReportRenderer: Sendable {
     /// A row's coded values as the document's language says them: the curve status (`kurva`) of an OPD recap,
     /// as the dashboard page writes it.
     public func localised(_ row: ReportRow) -> ReportRow {
-        guard language == .id, case .text(let status)? = row["kurva"] else { return row }
+        guard language == .id, case .text(let code)? = row["kurva"], let status = CurveStatus(rawValue: code) else { return row }
         var row = row
         row["kurva"] = .text(DashboardPage.curveLabel(status, id: true))
         return row

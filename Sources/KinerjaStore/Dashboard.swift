@@ -132,7 +132,7 @@ extension TenantTransaction {
             if let c { for (p, n) in c.counts where n > 0 { f.predikat[p.rawValue] = n } }
             guard f.employees > 0 || f.evaluated > 0 else { continue }
             opds.append(.init(code: u.code, name: u.name, figures: f, predikatOrganisasi: c?.predikatOrganisasi?.rawValue,
-                              curveStatus: c?.status ?? "not evaluated", curveBreaches: c?.check?.breaches.map(\.description) ?? [],
+                              curveStatus: c?.status ?? .notEvaluated, curveBreaches: c?.check?.breaches.map(\.description) ?? [],
                               trend: [], topIndicators: [], bottomIndicators: []))
         }
         var totals = Dashboard.Figures.zero

@@ -24,11 +24,11 @@ public struct OPDCurve: Sendable, Equatable {
     public var hasCurve: Bool = true
 
     /// Where the OPD stands, as HR reads it: final, no curve (numeric regime), no org predikat, passes or BROKEN.
-    public var status: String {
-        if finalized { return overrideReason == nil ? "final" : "final (override)" }
-        guard hasCurve else { return "no curve (numeric regime)" }
-        guard let check else { return "no org predikat" }
-        return check.passes ? "passes" : "BROKEN"
+    public var status: CurveStatus {
+        if finalized { return overrideReason == nil ? .final : .finalOverride }
+        guard hasCurve else { return .noCurve }
+        guard let check else { return .noOrgPredikat }
+        return check.passes ? .passes : .broken
     }
 }
 

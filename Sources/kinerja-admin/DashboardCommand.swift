@@ -79,7 +79,7 @@ struct DashboardCommand: AsyncParsableCommand {
             var row: [String] = [o.code, String(o.figures.employees), percent(o.figures.completeness), percent(o.figures.meanCapaian)]
             for p in predikat { row.append(String(o.figures.predikat[p] ?? 0)) }
             row.append(o.predikatOrganisasi ?? "-")
-            row.append(o.curveStatus)
+            row.append(o.curveStatus.rawValue)
             rows.append(row)
         }
         out += Table(columns: ["opd", "employees", "reporting", "capaian", "SB", "B", "BP", "K", "SK", "org", "curve"], rows: rows).render(.text)

@@ -71,7 +71,7 @@ extension EvaluateCommand {
                 return [o.unitCode, o.predikatOrganisasi?.rawValue ?? "-",
                         String(o.counts.values.reduce(0, +) + o.unrated)]
                     + Predikat.allCases.map { String(o.counts[$0] ?? 0) }
-                    + [String(o.unrated), String(o.proposed), status,
+                    + [String(o.unrated), String(o.proposed), status.rawValue,
                        o.check?.breaches.map(\.description).joined(separator: "; ") ?? ""]
             }
             print(Table(columns: ["opd", "organisasi", "evaluated"] + Predikat.allCases.map(\.rawValue)

@@ -184,7 +184,7 @@ import Testing
         let standing = try #require(curves.first)
         let check = try #require(standing.check)
         #expect(!check.passes && check.breaches.contains { $0.rule == "Sangat Kurang at least 60%" })
-        #expect(standing.status == "BROKEN")
+        #expect(standing.status.rawValue == "BROKEN")
         #expect(standing.proposed == 0 && standing.unrated == 0)
         let refused = try await state { _ = try await $0.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: "  ", actor: hr) }
         #expect(refused.contains("breaks the curve") && refused.contains("Sangat Kurang at least 60%"))

@@ -113,7 +113,7 @@ import Testing
         try await db.withTenant(city.id) { tx in
             // Found in review: the curve check said "no org predikat" here, as if one were missing.
             let standing = try #require(try await tx.curve(year: 2026, period: .year, profile: profile, unitCode: opd).first)
-            #expect(standing.predikatOrganisasi == nil && standing.status == "no curve (numeric regime)")
+            #expect(standing.predikatOrganisasi == nil && standing.status.rawValue == "no curve (numeric regime)")
             _ = try await tx.confirmProposed(unitCode: opd, year: 2026, period: .year, actor: "t")
             _ = try await tx.query("update evaluations set status = 'confirmed', predikat = 'Baik', nilai = 95 where status = 'proposed' and opd_id = (select unit_id from org_units where code = \(opd))")
             let f = try await tx.finalize(unitCode: opd, year: 2026, period: .year, profile: profile, overrideReason: nil, actor: .hr("t"))
