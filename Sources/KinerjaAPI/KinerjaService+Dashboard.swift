@@ -109,7 +109,9 @@ extension KinerjaService {
         return .init(
             year: d.year, period: d.period, computedAt: d.computedAt, totals: figures(d.totals),
             opds: d.opds.map { o in
-                .init(code: o.code, name: o.name, figures: figures(o.figures), predikatOrganisasi: o.predikatOrganisasi,
+                // The predikat's and the status's codes are the spec's (SpecCodeListTests).
+                .init(code: o.code, name: o.name, figures: figures(o.figures),
+                      predikatOrganisasi: o.predikatOrganisasi.map { .init(rawValue: $0.rawValue)! },
                       curveStatus: .init(rawValue: o.curveStatus.rawValue)!, curveBreaches: o.curveBreaches, trend: trend(o.trend),
                       topIndicators: indicators(o.topIndicators), bottomIndicators: indicators(o.bottomIndicators))
             },

@@ -8,10 +8,17 @@ extension KinerjaService {
     static func schema(_ e: Evaluation) throws -> Schemas.Evaluation {
         let explanation = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.explanation.utf8))
         func r<T: RawRepresentable<String>>(_ x: Rating?) -> T? { x.flatMap { T(rawValue: $0.rawValue) } }
+        let predikat = try e.predikatText.map { text in
+            // The regimes' names are the spec's (SpecCodeListTests checks they are the same list).
+            guard let p = Schemas.Evaluation.PredikatPayload(rawValue: text) else {
+                throw StoreError.database("the evaluation of \(e.nip) holds predikat '\(text)', which is none of the regimes' names")
+            }
+            return p
+        }
         return .init(nip: e.nip, year: e.year, period: e.period.description, status: .init(rawValue: e.status) ?? .proposed,
                      skpRevision: e.skpRevision, capaian: e.capaian, behaviourScore: e.behaviourScore,
                      proposedHasilKerja: r(e.proposedHasil), proposedPerilaku: r(e.proposedPerilaku), ratingHasilKerja: r(e.ratingHasil),
-                     ratingPerilaku: r(e.ratingPerilaku), predikat: e.predikatText, regime: .init(rawValue: e.regime), nilai: e.nilai,
+                     ratingPerilaku: r(e.ratingPerilaku), predikat: predikat, regime: .init(rawValue: e.regime), nilai: e.nilai,
                      changeReason: e.changeReason,
                      confirmedBy: e.confirmedBy, isHead: e.isHead, profileVersion: e.profileVersion, explanation: .init(additionalProperties: explanation))
     }

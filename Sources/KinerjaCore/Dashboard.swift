@@ -102,7 +102,7 @@ public struct Dashboard: Codable, Sendable, Equatable {
         public var code: String
         public var name: String
         public var figures: Figures
-        public var predikatOrganisasi: String?
+        public var predikatOrganisasi: PredikatOrganisasi?
         public var curveStatus: CurveStatus
         /// The rules the distribution breaks, with the shares.
         public var curveBreaches: [String]
@@ -111,7 +111,7 @@ public struct Dashboard: Codable, Sendable, Equatable {
         public var topIndicators: [Indicator]
         public var bottomIndicators: [Indicator]
 
-        public init(code: String, name: String, figures: Figures, predikatOrganisasi: String?, curveStatus: CurveStatus, curveBreaches: [String], trend: [TrendPoint], topIndicators: [Indicator], bottomIndicators: [Indicator]) {
+        public init(code: String, name: String, figures: Figures, predikatOrganisasi: PredikatOrganisasi?, curveStatus: CurveStatus, curveBreaches: [String], trend: [TrendPoint], topIndicators: [Indicator], bottomIndicators: [Indicator]) {
             self.code = code
             self.name = name
             self.figures = figures

@@ -41,7 +41,7 @@ public enum DashboardPage {
                 "name": "\(o.name) (\(o.code))",
                 "cells": [l.integer(o.figures.employees), l.percent(o.figures.completeness), l.percent(o.figures.meanCapaian)]
                     + predikatOrder.map { l.integer(o.figures.predikat[$0] ?? 0) },
-                "organisasi": o.predikatOrganisasi ?? "–", "curve": curveLabel(o.curveStatus, id: id), "broken": o.curveStatus == .broken,
+                "organisasi": o.predikatOrganisasi?.rawValue ?? "–", "curve": curveLabel(o.curveStatus, id: id), "broken": o.curveStatus == .broken,
             ]
         }
         let breaches = d.opds.flatMap { o in o.curveBreaches.map { "\(o.code): \($0)" } }

@@ -131,7 +131,7 @@ extension TenantTransaction {
             let c = curves.first { $0.unitCode == u.code }
             if let c { for (p, n) in c.counts where n > 0 { f.predikat[p.rawValue] = n } }
             guard f.employees > 0 || f.evaluated > 0 else { continue }
-            opds.append(.init(code: u.code, name: u.name, figures: f, predikatOrganisasi: c?.predikatOrganisasi?.rawValue,
+            opds.append(.init(code: u.code, name: u.name, figures: f, predikatOrganisasi: c?.predikatOrganisasi,
                               curveStatus: c?.status ?? .notEvaluated, curveBreaches: c?.check?.breaches.map(\.description) ?? [],
                               trend: [], topIndicators: [], bottomIndicators: []))
         }

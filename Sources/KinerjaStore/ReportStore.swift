@@ -212,7 +212,7 @@ extension TenantTransaction {
             var row: ReportRow = [
                 "opd": .text(o.code), "namaOpd": .text(o.name), "pegawai": .integer(f.employees), "pelaporan": ReportValue(f.completeness),
                 "dinilai": .integer(f.evaluated), "capaianRataRata": ReportValue(f.meanCapaian),
-                "predikatOrganisasi": ReportValue(o.predikatOrganisasi), "kurva": .text(o.curveStatus.rawValue),
+                "predikatOrganisasi": ReportValue(o.predikatOrganisasi?.rawValue), "kurva": .text(o.curveStatus.rawValue),
             ]
             for (band, column) in Self.bandColumns { row[column] = .integer(f.capaian[band] ?? 0) }
             for (predikat, column) in Self.predikatColumns { row[column] = .integer(f.predikat[predikat] ?? 0) }

@@ -78,7 +78,7 @@ struct DashboardCommand: AsyncParsableCommand {
         for o in d.opds {
             var row: [String] = [o.code, String(o.figures.employees), percent(o.figures.completeness), percent(o.figures.meanCapaian)]
             for p in predikat { row.append(String(o.figures.predikat[p] ?? 0)) }
-            row.append(o.predikatOrganisasi ?? "-")
+            row.append(o.predikatOrganisasi?.rawValue ?? "-")
             row.append(o.curveStatus.rawValue)
             rows.append(row)
         }

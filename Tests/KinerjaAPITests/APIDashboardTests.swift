@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import KinerjaAPI
 import KinerjaAdapters
 import KinerjaCore
 import KinerjaStore
@@ -9,12 +8,6 @@ import Testing
 
 /// GET /v1/dashboard and its HTML page: who may see what, the page's form, and no person in it.
 @Suite struct APIDashboardTests {
-    /// The spec lists exactly the curve statuses the server says (the server maps one to the other and would stop
-    /// at one missing): an integrator can switch on them.
-    @Test func theSpecListsEveryCurveStatus() {
-        #expect(CurveStatus.allCases.map(\.rawValue).sorted() == Components.Schemas.DashboardOPD.CurveStatusPayload.allCases.map(\.rawValue).sorted())
-    }
-
     @Test func hrSeesTheCityAKepalaTheirOPDOthersNothing() async throws {
         let db = try await TestDatabase.admin()
         let (city, pop) = try await TestDatabase.city("api-dash", employees: 300)

@@ -63,7 +63,7 @@ import Testing
                 """)))
             // The OPD with an organisation predikat is checked against its curve, the others wait for one.
             let line = try #require(d.opds.first { $0.code == opd })
-            #expect(line.predikatOrganisasi == "Sangat Kurang")
+            #expect(line.predikatOrganisasi?.rawValue == "Sangat Kurang")
             #expect(line.curveStatus.rawValue == "BROKEN" && line.curveBreaches.contains { $0.contains("Sangat Kurang at least 60%") },
                     "\(line.curveStatus) \(line.curveBreaches) \(line.figures.predikat)")
             #expect(d.opds.filter { $0.code != opd }.allSatisfy { $0.curveStatus.rawValue == "no org predikat" })
