@@ -106,9 +106,10 @@ import Testing
             // No 360 yet: the atasan gives the perilaku rating, and a reason for it.
             let noReason = try await client.send(.post, path + "/confirm", token: kasi, json: #"{"perilaku":"Sesuai Ekspektasi"}"#)
             #expect(noReason.status == .badRequest, "\(noReason.body)")
+            let tag = try #require(mine.headers[.eTag])
             let ok = try await client.send(.post, path + "/confirm", token: kasi,
                                            json: #"{"perilaku":"Sesuai Ekspektasi","reason":"Diamati langsung sepanjang tahun"}"#,
-                                           ifMatch: try #require(mine.headers[.eTag]))
+                                           ifMatch: tag)
             #expect(ok.status == .ok && ok.json["status"] as? String == "confirmed" && ok.json["predikat"] != nil, "\(ok.body)")
         }
     }

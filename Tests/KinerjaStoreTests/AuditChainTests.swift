@@ -74,10 +74,11 @@ import Testing
         let late = try #require(first.first)
         #expect(late.subject == "late" && late.chainSeq == head + 1)
         // Committed, maybe not sealed yet (a test server seals every city every few seconds): on the next page either way.
-        let pending = try await db.withTenant(city.id) { try await $0.auditEntries(.init(after: try #require(late.chainSeq), limit: 10)) }
+        let lateSeq = try #require(late.chainSeq)
+        let pending = try await db.withTenant(city.id) { try await $0.auditEntries(.init(after: lateSeq, limit: 10)) }
         #expect(pending.map(\.subject) == ["early"], "\(pending)")
         _ = try await db.sealAudit(city.id)
-        let next = try await db.withTenant(city.id) { try await $0.auditEntries(.init(after: try #require(late.chainSeq), limit: 10)) }
+        let next = try await db.withTenant(city.id) { try await $0.auditEntries(.init(after: lateSeq, limit: 10)) }
         let early = try #require(next.first, "the entry that committed later is on the next page")
         #expect(early.subject == "early" && early.chainSeq == head + 2 && next.count == 1)
         #expect(early.entryID < late.entryID, "numbered before the one the page ended on: a page by number passes it by")
