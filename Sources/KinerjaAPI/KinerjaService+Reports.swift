@@ -53,7 +53,7 @@ extension KinerjaService {
         let profile = try await database.withTenant(try p.city()) { try await $0.profile() }
         let (definitions, next) = try Pagination.page(profile.reportDefinitions, key: \.id, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: definitions.map { d in
-            .init(name: d.id, title: d.title, titleEn: d.titleEN, source: d.source.rawValue,
+            .init(name: d.id, title: d.title, titleEn: d.titleEN, source: .init(rawValue: d.source.rawValue)!,  // the spec lists every source: SpecCodeListTests
                   defaultFormat: .init(rawValue: d.defaultFormat) ?? .html,
                   fields: d.fields.map { .init(key: $0.key, label: $0.id, labelEn: $0.en) })
         }))))

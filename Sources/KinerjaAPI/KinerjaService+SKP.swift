@@ -296,7 +296,8 @@ extension KinerjaService {
         }
         let (page, next) = try Pagination.page(templates, key: \.id, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(nextCursor: next, items: page.map { t in
-            .init(id: t.id, appliesTo: t.appliesTo, rhk: t.rhk, iki: t.iki, dimension: t.aspect.rawValue, unit: t.unit,
+            // The spec lists every aspect (SpecCodeListTests).
+            .init(id: t.id, appliesTo: t.appliesTo, rhk: t.rhk, iki: t.iki, dimension: .init(rawValue: t.aspect.rawValue)!, unit: t.unit,
                   target: t.target, lowerIsBetter: t.lowerIsBetter ?? false,
                   accumulation: .init(rawValue: (t.accumulation ?? .default(for: SKP.Dimension(rawValue: t.aspect.rawValue) ?? .kuantitas)).rawValue) ?? .sum,
                   agreedWithEmployee: t.agreedWithEmployee)

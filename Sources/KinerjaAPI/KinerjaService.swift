@@ -26,7 +26,7 @@ struct KinerjaService: APIProtocol {
     }
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
-        .ok(.init(body: .json(.init(status: "ok"))))
+        .ok(.init(body: .json(.init(status: .ok))))
     }
 
     func getReady(_ input: Operations.GetReady.Input) async throws -> Operations.GetReady.Output {
@@ -50,7 +50,7 @@ struct KinerjaService: APIProtocol {
             throw APIProblem.notReady("\(StoreError.migrationsPending(report.pending)); run 'kinerja-admin db migrate'")
         }
         // A standby that lags or is down costs freshness, not readiness: the primary serves its reads.
-        return .ok(.init(body: .json(.init(status: "ready", migrations: "current", readReplica: reads?.currentState.summary))))
+        return .ok(.init(body: .json(.init(status: .ready, migrations: "current", readReplica: reads?.currentState.summary))))
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {

@@ -21,4 +21,13 @@ import Testing
     @Test func predikatOrganisasi() {
         #expect(Self.same(PredikatOrganisasi.allCases.map(\.rawValue), Components.Schemas.DashboardOPD.PredikatOrganisasiPayload.allCases.map(\.rawValue)))
     }
+
+    @Test func indicatorAspects() {
+        #expect(Self.same(TenantProfile.IndicatorTemplate.Aspect.allCases.map(\.rawValue),
+                          Components.Schemas.IndicatorTemplate.DimensionPayload.allCases.map(\.rawValue)))
+    }
+
+    @Test func reportSources() {
+        #expect(Self.same(ReportSource.allCases.map(\.rawValue), Components.Schemas.ReportInfo.SourcePayload.allCases.map(\.rawValue)))
+    }
 }
