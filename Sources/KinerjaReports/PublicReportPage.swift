@@ -62,7 +62,10 @@ public enum PublicReportPage {
     public static func json(_ r: PublicReport) throws -> Data {
         // Percentages to two decimals, half away from zero, as the other reports' figures: 53.33, not
         // 53.333333333333336. The change is rounded from the exact shares.
-        func two(_ v: Double?) -> Double? { v.map { ($0 * 100).rounded(.toNearestOrAwayFromZero) / 100 } }
+        func two(_ v: Double?) -> Double? {
+            // A change of less than half a hundredth, up or down, is 0, not -0.
+            v.map { let x = ($0 * 100).rounded(.toNearestOrAwayFromZero) / 100; return x == 0 ? 0 : x }
+        }
         var r = r
         for i in r.opds.indices {
             r.opds[i].goalCapaian = two(r.opds[i].goalCapaian)

@@ -173,8 +173,11 @@ import Testing
                                    goalCapaian: 78.0169974047619, shareGood: 8.0 / 15 * 100, changeGood: 0.125)
         let hidden = PublicReport.OPD(code: "Y", name: "Dinas Y", evaluated: 6, predikat: ["Baik": .suppressed],
                                       goalCapaian: nil, shareGood: nil, changeGood: -2.0 / 3)
-        let report = PublicReport(city: "Kota Uji", year: 2026, publishedAt: Date(timeIntervalSince1970: 0), evaluated: 21,
-                                  predikat: ["Baik": 10], opds: [opd, hidden], hiddenOPDs: 0, previousYear: 2025)
+        // Down by less than half a hundredth: 0 (JSON would write -0.0 as -0).
+        let steady = PublicReport.OPD(code: "Z", name: "Dinas Z", evaluated: 300, predikat: ["Baik": .count(150)],
+                                      goalCapaian: nil, shareGood: 50, changeGood: -0.004)
+        let report = PublicReport(city: "Kota Uji", year: 2026, publishedAt: Date(timeIntervalSince1970: 0), evaluated: 321,
+                                  predikat: ["Baik": 10], opds: [opd, hidden, steady], hiddenOPDs: 0, previousYear: 2025)
         let json = try #require(JSONSerialization.jsonObject(with: try PublicReportPage.json(report)) as? [String: Any])
         let opds = try #require(json["opds"] as? [[String: Any]])
         #expect(opds[0]["goalCapaian"] as? Double == 78.02)
@@ -183,8 +186,10 @@ import Testing
         #expect(opds[0]["evaluated"] as? Int == 15)
         #expect(opds[1]["goalCapaian"] == nil && opds[1]["shareGood"] == nil)
         #expect(opds[1]["changeGood"] as? Double == -0.67)
+        #expect(opds[2]["changeGood"] as? Double == 0)
         let text = String(decoding: try PublicReportPage.json(report), as: UTF8.self)
         #expect(text.contains("\"shareGood\":53.33") && !text.contains("53.333"), "\(text)")
+        #expect(text.contains("\"changeGood\":0,") && !text.contains("-0,"), "\(text)")
     }
 
     /// The city's counts are published with the OPDs': a column with a single hidden count (or only the OPDs
