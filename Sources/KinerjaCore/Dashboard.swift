@@ -1,13 +1,9 @@
 public import Foundation
 
-/// A city's (or one OPD's) performance at a glance, for a year and one of its periods: per OPD the reporting
-/// completeness, the capaian and predikat distribution and the curve status; the trend over the year's
-/// periods; the indicators that go best and worst. Computed set-based and kept as a snapshot
-/// (`dashboard_snapshots`), so that reading it costs one row.
 /// Where an OPD's distribution of predikat stands, as `evaluate curve`, the dashboard and the OPD recap say it;
 /// the raw values are the API's codes.
 public enum CurveStatus: String, Codable, Sendable, CaseIterable {
-    /// The OPD's results are final (the curve passed).
+    /// The OPD's results are final (the curve passed, or the city's regime has none).
     case final = "final"
     /// Final although the curve is broken, with a reason recorded.
     case finalOverride = "final (override)"
@@ -21,6 +17,10 @@ public enum CurveStatus: String, Codable, Sendable, CaseIterable {
     case notEvaluated = "not evaluated"
 }
 
+/// A city's (or one OPD's) performance at a glance, for a year and one of its periods: per OPD the reporting
+/// completeness, the capaian and predikat distribution and the curve status; the trend over the year's
+/// periods; the indicators that go best and worst. Computed set-based and kept as a snapshot
+/// (`dashboard_snapshots`), so that reading it costs one row.
 public struct Dashboard: Codable, Sendable, Equatable {
     public var year: Int
     /// `Y`, `Q1`-`Q4` or `M1`-`M12`.

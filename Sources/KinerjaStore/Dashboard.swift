@@ -3,13 +3,22 @@ public import KinerjaCore
 import PostgresNIO
 
 extension TenantTransaction {
-    /// The latest snapshot for the year and period, and when it was computed; nil if none was kept.
+    /// The latest snapshot for the year and period, and when it was computed; nil if none was kept, or if the one
+    /// kept cannot be read (written by another version of the server, with a value this one does not know): the
+    /// caller then computes it anew, which replaces it.
     public func dashboardSnapshot(year: Int, period: SubPeriod) async throws -> Dashboard? {
         let rows = try await query("""
             select body::text from dashboard_snapshots where tenant_id = \(tenant.uuid) and year = \(year)
               and period_kind = \(period.kind.rawValue) and period_seq = \(period.sequence)
             """)
-        for try await body in rows.decode(String.self) { return try Self.dashboardDecoder.decode(Dashboard.self, from: Data(body.utf8)) }
+        for try await body in rows.decode(String.self) {
+            do { return try Self.dashboardDecoder.decode(Dashboard.self, from: Data(body.utf8)) } catch {
+                logger.notice("the dashboard kept for this period cannot be read: it is computed anew",
+                              metadata: ["tenant_id": "\(tenant.uuid.uuidString.lowercased())", "year": "\(year)",
+                                         "period": "\(period)", "error": "\(error)"])
+                return nil
+            }
+        }
         return nil
     }
 

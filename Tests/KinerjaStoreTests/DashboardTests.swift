@@ -75,6 +75,20 @@ import Testing
             // Kept: the snapshot reads back as computed.
             #expect(try await tx.dashboardSnapshot(year: 2026, period: .year) == d)
         }
+
+        // A snapshot this version cannot read (another version's, with a curve status this one does not know)
+        // counts as none: the caller computes the dashboard anew, which replaces it. (It failed the read before.)
+        try await TestDatabase.owner().withTenant(city.id) { tx in
+            try await tx.query("""
+                update dashboard_snapshots set body = jsonb_set(body, '{opds,0,curveStatus}', '"a later status"')
+                where tenant_id = \(city.id.uuid) and year = 2026 and period_kind = \(SubPeriod.year.kind.rawValue)
+                """)
+        }
+        try await db.withTenant(city.id) { [profile] tx in
+            #expect(try await tx.dashboardSnapshot(year: 2026, period: .year) == nil)
+            let again = try await tx.refreshDashboard(year: 2026, period: .year, profile: profile)
+            #expect(try await tx.dashboardSnapshot(year: 2026, period: .year) == again)
+        }
     }
 
     @Test func aKepalaOPDSeesTheirOPDAndCitiesSeeOnlyTheirOwn() async throws {
