@@ -270,9 +270,12 @@ extension KinerjaService {
 
     func getPublicReport(_ input: Operations.GetPublicReport.Input) async throws -> Operations.GetPublicReport.Output {
         let raw = input.path.year
-        let json = raw.hasSuffix(".json")
+        // `2026.json`, or a client whose Accept names JSON and not HTML: it gets JSON, not a 400 for the HTML.
+        let accepted = input.headers.accept.map(\.contentType)
+        let suffixed = raw.hasSuffix(".json")
+        let json = suffixed || (accepted.contains(.json) && !accepted.contains(.html))
         let notFound = APIProblem.notFound("no published report for '\(input.path.city)' \(raw.replacingOccurrences(of: ".json", with: ""))")
-        guard let year = Int(json ? String(raw.dropLast(5)) : raw) else { throw notFound }
+        guard let year = Int(suffixed ? String(raw.dropLast(5)) : raw) else { throw notFound }
         guard let (report, adapter, zone) = try await database.platform.publishedReport(code: input.path.city, year: year) else { throw notFound }
         if json { return .ok(.init(body: .json(try JSONDecoder().decode(Components.Schemas.PublicReport.self,
                                                                          from: try PublicReportPage.json(report), configuration: .iso8601)))) }

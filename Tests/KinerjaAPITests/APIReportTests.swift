@@ -411,6 +411,14 @@ import Testing
             #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8", "\(page.status) \(page.body.prefix(300))")
             let json = try await client.get("/public/\(palu.code)/laporan-kinerja/2026.json", token: nil)
             #expect(json.status == .ok && json.json["year"] as? Int == 2026)
+            // A client that asks for JSON by its Accept header gets the same JSON (it got a 400 before); one that
+            // accepts HTML too, as a browser does, gets the page.
+            let asked = try await client.get("/public/\(palu.code)/laporan-kinerja/2026", token: nil, headers: [.accept: "application/json"])
+            #expect(asked.status == .ok && asked.headers[.contentType] == "application/json; charset=utf-8" && asked.body == json.body,
+                    "\(asked.status) \(asked.body.prefix(300))")
+            let browser = try await client.get("/public/\(palu.code)/laporan-kinerja/2026", token: nil,
+                                               headers: [.accept: "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"])
+            #expect(browser.status == .ok && browser.headers[.contentType] == "text/html; charset=utf-8", "\(browser.status)")
             for body in [page.body, json.body] {
                 for p in pop.people {
                     #expect(!body.contains(p.nip) && !body.contains(NIP(unchecked: p.nip).displayForm), "NIP \(p.nip) is public")
